@@ -1,0 +1,105 @@
+"""Wiring: store + fetcher + watchers + poll cycle + dispatcher + sinks, and the long-running job."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass, field
+from datetime import UTC
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.defaults import seed_defaults
+from bot.dispatcher import Dispatcher, DispatchReport
+from bot.settings import Settings
+from bot.sinks.base import Sink
+from bot.sinks.console import ConsoleSink
+from storage.store import Store
+from watchers.http_fetch import Fetcher
+from watchers.poll_cycle import CycleReport, PollCycle
+from watchers.rss_watcher import RssWatcher
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    store: Store
+    fetcher: Fetcher
+    cycle: PollCycle
+    sinks: list[Sink] = field(default_factory=list)
+
+    @classmethod
+    async def open(cls, settings: Settings) -> App:
+        store = await Store.open(settings.database_url)
+        fetcher = Fetcher(settings.fetch_config())
+        watchers = [RssWatcher(fetcher, store)]
+        return cls(settings, store, fetcher, PollCycle(store, watchers, settings.cycle_config()))
+
+    async def close(self) -> None:
+        await self.fetcher.close()
+        await self.store.close()
+
+    async def use_console(self, as_json: bool = False) -> None:
+        """The default sink when no chat token is set, with an implicit subscription to everything."""
+        sink = ConsoleSink(as_json=as_json)
+        await self.store.ensure_subscription(sink.platform, sink.channel_id)
+        self.sinks.append(sink)
+
+    def dispatcher(self) -> Dispatcher:
+        return Dispatcher(self.store, self.sinks, max_attempts=self.settings.max_delivery_attempts)
+
+    async def poll_once(self) -> tuple[CycleReport, DispatchReport]:
+        report = await self.cycle.run_once(due_only=False)
+        delivered = await self.dispatcher().drain()
+        return report, delivered
+
+    async def run_forever(self) -> None:
+        """The main job: seed defaults, poll on a schedule, deliver, until SIGINT/SIGTERM."""
+        if await seed_defaults(self.store):
+            log.info("seeded the default watch list")
+        if not self.sinks:
+            await self.use_console()
+        dispatcher = self.dispatcher()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+
+        async def poll_job() -> None:
+            report = await self.cycle.run_once()
+            if report.polled:
+                log.info(
+                    "polled %d sources: %d not modified, %d failed, %d new events",
+                    report.polled, report.not_modified, report.failed, len(report.new_event_ids),
+                )
+            await dispatcher.drain()
+
+        async def deliver_job() -> None:
+            await dispatcher.drain()
+
+        tick = min(60.0, self.settings.poll_interval_seconds)
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        common = {"misfire_grace_time": 300, "coalesce": True, "max_instances": 1}
+        # Each source carries its own next poll time (with jitter and back-off); this job polls the due ones.
+        scheduler.add_job(poll_job, "interval", seconds=tick, jitter=max(1, int(tick * 0.1)),
+                          id="poll", next_run_time=_now(), **common)
+        scheduler.add_job(deliver_job, "interval", seconds=self.settings.delivery_interval_seconds,
+                          id="deliver", **common)
+        scheduler.start()
+        log.info("milestone-bot running: %d sources; sinks: %s",
+                 len(await self.store.list_sources()), ", ".join(s.platform for s in self.sinks))
+        try:
+            await stop.wait()
+        finally:
+            log.info("shutting down")
+            scheduler.shutdown(wait=False)
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+
+
+def _now():
+    from storage.models import utcnow
+
+    return utcnow()

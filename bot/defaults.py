@@ -1,0 +1,26 @@
+"""The watch list a new store starts with, so the main job shows real alerts at once."""
+from __future__ import annotations
+
+from storage.store import Store
+
+DEFAULT_FEEDS: list[tuple[str, str]] = [
+    ("FDA press releases",
+     "https://www.fda.gov/about-fda/contact-fda/stay-informed/rss-feeds/press-releases/rss.xml"),
+    ("FDA drugs news", "https://www.fda.gov/about-fda/contact-fda/stay-informed/rss-feeds/drugs/rss.xml"),
+    ("GlobeNewswire biotechnology",
+     "https://www.globenewswire.com/RssFeed/industry/4573-Biotechnology/feedTitle/"
+     "GlobeNewswire%20-%20Industry%20News%20on%20Biotechnology"),
+]
+
+_SEEDED = "seeded_defaults"
+
+
+async def seed_defaults(store: Store) -> bool:
+    """Seed once per store: a user who removes the defaults does not get them back."""
+    if await store.get_meta(_SEEDED):
+        return False
+    for name, url in DEFAULT_FEEDS:
+        if await store.find_source("rss", url) is None:
+            await store.add_source("rss", url, name)
+    await store.set_meta(_SEEDED, "1")
+    return True

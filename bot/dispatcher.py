@@ -1,0 +1,86 @@
+"""Drains the outbox to the sinks: retries with exponential back-off, gives up cleanly."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.sinks.base import Sink, SinkError
+from storage.models import utcnow
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DispatchReport:
+    sent: int = 0
+    failed: int = 0
+    dead: int = 0
+
+
+class Dispatcher:
+    def __init__(
+        self, store: Store, sinks: list[Sink], max_attempts: int = 8, base_delay_seconds: float = 30.0
+    ) -> None:
+        self._store = store
+        self._sinks = {s.platform: s for s in sinks}
+        self._max_attempts = max_attempts
+        self._base_delay = base_delay_seconds
+        self._lock = asyncio.Lock()
+
+    async def drain(self, batch: int = 200) -> DispatchReport:
+        """Send every due delivery, oldest first (so each channel sees alerts in order)."""
+        report = DispatchReport()
+        async with self._lock:
+            while True:
+                due = await self._store.due_deliveries(list(self._sinks), utcnow(), batch)
+                if not due:
+                    return report
+                progressed = False
+                blocked: set[int] = set()
+                for pending in due:
+                    sub_id = pending.subscription.id
+                    if sub_id in blocked:
+                        continue  # keep per-channel order: nothing overtakes a failed alert
+                    sink = self._sinks[pending.subscription.platform]
+                    try:
+                        message_id = await sink.send(pending)
+                    except SinkError as exc:
+                        blocked.add(sub_id)
+                        await self._failed(pending.delivery.id, pending.delivery.attempts, sub_id, exc, report)
+                        continue
+                    except Exception as exc:  # a sink bug must not stop delivery to other channels
+                        log.exception("sink %s crashed", sink.platform)
+                        blocked.add(sub_id)
+                        await self._failed(
+                            pending.delivery.id, pending.delivery.attempts, sub_id,
+                            SinkError(f"{type(exc).__name__}: {exc}"), report,
+                        )
+                        continue
+                    await self._store.mark_delivered(pending.delivery.id, message_id)
+                    report.sent += 1
+                    progressed = True
+                if not progressed or len(due) < batch:
+                    return report
+
+    async def _failed(
+        self, delivery_id: int, attempts: int, sub_id: int, exc: SinkError, report: DispatchReport
+    ) -> None:
+        if exc.permanent:
+            log.warning("subscription %s disabled: %s", sub_id, exc)
+            await self._store.disable_subscription(sub_id, str(exc))
+            report.dead += 1
+            return
+        attempts += 1
+        give_up = attempts >= self._max_attempts
+        delay = max(exc.retry_after or 0.0, self._base_delay * 2 ** (attempts - 1))
+        await self._store.mark_attempt_failed(
+            delivery_id, str(exc), utcnow() + timedelta(seconds=delay), give_up
+        )
+        if give_up:
+            log.error("delivery %s dropped after %d attempts: %s", delivery_id, attempts, exc)
+            report.dead += 1
+        else:
+            report.failed += 1

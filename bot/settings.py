@@ -1,0 +1,72 @@
+"""Settings from the environment and `.env` (every one documented in .env.example)."""
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from watchers.http_fetch import FetchConfig
+from watchers.poll_cycle import CycleConfig
+
+DEFAULT_USER_AGENT = "milestone-bot/0.1 (biotech milestone alerts; contact: set USER_AGENT to your e-mail)"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = "sqlite:///milestones.db"
+    poll_interval_seconds: float = Field(600, ge=10)
+    poll_jitter_fraction: float = Field(0.1, ge=0, le=0.5)
+    http_timeout_seconds: float = Field(20, gt=0, le=300)
+    max_feed_bytes: int = Field(10_000_000, ge=1024)
+    user_agent: str = DEFAULT_USER_AGENT
+    allow_private_addresses: bool = False
+    max_consecutive_failures: int = Field(11, ge=2, le=1000)
+    poll_concurrency: int = Field(32, ge=1, le=1000)
+    delivery_interval_seconds: float = Field(5, gt=0)
+    max_delivery_attempts: int = Field(8, ge=1)
+    discord_token: SecretStr | None = None
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+
+    @field_validator("user_agent")
+    @classmethod
+    def _user_agent_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must name the project and a contact (SEC EDGAR refuses anonymous clients)")
+        return value.strip()
+
+    @field_validator("discord_token", "slack_bot_token", "slack_app_token", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    def fetch_config(self) -> FetchConfig:
+        return FetchConfig(
+            timeout_seconds=self.http_timeout_seconds,
+            max_bytes=self.max_feed_bytes,
+            user_agent=self.user_agent,
+            allow_private_addresses=self.allow_private_addresses,
+        )
+
+    def cycle_config(self) -> CycleConfig:
+        return CycleConfig(
+            interval_seconds=self.poll_interval_seconds,
+            jitter_fraction=self.poll_jitter_fraction,
+            max_consecutive_failures=self.max_consecutive_failures,
+            concurrency=self.poll_concurrency,
+        )
+
+
+class SettingsError(Exception):
+    """One clear line naming the bad variable."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first.get("loc") else "settings"
+        value = first.get("input")
+        shown = "" if "TOKEN" in name else f" (got {value!r})"
+        raise SettingsError(f"invalid setting {name}: {first['msg']}{shown}") from None

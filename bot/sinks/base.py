@@ -1,0 +1,23 @@
+"""What a delivery sink is, and how it reports failure."""
+from __future__ import annotations
+
+from typing import Protocol
+
+from storage.models import PendingDelivery
+
+
+class SinkError(Exception):
+    """A failed send. `permanent` means the channel is gone or forbidden: retrying cannot help."""
+
+    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class Sink(Protocol):
+    platform: str
+
+    async def send(self, pending: PendingDelivery) -> str | None:
+        """Post one alert; returns the platform's message id when it has one."""
+        ...

@@ -1,0 +1,24 @@
+"""The console sink: one readable block per alert on stdout (or one JSON line with --json)."""
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from bot.render_text import event_json, render_alert
+from storage.models import PendingDelivery
+
+
+class ConsoleSink:
+    platform = "console"
+    channel_id = "stdout"
+
+    def __init__(self, stream: TextIO | None = None, as_json: bool = False) -> None:
+        self._stream = stream
+        self._as_json = as_json
+
+    async def send(self, pending: PendingDelivery) -> str | None:
+        stream = self._stream or sys.stdout
+        text = event_json(pending.event) if self._as_json else render_alert(pending.event) + "\n"
+        stream.write(text + "\n")
+        stream.flush()
+        return None

@@ -1,0 +1,122 @@
+"""Pydantic models for everything that crosses a package boundary."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+EventKind = Literal["readout", "enrollment", "regulatory", "other", "system"]
+SourceKind = Literal["rss", "ctgov", "openfda", "edgar"]
+Platform = Literal["console", "discord", "slack"]
+DeliveryStatus = Literal["pending", "sent", "dead"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class EvidenceItem(BaseModel):
+    rule: str
+    phrase: str
+
+
+class Source(BaseModel):
+    id: int
+    kind: SourceKind
+    url: str
+    name: str
+    etag: str | None = None
+    last_modified: str | None = None
+    consecutive_failures: int = 0
+    last_success_at: datetime | None = None
+    last_attempt_at: datetime | None = None
+    next_poll_at: datetime | None = None
+    last_error: str | None = None
+    disabled: bool = False
+    primed: bool = False
+    created_at: datetime
+
+
+class NewEvent(BaseModel):
+    """An event found by a watcher, not yet stored."""
+
+    dedupe_key: str
+    kind: EventKind
+    subtype: str = "other"
+    title: str
+    summary: str = ""
+    url: str | None = None
+    published_at: datetime | None = None
+    programs: list[str] = Field(default_factory=list)
+    sponsor: str | None = None
+    trial: str | None = None
+    facts: dict[str, Any] = Field(default_factory=dict)
+    evidence: list[EvidenceItem] = Field(default_factory=list)
+
+
+class Event(NewEvent):
+    id: int
+    source_id: int | None = None
+    source_name: str | None = None
+    detected_at: datetime
+
+
+class SubscriptionFilters(BaseModel):
+    """All given filters must match (AND); values inside one filter are alternatives (OR)."""
+
+    programs: list[str] = Field(default_factory=list)
+    sponsors: list[str] = Field(default_factory=list)
+    kinds: list[str] = Field(default_factory=list)
+    subtypes: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+    source_ids: list[int] = Field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return not any(
+            (self.programs, self.sponsors, self.kinds, self.subtypes, self.keywords, self.source_ids)
+        )
+
+
+class Subscription(BaseModel):
+    id: int
+    platform: Platform
+    channel_id: str
+    filters: SubscriptionFilters = Field(default_factory=SubscriptionFilters)
+    mention: str | None = None
+    mode: Literal["instant", "digest"] = "instant"
+    digest_hour: int | None = None
+    created_by: str | None = None
+    created_at: datetime
+    disabled: bool = False
+    disabled_reason: str | None = None
+
+
+class Delivery(BaseModel):
+    id: int
+    event_id: int
+    subscription_id: int
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None = None
+    platform_message_id: str | None = None
+
+
+class PendingDelivery(BaseModel):
+    """A due delivery joined with what a sink needs to post it."""
+
+    delivery: Delivery
+    event: Event
+    subscription: Subscription
+
+
+class PollOutcome(BaseModel):
+    """What one successful poll of a source hands to the store, applied in one transaction."""
+
+    source_id: int
+    item_keys: list[str] = Field(default_factory=list)
+    events: list[NewEvent] = Field(default_factory=list)
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False

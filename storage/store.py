@@ -1,0 +1,459 @@
+"""The store: every query the bot runs, behind one interface (SQLite via aiosqlite)."""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from storage.clock import from_db, to_db
+from storage.migrate import apply_migrations
+from storage.models import (
+    Delivery,
+    Event,
+    NewEvent,
+    PendingDelivery,
+    PollOutcome,
+    Source,
+    SourceKind,
+    Subscription,
+    SubscriptionFilters,
+    utcnow,
+)
+from storage.subscription_match import fold, matches
+
+log = logging.getLogger(__name__)
+
+
+class StoreError(Exception):
+    """A request the store cannot satisfy; the message is meant for the user."""
+
+
+class DuplicateError(StoreError):
+    pass
+
+
+class NotFoundError(StoreError):
+    pass
+
+
+def sqlite_path(database_url: str) -> str:
+    """`sqlite:///relative.db`, `sqlite:////abs/path.db`, `sqlite://:memory:` or a bare path."""
+    if database_url.startswith("sqlite:///"):
+        return database_url[len("sqlite:///") :]
+    if database_url.startswith("sqlite://"):
+        return database_url[len("sqlite://") :] or ":memory:"
+    if "://" in database_url:
+        raise StoreError(f"unsupported DATABASE_URL scheme: {database_url.split('://', 1)[0]}")
+    return database_url
+
+
+_SOURCE_COLS = (
+    "id, kind, url, name, etag, last_modified, consecutive_failures, last_success_at, last_attempt_at, "
+    "next_poll_at, last_error, disabled, primed, created_at"
+)
+_EVENT_COLS = (
+    "e.id, e.dedupe_key, e.source_id, e.kind, e.subtype, e.title, e.summary, e.url, e.published_at, "
+    "e.detected_at, e.programs, e.sponsor, e.trial, e.facts, e.evidence, s.name"
+)
+_SUB_COLS = (
+    "id, platform, channel_id, filters, mention, mode, digest_hour, created_by, created_at, disabled, "
+    "disabled_reason"
+)
+
+
+class Store:
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+        self._write_lock = asyncio.Lock()
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    @classmethod
+    async def open(cls, database_url: str) -> Store:
+        path = sqlite_path(database_url)
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            await db.execute("PRAGMA busy_timeout = 5000")
+            await db.execute("PRAGMA journal_mode = WAL")
+            await db.execute("PRAGMA synchronous = NORMAL")
+            await db.execute("PRAGMA foreign_keys = ON")
+            await apply_migrations(db)
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db)
+
+    async def close(self) -> None:
+        async with self._write_lock:
+            await self._db.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction; the lock keeps transactions from interleaving on the one connection."""
+        async with self._write_lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.rollback()
+                raise
+            else:
+                await self._db.commit()
+
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        async with self._db.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        async with self._db.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def integrity_check(self) -> str:
+        row = await self._one("PRAGMA integrity_check")
+        return str(row[0]) if row else "no answer"
+
+    async def get_meta(self, key: str) -> str | None:
+        row = await self._one("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(row[0]) if row else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        async with self.transaction() as db:
+            await db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    # -- sources ---------------------------------------------------------------------------------
+
+    async def add_source(self, kind: SourceKind, url: str, name: str) -> Source:
+        now = to_db(utcnow())
+        async with self.transaction() as db:
+            existing = await (await db.execute(
+                "SELECT id FROM sources WHERE kind = ? AND url = ?", (kind, url)
+            )).fetchone()
+            if existing:
+                raise DuplicateError(f"{kind} source {url} is already watched (id {existing[0]})")
+            cur = await db.execute(
+                "INSERT INTO sources (kind, url, name, created_at, next_poll_at) VALUES (?, ?, ?, ?, ?)",
+                (kind, url, name, now, now),
+            )
+            source_id = cur.lastrowid
+        return await self.get_source(int(source_id or 0))
+
+    async def get_source(self, source_id: int) -> Source:
+        row = await self._one(f"SELECT {_SOURCE_COLS} FROM sources WHERE id = ?", (source_id,))
+        if row is None:
+            raise NotFoundError(f"no source with id {source_id}")
+        return _source(row)
+
+    async def find_source(self, kind: SourceKind, url: str) -> Source | None:
+        row = await self._one(f"SELECT {_SOURCE_COLS} FROM sources WHERE kind = ? AND url = ?", (kind, url))
+        return _source(row) if row else None
+
+    async def list_sources(self, kind: SourceKind | None = None) -> list[Source]:
+        if kind is None:
+            rows = await self._all(f"SELECT {_SOURCE_COLS} FROM sources ORDER BY id")
+        else:
+            rows = await self._all(f"SELECT {_SOURCE_COLS} FROM sources WHERE kind = ? ORDER BY id", (kind,))
+        return [_source(r) for r in rows]
+
+    async def due_sources(self, now: datetime, kind: SourceKind | None = None) -> list[Source]:
+        sql = f"SELECT {_SOURCE_COLS} FROM sources WHERE disabled = 0 AND (next_poll_at IS NULL OR next_poll_at <= ?)"
+        params: list[Any] = [to_db(now)]
+        if kind is not None:
+            sql += " AND kind = ?"
+            params.append(kind)
+        return [_source(r) for r in await self._all(sql + " ORDER BY id", params)]
+
+    async def remove_source(self, source_id: int) -> Source:
+        source = await self.get_source(source_id)
+        async with self.transaction() as db:
+            await db.execute("DELETE FROM sources WHERE id = ?", (source_id,))
+        return source
+
+    async def set_source_enabled(self, source_id: int, enabled: bool) -> Source:
+        await self.get_source(source_id)
+        async with self.transaction() as db:
+            if enabled:
+                await db.execute(
+                    "UPDATE sources SET disabled = 0, consecutive_failures = 0, next_poll_at = ? WHERE id = ?",
+                    (to_db(utcnow()), source_id),
+                )
+            else:
+                await db.execute("UPDATE sources SET disabled = 1 WHERE id = ?", (source_id,))
+        return await self.get_source(source_id)
+
+    async def unseen_keys(self, source_id: int, keys: Iterable[str]) -> list[str]:
+        """The keys (in the given order) this source has not recorded as seen."""
+        wanted = list(dict.fromkeys(keys))
+        seen: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = await self._all(
+                f"SELECT item_key FROM seen_items WHERE source_id = ? AND item_key IN ({marks})",
+                [source_id, *chunk],
+            )
+            seen.update(r[0] for r in rows)
+        return [k for k in wanted if k not in seen]
+
+    async def record_poll(self, outcome: PollOutcome, next_poll_at: datetime) -> list[int]:
+        """Mark items seen, store new events and queue their deliveries, all in one transaction.
+
+        Returns the ids of events stored for the first time. Running it twice stores nothing twice.
+        """
+        now = utcnow()
+        async with self.transaction() as db:
+            sets = ["consecutive_failures = 0", "last_error = NULL", "primed = 1",
+                    "last_success_at = ?", "last_attempt_at = ?", "next_poll_at = ?"]
+            params: list[Any] = [to_db(now), to_db(now), to_db(next_poll_at)]
+            if not outcome.not_modified:
+                # Validators are replaced only by a modified response, so a 304 keeps the old ones.
+                sets += ["etag = ?", "last_modified = ?"]
+                params += [outcome.etag, outcome.last_modified]
+            await db.execute(f"UPDATE sources SET {', '.join(sets)} WHERE id = ?", [*params, outcome.source_id])
+            await db.executemany(
+                "INSERT INTO seen_items (source_id, item_key, first_seen_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (source_id, item_key) DO NOTHING",
+                [(outcome.source_id, k, to_db(now)) for k in outcome.item_keys],
+            )
+            return await self._insert_events(db, outcome.events, outcome.source_id, now)
+
+    async def record_failure(
+        self, source_id: int, error: str, next_poll_at: datetime, disable: bool
+    ) -> int:
+        """Count a failed poll; returns the consecutive failure count."""
+        async with self.transaction() as db:
+            await db.execute(
+                "UPDATE sources SET consecutive_failures = consecutive_failures + 1, last_error = ?, "
+                "last_attempt_at = ?, next_poll_at = ?, disabled = CASE WHEN ? THEN 1 ELSE disabled END "
+                "WHERE id = ?",
+                (error[:1000], to_db(utcnow()), to_db(next_poll_at), 1 if disable else 0, source_id),
+            )
+            row = await (await db.execute(
+                "SELECT consecutive_failures FROM sources WHERE id = ?", (source_id,)
+            )).fetchone()
+        return int(row[0]) if row else 0
+
+    # -- events ----------------------------------------------------------------------------------
+
+    async def add_events(self, events: Sequence[NewEvent], source_id: int | None = None) -> list[int]:
+        """Store events not stored before (by dedupe_key) and queue their deliveries."""
+        async with self.transaction() as db:
+            return await self._insert_events(db, events, source_id, utcnow())
+
+    async def _insert_events(
+        self, db: aiosqlite.Connection, events: Sequence[NewEvent], source_id: int | None, now: datetime
+    ) -> list[int]:
+        if not events:
+            return []
+        subs = [_subscription(r) for r in await (await db.execute(
+            f"SELECT {_SUB_COLS} FROM subscriptions WHERE disabled = 0 ORDER BY id"
+        )).fetchall()]
+        new_ids: list[int] = []
+        for ev in events:
+            cur = await db.execute(
+                "INSERT INTO events (dedupe_key, source_id, kind, subtype, title, summary, url, published_at, "
+                "detected_at, programs, sponsor, trial, facts, evidence) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING "
+                "RETURNING id",
+                (
+                    ev.dedupe_key, source_id, ev.kind, ev.subtype, ev.title, ev.summary, ev.url,
+                    to_db(ev.published_at), to_db(now), json.dumps(ev.programs), ev.sponsor, ev.trial,
+                    json.dumps(ev.facts, default=str), json.dumps([e.model_dump() for e in ev.evidence]),
+                ),
+            )
+            row = await cur.fetchone()
+            await cur.close()
+            if row is None:
+                continue
+            event_id = int(row[0])
+            new_ids.append(event_id)
+            await self._link_programs(db, event_id, ev.programs)
+            await db.executemany(
+                "INSERT INTO deliveries (event_id, subscription_id, next_attempt_at, created_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (event_id, subscription_id) DO NOTHING",
+                [(event_id, s.id, to_db(now), to_db(now)) for s in subs if matches(s, ev, source_id)],
+            )
+        return new_ids
+
+    async def _link_programs(self, db: aiosqlite.Connection, event_id: int, names: Sequence[str]) -> None:
+        norms = list({fold(n) for n in names if n.strip()})
+        if not norms:
+            return
+        marks = ",".join("?" * len(norms))
+        await db.execute(
+            "INSERT INTO event_programs (event_id, program_id) "
+            f"SELECT DISTINCT ?, program_id FROM program_aliases WHERE norm IN ({marks}) "
+            "ON CONFLICT (program_id, event_id) DO NOTHING",
+            [event_id, *norms],
+        )
+
+    async def get_event(self, event_id: int) -> Event:
+        row = await self._one(
+            f"SELECT {_EVENT_COLS} FROM events e LEFT JOIN sources s ON s.id = e.source_id WHERE e.id = ?",
+            (event_id,),
+        )
+        if row is None:
+            raise NotFoundError(f"no event with id {event_id}")
+        return _event(row)
+
+    async def latest_events(self, limit: int = 20, kind: str | None = None) -> list[Event]:
+        sql = f"SELECT {_EVENT_COLS} FROM events e LEFT JOIN sources s ON s.id = e.source_id"
+        params: list[Any] = []
+        if kind:
+            sql += " WHERE e.kind = ?"
+            params.append(kind)
+        sql += " ORDER BY e.detected_at DESC, e.id DESC LIMIT ?"
+        params.append(limit)
+        return [_event(r) for r in await self._all(sql, params)]
+
+    # -- subscriptions ---------------------------------------------------------------------------
+
+    async def add_subscription(
+        self,
+        platform: str,
+        channel_id: str,
+        filters: SubscriptionFilters,
+        mention: str | None = None,
+        mode: str = "instant",
+        digest_hour: int | None = None,
+        created_by: str | None = None,
+    ) -> Subscription:
+        async with self.transaction() as db:
+            cur = await db.execute(
+                "INSERT INTO subscriptions (platform, channel_id, filters, mention, mode, digest_hour, "
+                "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (platform, channel_id, filters.model_dump_json(), mention, mode, digest_hour, created_by,
+                 to_db(utcnow())),
+            )
+            sub_id = int(cur.lastrowid or 0)
+        return await self.get_subscription(sub_id)
+
+    async def get_subscription(self, sub_id: int) -> Subscription:
+        row = await self._one(f"SELECT {_SUB_COLS} FROM subscriptions WHERE id = ?", (sub_id,))
+        if row is None:
+            raise NotFoundError(f"no subscription with id {sub_id}")
+        return _subscription(row)
+
+    async def list_subscriptions(
+        self, platform: str | None = None, channel_id: str | None = None
+    ) -> list[Subscription]:
+        sql = f"SELECT {_SUB_COLS} FROM subscriptions WHERE 1 = 1"
+        params: list[Any] = []
+        if platform is not None:
+            sql += " AND platform = ?"
+            params.append(platform)
+        if channel_id is not None:
+            sql += " AND channel_id = ?"
+            params.append(channel_id)
+        return [_subscription(r) for r in await self._all(sql + " ORDER BY id", params)]
+
+    async def remove_subscription(self, sub_id: int) -> None:
+        await self.get_subscription(sub_id)
+        async with self.transaction() as db:
+            await db.execute("DELETE FROM subscriptions WHERE id = ?", (sub_id,))
+
+    async def disable_subscription(self, sub_id: int, reason: str) -> None:
+        async with self.transaction() as db:
+            await db.execute(
+                "UPDATE subscriptions SET disabled = 1, disabled_reason = ? WHERE id = ?", (reason, sub_id)
+            )
+            # Nothing more can reach that channel: stop its queued deliveries instead of retrying forever.
+            await db.execute(
+                "UPDATE deliveries SET status = 'dead', last_error = ? WHERE subscription_id = ? "
+                "AND status = 'pending'",
+                (f"subscription disabled: {reason}", sub_id),
+            )
+
+    async def ensure_subscription(self, platform: str, channel_id: str) -> Subscription:
+        """An unfiltered subscription for this channel, created if missing (the console's default)."""
+        for sub in await self.list_subscriptions(platform, channel_id):
+            if sub.filters.is_empty():
+                return sub
+        return await self.add_subscription(platform, channel_id, SubscriptionFilters())
+
+    # -- outbox ----------------------------------------------------------------------------------
+
+    async def due_deliveries(self, platforms: Sequence[str], now: datetime, limit: int = 100) -> list[PendingDelivery]:
+        if not platforms:
+            return []
+        marks = ",".join("?" * len(platforms))
+        rows = await self._all(
+            "SELECT d.id, d.event_id, d.subscription_id, d.status, d.attempts, d.next_attempt_at, "
+            "d.last_error, d.platform_message_id FROM deliveries d "
+            "JOIN subscriptions sub ON sub.id = d.subscription_id "
+            f"WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND sub.platform IN ({marks}) "
+            "AND sub.mode = 'instant' ORDER BY d.id LIMIT ?",
+            [to_db(now), *platforms, limit],
+        )
+        out: list[PendingDelivery] = []
+        subs: dict[int, Subscription] = {}
+        for r in rows:
+            delivery = Delivery(
+                id=r[0], event_id=r[1], subscription_id=r[2], status=r[3], attempts=r[4],
+                next_attempt_at=from_db(r[5]), last_error=r[6], platform_message_id=r[7],
+            )
+            if delivery.subscription_id not in subs:
+                subs[delivery.subscription_id] = await self.get_subscription(delivery.subscription_id)
+            event = await self.get_event(delivery.event_id)
+            out.append(PendingDelivery(delivery=delivery, event=event, subscription=subs[delivery.subscription_id]))
+        return out
+
+    async def mark_delivered(self, delivery_id: int, platform_message_id: str | None) -> None:
+        async with self.transaction() as db:
+            await db.execute(
+                "UPDATE deliveries SET status = 'sent', sent_at = ?, platform_message_id = ?, "
+                "attempts = attempts + 1 WHERE id = ?",
+                (to_db(utcnow()), platform_message_id, delivery_id),
+            )
+
+    async def mark_attempt_failed(
+        self, delivery_id: int, error: str, next_attempt_at: datetime, give_up: bool
+    ) -> None:
+        async with self.transaction() as db:
+            await db.execute(
+                "UPDATE deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, "
+                "status = CASE WHEN ? THEN 'dead' ELSE status END WHERE id = ?",
+                (error[:1000], to_db(next_attempt_at), 1 if give_up else 0, delivery_id),
+            )
+
+    async def delivery_counts(self) -> dict[str, int]:
+        rows = await self._all("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
+        return {r[0]: int(r[1]) for r in rows}
+
+
+# -- row mapping ---------------------------------------------------------------------------------
+
+
+def _source(r: aiosqlite.Row) -> Source:
+    return Source(
+        id=r[0], kind=r[1], url=r[2], name=r[3], etag=r[4], last_modified=r[5], consecutive_failures=r[6],
+        last_success_at=from_db(r[7]), last_attempt_at=from_db(r[8]), next_poll_at=from_db(r[9]),
+        last_error=r[10], disabled=bool(r[11]), primed=bool(r[12]), created_at=from_db(r[13]),
+    )
+
+
+def _event(r: aiosqlite.Row) -> Event:
+    return Event(
+        id=r[0], dedupe_key=r[1], source_id=r[2], kind=r[3], subtype=r[4], title=r[5], summary=r[6], url=r[7],
+        published_at=from_db(r[8]), detected_at=from_db(r[9]), programs=json.loads(r[10]), sponsor=r[11],
+        trial=r[12], facts=json.loads(r[13]), evidence=json.loads(r[14]), source_name=r[15],
+    )
+
+
+def _subscription(r: aiosqlite.Row) -> Subscription:
+    return Subscription(
+        id=r[0], platform=r[1], channel_id=r[2], filters=SubscriptionFilters.model_validate_json(r[3]),
+        mention=r[4], mode=r[5], digest_hour=r[6], created_by=r[7], created_at=from_db(r[8]),
+        disabled=bool(r[9]), disabled_reason=r[10],
+    )

@@ -1,0 +1,200 @@
+"""The one polite HTTP fetcher every watcher shares.
+
+Timeout, User-Agent, gzip, conditional GET, a body-size cap counted after decompression (so a gzip bomb
+stops at the cap), at most `max_redirects` redirects followed by hand so each hop is checked, and the
+address guard.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from typing import Self
+from urllib.parse import urljoin
+
+import aiohttp
+from yarl import URL
+
+from watchers.address_guard import AddressRefused, GuardedResolver, check_literal_host
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    timeout_seconds: float = 20.0
+    max_bytes: int = 10_000_000
+    user_agent: str = "milestone-bot/0.1 (+https://github.com/milestone-bot; ops@example.org)"
+    allow_private_addresses: bool = False
+    max_redirects: int = 5
+
+
+@dataclass
+class FetchResult:
+    url: str
+    status: int
+    body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    not_modified: bool = False
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("ETag")
+
+    @property
+    def last_modified(self) -> str | None:
+        return self.headers.get("Last-Modified")
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+
+
+class FetchError(Exception):
+    """A fetch that failed; `str(error)` is one clear line for the user and the source's health."""
+
+    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+_REDIRECTS = {301, 302, 303, 307, 308}
+
+
+class Fetcher:
+    def __init__(self, config: FetchConfig) -> None:
+        self.config = config
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        if self._session is None:
+            resolver = None if self.config.allow_private_addresses else GuardedResolver()
+            connector = aiohttp.TCPConnector(resolver=resolver, limit=64, ttl_dns_cache=300)
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                headers={"User-Agent": self.config.user_agent, "Accept-Encoding": "gzip, deflate"},
+                timeout=aiohttp.ClientTimeout(total=self.config.timeout_seconds),
+            )
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def get(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> FetchResult:
+        """GET with conditional headers; raises FetchError with a one-line reason on any failure."""
+        if self._session is None:
+            await self.start()
+        assert self._session is not None
+        request_headers = dict(headers or {})
+        if etag:
+            request_headers["If-None-Match"] = etag
+        if last_modified:
+            request_headers["If-Modified-Since"] = last_modified
+        current = URL(url)
+        if params:
+            current = current.update_query(params)
+        try:
+            async with asyncio.timeout(self.config.timeout_seconds):
+                for _hop in range(self.config.max_redirects + 1):
+                    self._check_url(current)
+                    async with self._session.get(
+                        current, headers=request_headers, allow_redirects=False
+                    ) as resp:
+                        if resp.status in _REDIRECTS:
+                            location = resp.headers.get("Location")
+                            if not location:
+                                raise FetchError(f"HTTP {resp.status} redirect without a Location header")
+                            current = URL(urljoin(str(current), location))
+                            continue
+                        return await self._finish(str(current), resp)
+                raise FetchError(f"too many redirects (more than {self.config.max_redirects})")
+        except FetchError:
+            raise
+        except AddressRefused as exc:
+            raise FetchError(str(exc)) from None
+        except TimeoutError:
+            raise FetchError(f"timed out after {self.config.timeout_seconds:g} s") from None
+        except aiohttp.ClientConnectorError as exc:
+            cause = exc.os_error if isinstance(getattr(exc, "os_error", None), AddressRefused) else None
+            if cause is not None:
+                raise FetchError(str(cause)) from None
+            raise FetchError(f"cannot connect to {exc.host}:{exc.port}: {exc.strerror or exc}") from None
+        except aiohttp.ClientError as exc:
+            refused = _find_refusal(exc)
+            if refused is not None:
+                raise FetchError(str(refused)) from None
+            raise FetchError(f"HTTP error: {type(exc).__name__}: {exc}") from None
+
+    def _check_url(self, url: URL) -> None:
+        if url.scheme not in ("http", "https"):
+            raise FetchError(f"refused: only http and https URLs are fetched, not {url.scheme or 'no scheme'}:")
+        if not url.host:
+            raise FetchError("refused: the URL has no host")
+        if not self.config.allow_private_addresses:
+            try:
+                check_literal_host(url.host)
+            except AddressRefused as exc:
+                raise FetchError(str(exc)) from None
+
+    async def _finish(self, url: str, resp: aiohttp.ClientResponse) -> FetchResult:
+        headers = {k: v for k, v in resp.headers.items()}
+        if resp.status == 304:
+            return FetchResult(url=url, status=304, headers=headers, not_modified=True)
+        if resp.status >= 400:
+            retry_after = _retry_after(resp.headers.get("Retry-After"))
+            raise FetchError(f"HTTP {resp.status} {resp.reason or ''}".strip(), resp.status, retry_after)
+        limit = self.config.max_bytes
+        declared = resp.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > limit and "Content-Encoding" not in resp.headers:
+            raise FetchError(f"response too large: {int(declared):,} bytes (limit {limit:,})")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in resp.content.iter_chunked(65536):
+            size += len(chunk)
+            if size > limit:
+                raise FetchError(f"response too large: over {limit:,} bytes")
+            chunks.append(chunk)
+        return FetchResult(url=url, status=resp.status, body=b"".join(chunks), headers=headers)
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        from datetime import UTC, datetime
+
+        return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
+    except (TypeError, ValueError):
+        return None
+
+
+def _find_refusal(exc: BaseException) -> AddressRefused | None:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, AddressRefused):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None

@@ -1,0 +1,129 @@
+"""One polling cycle over every due source: isolation, back-off, health alerts, storing outcomes."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from storage.models import NewEvent, PollOutcome, Source, utcnow
+from storage.store import Store
+from watchers.feed_parse import FeedParseError
+from watchers.http_fetch import FetchError
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = timedelta(hours=12)
+
+
+class Watcher(Protocol):
+    kind: str
+
+    async def poll(self, source: Source) -> PollOutcome: ...
+
+
+@dataclass
+class CycleReport:
+    polled: int = 0
+    not_modified: int = 0
+    failed: int = 0
+    new_event_ids: list[int] = field(default_factory=list)
+    errors: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CycleConfig:
+    interval_seconds: float = 600.0
+    jitter_fraction: float = 0.1
+    max_consecutive_failures: int = 11
+    concurrency: int = 32
+
+
+class PollCycle:
+    def __init__(self, store: Store, watchers: list[Watcher], config: CycleConfig) -> None:
+        self._store = store
+        self._watchers = {w.kind: w for w in watchers}
+        self._config = config
+        self._lock = asyncio.Lock()
+
+    async def run_once(self, now: datetime | None = None, due_only: bool = True) -> CycleReport:
+        # A cycle never overlaps itself, whoever triggers it.
+        async with self._lock:
+            now = now or utcnow()
+            sources = (
+                await self._store.due_sources(now)
+                if due_only
+                else [s for s in await self._store.list_sources() if not s.disabled]
+            )
+            sources = [s for s in sources if s.kind in self._watchers]
+            report = CycleReport()
+            gate = asyncio.Semaphore(self._config.concurrency)
+
+            async def one(source: Source) -> None:
+                async with gate:
+                    await self._poll_source(source, report)
+
+            await asyncio.gather(*(one(s) for s in sources))
+            return report
+
+    async def _poll_source(self, source: Source, report: CycleReport) -> None:
+        report.polled += 1
+        watcher = self._watchers[source.kind]
+        try:
+            outcome = await watcher.poll(source)
+        except (FetchError, FeedParseError) as exc:
+            await self._failed(source, str(exc), getattr(exc, "retry_after", None), report)
+            return
+        except Exception as exc:  # one broken source must never stop the others
+            log.exception("unexpected error polling source %s (%s)", source.id, source.url)
+            await self._failed(source, f"internal error: {type(exc).__name__}: {exc}", None, report)
+            return
+        if outcome.not_modified:
+            report.not_modified += 1
+        new_ids = await self._store.record_poll(outcome, self._next_poll(utcnow(), 0))
+        report.new_event_ids.extend(new_ids)
+
+    async def _failed(self, source: Source, error: str, retry_after: float | None, report: CycleReport) -> None:
+        report.failed += 1
+        report.errors[source.id] = error
+        limit = self._config.max_consecutive_failures
+        failures = source.consecutive_failures + 1
+        disable = failures >= limit
+        next_poll = self._next_poll(utcnow(), failures)
+        if retry_after:
+            next_poll = max(next_poll, utcnow() + timedelta(seconds=min(retry_after, MAX_BACKOFF.total_seconds())))
+        failures = await self._store.record_failure(source.id, error, next_poll, disable)
+        log.warning("source %s (%s) failed (%d in a row): %s", source.id, source.name, failures, error)
+        notice = self._health_notice(source, failures, error, disable)
+        if notice is not None:
+            report.new_event_ids.extend(await self._store.add_events([notice], source.id))
+
+    def _health_notice(self, source: Source, failures: int, error: str, disabled: bool) -> NewEvent | None:
+        limit = self._config.max_consecutive_failures
+        episode = source.last_success_at.isoformat() if source.last_success_at else "never"
+        if disabled:
+            return NewEvent(
+                dedupe_key=f"health:{source.id}:disabled:{episode}:{failures}",
+                kind="system", subtype="source_disabled",
+                title=f"Source disabled after {failures} failures in a row: {source.name}",
+                summary=f"{source.url} — last error: {error}. Re-enable it with `feeds enable {source.id}`.",
+                url=source.url, facts={"source_id": source.id, "failures": failures, "last_error": error},
+            )
+        if failures == max(1, limit // 2):
+            return NewEvent(
+                dedupe_key=f"health:{source.id}:warning:{episode}:{failures}",
+                kind="system", subtype="source_failing",
+                title=f"Source failing ({failures} times in a row): {source.name}",
+                summary=f"{source.url} — last error: {error}. It will be disabled after {limit} failures.",
+                url=source.url, facts={"source_id": source.id, "failures": failures, "last_error": error},
+            )
+        return None
+
+    def _next_poll(self, now: datetime, failures: int) -> datetime:
+        base = self._config.interval_seconds
+        delay = base * (2 ** min(max(failures - 1, 0), 10)) if failures else base
+        delay = min(delay, MAX_BACKOFF.total_seconds())
+        jitter = delay * self._config.jitter_fraction
+        return now + timedelta(seconds=max(1.0, delay + random.uniform(-jitter, jitter)))
