@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     max_feed_bytes: int = Field(10_000_000, ge=1024)
     user_agent: str = DEFAULT_USER_AGENT
     allow_private_addresses: bool = False
+    private_address_allowlist: str = ""
     max_consecutive_failures: int = Field(11, ge=2, le=1000)
     poll_concurrency: int = Field(32, ge=1, le=1000)
     delivery_interval_seconds: float = Field(5, gt=0)
@@ -46,6 +47,7 @@ class Settings(BaseSettings):
             max_bytes=self.max_feed_bytes,
             user_agent=self.user_agent,
             allow_private_addresses=self.allow_private_addresses,
+            private_allowlist=frozenset(h.strip() for h in self.private_address_allowlist.split(",") if h.strip()),
         )
 
     def cycle_config(self) -> CycleConfig:

@@ -46,7 +46,8 @@ def parse_feed(body: bytes) -> ParsedFeed:
     parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
     version = parsed.get("version") or ""
     entries = parsed.get("entries") or []
-    if not version and not entries:
+    # A broken feed that still yielded items keeps them (real feeds are messy); one with none is an error.
+    if not entries and (not version or parsed.get("bozo")):
         reason = parsed.get("bozo_exception")
         head = body.lstrip()[:200].lower()
         if head.startswith(b"<!doctype html") or head.startswith(b"<html"):
@@ -62,6 +63,8 @@ def parse_feed(body: bytes) -> ParsedFeed:
             continue
         seen.add(item.key)
         items.append(item)
+    if not items and parsed.get("bozo"):
+        raise FeedParseError(f"not an RSS/Atom feed: malformed XML ({_one_line(parsed.get('bozo_exception'))})")
     return ParsedFeed(title=clean_text(parsed.get("feed", {}).get("title", ""), 200), items=items)
 
 
@@ -85,7 +88,7 @@ def _item(entry: feedparser.FeedParserDict, now: datetime) -> FeedItem | None:
 
 def _date(entry: feedparser.FeedParserDict, now: datetime) -> datetime | None:
     for name in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(name)
+        value = dict.get(entry, name)  # plain lookup: feedparser maps updated→published with a warning
         if value:
             try:
                 when = datetime.fromtimestamp(calendar.timegm(value), UTC)

@@ -27,6 +27,8 @@ class FetchConfig:
     user_agent: str = "milestone-bot/0.1 (+https://github.com/milestone-bot; ops@example.org)"
     allow_private_addresses: bool = False
     max_redirects: int = 5
+    # Literal addresses ("10.0.0.5" or "10.0.0.5:8080") exempt from the guard, e.g. an intranet feed server.
+    private_allowlist: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -149,14 +151,18 @@ class Fetcher:
             raise FetchError(f"refused: only http and https URLs are fetched, not {url.scheme or 'no scheme'}:")
         if not url.host:
             raise FetchError("refused: the URL has no host")
-        if not self.config.allow_private_addresses:
+        if not self.config.allow_private_addresses and not self._allowlisted(url):
             try:
                 check_literal_host(url.host)
             except AddressRefused as exc:
                 raise FetchError(str(exc)) from None
 
+    def _allowlisted(self, url: URL) -> bool:
+        host = (url.host or "").strip("[]")
+        return host in self.config.private_allowlist or f"{host}:{url.port}" in self.config.private_allowlist
+
     async def _finish(self, url: str, resp: aiohttp.ClientResponse) -> FetchResult:
-        headers = {k: v for k, v in resp.headers.items()}
+        headers = resp.headers.copy()  # case-insensitive, like HTTP
         if resp.status == 304:
             return FetchResult(url=url, status=304, headers=headers, not_modified=True)
         if resp.status >= 400:
