@@ -86,7 +86,7 @@ async def test_invalid_setting_exits_2_naming_the_variable(tmp_path: Path) -> No
     for env, name in [({"POLL_INTERVAL_SECONDS": "often"}, "POLL_INTERVAL_SECONDS"),
                       ({"MAX_FEED_BYTES": "-1"}, "MAX_FEED_BYTES"),
                       ({"ALLOW_PRIVATE_ADDRESSES": "maybe"}, "ALLOW_PRIVATE_ADDRESSES")]:
-        code, out, err = await cli("feeds", "list", "--db", str(tmp_path / "x.db"), env=env)
+        code, _out, err = await cli("feeds", "list", "--db", str(tmp_path / "x.db"), env=env)
         assert code == 2 and "Traceback" not in err
         assert err.startswith(f"milestone-bot: invalid setting {name}:") and err.count("\n") == 1
 

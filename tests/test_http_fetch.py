@@ -62,7 +62,7 @@ async def test_slow_response_times_out(server: LocalServer) -> None:
     server.route("/slow", slow)
     config = FetchConfig(timeout_seconds=0.5, allow_private_addresses=True)
     async with Fetcher(config) as fetcher:
-        with pytest.raises(FetchError, match="timed out after 0.5 s"):
+        with pytest.raises(FetchError, match=r"timed out after 0\.5 s"):
             await fetcher.get(server.url("/slow"))
 
 
@@ -124,7 +124,7 @@ async def test_non_http_schemes_are_refused_without_a_request(url: str) -> None:
 
 async def test_guard_refuses_loopback_literal(server: LocalServer) -> None:
     async with Fetcher(FetchConfig(timeout_seconds=2)) as fetcher:
-        with pytest.raises(FetchError, match="refused: 127.0.0.1 is a loopback address"):
+        with pytest.raises(FetchError, match=r"refused: 127\.0\.0\.1 is a loopback address"):
             await fetcher.get(server.url("/f"))
     assert server.requests == []
 
