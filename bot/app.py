@@ -9,6 +9,7 @@ from datetime import UTC
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.core.context import CoreContext
 from bot.defaults import seed_defaults
 from bot.dispatcher import Dispatcher, DispatchReport
 from bot.settings import Settings
@@ -29,6 +30,10 @@ class App:
     fetcher: Fetcher
     cycle: PollCycle
     sinks: list[Sink] = field(default_factory=list)
+
+    @property
+    def core(self) -> CoreContext:
+        return CoreContext(self.store, self.fetcher, self.settings)
 
     @classmethod
     async def open(cls, settings: Settings) -> App:

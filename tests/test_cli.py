@@ -62,7 +62,7 @@ async def test_feeds_list_remove_enable(server: LocalServer, tmp_path: Path) -> 
     code, out, _ = await cli("feeds", "remove", "1", "--db", db)
     assert code == 0 and "removed feed #1: Mine" in out
     code, _, err = await cli("feeds", "remove", "1", "--db", db)
-    assert code == 1 and err.strip() == "milestone-bot: no source with id 1"
+    assert code == 1 and err.strip() == "milestone-bot: No feed with id 1; `feeds list` shows the ids."
 
 
 async def test_feeds_add_refuses_bad_urls_with_one_line(server: LocalServer, tmp_path: Path) -> None:
@@ -77,7 +77,8 @@ async def test_feeds_add_refuses_bad_urls_with_one_line(server: LocalServer, tmp
     for args, env, message in cases:
         code, out, err = await cli("feeds", "add", *args, "--db", db, env=env)
         assert code == 1 and out == ""
-        assert message in err and err.count("\n") == 1 and "Traceback" not in err, err
+        assert message in err and err.startswith("milestone-bot: Cannot add"), err
+        assert err.count("\n") == 1 and "Traceback" not in err, err
     code, out, _ = await cli("feeds", "list", "--db", db)
     assert "no feeds watched" in out
 

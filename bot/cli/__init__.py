@@ -1,0 +1,68 @@
+"""`milestone-bot`: the command line. One module per command group; each registers its sub-commands."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.app import App
+from bot.cli import events, feeds, run
+from bot.cli.common import Handler, UsageError
+from bot.core.context import CommandError
+from bot.settings import Settings, SettingsError, load_settings
+from storage.store import StoreError
+from watchers.feed_parse import FeedParseError
+from watchers.http_fetch import FetchError
+
+GROUPS = [run, feeds, events]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="PATH", help="SQLite file to use (overrides DATABASE_URL)")
+    common.add_argument("-v", "--verbose", action="store_true", help="log debug detail to stderr")
+    parser = argparse.ArgumentParser(
+        prog="milestone-bot",
+        description="Biotech milestone alerts: watches feeds and registries, posts readouts, enrollment "
+        "changes and FDA actions to the console, Discord or Slack.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for group in GROUPS:
+        group.register(sub, common)
+    return parser
+
+
+async def _run(handler: Handler, settings: Settings, args: argparse.Namespace) -> int:
+    app = await App.open(settings)
+    try:
+        return await handler(app, args)
+    finally:
+        await app.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not getattr(args, "verbose", False):
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    try:
+        overrides = {"database_url": f"sqlite:///{args.db}"} if getattr(args, "db", None) else {}
+        settings = load_settings(**overrides)
+    except SettingsError as exc:
+        print(f"milestone-bot: {exc}", file=sys.stderr)
+        return 2
+    if getattr(args, "offline", False):
+        return args.offline(args)
+    try:
+        return asyncio.run(_run(args.handler, settings, args))
+    except (UsageError, CommandError, StoreError, FetchError, FeedParseError) as exc:
+        print(f"milestone-bot: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, UsageError) else 1
+    except KeyboardInterrupt:
+        return 130

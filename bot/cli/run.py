@@ -1,0 +1,35 @@
+"""`run` and `poll-once`: the main job and a single cycle."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.app import App
+from bot.cli.common import Subparsers
+
+
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("run", parents=[common], help="poll on a schedule and deliver alerts until Ctrl-C")
+    p.set_defaults(handler=cmd_run)
+    p = sub.add_parser("poll-once", parents=[common], help="poll every watched source once, then deliver")
+    p.add_argument("--json", action="store_true", help="print each new event as one JSON line")
+    p.set_defaults(handler=cmd_poll_once)
+
+
+async def cmd_run(app: App, args: argparse.Namespace) -> int:
+    await app.run_forever()
+    return 0
+
+
+async def cmd_poll_once(app: App, args: argparse.Namespace) -> int:
+    await app.use_console(as_json=args.json)
+    report, delivered = await app.poll_once()
+    for source_id, error in report.errors.items():
+        print(f"source {source_id}: {error}", file=sys.stderr)
+    if not args.json:
+        print(
+            f"polled {report.polled} sources: {report.not_modified} not modified, {report.failed} failed, "
+            f"{len(report.new_event_ids)} new events, {delivered.sent} alerts delivered",
+            file=sys.stderr,
+        )
+    return 0

@@ -1,0 +1,1 @@
+"""The command core: platform-neutral commands returning pydantic answers, shared by every front end."""

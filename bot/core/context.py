@@ -1,0 +1,41 @@
+"""What every core command runs with, and who is asking."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from bot.settings import Settings
+from storage.store import Store
+from watchers.http_fetch import Fetcher
+
+
+class Actor(BaseModel):
+    """Who runs a command. Front ends fill `can_manage` from the platform's permissions."""
+
+    platform: str = "console"
+    user_id: str = "local"
+    can_manage: bool = True
+
+
+CONSOLE_ACTOR = Actor()
+
+
+class CommandError(Exception):
+    """A refusal or bad input, as one sentence a user can act on."""
+
+
+class PermissionDenied(CommandError):
+    pass
+
+
+def require_manage(actor: Actor, what: str) -> None:
+    if not actor.can_manage:
+        raise PermissionDenied(f"You need the Manage Server permission (or workspace admin) to {what}.")
+
+
+@dataclass
+class CoreContext:
+    store: Store
+    fetcher: Fetcher
+    settings: Settings
