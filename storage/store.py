@@ -1,19 +1,15 @@
 """The store: every query the bot runs, behind one interface (SQLite via aiosqlite)."""
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
 from storage.clock import from_db, to_db
-from storage.migrate import apply_migrations
 from storage.models import (
     Delivery,
     Event,
@@ -26,32 +22,12 @@ from storage.models import (
     SubscriptionFilters,
     utcnow,
 )
+from storage.store_base import DuplicateError, NotFoundError, StoreBase, StoreError, sqlite_path
 from storage.subscription_match import fold, matches
 
 log = logging.getLogger(__name__)
 
-
-class StoreError(Exception):
-    """A request the store cannot satisfy; the message is meant for the user."""
-
-
-class DuplicateError(StoreError):
-    pass
-
-
-class NotFoundError(StoreError):
-    pass
-
-
-def sqlite_path(database_url: str) -> str:
-    """`sqlite:///relative.db`, `sqlite:////abs/path.db`, `sqlite://:memory:` or a bare path."""
-    if database_url.startswith("sqlite:///"):
-        return database_url[len("sqlite:///") :]
-    if database_url.startswith("sqlite://"):
-        return database_url[len("sqlite://") :] or ":memory:"
-    if "://" in database_url:
-        raise StoreError(f"unsupported DATABASE_URL scheme: {database_url.split('://', 1)[0]}")
-    return database_url
+__all__ = ["DuplicateError", "NotFoundError", "Store", "StoreError", "sqlite_path"]
 
 
 _SOURCE_COLS = (
@@ -68,69 +44,8 @@ _SUB_COLS = (
 )
 
 
-class Store:
-    def __init__(self, db: aiosqlite.Connection) -> None:
-        self._db = db
-        self._write_lock = asyncio.Lock()
-
-    # -- lifecycle -------------------------------------------------------------------------------
-
-    @classmethod
-    async def open(cls, database_url: str) -> Store:
-        path = sqlite_path(database_url)
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(path, isolation_level=None)
-        try:
-            await db.execute("PRAGMA busy_timeout = 5000")
-            await db.execute("PRAGMA journal_mode = WAL")
-            await db.execute("PRAGMA synchronous = NORMAL")
-            await db.execute("PRAGMA foreign_keys = ON")
-            await apply_migrations(db)
-        except BaseException:
-            await db.close()
-            raise
-        return cls(db)
-
-    async def close(self) -> None:
-        async with self._write_lock:
-            await self._db.close()
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction; the lock keeps transactions from interleaving on the one connection."""
-        async with self._write_lock:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                await self._db.rollback()
-                raise
-            else:
-                await self._db.commit()
-
-    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._db.execute(sql, params) as cur:
-            return list(await cur.fetchall())
-
-    async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self._db.execute(sql, params) as cur:
-            return await cur.fetchone()
-
-    async def integrity_check(self) -> str:
-        row = await self._one("PRAGMA integrity_check")
-        return str(row[0]) if row else "no answer"
-
-    async def get_meta(self, key: str) -> str | None:
-        row = await self._one("SELECT value FROM meta WHERE key = ?", (key,))
-        return str(row[0]) if row else None
-
-    async def set_meta(self, key: str, value: str) -> None:
-        async with self.transaction() as db:
-            await db.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
+class Store(StoreBase):
+    """Every query the bot runs. Query groups for later features live in their own modules as mixins."""
 
     # -- sources ---------------------------------------------------------------------------------
 

@@ -1,0 +1,84 @@
+"""The outbox drain: order per channel, retries with back-off, giving up, permanent failures."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.dispatcher import Dispatcher
+from bot.sinks.base import SinkError
+from storage.models import NewEvent, PendingDelivery, SubscriptionFilters, utcnow
+from storage.store import Store
+
+
+class ScriptedSink:
+    """A sink that fails the first `fail_first` sends per channel with the given error, then records."""
+
+    platform = "console"
+
+    def __init__(self, errors: dict[str, list[SinkError]] | None = None) -> None:
+        self.errors = errors or {}
+        self.posted: list[tuple[str, str]] = []
+
+    async def send(self, pending: PendingDelivery) -> str | None:
+        queue = self.errors.get(pending.subscription.channel_id, [])
+        if queue:
+            raise queue.pop(0)
+        self.posted.append((pending.subscription.channel_id, pending.event.title))
+        return f"msg-{len(self.posted)}"
+
+
+def events(n: int) -> list[NewEvent]:
+    return [NewEvent(dedupe_key=f"e{i}", kind="other", title=f"event {i}") for i in range(n)]
+
+
+async def test_delivers_in_order_and_marks_sent(store: Store) -> None:
+    await store.ensure_subscription("console", "a")
+    await store.add_events(events(3))
+    sink = ScriptedSink()
+    report = await Dispatcher(store, [sink]).drain()
+    assert report.sent == 3 and sink.posted == [("a", "event 0"), ("a", "event 1"), ("a", "event 2")]
+    assert await store.delivery_counts() == {"sent": 3}
+    assert (await Dispatcher(store, [sink]).drain()).sent == 0
+
+
+async def test_failed_channel_keeps_order_and_others_continue(store: Store) -> None:
+    await store.ensure_subscription("console", "a")
+    await store.ensure_subscription("console", "b")
+    await store.add_events(events(2))
+    sink = ScriptedSink({"a": [SinkError("HTTP 502")]})
+    dispatcher = Dispatcher(store, [sink], base_delay_seconds=0)
+    report = await dispatcher.drain()
+    # "a" failed on event 0 so event 1 must not overtake it; "b" got both.
+    assert sink.posted == [("b", "event 0"), ("b", "event 1")]
+    assert report.failed == 1
+    await dispatcher.drain()
+    assert [t for c, t in sink.posted if c == "a"] == ["event 0", "event 1"]
+
+
+async def test_backoff_grows_and_gives_up(store: Store) -> None:
+    sub = await store.ensure_subscription("console", "a")
+    await store.add_events(events(1))
+    sink = ScriptedSink({"a": [SinkError("down")] * 10})
+    dispatcher = Dispatcher(store, [sink], max_attempts=3, base_delay_seconds=60)
+    await dispatcher.drain()
+    pending = await store.due_deliveries(["console"], utcnow() + timedelta(seconds=61))
+    assert pending[0].delivery.attempts == 1
+    assert pending[0].delivery.next_attempt_at > utcnow() + timedelta(seconds=50)
+    assert await store.due_deliveries(["console"], utcnow()) == []
+    for _ in range(2):
+        # Make it due now and retry.
+        async with store.transaction() as db:
+            await db.execute("UPDATE deliveries SET next_attempt_at = '2000-01-01T00:00:00.000000+00:00'")
+        await dispatcher.drain()
+    assert await store.delivery_counts() == {"dead": 1}
+    assert not (await store.get_subscription(sub.id)).disabled
+
+
+async def test_permanent_failure_disables_subscription(store: Store) -> None:
+    sub = await store.add_subscription("console", "gone", SubscriptionFilters())
+    await store.add_events(events(2))
+    sink = ScriptedSink({"gone": [SinkError("Unknown Channel (404)", permanent=True)]})
+    report = await Dispatcher(store, [sink]).drain()
+    assert report.dead == 1 and sink.posted == []
+    after = await store.get_subscription(sub.id)
+    assert after.disabled and after.disabled_reason == "Unknown Channel (404)"
+    assert await store.delivery_counts() == {"dead": 2}
