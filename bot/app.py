@@ -18,6 +18,7 @@ from bot.sinks.console import ConsoleSink
 from storage.store import Store
 from watchers.http_fetch import Fetcher
 from watchers.poll_cycle import CycleReport, PollCycle
+from watchers.program_match import MatcherCache
 from watchers.rss_watcher import RssWatcher
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,11 @@ class App:
     @classmethod
     async def open(cls, settings: Settings) -> App:
         store = await Store.open(settings.database_url)
+        if settings.seed_defaults and await seed_defaults(store):
+            log.info("new store: seeded the default watch list and programmes")
         fetcher = Fetcher(settings.fetch_config())
-        watchers = [RssWatcher(fetcher, store)]
+        matchers = MatcherCache(store)
+        watchers = [RssWatcher(fetcher, store, matchers.get)]
         return cls(settings, store, fetcher, PollCycle(store, watchers, settings.cycle_config()))
 
     async def close(self) -> None:
@@ -62,8 +66,6 @@ class App:
 
     async def run_forever(self) -> None:
         """The main job: seed defaults, poll on a schedule, deliver, until SIGINT/SIGTERM."""
-        if await seed_defaults(self.store):
-            log.info("seeded the default watch list")
         if not self.sinks:
             await self.use_console()
         dispatcher = self.dispatcher()

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     poll_concurrency: int = Field(32, ge=1, le=1000)
     delivery_interval_seconds: float = Field(5, gt=0)
     max_delivery_attempts: int = Field(8, ge=1)
+    seed_defaults: bool = True
+    max_subscriptions_per_channel: int = Field(25, ge=1, le=1000)
     discord_token: SecretStr | None = None
     slack_bot_token: SecretStr | None = None
     slack_app_token: SecretStr | None = None

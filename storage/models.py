@@ -120,3 +120,27 @@ class PollOutcome(BaseModel):
     etag: str | None = None
     last_modified: str | None = None
     not_modified: bool = False
+
+
+class ProgramAlias(BaseModel):
+    alias: str
+    needs_sponsor: bool = False
+
+
+class ProgramIn(BaseModel):
+    """A programme as a user or the TOML file describes it."""
+
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    sponsors: list[str] = Field(default_factory=list)
+    nct_ids: list[str] = Field(default_factory=list)
+    cik: str | None = None
+    ticker: str | None = None
+    indication: str | None = None
+    notes: str | None = None
+
+
+class Program(ProgramIn):
+    id: int
+    alias_flags: list[ProgramAlias] = Field(default_factory=list)
+    created_at: datetime
