@@ -86,6 +86,9 @@ class App:
         async def deliver_job() -> None:
             await dispatcher.drain()
 
+        async def digest_job() -> None:
+            await dispatcher.send_digests(_now())
+
         tick = min(60.0, self.settings.poll_interval_seconds)
         scheduler = AsyncIOScheduler(timezone=UTC)
         common = {"misfire_grace_time": 300, "coalesce": True, "max_instances": 1}
@@ -94,6 +97,7 @@ class App:
                           id="poll", next_run_time=_now(), **common)
         scheduler.add_job(deliver_job, "interval", seconds=self.settings.delivery_interval_seconds,
                           id="deliver", **common)
+        scheduler.add_job(digest_job, "cron", minute="*/5", id="digest", **common)
         scheduler.start()
         log.info("milestone-bot running: %d sources; sinks: %s",
                  len(await self.store.list_sources()), ", ".join(s.platform for s in self.sinks))

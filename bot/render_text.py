@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.core.digest import Digest
 from bot.core.lookup import ProgramCard
 from bot.core.subscriptions import SubscriptionList
 from bot.core.upcoming import UpcomingList
@@ -201,3 +202,12 @@ def render_program_line(p: Program) -> str:
     aliases = f" ({', '.join(p.aliases)})" if p.aliases else ""
     sponsors = f" — {', '.join(p.sponsors)}" if p.sponsors else ""
     return f"{p.name}{aliases}{sponsors}"
+
+
+def render_digest(digest: Digest) -> str:
+    lines = [f"Daily digest: {digest.count} alert{'s' if digest.count != 1 else ''}"]
+    for group in digest.groups:
+        lines.append(f"■ {group.program}")
+        for ev in group.events:
+            lines.append(f"  #{ev.id} [{ev.kind} · {ev.subtype}] {ev.title}" + (f"\n      {ev.url}" if ev.url else ""))
+    return "\n".join(lines)

@@ -305,18 +305,33 @@ class Store(ProgramQueries, StoreBase):
 
     # -- outbox ----------------------------------------------------------------------------------
 
+    _DELIVERY_SELECT = (
+        "SELECT d.id, d.event_id, d.subscription_id, d.status, d.attempts, d.next_attempt_at, "
+        "d.last_error, d.platform_message_id FROM deliveries d JOIN subscriptions sub ON sub.id = d.subscription_id "
+    )
+
     async def due_deliveries(self, platforms: Sequence[str], now: datetime, limit: int = 100) -> list[PendingDelivery]:
+        """Pending instant deliveries whose time has come, oldest first."""
         if not platforms:
             return []
         marks = ",".join("?" * len(platforms))
         rows = await self._all(
-            "SELECT d.id, d.event_id, d.subscription_id, d.status, d.attempts, d.next_attempt_at, "
-            "d.last_error, d.platform_message_id FROM deliveries d "
-            "JOIN subscriptions sub ON sub.id = d.subscription_id "
-            f"WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND sub.platform IN ({marks}) "
+            self._DELIVERY_SELECT
+            + f"WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND sub.platform IN ({marks}) "
             "AND sub.mode = 'instant' ORDER BY d.id LIMIT ?",
             [to_db(now), *platforms, limit],
         )
+        return await self._pending(rows)
+
+    async def digest_deliveries(self, subscription_id: int, limit: int = 500) -> list[PendingDelivery]:
+        """Everything queued for a digest subscription since its last digest."""
+        rows = await self._all(
+            self._DELIVERY_SELECT + "WHERE d.status = 'pending' AND d.subscription_id = ? ORDER BY d.id LIMIT ?",
+            [subscription_id, limit],
+        )
+        return await self._pending(rows)
+
+    async def _pending(self, rows: Sequence[aiosqlite.Row]) -> list[PendingDelivery]:
         out: list[PendingDelivery] = []
         subs: dict[int, Subscription] = {}
         for r in rows:
@@ -331,11 +346,14 @@ class Store(ProgramQueries, StoreBase):
         return out
 
     async def mark_delivered(self, delivery_id: int, platform_message_id: str | None) -> None:
+        await self.mark_all_delivered([delivery_id], platform_message_id)
+
+    async def mark_all_delivered(self, delivery_ids: Sequence[int], platform_message_id: str | None) -> None:
         async with self.transaction() as db:
-            await db.execute(
+            await db.executemany(
                 "UPDATE deliveries SET status = 'sent', sent_at = ?, platform_message_id = ?, "
                 "attempts = attempts + 1 WHERE id = ?",
-                (to_db(utcnow()), platform_message_id, delivery_id),
+                [(to_db(utcnow()), platform_message_id, i) for i in delivery_ids],
             )
 
     async def mark_attempt_failed(
