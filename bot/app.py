@@ -12,9 +12,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.core.context import CoreContext
 from bot.defaults import seed_defaults
 from bot.dispatcher import Dispatcher, DispatchReport
+from bot.frontends import build_front_ends
 from bot.settings import Settings
 from bot.sinks.base import Sink
 from bot.sinks.console import ConsoleSink
+from storage.models import utcnow
 from storage.store import Store
 from watchers.http_fetch import Fetcher
 from watchers.poll_cycle import CycleReport, PollCycle
@@ -66,6 +68,11 @@ class App:
 
     async def run_forever(self) -> None:
         """The main job: seed defaults, poll on a schedule, deliver, until SIGINT/SIGTERM."""
+        front_ends = build_front_ends(self)
+        for front_end in front_ends:
+            await front_end.start(self)
+            self.sinks.append(front_end.sink)
+            log.info("%s front end started", front_end.name)
         if not self.sinks:
             await self.use_console()
         dispatcher = self.dispatcher()
@@ -87,14 +94,14 @@ class App:
             await dispatcher.drain()
 
         async def digest_job() -> None:
-            await dispatcher.send_digests(_now())
+            await dispatcher.send_digests(utcnow())
 
         tick = min(60.0, self.settings.poll_interval_seconds)
         scheduler = AsyncIOScheduler(timezone=UTC)
         common = {"misfire_grace_time": 300, "coalesce": True, "max_instances": 1}
         # Each source carries its own next poll time (with jitter and back-off); this job polls the due ones.
         scheduler.add_job(poll_job, "interval", seconds=tick, jitter=max(1, int(tick * 0.1)),
-                          id="poll", next_run_time=_now(), **common)
+                          id="poll", next_run_time=utcnow(), **common)
         scheduler.add_job(deliver_job, "interval", seconds=self.settings.delivery_interval_seconds,
                           id="deliver", **common)
         scheduler.add_job(digest_job, "cron", minute="*/5", id="digest", **common)
@@ -106,11 +113,13 @@ class App:
         finally:
             log.info("shutting down")
             scheduler.shutdown(wait=False)
+            for front_end in front_ends:
+                await front_end.stop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
 
 
-def _now():
+def utcnow():
     from storage.models import utcnow
 
     return utcnow()
