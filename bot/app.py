@@ -118,8 +118,3 @@ class App:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
 
-
-def utcnow():
-    from storage.models import utcnow
-
-    return utcnow()
