@@ -156,7 +156,7 @@ async def test_upcoming_reads_the_calendar(ctx: CoreContext, store: Store) -> No
                  programs=["azer-cel"], catalysts=[CatalystDate(kind="pdufa", label="PDUFA date", date="2027-03-14")]),
         NewEvent(dedupe_key="p2", kind="readout", subtype="topline", title="Topline expected 2H 2027",
                  programs=["obe-cel"],
-                 catalysts=[CatalystDate(kind="guidance", label="topline in 2H 2027", date="2027-12", precision="half")]),
+                 catalysts=[CatalystDate(kind="guidance", label="2H 2027", date="2027-12", precision="half")]),
         NewEvent(dedupe_key="p3", kind="regulatory", subtype="pdufa_date", title="old PDUFA", programs=["lecanemab"],
                  catalysts=[CatalystDate(kind="pdufa", label="PDUFA date", date="2025-01-01")]),
     ])
