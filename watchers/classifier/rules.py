@@ -1,0 +1,326 @@
+"""The rule table: one row per concept, in precedence order.
+
+Each :class:`Rule` says "if this pattern matches, the event is <label>/<subtype>". The table is read top to
+bottom and the first rule that fires decides; the title is tried first, then the lede (the summary with the
+wire-service boilerplate removed). Rules higher in the table therefore override rules lower down, which is how
+the corpus conventions are encoded:
+
+* framing rules for financing, earnings, investor events and "to present" announcements come first, because
+  the primary event decides ("an earnings release that mentions a past designation is ``other``");
+* regulatory *requests*, advisory committees, CHMP opinions, IND/CTA clearances and Rare Pediatric Disease
+  designations (``regulatory/other``) come before the grants they resemble;
+* clinical holds (imposed, partial, lifted) and meeting agreements come before approvals, because their
+  headlines contain words like "Approval Pathway";
+* priority review comes before acceptance ("Acceptance with Priority Review" is ``priority_review``);
+* enrollment events come before readouts, because enrollment headlines often mention expected data;
+* readouts are last, with subtype-specific rows before the generic one.
+
+``requires`` and ``unless`` are optional extra patterns checked against the whole text (title + lede):
+the rule fires only if ``requires`` matches and ``unless`` does not.
+
+A rule whose ``subtype`` is ``None`` is *generic*: the label is decided, but the subtype is then refined from
+the rest of the text with :data:`SUBTYPE_REFINERS` (falling back to :data:`DEFAULT_SUBTYPE`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+FLAGS = re.IGNORECASE
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    label: str
+    subtype: str | None
+    pattern: re.Pattern[str]
+    requires: re.Pattern[str] | None = None
+    unless: re.Pattern[str] | None = None
+
+
+def _c(p: str, flags: int = FLAGS) -> re.Pattern[str]:
+    return re.compile(p, flags)
+
+
+def R(
+    name: str, label: str, subtype: str | None, pattern: str, requires: str | None = None,
+    unless: str | None = None, flags: int = FLAGS,
+) -> Rule:
+    return Rule(
+        name, label, subtype, _c(pattern, flags),
+        _c(requires) if requires else None, _c(unless) if unless else None,
+    )
+
+
+# --- shared fragments -----------------------------------------------------------------------------------
+REG = r"(?:FDA|Food and Drug Administration|EMA|European Medicines Agency|MHRA|PMDA|Health Canada|NMPA|TGA|regulator\w*)"
+APP = (r"(?:s?NDA|s?BLA|MAA|ANDA|NDS|PMA|510\s?\(k\)|De Novo|(?:new drug|biologics? license|marketing authori[sz]ation|"
+       r"supplemental \w+|premarket approval)\s+application|application|filing|dossier|submission|supplement)")
+DESIG = r"(?:fast[- ]track|breakthrough(?: therapy| device)?|orphan(?: drug)?|RMAT|regenerative medicine|PRIME|priority medicines?)"
+WORDS = r"(?:[\w&/().,’'\-®™]+\s+)"  # one word plus following space, used as {0,n} filler
+NUMBERS = r"\d+(?:\.\d+)?\s?%|\bp\s?[<=≤]\s?0?\.\d|hazard ratio|\bHR\s?[=:]?\s?0?\.\d|\bmet (?:the |its )?primary"
+FUTURE = r"(?:expected|anticipated|planned|on track|due|slated|to be (?:reported|announced|presented))"
+
+# Investor / financial conferences (as opposed to medical congresses where data are presented).
+INVESTOR_CONF = (
+    r"(?:health\s?care|investor|investment|growth|biotech\w*|life sciences?|healthcare|securities|capital|"
+    r"j\.?\s?p\.? morgan|jefferies|cowen|evercore|wainwright|piper|stifel|guggenheim|leerink|truist|needham|"
+    r"oppenheimer|bofa|bank of america|morgan stanley|goldman|citi|ubs|barclays|chardan|ladenburg|lake street|"
+    r"maxim|roth|b\.? riley|canaccord|baird|raymond james|wells fargo|william blair|bmo|jmp|kempen|degroof|"
+    r"partnering|bio-europe|bio international|bio ceo)"
+)
+
+RULES: tuple[Rule, ...] = (
+    # ---------------------------------------------------------------- other: framing of the whole release
+    R("other.roundup", "other", "other",
+      r"\bdaily dose\b|\bround[- ]?up\b|\bstocks? to watch\b|\bbiotech stock movers\b|\bweek in review\b"),
+    R("other.earnings", "other", "other",
+      r"\b(?:first|second|third|fourth|1st|2nd|3rd|4th)[- ]quarter\b|\bQ[1-4]\s?(?:FY)?\s?'?\d{2,4}\b|"
+      r"\b(?:full[- ]year|fiscal(?: year)?|half[- ]year|annual|interim|quarterly|year[- ]end)\s+"
+      r"(?:\d{4}\s+)?(?:financial\s+)?(?:results|report|activities report)\b|"
+      r"\bfinancial results\b|\bresults for the (?:\w+ ){0,3}(?:quarter|year|period)\b|\bearnings\b|"
+      r"\bannual report\b|\bquarterly activities\b|\bjaarverslag\b|\brapport (?:annuel|financier)\b"),
+    R("other.financing", "other", "other",
+      r"(?<!concurrent )(?<!concurrent )\b(?:public|secondary|registered direct|follow-on|underwritten|"
+      r"bought deal|equity|initial public|ATM|at-the-market|share)\s+offering\b|"
+      r"(?<!concurrent )\bprivate placement\b|\bpricing of\b|\bprices? (?:\$|upsized|its|public|offering)|"
+      r"\brais(?:es|ed)\s+(?:up to\s+|approximately\s+|gross proceeds of\s+)?(?:US)?[$€£]|"
+      r"\bfinancing\b|\b(?:debt|credit|loan|term loan)\s+(?:facility|agreement)\b|\bconvertible notes?\b|"
+      r"\bwarrants? (?:exercise|inducement)\b|\broyalt(?:y|ies)\b.{0,60}\b(?:agreement|interest|sale|monetiz)|"
+      r"\b(?:sells?|sale of) (?:its |a )?(?:rare pediatric disease )?priority review voucher\b|\bIPO\b|"
+      r"\bgross proceeds\b|\bshelf registration\b|\bcash runway\b"),
+    R("other.investor_event", "other", "other",
+      r"\bto (?:participate|present|speak|host|hold|ring)\b.{0,80}\b(?:conference|summit|forum|symposium|"
+      r"fireside|event|day|webinar|webcast|call|bell|meeting)\b(?!.{0,40}\b(?:data|results)\b.{0,40}\d+\s?%)|"
+      r"\b(?:participat\w+|present\w*) (?:at|in) (?:the |a |two |three |several |upcoming )?.{0,40}"
+      + INVESTOR_CONF + r".{0,60}\b(?:conference|summit|forum|symposium|meeting|event)s?\b|"
+      r"\b(?:conference call|webcast|webinar|fireside chat|investor day|r&d day|kol event)\b"
+      r"(?!.{0,60}\b(?:data|results)\b)|\bupcoming investor\b|\binvestor conferences?\b"),
+    R("other.future_results_event", "other", "other",
+      r"\bto (?:report|announce|release|present|share|discuss|highlight|showcase|unveil)\b|"
+      r"\bwill (?:present|report|announce|host|share)\b|"
+      r"\bto be (?:presented|highlighted|featured|reported|shared|showcased|announced|discussed)\b|"
+      r"\b(?:abstracts?|data|poster|presentation)s?\b.{0,60}\b(?:accepted|selected) for (?:\w+ )?(?:oral |poster )?"
+      r"(?:presentation|publication)|\bupcoming (?:oral |poster )?presentations?\b|\bpresentations? at upcoming\b",
+      unless=r"\btop[- ]?line (?:results|data)\b(?!\s+(?:are |is )?" + FUTURE + r")|"
+      r"\b(?:met|achieved|did not meet|failed to meet|missed) (?:its |the |both |all )?(?:co-)?primary|"
+      r"\d+(?:\.\d+)?\s?%(?! (?:owned|interest|stake|of (?:the )?(?:shares|outstanding)))|\bp\s?[<=≤]\s?0?\.\d"),
+    R("other.preclinical", "other", "other",
+      r"\b(?:pre-?clinical|non-?clinical|in vivo|in vitro|animal|murine|mouse|primate)\b",
+      unless=r"\b(?:phase [\dI]|clinical (?:data|results|trial|study)|patients?\b|first-in-human)"),
+    R("other.people", "other", "other",
+      r"\bappoint\w*\b|\b(?:names|named|hires|elects|promotes)\b.{0,60}\b(?:chief|officer|president|director|"
+      r"CEO|CFO|CMO|COO|CSO|chair\w*|head|board)\b|\bjoins\b.{0,40}\b(?:board|team)\b|\bsuccession\b|"
+      r"\b(?:leadership|management|board) (?:changes?|transition|update)\b|\bretire(?:s|ment)\b|\bresign\w*\b|"
+      r"\bscientific advisory board\b|\bboard of directors\b|\bsteps down\b"),
+    R("other.corporate", "other", "other",
+      r"\b(?:license|licensing|collaboration|partnership|commerciali[sz]ation|distribution|supply|co-development|"
+      r"development|option|research|merger|asset purchase|purchase|definitive|strategic|exclusive)\s+agreement\b|"
+      r"\b(?:partners|collaborates|teams up) with\b|\b(?:strategic )?(?:collaboration|partnership) with\b|"
+      r"\bletter of intent\b|\b(?:to )?acquir(?:e|es|ed|ing|ition)\b|\bmerger\b|\bmerge\b|\bbusiness combination\b|"
+      r"\bpatents?\b|\bnasdaq (?:listing|minimum|compliance|notice|biotech(?:nology)? index)\b|"
+      r"\b(?:regains?|regained) compliance\b|\blisting (?:rule|requirements?)\b|\binducement grants?\b|"
+      r"\bvoting rights\b|\bshareholders?\b|\bstockholders?\b|\bgeneral meeting\b|\breverse (?:stock |share )?split\b|"
+      r"\bshare (?:repurchase|buyback)\b|\bworkforce\b|\brestructur\w*\b|\bstrategic (?:alternatives|review|"
+      r"reprioriti[sz]ation|update)\b|\bcorporate (?:update|name|rebrand\w*)\b|\bname change\b|\bdividend\b|"
+      r"\bcommercial launch\b|\blaunch(?:es|ed)? (?:\w+ ){0,3}(?:in|across) (?:the )?(?:U\.?S|Europe|EU|Japan|China)|"
+      r"\bgrants? (?:from|awarded)\b|\bawarded (?:a )?(?:\$[\d.]+ ?\w*|grant|contract)\b|\bcontract\b"),
+
+    # ---------------------------------------------------------------- regulatory/other: look-alikes of grants
+    R("regulatory.designation_request", "regulatory", "other",
+      r"\b(?:submi\w+|request\w*|appl(?:y|ies|ied|ication) for|seek\w*|files?|filed)\s+(?:\w+\s+){0,4}?(?:a |an |for )?"
+      + DESIG + r"(?:\s+(?:drug|therapy|device))?(?:\s+(?:designation|status))?\b|"
+      + DESIG + r"(?:\s+(?:drug|therapy))?\s+(?:designation\s+)?(?:request|application|submission)\b"),
+    R("regulatory.advisory_committee", "regulatory", "other",
+      r"\badvisory committee\b|\bAdComm?\b|\bODAC\b|\bVRBPAC\b"),
+    R("regulatory.chmp_opinion", "regulatory", "other",
+      r"\bCHMP\b|\bpositive opinion\b|\bCommittee for (?:Medicinal|Orphan) Products\b|\bCOMP\b"),
+    R("regulatory.ind_clearance", "regulatory", "other",
+      r"\b(?:IND|CTA|CTN|investigational new drug|clinical trial application|IDE)\b.{0,60}\b(?:clear\w*|authori[sz]\w*|"
+      r"approv\w*|accept\w*|allow\w*|go[- ]ahead|active|effective|submi\w*|fil\w*)\b|"
+      r"\b(?:clear\w*|authori[sz]\w*|approv\w*|accept\w*|submi\w*|fil(?:es|ed|ing))\b.{0,40}\b(?:IND|CTA|CTN|"
+      r"investigational new drug|clinical trial application|IDE)s?\b|"
+      r"\b(?:approval|clearance|authori[sz]ation|permission|green light|nod) to (?:initiate|begin|start|commence|"
+      r"conduct|proceed|enroll|launch|open)\b|\bmay proceed\b",
+      unless=r"\bclinical hold\b|\bon (?:partial )?hold\b"),
+    R("regulatory.protocol_change", "regulatory", "other",
+      r"\b(?:approv\w*|clear\w*|accept\w*)\b.{0,80}\b(?:protocol amendment|protocol|amendment|study design|trial design|"
+      r"label (?:update|expansion))\b", unless=r"\bclinical hold\b"),
+    R("regulatory.dsmb", "enrollment", "status_change",
+      r"\b(?:DSMB|iDMC|IDMC|DMC|DSMC|data (?:and )?safety monitoring (?:board|committee)|independent data monitoring "
+      r"committee|data monitoring committee)\b"),
+
+    # ---------------------------------------------------------------- regulatory actions
+    R("regulatory.clinical_hold", "regulatory", "clinical_hold",
+      r"\bclinical hold\b|\b(?:put|puts|placed|places|placing)\b.{0,80}\bon (?:a )?(?:partial |full )?"
+      r"(?:clinical )?hold\b|\b(?:lift\w*|remov\w*|releas\w*)\b.{0,30}\bhold\b|\bhold\b.{0,30}\b(?:lifted|removed)\b"),
+    R("regulatory.meeting_agreement", "regulatory", "meeting_agreement",
+      r"\b(?:type [ABCD]|end[- ]of[- ]phase(?: \w+)?|EOP\d|pre-?(?:NDA|BLA|IND|MAA|submission)|scientific advice|"
+      r"advice)\s+meeting\b|\b(?:alignment|align\w*|agreement|agrees?|consensus|concurrence)\s+(?:\w+\s+){0,2}with "
+      r"(?:the )?(?:U\.?S\.? )?" + REG + r"|\b(?:successful|positive|productive|constructive) (?:\w+ ){0,2}"
+      r"(?:meeting|interaction|feedback|discussion)s? (?:\w+ ){0,2}(?:with|from) (?:the )?(?:U\.?S\.? )?" + REG
+      + r"|\bspecial protocol assessment\b|\bSPA\b|\b" + REG + r" (?:meeting )?minutes\b|"
+      r"\b(?:feedback|guidance) from (?:the )?(?:U\.?S\.? )?" + REG + r"\b.{0,60}\b(?:pathway|design|"
+      r"registration|approval|submission|phase)"),
+    R("regulatory.crl", "regulatory", "crl",
+      r"\b(?:receiv\w*|issu\w*|gets?|got|obtain\w*|sent|sends)\s+(?:a |an |the )?(?:\w+\s+){0,2}"
+      r"(?:complete response letter|CRL)\b|\b(?:complete response letter|CRL)s?\s+(?:for|on|to|regarding|from|"
+      r"issued|received)\b|\bCRL\b(?=.{0,10}$)|^(?:\w+\s+){0,3}CRL\b"),
+    R("regulatory.accelerated_approval", "regulatory", "accelerated_approval",
+      r"\baccelerated approval\b(?!\s+(?:pathway|path|route|strategy|plan|program|submission|application|filing))",
+      unless=r"\b(?:seek\w*|pursu\w*|support\w*|potential|eligible|plans? to|intend\w*|could|may|would)\s+"
+      r"(?:\w+\s+){0,3}accelerated approval"),
+    R("regulatory.approval", "regulatory", "approval",
+      r"\b(?:" + REG + r"|European Commission|EC|Commission|MHRA|Swissmedic|ANVISA|Japan\w*|China|NMPA)\s+"
+      r"(?:has |have )?(?:grants? |granted )?(?:full |conditional |marketing )?approv(?:es|ed|al)\b|"
+      r"\bapprov(?:es|ed|al)\b.{0,40}\bby (?:the )?(?:U\.?S\.? )?" + REG + r"|"
+      r"\b(?:receiv\w*|grant\w*|obtain\w*|wins?|secur\w*|gains?|announces?)\s+(?:\w+\s+){0,3}"
+      r"(?:full |conditional |marketing |regulatory |FDA |EU |European |U\.?S\.? )*(?:approval|authori[sz]ation|"
+      r"clearance)\b|\b(?:conditional )?marketing authori[sz]ation\b(?!\s+application)|"
+      r"\b510\s?\(k\) clearance\b|\bFDA (?:clears|clearance)\b|\bapproved (?:in|for|by)\b",
+      unless=r"\b(?:seek\w*|pursu\w*|potential|if approved|support\w*|toward\w*|path(?:way)? to|plans? to|"
+      r"intend\w*|expects? to|anticipat\w*)\s+(?:\w+\s+){0,3}(?:approval|authori[sz]ation)(?!.{0,80}\b(?:approv(?:es|ed)|"
+      r"grants?|granted|receiv\w+)\b)"),
+    R("regulatory.priority_review", "regulatory", "priority_review",
+      r"\bpriority review\b(?!\s+voucher)",
+      unless=r"\b(?:eligible|eligibility|request\w*|seek\w*|may|could|potential\w*)\s+(?:\w+\s+){0,3}priority review"),
+    R("regulatory.acceptance", "regulatory", "acceptance",
+      r"\baccept\w*\b(?:\s+\S+){0,10}?\s+" + APP + r"|\b" + APP + r"\b(?:\s+\S+){0,8}?\s+(?:(?:has been|was|is) )?"
+      r"(?:accepted|validated|filed by)\b|\bvalidat\w+\b(?:\s+\S+){0,6}?\s+" + APP + r"|\bfiling acceptance\b|"
+      r"\baccept\w* for (?:filing|review)\b"),
+    R("regulatory.pdufa_date", "regulatory", "pdufa_date",
+      r"\bPDUFA\b|\bextend\w*\b.{0,40}\b(?:review|action date|goal date)\b|\breview (?:period |clock )?extension\b|"
+      r"\b(?:additional|more) time\b.{0,40}\breview\b|\b(?:target )?action date\b|\bgoal date\b"),
+    R("regulatory.submission", "regulatory", "submission",
+      r"\b(?:submi\w+|fil(?:es|ed|ing)|complet\w+|initiat\w+|start\w*|begin\w*|rolling|resubmi\w+)\b(?:\s+\S+){0,8}?\s+"
+      + APP + r"\b|\b" + APP + r"\s+(?:\w+\s+){0,3}(?:submitted|submission|filed|resubmi\w+)\b|\brolling submission\b"),
+    R("regulatory.breakthrough", "regulatory", "breakthrough",
+      r"\bbreakthrough (?:therapy|device)(?: designation| status)?\b|\bBTD\b|\bbreakthrough designation\b"),
+    R("regulatory.rmat", "regulatory", "rmat",
+      r"\bRMAT\b|\bregenerative medicine advanced? therapy\b"),
+    R("regulatory.prime", "regulatory", "prime",
+      r"(?i:\bpriority medicines\b|\bPRIME (?:designation|status|scheme|eligibility|support)\b)|\bPRIME\b",
+      requires=r"\bEMA\b|European Medicines Agency|\bPRIME (?:designation|status|scheme)|priority medicines",
+      flags=0),
+    R("regulatory.orphan", "regulatory", "orphan",
+      r"\borphan (?:drug |medicinal product )?(?:designation|status)\b|\borphan drug\b|\bODD\b"),
+    R("regulatory.fast_track", "regulatory", "fast_track",
+      r"(?<!under the )(?<!under )(?<!with )\bfast[- ]track (?:designation|status)\b|"
+      r"\b(?:grant\w*|receiv\w*|award\w*|obtain\w*)\s+(?:\w+\s+){0,3}fast[- ]track\b|\bfast[- ]track\b"
+      r"(?!\s+(?:designation|status)?\s*(?:application|request|submission))(?!\s+(?:development|program|pathway|process|basis))",
+      unless=r"\bunder (?:the |its )?fast[- ]track\b(?!.{0,60}\bgrant)"),
+    R("regulatory.rare_pediatric", "regulatory", "other",
+      r"\brare pediatric (?:disease |drug )?(?:designation|status)\b|\bRPDD?\b|\brare pediatric\b"),
+    R("regulatory.other_designation", "regulatory", "other",
+      r"\b(?:QIDP|qualified infectious disease product|sakigake|innovation passport|ILAP|PRIORITY designation|"
+      r"promising innovative medicine)\b"),
+    R("regulatory.update", "regulatory", "other",
+      r"\bregulatory (?:update|status|path\w*|progress|feedback|clarity|decision)s?\b|"
+      r"\b(?:FDA|EMA|regulator\w*)\s+(?:decision|feedback|review|inspection|response|action)\b"),
+
+    # ---------------------------------------------------------------- enrollment
+    R("enrollment.status_change", "enrollment", "status_change",
+      r"\b(?:paus\w*|halt\w*|discontinu\w*|terminat\w*|suspend\w*|stop(?:s|ped|ping)?|resum\w*|deprioriti\w*|"
+      r"wind(?:s|ing)? down|end(?:s|ed)?)\b(?:\s+\S+){0,6}?\s+(?:the |its |a )?(?:\w+\s+){0,3}(?:trial|study|program|"
+      r"programme|enrol\w*|dosing|development|recruitment|cohort|arm)\b|\bfutility\b|"
+      r"\b(?:trial|study|program|enrol\w*|dosing)\b.{0,30}\b(?:paused|halted|discontinued|terminated|suspended|"
+      r"stopped|resumed)\b"),
+    R("enrollment.enrollment_complete", "enrollment", "enrollment_complete",
+      r"\bcomplet\w*\s+(?:of\s+)?(?:\w+\s+){0,4}(?:enrol\w*|recruit\w*|randomi[sz]ation)\b|"
+      r"\b(?:enrol\w*|recruit\w*|randomi[sz]ation)\s+(?:\w+\s+){0,3}(?:complet\w*|closed)\b|"
+      r"\b(?:final|last)\s+(?:\w+\s+){0,2}(?:enrol\w*|randomi[sz]\w*|recruit\w*)\b|"
+      r"\blast (?:patient|subject|participant)s? (?:\w+ ){0,2}(?:enrol\w*|randomi[sz]ed|dosed)\b|"
+      r"\b(?:achiev\w*|reach\w*|exceed\w*|hit)\s+(?:\w+\s+){0,2}(?:target(?:ed)? )?(?:patient |subject )?"
+      r"enrol\w*\b|\bfully (?:enrolled|recruited)\b|\btarget (?:patient )?enrol\w* (?:achieved|reached)\b",
+      unless=r"\b(?:expect\w*|anticipat\w*|on track|plan\w*) to complete (?:\w+ ){0,3}enrol\w*"),
+    R("enrollment.first_patient", "enrollment", "first_patient",
+      r"\b(?:dos\w+|enrol\w+|treat\w+|randomi[sz]\w+|implant\w*|screen\w*|infus\w*|vaccinat\w*)\s+(?:of |for |in )?"
+      r"(?:the )?first\b|\bfirst\s+(?:[\w()\-/]+\s+){0,5}?(?:patient|participant|subject|volunteer|cohort|person|"
+      r"child|infant|adult)s?\b(?:\s+\S+){0,8}?\s+(?:(?:has|have|had) been |was |were |is |are )?(?:dosed|enrolled|"
+      r"treated|randomi[sz]ed|implanted|screened|infused|vaccinated)\b|\bcommenc\w+ dosing\b|"
+      r"\b(?:start|initiat|begin|began|commencement)\w* (?:of )?(?:patient |participant )?dosing\b|"
+      r"\bfirst[- ]in[- ](?:human|patient) dosing\b"),
+    R("enrollment.initiation", "enrollment", "initiation",
+      r"\b(?:initiat\w*|start\w*|launch\w*|commenc\w*|begin\w*|began|kick\w* off|open\w*)\b(?:\s+\S+){0,6}?\s+"
+      r"(?:clinical\s+)?(?:trial|study|phase\s+[\dIV]+\w*)\b|\b(?:trial|study)\s+(?:\w+\s+){0,2}(?:initiated|"
+      r"started|launched|commenced|begins|is underway|underway)\b|\bfirst (?:clinical )?(?:site|center)s? "
+      r"(?:activated|opened|initiated)\b|\bsite activation\b"),
+    R("enrollment.other", "enrollment", "other",
+      r"\benrol(?:l)?(?:ment|ing)\s+(?:update|accelerat\w*|progress\w*|expan\w*|ahead)\b|"
+      r"\baccelerat\w*\s+(?:\w+\s+){0,2}enrol\w*\b|\b(?:currently|actively|now) (?:enrolling|recruiting)\b|"
+      r"\bexpan\w*\s+(?:\w+\s+){0,3}(?:enrol\w*|trial|study) (?:to|into|in)\b|\bsites? (?:activated|added|expan\w*)\b"),
+
+    # ---------------------------------------------------------------- readouts
+    R("readout.presentation", "readout", "presentation",
+      r"\b(?:present\w*|showcas\w*|unveil\w*|featur\w*|highlight\w*|shar\w*|report\w*)\b(?:\s+\S+){0,14}?\s+"
+      r"(?:data|results|findings|analys[ie]s|outcomes)\b.{0,140}\bat (?:the )?(?:\d+\w*\s+)?(?:\w+\s+){0,6}?"
+      r"(?:annual |scientific |international )?(?:meeting|congress|conference|symposium|sessions|summit|week|forum|"
+      r"ASCO|ESMO|ASH|AACR|EHA|AAN|ADA|EASL|AASLD|SITC|ASGCT|IDWeek|ACR|EULAR|AAD|ERS|ATS|ESC|ACC|AHA|CTAD|AAIC|"
+      r"ISTH|WCLC|SABCS|ESMO\S*|ASN|TCT|ISTH|ENDO|ObesityWeek)\b|"
+      r"\b(?:present\w+|shared|showcased)\s+(?:at|in|during)\s+(?:the |an? )?(?:\w+\s+){0,5}?(?:meeting|congress|"
+      r"conference|symposium|poster|oral|session|week)\b|\bpresentation of (?:\w+\s+){0,4}(?:data|results)\b|"
+      r"\b(?:publication|published|publishes|publish)\b(?:\s+\S+){0,12}?\s+(?:data|results|findings|study|trial|"
+      r"analysis)\b|\b(?:data|results|findings)\b.{0,60}\bpublished in\b|"
+      r"\b(?:data|results|findings)\b.{0,80}\b(?:presented|featured|shared|reported)\b.{0,20}\b(?:in|at|during) "
+      r"(?:an? |the )?(?:oral|poster|late-breaking)?\s*(?:presentation|session|meeting|congress)|"
+      r"\b(?:oral|poster|late-breaking) presentation (?:at|during)\b|\blate[- ]breaking\b(?:\s+\S+){0,4}?\s+"
+      r"(?:data|results|abstract|presentation)",
+      unless=r"\bpre-?clinical\b(?!.{0,40}\bclinical)"),
+    R("readout.endpoint", "readout", None,
+      r"\b(?:met|meets|achiev\w*|hit|hits|miss\w*|did not (?:meet|achieve)|fail\w* to (?:meet|achieve)|not "
+      r"(?:met|achieved)|reach\w*)\b(?:\s+\S+){0,4}?\s+(?:its |the |both |all |key |pre-?specified )*(?:co-)?primary "
+      r"(?:and (?:\w+ ){0,2})?(?:efficacy )?end-?points?\b|\bprimary (?:efficacy )?end-?points? "
+      r"(?:was |were )?(?:not )?(?:met|achieved|missed)\b|\bstatistically significant\b"),
+    R("readout.interim", "readout", "interim",
+      r"\binterim\b(?:\s+\S+){0,5}?\s+(?:data|results|analys[ie]s|readout|update|findings|look)\b|"
+      r"\b(?:initial|preliminary|early|first)\s+(?:\w+\s+){0,4}(?:data|results|findings|readout)\b",
+      unless=r"\binterim (?:financial|report|CEO|chief)\b"),
+    R("readout.topline", "readout", "topline",
+      r"\btop[- ]?line\b(?:\s+\S+){0,6}?\s+(?:data|results|findings|readout|analys[ie]s)\b(?!\s+(?:are |is |now |"
+      r"remains? )?" + FUTURE + r")"),
+    R("readout.final", "readout", "final",
+      r"\b(?:final|full|complete|comprehensive|long-term|updated|\d+-(?:week|month|year))\b(?:\s+\S+){0,3}?\s+"
+      r"(?:data|results|analys[ie]s|findings)\b"),
+    R("readout.generic", "readout", None,
+      r"\b(?:positive|negative|encouraging|promising|favou?rable|compelling|robust|mixed|disappointing|new|"
+      r"additional|clinical|efficacy|safety|pivotal|durable|supportive|strong|impressive)\b(?:\s+\S+){0,6}?\s+"
+      r"(?:data|results|findings|readout|outcomes|evidence)\b|"
+      r"\b(?:data|results|findings)\s+(?:from|of|in)\s+(?:the\s+|its\s+|a\s+|an\s+)?(?:\S+\s+){0,5}?"
+      r"(?:phase|trial|study|cohort|patients)\b|\bphase\s+[\dIV]+\w*(?:/[\dIV]+\w*)?\s+(?:\S+\s+){0,5}?"
+      r"(?:data|results|readout)\b|\b(?:demonstrat\w*|show\w*|reduc\w*|improv\w*)\b(?:\s+\S+){0,6}?\s+"
+      r"(?:efficacy|response|survival|reduction|improvement|benefit)\b|\breadout\b|\bresponse rate\b",
+      unless=r"^\s*(?:\S+\s+){0,12}?(?:data|results|readout)s?\s+(?:are |is )?" + FUTURE),
+)
+
+#: Refiners for generic rules: within a decided label, the first of these patterns that matches the text
+#: (title first, then lede) gives the subtype.
+SUBTYPE_REFINERS: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
+    "readout": tuple(
+        (r.subtype, r.pattern) for r in RULES if r.label == "readout" and r.subtype is not None
+    ),
+    "enrollment": tuple(
+        (r.subtype, r.pattern) for r in RULES if r.name == "enrollment.first_patient"
+    ),
+}
+
+DEFAULT_SUBTYPE = {"readout": "topline", "enrollment": "other", "regulatory": "other", "other": "other"}
+
+#: A rule decided from the title may be refined from the lede into a more specific subtype of the same label.
+#: key = subtype decided from the title, value = rules whose match in the lede upgrades it.
+LEDE_UPGRADES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("enrollment", "initiation"): ("enrollment.first_patient",),
+}
+
+TAXONOMY: dict[str, tuple[str, ...]] = {
+    "readout": ("topline", "interim", "final", "presentation"),
+    "enrollment": ("initiation", "first_patient", "enrollment_complete", "status_change", "other"),
+    "regulatory": (
+        "fast_track", "breakthrough", "orphan", "rmat", "prime", "priority_review", "accelerated_approval",
+        "approval", "crl", "pdufa_date", "submission", "acceptance", "clinical_hold", "meeting_agreement", "other",
+    ),
+    "other": ("other",),
+}
+
+RULES_BY_NAME = {r.name: r for r in RULES}

@@ -1,0 +1,70 @@
+"""Find the announcing company.
+
+In order of trust:
+
+1. the subject of the headline, when it is followed by an announcing verb ("PepGen Receives …",
+   "Mylan, Biocon get CRL …", "Vaxcyte Doses First Participants …");
+2. the company named in the wire-service lede ("… (GLOBE NEWSWIRE) -- Ocugen, Inc. (NASDAQ: OCGN) …");
+3. any company followed by an exchange ticker ("Greenwich Lifesciences (NASDAQ:GLSI)") or by "said".
+"""
+
+from __future__ import annotations
+
+import re
+
+_VERBS = (
+    r"announces?|announced|receives?|received|reports?|reported|presents?|presented|completes?|completed|"
+    r"initiates?|initiated|doses?|dosed|submits?|submitted|granted|grants?|achieves?|achieved|confirms?|confirmed|"
+    r"provides?|publishes?|published|enters?|raises?|pauses?|paused|accelerates?|says?|said|has|have|gets?|got|"
+    r"wins?|secures?|obtains?|launches?|launched|starts?|started|begins?|expands?|advances?|unveils?|highlights?|"
+    r"shares?|to|will|and|up|down|plunges?|soars?|jumps?|falls?|drops?|gains?|files?|filed|seeks?|appoints?|"
+    r"names?|closes?|prices?|signs?|regains?|partners?|doubles?|halts?|stops?|discontinues?|resumes?|"
+    r"terminates?|issues?|provides?|posts?|touts?|sees?|nabs?|scores?|lands?|bags?|notches?|earns?|"
+    r"is|was|one|inks?|outlines?|showcases?|demonstrates?|shows?|delivers?|data|results|phase|’s|'s"
+)
+_TITLE_SUBJECT = re.compile(
+    r"^\s*((?:[A-Z0-9][\w&.’'\-™®]*(?:,? (?:Inc|Ltd|Limited|Corp|Corporation|AG|SA|S\.A|N\.V|NV|plc|PLC|GmbH|LLC|"
+    r"Co)\.?)?(?:,?\s+|\s+and\s+|\s*&\s*)?){1,6}?)\s*,?\s+(?:" + _VERBS + r")\b",
+)
+_LEDE_COMPANY = re.compile(
+    r"(?:NEWSWIRE\)|NewMediaWire|CET;|CEST;)\s*(?:--|–|—|-)?\s*(?:via NewMediaWire\s*(?:--|–|—|-)\s*)?"
+    r"([A-Z0-9][\w&.’'\-™®]*(?:\s+[A-Z0-9][\w&.’'\-™®]*){0,5}?)(?:,?\s+(?:Inc|Ltd|Limited|Corp|Corporation|AG|SA|"
+    r"S\.A|N\.V|NV|plc|PLC|GmbH|LLC|Holding AG|Co\., Ltd)\.?)?\s*(?:\(|,|–|—|-|today|announced|reported)",
+)
+_TICKER_COMPANY = re.compile(
+    r"(?:^|[\s,;])((?:[A-Z0-9][\w&.’'\-]*\s+){0,4}?[A-Z0-9][\w&.’'\-]*?)(?:,?\s+(?:Inc|Ltd|Limited|Corp|Corporation|"
+    r"AG|SA|N\.V|NV|plc|PLC|GmbH|LLC)\.?)?\s*\((?:Nasdaq|NASDAQ|NYSE|ASX|TSX|OTC\w*|Euronext|LSE|AIM|SIX|XETRA|"
+    r"[A-Z]{2,5}\))[\s:]",
+)
+_SAID_COMPANY = re.compile(
+    r"(?:^|[.;]\s+)([A-Z][\w&.’'\-]*(?:\s+[A-Z][\w&.’'\-]*){0,4}?)(?:\s+(?:Inc|Ltd|SA|AG|PLC|plc|NV)\.?)?\s+"
+    r"(?:on \w+ )?said\b"
+)
+_BAD_SUBJECT = re.compile(
+    r"^(?:FDA|U\.?S\.?|EMA|The|A|An|Why|How|What|First|Data|Positive|New|Patient|Interim|Topline|Results|"
+    r"Phase|Study|Trial|European|Health|Japan|China|F\.D\.A\.?|Today|Updated|Final|Full|Late|Pivotal|"
+    r"Independent|Initial|Preliminary|Cannabis|Biotech|Stocks?|Shares|Drug|Gene|Cell|PRIME|Priority|"
+    r"Breakthrough|Fast|Orphan|Clinical|Completion|Enrollment|Enrolment)\b",
+)
+_TRAILING_JUNK = re.compile(r"(?:,|\s+and|\s*&)$")
+
+
+def _clean(name: str) -> str:
+    name = name.strip(" ,–—-")
+    name = _TRAILING_JUNK.sub("", name).strip()
+    return name
+
+
+def find_sponsor(title: str, summary: str) -> str | None:
+    m = _TITLE_SUBJECT.match(title)
+    if m:
+        name = _clean(m.group(1))
+        if name and not _BAD_SUBJECT.match(name) and len(name) <= 80:
+            return name
+    for rx in (_LEDE_COMPANY, _TICKER_COMPANY, _SAID_COMPANY):
+        m = rx.search(summary) if rx is not _TICKER_COMPANY else rx.search(summary) or rx.search(title)
+        if m:
+            name = _clean(m.group(1))
+            if name and not _BAD_SUBJECT.match(name):
+                return name
+    return None
