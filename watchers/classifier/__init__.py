@@ -102,10 +102,12 @@ def _fires(rule: Rule, text: str, context: str) -> re.Match[str] | None:
     return m
 
 
-def _first_rule(text: str, context: str) -> tuple[Rule, re.Match[str]] | None:
+def _first_rule(text: str, context: str, in_title: bool) -> tuple[Rule, re.Match[str]] | None:
     if not text:
         return None
     for rule in RULES:
+        if rule.title_only and not in_title:
+            continue
         m = _fires(rule, text, context)
         if m is not None:
             return rule, m
@@ -122,10 +124,10 @@ def decide(title: str, lede: str) -> tuple[str, str, list[Evidence]]:
     lede_head = lede[:LEDE_CHARS]
     context = f"{title}\n{lede_head}"
     where = "title"
-    hit = _first_rule(title, context)
+    hit = _first_rule(title, context, True)
     if hit is None:
         where = "lede"
-        hit = _first_rule(lede_head, context)
+        hit = _first_rule(lede_head, context, False)
     if hit is None:
         return "other", "other", [Evidence(rule="default.no_rule_matched", phrase="")]
     rule, m = hit

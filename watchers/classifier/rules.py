@@ -16,7 +16,9 @@ the corpus conventions are encoded:
 * readouts are last, with subtype-specific rows before the generic one.
 
 ``requires`` and ``unless`` are optional extra patterns checked against the whole text (title + lede):
-the rule fires only if ``requires`` matches and ``unless`` does not.
+the rule fires only if ``requires`` matches and ``unless`` does not. ``title_only`` rules are weak concepts
+(generic "new data", "regulatory update", "updated results") that decide only from the headline: in a lede
+they are too often background ("… with preliminary data from …") rather than the news.
 
 A rule whose ``subtype`` is ``None`` is *generic*: the label is decided, but the subtype is then refined from
 the rest of the text with :data:`SUBTYPE_REFINERS` (falling back to :data:`DEFAULT_SUBTYPE`).
@@ -25,7 +27,7 @@ the rest of the text with :data:`SUBTYPE_REFINERS` (falling back to :data:`DEFAU
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 FLAGS = re.IGNORECASE
 
@@ -38,6 +40,7 @@ class Rule:
     pattern: re.Pattern[str]
     requires: re.Pattern[str] | None = None
     unless: re.Pattern[str] | None = None
+    title_only: bool = False
 
 
 def _c(p: str, flags: int = FLAGS) -> re.Pattern[str]:
@@ -46,11 +49,11 @@ def _c(p: str, flags: int = FLAGS) -> re.Pattern[str]:
 
 def R(
     name: str, label: str, subtype: str | None, pattern: str, requires: str | None = None,
-    unless: str | None = None, flags: int = FLAGS,
+    unless: str | None = None, flags: int = FLAGS, title_only: bool = False,
 ) -> Rule:
     return Rule(
         name, label, subtype, _c(pattern, flags),
-        _c(requires) if requires else None, _c(unless) if unless else None,
+        _c(requires) if requires else None, _c(unless) if unless else None, title_only,
     )
 
 
@@ -58,10 +61,17 @@ def R(
 REG = r"(?:FDA|Food and Drug Administration|EMA|European Medicines Agency|MHRA|PMDA|Health Canada|NMPA|TGA|regulator\w*)"
 APP = (r"(?:s?NDA|s?BLA|MAA|ANDA|NDS|PMA|510\s?\(k\)|De Novo|(?:new drug|biologics? license|marketing authori[sz]ation|"
        r"supplemental \w+|premarket approval)\s+application|application|filing|dossier|submission|supplement)")
+APP_SPECIFIC = (r"\b(?:s?NDA|s?BLA|MAA|ANDA|PMA|510\s?\(k\)|De Novo|new drug application|biologics? license application|"
+                r"marketing authori[sz]ation application|premarket approval)\b")
 DESIG = r"(?:fast[- ]track|breakthrough(?: therapy| device)?|orphan(?: drug)?|RMAT|regenerative medicine|PRIME|priority medicines?)"
 WORDS = r"(?:[\w&/().,’'\-®™]+\s+)"  # one word plus following space, used as {0,n} filler
 NUMBERS = r"\d+(?:\.\d+)?\s?%|\bp\s?[<=≤]\s?0?\.\d|hazard ratio|\bHR\s?[=:]?\s?0?\.\d|\bmet (?:the |its )?primary"
 FUTURE = r"(?:expected|anticipated|planned|on track|due|slated|to be (?:reported|announced|presented))"
+
+MEETING = (r"(?:(?:type [ABCD]|end[- ]of[- ]phase(?: \w+)?|EOP\d|pre-?(?:NDA|BLA|IND|MAA|submission)|scientific advice|"
+           r"CMC|advice|guidance|BPD \w+|biosimilar \w+)\s+meeting|meeting with (?:the )?(?:U\.?S\.? )?" + REG + r")")
+OUTCOME = (r"(?:positive|successful|productive|constructive|favou?rable|agreement|alignment|aligned|agree[sd]?|"
+           r"feedback|minutes|outcome|clarity|clarif\w+|confirm\w*|supportive)")
 
 # Investor / financial conferences (as opposed to medical congresses where data are presented).
 INVESTOR_CONF = (
@@ -81,6 +91,7 @@ RULES: tuple[Rule, ...] = (
       r"\b(?:full[- ]year|fiscal(?: year)?|half[- ]year|annual|interim|quarterly|year[- ]end)\s+"
       r"(?:\d{4}\s+)?(?:financial\s+)?(?:results|report|activities report)\b|"
       r"\bfinancial results\b|\bresults for the (?:\w+ ){0,3}(?:quarter|year|period)\b|\bearnings\b|"
+      r"\b(?:preliminary|record|total|product|net) (?:\w+ ){0,3}revenues?\b|\brevenue (?:results|guidance)\b|"
       r"\bannual report\b|\bquarterly activities\b|\bjaarverslag\b|\brapport (?:annuel|financier)\b"),
     R("other.financing", "other", "other",
       r"(?<!concurrent )(?<!concurrent )\b(?:public|secondary|registered direct|follow-on|underwritten|"
@@ -90,7 +101,7 @@ RULES: tuple[Rule, ...] = (
       r"\bfinancing\b|\b(?:debt|credit|loan|term loan)\s+(?:facility|agreement)\b|\bconvertible notes?\b|"
       r"\bwarrants? (?:exercise|inducement)\b|\broyalt(?:y|ies)\b.{0,60}\b(?:agreement|interest|sale|monetiz)|"
       r"\b(?:sells?|sale of) (?:its |a )?(?:rare pediatric disease )?priority review voucher\b|\bIPO\b|"
-      r"\bgross proceeds\b|\bshelf registration\b|\bcash runway\b"),
+      r"\bgross proceeds\b|\bshelf registration\b|\bcash runway\b|\bprospectus\b"),
     R("other.investor_event", "other", "other",
       r"\bto (?:participate|present|speak|host|hold|ring)\b.{0,80}\b(?:conference|summit|forum|symposium|"
       r"fireside|event|day|webinar|webcast|call|bell|meeting)\b(?!.{0,40}\b(?:data|results)\b.{0,40}\d+\s?%)|"
@@ -102,14 +113,15 @@ RULES: tuple[Rule, ...] = (
       r"\bto (?:report|announce|release|present|share|discuss|highlight|showcase|unveil)\b|"
       r"\bwill (?:present|report|announce|host|share)\b|"
       r"\bto be (?:presented|highlighted|featured|reported|shared|showcased|announced|discussed)\b|"
-      r"\b(?:abstracts?|data|poster|presentation)s?\b.{0,60}\b(?:accepted|selected) for (?:\w+ )?(?:oral |poster )?"
+      r"\b(?:abstracts?|data|poster|presentation)s?\b.{0,120}\b(?:accepted|selected) for (?:\w+ )?(?:oral |poster )?"
       r"(?:presentation|publication)|\bupcoming (?:oral |poster )?presentations?\b|\bpresentations? at upcoming\b",
       unless=r"\btop[- ]?line (?:results|data)\b(?!\s+(?:are |is )?" + FUTURE + r")|"
       r"\b(?:met|achieved|did not meet|failed to meet|missed) (?:its |the |both |all )?(?:co-)?primary|"
       r"\d+(?:\.\d+)?\s?%(?! (?:owned|interest|stake|of (?:the )?(?:shares|outstanding)))|\bp\s?[<=≤]\s?0?\.\d"),
     R("other.preclinical", "other", "other",
       r"\b(?:pre-?clinical|non-?clinical|in vivo|in vitro|animal|murine|mouse|primate)\b",
-      unless=r"\b(?:phase [\dI]|clinical (?:data|results|trial|study)|patients?\b|first-in-human)"),
+      unless=r"\b(?:phase [\dI]|(?<!pre-)(?<!pre)(?<!non-)(?<!non)clinical (?:data|results|trial|study)|patients?\b|"
+      r"first-in-human)"),
     R("other.people", "other", "other",
       r"\bappoint\w*\b|\b(?:names|named|hires|elects|promotes)\b.{0,60}\b(?:chief|officer|president|director|"
       r"CEO|CFO|CMO|COO|CSO|chair\w*|head|board)\b|\bjoins\b.{0,40}\b(?:board|team)\b|\bsuccession\b|"
@@ -125,7 +137,9 @@ RULES: tuple[Rule, ...] = (
       r"\bvoting rights\b|\bshareholders?\b|\bstockholders?\b|\bgeneral meeting\b|\breverse (?:stock |share )?split\b|"
       r"\bshare (?:repurchase|buyback)\b|\bworkforce\b|\brestructur\w*\b|\bstrategic (?:alternatives|review|"
       r"reprioriti[sz]ation|update)\b|\bcorporate (?:update|name|rebrand\w*)\b|\bname change\b|\bdividend\b|"
-      r"\bcommercial launch\b|\blaunch(?:es|ed)? (?:\w+ ){0,3}(?:in|across) (?:the )?(?:U\.?S|Europe|EU|Japan|China)|"
+      r"\bcommercial launch\b|\blaunch price\b|\b(?:U\.?S\.?|commercial|product|market) launch\b|"
+      r"\bgrant application\b|\b(?:company |corporate |strategic |\d{4} )(?:priorities|milestones|outlook|goals)\b|"
+      r"\boutlook for \d{4}\b|\blaunch(?:es|ed)? (?:\w+ ){0,3}(?:in|across) (?:the )?(?:U\.?S|Europe|EU|Japan|China)|"
       r"\bgrants? (?:from|awarded)\b|\bawarded (?:a )?(?:\$[\d.]+ ?\w*|grant|contract)\b|\bcontract\b"),
 
     # ---------------------------------------------------------------- regulatory/other: look-alikes of grants
@@ -143,31 +157,37 @@ RULES: tuple[Rule, ...] = (
       r"\b(?:clear\w*|authori[sz]\w*|approv\w*|accept\w*|submi\w*|fil(?:es|ed|ing))\b.{0,40}\b(?:IND|CTA|CTN|"
       r"investigational new drug|clinical trial application|IDE)s?\b|"
       r"\b(?:approval|clearance|authori[sz]ation|permission|green light|nod) to (?:initiate|begin|start|commence|"
-      r"conduct|proceed|enroll|launch|open)\b|\bmay proceed\b",
+      r"conduct|proceed|enroll|launch|open)\b|\bmay proceed\b|"
+      r"\b(?:regulatory )?(?:clearance|approval|authori[sz]ation)\b.{0,30}\b(?:for|of)\b.{0,20}\b(?:phase [\dI]\w*|"
+      r"clinical (?:trial|study)|first-in-human|(?:\w+ )?(?:trial|study))\b",
       unless=r"\bclinical hold\b|\bon (?:partial )?hold\b"),
     R("regulatory.protocol_change", "regulatory", "other",
       r"\b(?:approv\w*|clear\w*|accept\w*)\b.{0,80}\b(?:protocol amendment|protocol|amendment|study design|trial design|"
       r"label (?:update|expansion))\b", unless=r"\bclinical hold\b"),
     R("regulatory.dsmb", "enrollment", "status_change",
       r"\b(?:DSMB|iDMC|IDMC|DMC|DSMC|data (?:and )?safety monitoring (?:board|committee)|independent data monitoring "
-      r"committee|data monitoring committee)\b"),
+      r"committee|data monitoring committee|safety review committee|SRC|dose escalation committee)\b"),
 
     # ---------------------------------------------------------------- regulatory actions
     R("regulatory.clinical_hold", "regulatory", "clinical_hold",
       r"\bclinical hold\b|\b(?:put|puts|placed|places|placing)\b.{0,80}\bon (?:a )?(?:partial |full )?"
       r"(?:clinical )?hold\b|\b(?:lift\w*|remov\w*|releas\w*)\b.{0,30}\bhold\b|\bhold\b.{0,30}\b(?:lifted|removed)\b"),
     R("regulatory.meeting_agreement", "regulatory", "meeting_agreement",
-      r"\b(?:type [ABCD]|end[- ]of[- ]phase(?: \w+)?|EOP\d|pre-?(?:NDA|BLA|IND|MAA|submission)|scientific advice|"
-      r"advice)\s+meeting\b|\b(?:alignment|align\w*|agreement|agrees?|consensus|concurrence)\s+(?:\w+\s+){0,2}with "
-      r"(?:the )?(?:U\.?S\.? )?" + REG + r"|\b(?:successful|positive|productive|constructive) (?:\w+ ){0,2}"
-      r"(?:meeting|interaction|feedback|discussion)s? (?:\w+ ){0,2}(?:with|from) (?:the )?(?:U\.?S\.? )?" + REG
-      + r"|\bspecial protocol assessment\b|\bSPA\b|\b" + REG + r" (?:meeting )?minutes\b|"
+      r"\b" + OUTCOME + r"\b.{0,50}\b" + MEETING + r"|\b" + MEETING + r".{0,50}\b" + OUTCOME + r"\b|"
+      r"\b(?:alignment|align\w*|agreement|agrees?|agreed|consensus|concurrence)\s+(?:\w+\s+){0,2}with "
+      r"(?:the )?(?:U\.?S\.? )?" + REG + r"|\bspecial protocol assessment\b|\bSPA\b|\b" + REG + r" (?:meeting )?minutes\b|"
       r"\b(?:feedback|guidance) from (?:the )?(?:U\.?S\.? )?" + REG + r"\b.{0,60}\b(?:pathway|design|"
-      r"registration|approval|submission|phase)"),
+      r"registration|approval|submission|phase)",
+      unless=r"\bmeeting request\b|\b(?:to|will) (?:hold|have|meet)\b|\bschedul\w+\b"),
+    R("regulatory.meeting", "regulatory", "other", MEETING),
     R("regulatory.crl", "regulatory", "crl",
       r"\b(?:receiv\w*|issu\w*|gets?|got|obtain\w*|sent|sends)\s+(?:a |an |the )?(?:\w+\s+){0,2}"
       r"(?:complete response letter|CRL)\b|\b(?:complete response letter|CRL)s?\s+(?:for|on|to|regarding|from|"
       r"issued|received)\b|\bCRL\b(?=.{0,10}$)|^(?:\w+\s+){0,3}CRL\b"),
+    R("regulatory.submission_for_approval", "regulatory", "submission",
+      r"\b(?:submi\w+|fil(?:es|ed|ing|ings)|seek\w*|appl(?:y|ies|ied|ication)s?)\s+(?:for\s+)?(?:\w+\s+){0,2}?"
+      r"(?:marketing |regulatory |FDA |EU )?(?:approval|authori[sz]ation|clearance)\b",
+      unless=r"\bclinical hold\b"),
     R("regulatory.accelerated_approval", "regulatory", "accelerated_approval",
       r"\baccelerated approval\b(?!\s+(?:pathway|path|route|strategy|plan|program|submission|application|filing))",
       unless=r"\b(?:seek\w*|pursu\w*|support\w*|potential|eligible|plans? to|intend\w*|could|may|would)\s+"
@@ -189,13 +209,16 @@ RULES: tuple[Rule, ...] = (
     R("regulatory.acceptance", "regulatory", "acceptance",
       r"\baccept\w*\b(?:\s+\S+){0,10}?\s+" + APP + r"|\b" + APP + r"\b(?:\s+\S+){0,8}?\s+(?:(?:has been|was|is) )?"
       r"(?:accepted|validated|filed by)\b|\bvalidat\w+\b(?:\s+\S+){0,6}?\s+" + APP + r"|\bfiling acceptance\b|"
-      r"\baccept\w* for (?:filing|review)\b"),
+      r"\baccept\w* for (?:filing|review)\b",
+      requires=REG + "|" + APP_SPECIFIC),
     R("regulatory.pdufa_date", "regulatory", "pdufa_date",
       r"\bPDUFA\b|\bextend\w*\b.{0,40}\b(?:review|action date|goal date)\b|\breview (?:period |clock )?extension\b|"
       r"\b(?:additional|more) time\b.{0,40}\breview\b|\b(?:target )?action date\b|\bgoal date\b"),
     R("regulatory.submission", "regulatory", "submission",
       r"\b(?:submi\w+|fil(?:es|ed|ing)|complet\w+|initiat\w+|start\w*|begin\w*|rolling|resubmi\w+)\b(?:\s+\S+){0,8}?\s+"
-      + APP + r"\b|\b" + APP + r"\s+(?:\w+\s+){0,3}(?:submitted|submission|filed|resubmi\w+)\b|\brolling submission\b"),
+      + APP + r"\b|\b" + APP + r"\s+(?:\w+\s+){0,3}(?:submitted|submission|filed|resubmi\w+)\b|\brolling submission\b",
+      requires=REG + "|" + APP_SPECIFIC, unless=r"\bgrant application\b|\b(?:company |corporate |strategic |\d{4} )(?:priorities|milestones|outlook|goals)\b|"
+      r"\boutlook for \d{4}\b|\bprospectus\b"),
     R("regulatory.breakthrough", "regulatory", "breakthrough",
       r"\bbreakthrough (?:therapy|device)(?: designation| status)?\b|\bBTD\b|\bbreakthrough designation\b"),
     R("regulatory.rmat", "regulatory", "rmat",
@@ -241,7 +264,8 @@ RULES: tuple[Rule, ...] = (
       r"child|infant|adult)s?\b(?:\s+\S+){0,8}?\s+(?:(?:has|have|had) been |was |were |is |are )?(?:dosed|enrolled|"
       r"treated|randomi[sz]ed|implanted|screened|infused|vaccinated)\b|\bcommenc\w+ dosing\b|"
       r"\b(?:start|initiat|begin|began|commencement)\w* (?:of )?(?:patient |participant )?dosing\b|"
-      r"\bfirst[- ]in[- ](?:human|patient) dosing\b"),
+      r"\bfirst[- ]in[- ](?:human|patient) dosing\b|\bfirst (?:patient|participant|subject)s? (?:first visit|in|"
+      r"enrolled|randomi[sz]ed|dosed|treated)\b"),
     R("enrollment.initiation", "enrollment", "initiation",
       r"\b(?:initiat\w*|start\w*|launch\w*|commenc\w*|begin\w*|began|kick\w* off|open\w*)\b(?:\s+\S+){0,6}?\s+"
       r"(?:clinical\s+)?(?:trial|study|phase\s+[\dIV]+\w*)\b|\b(?:trial|study)\s+(?:\w+\s+){0,2}(?:initiated|"
@@ -250,22 +274,24 @@ RULES: tuple[Rule, ...] = (
     R("enrollment.other", "enrollment", "other",
       r"\benrol(?:l)?(?:ment|ing)\s+(?:update|accelerat\w*|progress\w*|expan\w*|ahead)\b|"
       r"\baccelerat\w*\s+(?:\w+\s+){0,2}enrol\w*\b|\b(?:currently|actively|now) (?:enrolling|recruiting)\b|"
-      r"\bexpan\w*\s+(?:\w+\s+){0,3}(?:enrol\w*|trial|study) (?:to|into|in)\b|\bsites? (?:activated|added|expan\w*)\b"),
+      r"\bexpan\w*\s+(?:\w+\s+){0,3}(?:enrol\w*|trial|study) (?:to|into|in)\b|\bsites? (?:activated|added|expan\w*)\b|"
+      r"\benrol\w* of (?:the )?\d+(?:st|nd|rd|th)? (?:patient|participant|subject)|\b\d+(?:st|nd|rd|th) "
+      r"(?:patient|participant|subject) (?:enrolled|randomi[sz]ed|dosed)\b"),
 
     # ---------------------------------------------------------------- readouts
     R("readout.presentation", "readout", "presentation",
       r"\b(?:present\w*|showcas\w*|unveil\w*|featur\w*|highlight\w*|shar\w*|report\w*)\b(?:\s+\S+){0,14}?\s+"
-      r"(?:data|results|findings|analys[ie]s|outcomes)\b.{0,140}\bat (?:the )?(?:\d+\w*\s+)?(?:\w+\s+){0,6}?"
-      r"(?:annual |scientific |international )?(?:meeting|congress|conference|symposium|sessions|summit|week|forum|"
+      r"(?:data|results|findings|analys[ie]s|outcomes)\b.{0,140}\b(?:at|during) (?:the )?[^.;]{0,80}?\b"
+      r"(?:meeting|congress|conference|symposium|sessions|summit|week|forum|"
       r"ASCO|ESMO|ASH|AACR|EHA|AAN|ADA|EASL|AASLD|SITC|ASGCT|IDWeek|ACR|EULAR|AAD|ERS|ATS|ESC|ACC|AHA|CTAD|AAIC|"
       r"ISTH|WCLC|SABCS|ESMO\S*|ASN|TCT|ISTH|ENDO|ObesityWeek)\b|"
-      r"\b(?:present\w+|shared|showcased)\s+(?:at|in|during)\s+(?:the |an? )?(?:\w+\s+){0,5}?(?:meeting|congress|"
+      r"\b(?:presented|presenting|shared|showcased)\s+(?:at|in|during)\s+(?:the |an? )?(?:\w+\s+){0,5}?(?:meeting|congress|"
       r"conference|symposium|poster|oral|session|week)\b|\bpresentation of (?:\w+\s+){0,4}(?:data|results)\b|"
       r"\b(?:publication|published|publishes|publish)\b(?:\s+\S+){0,12}?\s+(?:data|results|findings|study|trial|"
       r"analysis)\b|\b(?:data|results|findings)\b.{0,60}\bpublished in\b|"
       r"\b(?:data|results|findings)\b.{0,80}\b(?:presented|featured|shared|reported)\b.{0,20}\b(?:in|at|during) "
       r"(?:an? |the )?(?:oral|poster|late-breaking)?\s*(?:presentation|session|meeting|congress)|"
-      r"\b(?:oral|poster|late-breaking) presentation (?:at|during)\b|\blate[- ]breaking\b(?:\s+\S+){0,4}?\s+"
+      r"\blate[- ]breaking\b(?:\s+\S+){0,4}?\s+"
       r"(?:data|results|abstract|presentation)",
       unless=r"\bpre-?clinical\b(?!.{0,40}\bclinical)"),
     R("readout.endpoint", "readout", None,
@@ -275,14 +301,13 @@ RULES: tuple[Rule, ...] = (
       r"(?:was |were )?(?:not )?(?:met|achieved|missed)\b|\bstatistically significant\b"),
     R("readout.interim", "readout", "interim",
       r"\binterim\b(?:\s+\S+){0,5}?\s+(?:data|results|analys[ie]s|readout|update|findings|look)\b|"
-      r"\b(?:initial|preliminary|early|first)\s+(?:\w+\s+){0,4}(?:data|results|findings|readout)\b",
+      r"\b(?:initial|preliminary|early|first|updated)\s+(?:\w+\s+){0,4}(?:data|results|findings|readout)\b",
       unless=r"\binterim (?:financial|report|CEO|chief)\b"),
     R("readout.topline", "readout", "topline",
       r"\btop[- ]?line\b(?:\s+\S+){0,6}?\s+(?:data|results|findings|readout|analys[ie]s)\b(?!\s+(?:are |is |now |"
       r"remains? )?" + FUTURE + r")"),
     R("readout.final", "readout", "final",
-      r"\b(?:final|full|complete|comprehensive|long-term|updated|\d+-(?:week|month|year))\b(?:\s+\S+){0,3}?\s+"
-      r"(?:data|results|analys[ie]s|findings)\b"),
+      r"\b(?:final|full|complete|comprehensive)\b(?:\s+\S+){0,3}?\s+(?:data|data ?set|results|analys[ie]s|findings)\b"),
     R("readout.generic", "readout", None,
       r"\b(?:positive|negative|encouraging|promising|favou?rable|compelling|robust|mixed|disappointing|new|"
       r"additional|clinical|efficacy|safety|pivotal|durable|supportive|strong|impressive)\b(?:\s+\S+){0,6}?\s+"
@@ -293,6 +318,14 @@ RULES: tuple[Rule, ...] = (
       r"(?:efficacy|response|survival|reduction|improvement|benefit)\b|\breadout\b|\bresponse rate\b",
       unless=r"^\s*(?:\S+\s+){0,12}?(?:data|results|readout)s?\s+(?:are |is )?" + FUTURE),
 )
+
+#: Weak concepts that decide only from the headline (see module docstring).
+TITLE_ONLY = frozenset({
+    "readout.presentation", "readout.final", "readout.interim", "readout.generic", "regulatory.update",
+    "regulatory.meeting", "regulatory.protocol_change", "regulatory.submission", "regulatory.submission_for_approval",
+    "enrollment.other",
+})
+RULES = tuple(replace(r, title_only=True) if r.name in TITLE_ONLY else r for r in RULES)
 
 #: Refiners for generic rules: within a decided label, the first of these patterns that matches the text
 #: (title first, then lede) gives the subtype.
