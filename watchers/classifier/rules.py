@@ -58,7 +58,9 @@ def R(
 
 
 # --- shared fragments -----------------------------------------------------------------------------------
-REG = r"(?:FDA|Food and Drug Administration|EMA|European Medicines Agency|MHRA|PMDA|Health Canada|NMPA|TGA|regulator\w*)"
+REG = (r"(?:FDA|Food and Drug Administration|EMA|European Medicines Agency|MHRA|PMDA|Health Canada|NMPA|TGA|"
+       r"regulator\w*|SFDA|MFDS|TFDA|ANVISA|COFEPRIS|Swissmedic|Medsafe|(?:Food and Drug|Medicines?|Health Products?)"
+       r" (?:Regulatory )?(?:Authority|Agency))")
 APP = (r"(?:s?NDA|s?BLA|MAA|ANDA|NDS|PMA|510\s?\(k\)|De Novo|(?:new drug|biologics? license|marketing authori[sz]ation|"
        r"supplemental \w+|premarket approval)\s+application|application|filing|dossier|submission|supplement)")
 APP_SPECIFIC = (r"\b(?:s?NDA|s?BLA|MAA|ANDA|PMA|510\s?\(k\)|De Novo|new drug application|biologics? license application|"
@@ -68,8 +70,9 @@ WORDS = r"(?:[\w&/().,’'\-®™]+\s+)"  # one word plus following space, used 
 NUMBERS = r"\d+(?:\.\d+)?\s?%|\bp\s?[<=≤]\s?0?\.\d|hazard ratio|\bHR\s?[=:]?\s?0?\.\d|\bmet (?:the |its )?primary"
 FUTURE = r"(?:expected|anticipated|planned|on track|due|slated|to be (?:reported|announced|presented))"
 
-MEETING = (r"(?:(?:type [ABCD]|end[- ]of[- ]phase(?: \w+)?|EOP\d|pre-?(?:NDA|BLA|IND|MAA|submission)|scientific advice|"
-           r"CMC|advice|guidance|BPD \w+|biosimilar \w+)\s+meeting|meeting with (?:the )?(?:U\.?S\.? )?" + REG + r")")
+MEETING = (r"(?:(?:type[- ][ABCD]|end[- ]of[- ]phase(?: \w+)?|EOP\d|pre-?(?:NDA|BLA|IND|MAA|submission)|scientific advice|"
+           r"CMC|advice|guidance|BPD \w+|biosimilar \w+)\s+meeting|meetings? with (?:the )?(?:U\.?S\.? )?" + REG + r"|"
+           r"(?:FDA|EMA|regulatory) meetings?)")
 OUTCOME = (r"(?:positive|successful|productive|constructive|favou?rable|agreement|alignment|aligned|agree[sd]?|"
            r"feedback|minutes|outcome|clarity|clarif\w+|confirm\w*|supportive)")
 
@@ -103,14 +106,14 @@ RULES: tuple[Rule, ...] = (
       r"\b(?:sells?|sale of) (?:its |a )?(?:rare pediatric disease )?priority review voucher\b|\bIPO\b|"
       r"\bgross proceeds\b|\bshelf registration\b|\bcash runway\b|\bprospectus\b"),
     R("other.investor_event", "other", "other",
-      r"\bto (?:participate|present|speak|host|hold|ring)\b.{0,80}\b(?:conference|summit|forum|symposium|"
+      r"\b(?:to|will) (?:participate|speak|ring)\b|\bto (?:present|host|hold)\b.{0,80}\b(?:conference|summit|forum|symposium|"
       r"fireside|event|day|webinar|webcast|call|bell|meeting)\b(?!.{0,40}\b(?:data|results)\b.{0,40}\d+\s?%)|"
       r"\b(?:participat\w+|present\w*) (?:at|in) (?:the |a |two |three |several |upcoming )?.{0,40}"
       + INVESTOR_CONF + r".{0,60}\b(?:conference|summit|forum|symposium|meeting|event)s?\b|"
       r"\b(?:conference call|webcast|webinar|fireside chat|investor day|r&d day|kol event)\b"
       r"(?!.{0,60}\b(?:data|results)\b)|\bupcoming investor\b|\binvestor conferences?\b"),
     R("other.future_results_event", "other", "other",
-      r"\bto (?:report|announce|release|present|share|discuss|highlight|showcase|unveil)\b|"
+      r"\bto (?:report|announce|release|present|share|highlight|showcase|unveil)\b|"
       r"\bwill (?:present|report|announce|host|share)\b|"
       r"\bto be (?:presented|highlighted|featured|reported|shared|showcased|announced|discussed)\b|"
       r"\b(?:abstracts?|data|poster|presentation)s?\b.{0,120}\b(?:accepted|selected) for (?:\w+ )?(?:oral |poster )?"
@@ -120,7 +123,7 @@ RULES: tuple[Rule, ...] = (
       r"\d+(?:\.\d+)?\s?%(?! (?:owned|interest|stake|of (?:the )?(?:shares|outstanding)))|\bp\s?[<=≤]\s?0?\.\d"),
     R("other.preclinical", "other", "other",
       r"\b(?:pre-?clinical|non-?clinical|in vivo|in vitro|animal|murine|mouse|primate)\b",
-      unless=r"\b(?:phase [\dI]|(?<!pre-)(?<!pre)(?<!non-)(?<!non)clinical (?:data|results|trial|study)|patients?\b|"
+      unless=r"\b(?:phase [\dI]|(?<!pre-)(?<!pre)(?<!non-)(?<!non)clinical (?:data|results|trial|study)|"
       r"first-in-human)"),
     R("other.people", "other", "other",
       r"\bappoint\w*\b|\b(?:names|named|hires|elects|promotes)\b.{0,60}\b(?:chief|officer|president|director|"
@@ -138,7 +141,7 @@ RULES: tuple[Rule, ...] = (
       r"\bshare (?:repurchase|buyback)\b|\bworkforce\b|\brestructur\w*\b|\bstrategic (?:alternatives|review|"
       r"reprioriti[sz]ation|update)\b|\bcorporate (?:update|name|rebrand\w*)\b|\bname change\b|\bdividend\b|"
       r"\bcommercial launch\b|\blaunch price\b|\b(?:U\.?S\.?|commercial|product|market) launch\b|"
-      r"\bgrant application\b|\b(?:company |corporate |strategic |\d{4} )(?:priorities|milestones|outlook|goals)\b|"
+      r"\bgrant application\b|\bgrant (?:funding|award)\b|\b(?:company |corporate |strategic |\d{4} )(?:priorities|milestones|outlook|goals)\b|"
       r"\boutlook for \d{4}\b|\blaunch(?:es|ed)? (?:\w+ ){0,3}(?:in|across) (?:the )?(?:U\.?S|Europe|EU|Japan|China)|"
       r"\bgrants? (?:from|awarded)\b|\bawarded (?:a )?(?:\$[\d.]+ ?\w*|grant|contract)\b|\bcontract\b"),
 
@@ -158,6 +161,7 @@ RULES: tuple[Rule, ...] = (
       r"investigational new drug|clinical trial application|IDE)s?\b|"
       r"\b(?:approval|clearance|authori[sz]ation|permission|green light|nod) to (?:initiate|begin|start|commence|"
       r"conduct|proceed|enroll|launch|open)\b|\bmay proceed\b|"
+      r"\b(?:authori[sz]es|clears|allows)\b.{0,30}\b(?:phase [\dI]\w* |clinical )?(?:trial|study)\b|"
       r"\b(?:regulatory )?(?:clearance|approval|authori[sz]ation)\b.{0,30}\b(?:for|of)\b.{0,20}\b(?:phase [\dI]\w*|"
       r"clinical (?:trial|study)|first-in-human|(?:\w+ )?(?:trial|study))\b",
       unless=r"\bclinical hold\b|\bon (?:partial )?hold\b"),
@@ -193,7 +197,7 @@ RULES: tuple[Rule, ...] = (
       unless=r"\b(?:seek\w*|pursu\w*|support\w*|potential|eligible|plans? to|intend\w*|could|may|would)\s+"
       r"(?:\w+\s+){0,3}accelerated approval"),
     R("regulatory.approval", "regulatory", "approval",
-      r"\b(?:" + REG + r"|European Commission|EC|Commission|MHRA|Swissmedic|ANVISA|Japan\w*|China|NMPA)\s+"
+      r"\b(?:" + REG + r"|European Commission|EC|Commission|Japan\w*|China)\)?\s+"
       r"(?:has |have )?(?:grants? |granted )?(?:full |conditional |marketing )?approv(?:es|ed|al)\b|"
       r"\bapprov(?:es|ed|al)\b.{0,40}\bby (?:the )?(?:U\.?S\.? )?" + REG + r"|"
       r"\b(?:receiv\w*|grant\w*|obtain\w*|wins?|secur\w*|gains?|announces?)\s+(?:\w+\s+){0,3}"
@@ -217,7 +221,7 @@ RULES: tuple[Rule, ...] = (
     R("regulatory.submission", "regulatory", "submission",
       r"\b(?:submi\w+|fil(?:es|ed|ing)|complet\w+|initiat\w+|start\w*|begin\w*|rolling|resubmi\w+)\b(?:\s+\S+){0,8}?\s+"
       + APP + r"\b|\b" + APP + r"\s+(?:\w+\s+){0,3}(?:submitted|submission|filed|resubmi\w+)\b|\brolling submission\b",
-      requires=REG + "|" + APP_SPECIFIC, unless=r"\bgrant application\b|\b(?:company |corporate |strategic |\d{4} )(?:priorities|milestones|outlook|goals)\b|"
+      requires=REG + "|" + APP_SPECIFIC, unless=r"\bgrant application\b|\bgrant (?:funding|award)\b|\b(?:company |corporate |strategic |\d{4} )(?:priorities|milestones|outlook|goals)\b|"
       r"\boutlook for \d{4}\b|\bprospectus\b"),
     R("regulatory.breakthrough", "regulatory", "breakthrough",
       r"\bbreakthrough (?:therapy|device)(?: designation| status)?\b|\bBTD\b|\bbreakthrough designation\b"),
@@ -249,14 +253,15 @@ RULES: tuple[Rule, ...] = (
       r"wind(?:s|ing)? down|end(?:s|ed)?)\b(?:\s+\S+){0,6}?\s+(?:the |its |a )?(?:\w+\s+){0,3}(?:trial|study|program|"
       r"programme|enrol\w*|dosing|development|recruitment|cohort|arm)\b|\bfutility\b|"
       r"\b(?:trial|study|program|enrol\w*|dosing)\b.{0,30}\b(?:paused|halted|discontinued|terminated|suspended|"
-      r"stopped|resumed)\b"),
+      r"stopped|resumed)\b",
+      unless=r"\bterminat\w* (?:\w+ ){0,2}agreement\b|\btermination agreement\b"),
     R("enrollment.enrollment_complete", "enrollment", "enrollment_complete",
       r"\bcomplet\w*\s+(?:of\s+)?(?:\w+\s+){0,4}(?:enrol\w*|recruit\w*|randomi[sz]ation)\b|"
       r"\b(?:enrol\w*|recruit\w*|randomi[sz]ation)\s+(?:\w+\s+){0,3}(?:complet\w*|closed)\b|"
       r"\b(?:final|last)\s+(?:\w+\s+){0,2}(?:enrol\w*|randomi[sz]\w*|recruit\w*)\b|"
       r"\blast (?:patient|subject|participant)s? (?:\w+ ){0,2}(?:enrol\w*|randomi[sz]ed|dosed)\b|"
       r"\b(?:achiev\w*|reach\w*|exceed\w*|hit)\s+(?:\w+\s+){0,2}(?:target(?:ed)? )?(?:patient |subject )?"
-      r"enrol\w*\b|\bfully (?:enrolled|recruited)\b|\btarget (?:patient )?enrol\w* (?:achieved|reached)\b",
+      r"enrol\w*\b|\bfully (?:enrolled|recruited)\b|\bcomplet\w* (?:of )?(?:patient |subject )?screening\b|\btarget (?:patient )?enrol\w* (?:achieved|reached)\b",
       unless=r"\b(?:expect\w*|anticipat\w*|on track|plan\w*) to complete (?:\w+ ){0,3}enrol\w*"),
     R("enrollment.first_patient", "enrollment", "first_patient",
       r"\b(?:dos\w+|enrol\w+|treat\w+|randomi[sz]\w+|implant\w*|screen\w*|infus\w*|vaccinat\w*)\s+(?:of |for |in )?"
@@ -267,14 +272,18 @@ RULES: tuple[Rule, ...] = (
       r"\bfirst[- ]in[- ](?:human|patient) dosing\b|\bfirst (?:patient|participant|subject)s? (?:first visit|in|"
       r"enrolled|randomi[sz]ed|dosed|treated)\b"),
     R("enrollment.initiation", "enrollment", "initiation",
-      r"\b(?:initiat\w*|start\w*|launch\w*|commenc\w*|begin\w*|began|kick\w* off|open\w*)\b(?:\s+\S+){0,6}?\s+"
+      r"\b(?:initiat\w*|start\w*|launch\w*|commenc\w*|begin\w*|began|kick\w* off)\b(?:\s+\S+){0,6}?\s+"
       r"(?:clinical\s+)?(?:trial|study|phase\s+[\dIV]+\w*)\b|\b(?:trial|study)\s+(?:\w+\s+){0,2}(?:initiated|"
       r"started|launched|commenced|begins|is underway|underway)\b|\bfirst (?:clinical )?(?:site|center)s? "
       r"(?:activated|opened|initiated)\b|\bsite activation\b"),
     R("enrollment.other", "enrollment", "other",
       r"\benrol(?:l)?(?:ment|ing)\s+(?:update|accelerat\w*|progress\w*|expan\w*|ahead)\b|"
       r"\baccelerat\w*\s+(?:\w+\s+){0,2}enrol\w*\b|\b(?:currently|actively|now) (?:enrolling|recruiting)\b|"
-      r"\bexpan\w*\s+(?:\w+\s+){0,3}(?:enrol\w*|trial|study) (?:to|into|in)\b|\bsites? (?:activated|added|expan\w*)\b|"
+      r"\bexpands?\s+(?:\w+\s+){0,2}enrol\w*\b|\bopens? (?:\w+ ){0,2}enrol\w*\b|\bsites? (?:activated|added|expan\w*)\b|"
+      r"\blast (?:patient|participant|subject)s? (?:\w+ ){0,2}visit\b|\blast (?:patient|participant|subject) out\b|"
+      r"\bexpands?\b(?:\s+\S+){0,4}?\s+(?:trial|study)\b|\bcomplet\w* (?:of )?(?:\w+ )?(?:patient |subject )?"
+      r"(?:dosing|treatment phase)\b|\b(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) (?:\w+ )?(?:patient|participant|"
+      r"subject)s? (?:dosed|enrolled|treated|randomi[sz]ed)\b|"
       r"\benrol\w* of (?:the )?\d+(?:st|nd|rd|th)? (?:patient|participant|subject)|\b\d+(?:st|nd|rd|th) "
       r"(?:patient|participant|subject) (?:enrolled|randomi[sz]ed|dosed)\b"),
 
@@ -297,7 +306,7 @@ RULES: tuple[Rule, ...] = (
     R("readout.endpoint", "readout", None,
       r"\b(?:met|meets|achiev\w*|hit|hits|miss\w*|did not (?:meet|achieve)|fail\w* to (?:meet|achieve)|not "
       r"(?:met|achieved)|reach\w*)\b(?:\s+\S+){0,4}?\s+(?:its |the |both |all |key |pre-?specified )*(?:co-)?primary "
-      r"(?:and (?:\w+ ){0,2})?(?:efficacy )?end-?points?\b|\bprimary (?:efficacy )?end-?points? "
+      r"(?:and (?:\w+ ){0,2})?(?:\w+ ){0,2}end-?points?\b|\bprimary (?:efficacy )?end-?points? "
       r"(?:was |were )?(?:not )?(?:met|achieved|missed)\b|\bstatistically significant\b"),
     R("readout.interim", "readout", "interim",
       r"\binterim\b(?:\s+\S+){0,5}?\s+(?:data|results|analys[ie]s|readout|update|findings|look)\b|"
@@ -314,8 +323,10 @@ RULES: tuple[Rule, ...] = (
       r"(?:data|results|findings|readout|outcomes|evidence)\b|"
       r"\b(?:data|results|findings)\s+(?:from|of|in)\s+(?:the\s+|its\s+|a\s+|an\s+)?(?:\S+\s+){0,5}?"
       r"(?:phase|trial|study|cohort|patients)\b|\bphase\s+[\dIV]+\w*(?:/[\dIV]+\w*)?\s+(?:\S+\s+){0,5}?"
-      r"(?:data|results|readout)\b|\b(?:demonstrat\w*|show\w*|reduc\w*|improv\w*)\b(?:\s+\S+){0,6}?\s+"
-      r"(?:efficacy|response|survival|reduction|improvement|benefit)\b|\breadout\b|\bresponse rate\b",
+      r"(?:data|results|readout)\b|\b(?:demonstrat\w*|show\w*|reduc\w*|improv\w*|achiev\w*|induc\w*|report\w*)\b"
+      r"(?:\s+\S+){0,6}?\s+(?:efficacy|responses?|survival|reductions?|improvements?|benefit|activity|remissions?)\b|"
+      r"\b(?:present\w*|report\w*|announc\w*|shar\w*|highlight\w*|unveil\w*)\s+(?:\S+\s+){0,4}?(?:data|results)\b|"
+      r"\breadout\b|\bresponse rates?\b",
       unless=r"^\s*(?:\S+\s+){0,12}?(?:data|results|readout)s?\s+(?:are |is )?" + FUTURE),
 )
 
@@ -323,7 +334,8 @@ RULES: tuple[Rule, ...] = (
 TITLE_ONLY = frozenset({
     "readout.presentation", "readout.final", "readout.interim", "readout.generic", "regulatory.update",
     "regulatory.meeting", "regulatory.protocol_change", "regulatory.submission", "regulatory.submission_for_approval",
-    "enrollment.other",
+    "enrollment.other", "regulatory.dsmb", "other.earnings", "other.investor_event", "other.future_results_event",
+    "other.preclinical", "other.people", "other.corporate",
 })
 RULES = tuple(replace(r, title_only=True) if r.name in TITLE_ONLY else r for r in RULES)
 
