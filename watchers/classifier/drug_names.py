@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 
+from .rules import lower_pattern
+
 _STEMS = (
     "mab", "cel", "leucel", "tinib", "parin", "gene", "tide", "siran", "rsen", "stat", "cept", "ciclib", "parib",
     "lisib", "rafenib", "fenib", "tug", "fusp", "zomib", "degib", "glutide", "gliflozin", "platin", "taxel",
@@ -102,10 +104,15 @@ _COMPANY_AFTER = re.compile(
 _CODE_TRIAL_LIKE = re.compile(r"^[A-Z]{4,}-\d$")  # GEMINI-1, HOPE-2: trial names, not compound codes
 
 
+_SLOT_FAST = re.compile(lower_pattern(_SLOT_RE.pattern))
+
+
 def find_slot_names(text: str, exclude: frozenset[str] = frozenset()) -> list[str]:
     out: list[str] = []
-    for m in _SLOT_RE.finditer(text):
-        word = m.group(1)
+    low = text.lower()
+    same = len(low) == len(text)
+    for m in (_SLOT_FAST.finditer(low) if same else _SLOT_RE.finditer(text)):
+        word = text[m.start(1) : m.end(1)]
         low = word.casefold()
         if low in _SLOT_STOP or low in exclude or low.rstrip("s") in _SLOT_STOP or _ENGLISH_SUFFIX.search(low):
             continue
@@ -148,9 +155,21 @@ def _norm(s: str) -> str:
     return s.casefold()
 
 
+_WORD_RE = re.compile(r"[A-Za-z][a-z]{5,}")
+_STEM_TUPLE = tuple(sorted(set(_STEMS)))
+
+
 def find_inn(text: str) -> list[str]:
     out: list[str] = []
-    for m in _INN_RE.finditer(text):
+    # cheap scan first: only words with a drug-stem ending get the full regex
+    if not any(w.endswith(_STEM_TUPLE) for w in _WORD_RE.findall(text)):
+        return out
+    for w in _WORD_RE.finditer(text):
+        if not w.group(0).endswith(_STEM_TUPLE):
+            continue
+        m = _INN_RE.match(text, w.start())
+        if m is None:
+            continue
         word = m.group(1)
         if _norm(word) in _STOP or len(word) < 6 or _COMPANY_AFTER.match(text, m.end()):
             continue
@@ -164,6 +183,8 @@ def find_inn(text: str) -> list[str]:
 
 
 def _find_short_cel(text: str) -> list[str]:
+    if "-cel" not in text and "-vec" not in text and "-CEL" not in text and "-Cel" not in text:
+        return []
     return [m.group(1) for m in _SHORT_CEL_RE.finditer(text)]
 
 
@@ -193,6 +214,8 @@ _PREV_WORDS = re.compile(r"((?:[A-Z][\w\-]*\s+){1,3})$")
 
 def find_brands(text: str, exclude: frozenset[str] = frozenset()) -> list[str]:
     out: list[str] = []
+    if "®" not in text and "™" not in text:
+        return out
     for m in _BRAND_RE.finditer(text):
         name = m.group(1)
         low = _norm(name)
@@ -211,13 +234,17 @@ def find_brands(text: str, exclude: frozenset[str] = frozenset()) -> list[str]:
     return out
 
 
-def find_drug_names(text: str, exclude: frozenset[str] = frozenset()) -> list[str]:
-    """Drug names in order of first appearance: INN names, code names and ®/™ brands, deduplicated."""
+def find_drug_names(text: str, exclude: frozenset[str] = frozenset(), head: str | None = None) -> list[str]:
+    """Drug names in order of first appearance: INN names, code names and ®/™ brands, deduplicated.
+
+    ``head`` (default: ``text``) is the part searched for product-name slots ("Study of X in"); headlines and
+    the first sentence name the product, the rest of a release mostly does not.
+    """
     found: list[tuple[int, str]] = []
     for finder in (find_inn, find_codes, _find_short_cel):
         for name in finder(text):
             found.append((text.find(name), name))
-    for name in find_brands(text, exclude) + find_slot_names(text, exclude):
+    for name in find_brands(text, exclude) + find_slot_names(text if head is None else head, exclude):
         found.append((text.find(name), name))
     found.sort(key=lambda p: p[0])
     return dedupe(n for _, n in found if _norm(n) not in exclude)

@@ -29,6 +29,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .rules import lower_pattern
+
 _I = re.IGNORECASE
 
 _DESIGNATIONS = (
@@ -133,6 +135,54 @@ _HOLD_PARTIAL = re.compile(r"\bpartial (?:clinical )?hold\b", _I)
 _NCT = re.compile(r"\bNCT\d{8}\b")
 
 
+_GUIDANCE_TRIGGER = re.compile(r"\b(?:expected|anticipated|planned|on track|projected|guided|scheduled)\b")
+
+
+def _guidance(text: str, low: str) -> re.Match[str] | None:
+    """Find guidance around its trigger word only (the full pattern is slow to scan a whole release with)."""
+    for i, t in enumerate(_GUIDANCE_TRIGGER.finditer(low)):
+        if i >= 4:
+            break
+        window = text[max(0, t.start() - 90) : t.end() + 90]
+        m = _GUIDANCE.search(window)
+        if m:
+            return m
+    return None
+
+
+class _Fast:
+    """A case-insensitive pattern plus its lower-cased twin, run on lower-cased text (faster in ``re``).
+
+    ``search`` returns a match-like object whose groups are taken from the original text.
+    """
+
+    __slots__ = ("fast", "orig")
+
+    def __init__(self, rx: re.Pattern[str]) -> None:
+        self.orig = rx
+        self.fast = re.compile(lower_pattern(rx.pattern))
+
+    def search(self, text: str, low: str | None) -> _Match | re.Match[str] | None:
+        if low is None or len(low) != len(text):
+            return self.orig.search(text)
+        m = self.fast.search(low)
+        return _Match(m, text) if m else None
+
+
+class _Match:
+    __slots__ = ("m", "text")
+
+    def __init__(self, m: re.Match[str], text: str) -> None:
+        self.m, self.text = m, text
+
+    def group(self, i: int = 0) -> str | None:
+        a, b = self.m.span(i)
+        return None if a < 0 else self.text[a:b]
+
+    def groups(self) -> tuple[str | None, ...]:
+        return tuple(self.group(i) for i in range(1, (self.m.re.groups or 0) + 1))
+
+
 def _num(s: str) -> int | None:
     try:
         return int(s.replace(",", ""))
@@ -148,14 +198,21 @@ def _phase(m: re.Match[str]) -> str:
     return out
 
 
-def _first(m: re.Match[str] | None) -> str | None:
+def _first(m: _Match | re.Match[str] | None) -> str | None:
     if not m:
         return None
     return next((g for g in m.groups() if g), None)
 
 
+_INDICATION_F, _PDUFA_F, _ENDPOINT_NOT_F, _ENDPOINT_MET_F, _ORR_F, _N_F, _HR_F, _ENROLL_F = (
+    _Fast(rx) for rx in (_INDICATION, _PDUFA, _ENDPOINT_NOT, _ENDPOINT_MET, _ORR, _N, _HR, _ENROLL)
+)
+
+
 def extract_facts(title: str, lede: str, label: str, subtype: str) -> dict[str, Any]:
     text = f"{title}\n{lede}"
+    low = text.lower()
+    llow: str | None = low if len(low) == len(text) else None
     facts: dict[str, Any] = {}
 
     if label == "regulatory":
@@ -179,57 +236,63 @@ def extract_facts(title: str, lede: str, label: str, subtype: str) -> dict[str, 
                 facts["hold_status"] = "partial"
             else:
                 facts["hold_status"] = "imposed"
-    m = _PDUFA.search(text)
+    m = _PDUFA_F.search(text, llow) if ("pdufa" in low or "date" in low or "goal" in low) else None
     if m:
         facts["pdufa_date"] = m.group(1)
 
-    m = _INDICATION.search(title) or _INDICATION.search(lede)
+    m = _INDICATION_F.search(title, title.lower()) or _INDICATION_F.search(lede, lede.lower())
     if m:
         facts["indication"] = m.group(1).strip()
 
-    if _ENDPOINT_NOT.search(text):
-        facts["endpoint_met"] = False
-    elif _ENDPOINT_MET.search(text):
-        facts["endpoint_met"] = True
+    if "end-point" in low or "endpoint" in low:
+        if _ENDPOINT_NOT_F.search(text, llow):
+            facts["endpoint_met"] = False
+        elif _ENDPOINT_MET_F.search(text, llow):
+            facts["endpoint_met"] = True
 
-    v = _first(_ORR.search(text))
-    if v:
-        facts["orr"] = v.replace(" ", "")
-    v = _first(_CR.search(text))
-    if v:
-        facts["cr_rate"] = v.replace(" ", "")
-    m = _N.search(text)
+    if "%" in text:
+        v = _first(_ORR_F.search(text, llow))
+        if v:
+            facts["orr"] = v.replace(" ", "")
+        v = _first(_CR.search(text))
+        if v:
+            facts["cr_rate"] = v.replace(" ", "")
+    m = _N_F.search(text, llow)
     if m:
         n = _num(m.group(1) or m.group(2))
         if n is not None and 0 < n < 10_000_000:
             facts["n_patients"] = n
-    m = _HR.search(text)
+    m = _HR_F.search(text, llow) if ("hazard" in low or "hr" in low) else None
     if m:
         try:
             facts["hazard_ratio"] = float(m.group(1))
         except ValueError:
             pass
-    m = _P.search(text)
+    m = _P.search(text) if ("p<" in low or "p=" in low or "p " in low or "p-" in low or "p≤" in low) else None
     if m:
         facts["p_value"] = f"p{m.group(1)}{m.group(2)}"
-    m = _PHASE.search(text)
+    m = _PHASE.search(text) if "phase" in low else None
     if m:
         facts["phase"] = _phase(m)
-    for m in _TRIAL_NAME.finditer(text):
+    for m in _TRIAL_NAME.finditer(text) if ("trial" in low or "stud" in low or "phase" in low) else ():
         name = m.group(1) or m.group(2)
         if name and name.split("-")[0].split(" ")[0].upper() not in _NOT_TRIAL and not name.isdigit():
             facts["trial_name"] = name
             break
     if label == "enrollment":
-        m = _ENROLL.search(text)
+        m = _ENROLL_F.search(text, llow)
         if m:
             n = _num(m.group(1) or m.group(2))
             if n:
                 facts["enrollment_count"] = n
-    m = _GUIDANCE.search(text) or _GUIDANCE2.search(text)
+    m = None
+    if any(k in low for k in ("expect", "anticipat", "planned", "on track", "project", "guided", "schedul")):
+        m = _guidance(text, low)
+    if m is None and any(k in low for k in ("expect", "anticipat", "plan", "on track")):
+        m = _GUIDANCE2.search(text)
     if m:
         facts["guidance"] = " ".join(m.group(1).split())
-    m = _NCT.search(text)
+    m = _NCT.search(text) if "NCT" in text else None
     if m:
         facts["nct_id"] = m.group(0)
     return facts
