@@ -93,11 +93,11 @@ _PHASE = re.compile(
     r"\bphase\s*([1-4]|I{1,3}V?|IV)([abAB])?(?:\s*/\s*([1-4]|I{1,3}|IV)([abAB])?)?\b", _I
 )
 _TRIAL_NAME = re.compile(
-    r"(?:\b(?:phase\s*[\dIV]+\w*(?:/[\dIV]+\w*)?|pivotal|registrational|randomi[sz]ed)\s+)"
+    r"(?:\b(?i:phase\s*[\dIV]+\w*(?:/[\dIV]+\w*)?|pivotal|registrational|randomi[sz]ed)\s+)"
     r"([A-Z][A-Za-z0-9α-ω]*[A-Z][A-Za-z0-9α-ω]*(?:[- ](?:[A-Z0-9][A-Za-z0-9]{0,4}|I{1,3}|IV))?)"
-    r"(?=\s+(?:\w+\s+){0,3}?(?:trial|study|program|portion|extension)s?\b)|"
+    r"(?=\s+(?:\w+\s+){0,3}?(?i:trial|study|program|portion|extension)s?\b)|"
     r"\b([A-Z][A-Z0-9α-ω]{3,}(?:[- ](?:[A-Z0-9]{1,4}|I{1,3}|IV))?)(?=\s+(?:\w+\s+){0,2}?"
-    r"(?:phase\s*[\dIV]|pivotal|registrational|clinical|trial|study)s?\b)"
+    r"(?i:phase\s*[\dIV]|pivotal|registrational|clinical|trial|study)s?\b)"
 )
 _NOT_TRIAL = frozenset({
     "FDA", "EMA", "NDA", "BLA", "MAA", "IND", "CTA", "PDUFA", "GLOBE", "NEWSWIRE", "NASDAQ", "NYSE", "ASCO", "ESMO",

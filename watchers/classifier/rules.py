@@ -135,7 +135,7 @@ RULES: tuple[Rule, ...] = (
       r"\b(?:sells?|sale of) (?:its |a )?(?:rare pediatric disease )?priority review voucher\b|\bIPO\b|"
       r"\bgross proceeds\b|\bshelf registration\b|\bcash runway\b|\bprospectus\b"),
     R("other.investor_event", "other", "other",
-      r"\b(?:to|will) (?:participate|speak|ring)\b|\bto (?:present|host|hold)\b.{0,80}\b(?:conference|summit|forum|symposium|"
+      r"\b(?:to|will) (?:participate|speak|ring)\b|\bto (?:present|host|hold)\b(?:(?!\b(?:data|results)\b).){0,80}\b(?:conference|summit|forum|symposium|"
       r"fireside|event|day|webinar|webcast|call|bell|meeting)\b(?!.{0,40}\b(?:data|results)\b.{0,40}\d+\s?%)|"
       r"\b(?:participat\w+|present\w*) (?:at|in) (?:the |a |two |three |several |upcoming )?.{0,40}"
       + INVESTOR_CONF + r".{0,60}\b(?:conference|summit|forum|symposium|meeting|event)s?\b|"
@@ -176,7 +176,8 @@ RULES: tuple[Rule, ...] = (
 
     # ---------------------------------------------------------------- regulatory/other: look-alikes of grants
     R("regulatory.designation_request", "regulatory", "other",
-      r"\b(?:submi\w+|request\w*|appl(?:y|ies|ied|ication) for|seek\w*|files?|filed)\s+(?:\w+\s+){0,4}?(?:a |an |for )?"
+      r"\b(?:submi\w+|request\w*|appl(?:y|ies|ied|ication) for|seek\w*|files?|filed)\s+"
+      r"(?:(?!under\b|with\b|following\b|after\b|granted\b)\w+\s+){0,4}?(?:a |an |for )?"
       + DESIG + r"(?:\s+(?:drug|therapy|device))?(?:\s+(?:designation|status))?\b|"
       + DESIG + r"(?:\s+(?:drug|therapy))?\s+(?:designation\s+)?(?:request|application|submission)\b"),
     R("regulatory.advisory_committee", "regulatory", "other",

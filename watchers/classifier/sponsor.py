@@ -22,9 +22,15 @@ _VERBS = (
     r"terminates?|issues?|provides?|posts?|touts?|sees?|nabs?|scores?|lands?|bags?|notches?|earns?|"
     r"is|was|one|inks?|outlines?|showcases?|demonstrates?|shows?|delivers?|data|results|phase|’s|'s"
 )
+_SUFFIX = r"(?:Inc|Ltd|Limited|Corp|Corporation|AG|SA|S\.A|N\.V|NV|plc|PLC|GmbH|LLC|Co|A/S|SE)\.?"
+# A subject token: capitalised (or "scPharmaceuticals"-style), and not itself an announcing verb.
+_TOKEN = r"(?!(?i:" + _VERBS + r")\b)(?:[A-Z0-9]|[a-z]{1,3}(?=[A-Z]))[\w&.'’\-™®]*"
 _TITLE_SUBJECT = re.compile(
-    r"^\s*((?:[A-Z0-9][\w&.’'\-™®]*(?:,? (?:Inc|Ltd|Limited|Corp|Corporation|AG|SA|S\.A|N\.V|NV|plc|PLC|GmbH|LLC|"
-    r"Co)\.?)?(?:,?\s+|\s+and\s+|\s*&\s*)?){1,6}?)\s*,?\s+(?:" + _VERBS + r")\b",
+    r"^\s*(" + _TOKEN + r"(?:(?:,?\s+|\s+and\s+|\s*&\s*)" + _TOKEN + r"){0,5}(?:,? " + _SUFFIX + r")?)"
+    r"\s*,?\s+(?i:" + _VERBS + r")\b"
+)
+_POSSESSIVE = re.compile(
+    r"\b(?:to|Accepts|Approves|Grants|for|of)\s+([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3}?)(?:'s|'|’s|’)\s"
 )
 _LEDE_COMPANY = re.compile(
     r"(?:NEWSWIRE\)|NewMediaWire|CET;|CEST;)\s*(?:--|–|—|-)?\s*(?:via NewMediaWire\s*(?:--|–|—|-)\s*)?"
@@ -41,16 +47,17 @@ _SAID_COMPANY = re.compile(
     r"(?:on \w+ )?said\b"
 )
 _BAD_SUBJECT = re.compile(
-    r"^(?:FDA|U\.?S\.?|EMA|The|A|An|Why|How|What|First|Data|Positive|New|Patient|Interim|Topline|Results|"
+    r"^(?:FDA|U\.?S\.?|EMA|The|A|An|As|Why|How|What|First|Data|Positive|New|Patient|Interim|Topline|Results|"
     r"Phase|Study|Trial|European|Health|Japan|China|F\.D\.A\.?|Today|Updated|Final|Full|Late|Pivotal|"
     r"Independent|Initial|Preliminary|Cannabis|Biotech|Stocks?|Shares|Drug|Gene|Cell|PRIME|Priority|"
     r"Breakthrough|Fast|Orphan|Clinical|Completion|Enrollment|Enrolment)\b",
 )
 _TRAILING_JUNK = re.compile(r"(?:,|\s+and|\s*&)$")
+_MARKS = re.compile(r"[™®]")
 
 
 def _clean(name: str) -> str:
-    name = name.strip(" ,–—-")
+    name = _MARKS.sub("", name).strip(" ,–—-")
     name = _TRAILING_JUNK.sub("", name).strip()
     return name
 
@@ -60,6 +67,11 @@ def find_sponsor(title: str, summary: str) -> str | None:
     if m:
         name = _clean(m.group(1))
         if name and not _BAD_SUBJECT.match(name) and len(name) <= 80:
+            return name
+    m = _POSSESSIVE.search(title)
+    if m:
+        name = _clean(m.group(1))
+        if name and not _BAD_SUBJECT.match(name):
             return name
     for rx in (_LEDE_COMPANY, _TICKER_COMPANY, _SAID_COMPANY):
         m = rx.search(summary) if rx is not _TICKER_COMPANY else rx.search(summary) or rx.search(title)
