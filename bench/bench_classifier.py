@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from watchers.classifier import classify  # noqa: E402
+from watchers.classifier import classify
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CSV_PATH = SHARED / "corpus" / "globenewswire_biotech_items.csv"
@@ -25,7 +25,8 @@ TARGET_ITEMS_PER_S = 5_000
 
 def load(path: Path) -> list[tuple[str, str, str]]:
     with path.open(newline="", encoding="utf-8") as f:
-        return [(r.get("title") or "", r.get("summary") or "", r.get("link") or "") for r in csv.DictReader(f)]
+        rows = csv.DictReader(f)
+        return [(r.get("title") or "", r.get("summary") or "", r.get("link") or "") for r in rows]
 
 
 def run(items: list[tuple[str, str, str]], repeat: int = 3) -> tuple[float, Counter[str]]:

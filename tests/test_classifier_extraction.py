@@ -24,7 +24,8 @@ def test_biologic_suffix_kept() -> None:
 
 
 def test_code_names_found_and_targets_ignored() -> None:
-    codes = find_codes("AB-123 and ABC123 and GLPG5101 vs CD19, IL-36R, COVID-19, NCT01234567, PD-L1 and Q3 2025")
+    text = "AB-123 and ABC123 and GLPG5101 vs CD19, IL-36R, COVID-19, NCT01234567, PD-L1 and Q3 2025"
+    codes = find_codes(text)
     assert codes == ["AB-123", "ABC123", "GLPG5101"]
 
 
@@ -52,12 +53,14 @@ class _Store:
 
     def find(self, text: str) -> list[str]:
         low = text.lower()
-        return [canon for canon, aliases in self.names.items() if any(a.lower() in low for a in [canon, *aliases])]
+        names = self.names.items()
+        return [canon for canon, aliases in names if any(a.lower() in low for a in [canon, *aliases])]
 
 
 def test_program_finder_names_come_first_and_dedupe() -> None:
     store: ProgramFinder = _Store({"zetolimab": ["ZT-101"], "Project Aurora": ["aurora program"]})
-    c = classify("Zeta Reports Topline Data for ZETOLIMAB (ZT-101) and its Aurora Program", "", programs=store)
+    title = "Zeta Reports Topline Data for ZETOLIMAB (ZT-101) and its Aurora Program"
+    c = classify(title, "", programs=store)
     assert c.programs[:2] == ["zetolimab", "Project Aurora"]
     assert [p.lower() for p in c.programs].count("zetolimab") == 1
     assert "ZT-101" in c.programs
@@ -76,7 +79,8 @@ def test_broken_program_finder_does_not_break_classification() -> None:
 
 
 def test_sponsor_from_headline_subject() -> None:
-    assert classify("Zeta Therapeutics Receives Orphan Drug Designation for ZT-4").sponsor == "Zeta Therapeutics"
+    c = classify("Zeta Therapeutics Receives Orphan Drug Designation for ZT-4")
+    assert c.sponsor == "Zeta Therapeutics"
 
 
 def test_sponsor_from_wire_lede_when_headline_starts_with_regulator() -> None:
@@ -125,8 +129,9 @@ def test_hold_status_facts() -> None:
 def test_readout_facts() -> None:
     c = classify(
         "Zeta's Phase 3 HORIZON-2 Trial of Zetolimab Met Its Primary Endpoint",
-        "In 412 patients, zetolimab reduced the risk of progression (hazard ratio 0.62; p<0.001). The objective "
-        "response rate (ORR) was 45% with a complete response rate of 12%. Full data expected in 2H 2026.",
+        "In 412 patients, zetolimab reduced the risk of progression (hazard ratio 0.62; p<0.001). "
+        "The objective response rate (ORR) was 45% with a complete response rate of 12%. "
+        "Full data expected in 2H 2026.",
     )
     f = c.facts
     assert c.label == "readout"

@@ -3,7 +3,7 @@
 ``classify(title, summary, source, programs)`` returns a :class:`Classification`:
 
 * ``label`` / ``subtype`` — from the taxonomy in ``shared/corpus/README.md`` (see :data:`rules.TAXONOMY`),
-  decided by the first rule of the precedence table in :mod:`.rules` that fires on the title, else on the lede;
+  decided by the first rule of the precedence table in :mod:`.rules` that fires on the title, else the lede;
 * ``programs`` — names from the optional :class:`ProgramFinder` first, then drug names recognised on their own
   (:mod:`.drug_names`: INN stems, code names, ®/™ brands), deduplicated case-insensitively;
 * ``sponsor`` — the announcing company (:mod:`.sponsor`);
@@ -31,9 +31,9 @@ Label = Literal["readout", "enrollment", "regulatory", "other"]
 
 MAX_TITLE = 1_000
 MAX_SUMMARY = 2_000  # the lede, facts and drug names only look at the start of a release
-LEDE_CHARS = 500
+LEDE_CHARS = 500  # how much of the (boilerplate-stripped) summary the label rules look at
 DRUG_CHARS = 1_000  # how much of the summary is searched for drug names
-FACT_CHARS = 1_000  # how much of the lede is searched for facts  # how much of the (boilerplate-stripped) summary the label rules look at
+FACT_CHARS = 1_000  # how much of the lede is searched for facts
 
 
 class Evidence(BaseModel):
@@ -61,11 +61,13 @@ _REPLACEMENTS = tuple({
     "’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " ", "\u2009": " ", "\u202f": " ", "‐": "-", "‑": "-",
     "₀": "0", "₁": "1", "₂": "2", "₃": "3", "₄": "4", "₅": "5", "₆": "6", "₇": "7", "₈": "8", "₉": "9",
 }.items())
-_FDA_DOTS = re.compile(r"\bF\.\s?D\.\s?A\.?|\b(?:U\.S\.\s+)?Food and Drug Administration(?:\s*\((?:U\.S\.\s*)?FDA\))?")
+_FDA_DOTS = re.compile(r"\bF\.\s?D\.\s?A\.?|\b(?:U\.S\.\s+)?Food and Drug Administration(?:\s*\((?:U\.S\.\s"
+    r"*)?FDA\))?")
 _EMA_LONG = re.compile(r"\bEuropean Medicines Agency(?:\s*\(EMA\))?")
 _BOILERPLATE_END = re.compile(
     r"\b(?:today|has|have)\s+(?:announced|announces|reported|reports|presented|provided|confirmed|shared|"
-    r"released|published)\b|\b(?:announced|announces|reported|reports|presented|provides|confirmed|shared)\s+today\b"
+    r"released|published)\b|\b(?:announced|announces|reported|reports|presented|provides|confirmed|"
+    r"shared)\s+today\b"
 )
 _DATELINE = re.compile(r"\((?:GLOBE NEWSWIRE|BUSINESS WIRE|PR NEWSWIRE|ACCESSWIRE)\)|NEWSWIRE|NewMediaWire|"
                        r"^\s*[A-Z][A-Za-z .,&;]{2,60}\d{4}", re.IGNORECASE)
@@ -185,7 +187,8 @@ def decide(title: str, lede: str) -> tuple[str, str, list[Evidence]]:
             span = _fires(up, lede_head, context) if where == "title" else None
             if span is not None:
                 subtype = up.subtype or subtype
-                evidence.append(Evidence(rule=f"{up.name}@lede", phrase=_phrase(lede_head[span[0] : span[1]])))
+                phrase = _phrase(lede_head[span[0] : span[1]])
+                evidence.append(Evidence(rule=f"{up.name}@lede", phrase=phrase))
                 break
 
     if subtype not in TAXONOMY.get(label, ()):  # defensive: never return an invalid pair

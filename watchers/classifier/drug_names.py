@@ -4,11 +4,13 @@ Three kinds of names are found:
 
 * **INN stems** — international non-proprietary names end in a small set of stems (``-mab`` antibodies,
   ``-cel``/``-leucel`` cell therapies, ``-tinib`` kinase inhibitors, ``-parin``, ``-gene`` gene therapies,
-  ``-tide`` peptides, ``-siran``, ``-rsen``, ``-stat``, …). Common English words with those endings are excluded.
+  ``-tide`` peptides, ``-siran``, ``-rsen``, ``-stat``, …). Common English words with those endings are
+  excluded.
   A biologic suffix (``cosibelimab-ipdl``) and a following second INN word (``exagamglogene autotemcel``,
   ``eftilagimod alpha``) are kept with the name.
-* **Code names** — company research codes: ``ABC-123``, ``ABC123``, ``GLPG5101``, ``PGN-EDODM1``, ``IMC-P115C``.
-  Targets, trial identifiers and common abbreviations (``CD19``, ``IL-36R``, ``COVID-19``, ``NCT01234567``) are not.
+* **Code names** — company research codes: ``ABC-123``, ``ABC123``, ``GLPG5101``, ``PGN-EDODM1``,
+  ``IMC-P115C``. Targets, trial identifiers and common abbreviations (``CD19``, ``IL-36R``, ``COVID-19``,
+  ``NCT01234567``) are not.
 * **Brand names** written with ® or ™ (``ZORYVE®``, ``CASGEVY™``).
 """
 
@@ -19,9 +21,11 @@ import re
 from .rules import lower_pattern
 
 _STEMS = (
-    "mab", "cel", "leucel", "tinib", "parin", "gene", "tide", "siran", "rsen", "stat", "cept", "ciclib", "parib",
+    "mab", "cel", "leucel", "tinib", "parin", "gene", "tide", "siran", "rsen", "stat", "cept", "cicli"
+    "b", "parib",
     "lisib", "rafenib", "fenib", "tug", "fusp", "zomib", "degib", "glutide", "gliflozin", "platin", "taxel",
-    "tecan", "vedotin", "dotin", "mig", "milast", "tegrast", "lukast", "grast", "vir", "vec", "imod", "domide",
+    "tecan", "vedotin", "dotin", "mig", "milast", "tegrast", "lukast", "grast", "vir", "vec", "imod", "domi"
+    "de",
     "semide", "caftor", "golix", "fermin", "ermin", "oxime", "xafor", "nurad", "setron", "sertib", "metinib",
     "ciclovir", "kinra", "kin", "plase", "dase", "rsen", "bulin", "lutamide", "gestat", "tansine", "poetin",
     "cogene", "vimab", "tamab", "lumab", "limab", "zumab", "ximab", "nersen", "tirsen", "sidomide", "trelvir",
@@ -52,7 +56,8 @@ _STOP = frozenset(
 
 _INN_RE = re.compile(
     r"(?<![\w\-])([A-Za-z][a-z]{2,}(?:" + _STEM_RE + r"))(?:-([a-z]{4}))?"
-    r"(?:\s+((?i:alfa|alpha|beta|pegol|vedotin|deruxtecan|tazevibulin|autotemcel|autoleucel|ciloleucel|maraleucel|"
+    r"(?:\s+((?i:alfa|alpha|beta|pegol|vedotin|deruxtecan|tazevibulin|autotemcel|autoleucel|ciloleucel|"
+    r"maraleucel|"
     r"[a-z]{3,}(?:cel|leucel|vec|gene))))?(?![\w\-])",
 )
 
@@ -62,7 +67,8 @@ _SHORT_CEL_RE = re.compile(r"(?<![\w\-])([a-z]{2,6}-(?:cel|vec))(?![\w\-])", re.
 # A single unknown word in a slot where headlines put the product name: "Study of X in", "Approval of X for",
 # "Designation for X in", "Evaluating X". Catches brand-like names without ®/™ (NexoBrid, Natrunix, CaPre).
 _SLOT_RE = re.compile(
-    r"\b(?:evaluating|investigating|dosed with|treated with|approval of|application for|(?:s?NDA|s?BLA|MAA) for|"
+    r"\b(?:evaluating|investigating|dosed with|treated with|approval of|application for|(?:s?NDA|s?BLA|"
+    r"MAA) for|"
     r"(?:study|studies|trial|trials) (?:of|for|with)|data (?:on|for|with)|results (?:of|for|with)|"
     r"designations? (?:for|to)|review (?:of|for)|dose for|hold on|supplement to the|"
     r"(?:efficacy|safety|tolerability|pharmacokinetics|benefit|superiority|non-inferiority) of)\s+"
@@ -94,12 +100,14 @@ october november december year years month months week weeks growth sales cash b
 medicines science research development clinical regulatory commercial management patients
 """.split())
 _ENGLISH_SUFFIX = re.compile(
-    r"(?:ive|ed|ing|ions?|ity|ities|al|ous|ble|ment|ments|ness|ly|ty|ics|ers|er|ons|ance|ence|ist|ists|ism|ary|"
+    r"(?:ive|ed|ing|ions?|ity|ities|al|ous|ble|ment|ments|ness|ly|ty|ics|ers|er|ons|ance|ence|ist|ists|ism|"
+    r"ary|"
     r"ory|ship|ward|wards|ful|less)$", re.IGNORECASE,
 )
 _COMPANY_AFTER = re.compile(
     r"\s*(?:'s\b|,?\s+(?:Inc|Ltd|A/S|AG|SA|NV|N\.V|plc|PLC|GmbH|LLC|Corp|Therapeutics|Biosciences|Bioscience|"
-    r"Biotherapeutics|Biotech|Pharma|Pharmaceuticals|Biopharma|Biologics|Holdings?|Group|Labs|Sciences|Medical)\b)"
+    r"Biotherapeutics|Biotech|Pharma|Pharmaceuticals|Biopharma|Biologics|Holdings?|Group|Labs|Sciences|"
+    r"Medical)\b)"
 )
 _CODE_TRIAL_LIKE = re.compile(r"^[A-Z]{4,}-\d$")  # GEMINI-1, HOPE-2: trial names, not compound codes
 
@@ -114,7 +122,9 @@ def find_slot_names(text: str, exclude: frozenset[str] = frozenset()) -> list[st
     for m in (_SLOT_FAST.finditer(low) if same else _SLOT_RE.finditer(text)):
         word = text[m.start(1) : m.end(1)]
         low = word.casefold()
-        if low in _SLOT_STOP or low in exclude or low.rstrip("s") in _SLOT_STOP or _ENGLISH_SUFFIX.search(low):
+        if low in _SLOT_STOP or low in exclude or low.rstrip("s") in _SLOT_STOP:
+            continue
+        if _ENGLISH_SUFFIX.search(low):
             continue
         out.append(word)
     return out
@@ -122,30 +132,41 @@ def find_slot_names(text: str, exclude: frozenset[str] = frozenset()) -> list[st
 # Code names: letters (1-6) [hyphen] alphanumerics containing a digit.
 _CODE_RE = re.compile(
     r"(?<![\w\-./])("
-    r"[A-Z][A-Za-z]{0,5}-(?=[A-Z0-9\-]*\d)[A-Z0-9]{1,8}(?:[-.][A-Z0-9]{1,6})?"  # ABC-123, PGN-EDODM1, ACI-24.060
+    r"[A-Z][A-Za-z]{0,5}-(?=[A-Z0-9\-]*\d)[A-Z0-9]{1,8}(?:[-.][A-Z0-9]{1,6})"
+    r"?"  # ABC-123, PGN-EDODM1, ACI-24.060
     r"|[A-Z]{2,6}\d{2,6}[A-Z]{0,3}"  # ABC123, GLPG5101, OCU410ST
     r"|[A-Z]\d{3,5}"  # A002
     r")(?![\w\-]|\.\d)"
 )
 _CODE_STOP_PREFIX = re.compile(
-    r"^(?:COVID|SARS|CD|IL|PD|HER|GLP|FY|Q|H|NCT|ISO|ASCO|ESMO|ASH|AACR|EHA|HPV|HIV|HBV|HCV|MPS|DM|CYP|BRCA|KRAS|"
-    r"EGFR|HLA|ICD|CPT|SEC|FDA|EMA|GMP|COV|MERS|ECOG|NYHA|BMI|TNM|PSA|EQ|SF|CTCAE|RECIST|DSM|IFN|TNF|TGF|VEGF|FGF|"
-    r"CDK|JAK|TYK|BCL|TLR|STING|NLRP|AAV|CAR|TCR|MHC|HbA|LDL|IgA|IgG|IgE|IgM|ATTR|APOE|UGT|GBA|SMN|CFTR|AMD|PCSK|"
-    r"Lp|GFR|eGFR|FEV|IAS|MAD|SAD|FIH|ND|CT|MR|MRI|PET|EU|US|UK|ASX|TSX|OTC|NYSE|NASDAQ|Form|Rule|Section|Item|"
-    r"Type|Phase|Part|Cohort|Day|Week|Month|Year|Stage|Grade|Class|Level|Tier|Series|Model|Version|No|Nos|AG|SA|"
+    r"^(?:COVID|SARS|CD|IL|PD|HER|GLP|FY|Q|H|NCT|ISO|ASCO|ESMO|ASH|AACR|EHA|HPV|HIV|HBV|HCV|MPS|DM|CYP|"
+    r"BRCA|KRAS|"
+    r"EGFR|HLA|ICD|CPT|SEC|FDA|EMA|GMP|COV|MERS|ECOG|NYHA|BMI|TNM|PSA|EQ|SF|CTCAE|RECIST|DSM|IFN|TNF|TGF|"
+    r"VEGF|FGF|"
+    r"CDK|JAK|TYK|BCL|TLR|STING|NLRP|AAV|CAR|TCR|MHC|HbA|LDL|IgA|IgG|IgE|IgM|ATTR|APOE|UGT|GBA|SMN|CFTR|"
+    r"AMD|PCSK|"
+    r"Lp|GFR|eGFR|FEV|IAS|MAD|SAD|FIH|ND|CT|MR|MRI|PET|EU|US|UK|ASX|TSX|OTC|NYSE|NASDAQ|Form|Rule|Section|"
+    r"Item|"
+    r"Type|Phase|Part|Cohort|Day|Week|Month|Year|Stage|Grade|Class|Level|Tier|Series|Model|Version|No|Nos|"
+    r"AG|SA|"
     r"NV|PLC|INC|LLC|GAAP|IFRS|ESG|KOL|ET|PT|CET|CEST|EST|EDT|PST|PDT|BST|GMT|UTC|AM|PM|RSV|HSV|CMV|EBV|HPV|"
     r"APOL|FXI|FXIa|PCV|PCV13|PCV15|PCV20|PPSV|MenB|Tdap|DTaP|RAS|BRAF|MEK|ALK|ROS|RET|MET|FLT|IDH|KIT|PIK|"
-    r"TROP|NECTIN|CLDN|FR|B7|HER|GPC|MAGE|NY|PRAME|WT|TP|MYC|NMDA|GABA|AMPA|GPR|TRPV|NAV|Nav|KCNQ|HTT|FMR|DMPK|"
-    r"DMD|SOD|TDP|C9|LRRK|SNCA|MAPT|APP|PSEN|TREM|CSF|GM|G|FcRn|Fc|C3|C5|C1|IVIG|SCIG|LNP|mRNA|siRNA|ASO|DNA|RNA|"
-    r"AI|ML|IT|IR|ER|XR|SR|CR|PR|SD|PD|OS|PFS|DFS|EFS|ORR|DOR|DCR|TTP|HR|CI|SD|CV|IV|SC|IM|PO|QD|BID|TID|QW|Q2W|Q3W|"
-    r"Q4W|NDA|BLA|MAA|IND|CTA|PDUFA|PRIME|RMAT|BTD|ODD|WHO|CDC|NIH|NCI|BARDA|DARPA|CEPI|EC|CHMP|PRAC|MHRA|PMDA|NMPA|"
+    r"TROP|NECTIN|CLDN|FR|B7|HER|GPC|MAGE|NY|PRAME|WT|TP|MYC|NMDA|GABA|AMPA|GPR|TRPV|NAV|Nav|KCNQ|HTT|FMR|"
+    r"DMPK|"
+    r"DMD|SOD|TDP|C9|LRRK|SNCA|MAPT|APP|PSEN|TREM|CSF|GM|G|FcRn|Fc|C3|C5|C1|IVIG|SCIG|LNP|mRNA|siRNA|ASO|"
+    r"DNA|RNA|"
+    r"AI|ML|IT|IR|ER|XR|SR|CR|PR|SD|PD|OS|PFS|DFS|EFS|ORR|DOR|DCR|TTP|HR|CI|SD|CV|IV|SC|IM|PO|QD|BID|TID|"
+    r"QW|Q2W|Q3W|"
+    r"Q4W|NDA|BLA|MAA|IND|CTA|PDUFA|PRIME|RMAT|BTD|ODD|WHO|CDC|NIH|NCI|BARDA|DARPA|CEPI|EC|CHMP|PRAC|MHRA|"
+    r"PMDA|NMPA|"
     r"TGA|ANVISA|CE|UKCA|HTA|NICE|CMS|CPT|DRG|ICER)$"
 )
 
 _BRAND_RE = re.compile(r"(?<![\w\-])([A-Za-z][\w\-]*[A-Za-z0-9])\s?[®™]")
 _BRAND_STOP = frozenset({
     "inc", "the", "and", "of", "for", "in", "at", "with", "by", "a", "an", "to", "on", "meeting", "company",
-    "vessel", "system", "systems", "platform", "technology", "test", "tests", "program", "network", "congress",
+    "vessel", "system", "systems", "platform", "technology", "test", "tests", "program", "network", "congre"
+    "ss",
     "conference", "week", "summit", "symposium", "therapeutics", "biosciences", "pharma", "pharmaceuticals",
     "biologics", "bio", "labs", "health", "medical", "sessions", "day", "series", "award", "awards",
 })
@@ -206,7 +227,8 @@ def find_codes(text: str) -> list[str]:
 _BRAND_GENERIC = frozenset({"vessel", "system", "systems", "patch", "stent", "device", "platform", "test",
                             "spray", "cream", "foam", "gel", "pen", "injector", "implant", "cell", "therapy"})
 _HEADLINE_WORD = re.compile(
-    r"^(?:Announces?|Receives?|Reports?|Submits?|Approval|Approves?|FDA|EMA|U\.S\.|Of|For|The|And|With|To|In|On|"
+    r"^(?:Announces?|Receives?|Reports?|Submits?|Approval|Approves?|FDA|EMA|U\.S\.|Of|For|The|And|With|To|"
+    r"In|On|"
     r"Seeking|Granted|Grants?|Designation|Application|Launch\w*|New|Positive|Data|Results|Study|Trial)$"
 )
 _PREV_WORDS = re.compile(r"((?:[A-Z][\w\-]*\s+){1,3})$")

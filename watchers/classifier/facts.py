@@ -1,7 +1,7 @@
 """Extract the facts a reader wants without opening the link.
 
-Keys (all snake_case; values are JSON-serialisable str / int / float / bool / list[str]); a key is present only
-when the text states it:
+Keys (all snake_case; values are JSON-serialisable str / int / float / bool / list[str]); a key is present
+only when the text states it:
 
 =================  ==========================================================================================
 ``designation``    list of designations named as granted: "fast_track", "breakthrough", "orphan", "rmat",
@@ -45,13 +45,15 @@ _DESIGNATIONS = (
 )
 
 _INDICATION = re.compile(
-    r"\b(?:for the (?:treatment|prevention|management) of|for (?:patients with|people with|adults with|children "
+    r"\b(?:for the (?:treatment|prevention|management) of|for (?:patients with|people with|adults with|"
+    r"children "
     r"with)|to treat|in (?:patients|adults|children|people|participants|subjects) with)\s+(?:\w+\s+){0,2}?"
     r"(?:with\s+)?([^,.;:–—()\[\]\n]{3,90}?)(?=\s*(?:[,.;:–—(\n]|$|\bat\b|\bunder\b|\bfollowing\b|\band "
     r"(?:provides|announces|reports)|\bwith (?:a |an )|\bin (?:the|a|an|Europe|Japan|China|the U\.?S)\b))",
     _I,
 )
-_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|"
+_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|"
           r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
 _DATE = _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
 _PDUFA = re.compile(
@@ -59,11 +61,13 @@ _PDUFA = re.compile(
     + _MONTH + r"\s+\d{4}|(?:Q[1-4]|first|second|third|fourth) (?:quarter )?(?:of )?\d{4})", _I,
 )
 _APPROVED = re.compile(
-    r"\bapprov(?:es|ed|al)\b(?!\s+(?:to initiate|to begin|to start|of (?:the |a |an )?(?:IND|CTA|protocol)))", _I
+    r"\bapprov(?:es|ed|al)\b(?!\s+(?:to initiate|to begin|to start|of (?:the |a |an )?(?:IND|CTA|"
+    r"protocol)))", _I
 )
 _CRL = re.compile(r"\bcomplete response letter\b|\bCRL\b", _I)
 _ENDPOINT_NOT = re.compile(
-    r"\b(?:did not|does not|didn['’]t|failed to|fails to|not)\s+(?:meet|achieve|reach|hit|met|achieved)\b[^.;]{0,40}"
+    r"\b(?:did not|does not|didn['’]t|failed to|fails to|not)\s+(?:meet|achieve|reach|hit|met|"
+    r"achieved)\b[^.;]{0,40}"
     r"\bprimary\b|\bprimary (?:efficacy )?end-?points? (?:was |were )?not (?:met|achieved|reached)\b|"
     r"\bmiss(?:es|ed)\b[^.;]{0,30}\bprimary\b", _I,
 )
@@ -78,7 +82,8 @@ _ORR = re.compile(
     r"\bc?ORR\)?\s*(?:of|was|:|=)\s*(\d{1,3}(?:\.\d+)?\s?%)", _I,
 )
 _CR = re.compile(
-    r"\b(\d{1,3}(?:\.\d+)?\s?%)\s*(?:\([^)]{0,20}\)\s*)?(?:complete (?:response|remission)s?(?: rate)?|CR(?: rate)?)\b|"
+    r"\b(\d{1,3}(?:\.\d+)?\s?%)\s*(?:\([^)]{0,20}\)\s*)?(?:complete (?:response|remission)s?(?: rate)?|"
+    r"CR(?: rate)?)\b|"
     r"\b(?:complete (?:response|remission)(?: rate)?|CR rate)\s*(?:\(CR\)\s*)?(?:of|was|:|=)\s*"
     r"(\d{1,3}(?:\.\d+)?\s?%)",
 )
@@ -87,7 +92,8 @@ _N = re.compile(
     r"volunteers?|people|individuals|adults|children|infants|women|men))\b", _I,
 )
 _HR = re.compile(r"\b(?:hazard ratio|HR)\b[^0-9]{0,12}(0?\.\d+|[0-2]\.\d+)", _I)
-_P = re.compile(r"\b[pP]\s?(?:-value\s?)?([<=≤>])\s?(0?\.\d+(?:\s?[x×]\s?10\s?[-−]\s?\d+)?|\d(?:\.\d+)?[eE][-−]\d+)")
+_P = re.compile(r"\b[pP]\s?(?:-value\s?)?([<=≤>])\s?(0?\.\d+(?:\s?[x×]\s?10\s?[-−]\s?\d+)?|"
+    r"\d(?:\.\d+)?[eE][-−]\d+)")
 _ROMAN = {"I": "1", "II": "2", "III": "3", "IV": "4"}
 _PHASE = re.compile(
     r"\bphase\s*([1-4]|I{1,3}V?|IV)([abAB])?(?:\s*/\s*([1-4]|I{1,3}|IV)([abAB])?)?\b", _I
@@ -100,8 +106,10 @@ _TRIAL_NAME = re.compile(
     r"(?i:phase\s*[\dIV]|pivotal|registrational|clinical|trial|study)s?\b)"
 )
 _NOT_TRIAL = frozenset({
-    "FDA", "EMA", "NDA", "BLA", "MAA", "IND", "CTA", "PDUFA", "GLOBE", "NEWSWIRE", "NASDAQ", "NYSE", "ASCO", "ESMO",
-    "DSMB", "IDMC", "RMAT", "PRIME", "CEO", "CAR", "AML", "NSCLC", "SCLC", "DMD", "ALS", "COPD", "MASH", "NASH",
+    "FDA", "EMA", "NDA", "BLA", "MAA", "IND", "CTA", "PDUFA", "GLOBE", "NEWSWIRE", "NASDAQ", "NYSE", "ASC"
+    "O", "ESMO",
+    "DSMB", "IDMC", "RMAT", "PRIME", "CEO", "CAR", "AML", "NSCLC", "SCLC", "DMD", "ALS", "COPD", "MAS"
+    "H", "NASH",
     "HIV", "COVID", "PHASE", "TRIAL", "STUDY", "THE", "AND", "FOR", "FIRST", "DATA", "TOPLINE", "POSITIVE",
     "PATIENT", "PATIENTS", "CLINICAL", "RANDOMIZED", "PIVOTAL", "INTERIM", "FINAL", "RESULTS", "GPP", "HLHS",
     "HBV", "DME", "AMD", "SMA", "IGAN", "GBS", "ASGCT", "ASH", "AACR", "CRL", "RWE", "TCAR", "PET", "MRI",
@@ -117,16 +125,19 @@ _PERIOD = (r"(?:(?:the\s+)?(?:first|second|1st|2nd|early|mid|late|end of|end|beg
            r"(?:1H|2H|H1|H2|Q[1-4])\s?'?\d{2,4}|(?:in\s+)?\d{4}|" + _MONTH + r"\s+\d{4}|year[- ]end|"
            r"(?:mid|late|early)[- ]\d{4}|the (?:coming|next) (?:weeks|months|quarter))")
 _GUIDANCE = re.compile(
-    r"((?:top[- ]?line|interim|final|initial|preliminary|pivotal|phase \w+)?\s?(?:safety,?\s+(?:\w+\s+){0,4})?"
+    r"((?:top[- ]?line|interim|final|initial|preliminary|pivotal|phase \w+)?\s?(?:safety,?\s+(?:\w+\s+){0,4"
+    r"})?"
     r"(?:data|results|readout|read-out|approval|decision|submission|filing|launch|enrol\w* completion|"
-    r"enrol\w*)\s+(?:(?:is|are|now|remains?|currently|still)\s+){0,2}(?:expected|anticipated|planned|on track|"
+    r"enrol\w*)\s+(?:(?:is|are|now|remains?|currently|still)\s+){0,2}(?:expected|anticipated|planned|"
+    r"on track|"
     r"projected|guided|scheduled)\s+(?:\w+\s+){0,4}?(?:in|by|for|during|around|before|at|to be\s+\w+\s+in)\s+"
     + _PERIOD + r")",
     _I,
 )
 _GUIDANCE2 = re.compile(
     r"((?:expect\w*|anticipat\w*|plan\w*|on track)\s+to\s+(?:report|announce|complete|initiate|submit|file|"
-    r"share|present|release|begin|start|read out)\s+(?:\w+\s+){0,6}?(?:in|by|during|around|before)\s+" + _PERIOD
+    r"share|present|release|begin|start|read out)\s+(?:\w+\s+){0,6}?(?:in|by|during|around|"
+    r"before)\s+" + _PERIOD
     + r")", _I,
 )
 _HOLD_LIFT = re.compile(r"\b(?:lift\w*|remov\w*|releas\w*|resolv\w*)\b[^.;]{0,40}\bhold\b|\bhold\b[^.;]{0,30}"
@@ -217,13 +228,15 @@ def extract_facts(title: str, lede: str, label: str, subtype: str) -> dict[str, 
 
     if label == "regulatory":
         desig = [name for name, rx in _DESIGNATIONS if rx.search(title)]
-        if not desig and subtype in {"fast_track", "breakthrough", "orphan", "rmat", "prime", "priority_review",
+        if not desig and subtype in {"fast_track", "breakthrough", "orphan", "rmat", "prime", "priority_rev"
+            "iew",
                                      "accelerated_approval"}:
             desig = [name for name, rx in _DESIGNATIONS if rx.search(lede)]
         if desig:
             facts["designation"] = desig
         if subtype in {"approval", "accelerated_approval"} or (subtype != "crl" and _APPROVED.search(title)
-                                                                 and subtype not in {"other", "meeting_agreement",
+                                                                 and subtype not in {"other", "meeting_agre"
+                                                                     "ement",
                                                                                      "clinical_hold"}):
             facts["decision"] = "approved"
         if subtype == "crl" or (subtype != "approval" and _CRL.search(title)

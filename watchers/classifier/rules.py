@@ -42,8 +42,8 @@ class Rule:
     unless: re.Pattern[str] | None = None
     title_only: bool = False
     gate: tuple[str, ...] = ()
-    # Lower-cased twins of the case-insensitive patterns, run on lower-cased text: Python's ``re`` is about twice
-    # as fast without IGNORECASE. ``None`` for case-sensitive rules.
+    # Lower-cased twins of the case-insensitive patterns, run on lower-cased text: Python's ``re`` is about
+    # twice as fast without IGNORECASE. ``None`` for case-sensitive rules.
     fast: re.Pattern[str] | None = None
     fast_requires: re.Pattern[str] | None = None
     fast_unless: re.Pattern[str] | None = None
@@ -88,28 +88,35 @@ def R(
 
 # --- shared fragments -----------------------------------------------------------------------------------
 REG = (r"(?:FDA|Food and Drug Administration|EMA|European Medicines Agency|MHRA|PMDA|Health Canada|NMPA|TGA|"
-       r"regulator\w*|SFDA|MFDS|TFDA|ANVISA|COFEPRIS|Swissmedic|Medsafe|(?:Food and Drug|Medicines?|Health Products?)"
+       r"regulator\w*|SFDA|MFDS|TFDA|ANVISA|COFEPRIS|Swissmedic|Medsafe|(?:Food and Drug|Medicines?|"
+       r"Health Products?)"
        r" (?:Regulatory )?(?:Authority|Agency))")
-APP = (r"(?:s?NDA|s?BLA|MAA|ANDA|NDS|PMA|510\s?\(k\)|De Novo|(?:new drug|biologics? license|marketing authori[sz]ation|"
-       r"supplemental \w+|premarket approval)\s+application|application|filing|dossier|submission|supplement)")
-APP_SPECIFIC = (r"\b(?:s?NDA|s?BLA|MAA|ANDA|PMA|510\s?\(k\)|De Novo|new drug application|biologics? license application|"
+APP = (r"(?:s?NDA|s?BLA|MAA|ANDA|NDS|PMA|510\s?\(k\)|De Novo|(?:new drug|biologics? license|"
+    r"marketing authori[sz]ation|"
+       r"supplemental \w+|premarket approval)\s+application|application|filing|dossier|submission|"
+       r"supplement)")
+APP_SPECIFIC = (r"\b(?:s?NDA|s?BLA|MAA|ANDA|PMA|510\s?\(k\)|De Novo|new drug application|"
+    r"biologics? license application|"
                 r"marketing authori[sz]ation application|premarket approval)\b")
-DESIG = r"(?:fast[- ]track|breakthrough(?: therapy| device)?|orphan(?: drug)?|RMAT|regenerative medicine|PRIME|priority medicines?)"
-WORDS = r"(?:[\w&/().,’'\-®™]+\s+)"  # one word plus following space, used as {0,n} filler
-NUMBERS = r"\d+(?:\.\d+)?\s?%|\bp\s?[<=≤]\s?0?\.\d|hazard ratio|\bHR\s?[=:]?\s?0?\.\d|\bmet (?:the |its )?primary"
+DESIG = (r"(?:fast[- ]track|breakthrough(?: therapy| device)?|orphan(?: drug)?|RMAT|regenerative medicine|"
+         r"PRIME|priority medicines?)")
 FUTURE = r"(?:expected|anticipated|planned|on track|due|slated|to be (?:reported|announced|presented))"
 
-MEETING = (r"(?:(?:type[- ][ABCD]|end[- ]of[- ]phase(?: \w+)?|EOP\d|pre-?(?:NDA|BLA|IND|MAA|submission)|scientific advice|"
-           r"CMC|advice|guidance|BPD \w+|biosimilar \w+)\s+meeting|meetings? with (?:the )?(?:U\.?S\.? )?" + REG + r"|"
+MEETING = (r"(?:(?:type[- ][ABCD]|end[- ]of[- ]phase(?: \w+)?|EOP\d|pre-?(?:NDA|BLA|IND|MAA|submission)|"
+    r"scientific advice|"
+           r"CMC|advice|guidance|BPD \w+|biosimilar \w+)\s+meeting|meetings? with (?:the )?(?:U\.?S\.? )"
+           r"?" + REG + r"|"
            r"(?:FDA|EMA|regulatory) meetings?)")
-OUTCOME = (r"(?:positive|successful|productive|constructive|favou?rable|agreement|alignment|aligned|agree[sd]?|"
+OUTCOME = (r"(?:positive|successful|productive|constructive|favou?rable|agreement|alignment|aligned|"
+    r"agree[sd]?|"
            r"feedback|minutes|outcome|clarity|clarif\w+|confirm\w*|supportive)")
 
 # Investor / financial conferences (as opposed to medical congresses where data are presented).
 INVESTOR_CONF = (
     r"(?:health\s?care|investor|investment|growth|biotech\w*|life sciences?|healthcare|securities|capital|"
     r"j\.?\s?p\.? morgan|jefferies|cowen|evercore|wainwright|piper|stifel|guggenheim|leerink|truist|needham|"
-    r"oppenheimer|bofa|bank of america|morgan stanley|goldman|citi|ubs|barclays|chardan|ladenburg|lake street|"
+    r"oppenheimer|bofa|bank of america|morgan stanley|goldman|citi|ubs|barclays|chardan|ladenburg|"
+    r"lake street|"
     r"maxim|roth|b\.? riley|canaccord|baird|raymond james|wells fargo|william blair|bmo|jmp|kempen|degroof|"
     r"partnering|bio-europe|bio international|bio ceo)"
 )
@@ -131,11 +138,13 @@ RULES: tuple[Rule, ...] = (
       r"(?<!concurrent )\bprivate placement\b|\bpricing of\b|\bprices? (?:\$|upsized|its|public|offering)|"
       r"\brais(?:es|ed)\s+(?:up to\s+|approximately\s+|gross proceeds of\s+)?(?:US)?[$€£]|"
       r"\bfinancing\b|\b(?:debt|credit|loan|term loan)\s+(?:facility|agreement)\b|\bconvertible notes?\b|"
-      r"\bwarrants? (?:exercise|inducement)\b|\broyalt(?:y|ies)\b.{0,60}\b(?:agreement|interest|sale|monetiz)|"
+      r"\bwarrants? (?:exercise|inducement)\b|\broyalt(?:y|ies)\b.{0,60}\b(?:agreement|interest|sale|"
+      r"monetiz)|"
       r"\b(?:sells?|sale of) (?:its |a )?(?:rare pediatric disease )?priority review voucher\b|\bIPO\b|"
       r"\bgross proceeds\b|\bshelf registration\b|\bcash runway\b|\bprospectus\b"),
     R("other.investor_event", "other", "other",
-      r"\b(?:to|will) (?:participate|speak|ring)\b|\bto (?:present|host|hold)\b(?:(?!\b(?:data|results)\b).){0,80}\b(?:conference|summit|forum|symposium|"
+      r"\b(?:to|will) (?:participate|speak|ring)\b|\bto (?:present|host|hold)\b(?:(?!\b(?:data|"
+      r"results)\b).){0,80}\b(?:conference|summit|forum|symposium|"
       r"fireside|event|day|webinar|webcast|call|bell|meeting)\b(?!.{0,40}\b(?:data|results)\b.{0,40}\d+\s?%)|"
       r"\b(?:participat\w+|present\w*) (?:at|in) (?:the |a |two |three |several |upcoming )?.{0,40}"
       + INVESTOR_CONF + r".{0,60}\b(?:conference|summit|forum|symposium|meeting|event)s?\b|"
@@ -145,11 +154,14 @@ RULES: tuple[Rule, ...] = (
       r"\bto (?:report|announce|release|present|share|highlight|showcase|unveil)\b|"
       r"\bwill (?:present|report|announce|host|share)\b|"
       r"\bto be (?:presented|highlighted|featured|reported|shared|showcased|announced|discussed)\b|"
-      r"\b(?:abstracts?|data|poster|presentation)s?\b.{0,120}\b(?:accepted|selected) for (?:\w+ )?(?:oral |poster )?"
-      r"(?:presentation|publication)|\bupcoming (?:oral |poster )?presentations?\b|\bpresentations? at upcoming\b",
+      r"\b(?:abstracts?|data|poster|presentation)s?\b.{0,120}\b(?:accepted|selected) for (?:\w+ )?(?:oral |"
+      r"poster )?"
+      r"(?:presentation|publication)|\bupcoming (?:oral |poster )?presentations?\b|"
+      r"\bpresentations? at upcoming\b",
       unless=r"\btop[- ]?line (?:results|data)\b(?!\s+(?:are |is )?" + FUTURE + r")|"
       r"\b(?:met|achieved|did not meet|failed to meet|missed) (?:its |the |both |all )?(?:co-)?primary|"
-      r"\d+(?:\.\d+)?\s?%(?! (?:owned|interest|stake|of (?:the )?(?:shares|outstanding)))|\bp\s?[<=≤]\s?0?\.\d"),
+      r"\d+(?:\.\d+)?\s?%(?! (?:owned|interest|stake|of (?:the )?(?:shares|outstanding)))|"
+      r"\bp\s?[<=≤]\s?0?\.\d"),
     R("other.preclinical", "other", "other",
       r"\b(?:pre-?clinical|non-?clinical|in vivo|in vitro|animal|murine|mouse|primate)\b",
       unless=r"\b(?:phase [\dI]|(?<!pre-)(?<!pre)(?<!non-)(?<!non)clinical (?:data|results|trial|study)|"
@@ -157,21 +169,28 @@ RULES: tuple[Rule, ...] = (
     R("other.people", "other", "other",
       r"\bappoint\w*\b|\b(?:names|named|hires|elects|promotes)\b.{0,60}\b(?:chief|officer|president|director|"
       r"CEO|CFO|CMO|COO|CSO|chair\w*|head|board)\b|\bjoins\b.{0,40}\b(?:board|team)\b|\bsuccession\b|"
-      r"\b(?:leadership|management|board) (?:changes?|transition|update)\b|\bretire(?:s|ment)\b|\bresign\w*\b|"
+      r"\b(?:leadership|management|board) (?:changes?|transition|update)\b|\bretire(?:s|ment)\b|"
+      r"\bresign\w*\b|"
       r"\bscientific advisory board\b|\bboard of directors\b|\bsteps down\b"),
     R("other.corporate", "other", "other",
-      r"\b(?:license|licensing|collaboration|partnership|commerciali[sz]ation|distribution|supply|co-development|"
-      r"development|option|research|merger|asset purchase|purchase|definitive|strategic|exclusive)\s+agreement\b|"
+      r"\b(?:license|licensing|collaboration|partnership|commerciali[sz]ation|distribution|supply|"
+      r"co-development|"
+      r"development|option|research|merger|asset purchase|purchase|definitive|strategic|"
+      r"exclusive)\s+agreement\b|"
       r"\b(?:partners|collaborates|teams up) with\b|\b(?:strategic )?(?:collaboration|partnership) with\b|"
-      r"\bletter of intent\b|\b(?:to )?acquir(?:e|es|ed|ing|ition)\b|\bmerger\b|\bmerge\b|\bbusiness combination\b|"
+      r"\bletter of intent\b|\b(?:to )?acquir(?:e|es|ed|ing|ition)\b|\bmerger\b|\bmerge\b|"
+      r"\bbusiness combination\b|"
       r"\bpatents?\b|\bnasdaq (?:listing|minimum|compliance|notice|biotech(?:nology)? index)\b|"
       r"\b(?:regains?|regained) compliance\b|\blisting (?:rule|requirements?)\b|\binducement grants?\b|"
-      r"\binducement (?:grants?|awards?)\b|\bvoting rights\b|\bshareholders?\b|\bstockholders?\b|\bgeneral meeting\b|\breverse (?:stock |share )?split\b|"
+      r"\binducement (?:grants?|awards?)\b|\bvoting rights\b|\bshareholders?\b|\bstockholders?\b|"
+      r"\bgeneral meeting\b|\breverse (?:stock |share )?split\b|"
       r"\bshare (?:repurchase|buyback)\b|\bworkforce\b|\brestructur\w*\b|\bstrategic (?:alternatives|review|"
       r"reprioriti[sz]ation|update)\b|\bcorporate (?:update|name|rebrand\w*)\b|\bname change\b|\bdividend\b|"
       r"\bcommercial launch\b|\blaunch price\b|\b(?:U\.?S\.?|commercial|product|market) launch\b|"
-      r"\bgrant application\b|\bgrant (?:funding|award)\b|\b(?:company |corporate |strategic |\d{4} )(?:priorities|milestones|outlook|goals)\b|"
-      r"\boutlook for \d{4}\b|\blaunch(?:es|ed)? (?:\w+ ){0,3}(?:in|across) (?:the )?(?:U\.?S|Europe|EU|Japan|China)|"
+      r"\bgrant application\b|\bgrant (?:funding|award)\b|\b(?:company |corporate |strategic |"
+      r"\d{4} )(?:priorities|milestones|outlook|goals)\b|"
+      r"\boutlook for \d{4}\b|\blaunch(?:es|ed)? (?:\w+ ){0,3}(?:in|across) (?:the )?(?:U\.?S|Europe|EU|"
+      r"Japan|China)|"
       r"\bgrants? (?:from|awarded)\b|\bawarded (?:a )?(?:\$[\d.]+ ?\w*|grant|contract)\b|\bcontract\b"),
 
     # ---------------------------------------------------------------- regulatory/other: look-alikes of grants
@@ -185,45 +204,55 @@ RULES: tuple[Rule, ...] = (
     R("regulatory.chmp_opinion", "regulatory", "other",
       r"\bCHMP\b|\bpositive opinion\b|\bCommittee for (?:Medicinal|Orphan) Products\b|\bCOMP\b"),
     R("regulatory.ind_clearance", "regulatory", "other",
-      r"\b(?:IND|CTA|CTN|investigational new drug|clinical trial application|IDE)\b.{0,60}\b(?:clear\w*|authori[sz]\w*|"
+      r"\b(?:IND|CTA|CTN|investigational new drug|clinical trial application|IDE)\b.{0,60}\b(?:clear\w*|"
+      r"authori[sz]\w*|"
       r"approv\w*|accept\w*|allow\w*|go[- ]ahead|active|effective|submi\w*|fil\w*)\b|"
       r"\b(?:clear\w*|authori[sz]\w*|approv\w*|accept\w*|submi\w*|fil(?:es|ed|ing))\b.{0,40}\b(?:IND|CTA|CTN|"
       r"investigational new drug|clinical trial application|IDE)s?\b|"
-      r"\b(?:approval|clearance|authori[sz]ation|permission|green light|nod) to (?:initiate|begin|start|commence|"
+      r"\b(?:approval|clearance|authori[sz]ation|permission|green light|nod) to (?:initiate|begin|start|"
+      r"commence|"
       r"conduct|proceed|enroll|launch|open)\b|\bmay proceed\b|"
       r"\b(?:authori[sz]es|clears|allows)\b.{0,30}\b(?:phase [\dI]\w* |clinical )?(?:trial|study)\b|"
-      r"\b(?:regulatory )?(?:clearance|approval|authori[sz]ation)\b.{0,30}\b(?:for|of)\b.{0,20}\b(?:phase [\dI]\w*|"
+      r"\b(?:regulatory )?(?:clearance|approval|authori[sz]ation)\b.{0,30}\b(?:for|"
+      r"of)\b.{0,20}\b(?:phase [\dI]\w*|"
       r"clinical (?:trial|study)|first-in-human|(?:\w+ )?(?:trial|study))\b",
       unless=r"\bclinical hold\b|\bon (?:partial )?hold\b"),
     R("regulatory.protocol_change", "regulatory", "other",
-      r"\b(?:approv\w*|clear\w*|accept\w*)\b.{0,80}\b(?:protocol amendment|protocol|amendment|study design|trial design|"
+      r"\b(?:approv\w*|clear\w*|accept\w*)\b.{0,80}\b(?:protocol amendment|protocol|amendment|study design|"
+      r"trial design|"
       r"label (?:update|expansion))\b", unless=r"\bclinical hold\b"),
     R("regulatory.dsmb", "enrollment", "status_change",
-      r"\b(?:DSMB|iDMC|IDMC|DMC|DSMC|data (?:and )?safety monitoring (?:board|committee)|independent data monitoring "
+      r"\b(?:DSMB|iDMC|IDMC|DMC|DSMC|data (?:and )?safety monitoring (?:board|committee)|"
+      r"independent data monitoring "
       r"committee|data monitoring committee|safety review committee|SRC|dose escalation committee)\b"),
 
     # ---------------------------------------------------------------- regulatory actions
     R("regulatory.clinical_hold", "regulatory", "clinical_hold",
       r"\bclinical hold\b|\b(?:put|puts|placed|places|placing)\b.{0,80}\bon (?:a )?(?:partial |full )?"
-      r"(?:clinical )?hold\b|\b(?:lift\w*|remov\w*|releas\w*)\b.{0,30}\bhold\b|\bhold\b.{0,30}\b(?:lifted|removed)\b"),
+      r"(?:clinical )?hold\b|\b(?:lift\w*|remov\w*|releas\w*)\b.{0,30}\bhold\b|\bhold\b.{0,30}\b(?:lifted|"
+      r"removed)\b"),
     R("regulatory.meeting_agreement", "regulatory", "meeting_agreement",
       r"\b" + OUTCOME + r"\b.{0,50}\b" + MEETING + r"|\b" + MEETING + r".{0,50}\b" + OUTCOME + r"\b|"
       r"\b(?:alignment|align\w*|agreement|agrees?|agreed|consensus|concurrence)\s+(?:\w+\s+){0,2}with "
-      r"(?:the )?(?:U\.?S\.? )?" + REG + r"|\bspecial protocol assessment\b|\bSPA\b|\b" + REG + r" (?:meeting )?minutes\b|"
+      r"(?:the )?(?:U\.?S\.? )?" + REG + r"|\bspecial protocol assessment\b|\bSPA\b|"
+      r"\b" + REG + r" (?:meeting )?minutes\b|"
       r"\b(?:feedback|guidance) from (?:the )?(?:U\.?S\.? )?" + REG + r"\b.{0,60}\b(?:pathway|design|"
       r"registration|approval|submission|phase)",
       unless=r"\bmeeting request\b|\b(?:to|will) (?:hold|have|meet)\b|\bschedul\w+\b"),
     R("regulatory.meeting", "regulatory", "other", MEETING),
     R("regulatory.crl", "regulatory", "crl",
       r"\b(?:receiv\w*|issu\w*|gets?|got|obtain\w*|sent|sends)\s+(?:a |an |the )?(?:\w+\s+){0,2}"
-      r"(?:complete response letter|CRL)\b|\b(?:complete response letter|CRL)s?\s+(?:for|on|to|regarding|from|"
+      r"(?:complete response letter|CRL)\b|\b(?:complete response letter|CRL)s?\s+(?:for|on|to|regarding|"
+      r"from|"
       r"issued|received)\b|\bCRL\b(?=.{0,10}$)|^(?:\w+\s+){0,3}CRL\b"),
     R("regulatory.submission_for_approval", "regulatory", "submission",
-      r"\b(?:submi\w+|fil(?:es|ed|ing|ings)|seek\w*|appl(?:y|ies|ied|ication)s?)\s+(?:for\s+)?(?:\w+\s+){0,2}?"
+      r"\b(?:submi\w+|fil(?:es|ed|ing|ings)|seek\w*|appl(?:y|ies|ied|"
+      r"ication)s?)\s+(?:for\s+)?(?:\w+\s+){0,2}?"
       r"(?:marketing |regulatory |FDA |EU )?(?:approval|authori[sz]ation|clearance)\b",
       unless=r"\bclinical hold\b"),
     R("regulatory.accelerated_approval", "regulatory", "accelerated_approval",
-      r"\baccelerated approval\b(?!\s+(?:pathway|path|route|strategy|plan|program|submission|application|filing))",
+      r"\baccelerated approval\b(?!\s+(?:pathway|path|route|strategy|plan|program|submission|application|"
+      r"filing))",
       unless=r"\b(?:seek\w*|pursu\w*|support\w*|potential|eligible|plans? to|intend\w*|could|may|would)\s+"
       r"(?:\w+\s+){0,3}accelerated approval"),
     R("regulatory.approval", "regulatory", "approval",
@@ -231,27 +260,36 @@ RULES: tuple[Rule, ...] = (
       r"(?:has |have )?(?:grants? |granted )?(?:full |conditional |marketing )?approv(?:es|ed|al)\b|"
       r"\bapprov(?:es|ed|al)\b.{0,40}\bby (?:the )?(?:U\.?S\.? )?" + REG + r"|"
       r"\b(?:receiv\w*|grant\w*|obtain\w*|wins?|secur\w*|gains?|announces?)\s+(?:\w+\s+){0,3}"
-      r"(?:full |conditional |marketing |regulatory |FDA |EU |European |U\.?S\.? )*(?:approval|authori[sz]ation|"
+      r"(?:full |conditional |marketing |regulatory |FDA |EU |European |U\.?S\.? )*(?:approval|"
+      r"authori[sz]ation|"
       r"clearance)\b|\b(?:conditional )?marketing authori[sz]ation\b(?!\s+application)|"
       r"\b510\s?\(k\) clearance\b|\bFDA (?:clears|clearance)\b|\bapproved (?:in|for|by)\b",
       unless=r"\b(?:seek\w*|pursu\w*|potential|if approved|support\w*|toward\w*|path(?:way)? to|plans? to|"
-      r"intend\w*|expects? to|anticipat\w*)\s+(?:\w+\s+){0,3}(?:approval|authori[sz]ation)(?!.{0,80}\b(?:approv(?:es|ed)|"
+      r"intend\w*|expects? to|anticipat\w*)\s+(?:\w+\s+){0,3}(?:approval|"
+      r"authori[sz]ation)(?!.{0,80}\b(?:approv(?:es|ed)|"
       r"grants?|granted|receiv\w+)\b)"),
     R("regulatory.priority_review", "regulatory", "priority_review",
       r"\bpriority review\b(?!\s+voucher)",
-      unless=r"\b(?:eligible|eligibility|request\w*|seek\w*|may|could|potential\w*)\s+(?:\w+\s+){0,3}priority review"),
+      unless=r"\b(?:eligible|eligibility|request\w*|seek\w*|may|could|"
+          r"potential\w*)\s+(?:\w+\s+){0,3}priority review"),
     R("regulatory.acceptance", "regulatory", "acceptance",
-      r"\baccept\w*\b(?:\s+\S+){0,10}?\s+" + APP + r"|\b" + APP + r"\b(?:\s+\S+){0,8}?\s+(?:(?:has been|was|is) )?"
-      r"(?:accepted|validated|filed by)\b|\bvalidat\w+\b(?:\s+\S+){0,6}?\s+" + APP + r"|\bfiling acceptance\b|"
+      r"\baccept\w*\b(?:\s+\S+){0,10}?\s+" + APP + r"|\b" + APP + r"\b(?:\s+\S+){0,8}?\s+(?:(?:has been|"
+      r"was|is) )?"
+      r"(?:accepted|validated|filed by)\b|\bvalidat\w+\b(?:\s+\S+){0,6}?\s+" + APP + r"|\bfiling acceptance"
+      r"\b|"
       r"\baccept\w* for (?:filing|review)\b",
       requires=REG + "|" + APP_SPECIFIC),
     R("regulatory.pdufa_date", "regulatory", "pdufa_date",
-      r"\bPDUFA\b|\bextend\w*\b.{0,40}\b(?:review|action date|goal date)\b|\breview (?:period |clock )?extension\b|"
+      r"\bPDUFA\b|\bextend\w*\b.{0,40}\b(?:review|action date|goal date)\b|\breview (?:period |"
+      r"clock )?extension\b|"
       r"\b(?:additional|more) time\b.{0,40}\breview\b|\b(?:target )?action date\b|\bgoal date\b"),
     R("regulatory.submission", "regulatory", "submission",
-      r"\b(?:submi\w+|fil(?:es|ed|ing)|complet\w+|initiat\w+|start\w*|begin\w*|rolling|resubmi\w+)\b(?:\s+\S+){0,8}?\s+"
-      + APP + r"\b|\b" + APP + r"\s+(?:\w+\s+){0,3}(?:submitted|submission|filed|resubmi\w+)\b|\brolling submission\b",
-      requires=REG + "|" + APP_SPECIFIC, unless=r"\bgrant application\b|\bgrant (?:funding|award)\b|\b(?:company |corporate |strategic |\d{4} )(?:priorities|milestones|outlook|goals)\b|"
+      r"\b(?:submi\w+|fil(?:es|ed|ing)|complet\w+|initiat\w+|start\w*|begin\w*|rolling|"
+      r"resubmi\w+)\b(?:\s+\S+){0,8}?\s+"
+      + APP + r"\b|\b" + APP + r"\s+(?:\w+\s+){0,3}(?:submitted|submission|filed|resubmi\w+)\b|"
+          r"\brolling submission\b",
+      requires=REG + "|" + APP_SPECIFIC, unless=r"\bgrant application\b|\bgrant (?:funding|award)\b|"
+          r"\b(?:company |corporate |strategic |\d{4} )(?:priorities|milestones|outlook|goals)\b|"
       r"\boutlook for \d{4}\b|\bprospectus\b"),
     R("regulatory.breakthrough", "regulatory", "breakthrough",
       r"\bbreakthrough (?:therapy|device)(?: designation| status)?\b|\bBTD\b|\bbreakthrough designation\b"),
@@ -266,12 +304,14 @@ RULES: tuple[Rule, ...] = (
     R("regulatory.fast_track", "regulatory", "fast_track",
       r"(?<!under the )(?<!under )(?<!with )\bfast[- ]track (?:designation|status)\b|"
       r"\b(?:grant\w*|receiv\w*|award\w*|obtain\w*)\s+(?:\w+\s+){0,3}fast[- ]track\b|\bfast[- ]track\b"
-      r"(?!\s+(?:designation|status)?\s*(?:application|request|submission))(?!\s+(?:development|program|pathway|process|basis))",
+      r"(?!\s+(?:designation|status)?\s*(?:application|request|submission))(?!\s+(?:development|program|"
+      r"pathway|process|basis))",
       unless=r"\bunder (?:the |its )?fast[- ]track\b(?!.{0,60}\bgrant)"),
     R("regulatory.rare_pediatric", "regulatory", "other",
       r"\brare pediatric (?:disease |drug )?(?:designation|status)\b|\bRPDD?\b|\brare pediatric\b"),
     R("regulatory.other_designation", "regulatory", "other",
-      r"\b(?:QIDP|qualified infectious disease product|sakigake|innovation passport|ILAP|PRIORITY designation|"
+      r"\b(?:QIDP|qualified infectious disease product|sakigake|innovation passport|ILAP|"
+      r"PRIORITY designation|"
       r"promising innovative medicine)\b"),
     R("regulatory.update", "regulatory", "other",
       r"\bregulatory (?:update|status|path\w*|progress|feedback|clarity|decision)s?\b|"
@@ -280,9 +320,11 @@ RULES: tuple[Rule, ...] = (
     # ---------------------------------------------------------------- enrollment
     R("enrollment.status_change", "enrollment", "status_change",
       r"\b(?:paus\w*|halt\w*|discontinu\w*|terminat\w*|suspend\w*|stop(?:s|ped|ping)?|resum\w*|deprioriti\w*|"
-      r"wind(?:s|ing)? down|end(?:s|ed)?)\b(?:\s+\S+){0,6}?\s+(?:the |its |a )?(?:\w+\s+){0,3}(?:trial|study|program|"
+      r"wind(?:s|ing)? down|end(?:s|ed)?)\b(?:\s+\S+){0,6}?\s+(?:the |its |a )?(?:\w+\s+){0,3}(?:trial|"
+      r"study|program|"
       r"programme|enrol\w*|dosing|development|recruitment|cohort|arm)\b|\bfutility\b|"
-      r"\b(?:trial|study|program|enrol\w*|dosing)\b.{0,30}\b(?:paused|halted|discontinued|terminated|suspended|"
+      r"\b(?:trial|study|program|enrol\w*|dosing)\b.{0,30}\b(?:paused|halted|discontinued|terminated|"
+      r"suspended|"
       r"stopped|resumed)\b",
       unless=r"\bterminat\w* (?:\w+ ){0,2}agreement\b|\btermination agreement\b"),
     R("enrollment.enrollment_complete", "enrollment", "enrollment_complete",
@@ -291,15 +333,20 @@ RULES: tuple[Rule, ...] = (
       r"\b(?:final|last)\s+(?:\w+\s+){0,2}(?:enrol\w*|randomi[sz]\w*|recruit\w*)\b|"
       r"\blast (?:patient|subject|participant)s? (?:\w+ ){0,2}(?:enrol\w*|randomi[sz]ed|dosed)\b|"
       r"\b(?:achiev\w*|reach\w*|exceed\w*|hit)\s+(?:\w+\s+){0,2}(?:target(?:ed)? )?(?:patient |subject )?"
-      r"enrol\w*\b|\bfully (?:enrolled|recruited)\b|\bcomplet\w* (?:of )?(?:patient |subject )?screening\b|\btarget (?:patient )?enrol\w* (?:achieved|reached)\b",
+      r"enrol\w*\b|\bfully (?:enrolled|recruited)\b|\bcomplet\w* (?:of )?(?:patient |subject )?screening\b|"
+      r"\btarget (?:patient )?enrol\w* (?:achieved|reached)\b",
       unless=r"\b(?:expect\w*|anticipat\w*|on track|plan\w*) to complete (?:\w+ ){0,3}enrol\w*"),
     R("enrollment.first_patient", "enrollment", "first_patient",
-      r"\b(?:dos\w+|enrol\w+|treat\w+|randomi[sz]\w+|implant\w*|screen\w*|infus\w*|vaccinat\w*)\s+(?:of |for |in )?"
-      r"(?:the )?first\b|\bfirst\s+(?:[\w()\-/]+\s+){0,5}?(?:patient|participant|subject|volunteer|cohort|person|"
-      r"child|infant|adult)s?\b(?:\s+\S+){0,8}?\s+(?:(?:has|have|had) been |was |were |is |are )?(?:dosed|enrolled|"
+      r"\b(?:dos\w+|enrol\w+|treat\w+|randomi[sz]\w+|implant\w*|screen\w*|infus\w*|vaccinat\w*)\s+(?:of |"
+      r"for |in )?"
+      r"(?:the )?first\b|\bfirst\s+(?:[\w()\-/]+\s+){0,5}?(?:patient|participant|subject|volunteer|cohort|"
+      r"person|"
+      r"child|infant|adult)s?\b(?:\s+\S+){0,8}?\s+(?:(?:has|have|had) been |was |were |is |are )?(?:dosed|"
+      r"enrolled|"
       r"treated|randomi[sz]ed|implanted|screened|infused|vaccinated)\b|\bcommenc\w+ dosing\b|"
       r"\b(?:start|initiat|begin|began|commencement)\w* (?:of )?(?:patient |participant )?dosing\b|"
-      r"\bfirst[- ]in[- ](?:human|patient) dosing\b|\bfirst (?:patient|participant|subject)s? (?:first visit|in|"
+      r"\bfirst[- ]in[- ](?:human|patient) dosing\b|\bfirst (?:patient|participant|"
+      r"subject)s? (?:first visit|in|"
       r"enrolled|randomi[sz]ed|dosed|treated)\b"),
     R("enrollment.initiation", "enrollment", "initiation",
       r"\b(?:initiat\w*|start\w*|launch\w*|commenc\w*|begin\w*|began|kick\w* off)\b(?:\s+\S+){0,6}?\s+"
@@ -309,10 +356,13 @@ RULES: tuple[Rule, ...] = (
     R("enrollment.other", "enrollment", "other",
       r"\benrol(?:l)?(?:ment|ing)\s+(?:update|accelerat\w*|progress\w*|expan\w*|ahead)\b|"
       r"\baccelerat\w*\s+(?:\w+\s+){0,2}enrol\w*\b|\b(?:currently|actively|now) (?:enrolling|recruiting)\b|"
-      r"\bexpands?\s+(?:\w+\s+){0,2}enrol\w*\b|\bopens? (?:\w+ ){0,2}enrol\w*\b|\bsites? (?:activated|added|expan\w*)\b|"
-      r"\blast (?:patient|participant|subject)s? (?:\w+ ){0,2}visit\b|\blast (?:patient|participant|subject) out\b|"
+      r"\bexpands?\s+(?:\w+\s+){0,2}enrol\w*\b|\bopens? (?:\w+ ){0,2}enrol\w*\b|\bsites? (?:activated|"
+      r"added|expan\w*)\b|"
+      r"\blast (?:patient|participant|subject)s? (?:\w+ ){0,2}visit\b|\blast (?:patient|participant|"
+      r"subject) out\b|"
       r"\bexpands?\b(?:\s+\S+){0,4}?\s+(?:trial|study)\b|\bcomplet\w* (?:of )?(?:\w+ )?(?:patient |subject )?"
-      r"(?:dosing|treatment phase)\b|\b(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) (?:\w+ )?(?:patient|participant|"
+      r"(?:dosing|treatment phase)\b|\b(?:second|third|fourth|fifth|\d+(?:st|nd|rd|"
+      r"th)) (?:\w+ )?(?:patient|participant|"
       r"subject)s? (?:dosed|enrolled|treated|randomi[sz]ed)\b|"
       r"\benrol\w* of (?:the )?\d+(?:st|nd|rd|th)? (?:patient|participant|subject)|\b\d+(?:st|nd|rd|th) "
       r"(?:patient|participant|subject) (?:enrolled|randomi[sz]ed|dosed)\b"),
@@ -322,20 +372,25 @@ RULES: tuple[Rule, ...] = (
       r"\b(?:present\w*|showcas\w*|unveil\w*|featur\w*|highlight\w*|shar\w*|report\w*)\b(?:\s+\S+){0,14}?\s+"
       r"(?:data|results|findings|analys[ie]s|outcomes)\b.{0,140}\b(?:at|during) (?:the )?[^.;]{0,80}?\b"
       r"(?:meeting|congress|conference|symposium|sessions|summit|week|forum|"
-      r"ASCO|ESMO|ASH|AACR|EHA|AAN|ADA|EASL|AASLD|SITC|ASGCT|IDWeek|ACR|EULAR|AAD|ERS|ATS|ESC|ACC|AHA|CTAD|AAIC|"
+      r"ASCO|ESMO|ASH|AACR|EHA|AAN|ADA|EASL|AASLD|SITC|ASGCT|IDWeek|ACR|EULAR|AAD|ERS|ATS|ESC|ACC|AHA|CTAD|"
+      r"AAIC|"
       r"ISTH|WCLC|SABCS|ESMO\S*|ASN|TCT|ISTH|ENDO|ObesityWeek)\b|"
-      r"\b(?:presented|presenting|shared|showcased)\s+(?:at|in|during)\s+(?:the |an? )?(?:\w+\s+){0,5}?(?:meeting|congress|"
+      r"\b(?:presented|presenting|shared|showcased)\s+(?:at|in|during)\s+(?:the |"
+      r"an? )?(?:\w+\s+){0,5}?(?:meeting|congress|"
       r"conference|symposium|poster|oral|session|week)\b|\bpresentation of (?:\w+\s+){0,4}(?:data|results)\b|"
-      r"\b(?:publication|published|publishes|publish)\b(?:\s+\S+){0,12}?\s+(?:data|results|findings|study|trial|"
+      r"\b(?:publication|published|publishes|publish)\b(?:\s+\S+){0,12}?\s+(?:data|results|findings|study|"
+      r"trial|"
       r"analysis)\b|\b(?:data|results|findings)\b.{0,60}\bpublished in\b|"
-      r"\b(?:data|results|findings)\b.{0,80}\b(?:presented|featured|shared|reported)\b.{0,20}\b(?:in|at|during) "
+      r"\b(?:data|results|findings)\b.{0,80}\b(?:presented|featured|shared|reported)\b.{0,20}\b(?:in|at|"
+      r"during) "
       r"(?:an? |the )?(?:oral|poster|late-breaking)?\s*(?:presentation|session|meeting|congress)|"
       r"\blate[- ]breaking\b(?:\s+\S+){0,4}?\s+"
       r"(?:data|results|abstract|presentation)",
       unless=r"\bpre-?clinical\b(?!.{0,40}\bclinical)"),
     R("readout.endpoint", "readout", None,
       r"\b(?:met|meets|achiev\w*|hit|hits|miss\w*|did not (?:meet|achieve)|fail\w* to (?:meet|achieve)|not "
-      r"(?:met|achieved)|reach\w*)\b(?:\s+\S+){0,4}?\s+(?:its |the |both |all |key |pre-?specified )*(?:co-)?primary "
+      r"(?:met|achieved)|reach\w*)\b(?:\s+\S+){0,4}?\s+(?:its |the |both |all |key |"
+      r"pre-?specified )*(?:co-)?primary "
       r"(?:and (?:\w+ ){0,2})?(?:\w+ ){0,2}end-?points?\b|\bprimary (?:efficacy )?end-?points? "
       r"(?:was |were )?(?:not )?(?:met|achieved|missed)\b|\bstatistically significant\b"),
     R("readout.interim", "readout", "interim",
@@ -343,19 +398,25 @@ RULES: tuple[Rule, ...] = (
       r"\b(?:initial|preliminary|early|first|updated)\s+(?:\w+\s+){0,4}(?:data|results|findings|readout)\b",
       unless=r"\binterim (?:financial|report|CEO|chief)\b"),
     R("readout.topline", "readout", "topline",
-      r"\btop[- ]?line\b(?:\s+\S+){0,6}?\s+(?:data|results|findings|readout|analys[ie]s)\b(?!\s+(?:are |is |now |"
+      r"\btop[- ]?line\b(?:\s+\S+){0,6}?\s+(?:data|results|findings|readout|analys[ie]s)\b(?!\s+(?:are |"
+      r"is |now |"
       r"remains? )?" + FUTURE + r")"),
     R("readout.final", "readout", "final",
-      r"\b(?:final|full|complete|comprehensive)\b(?:\s+\S+){0,3}?\s+(?:data|data ?set|results|analys[ie]s|findings)\b"),
+      r"\b(?:final|full|complete|comprehensive)\b(?:\s+\S+){0,3}?\s+(?:data|data ?set|results|analys[ie]s|"
+      r"findings)\b"),
     R("readout.generic", "readout", None,
       r"\b(?:positive|negative|encouraging|promising|favou?rable|compelling|robust|mixed|disappointing|new|"
-      r"additional|clinical|efficacy|safety|pivotal|durable|supportive|strong|impressive)\b(?:\s+\S+){0,6}?\s+"
+      r"additional|clinical|efficacy|safety|pivotal|durable|supportive|strong|"
+      r"impressive)\b(?:\s+\S+){0,6}?\s+"
       r"(?:data|results|findings|readout|outcomes|evidence)\b|"
       r"\b(?:data|results|findings)\s+(?:from|of|in)\s+(?:the\s+|its\s+|a\s+|an\s+)?(?:\S+\s+){0,5}?"
       r"(?:phase|trial|study|cohort|patients)\b|\bphase\s+[\dIV]+\w*(?:/[\dIV]+\w*)?\s+(?:\S+\s+){0,5}?"
-      r"(?:data|results|readout)\b|\b(?:demonstrat\w*|show\w*|reduc\w*|improv\w*|achiev\w*|induc\w*|report\w*)\b"
-      r"(?:\s+\S+){0,6}?\s+(?:efficacy|responses?|survival|reductions?|improvements?|benefit|activity|remissions?)\b|"
-      r"\b(?:present\w*|report\w*|announc\w*|shar\w*|highlight\w*|unveil\w*)\s+(?:\S+\s+){0,4}?(?:data|results)\b|"
+      r"(?:data|results|readout)\b|\b(?:demonstrat\w*|show\w*|reduc\w*|improv\w*|achiev\w*|induc\w*|"
+      r"report\w*)\b"
+      r"(?:\s+\S+){0,6}?\s+(?:efficacy|responses?|survival|reductions?|improvements?|benefit|activity|"
+      r"remissions?)\b|"
+      r"\b(?:present\w*|report\w*|announc\w*|shar\w*|highlight\w*|unveil\w*)\s+(?:\S+\s+){0,4}?(?:data|"
+      r"results)\b|"
       r"\breadout\b|\bresponse rates?\b",
       unless=r"^\s*(?:\S+\s+){0,12}?(?:data|results|readout)s?\s+(?:are |is )?" + FUTURE),
 )
@@ -363,8 +424,10 @@ RULES: tuple[Rule, ...] = (
 #: Weak concepts that decide only from the headline (see module docstring).
 TITLE_ONLY = frozenset({
     "readout.presentation", "readout.final", "readout.interim", "readout.generic", "regulatory.update",
-    "regulatory.meeting", "regulatory.protocol_change", "regulatory.submission", "regulatory.submission_for_approval",
-    "enrollment.other", "regulatory.dsmb", "other.earnings", "other.investor_event", "other.future_results_event",
+    "regulatory.meeting", "regulatory.protocol_change", "regulatory.submission", "regulatory.submission_for"
+    "_approval",
+    "enrollment.other", "regulatory.dsmb", "other.earnings", "other.investor_event", "other.future_results_"
+    "event",
     "other.preclinical", "other.people", "other.corporate",
 })
 RULES = tuple(replace(r, title_only=True) if r.name in TITLE_ONLY else r for r in RULES)
@@ -378,33 +441,45 @@ GATES: dict[str, tuple[str, ...]] = {
                              "fireside", "investor", "r&d day", "kol event"),
     "other.future_results_event": ("to ", "will ", "abstract", "data", "poster", "presentation", "upcoming"),
     "other.preclinical": ("clinical", "vivo", "vitro", "animal", "murine", "mouse", "primate"),
-    "other.people": ("appoint", "names", "named", "hires", "elects", "promotes", "joins", "succession", "leadership",
+    "other.people": ("appoint", "names", "named", "hires", "elects", "promotes", "joins", "succession", "le"
+    "adership",
                      "management", "board", "retire", "resign", "steps down"),
-    "regulatory.dsmb": ("dsmb", "dmc", "idmc", "dsmc", "monitoring", "safety review", "src", "dose escalation"),
-    "regulatory.other_designation": ("qidp", "qualified infectious", "sakigake", "innovation passport", "ilap",
+    "regulatory.dsmb": ("dsmb", "dmc", "idmc", "dsmc", "monitoring", "safety review", "src", "dose escalati"
+    "on"),
+    "regulatory.other_designation": ("qidp", "qualified infectious", "sakigake", "innovation passport", "il"
+    "ap",
                                      "priority designation", "promising innovative"),
     "regulatory.update": ("regulat", "fda", "ema"),
-    "enrollment.status_change": ("paus", "halt", "discontinu", "terminat", "suspend", "stop", "resum", "deprioriti",
+    "enrollment.status_change": ("paus", "halt", "discontinu", "terminat", "suspend", "stop", "resum", "dep"
+    "rioriti",
                                  "wind", "end", "futility"),
-    "other.financing": ("offering", "placement", "pric", "rais", "financ", "debt", "credit", "loan", "convertible",
+    "other.financing": ("offering", "placement", "pric", "rais", "financ", "debt", "credit", "loan", "conve"
+    "rtible",
                         "warrant", "royalt", "voucher", "ipo", "proceeds", "shelf", "runway", "prospectus"),
-    "other.corporate": ("agreement", "partner", "collaborat", "teams up", "letter of intent", "acqui", "merge",
-                        "business combination", "patent", "nasdaq", "compliance", "listing", "inducement", "voting",
-                        "holder", "general meeting", "reverse", "repurchase", "buyback", "workforce", "restructur",
-                        "strategic", "corporate", "name change", "dividend", "launch", "grant", "contract", "outlook",
+    "other.corporate": ("agreement", "partner", "collaborat", "teams up", "letter of intent", "acqui", "mer"
+    "ge",
+                        "business combination", "patent", "nasdaq", "compliance", "listing", "inducemen"
+                        "t", "voting",
+                        "holder", "general meeting", "reverse", "repurchase", "buyback", "workforce", "rest"
+                        "ructur",
+                        "strategic", "corporate", "name change", "dividend", "launch", "grant", "contrac"
+                        "t", "outlook",
                         "outlines", "priorities", "milestones", "goals", "awarded"),
-    "other.earnings": ("quarter", "q1", "q2", "q3", "q4", "full", "fiscal", "half", "annual", "interim", "year",
+    "other.earnings": ("quarter", "q1", "q2", "q3", "q4", "full", "fiscal", "half", "annual", "interi"
+    "m", "year",
                        "financial", "results for", "earnings", "revenue", "report", "jaarverslag", "rapport"),
     "regulatory.designation_request": ("fast", "breakthrough", "orphan", "rmat", "regenerative", "prime",
                                        "priority medicine"),
     "regulatory.advisory_committee": ("advisory", "adcom", "odac", "vrbpac"),
     "regulatory.chmp_opinion": ("chmp", "opinion", "committee for", "comp"),
     "regulatory.ind_clearance": ("ind", "cta", "ctn", "investigational", "clinical trial application", "ide",
-                                 "approv", "clear", "authori", "permission", "green light", "nod", "may proceed",
+                                 "approv", "clear", "authori", "permission", "green light", "nod", "may pro"
+                                 "ceed",
                                  "allow"),
     "regulatory.protocol_change": ("approv", "clear", "accept"),
     "regulatory.clinical_hold": ("hold",),
-    "regulatory.meeting_agreement": ("meeting", "align", "agree", "consensus", "concurrence", "special protocol",
+    "regulatory.meeting_agreement": ("meeting", "align", "agree", "consensus", "concurrence", "special prot"
+    "ocol",
                                      "spa", "minutes", "feedback", "guidance"),
     "regulatory.meeting": ("meeting",),
     "regulatory.crl": ("crl", "complete response"),
@@ -426,7 +501,8 @@ GATES: dict[str, tuple[str, ...]] = {
     "enrollment.first_patient": ("first", "dosing"),
     "enrollment.initiation": ("initiat", "start", "launch", "commenc", "begin", "began", "kick", "underway",
                               "site"),
-    "enrollment.other": ("enrol", "accelerat", "recruit", "expan", "site", "patient", "participant", "subject"),
+    "enrollment.other": ("enrol", "accelerat", "recruit", "expan", "site", "patient", "participant", "subje"
+    "ct"),
     "readout.presentation": ("present", "showcas", "unveil", "featur", "highlight", "shar", "report", "publi",
                              "late"),
     "readout.endpoint": ("endpoint", "end-point", "end point", "statistically significant"),
@@ -462,7 +538,8 @@ TAXONOMY: dict[str, tuple[str, ...]] = {
     "enrollment": ("initiation", "first_patient", "enrollment_complete", "status_change", "other"),
     "regulatory": (
         "fast_track", "breakthrough", "orphan", "rmat", "prime", "priority_review", "accelerated_approval",
-        "approval", "crl", "pdufa_date", "submission", "acceptance", "clinical_hold", "meeting_agreement", "other",
+        "approval", "crl", "pdufa_date", "submission", "acceptance", "clinical_hold", "meeting_agreemen"
+        "t", "other",
     ),
     "other": ("other",),
 }

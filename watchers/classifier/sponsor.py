@@ -14,9 +14,12 @@ import re
 
 _VERBS = (
     r"announces?|announced|receives?|received|reports?|reported|presents?|presented|completes?|completed|"
-    r"initiates?|initiated|doses?|dosed|submits?|submitted|granted|grants?|achieves?|achieved|confirms?|confirmed|"
-    r"provides?|publishes?|published|enters?|raises?|pauses?|paused|accelerates?|says?|said|has|have|gets?|got|"
-    r"wins?|secures?|obtains?|launches?|launched|starts?|started|begins?|expands?|advances?|unveils?|highlights?|"
+    r"initiates?|initiated|doses?|dosed|submits?|submitted|granted|grants?|achieves?|achieved|confirms?|"
+    r"confirmed|"
+    r"provides?|publishes?|published|enters?|raises?|pauses?|paused|accelerates?|says?|said|has|have|gets?|"
+    r"got|"
+    r"wins?|secures?|obtains?|launches?|launched|starts?|started|begins?|expands?|advances?|unveils?|"
+    r"highlights?|"
     r"shares?|to|will|and|up|down|plunges?|soars?|jumps?|falls?|drops?|gains?|files?|filed|seeks?|appoints?|"
     r"names?|closes?|prices?|signs?|regains?|partners?|doubles?|halts?|stops?|discontinues?|resumes?|"
     r"terminates?|issues?|provides?|posts?|touts?|sees?|nabs?|scores?|lands?|bags?|notches?|earns?|"
@@ -34,12 +37,15 @@ _POSSESSIVE = re.compile(
 )
 _LEDE_COMPANY = re.compile(
     r"(?:NEWSWIRE\)|NewMediaWire|CET;|CEST;)\s*(?:--|–|—|-)?\s*(?:via NewMediaWire\s*(?:--|–|—|-)\s*)?"
-    r"([A-Z0-9][\w&.’'\-™®]*(?:\s+[A-Z0-9][\w&.’'\-™®]*){0,5}?)(?:,?\s+(?:Inc|Ltd|Limited|Corp|Corporation|AG|SA|"
+    r"([A-Z0-9][\w&.’'\-™®]*(?:\s+[A-Z0-9][\w&.’'\-™®]*){0,5}?)(?:,?\s+(?:Inc|Ltd|Limited|Corp|Corporation|"
+    r"AG|SA|"
     r"S\.A|N\.V|NV|plc|PLC|GmbH|LLC|Holding AG|Co\., Ltd)\.?)?\s*(?:\(|,|–|—|-|today|announced|reported)",
 )
 _TICKER_COMPANY = re.compile(
-    r"(?:^|[\s,;])((?:[A-Z0-9][\w&.’'\-]*\s+){0,4}?[A-Z0-9][\w&.’'\-]*?)(?:,?\s+(?:Inc|Ltd|Limited|Corp|Corporation|"
-    r"AG|SA|N\.V|NV|plc|PLC|GmbH|LLC)\.?)?\s*\((?:Nasdaq|NASDAQ|NYSE|ASX|TSX|OTC\w*|Euronext|LSE|AIM|SIX|XETRA|"
+    r"(?:^|[\s,;])((?:[A-Z0-9][\w&.’'\-]*\s+){0,4}?[A-Z0-9][\w&.’'\-]*?)(?:,?\s+(?:Inc|Ltd|Limited|Corp|"
+    r"Corporation|"
+    r"AG|SA|N\.V|NV|plc|PLC|GmbH|LLC)\.?)?\s*\((?:Nasdaq|NASDAQ|NYSE|ASX|TSX|OTC\w*|Euronext|LSE|AIM|SIX|"
+    r"XETRA|"
     r"[A-Z]{2,5}\))[\s:]",
 )
 _SAID_COMPANY = re.compile(
