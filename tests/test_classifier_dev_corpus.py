@@ -41,3 +41,34 @@ def test_regulatory_subtype_accuracy(result: dict[str, float]) -> None:
 
 def test_program_recall(result: dict[str, float]) -> None:
     assert result["program_recall"] >= PROGRAM_RECALL_TARGET, result
+
+
+def test_speed_gates_are_sound_on_real_items() -> None:
+    """A gate must never hide a match of its rule: checked on every real headline and lede available."""
+    import csv
+    import json
+
+    from watchers.classifier import _lede, _prepare
+    from watchers.classifier.rules import RULES
+
+    items: list[tuple[str, str]] = []
+    if DEV.exists():
+        for line in DEV.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                d = json.loads(line)
+                items.append((d["title"], d.get("summary") or ""))
+    feed = SHARED / "corpus" / "globenewswire_biotech_items.csv"
+    if feed.exists():
+        with feed.open(newline="", encoding="utf-8") as f:
+            items.extend((r["title"], r["summary"]) for r in csv.DictReader(f))
+    if not items:
+        pytest.skip(f"no real items found under {SHARED / 'corpus'}")
+    gated = [r for r in RULES if r.gate]
+    for title, summary in items:
+        t = _prepare(title, 1_000)
+        lede = _lede(_prepare(summary, 2_000), t)[:500]
+        for text in (t, lede):
+            low = text.lower()
+            for rule in gated:
+                if not any(g in low for g in rule.gate):
+                    assert rule.pattern.search(text) is None, (rule.name, text)

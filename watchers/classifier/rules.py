@@ -111,6 +111,13 @@ OUTCOME = (r"(?:positive|successful|productive|constructive|favou?rable|agreemen
     r"agree[sd]?|"
            r"feedback|minutes|outcome|clarity|clarif\w+|confirm\w*|supportive)")
 
+# Medical congresses where data are presented.
+CONGRESS = (
+    r"(?:meeting|congress|conference|symposium|sessions|summit|week|forum|ASCO|ESMO\S*|ASH|AACR|EHA|AAN|ADA|"
+    r"EASL|AASLD|SITC|ASGCT|IDWeek|ACR|EULAR|AAD|ERS|ATS|ESC|ACC|AHA|CTAD|AAIC|ISTH|WCLC|SABCS|ASN|TCT|ENDO|"
+    r"ObesityWeek|SNO|ECTRIMS|AES|ASRS|AAO|ARVO|DDW|UEGW|ACG|CROI|IAS|ESCMID)"
+)
+
 # Investor / financial conferences (as opposed to medical congresses where data are presented).
 INVESTOR_CONF = (
     r"(?:health\s?care|investor|investment|growth|biotech\w*|life sciences?|healthcare|securities|capital|"
@@ -126,8 +133,11 @@ RULES: tuple[Rule, ...] = (
     R("other.roundup", "other", "other",
       r"\bdaily dose\b|\bround[- ]?up\b|\bstocks? to watch\b|\bbiotech stock movers\b|\bweek in review\b"),
     R("other.earnings", "other", "other",
-      r"\b(?:first|second|third|fourth|1st|2nd|3rd|4th)[- ]quarter\b|\bQ[1-4]\s?(?:FY)?\s?'?\d{2,4}\b|"
-      r"\b(?:full[- ]year|fiscal(?: year)?|half[- ]year|annual|interim|quarterly|year[- ]end)\s+"
+      r"(?<!in )(?<!by )(?<!in the )(?<!by the )(?<!during the )(?<!until the )(?<!end of the )(?<!expected )"
+      r"\b(?:first|second|third|fourth|1st|2nd|3rd|4th)[- ]quarter\b|"
+      r"(?<!in )(?<!by )(?<!during )(?<!until )(?<!expected )(?<!anticipated )(?<!planned )(?<!for )"
+      r"\bQ[1-4]\s?(?:FY)?\s?'?\d{2,4}\b|\bresults for Q[1-4]\b|"
+      r"\b(?:full[- ]year|fiscal(?: year)?|half[- ]year|annual|quarterly|year[- ]end)\s+"
       r"(?:\d{4}\s+)?(?:financial\s+)?(?:results|report|activities report)\b|"
       r"\bfinancial results\b|\bresults for the (?:\w+ ){0,3}(?:quarter|year|period)\b|\bearnings\b|"
       r"\b(?:preliminary|record|total|product|net) (?:\w+ ){0,3}revenues?\b|\brevenue (?:results|guidance)\b|"
@@ -157,8 +167,12 @@ RULES: tuple[Rule, ...] = (
       r"\b(?:abstracts?|data|poster|presentation)s?\b.{0,120}\b(?:accepted|selected) for (?:\w+ )?(?:oral |"
       r"poster )?"
       r"(?:presentation|publication)|\bupcoming (?:oral |poster )?presentations?\b|"
-      r"\bpresentations? at upcoming\b",
-      unless=r"\btop[- ]?line (?:results|data)\b(?!\s+(?:are |is )?" + FUTURE + r")|"
+      r"\bpresentations? at upcoming\b|"
+      r"^[^;,.–—]*\b(?:data|results|readout)\b[^;,.–—]{0,60}\b(?:expected|anticipated|slated|due (?:in|by|on|"
+      r"next|this|later))\b",
+      unless=r"\btop[- ]?line (?:results|data)\b(?![^;,.–—]{0,60}\b(?:expected|anticipated|planned|slated|"
+          r"due|"
+      r"on track)\b)|"
       r"\b(?:met|achieved|did not meet|failed to meet|missed) (?:its |the |both |all )?(?:co-)?primary|"
       r"\d+(?:\.\d+)?\s?%(?! (?:owned|interest|stake|of (?:the )?(?:shares|outstanding)))|"
       r"\bp\s?[<=≤]\s?0?\.\d"),
@@ -200,9 +214,14 @@ RULES: tuple[Rule, ...] = (
       + DESIG + r"(?:\s+(?:drug|therapy|device))?(?:\s+(?:designation|status))?\b|"
       + DESIG + r"(?:\s+(?:drug|therapy))?\s+(?:designation\s+)?(?:request|application|submission)\b"),
     R("regulatory.advisory_committee", "regulatory", "other",
-      r"\badvisory committee\b|\bAdComm?\b|\bODAC\b|\bVRBPAC\b"),
+      r"\badvisory committee\b|\bAdComm?\b|\bODAC\b|\bVRBPAC\b|"
+      r"\b(?:FDA|agency|expert|advisory|outside)\s+(?:panel|advis[eo]rs)\b.{0,40}\b(?:vot\w*|backs?|"
+      r"recommend\w*|"
+      r"endorse\w*|rejects?|against)\b|\bpanel (?:votes?|backs|rejects|recommends|endorses)\b"),
     R("regulatory.chmp_opinion", "regulatory", "other",
-      r"\bCHMP\b|\bpositive opinion\b|\bCommittee for (?:Medicinal|Orphan) Products\b|\bCOMP\b"),
+      r"\bCHMP\b|\bpositive opinion\b|\bCommittee for (?:Medicinal|Orphan) Products\b|\bCOMP\b|"
+      r"\b(?:EU|European|EMA) (?:regulators?|committee|panel)\b.{0,30}\b(?:recommend\w*|backs?|"
+      r"endorse\w*)\b"),
     R("regulatory.ind_clearance", "regulatory", "other",
       r"\b(?:IND|CTA|CTN|investigational new drug|clinical trial application|IDE)\b.{0,60}\b(?:clear\w*|"
       r"authori[sz]\w*|"
@@ -244,7 +263,8 @@ RULES: tuple[Rule, ...] = (
       r"\b(?:receiv\w*|issu\w*|gets?|got|obtain\w*|sent|sends)\s+(?:a |an |the )?(?:\w+\s+){0,2}"
       r"(?:complete response letter|CRL)\b|\b(?:complete response letter|CRL)s?\s+(?:for|on|to|regarding|"
       r"from|"
-      r"issued|received)\b|\bCRL\b(?=.{0,10}$)|^(?:\w+\s+){0,3}CRL\b"),
+      r"issued|received)\b|\bCRL\b(?=.{0,10}$)|^(?:\w+\s+){0,3}CRL\b|"
+      r"\b(?:FDA|regulators?)\s+(?:rejects|declines to approve|turns down|spurns|refuses to approve)\b"),
     R("regulatory.submission_for_approval", "regulatory", "submission",
       r"\b(?:submi\w+|fil(?:es|ed|ing|ings)|seek\w*|appl(?:y|ies|ied|"
       r"ication)s?)\s+(?:for\s+)?(?:\w+\s+){0,2}?"
@@ -263,7 +283,9 @@ RULES: tuple[Rule, ...] = (
       r"(?:full |conditional |marketing |regulatory |FDA |EU |European |U\.?S\.? )*(?:approval|"
       r"authori[sz]ation|"
       r"clearance)\b|\b(?:conditional )?marketing authori[sz]ation\b(?!\s+application)|"
-      r"\b510\s?\(k\) clearance\b|\bFDA (?:clears|clearance)\b|\bapproved (?:in|for|by)\b",
+      r"\b510\s?\(k\) clearance\b|\bFDA (?:clears|clearance)\b|\bapproved (?:in|for|by)\b|"
+      r"\b(?:FDA|EU|European|regulatory|Japanese|Chinese) (?:nod|green light|OK|thumbs[- ]up)\b|"
+      r"\b(?:nod|green light) (?:from|by) (?:the )?(?:FDA|EMA|regulators?)\b",
       unless=r"\b(?:seek\w*|pursu\w*|potential|if approved|support\w*|toward\w*|path(?:way)? to|plans? to|"
       r"intend\w*|expects? to|anticipat\w*)\s+(?:\w+\s+){0,3}(?:approval|"
       r"authori[sz]ation)(?!.{0,80}\b(?:approv(?:es|ed)|"
@@ -280,7 +302,9 @@ RULES: tuple[Rule, ...] = (
       r"\baccept\w* for (?:filing|review)\b",
       requires=REG + "|" + APP_SPECIFIC),
     R("regulatory.pdufa_date", "regulatory", "pdufa_date",
-      r"\bPDUFA\b|\bextend\w*\b.{0,40}\b(?:review|action date|goal date)\b|\breview (?:period |"
+      r"\bPDUFA\b|\b(?:extend\w*|delay\w*|push\w* back|postpone\w*)\b.{0,40}\b(?:review|action date|"
+      r"goal date|"
+      r"decision)\b|\breview (?:period |"
       r"clock )?extension\b|"
       r"\b(?:additional|more) time\b.{0,40}\breview\b|\b(?:target )?action date\b|\bgoal date\b"),
     R("regulatory.submission", "regulatory", "submission",
@@ -320,6 +344,7 @@ RULES: tuple[Rule, ...] = (
     # ---------------------------------------------------------------- enrollment
     R("enrollment.status_change", "enrollment", "status_change",
       r"\b(?:paus\w*|halt\w*|discontinu\w*|terminat\w*|suspend\w*|stop(?:s|ped|ping)?|resum\w*|deprioriti\w*|"
+      r"scrap\w*|shelv\w*|abandon\w*|ax(?:e|es|ed|ing)|drop(?:s|ped)?|"
       r"wind(?:s|ing)? down|end(?:s|ed)?)\b(?:\s+\S+){0,6}?\s+(?:the |its |a )?(?:\w+\s+){0,3}(?:trial|"
       r"study|program|"
       r"programme|enrol\w*|dosing|development|recruitment|cohort|arm)\b|\bfutility\b|"
@@ -371,13 +396,9 @@ RULES: tuple[Rule, ...] = (
     R("readout.presentation", "readout", "presentation",
       r"\b(?:present\w*|showcas\w*|unveil\w*|featur\w*|highlight\w*|shar\w*|report\w*)\b(?:\s+\S+){0,14}?\s+"
       r"(?:data|results|findings|analys[ie]s|outcomes)\b.{0,140}\b(?:at|during) (?:the )?[^.;]{0,80}?\b"
-      r"(?:meeting|congress|conference|symposium|sessions|summit|week|forum|"
-      r"ASCO|ESMO|ASH|AACR|EHA|AAN|ADA|EASL|AASLD|SITC|ASGCT|IDWeek|ACR|EULAR|AAD|ERS|ATS|ESC|ACC|AHA|CTAD|"
-      r"AAIC|"
-      r"ISTH|WCLC|SABCS|ESMO\S*|ASN|TCT|ISTH|ENDO|ObesityWeek)\b|"
-      r"\b(?:presented|presenting|shared|showcased)\s+(?:at|in|during)\s+(?:the |"
-      r"an? )?(?:\w+\s+){0,5}?(?:meeting|congress|"
-      r"conference|symposium|poster|oral|session|week)\b|\bpresentation of (?:\w+\s+){0,4}(?:data|results)\b|"
+      + CONGRESS + r"\b|"
+      r"\b(?:presented|presenting|shared|showcased)\s+(?:at|in|during)\s+(?:the |an? )?(?:\w+\s+){0,5}?"
+      r"(?:" + CONGRESS + r"|poster|oral|session)\b|\bpresentation of (?:\w+\s+){0,4}(?:data|results)\b|"
       r"\b(?:publication|published|publishes|publish)\b(?:\s+\S+){0,12}?\s+(?:data|results|findings|study|"
       r"trial|"
       r"analysis)\b|\b(?:data|results|findings)\b.{0,60}\bpublished in\b|"
@@ -392,15 +413,18 @@ RULES: tuple[Rule, ...] = (
       r"(?:met|achieved)|reach\w*)\b(?:\s+\S+){0,4}?\s+(?:its |the |both |all |key |"
       r"pre-?specified )*(?:co-)?primary "
       r"(?:and (?:\w+ ){0,2})?(?:\w+ ){0,2}end-?points?\b|\bprimary (?:efficacy )?end-?points? "
-      r"(?:was |were )?(?:not )?(?:met|achieved|missed)\b|\bstatistically significant\b"),
+      r"(?:was |were )?(?:not )?(?:met|achieved|missed)\b|\bstatistically significant\b|"
+      r"\b(?:flops?|fails?|failed|falters?|misses|missed|succeeds?|succeeded|tops?|wins?|"
+      r"aces?)\b(?:\s+\S+){0,5}?"
+      r"\s+(?:trial|study|test|readout)\b|\b(?:trial|study)s?\b(?:\s+\S+){0,2}?\s+(?:succeeds?|fails?|failed|"
+      r"flops?|falters?|misses|hits)\b|\b(?:main|primary) (?:goal|aim|target)\b"),
     R("readout.interim", "readout", "interim",
       r"\binterim\b(?:\s+\S+){0,5}?\s+(?:data|results|analys[ie]s|readout|update|findings|look)\b|"
       r"\b(?:initial|preliminary|early|first|updated)\s+(?:\w+\s+){0,4}(?:data|results|findings|readout)\b",
       unless=r"\binterim (?:financial|report|CEO|chief)\b"),
     R("readout.topline", "readout", "topline",
-      r"\btop[- ]?line\b(?:\s+\S+){0,6}?\s+(?:data|results|findings|readout|analys[ie]s)\b(?!\s+(?:are |"
-      r"is |now |"
-      r"remains? )?" + FUTURE + r")"),
+      r"\btop[- ]?line\b(?:\s+\S+){0,6}?\s+(?:data|results|findings|readout|analys[ie]s)\b"
+      r"(?![^;,.–—]{0,60}\b(?:expected|anticipated|planned|slated|due|on track)\b)"),
     R("readout.final", "readout", "final",
       r"\b(?:final|full|complete|comprehensive)\b(?:\s+\S+){0,3}?\s+(?:data|data ?set|results|analys[ie]s|"
       r"findings)\b"),
@@ -417,7 +441,11 @@ RULES: tuple[Rule, ...] = (
       r"remissions?)\b|"
       r"\b(?:present\w*|report\w*|announc\w*|shar\w*|highlight\w*|unveil\w*)\s+(?:\S+\s+){0,4}?(?:data|"
       r"results)\b|"
-      r"\breadout\b|\bresponse rates?\b",
+      r"\breadout\b|\bresponse rates?\b|\b\d+(?:\.\d+)?\s?%\s+of (?:\w+\s+)?(?:patients|participants|"
+      r"subjects)\b|"
+      r"\b(?:shrinks?|shrank|shrunk|cuts?|lowers?|slows?|reduces?|halts?)\s+(?:\w+\s+){0,2}(?:tumou?rs?|"
+      r"progression|"
+      r"decline|attacks|seizures|weight|LDL|cholesterol|blood pressure|viral load)\b",
       unless=r"^\s*(?:\S+\s+){0,12}?(?:data|results|readout)s?\s+(?:are |is )?" + FUTURE),
 )
 
@@ -439,7 +467,8 @@ GATES: dict[str, tuple[str, ...]] = {
     "other.roundup": ("daily dose", "round", "stocks", "movers", "week in review"),
     "other.investor_event": ("to ", "will ", "participat", "present", "conference call", "webcast", "webinar",
                              "fireside", "investor", "r&d day", "kol event"),
-    "other.future_results_event": ("to ", "will ", "abstract", "data", "poster", "presentation", "upcoming"),
+    "other.future_results_event": ("to ", "will ", "abstract", "data", "poster", "presentation", "upcoming",
+                                   "expected", "anticipated", "slated", "due"),
     "other.preclinical": ("clinical", "vivo", "vitro", "animal", "murine", "mouse", "primate"),
     "other.people": ("appoint", "names", "named", "hires", "elects", "promotes", "joins", "succession", "le"
     "adership",
@@ -452,7 +481,7 @@ GATES: dict[str, tuple[str, ...]] = {
     "regulatory.update": ("regulat", "fda", "ema"),
     "enrollment.status_change": ("paus", "halt", "discontinu", "terminat", "suspend", "stop", "resum", "dep"
     "rioriti",
-                                 "wind", "end", "futility"),
+                                 "wind", "end", "futility", "scrap", "shelv", "abandon", "ax", "drop"),
     "other.financing": ("offering", "placement", "pric", "rais", "financ", "debt", "credit", "loan", "conve"
     "rtible",
                         "warrant", "royalt", "voucher", "ipo", "proceeds", "shelf", "runway", "prospectus"),
@@ -470,8 +499,9 @@ GATES: dict[str, tuple[str, ...]] = {
                        "financial", "results for", "earnings", "revenue", "report", "jaarverslag", "rapport"),
     "regulatory.designation_request": ("fast", "breakthrough", "orphan", "rmat", "regenerative", "prime",
                                        "priority medicine"),
-    "regulatory.advisory_committee": ("advisory", "adcom", "odac", "vrbpac"),
-    "regulatory.chmp_opinion": ("chmp", "opinion", "committee for", "comp"),
+    "regulatory.advisory_committee": ("advisory", "adcom", "odac", "vrbpac", "panel", "adviser", "advisor"),
+    "regulatory.chmp_opinion": ("chmp", "opinion", "committee for", "comp", "regulator", "committee",
+                                "panel"),
     "regulatory.ind_clearance": ("ind", "cta", "ctn", "investigational", "clinical trial application", "ide",
                                  "approv", "clear", "authori", "permission", "green light", "nod", "may pro"
                                  "ceed",
@@ -482,13 +512,14 @@ GATES: dict[str, tuple[str, ...]] = {
     "ocol",
                                      "spa", "minutes", "feedback", "guidance"),
     "regulatory.meeting": ("meeting",),
-    "regulatory.crl": ("crl", "complete response"),
+    "regulatory.crl": ("crl", "complete response", "reject", "declines", "turns down", "spurns", "refuses"),
     "regulatory.submission_for_approval": ("approval", "authori", "clearance"),
     "regulatory.accelerated_approval": ("accelerated approval",),
-    "regulatory.approval": ("approv", "authori", "clear"),
+    "regulatory.approval": ("approv", "authori", "clear", "nod", "green light", " ok", "thumbs"),
     "regulatory.priority_review": ("priority review",),
     "regulatory.acceptance": ("accept", "validat"),
-    "regulatory.pdufa_date": ("pdufa", "extend", "extension", "time", "action date", "goal date"),
+    "regulatory.pdufa_date": ("pdufa", "extend", "extension", "time", "action date", "goal date", "delay",
+                              "push", "postpone"),
     "regulatory.submission": ("nda", "bla", "maa", "nds", "pma", "510", "de novo", "application", "filing",
                               "dossier", "submission", "supplement"),
     "regulatory.breakthrough": ("breakthrough", "btd"),
@@ -505,12 +536,14 @@ GATES: dict[str, tuple[str, ...]] = {
     "ct"),
     "readout.presentation": ("present", "showcas", "unveil", "featur", "highlight", "shar", "report", "publi",
                              "late"),
-    "readout.endpoint": ("endpoint", "end-point", "end point", "statistically significant"),
+    "readout.endpoint": ("endpoint", "end-point", "end point", "statistically significant", "flop", "fail",
+                         "falter", "miss", "succeed", "top", "win", "ace", "hit", "goal", "aim", "target"),
     "readout.interim": ("interim", "initial", "preliminary", "early", "first", "updated"),
     "readout.topline": ("top",),
     "readout.final": ("final", "full", "complete", "comprehensive"),
     "readout.generic": ("data", "result", "finding", "readout", "outcome", "evidence", "efficacy", "response",
-                        "survival", "reduction", "improvement", "benefit", "activity", "remission"),
+                        "survival", "reduction", "improvement", "benefit", "activity", "remission", "%",
+                        "shr", "cut", "lower", "slow", "reduce", "halt"),
 }
 RULES = tuple(replace(r, gate=GATES.get(r.name, ())) for r in RULES)
 
