@@ -221,11 +221,15 @@ def classify(
     exclude = frozenset(w.casefold() for w in re.findall(r"[\w\-]+", sponsor or "") if len(w) > 3)
     names.extend(find_drug_names(text, exclude, head=f"{title_p}\n{lede[:300]}"))
 
-    facts = extract_facts(title_p, lede[:FACT_CHARS], label, subtype)
+    programs_found = dedupe(names)
+    not_trials = frozenset(p.casefold() for p in programs_found) | frozenset(
+        w.casefold() for w in (sponsor or "").split()
+    )
+    facts = extract_facts(title_p, lede[:FACT_CHARS], label, subtype, not_trials)
     return Classification(
         label=label,  # type: ignore[arg-type]
         subtype=subtype,
-        programs=dedupe(names),
+        programs=programs_found,
         sponsor=sponsor,
         facts=facts,
         evidence=evidence,

@@ -143,7 +143,8 @@ _CODE_STOP_PREFIX = re.compile(
     r"BRCA|KRAS|"
     r"EGFR|HLA|ICD|CPT|SEC|FDA|EMA|GMP|COV|MERS|ECOG|NYHA|BMI|TNM|PSA|EQ|SF|CTCAE|RECIST|DSM|IFN|TNF|TGF|"
     r"VEGF|FGF|"
-    r"CDK|JAK|TYK|BCL|TLR|STING|NLRP|AAV|CAR|TCR|MHC|HbA|LDL|IgA|IgG|IgE|IgM|ATTR|APOE|UGT|GBA|SMN|CFTR|"
+    r"CDK|JAK|TYK|BCL|TLR|STING|NLRP|AAV|CAR|TCR|MHC|LAG|CTLA|TIGIT|TIM|Anti|anti|Nectin|Omega|CCR|CXCR|GITR|"
+    r"OX|ICOS|SIRP|CEACAM|EpCAM|DLL|PSMA|BCMA|GPRC|KLK|HLA|HbA|LDL|IgA|IgG|IgE|IgM|ATTR|APOE|UGT|GBA|SMN|CFTR|"
     r"AMD|PCSK|"
     r"Lp|GFR|eGFR|FEV|IAS|MAD|SAD|FIH|ND|CT|MR|MRI|PET|EU|US|UK|ASX|TSX|OTC|NYSE|NASDAQ|Form|Rule|Section|"
     r"Item|"
@@ -269,7 +270,10 @@ def find_drug_names(text: str, exclude: frozenset[str] = frozenset(), head: str 
     for name in find_brands(text, exclude) + find_slot_names(text if head is None else head, exclude):
         found.append((text.find(name), name))
     found.sort(key=lambda p: p[0])
-    return dedupe(n for _, n in found if _norm(n) not in exclude)
+    names = dedupe(n for _, n in found if _norm(n) not in exclude)
+    # "autotemcel" on its own is already part of "exagamglogene autotemcel"
+    longer = [_norm(n) for n in names if " " in n]
+    return [n for n in names if not any(_norm(n) != lg and _norm(n) in lg.split() for lg in longer)]
 
 
 def dedupe(names) -> list[str]:

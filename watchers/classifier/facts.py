@@ -48,7 +48,7 @@ _INDICATION = re.compile(
     r"\b(?:for the (?:treatment|prevention|management) of|for (?:patients with|people with|adults with|"
     r"children "
     r"with)|to treat|in (?:patients|adults|children|people|participants|subjects) with)\s+(?:\w+\s+){0,2}?"
-    r"(?:with\s+)?([^,.;:–—()\[\]\n]{3,90}?)(?=\s*(?:[,.;:–—(\n]|$|\bat\b|\bunder\b|\bfollowing\b|\band "
+    r"(?:with\s+)?([^,.;:–—\[\]\n]{3,90}?)(?=\s*(?:[,.;:–—\n]|\(\w*\d|$|\bat\b|\bunder\b|\bfollowing\b|\band "
     r"(?:provides|announces|reports)|\bwith (?:a |an )|\bin (?:the|a|an|Europe|Japan|China|the U\.?S)\b))",
     _I,
 )
@@ -88,7 +88,8 @@ _CR = re.compile(
     r"(\d{1,3}(?:\.\d+)?\s?%)",
 )
 _N = re.compile(
-    r"\b(?:n\s?=\s?(\d[\d,]*)|(\d[\d,]{0,6})[- ](?:\w+[- ]){0,2}?(?:patients?|participants?|subjects?|"
+    r"\b(?:n\s?=\s?(\d[\d,]*)|(?<!phase )(?<!phase)(?<![-\w])(\d[\d,]{0,6})[- ]"
+    r"(?:(?!trial|study|phase|for|of|with|in)\w+[- ]){0,2}?(?:patients?|participants?|subjects?|"
     r"volunteers?|people|individuals|adults|children|infants|women|men))\b", _I,
 )
 _HR = re.compile(r"\b(?:hazard ratio|HR)\b[^0-9]{0,12}(0?\.\d+|[0-2]\.\d+)", _I)
@@ -100,9 +101,9 @@ _PHASE = re.compile(
 )
 _TRIAL_NAME = re.compile(
     r"(?:\b(?i:phase\s*[\dIV]+\w*(?:/[\dIV]+\w*)?|pivotal|registrational|randomi[sz]ed)\s+)"
-    r"([A-Z][A-Za-z0-9α-ω]*[A-Z][A-Za-z0-9α-ω]*(?:[- ](?:[A-Z0-9][A-Za-z0-9]{0,4}|I{1,3}|IV))?)"
+    r"([A-Z][A-Za-z0-9α-ω]*[A-Z][A-Za-z0-9α-ω]*(?:-[A-Z0-9][A-Za-z0-9]{0,4}| (?:\d{1,2}|I{1,3}|IV)\b)?)"
     r"(?=\s+(?:\w+\s+){0,3}?(?i:trial|study|program|portion|extension)s?\b)|"
-    r"\b([A-Z][A-Z0-9α-ω]{3,}(?:[- ](?:[A-Z0-9]{1,4}|I{1,3}|IV))?)(?=\s+(?:\w+\s+){0,2}?"
+    r"\b([A-Z][A-Z0-9α-ω]{3,}(?:-[A-Z0-9]{1,4}| (?:\d{1,2}|I{1,3}|IV)\b)?)(?=\s+(?:\w+\s+){0,2}?"
     r"(?i:phase\s*[\dIV]|pivotal|registrational|clinical|trial|study)s?\b)"
 )
 _NOT_TRIAL = frozenset({
@@ -115,9 +116,9 @@ _NOT_TRIAL = frozenset({
     "HBV", "DME", "AMD", "SMA", "IGAN", "GBS", "ASGCT", "ASH", "AACR", "CRL", "RWE", "TCAR", "PET", "MRI",
 })
 _ENROLL = re.compile(
-    r"\b(?:enrol\w*|randomi[sz]\w*|recruit\w*)\b[^.;]{0,40}?\b(\d[\d,]{0,6})\s+(?:\w+\s+){0,2}?"
+    r"\b(?:enrol\w*|randomi[sz]\w*|recruit\w*)\b[^.;]{0,40}?(?<![-\w])(\d[\d,]{0,6})\s+(?:\w+\s+){0,2}?"
     r"(?:patients?|participants?|subjects?|people|individuals|adults|children|evaluable)\b|"
-    r"\b(\d[\d,]{0,6})\s+(?:\w+\s+){0,2}?(?:patients?|participants?|subjects?)\s+(?:\w+\s+){0,2}?"
+    r"(?<![-\w])(\d[\d,]{0,6})\s+(?:\w+\s+){0,2}?(?:patients?|participants?|subjects?)\s+(?:\w+\s+){0,2}?"
     r"(?:enrol\w*|randomi[sz]ed|recruited)\b", _I,
 )
 _PERIOD = (r"(?:(?:the\s+)?(?:first|second|1st|2nd|early|mid|late|end of|end|beginning of|1H|2H|H1|H2|Q[1-4]|"
@@ -220,7 +221,10 @@ _INDICATION_F, _PDUFA_F, _ENDPOINT_NOT_F, _ENDPOINT_MET_F, _ORR_F, _N_F, _HR_F, 
 )
 
 
-def extract_facts(title: str, lede: str, label: str, subtype: str) -> dict[str, Any]:
+def extract_facts(
+    title: str, lede: str, label: str, subtype: str, not_trials: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """Facts stated in the title and lede; ``not_trials`` (drug codes, sponsor words) are not trial names."""
     text = f"{title}\n{lede}"
     low = text.lower()
     llow: str | None = low if len(low) == len(text) else None
@@ -273,7 +277,7 @@ def extract_facts(title: str, lede: str, label: str, subtype: str) -> dict[str, 
     m = _N_F.search(text, llow)
     if m:
         n = _num(m.group(1) or m.group(2))
-        if n is not None and 0 < n < 10_000_000:
+        if n is not None and 0 < n < 10_000_000 and not 1990 <= n <= 2039:  # not a year
             facts["n_patients"] = n
     m = _HR_F.search(text, llow) if ("hazard" in low or "hr" in low) else None
     if m:
@@ -287,9 +291,11 @@ def extract_facts(title: str, lede: str, label: str, subtype: str) -> dict[str, 
     m = _PHASE.search(text) if "phase" in low else None
     if m:
         facts["phase"] = _phase(m)
-    for m in _TRIAL_NAME.finditer(text) if ("trial" in low or "stud" in low or "phase" in low) else ():
+    trial_text = lede if title.isupper() else text  # an all-caps headline has no recognisable acronyms
+    for m in _TRIAL_NAME.finditer(trial_text) if ("trial" in low or "stud" in low or "phase" in low) else ():
         name = m.group(1) or m.group(2)
-        if name and name.split("-")[0].split(" ")[0].upper() not in _NOT_TRIAL and not name.isdigit():
+        if (name and name.split("-")[0].split(" ")[0].upper() not in _NOT_TRIAL and not name.isdigit()
+                and name.casefold() not in not_trials):
             facts["trial_name"] = name
             break
     if label == "enrollment":

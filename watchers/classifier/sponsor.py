@@ -53,7 +53,7 @@ _SAID_COMPANY = re.compile(
     r"(?:on \w+ )?said\b"
 )
 _BAD_SUBJECT = re.compile(
-    r"^(?:FDA|U\.?S\.?|EMA|The|A|An|As|Why|How|What|First|Data|Positive|New|Patient|Interim|Topline|Results|"
+    r"(?i)^(?:FDA|U\.?S\.?|EMA|The|A|An|As|Why|How|What|First|Data|Positive|New|Patient|Interim|Topline|Results|"
     r"Phase|Study|Trial|European|Health|Japan|China|F\.D\.A\.?|Today|Updated|Final|Full|Late|Pivotal|"
     r"Independent|Initial|Preliminary|Cannabis|Biotech|Stocks?|Shares|Drug|Gene|Cell|PRIME|Priority|"
     r"Breakthrough|Fast|Orphan|Clinical|Completion|Enrollment|Enrolment)\b",
@@ -62,10 +62,23 @@ _TRAILING_JUNK = re.compile(r"(?:,|\s+and|\s*&)$")
 _MARKS = re.compile(r"[™®]")
 
 
+_EXCHANGE = re.compile(r"\((?:Nasdaq|NASDAQ|NYSE|ASX|TSX|OTC|Euronext|LSE|AIM|SIX|XETRA)")
+_COMPANY_WORD = re.compile(
+    r"\b(?:Inc|Ltd|Limited|Corp|Corporation|AG|SA|NV|plc|PLC|GmbH|LLC|Pharma\w*|Therapeutics|Bio\w*|Medical|"
+    r"Sciences|Health|Labs|Genetics|Oncology|Holdings?)\b"
+)
+_TRAILING_SUFFIX = re.compile(r",?\s+" + _SUFFIX + r"$")
+_TRIAL_OR_CODE = re.compile(r"^(?=[A-Z0-9\-]*[\-\d])[A-Z0-9\-]{4,}$")
+
+
 def _clean(name: str) -> str:
     name = _MARKS.sub("", name).strip(" ,–—-")
     name = _TRAILING_JUNK.sub("", name).strip()
-    return name
+    name = _TRAILING_SUFFIX.sub("", name).strip(" ,")
+    words = name.split()
+    while len(words) > 1 and _TRIAL_OR_CODE.match(words[-1]):  # "Pliant Therapeutics INTEGRIS-PSC"
+        words.pop()
+    return " ".join(words)
 
 
 def find_sponsor(title: str, summary: str) -> str | None:
@@ -82,6 +95,9 @@ def find_sponsor(title: str, summary: str) -> str | None:
     for rx in (_LEDE_COMPANY, _TICKER_COMPANY, _SAID_COMPANY):
         m = rx.search(summary) if rx is not _TICKER_COMPANY else rx.search(summary) or rx.search(title)
         if m:
+            found = m.group(0)
+            if rx is _TICKER_COMPANY and not _EXCHANGE.search(found) and not _COMPANY_WORD.search(found):
+                continue  # "(UK)" is not a ticker; "Acme Pharma Inc. (ACME)" is
             name = _clean(m.group(1))
             if name and not _BAD_SUBJECT.match(name):
                 return name
