@@ -198,6 +198,16 @@ HARD_CASES: list[tuple[str, str, str, str]] = [
     # preclinical data are other
     ("preclinical publication", "other/other",
      "Zeta Publishes Preclinical Data on ZT-9 in Primate Model", ""),
+    # presentations announced ahead of a meeting, without results
+    ("upcoming poster", "other/other",
+     "Acme Announces Two Poster Presentations on AB-7 at Upcoming European Neurology Congress", ""),
+    ("abstract acceptance", "other/other",
+     "Zeta Announces Acceptance of Late-Breaking Abstract on ZT-4 Phase 2 Study", ""),
+    # a regulator approving a factory or a protocol is not a product approval
+    ("facility approval", "regulatory/other",
+     "Acme Announces FDA Approval of Its Boston Manufacturing Facility", ""),
+    ("trial expansion", "enrollment/other",
+     "Zeta Announces Expansion of Phase 2 Clinical Trial Into Canada", ""),
     # webinar announcement with no data
     ("webinar no data", "other/other",
      "Acme to Host Webinar to Discuss Preliminary Data on January 9", ""),

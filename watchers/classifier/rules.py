@@ -167,7 +167,7 @@ RULES: tuple[Rule, ...] = (
       r"\b(?:abstracts?|data|poster|presentation)s?\b.{0,120}\b(?:accepted|selected) for (?:\w+ )?(?:oral |"
       r"poster )?"
       r"(?:presentation|publication)|\bupcoming (?:oral |poster )?presentations?\b|"
-      r"\bpresentations? at upcoming\b|"
+      r"\bpresentations? at upcoming\b|\bat (?:the )?upcoming\b|\bacceptance of (?:[\w-]+ ){0,3}abstracts?\b|"
       r"^[^;,.–—]*\b(?:data|results|readout)\b[^;,.–—]{0,60}\b(?:expected|anticipated|slated|due (?:in|by|on|"
       r"next|this|later))\b",
       unless=r"\btop[- ]?line (?:results|data)\b(?![^;,.–—]{0,60}\b(?:expected|anticipated|planned|slated|"
@@ -238,8 +238,9 @@ RULES: tuple[Rule, ...] = (
       unless=r"\bclinical hold\b|\bon (?:partial )?hold\b"),
     R("regulatory.protocol_change", "regulatory", "other",
       r"\b(?:approv\w*|clear\w*|accept\w*)\b.{0,80}\b(?:protocol amendment|protocol|amendment|study design|"
-      r"trial design|"
-      r"label (?:update|expansion))\b", unless=r"\bclinical hold\b"),
+      r"trial design|label (?:update|expansion)|(?:manufacturing |production )?(?:facility|plant)|"
+      r"manufacturing site)\b",
+      unless=r"\bclinical hold\b"),
     R("regulatory.dsmb", "enrollment", "status_change",
       r"\b(?:DSMB|iDMC|IDMC|DMC|DSMC|data (?:and )?safety monitoring (?:board|committee)|"
       r"independent data monitoring "
@@ -385,7 +386,8 @@ RULES: tuple[Rule, ...] = (
       r"added|expan\w*)\b|"
       r"\blast (?:patient|participant|subject)s? (?:\w+ ){0,2}visit\b|\blast (?:patient|participant|"
       r"subject) out\b|"
-      r"\bexpands?\b(?:\s+\S+){0,4}?\s+(?:trial|study)\b|\bcomplet\w* (?:of )?(?:\w+ )?(?:patient |subject )?"
+      r"\b(?:expands?|expansion of)\b(?:\s+\S+){0,4}?\s+(?:trial|study)\b|"
+      r"\bcomplet\w* (?:of )?(?:\w+ )?(?:patient |subject )?"
       r"(?:dosing|treatment phase)\b|\b(?:second|third|fourth|fifth|\d+(?:st|nd|rd|"
       r"th)) (?:\w+ )?(?:patient|participant|"
       r"subject)s? (?:dosed|enrolled|treated|randomi[sz]ed)\b|"
@@ -407,7 +409,7 @@ RULES: tuple[Rule, ...] = (
       r"(?:an? |the )?(?:oral|poster|late-breaking)?\s*(?:presentation|session|meeting|congress)|"
       r"\blate[- ]breaking\b(?:\s+\S+){0,4}?\s+"
       r"(?:data|results|abstract|presentation)",
-      unless=r"\bpre-?clinical\b(?!.{0,40}\bclinical)"),
+      unless=r"\bpre-?clinical\b(?!.{0,40}\bclinical)|\bpublication of (?:\w+ ){0,6}design\b"),
     R("readout.endpoint", "readout", None,
       r"\b(?:met|meets|achiev\w*|hit|hits|miss\w*|did not (?:meet|achieve)|fail\w* to (?:meet|achieve)|not "
       r"(?:met|achieved)|reach\w*)\b(?:\s+\S+){0,4}?\s+(?:its |the |both |all |key |"
