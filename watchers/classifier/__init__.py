@@ -108,7 +108,7 @@ def _fires(
     ``low``/``low_context`` are the lower-cased texts (same length as the originals), used by the faster
     lower-cased patterns; without them the case-insensitive originals are used.
     """
-    if low is not None and rule.gate and not any(g in low for g in rule.gate):
+    if low is not None and rule.gate and not any(map(low.__contains__, rule.gate)):
         return None
     if rule.fast is not None and low is not None and low_context is not None:
         m = rule.fast.search(low)

@@ -130,13 +130,13 @@ def find_slot_names(text: str, exclude: frozenset[str] = frozenset()) -> list[st
     return out
 
 # Code names: letters (1-6) [hyphen] alphanumerics containing a digit.
+# (The look-behind sits after the first capital so that ``re`` can skip ahead to capitals quickly.)
 _CODE_RE = re.compile(
-    r"(?<![\w\-./])("
-    r"[A-Z][A-Za-z]{0,5}-(?=[A-Z0-9\-]*\d)[A-Z0-9]{1,8}(?:[-.][A-Z0-9]{1,6})"
-    r"?"  # ABC-123, PGN-EDODM1, ACI-24.060
-    r"|[A-Z]{2,6}\d{2,6}[A-Z]{0,3}"  # ABC123, GLPG5101, OCU410ST
-    r"|[A-Z]\d{3,5}"  # A002
-    r")(?![\w\-]|\.\d)"
+    r"([A-Z](?<![\w\-./][A-Z])(?:"
+    r"[A-Za-z]{0,5}-(?=[A-Z0-9\-]*\d)[A-Z0-9]{1,8}(?:[-.][A-Z0-9]{1,6})?"  # ABC-123, PGN-EDODM1, ACI-24.060
+    r"|[A-Z]{1,5}\d{2,6}[A-Z]{0,3}"  # ABC123, GLPG5101, OCU410ST
+    r"|\d{3,5}"  # A002
+    r"))(?![\w\-]|\.\d)"
 )
 _CODE_STOP_PREFIX = re.compile(
     r"^(?:COVID|SARS|CD|IL|PD|HER|GLP|FY|Q|H|NCT|ISO|ASCO|ESMO|ASH|AACR|EHA|HPV|HIV|HBV|HCV|MPS|DM|CYP|"

@@ -26,12 +26,25 @@ _VERBS = (
     r"is|was|one|inks?|outlines?|showcases?|demonstrates?|shows?|delivers?|data|results|phase|’s|'s"
 )
 _SUFFIX = r"(?:Inc|Ltd|Limited|Corp|Corporation|AG|SA|S\.A|N\.V|NV|plc|PLC|GmbH|LLC|Co|A/S|SE)\.?"
-# A subject token: capitalised (or "scPharmaceuticals"-style), and not itself an announcing verb.
-_TOKEN = r"(?!(?i:" + _VERBS + r")\b)(?:[A-Z0-9]|[a-z]{1,3}(?=[A-Z]))[\w&.'’\-™®]*"
-_TITLE_SUBJECT = re.compile(
-    r"^\s*(" + _TOKEN + r"(?:(?:,?\s+|\s+and\s+|\s*&\s*)" + _TOKEN + r"){0,5}(?:,? " + _SUFFIX + r")?)"
-    r"\s*,?\s+(?i:" + _VERBS + r")\b"
-)
+_VERB_SET = frozenset(re.sub(r"(\w+)s\?", r"\1|\1s", _VERBS).split("|")) - {"and"}
+_JOINERS = frozenset({"and", "&"})
+_SUBJECT_WORD = re.compile(r"^(?:[A-Z0-9]|[a-z]{1,3}[A-Z])")
+_PUNCT = ",;:"
+
+
+def _title_subject(title: str) -> str | None:
+    """Capitalised words before the first announcing verb ("Mylan, Biocon get CRL" -> "Mylan, Biocon")."""
+    words: list[str] = []
+    for w in title.split(None, 8)[:8]:
+        bare = w.strip(_PUNCT).lower()
+        if bare in _VERB_SET:
+            return " ".join(words) if words and words[-1].lower() not in _JOINERS else None
+        if not (_SUBJECT_WORD.match(w) or bare in _JOINERS):
+            return None
+        words.append(w)
+    return None
+
+
 _POSSESSIVE = re.compile(
     r"\b(?:to|Accepts|Approves|Grants|for|of)\s+([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3}?)(?:'s|'|’s|’)\s"
 )
@@ -82,9 +95,9 @@ def _clean(name: str) -> str:
 
 
 def find_sponsor(title: str, summary: str) -> str | None:
-    m = _TITLE_SUBJECT.match(title)
-    if m:
-        name = _clean(m.group(1))
+    subject = _title_subject(title)
+    if subject:
+        name = _clean(subject)
         if name and not _BAD_SUBJECT.match(name) and len(name) <= 80:
             return name
     m = _POSSESSIVE.search(title)
