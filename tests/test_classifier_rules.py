@@ -20,6 +20,8 @@ CASES: list[tuple[str, str, str, str]] = [
      "Acme Bio Reports Third Quarter 2025 Financial Results and Highlights FDA Approval of ZX-101", ""),
     ("other.earnings", "other/other",
      "Zeta Therapeutics Posts Full-Year 2024 Results; Phase 3 Data Expected Mid-2025", ""),
+    ("other.corporate_update", "other/other",
+     "Acme Bio Provides Mid-Year Corporate Update and Reiterates FDA Decision Timing", ""),
     ("other.financing", "other/other",
      "Acme Bio Announces Pricing of $75 Million Underwritten Public Offering", ""),
     ("other.financing", "other/other",
@@ -208,6 +210,9 @@ HARD_CASES: list[tuple[str, str, str, str]] = [
      "Acme Announces FDA Approval of Its Boston Manufacturing Facility", ""),
     ("trial expansion", "enrollment/other",
      "Zeta Announces Expansion of Phase 2 Clinical Trial Into Canada", ""),
+    # a corporate update that is not the main verb does not hide a readout
+    ("readout with corporate update", "readout/topline",
+     "Zeta Announces Topline Results From Phase 3 Study of ZT-9 and Provides Corporate Update", ""),
     # webinar announcement with no data
     ("webinar no data", "other/other",
      "Acme to Host Webinar to Discuss Preliminary Data on January 9", ""),

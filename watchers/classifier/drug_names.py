@@ -21,11 +21,11 @@ import re
 from .rules import lower_pattern
 
 _STEMS = (
-    "mab", "cel", "leucel", "tinib", "parin", "gene", "tide", "siran", "rsen", "stat", "cept", "cicli"
-    "b", "parib",
+    "mab", "cel", "leucel", "tinib", "parin", "gene", "tide", "siran", "rsen", "stat", "cept", "ciclib",
+    "parib",
     "lisib", "rafenib", "fenib", "tug", "fusp", "zomib", "degib", "glutide", "gliflozin", "platin", "taxel",
-    "tecan", "vedotin", "dotin", "mig", "milast", "tegrast", "lukast", "grast", "vir", "vec", "imod", "domi"
-    "de",
+    "tecan", "vedotin", "dotin", "mig", "milast", "tegrast", "lukast", "grast", "vir", "vec", "imod",
+    "domide",
     "semide", "caftor", "golix", "fermin", "ermin", "oxime", "xafor", "nurad", "setron", "sertib", "metinib",
     "ciclovir", "kinra", "kin", "plase", "dase", "rsen", "bulin", "lutamide", "gestat", "tansine", "poetin",
     "cogene", "vimab", "tamab", "lumab", "limab", "zumab", "ximab", "nersen", "tirsen", "sidomide", "trelvir",
@@ -166,8 +166,8 @@ _CODE_STOP_PREFIX = re.compile(
 _BRAND_RE = re.compile(r"(?<![\w\-])([A-Za-z][\w\-]*[A-Za-z0-9])\s?[®™]")
 _BRAND_STOP = frozenset({
     "inc", "the", "and", "of", "for", "in", "at", "with", "by", "a", "an", "to", "on", "meeting", "company",
-    "vessel", "system", "systems", "platform", "technology", "test", "tests", "program", "network", "congre"
-    "ss",
+    "vessel", "system", "systems", "platform", "technology", "test", "tests", "program", "network",
+    "congress",
     "conference", "week", "summit", "symposium", "therapeutics", "biosciences", "pharma", "pharmaceuticals",
     "biologics", "bio", "labs", "health", "medical", "sessions", "day", "series", "award", "awards",
 })

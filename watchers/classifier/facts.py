@@ -107,10 +107,10 @@ _TRIAL_NAME = re.compile(
     r"(?i:phase\s*[\dIV]|pivotal|registrational|clinical|trial|study)s?\b)"
 )
 _NOT_TRIAL = frozenset({
-    "FDA", "EMA", "NDA", "BLA", "MAA", "IND", "CTA", "PDUFA", "GLOBE", "NEWSWIRE", "NASDAQ", "NYSE", "ASC"
-    "O", "ESMO",
-    "DSMB", "IDMC", "RMAT", "PRIME", "CEO", "CAR", "AML", "NSCLC", "SCLC", "DMD", "ALS", "COPD", "MAS"
-    "H", "NASH",
+    "FDA", "EMA", "NDA", "BLA", "MAA", "IND", "CTA", "PDUFA", "GLOBE", "NEWSWIRE", "NASDAQ", "NYSE", "ASCO",
+    "ESMO",
+    "DSMB", "IDMC", "RMAT", "PRIME", "CEO", "CAR", "AML", "NSCLC", "SCLC", "DMD", "ALS", "COPD", "MASH",
+    "NASH",
     "HIV", "COVID", "PHASE", "TRIAL", "STUDY", "THE", "AND", "FOR", "FIRST", "DATA", "TOPLINE", "POSITIVE",
     "PATIENT", "PATIENTS", "CLINICAL", "RANDOMIZED", "PIVOTAL", "INTERIM", "FINAL", "RESULTS", "GPP", "HLHS",
     "HBV", "DME", "AMD", "SMA", "IGAN", "GBS", "ASGCT", "ASH", "AACR", "CRL", "RWE", "TCAR", "PET", "MRI",
@@ -232,15 +232,15 @@ def extract_facts(
 
     if label == "regulatory":
         desig = [name for name, rx in _DESIGNATIONS if rx.search(title)]
-        if not desig and subtype in {"fast_track", "breakthrough", "orphan", "rmat", "prime", "priority_rev"
-            "iew",
+        if not desig and subtype in {"fast_track", "breakthrough", "orphan", "rmat", "prime",
+            "priority_review",
                                      "accelerated_approval"}:
             desig = [name for name, rx in _DESIGNATIONS if rx.search(lede)]
         if desig:
             facts["designation"] = desig
         if subtype in {"approval", "accelerated_approval"} or (subtype != "crl" and _APPROVED.search(title)
-                                                                 and subtype not in {"other", "meeting_agre"
-                                                                     "ement",
+                                                                 and subtype not in {"other",
+                                                                     "meeting_agreement",
                                                                                      "clinical_hold"}):
             facts["decision"] = "approved"
         if subtype == "crl" or (subtype != "approval" and _CRL.search(title)

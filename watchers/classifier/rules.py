@@ -88,9 +88,9 @@ def R(
 
 # --- shared fragments -----------------------------------------------------------------------------------
 REG = (r"(?:FDA|Food and Drug Administration|EMA|European Medicines Agency|MHRA|PMDA|Health Canada|NMPA|TGA|"
-       r"regulator\w*|SFDA|MFDS|TFDA|ANVISA|COFEPRIS|Swissmedic|Medsafe|(?:Food and Drug|Medicines?|"
-       r"Health Products?)"
-       r" (?:Regulatory )?(?:Authority|Agency))")
+       r"regulator\w*|SFDA|MFDS|TFDA|ANVISA|COFEPRIS|Swissmedic|Medsafe|"
+       r"(?:Food and Drug|Medicines?|Health Products?|Regulatory|Health) (?:Regulatory )?(?:Authority|"
+       r"Agency))")
 APP = (r"(?:s?NDA|s?BLA|MAA|ANDA|NDS|PMA|510\s?\(k\)|De Novo|(?:new drug|biologics? license|"
     r"marketing authori[sz]ation|"
        r"supplemental \w+|premarket approval)\s+application|application|filing|dossier|submission|"
@@ -102,14 +102,15 @@ DESIG = (r"(?:fast[- ]track|breakthrough(?: therapy| device)?|orphan(?: drug)?|R
          r"PRIME|priority medicines?)")
 FUTURE = r"(?:expected|anticipated|planned|on track|due|slated|to be (?:reported|announced|presented))"
 
-MEETING = (r"(?:(?:type[- ][ABCD]|end[- ]of[- ]phase(?: \w+)?|EOP\d|pre-?(?:NDA|BLA|IND|MAA|submission)|"
-    r"scientific advice|"
-           r"CMC|advice|guidance|BPD \w+|biosimilar \w+)\s+meeting|meetings? with (?:the )?(?:U\.?S\.? )"
-           r"?" + REG + r"|"
-           r"(?:FDA|EMA|regulatory) meetings?)")
-OUTCOME = (r"(?:positive|successful|productive|constructive|favou?rable|agreement|alignment|aligned|"
-    r"agree[sd]?|"
-           r"feedback|minutes|outcome|clarity|clarif\w+|confirm\w*|supportive)")
+MEETING = (
+    r"(?:(?:type[- ][ABCD]|end[- ]of[- ]phase(?: \w+)?|EOP\d|pre-?(?:NDA|BLA|IND|MAA|submission)|"
+    r"scientific advice|CMC|advice|guidance|BPD \w+|biosimilar \w+)\s+meeting|"
+    r"meetings? with (?:the )?(?:U\.?S\.? )?" + REG + r"|(?:FDA|EMA|regulatory) meetings?|meeting request)"
+)
+OUTCOME = (
+    r"(?:positive|successful|productive|constructive|favou?rable|agreement|alignment|aligned|agree[sd]?|"
+    r"feedback|minutes|outcome|clarity|clarif\w+|confirm\w*|supportive)"
+)
 
 # Medical congresses where data are presented.
 CONGRESS = (
@@ -142,6 +143,12 @@ RULES: tuple[Rule, ...] = (
       r"\bfinancial results\b|\bresults for the (?:\w+ ){0,3}(?:quarter|year|period)\b|\bearnings\b|"
       r"\b(?:preliminary|record|total|product|net) (?:\w+ ){0,3}revenues?\b|\brevenue (?:results|guidance)\b|"
       r"\bannual report\b|\bquarterly activities\b|\bjaarverslag\b|\brapport (?:annuel|financier)\b"),
+    # "<Company> Provides Corporate Update ..." frames the release; "<Company> Announces Topline Results ...
+    # and Provides Corporate Update" does not (the update is not the main verb).
+    R("other.corporate_update", "other", "other",
+      r"^\S+(?:\s+\S+){0,5}?\s+(?:to\s+)?(?:provides?|issues?|gives?|shares?|announces?)\s+(?:a |an |its )?"
+      r"(?:[\w-]+ ){0,3}(?:corporate|business|strategic|shareholder|operational|pipeline) (?:update|"
+      r"highlights)\b"),
     R("other.financing", "other", "other",
       r"(?<!concurrent )(?<!concurrent )\b(?:public|secondary|registered direct|follow-on|underwritten|"
       r"bought deal|equity|initial public|ATM|at-the-market|share)\s+offering\b|"
@@ -199,7 +206,7 @@ RULES: tuple[Rule, ...] = (
       r"\binducement (?:grants?|awards?)\b|\bvoting rights\b|\bshareholders?\b|\bstockholders?\b|"
       r"\bgeneral meeting\b|\breverse (?:stock |share )?split\b|"
       r"\bshare (?:repurchase|buyback)\b|\bworkforce\b|\brestructur\w*\b|\bstrategic (?:alternatives|review|"
-      r"reprioriti[sz]ation|update)\b|\bcorporate (?:update|name|rebrand\w*)\b|\bname change\b|\bdividend\b|"
+      r"reprioriti[sz]ation)\b|\bcorporate (?:name|rebrand\w*)\b|\bname change\b|\bdividend\b|"
       r"\bcommercial launch\b|\blaunch price\b|\b(?:U\.?S\.?|commercial|product|market) launch\b|"
       r"\bgrant application\b|\bgrant (?:funding|award)\b|\b(?:company |corporate |strategic |"
       r"\d{4} )(?:priorities|milestones|outlook|goals)\b|"
@@ -278,7 +285,8 @@ RULES: tuple[Rule, ...] = (
       r"(?:\w+\s+){0,3}accelerated approval"),
     R("regulatory.approval", "regulatory", "approval",
       r"\b(?:" + REG + r"|European Commission|EC|Commission|Japan\w*|China)\)?\s+"
-      r"(?:has |have )?(?:grants? |granted )?(?:full |conditional |marketing )?approv(?:es|ed|al)\b|"
+      r"(?:has |have )?(?:grants? |granted )?(?:full |conditional |marketing |premarket )?approv(?:es|ed|"
+      r"al)\b|"
       r"\bapprov(?:es|ed|al)\b.{0,40}\bby (?:the )?(?:U\.?S\.? )?" + REG + r"|"
       r"\b(?:receiv\w*|grant\w*|obtain\w*|wins?|secur\w*|gains?|announces?)\s+(?:\w+\s+){0,3}"
       r"(?:full |conditional |marketing |regulatory |FDA |EU |European |U\.?S\.? )*(?:approval|"
@@ -339,7 +347,7 @@ RULES: tuple[Rule, ...] = (
       r"PRIORITY designation|"
       r"promising innovative medicine)\b"),
     R("regulatory.update", "regulatory", "other",
-      r"\bregulatory (?:update|status|path\w*|progress|feedback|clarity|decision)s?\b|"
+      r"\bregulatory (?:update|status|path\w*|progress|feedback|clarity|decision|milestone)s?\b|"
       r"\b(?:FDA|EMA|regulator\w*)\s+(?:decision|feedback|review|inspection|response|action)\b"),
 
     # ---------------------------------------------------------------- enrollment
@@ -381,6 +389,7 @@ RULES: tuple[Rule, ...] = (
       r"(?:activated|opened|initiated)\b|\bsite activation\b"),
     R("enrollment.other", "enrollment", "other",
       r"\benrol(?:l)?(?:ment|ing)\s+(?:update|accelerat\w*|progress\w*|expan\w*|ahead)\b|"
+      r"\benrolls? (?:\w+ ){0,2}(?:patients|participants|subjects)\b|"
       r"\baccelerat\w*\s+(?:\w+\s+){0,2}enrol\w*\b|\b(?:currently|actively|now) (?:enrolling|recruiting)\b|"
       r"\bexpands?\s+(?:\w+\s+){0,2}enrol\w*\b|\bopens? (?:\w+ ){0,2}enrol\w*\b|\bsites? (?:activated|"
       r"added|expan\w*)\b|"
@@ -453,11 +462,10 @@ RULES: tuple[Rule, ...] = (
 
 #: Weak concepts that decide only from the headline (see module docstring).
 TITLE_ONLY = frozenset({
-    "readout.presentation", "readout.final", "readout.interim", "readout.generic", "regulatory.update",
-    "regulatory.meeting", "regulatory.protocol_change", "regulatory.submission", "regulatory.submission_for"
-    "_approval",
-    "enrollment.other", "regulatory.dsmb", "other.earnings", "other.investor_event", "other.future_results_"
-    "event",
+    "readout.presentation", "readout.final", "readout.interim", "readout.generic",
+    "regulatory.update", "regulatory.meeting", "regulatory.protocol_change", "regulatory.submission",
+    "regulatory.submission_for_approval", "regulatory.dsmb", "enrollment.other",
+    "other.corporate_update", "other.earnings", "other.investor_event", "other.future_results_event",
     "other.preclinical", "other.people", "other.corporate",
 })
 RULES = tuple(replace(r, title_only=True) if r.name in TITLE_ONLY else r for r in RULES)
@@ -472,47 +480,41 @@ GATES: dict[str, tuple[str, ...]] = {
     "other.future_results_event": ("to ", "will ", "abstract", "data", "poster", "presentation", "upcoming",
                                    "expected", "anticipated", "slated", "due"),
     "other.preclinical": ("clinical", "vivo", "vitro", "animal", "murine", "mouse", "primate"),
-    "other.people": ("appoint", "names", "named", "hires", "elects", "promotes", "joins", "succession", "le"
-    "adership",
-                     "management", "board", "retire", "resign", "steps down"),
-    "regulatory.dsmb": ("dsmb", "dmc", "idmc", "dsmc", "monitoring", "safety review", "src", "dose escalati"
-    "on"),
-    "regulatory.other_designation": ("qidp", "qualified infectious", "sakigake", "innovation passport", "il"
-    "ap",
-                                     "priority designation", "promising innovative"),
+    "other.people": ("appoint", "names", "named", "hires", "elects", "promotes", "joins", "succession",
+                     "leadership", "management", "board", "retire", "resign", "steps down"),
+    "regulatory.dsmb": ("dsmb", "dmc", "idmc", "dsmc", "monitoring", "safety review", "src",
+                        "dose escalation"),
+    "regulatory.other_designation": ("qidp", "qualified infectious", "sakigake", "innovation passport",
+                                     "ilap", "priority designation", "promising innovative"),
     "regulatory.update": ("regulat", "fda", "ema"),
-    "enrollment.status_change": ("paus", "halt", "discontinu", "terminat", "suspend", "stop", "resum", "dep"
-    "rioriti",
-                                 "wind", "end", "futility", "scrap", "shelv", "abandon", "ax", "drop"),
-    "other.financing": ("offering", "placement", "pric", "rais", "financ", "debt", "credit", "loan", "conve"
-    "rtible",
-                        "warrant", "royalt", "voucher", "ipo", "proceeds", "shelf", "runway", "prospectus"),
-    "other.corporate": ("agreement", "partner", "collaborat", "teams up", "letter of intent", "acqui", "mer"
-    "ge",
-                        "business combination", "patent", "nasdaq", "compliance", "listing", "inducemen"
-                        "t", "voting",
-                        "holder", "general meeting", "reverse", "repurchase", "buyback", "workforce", "rest"
-                        "ructur",
-                        "strategic", "corporate", "name change", "dividend", "launch", "grant", "contrac"
-                        "t", "outlook",
-                        "outlines", "priorities", "milestones", "goals", "awarded"),
-    "other.earnings": ("quarter", "q1", "q2", "q3", "q4", "full", "fiscal", "half", "annual", "interi"
-    "m", "year",
-                       "financial", "results for", "earnings", "revenue", "report", "jaarverslag", "rapport"),
+    "enrollment.status_change": ("paus", "halt", "discontinu", "terminat", "suspend", "stop", "resum",
+                                 "deprioriti", "wind", "end", "futility", "scrap", "shelv", "abandon", "ax",
+                                 "drop"),
+    "other.corporate_update": ("update", "highlights"),
+    "other.financing": ("offering", "placement", "pric", "rais", "financ", "debt", "credit", "loan",
+                        "convertible", "warrant", "royalt", "voucher", "ipo", "proceeds", "shelf", "runway",
+                        "prospectus"),
+    "other.corporate": ("agreement", "partner", "collaborat", "teams up", "letter of intent", "acqui",
+                        "merge", "business combination", "patent", "nasdaq", "compliance", "listing",
+                        "inducement", "voting", "holder", "general meeting", "reverse", "repurchase",
+                        "buyback", "workforce", "restructur", "strategic", "corporate", "name change",
+                        "dividend", "launch", "grant", "contract", "outlook", "outlines", "priorities",
+                        "milestones", "goals", "awarded"),
+    "other.earnings": ("quarter", "q1", "q2", "q3", "q4", "full", "fiscal", "half", "annual", "interim",
+                       "year", "financial", "results for", "earnings", "revenue", "report", "jaarverslag",
+                       "rapport"),
     "regulatory.designation_request": ("fast", "breakthrough", "orphan", "rmat", "regenerative", "prime",
                                        "priority medicine"),
     "regulatory.advisory_committee": ("advisory", "adcom", "odac", "vrbpac", "panel", "adviser", "advisor"),
     "regulatory.chmp_opinion": ("chmp", "opinion", "committee for", "comp", "regulator", "committee",
                                 "panel"),
     "regulatory.ind_clearance": ("ind", "cta", "ctn", "investigational", "clinical trial application", "ide",
-                                 "approv", "clear", "authori", "permission", "green light", "nod", "may pro"
-                                 "ceed",
-                                 "allow"),
+                                 "approv", "clear", "authori", "permission", "green light", "nod",
+                                 "may proceed", "allow"),
     "regulatory.protocol_change": ("approv", "clear", "accept"),
     "regulatory.clinical_hold": ("hold",),
-    "regulatory.meeting_agreement": ("meeting", "align", "agree", "consensus", "concurrence", "special prot"
-    "ocol",
-                                     "spa", "minutes", "feedback", "guidance"),
+    "regulatory.meeting_agreement": ("meeting", "align", "agree", "consensus", "concurrence",
+                                     "special protocol", "spa", "minutes", "feedback", "guidance"),
     "regulatory.meeting": ("meeting",),
     "regulatory.crl": ("crl", "complete response", "reject", "declines", "turns down", "spurns", "refuses"),
     "regulatory.submission_for_approval": ("approval", "authori", "clearance"),
@@ -534,8 +536,8 @@ GATES: dict[str, tuple[str, ...]] = {
     "enrollment.first_patient": ("first", "dosing"),
     "enrollment.initiation": ("initiat", "start", "launch", "commenc", "begin", "began", "kick", "underway",
                               "site"),
-    "enrollment.other": ("enrol", "accelerat", "recruit", "expan", "site", "patient", "participant", "subje"
-    "ct"),
+    "enrollment.other": ("enrol", "accelerat", "recruit", "expan", "site", "patient", "participant",
+                         "subject"),
     "readout.presentation": ("present", "showcas", "unveil", "featur", "highlight", "shar", "report", "publi",
                              "late"),
     "readout.endpoint": ("endpoint", "end-point", "end point", "statistically significant", "flop", "fail",
@@ -573,8 +575,8 @@ TAXONOMY: dict[str, tuple[str, ...]] = {
     "enrollment": ("initiation", "first_patient", "enrollment_complete", "status_change", "other"),
     "regulatory": (
         "fast_track", "breakthrough", "orphan", "rmat", "prime", "priority_review", "accelerated_approval",
-        "approval", "crl", "pdufa_date", "submission", "acceptance", "clinical_hold", "meeting_agreemen"
-        "t", "other",
+        "approval", "crl", "pdufa_date", "submission", "acceptance", "clinical_hold", "meeting_agreement",
+        "other",
     ),
     "other": ("other",),
 }
