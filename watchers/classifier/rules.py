@@ -346,10 +346,6 @@ RULES: tuple[Rule, ...] = (
       r"\b(?:QIDP|qualified infectious disease product|sakigake|innovation passport|ILAP|"
       r"PRIORITY designation|"
       r"promising innovative medicine)\b"),
-    R("regulatory.update", "regulatory", "other",
-      r"\bregulatory (?:update|status|path\w*|progress|feedback|clarity|decision|milestone)s?\b|"
-      r"\b(?:FDA|EMA|regulator\w*)\s+(?:decision|feedback|review|inspection|response|action)\b"),
-
     # ---------------------------------------------------------------- enrollment
     R("enrollment.status_change", "enrollment", "status_change",
       r"\b(?:paus\w*|halt\w*|discontinu\w*|terminat\w*|suspend\w*|stop(?:s|ped|ping)?|resum\w*|deprioriti\w*|"
@@ -402,6 +398,11 @@ RULES: tuple[Rule, ...] = (
       r"subject)s? (?:dosed|enrolled|treated|randomi[sz]ed)\b|"
       r"\benrol\w* of (?:the )?\d+(?:st|nd|rd|th)? (?:patient|participant|subject)|\b\d+(?:st|nd|rd|th) "
       r"(?:patient|participant|subject) (?:enrolled|randomi[sz]ed|dosed)\b"),
+
+    # a weak regulatory mention ("Following FDA Review") yields to any enrollment event in the headline
+    R("regulatory.update", "regulatory", "other",
+      r"\bregulatory (?:update|status|path\w*|progress|feedback|clarity|decision|milestone)s?\b|"
+      r"\b(?:FDA|EMA|regulator\w*)\s+(?:decision|feedback|review|inspection|response|action)\b"),
 
     # ---------------------------------------------------------------- readouts
     R("readout.presentation", "readout", "presentation",
