@@ -52,7 +52,8 @@ class OpenFdaWatcher:
                     continue
                 key = f"{app.get('application_number')}:{sub.get('submission_type')}{sub.get('submission_number')}"
                 keys.append(key)
-                if sub.get("submission_type") == "ORIG" or sub.get("submission_class_code") in ANNOUNCED_SUPPLEMENT_CLASSES:
+                original = sub.get("submission_type") == "ORIG"
+                if original or sub.get("submission_class_code") in ANNOUNCED_SUPPLEMENT_CLASSES:
                     announce.append((key, app, sub))
         outcome = PollOutcome(source_id=source.id, item_keys=keys)
         if not source.primed:
