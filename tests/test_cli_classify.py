@@ -12,7 +12,7 @@ async def run_classify(stdin: str) -> tuple[int, list[dict[str, object]]]:
         sys.executable, "-m", "bot.cli", "classify", cwd=Path(__file__).parents[1],
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await asyncio.wait_for(proc.communicate(stdin.encode()), 60)
+    out, _ = await asyncio.wait_for(proc.communicate(stdin.encode()), 60)
     return proc.returncode or 0, [json.loads(line) for line in out.decode().splitlines()]
 
 
