@@ -147,6 +147,15 @@ _HOLD_PARTIAL = re.compile(r"\bpartial (?:clinical )?hold\b", _I)
 _NCT = re.compile(r"\bNCT\d{8}\b")
 
 
+# Looser: the trigger far from its noun ("Topline data from the Phase 3 ALPINE trial expected in 2H 2027",
+# "Expects Topline Data from Phase 2 Study of X in the Second Half of 2027").
+_GUIDANCE3 = re.compile(
+    r"((?:(?:top[- ]?line|interim|final|initial|pivotal)\s+)?(?:data|results|readout)\b[^.;]{0,80}?\b(?:expected|"
+    r"anticipated|planned|on track)\s+(?:\w+\s+){0,3}?(?:in|by|for|during|around|before)\s+" + _PERIOD + r"|"
+    r"(?:expect\w*|anticipat\w*)\s+(?:[\w-]+\s+){0,2}?(?:data|results|readout)\b[^.;]{0,80}?\b(?:in|by|during|"
+    r"around|before)\s+" + _PERIOD + r")", _I,
+)
+
 _GUIDANCE_TRIGGER = re.compile(r"\b(?:expected|anticipated|planned|on track|projected|guided|scheduled)\b")
 
 
@@ -308,7 +317,7 @@ def extract_facts(
     if any(k in low for k in ("expect", "anticipat", "planned", "on track", "project", "guided", "schedul")):
         m = _guidance(text, low)
     if m is None and any(k in low for k in ("expect", "anticipat", "plan", "on track")):
-        m = _GUIDANCE2.search(text)
+        m = _GUIDANCE2.search(text) or _GUIDANCE3.search(text)
     if m:
         facts["guidance"] = " ".join(m.group(1).split())
     m = _NCT.search(text) if "NCT" in text else None

@@ -176,8 +176,12 @@ RULES: tuple[Rule, ...] = (
       r"(?:presentation|publication)|\bupcoming (?:oral |poster )?presentations?\b|"
       r"\bpresentations? at upcoming\b|\bat (?:the )?upcoming\b|\bacceptance of (?:[\w-]+ ){0,3}abstracts?\b|"
       r"^[^;,.–—]*\b(?:data|results|readout)\b[^;,.–—]{0,60}\b(?:expected|anticipated|slated|due (?:in|by|on|"
-      r"next|this|later))\b",
-      unless=r"\btop[- ]?line (?:results|data)\b(?![^;,.–—]{0,60}\b(?:expected|anticipated|planned|slated|"
+      r"next|this|later))\b|"
+      # Guidance headlines: "X Expects Topline Data from ... in 2H 2027" announces timing, not data.
+      r"\b(?:expects?|anticipates?|plans to report|on track to report)\s+(?:[\w-]+\s+){0,3}?(?:data|results|"
+      r"readout)\b",
+      unless=r"(?<!expects )(?<!expect )(?<!anticipates )(?<!anticipate )"
+      r"\btop[- ]?line (?:results|data)\b(?![^;,.–—]{0,60}\b(?:expected|anticipated|planned|slated|"
           r"due|"
       r"on track)\b)|"
       r"\b(?:met|achieved|did not meet|failed to meet|missed) (?:its |the |both |all )?(?:co-)?primary|"
@@ -479,7 +483,7 @@ GATES: dict[str, tuple[str, ...]] = {
     "other.investor_event": ("to ", "will ", "participat", "present", "conference call", "webcast", "webinar",
                              "fireside", "investor", "r&d day", "kol event"),
     "other.future_results_event": ("to ", "will ", "abstract", "data", "poster", "presentation", "upcoming",
-                                   "expected", "anticipated", "slated", "due"),
+                                   "expect", "anticipat", "slated", "due"),
     "other.preclinical": ("clinical", "vivo", "vitro", "animal", "murine", "mouse", "primate"),
     "other.people": ("appoint", "names", "named", "hires", "elects", "promotes", "joins", "succession",
                      "leadership", "management", "board", "retire", "resign", "steps down"),

@@ -23,7 +23,8 @@ _VERBS = (
     r"shares?|to|will|and|up|down|plunges?|soars?|jumps?|falls?|drops?|gains?|files?|filed|seeks?|appoints?|"
     r"names?|closes?|prices?|signs?|regains?|partners?|doubles?|halts?|stops?|discontinues?|resumes?|"
     r"terminates?|issues?|provides?|posts?|touts?|sees?|nabs?|scores?|lands?|bags?|notches?|earns?|"
-    r"is|was|one|inks?|outlines?|showcases?|demonstrates?|shows?|delivers?|data|results|phase|’s|'s"
+    r"is|was|one|inks?|outlines?|showcases?|demonstrates?|shows?|delivers?|expects?|anticipates?|plans?|"
+    r"data|results|phase|’s|'s"
 )
 _SUFFIX = r"(?:Inc|Ltd|Limited|Corp|Corporation|AG|SA|S\.A|N\.V|NV|plc|PLC|GmbH|LLC|Co|A/S|SE)\.?"
 _VERB_SET = frozenset(re.sub(r"(\w+)s\?", r"\1|\1s", _VERBS).split("|")) - {"and"}
