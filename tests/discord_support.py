@@ -95,11 +95,11 @@ def sub(name: str, *options: dict[str, Any]) -> dict[str, Any]:
 
 
 def settings_for(mock: MockDiscord, tmp_path: Path, **overrides: Any) -> Settings:
-    return Settings(
-        _env_file=None, database_url=f"sqlite:///{tmp_path / 'discord.db'}",  # type: ignore[call-arg]
-        discord_token="test-token", discord_api_base=mock.api_base, allow_private_addresses=True,
-        delivery_interval_seconds=0.05, **overrides,
-    )
+    values: dict[str, Any] = {
+        "database_url": f"sqlite:///{tmp_path / 'discord.db'}", "discord_token": "test-token",
+        "discord_api_base": mock.api_base, "allow_private_addresses": True, **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 @asynccontextmanager
