@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import discord
 
@@ -19,6 +20,10 @@ from bot.core.upcoming import UpcomingList
 from bot.core.why import WhyAnswer
 from bot.render_text import _fact_value as fact_value  # one formatting of fact values for every front end
 from storage.models import Event, Source, Subscription
+
+if TYPE_CHECKING:  # the trials core may be absent on a branch without the ClinicalTrials.gov watcher
+    from bot.core.trials import ProgramWatched, TrialList, TrialsWatched
+    from storage.trial_models import ProgramQuery, TrialSnapshot
 
 # Discord's embed limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 TITLE_MAX = 256
@@ -340,3 +345,72 @@ def feed_added_embed(added: FeedAdded) -> discord.Embed:
 
 def feed_changed_embed(title: str, source: Source) -> discord.Embed:
     return EmbedBuilder(title, description=source_text(source)).done()
+
+
+# -- trials (the core's trials module ships with the ClinicalTrials.gov watcher; imported for types only) --------
+
+
+def _snapshot_line(snap: TrialSnapshot) -> str:
+    parts = [snap.label, *(x for x in (snap.overall_status, ", ".join(snap.phases)) if x)]
+    if snap.enrollment_count is not None:
+        parts.append(f"enrollment {snap.enrollment_count}" + (f" ({snap.enrollment_type.lower()})"
+                                                             if snap.enrollment_type else ""))
+    if snap.primary_completion_date:
+        parts.append(f"primary completion {snap.primary_completion_date}")
+    return clean(" · ".join(parts))
+
+
+def trials_watched_embed(done: TrialsWatched) -> discord.Embed:
+    label = f" for {clean(done.program)}" if done.program else ""
+    b = EmbedBuilder(f"Watching trials{label}", colour=KIND_COLOUR["enrollment"],
+                     description="A summary follows at the next poll; after that, every change is an alert.")
+    b.lines_field("Added", [_snapshot_line(s) + (f"\n{clean(s.title, 200)}" if s.title else "") for s in done.added])
+    if done.already:
+        b.field("Already watched", clean(", ".join(done.already), 1000))
+    return b.done()
+
+
+def program_watched_embed(watched: ProgramWatched) -> discord.Embed:
+    q = watched.query
+    return EmbedBuilder(
+        f"Watching programme {clean(q.program)}", colour=KIND_COLOUR["enrollment"],
+        description=f"Interventions: {clean(', '.join(q.terms), 1000)}"
+        + (f" · sponsor: {clean(q.sponsor, 200)}" if q.sponsor else "")
+        + f"\n{watched.trials_now} trials match now; new ones after the next poll are alerts.",
+    ).done()
+
+
+def trials_unwatched_embed(removed: list[str], program: tuple[ProgramQuery, int] | None = None) -> discord.Embed:
+    lines = []
+    if removed:
+        lines.append("Stopped watching " + clean(", ".join(removed), 2000) + ".")
+    if program is not None:
+        query, dropped = program
+        lines.append(f"Stopped watching programme {clean(query.program)} ({dropped} trials it brought in).")
+    return EmbedBuilder("Trials unwatched", colour=KIND_COLOUR["other"], description="\n".join(lines)).done()
+
+
+def trial_list_embed(listing: TrialList) -> discord.Embed:
+    if not listing.trials and not listing.programs:
+        return EmbedBuilder("Trials", description="No trials or programmes are watched.").done()
+    b = EmbedBuilder(f"Watched trials ({len(listing.trials)})")
+    lines = []
+    for item in listing.trials:
+        line = _snapshot_line(item.snapshot) if item.snapshot else f"{item.watch.nct_id}: not polled yet"
+        if item.watch.program:
+            line += f" [{clean(item.watch.program, 100)}]"
+        lines.append(line)
+    text = ""
+    for i, line in enumerate(lines):
+        if len(text) + len(line) + 40 > DESCRIPTION_MAX - 1200:
+            text += f"… and {len(lines) - i} more"
+            break
+        text += line + "\n"
+    b.embed.description = b.take(text.rstrip() or "No single trials.", DESCRIPTION_MAX)
+    if listing.programs:
+        b.lines_field("Programmes", [
+            f"{clean(q.program)}: {clean(', '.join(q.terms), 200)}" + (f" · sponsor {clean(q.sponsor)}" if q.sponsor
+                                                                      else "")
+            + ("" if q.primed else " (first search at the next poll)") for q in listing.programs
+        ])
+    return b.done()
