@@ -229,3 +229,19 @@ def test_settings_validate_discord_values() -> None:
     with pytest.raises(ValueError):
         Settings(_env_file=None, discord_api_base="ftp://x")  # type: ignore[call-arg]
     json.dumps(Settings(_env_file=None).model_dump(mode="json"))  # type: ignore[call-arg]
+
+
+async def test_gateway_that_never_gets_ready_is_one_clear_error(tmp_path: Path) -> None:
+    base = Route.BASE
+    mock = MockDiscord()  # answers REST but has no gateway: GET /gateway/bot is a 404
+    await mock.start()
+    app = await App.open(settings_for(mock, tmp_path, discord_ready_timeout_seconds=1))
+    try:
+        front = DiscordFrontEnd(app.settings)
+        with pytest.raises(FrontEndError, match="Discord gateway"):
+            await front.start(app)
+        assert front.client.is_closed()
+    finally:
+        await app.close()
+        await mock.stop()
+        Route.BASE = base
