@@ -12,7 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.core.context import CoreContext
 from bot.defaults import seed_defaults
 from bot.dispatcher import Dispatcher, DispatchReport
-from bot.frontends import build_front_ends
+from bot.frontends import FrontEnd, build_front_ends
 from bot.settings import Settings
 from bot.sinks.base import Sink
 from bot.sinks.console import ConsoleSink
@@ -81,8 +81,16 @@ class App:
     async def run_forever(self) -> None:
         """The main job: seed defaults, poll on a schedule, deliver, until SIGINT/SIGTERM."""
         front_ends = build_front_ends(self)
+        started: list[FrontEnd] = []
         for front_end in front_ends:
-            await front_end.start(self)
+            try:
+                await front_end.start(self)
+            except BaseException:
+                # One failing front end (e.g. a refused token) stops the run: close the ones already connected.
+                for other in started:
+                    await other.stop()
+                raise
+            started.append(front_end)
             self.sinks.append(front_end.sink)
             log.info("%s front end started", front_end.name)
         if not self.sinks:

@@ -9,6 +9,10 @@ if TYPE_CHECKING:
     from bot.app import App
 
 
+class FrontEndError(Exception):
+    """A front end could not start (bad token, unreachable service): one line for the operator."""
+
+
 class FrontEnd(Protocol):
     name: str
 
@@ -27,4 +31,8 @@ class FrontEnd(Protocol):
 def build_front_ends(app: App) -> list[FrontEnd]:
     """The front ends whose tokens are configured (imported lazily so each stays optional)."""
     front_ends: list[FrontEnd] = []
+    if app.settings.discord_token is not None:
+        from bot.discord.frontend import DiscordFrontEnd
+
+        front_ends.append(DiscordFrontEnd(app.settings))
     return front_ends

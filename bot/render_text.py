@@ -20,11 +20,11 @@ _KIND_LABEL = {
 }
 
 
-def _fact_value(value: Any) -> str:
+def fact_value(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
-        return ", ".join(_fact_value(v) for v in value)
+        return ", ".join(fact_value(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
@@ -43,7 +43,7 @@ def render_alert(event: Event) -> str:
         who.append("trial: " + event.trial)
     if who:
         lines.append("  " + " · ".join(who))
-    facts = [f"{k.replace('_', ' ')}: {_fact_value(v)}" for k, v in event.facts.items() if v not in (None, "", [])]
+    facts = [f"{k.replace('_', ' ')}: {fact_value(v)}" for k, v in event.facts.items() if v not in (None, "", [])]
     if facts and event.kind != "system":
         lines.append("  " + " · ".join(facts))
     if event.kind == "system" and event.summary:
@@ -130,7 +130,7 @@ def render_card(card: ProgramCard) -> str:
     if card.readouts:
         lines.append("  latest readouts:")
         for ev in card.readouts:
-            facts = "; ".join(f"{k.replace('_', ' ')}: {_fact_value(v)}" for k, v in ev.facts.items() if v)
+            facts = "; ".join(f"{k.replace('_', ' ')}: {fact_value(v)}" for k, v in ev.facts.items() if v)
             lines.append(f"    #{ev.id} {(ev.published_at or ev.detected_at):%Y-%m-%d} {ev.title}")
             if facts:
                 lines.append(f"      {facts}")
@@ -179,7 +179,7 @@ def render_why(answer: WhyAnswer) -> str:
     if answer.changes:
         lines.append("  changes:")
         for c in answer.changes:
-            lines.append(f"    {c.get('field')}: {_fact_value(c.get('old'))} → {_fact_value(c.get('new'))}")
+            lines.append(f"    {c.get('field')}: {fact_value(c.get('old'))} → {fact_value(c.get('new'))}")
     if ev.programs:
         lines.append(f"  programmes: {', '.join(ev.programs)}")
     if ev.url:

@@ -7,6 +7,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from watchers.http_fetch import FetchConfig
 from watchers.poll_cycle import CycleConfig
 
+DEFAULT_DISCORD_API_BASE = "https://discord.com/api/v10"
 DEFAULT_USER_AGENT = "milestone-bot/0.1 (biotech milestone alerts; contact: set USER_AGENT to your e-mail)"
 
 
@@ -33,6 +34,12 @@ class Settings(BaseSettings):
     edgar_requests_per_second: float = Field(10, gt=0, le=10)
     pdufa_reminder_days: str = "30,7,1"
     discord_token: SecretStr | None = None
+    # Register slash commands in this one server (instant) instead of globally (can take up to an hour).
+    discord_guild_id: int | None = Field(None, gt=0)
+    # Discord's REST API root; tests point it at a local mock.
+    discord_api_base: str = DEFAULT_DISCORD_API_BASE
+    # How long `run` waits for the Discord gateway to report ready before giving up.
+    discord_ready_timeout_seconds: float = Field(60, gt=0)
     slack_bot_token: SecretStr | None = None
     slack_app_token: SecretStr | None = None
 
@@ -54,10 +61,20 @@ class Settings(BaseSettings):
     def reminder_days(self) -> list[int]:
         return [int(d) for d in self.pdufa_reminder_days.split(",") if d]
 
-    @field_validator("discord_token", "slack_bot_token", "slack_app_token", "openfda_api_key", mode="before")
+    @field_validator(
+        "discord_token", "slack_bot_token", "slack_app_token", "discord_guild_id", "openfda_api_key", mode="before"
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("discord_api_base")
+    @classmethod
+    def _api_base_is_http(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL such as https://discord.com/api/v10")
+        return value
 
     def fetch_config(self) -> FetchConfig:
         return FetchConfig(

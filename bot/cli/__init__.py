@@ -11,6 +11,7 @@ from bot.app import App
 from bot.cli import classify, events, feeds, filings, programs, run, subscriptions
 from bot.cli.common import Handler, UsageError
 from bot.core.context import CommandError
+from bot.frontends import FrontEndError
 from bot.settings import Settings, SettingsError, load_settings
 from storage.store import StoreError
 from watchers.feed_parse import FeedParseError
@@ -61,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.offline(args)
     try:
         return asyncio.run(_run(args.handler, settings, args))
-    except (UsageError, CommandError, StoreError, FetchError, FeedParseError) as exc:
+    except (UsageError, CommandError, FrontEndError, StoreError, FetchError, FeedParseError) as exc:
         print(f"milestone-bot: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, UsageError) else 1
     except KeyboardInterrupt:

@@ -1,0 +1,38 @@
+"""/lookup, /upcoming, /why: read-only answers about programmes and events."""
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.core.lookup import lookup as core_lookup
+from bot.core.upcoming import MAX_DAYS
+from bot.core.upcoming import upcoming as core_upcoming
+from bot.core.why import why as core_why
+from bot.discord import embeds
+from bot.discord.commands_subscribe import programme_autocomplete
+from bot.discord.replies import CommandEnv, answer
+
+
+def register(tree: app_commands.CommandTree[Any], env: CommandEnv) -> None:
+    @app_commands.command(name="lookup", description="Everything known about a drug programme.")
+    @app_commands.describe(programme="Programme name or alias")
+    @app_commands.autocomplete(programme=programme_autocomplete(env))
+    async def lookup(interaction: discord.Interaction[Any], programme: str) -> None:
+        await answer(interaction, env, core_lookup(env.core, programme), embeds.card_embed)
+
+    @app_commands.command(name="upcoming", description="Dated catalysts (PDUFA dates, guidance) coming up.")
+    @app_commands.describe(days="How many days ahead (default 90)", programme="Only this programme")
+    @app_commands.autocomplete(programme=programme_autocomplete(env))
+    async def upcoming(interaction: discord.Interaction[Any], days: app_commands.Range[int, 1, MAX_DAYS] = 90,
+                       programme: str | None = None) -> None:
+        await answer(interaction, env, core_upcoming(env.core, days, programme), embeds.upcoming_embed)
+
+    @app_commands.command(name="why", description="What produced an alert: the rule, the evidence, the source.")
+    @app_commands.describe(event="Event number, shown on each alert as #123")
+    async def why(interaction: discord.Interaction[Any], event: str) -> None:
+        await answer(interaction, env, core_why(env.core, event), embeds.why_embed)
+
+    for command in (lookup, upcoming, why):
+        tree.add_command(command)

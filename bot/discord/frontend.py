@@ -1,0 +1,136 @@
+"""DiscordFrontEnd: the discord.py client and its CommandTree, started by `milestone-bot run` beside the scheduler.
+
+`start` logs in over REST (which checks the token), registers and syncs the slash commands (to one server when
+DISCORD_GUILD_ID is set: instant; globally otherwise), then connects to the gateway in a task and waits until
+ready. Tests pass `connect_gateway=False` and drive the tree with real interaction payloads instead.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.http import Route
+
+from bot.discord import commands_feeds, commands_lookup, commands_subscribe
+from bot.discord.replies import CommandEnv, on_tree_error
+from bot.discord.sink import DiscordSink
+from bot.frontends import FrontEndError
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+# Longer rate limits than this come back as errors (the outbox retries later) instead of blocking delivery.
+MAX_RATELIMIT_WAIT_SECONDS = 60.0
+
+
+def trials_available() -> bool:
+    """The /trials group needs the core's trials commands, which ship with the ClinicalTrials.gov watcher."""
+    return importlib.util.find_spec("bot.core.trials") is not None
+
+
+def use_api_base(base: str) -> None:
+    # discord.py reads Route.BASE (a class attribute) whenever it builds a route, interaction replies included.
+    Route.BASE = base.rstrip("/")
+
+
+def build_tree(client: discord.Client, env: CommandEnv) -> app_commands.CommandTree[discord.Client]:
+    tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
+    tree.on_error = on_tree_error  # type: ignore[method-assign]
+    modules: list[Any] = [commands_subscribe, commands_lookup, commands_feeds]
+    if trials_available():
+        from bot.discord import commands_trials
+        modules.append(commands_trials)
+    for module in modules:
+        module.register(tree, env)
+    return tree
+
+
+class DiscordFrontEnd:
+    name = "discord"
+
+    def __init__(self, settings: Settings, *, connect_gateway: bool = True, defer_after: float = 2.0) -> None:
+        if settings.discord_token is None:
+            raise FrontEndError("DISCORD_TOKEN is not set")
+        self._settings = settings
+        self._connect_gateway = connect_gateway
+        self._defer_after = defer_after
+        use_api_base(settings.discord_api_base)
+        # Slash commands need no privileged intents; guilds keeps channel types cached for the sink.
+        self.client = discord.Client(
+            intents=discord.Intents(guilds=True),
+            allowed_mentions=discord.AllowedMentions.none(),  # the default for every send: nobody is pinged
+            max_ratelimit_timeout=MAX_RATELIMIT_WAIT_SECONDS,
+        )
+        self._sink = DiscordSink(self.client)
+        self.tree: app_commands.CommandTree[discord.Client] | None = None
+        self._gateway: asyncio.Task[None] | None = None
+
+    @property
+    def sink(self) -> DiscordSink:
+        return self._sink
+
+    async def start(self, app: App) -> None:
+        self.tree = build_tree(self.client, CommandEnv(core=app.core, defer_after=self._defer_after))
+        token = self._settings.discord_token
+        assert token is not None
+        try:
+            await self.client.login(token.get_secret_value())
+        except discord.LoginFailure:
+            await self.client.close()
+            raise FrontEndError(
+                "Discord refused DISCORD_TOKEN (401 Unauthorized): copy the bot token again from the "
+                "Developer Portal (Bot → Reset Token)."
+            ) from None
+        except (discord.HTTPException, OSError) as exc:
+            await self.client.close()
+            raise FrontEndError(f"cannot log in to Discord at {Route.BASE}: {exc}") from None
+        await self.sync_commands()
+        if self._connect_gateway:
+            await self._connect()
+        log.info("Discord: logged in as %s (application %s)", self.client.user, self.client.application_id)
+
+    async def sync_commands(self) -> list[app_commands.AppCommand]:
+        assert self.tree is not None
+        guild_id = self._settings.discord_guild_id
+        if guild_id is not None:
+            guild = discord.Object(guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("Discord: %d slash commands synced to server %s", len(synced), guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("Discord: %d slash commands synced globally (may take up to an hour to appear)", len(synced))
+        return synced
+
+    async def _connect(self) -> None:
+        self._gateway = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
+        ready = asyncio.create_task(self.client.wait_until_ready())
+        done, _ = await asyncio.wait({self._gateway, ready}, timeout=self._settings.discord_ready_timeout_seconds,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if ready in done:
+            return
+        ready.cancel()
+        if self._gateway in done:
+            exc = self._gateway.exception()
+            await self.client.close()
+            raise FrontEndError(f"Discord gateway connection failed: {type(exc).__name__}: {exc}")
+        await self.stop()
+        raise FrontEndError(
+            f"Discord gateway not ready after {self._settings.discord_ready_timeout_seconds:.0f}s; giving up"
+        )
+
+    async def stop(self) -> None:
+        await self.client.close()
+        if self._gateway is not None:
+            self._gateway.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._gateway
+            self._gateway = None
