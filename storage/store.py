@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +24,8 @@ from storage.models import (
 )
 from storage.store_base import DuplicateError, NotFoundError, StoreBase, StoreError, sqlite_path
 from storage.subscription_match import fold, matches
+from storage.trial_models import ChannelRef
+from storage.trial_queries import TrialQueries
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +46,7 @@ _SUB_COLS = (
 )
 
 
-class Store(StoreBase):
+class Store(TrialQueries, StoreBase):
     """Every query the bot runs. Query groups for later features live in their own modules as mixins."""
 
     # -- sources ---------------------------------------------------------------------------------
@@ -128,9 +130,9 @@ class Store(StoreBase):
         """
         now = utcnow()
         async with self.transaction() as db:
-            sets = ["consecutive_failures = 0", "last_error = NULL", "primed = 1",
+            sets = ["consecutive_failures = 0", "last_error = ?", "primed = 1",
                     "last_success_at = ?", "last_attempt_at = ?", "next_poll_at = ?"]
-            params: list[Any] = [to_db(now), to_db(now), to_db(next_poll_at)]
+            params: list[Any] = [outcome.partial_error, to_db(now), to_db(now), to_db(next_poll_at)]
             if not outcome.not_modified:
                 # Validators are replaced only by a modified response, so a 304 keeps the old ones.
                 sets += ["etag = ?", "last_modified = ?"]
@@ -141,7 +143,8 @@ class Store(StoreBase):
                 "ON CONFLICT (source_id, item_key) DO NOTHING",
                 [(outcome.source_id, k, to_db(now)) for k in outcome.item_keys],
             )
-            return await self._insert_events(db, outcome.events, outcome.source_id, now)
+            await self._save_trial_updates(db, outcome.trial_updates, outcome.primed_query_ids, now)
+            return await self._insert_events(db, outcome.events, outcome.source_id, now, outcome.audiences)
 
     async def record_failure(
         self, source_id: int, error: str, next_poll_at: datetime, disable: bool
@@ -161,13 +164,26 @@ class Store(StoreBase):
 
     # -- events ----------------------------------------------------------------------------------
 
-    async def add_events(self, events: Sequence[NewEvent], source_id: int | None = None) -> list[int]:
-        """Store events not stored before (by dedupe_key) and queue their deliveries."""
+    async def add_events(
+        self,
+        events: Sequence[NewEvent],
+        source_id: int | None = None,
+        audiences: Mapping[str, Sequence[ChannelRef]] | None = None,
+    ) -> list[int]:
+        """Store events not stored before (by dedupe_key) and queue their deliveries.
+
+        An event whose dedupe_key is in `audiences` goes only to those channels (one subscription each).
+        """
         async with self.transaction() as db:
-            return await self._insert_events(db, events, source_id, utcnow())
+            return await self._insert_events(db, events, source_id, utcnow(), audiences)
 
     async def _insert_events(
-        self, db: aiosqlite.Connection, events: Sequence[NewEvent], source_id: int | None, now: datetime
+        self,
+        db: aiosqlite.Connection,
+        events: Sequence[NewEvent],
+        source_id: int | None,
+        now: datetime,
+        audiences: Mapping[str, Sequence[ChannelRef]] | None = None,
     ) -> list[int]:
         if not events:
             return []
@@ -197,7 +213,7 @@ class Store(StoreBase):
             await db.executemany(
                 "INSERT INTO deliveries (event_id, subscription_id, next_attempt_at, created_at) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (event_id, subscription_id) DO NOTHING",
-                [(event_id, s.id, to_db(now), to_db(now)) for s in subs if matches(s, ev, source_id)],
+                [(event_id, s.id, to_db(now), to_db(now)) for s in _recipients(subs, ev, source_id, audiences)],
             )
         return new_ids
 
@@ -345,6 +361,25 @@ class Store(StoreBase):
     async def delivery_counts(self) -> dict[str, int]:
         rows = await self._all("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
         return {r[0]: int(r[1]) for r in rows}
+
+
+def _recipients(
+    subs: Sequence[Subscription],
+    event: NewEvent,
+    source_id: int | None,
+    audiences: Mapping[str, Sequence[ChannelRef]] | None,
+) -> list[Subscription]:
+    audience = (audiences or {}).get(event.dedupe_key)
+    if audience is None:
+        return [s for s in subs if matches(s, event, source_id)]
+    # Addressed to the channels that asked: one subscription per channel, an unfiltered one when it has one.
+    chosen: list[Subscription] = []
+    for ref in audience:
+        here = [s for s in subs if s.platform == ref.platform and s.channel_id == ref.channel_id]
+        pick = next((s for s in here if s.filters.is_empty()), here[0] if here else None)
+        if pick is not None and pick not in chosen:
+            chosen.append(pick)
+    return chosen
 
 
 # -- row mapping ---------------------------------------------------------------------------------
