@@ -173,6 +173,11 @@ class TrialQueries(StoreBase):
         stamp = to_db(now)
         for up in updates:
             snap = up.snapshot
+            stored = await (await db.execute(
+                "SELECT snapshot FROM trial_snapshots WHERE nct_id = ?", (snap.nct_id,)
+            )).fetchone()
+            if stored and stored[0] == snap.model_dump_json():
+                continue  # this outcome was recorded already: its changes must not count twice (slip counts)
             await db.execute(
                 "INSERT INTO trial_snapshots (nct_id, last_update_posted, snapshot, first_seen_at, updated_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (nct_id) DO UPDATE SET "
