@@ -16,6 +16,7 @@ from bot.settings import Settings
 from bot.sinks.base import Sink
 from bot.sinks.console import ConsoleSink
 from storage.store import Store
+from watchers.ctgov.watcher import CtgovWatcher
 from watchers.http_fetch import Fetcher
 from watchers.poll_cycle import CycleReport, PollCycle
 from watchers.rss_watcher import RssWatcher
@@ -39,7 +40,10 @@ class App:
     async def open(cls, settings: Settings) -> App:
         store = await Store.open(settings.database_url)
         fetcher = Fetcher(settings.fetch_config())
-        watchers = [RssWatcher(fetcher, store)]
+        watchers = [
+            RssWatcher(fetcher, store),
+            CtgovWatcher(fetcher, store, settings.ctgov_request_interval_seconds),
+        ]
         return cls(settings, store, fetcher, PollCycle(store, watchers, settings.cycle_config()))
 
     async def close(self) -> None:
@@ -62,7 +66,7 @@ class App:
 
     async def run_forever(self) -> None:
         """The main job: seed defaults, poll on a schedule, deliver, until SIGINT/SIGTERM."""
-        if await seed_defaults(self.store):
+        if await seed_defaults(self.store, self.settings.ctgov_base_url):
             log.info("seeded the default watch list")
         if not self.sinks:
             await self.use_console()
