@@ -62,6 +62,8 @@ async def test_watch_poll_change_show_list_unwatch(fake: FakeCtgov, tmp_path: Pa
     code, out, _ = await cli("trials", "list", "--db", db, env=env(fake))
     assert out.startswith("NCT05531279 (ZUMA-9): ACTIVE_NOT_RECRUITING · enrollment 120 (ACTUAL)")
     assert "[Azer-cel]" in out
+    code, out, _ = await cli("trials", "enable", "--db", db, env=env(fake))
+    assert code == 0 and out.startswith("enabled ClinicalTrials.gov (http://127.0.0.1:")
     code, out, _ = await cli("trials", "unwatch", "NCT05531279", "--db", db, env=env(fake))
     assert (code, out) == (0, "stopped watching NCT05531279\n")
     code, out, _ = await cli("trials", "list", "--db", db, env=env(fake))

@@ -231,3 +231,18 @@ async def test_restart_mid_way_never_repeats(store: Store, fetcher: Fetcher, fak
     out = await rig.poll()  # delivers the one queued alert, finds nothing new
     assert out.count("─\n") == 1 and "why stopped: Safety review" in out
     assert await rig.poll() == ""
+
+
+async def test_two_thousand_trials_in_two_requests(store: Store, fetcher: Fetcher, fake: FakeCtgov) -> None:
+    ids = [f"NCT{10_000_000 + i:08d}" for i in range(2000)]
+    fake.put(*(study(n) for n in ids))
+    rig = Rig(store, fetcher, fake)
+    await rig.setup()
+    await store.add_trial_watches(ids)
+    started = time.monotonic()
+    await rig.poll()
+    assert len(fake.requests) == 2 and time.monotonic() - started < 10
+    fake.put(study(ids[1500], status="COMPLETED", last_update="2025-06-01"))
+    out = await rig.poll()
+    assert len(fake.requests) == 4 and out.count("─\n") == 1
+    assert len(await store.trial_snapshots(ids)) == 2000

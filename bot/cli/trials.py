@@ -7,7 +7,12 @@ from bot.app import App
 from bot.cli.common import Subparsers, UsageError
 from bot.core import trials
 from bot.core.context import CONSOLE_ACTOR
-from bot.render_text import render_program_query, render_trial_detail, render_watched_trial
+from bot.render_text import (
+    render_program_query,
+    render_source_health,
+    render_trial_detail,
+    render_watched_trial,
+)
 from storage.trial_models import ChannelRef
 
 # Whoever runs the CLI reads the console: "now watching" summaries go there.
@@ -39,6 +44,8 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p = group.add_parser("show", parents=[common], help="a trial's current snapshot and the changes seen so far")
     p.add_argument("nct_id", metavar="NCT")
     p.set_defaults(handler=cmd_show)
+    p = group.add_parser("enable", parents=[common], help="re-enable the ClinicalTrials.gov watcher after failures")
+    p.set_defaults(handler=cmd_enable)
 
 
 async def cmd_watch(app: App, args: argparse.Namespace) -> int:
@@ -80,6 +87,8 @@ async def cmd_list(app: App, args: argparse.Namespace) -> int:
     listing = await trials.list_trials(app.core)
     if not listing.trials and not listing.programs:
         print("no trials watched; start with: milestone-bot trials watch NCT05531279")
+    if listing.registry and (listing.registry.disabled or listing.registry.last_error):
+        print(render_source_health(listing.registry))
     for query in listing.programs:
         print(render_program_query(query))
     for item in listing.trials:
@@ -90,4 +99,10 @@ async def cmd_list(app: App, args: argparse.Namespace) -> int:
 async def cmd_show(app: App, args: argparse.Namespace) -> int:
     detail = await trials.show_trial(app.core, args.nct_id)
     print(render_trial_detail(detail.nct_id, detail.watch, detail.snapshot, detail.changes))
+    return 0
+
+
+async def cmd_enable(app: App, args: argparse.Namespace) -> int:
+    source = await trials.enable_registry(app.core, CONSOLE_ACTOR)
+    print(f"enabled {source.name} ({source.url})")
     return 0

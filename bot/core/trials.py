@@ -37,6 +37,7 @@ class WatchedTrial(BaseModel):
 class TrialList(BaseModel):
     trials: list[WatchedTrial]
     programs: list[ProgramQuery]
+    registry: Source | None = None  # the ctgov source, for its health
 
 
 class TrialDetail(BaseModel):
@@ -150,7 +151,15 @@ async def list_trials(ctx: CoreContext) -> TrialList:
     return TrialList(
         trials=[WatchedTrial(watch=w, snapshot=snaps.get(w.nct_id)) for w in watches],
         programs=await ctx.store.list_program_queries(),
+        registry=await ctx.store.find_source("ctgov", ctx.settings.ctgov_base_url),
     )
+
+
+async def enable_registry(ctx: CoreContext, actor: Actor) -> Source:
+    """Re-enable the ClinicalTrials.gov source after it was disabled for failing too often."""
+    require_manage(actor, "enable the ClinicalTrials.gov watcher")
+    source = await ensure_ctgov_source(ctx)
+    return await ctx.store.set_source_enabled(source.id, True)
 
 
 async def show_trial(ctx: CoreContext, raw_id: str) -> TrialDetail:

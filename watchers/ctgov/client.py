@@ -23,7 +23,7 @@ FIELDS = ",".join([
     "protocolSection.designModule.phases",
     "protocolSection.designModule.enrollmentInfo",
     "protocolSection.armsInterventionsModule.interventions",
-    "protocolSection.contactsLocationsModule.locations.facility",
+    "LocationFacility",  # a piece name: only each location's facility, enough to count them
     "hasResults",
 ])
 PAGE_SIZE = 1000  # the API's maximum
