@@ -213,6 +213,11 @@ async def test_programme_query_baseline_then_new_trial(store: Store, fetcher: Fe
     assert "NCT05531273 (ZUMA-12): status NOT_YET_RECRUITING → RECRUITING (enrollment opened)" in out
     [event] = await store.latest_events(1)
     assert (event.kind, event.subtype, event.programs) == ("enrollment", "initiation", ["Azer-cel"])
+    # Unwatching a trial the programme brought in sticks: the next search neither re-adds nor re-announces it.
+    await store.remove_trial_watches([IDS[3]])
+    fake.put(study(IDS[3], status="ACTIVE_NOT_RECRUITING", acronym="ZUMA-12", last_update="2025-06-06"))
+    assert await rig.poll() == ""
+    assert IDS[3] not in {w.nct_id for w in await store.list_trial_watches()}
 
 
 async def test_restart_mid_way_never_repeats(store: Store, fetcher: Fetcher, fake: FakeCtgov) -> None:

@@ -12,7 +12,7 @@ from storage.trial_models import ChannelRef, ProgramQuery, TrialSnapshot, TrialU
 from watchers.ctgov.alerts import change_alert, new_trial_alert, watching_summary
 from watchers.ctgov.client import CtgovClient
 from watchers.ctgov.diff import DATE_FIELDS, diff_snapshots
-from watchers.ctgov.record import RecordError, snapshot_from_record
+from watchers.ctgov.record import snapshot_from_record
 from watchers.http_fetch import Fetcher, FetchError
 
 log = logging.getLogger(__name__)
@@ -103,10 +103,12 @@ class CtgovWatcher:
             query = None if watch else finder.get(nct)
             if watch is None and query is None:
                 continue  # not asked for (a server answering more than the IDs requested)
+            prev = previous.get(nct)
+            if query is not None and query.primed and prev is not None:
+                continue  # seen before and unwatched since: a programme search does not bring it back
             program = watch.program if watch else query.program if query else None
             update = TrialUpdate(snapshot=snap, query_id=query.id if query else None,
                                  program=program if query else None)
-            prev = previous.get(nct)
             if query is not None and query.primed:
                 # A programme search turned up a trial nobody watched yet: that is the news.
                 outcome.events.append(new_trial_alert(snap, query.program))
@@ -147,7 +149,7 @@ def _snapshots(studies: list[dict[str, Any]], into: dict[str, TrialSnapshot]) ->
     for study in studies:
         try:
             snap = snapshot_from_record(study)
-        except (RecordError, ValueError) as exc:
+        except ValueError as exc:  # RecordError, or a value the snapshot model refuses
             log.warning("skipping a ClinicalTrials.gov record: %s", exc)
             continue
         into[snap.nct_id] = snap
