@@ -12,13 +12,16 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.core.context import CoreContext
 from bot.defaults import seed_defaults
 from bot.dispatcher import Dispatcher, DispatchReport
+from bot.frontends import build_front_ends
 from bot.settings import Settings
 from bot.sinks.base import Sink
 from bot.sinks.console import ConsoleSink
+from storage.models import utcnow
 from storage.store import Store
 from watchers.ctgov.watcher import CtgovWatcher
 from watchers.http_fetch import Fetcher
 from watchers.poll_cycle import CycleReport, PollCycle
+from watchers.program_match import MatcherCache
 from watchers.rss_watcher import RssWatcher
 
 log = logging.getLogger(__name__)
@@ -39,9 +42,12 @@ class App:
     @classmethod
     async def open(cls, settings: Settings) -> App:
         store = await Store.open(settings.database_url)
+        if settings.seed_defaults and await seed_defaults(store, settings.ctgov_base_url):
+            log.info("new store: seeded the default watch list and programmes")
         fetcher = Fetcher(settings.fetch_config())
+        matchers = MatcherCache(store)
         watchers = [
-            RssWatcher(fetcher, store),
+            RssWatcher(fetcher, store, matchers.get),
             CtgovWatcher(fetcher, store, settings.ctgov_request_interval_seconds),
         ]
         return cls(settings, store, fetcher, PollCycle(store, watchers, settings.cycle_config()))
@@ -66,8 +72,11 @@ class App:
 
     async def run_forever(self) -> None:
         """The main job: seed defaults, poll on a schedule, deliver, until SIGINT/SIGTERM."""
-        if await seed_defaults(self.store, self.settings.ctgov_base_url):
-            log.info("seeded the default watch list")
+        front_ends = build_front_ends(self)
+        for front_end in front_ends:
+            await front_end.start(self)
+            self.sinks.append(front_end.sink)
+            log.info("%s front end started", front_end.name)
         if not self.sinks:
             await self.use_console()
         dispatcher = self.dispatcher()
@@ -88,14 +97,18 @@ class App:
         async def deliver_job() -> None:
             await dispatcher.drain()
 
+        async def digest_job() -> None:
+            await dispatcher.send_digests(utcnow())
+
         tick = min(60.0, self.settings.poll_interval_seconds)
         scheduler = AsyncIOScheduler(timezone=UTC)
         common = {"misfire_grace_time": 300, "coalesce": True, "max_instances": 1}
         # Each source carries its own next poll time (with jitter and back-off); this job polls the due ones.
         scheduler.add_job(poll_job, "interval", seconds=tick, jitter=max(1, int(tick * 0.1)),
-                          id="poll", next_run_time=_now(), **common)
+                          id="poll", next_run_time=utcnow(), **common)
         scheduler.add_job(deliver_job, "interval", seconds=self.settings.delivery_interval_seconds,
                           id="deliver", **common)
+        scheduler.add_job(digest_job, "cron", minute="*/5", id="digest", **common)
         scheduler.start()
         log.info("milestone-bot running: %d sources; sinks: %s",
                  len(await self.store.list_sources()), ", ".join(s.platform for s in self.sinks))
@@ -104,11 +117,8 @@ class App:
         finally:
             log.info("shutting down")
             scheduler.shutdown(wait=False)
+            for front_end in front_ends:
+                await front_end.stop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
 
-
-def _now():
-    from storage.models import utcnow
-
-    return utcnow()

@@ -1,6 +1,7 @@
 """The watch list a new store starts with, so the main job shows real alerts at once."""
 from __future__ import annotations
 
+from bot.core.programs import check_program, default_programs_file, parse_programs_toml
 from storage.store import Store
 from storage.trial_models import ChannelRef
 
@@ -30,6 +31,10 @@ async def seed_defaults(store: Store, ctgov_base_url: str = DEFAULT_CTGOV_URL) -
     for name, url in DEFAULT_FEEDS:
         if await store.find_source("rss", url) is None:
             await store.add_source("rss", url, name)
+    for program in parse_programs_toml(default_programs_file().read_text(encoding="utf-8")):
+        if await store.find_program(program.name) is None:
+            tidy, needs_sponsor = check_program(program)
+            await store.add_program(tidy, needs_sponsor)
     await store.set_meta(_SEEDED, "1")
     return True
 

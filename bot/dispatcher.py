@@ -4,8 +4,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from bot.core.digest import build_digest
 from bot.sinks.base import Sink, SinkError
 from storage.models import utcnow
 from storage.store import Store
@@ -64,6 +65,33 @@ class Dispatcher:
                     progressed = True
                 if not progressed or len(due) < batch:
                     return report
+
+    async def send_digests(self, now: datetime) -> DispatchReport:
+        """At each digest subscription's hour, post the day's queued alerts as one grouped message."""
+        report = DispatchReport()
+        async with self._lock:
+            for sub in await self._store.list_subscriptions():
+                if sub.mode != "digest" or sub.disabled or sub.digest_hour != now.hour:
+                    continue
+                sink = self._sinks.get(sub.platform)
+                marker = f"digest:{sub.id}"
+                if sink is None or await self._store.get_meta(marker) == now.date().isoformat():
+                    continue
+                pending = await self._store.digest_deliveries(sub.id)
+                if pending:
+                    digest = build_digest(sub, [p.event for p in pending])
+                    try:
+                        message_id = await sink.send_digest(digest)
+                    except SinkError as exc:
+                        if exc.permanent:
+                            await self._store.disable_subscription(sub.id, str(exc))
+                        log.warning("digest for subscription %s failed: %s", sub.id, exc)
+                        report.failed += 1
+                        continue  # tried again at the next run within the hour
+                    await self._store.mark_all_delivered([p.delivery.id for p in pending], message_id)
+                    report.sent += len(pending)
+                await self._store.set_meta(marker, now.date().isoformat())
+        return report
 
     async def _failed(
         self, delivery_id: int, attempts: int, sub_id: int, exc: SinkError, report: DispatchReport

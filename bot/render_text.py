@@ -4,7 +4,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from storage.models import Event, Source
+from bot.core.digest import Digest
+from bot.core.lookup import ProgramCard
+from bot.core.subscriptions import SubscriptionList
+from bot.core.upcoming import UpcomingList
+from bot.core.why import WhyAnswer
+from storage.models import Catalyst, Designation, Event, Program, Source, Subscription
 from storage.trial_models import ProgramQuery, StoredTrialChange, TrialSnapshot, TrialWatch
 from watchers.ctgov.alerts import describe_change, snapshot_line
 
@@ -98,6 +103,133 @@ def render_source_health(source: Source) -> str:
     if source.last_error:
         line += f"\n      last error: {source.last_error}"
     return line
+
+
+# -- command answers ---------------------------------------------------------------------------------
+
+
+def render_card(card: ProgramCard) -> str:
+    p = card.program
+    lines = [f"{p.name}" + (f"  ({', '.join(p.aliases)})" if p.aliases else "")]
+    if p.sponsors:
+        lines.append(f"  sponsor: {', '.join(p.sponsors)}" + (f" · ticker {p.ticker}" if p.ticker else ""))
+    if p.indication:
+        lines.append(f"  {p.indication}")
+    if card.trials:
+        lines.append("  trials:")
+        for t in card.trials:
+            parts = [t.nct_id]
+            if t.phase:
+                parts.append(t.phase)
+            if t.status:
+                parts.append(t.status)
+            if t.enrollment is not None:
+                parts.append(f"enrollment {t.enrollment}" + (f" ({t.enrollment_type})" if t.enrollment_type else ""))
+            if t.primary_completion:
+                parts.append(f"primary completion {t.primary_completion}")
+            lines.append("    " + " · ".join(parts) + (f" — {t.title}" if t.title else ""))
+    if card.designations:
+        lines.append("  designations:")
+        for d in card.designations:
+            extra = f" ({d.indication})" if d.indication else ""
+            lines.append(f"    {d.designation.replace('_', ' ')}{extra} · first seen {d.first_seen_at:%Y-%m-%d} · "
+                         + render_ledger_sources(d))
+    if card.readouts:
+        lines.append("  latest readouts:")
+        for ev in card.readouts:
+            facts = "; ".join(f"{k.replace('_', ' ')}: {_fact_value(v)}" for k, v in ev.facts.items() if v)
+            lines.append(f"    #{ev.id} {(ev.published_at or ev.detected_at):%Y-%m-%d} {ev.title}")
+            if facts:
+                lines.append(f"      {facts}")
+    if card.upcoming:
+        lines.append("  upcoming:")
+        lines.extend(f"    {render_catalyst(c)}" for c in card.upcoming)
+    lines.append("  recent events:" if card.recent else "  no events seen yet")
+    for ev in card.recent:
+        lines.append(f"    {render_event_line(ev)}")
+        if ev.url:
+            lines.append(f"            {ev.url}")
+    return "\n".join(lines)
+
+
+def render_subscription(sub: Subscription) -> str:
+    f = sub.filters
+    parts = []
+    for label, values in (("programmes", f.programs), ("sponsors", f.sponsors), ("kinds", f.kinds),
+                          ("subtypes", f.subtypes), ("keywords", f.keywords)):
+        if values:
+            parts.append(f"{label}: {', '.join(values)}")
+    what = "; ".join(parts) or "everything"
+    mode = f"daily digest at {sub.digest_hour:02d}:00 UTC" if sub.mode == "digest" else "instant"
+    line = f"#{sub.id} {what} · {mode}"
+    if sub.mention:
+        line += f" · mentions {sub.mention}"
+    if sub.disabled:
+        line += f" · DISABLED: {sub.disabled_reason}"
+    return line
+
+
+def render_subscriptions(answer: SubscriptionList) -> str:
+    if not answer.subscriptions:
+        return "This channel has no subscriptions."
+    return "\n".join(render_subscription(s) for s in answer.subscriptions)
+
+
+def render_why(answer: WhyAnswer) -> str:
+    ev = answer.event
+    lines = [f"#{ev.id} [{ev.kind} · {ev.subtype}] {ev.title}"]
+    if answer.evidence:
+        lines.append("  decided by:")
+        lines.extend(f"    rule {e.rule}: “{e.phrase}”" for e in answer.evidence)
+    elif ev.kind not in ("system",) and not answer.changes:
+        lines.append("  no rule matched: filed as 'other'")
+    if answer.changes:
+        lines.append("  changes:")
+        for c in answer.changes:
+            lines.append(f"    {c.get('field')}: {_fact_value(c.get('old'))} → {_fact_value(c.get('new'))}")
+    if ev.programs:
+        lines.append(f"  programmes: {', '.join(ev.programs)}")
+    if ev.url:
+        lines.append(f"  link: {ev.url}")
+    if answer.source_url:
+        lines.append(f"  source: {ev.source_name or ''} {answer.source_url}".rstrip())
+    return "\n".join(lines)
+
+
+def render_ledger_sources(d: Designation) -> str:
+    label = {"company": "company-reported", "fda": "FDA-listed"}
+    return "; ".join(f"{label.get(s.reported_by, s.reported_by)}: {s.source_name or 'unknown'}" for s in d.sources)
+
+
+def render_catalyst(c: Catalyst) -> str:
+    moved = f" (moved {len(c.history) - 1}×, first {c.history[0]['date']})" if len(c.history) > 1 else ""
+    status = "" if c.status == "open" else f" [{c.status}{': ' + c.outcome if c.outcome else ''}]"
+    return f"{c.date:<10} ({c.precision}) {c.program}: {c.label}{moved}{status}"
+
+
+def render_upcoming(answer: UpcomingList) -> str:
+    scope = f" for {answer.program}" if answer.program else ""
+    if not answer.catalysts:
+        return f"Nothing dated in the next {answer.days} days{scope}."
+    return "\n".join([f"Next {answer.days} days{scope}:", *(f"  {render_catalyst(c)}" for c in answer.catalysts)])
+
+
+def render_program_line(p: Program) -> str:
+    aliases = f" ({', '.join(p.aliases)})" if p.aliases else ""
+    sponsors = f" — {', '.join(p.sponsors)}" if p.sponsors else ""
+    return f"{p.name}{aliases}{sponsors}"
+
+
+def render_digest(digest: Digest) -> str:
+    lines = [f"Daily digest: {digest.count} alert{'s' if digest.count != 1 else ''}"]
+    for group in digest.groups:
+        lines.append(f"■ {group.program}")
+        for ev in group.events:
+            lines.append(f"  #{ev.id} [{ev.kind} · {ev.subtype}] {ev.title}" + (f"\n      {ev.url}" if ev.url else ""))
+    return "\n".join(lines)
+
+
+# -- trials ---------------------------------------------------------------------------------------
 
 
 def render_watched_trial(watch: TrialWatch, snapshot: TrialSnapshot | None) -> str:

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     max_delivery_attempts: int = Field(8, ge=1)
     ctgov_base_url: str = "https://clinicaltrials.gov/api/v2"
     ctgov_request_interval_seconds: float = Field(1.0, ge=0, le=60)
+    seed_defaults: bool = True
+    max_subscriptions_per_channel: int = Field(25, ge=1, le=1000)
     discord_token: SecretStr | None = None
     slack_bot_token: SecretStr | None = None
     slack_app_token: SecretStr | None = None

@@ -40,6 +40,15 @@ class Source(BaseModel):
     created_at: datetime
 
 
+class CatalystDate(BaseModel):
+    """A dated catalyst an event announces; `date` is ISO (a coarse date is its last month)."""
+
+    kind: Literal["pdufa", "guidance", "primary_completion", "adcomm"]
+    label: str
+    date: str
+    precision: Literal["day", "month", "quarter", "half", "year"] = "day"
+
+
 class NewEvent(BaseModel):
     """An event found by a watcher, not yet stored."""
 
@@ -55,6 +64,9 @@ class NewEvent(BaseModel):
     trial: str | None = None
     facts: dict[str, Any] = Field(default_factory=dict)
     evidence: list[EvidenceItem] = Field(default_factory=list)
+    catalysts: list[CatalystDate] = Field(default_factory=list)
+    # How the source relates to the news: the company itself (press release, 8-K) or the FDA.
+    reported_by: Literal["company", "fda", "registry", "other"] = "other"
 
 
 class Event(NewEvent):
@@ -129,3 +141,57 @@ class PollOutcome(BaseModel):
     audiences: dict[str, list[ChannelRef]] = Field(default_factory=dict)
     # Some of the work failed (e.g. one batch of trials): kept as the source's last error, the rest is saved.
     partial_error: str | None = None
+
+
+class ProgramAlias(BaseModel):
+    alias: str
+    needs_sponsor: bool = False
+
+
+class ProgramIn(BaseModel):
+    """A programme as a user or the TOML file describes it."""
+
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    sponsors: list[str] = Field(default_factory=list)
+    nct_ids: list[str] = Field(default_factory=list)
+    cik: str | None = None
+    ticker: str | None = None
+    indication: str | None = None
+    notes: str | None = None
+
+
+class Program(ProgramIn):
+    id: int
+    alias_flags: list[ProgramAlias] = Field(default_factory=list)
+    created_at: datetime
+
+
+class LedgerSource(BaseModel):
+    event_id: int
+    source_name: str | None = None
+    reported_by: str
+    url: str | None = None
+    seen_at: datetime
+
+
+class Designation(BaseModel):
+    id: int
+    program: str
+    designation: str
+    indication: str | None = None
+    first_seen_at: datetime
+    sources: list[LedgerSource] = Field(default_factory=list)
+
+
+class Catalyst(BaseModel):
+    id: int
+    program: str
+    kind: str
+    label: str
+    date: str
+    precision: str
+    status: Literal["open", "met", "overdue", "superseded"] = "open"
+    outcome: str | None = None
+    event_id: int | None = None
+    history: list[dict[str, str]] = Field(default_factory=list)

@@ -9,6 +9,7 @@ from typing import Any
 
 import aiosqlite
 
+from storage.catalyst_queries import CatalystQueries
 from storage.clock import from_db, to_db
 from storage.models import (
     Delivery,
@@ -22,6 +23,8 @@ from storage.models import (
     SubscriptionFilters,
     utcnow,
 )
+from storage.program_queries import ProgramQueries
+from storage.rows import EVENT_COLS, SOURCE_COLS, SUB_COLS, event_row, source_row, subscription_row
 from storage.store_base import DuplicateError, NotFoundError, StoreBase, StoreError, sqlite_path
 from storage.subscription_match import fold, matches
 from storage.trial_models import ChannelRef
@@ -32,21 +35,7 @@ log = logging.getLogger(__name__)
 __all__ = ["DuplicateError", "NotFoundError", "Store", "StoreError", "sqlite_path"]
 
 
-_SOURCE_COLS = (
-    "id, kind, url, name, etag, last_modified, consecutive_failures, last_success_at, last_attempt_at, "
-    "next_poll_at, last_error, disabled, primed, created_at"
-)
-_EVENT_COLS = (
-    "e.id, e.dedupe_key, e.source_id, e.kind, e.subtype, e.title, e.summary, e.url, e.published_at, "
-    "e.detected_at, e.programs, e.sponsor, e.trial, e.facts, e.evidence, s.name"
-)
-_SUB_COLS = (
-    "id, platform, channel_id, filters, mention, mode, digest_hour, created_by, created_at, disabled, "
-    "disabled_reason"
-)
-
-
-class Store(TrialQueries, StoreBase):
+class Store(TrialQueries, CatalystQueries, ProgramQueries, StoreBase):
     """Every query the bot runs. Query groups for later features live in their own modules as mixins."""
 
     # -- sources ---------------------------------------------------------------------------------
@@ -67,29 +56,29 @@ class Store(TrialQueries, StoreBase):
         return await self.get_source(int(source_id or 0))
 
     async def get_source(self, source_id: int) -> Source:
-        row = await self._one(f"SELECT {_SOURCE_COLS} FROM sources WHERE id = ?", (source_id,))
+        row = await self._one(f"SELECT {SOURCE_COLS} FROM sources WHERE id = ?", (source_id,))
         if row is None:
             raise NotFoundError(f"no source with id {source_id}")
-        return _source(row)
+        return source_row(row)
 
     async def find_source(self, kind: SourceKind, url: str) -> Source | None:
-        row = await self._one(f"SELECT {_SOURCE_COLS} FROM sources WHERE kind = ? AND url = ?", (kind, url))
-        return _source(row) if row else None
+        row = await self._one(f"SELECT {SOURCE_COLS} FROM sources WHERE kind = ? AND url = ?", (kind, url))
+        return source_row(row) if row else None
 
     async def list_sources(self, kind: SourceKind | None = None) -> list[Source]:
         if kind is None:
-            rows = await self._all(f"SELECT {_SOURCE_COLS} FROM sources ORDER BY id")
+            rows = await self._all(f"SELECT {SOURCE_COLS} FROM sources ORDER BY id")
         else:
-            rows = await self._all(f"SELECT {_SOURCE_COLS} FROM sources WHERE kind = ? ORDER BY id", (kind,))
-        return [_source(r) for r in rows]
+            rows = await self._all(f"SELECT {SOURCE_COLS} FROM sources WHERE kind = ? ORDER BY id", (kind,))
+        return [source_row(r) for r in rows]
 
     async def due_sources(self, now: datetime, kind: SourceKind | None = None) -> list[Source]:
-        sql = f"SELECT {_SOURCE_COLS} FROM sources WHERE disabled = 0 AND (next_poll_at IS NULL OR next_poll_at <= ?)"
+        sql = f"SELECT {SOURCE_COLS} FROM sources WHERE disabled = 0 AND (next_poll_at IS NULL OR next_poll_at <= ?)"
         params: list[Any] = [to_db(now)]
         if kind is not None:
             sql += " AND kind = ?"
             params.append(kind)
-        return [_source(r) for r in await self._all(sql + " ORDER BY id", params)]
+        return [source_row(r) for r in await self._all(sql + " ORDER BY id", params)]
 
     async def remove_source(self, source_id: int) -> Source:
         source = await self.get_source(source_id)
@@ -187,20 +176,22 @@ class Store(TrialQueries, StoreBase):
     ) -> list[int]:
         if not events:
             return []
-        subs = [_subscription(r) for r in await (await db.execute(
-            f"SELECT {_SUB_COLS} FROM subscriptions WHERE disabled = 0 ORDER BY id"
+        subs = [subscription_row(r) for r in await (await db.execute(
+            f"SELECT {SUB_COLS} FROM subscriptions WHERE disabled = 0 ORDER BY id"
         )).fetchall()]
         new_ids: list[int] = []
         for ev in events:
+            program_ids, ev = await self._resolve_programs(db, ev)
             cur = await db.execute(
                 "INSERT INTO events (dedupe_key, source_id, kind, subtype, title, summary, url, published_at, "
-                "detected_at, programs, sponsor, trial, facts, evidence) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING "
+                "detected_at, programs, sponsor, trial, facts, evidence, reported_by) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING "
                 "RETURNING id",
                 (
                     ev.dedupe_key, source_id, ev.kind, ev.subtype, ev.title, ev.summary, ev.url,
                     to_db(ev.published_at), to_db(now), json.dumps(ev.programs), ev.sponsor, ev.trial,
                     json.dumps(ev.facts, default=str), json.dumps([e.model_dump() for e in ev.evidence]),
+                    ev.reported_by,
                 ),
             )
             row = await cur.fetchone()
@@ -209,44 +200,63 @@ class Store(TrialQueries, StoreBase):
                 continue
             event_id = int(row[0])
             new_ids.append(event_id)
-            await self._link_programs(db, event_id, ev.programs)
+            ev, suppressed = await self._track_event(db, event_id, ev)
+            await db.executemany(
+                "INSERT INTO event_programs (event_id, program_id) VALUES (?, ?) "
+                "ON CONFLICT (program_id, event_id) DO NOTHING",
+                [(event_id, pid) for pid in program_ids],
+            )
             await db.executemany(
                 "INSERT INTO deliveries (event_id, subscription_id, next_attempt_at, created_at) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (event_id, subscription_id) DO NOTHING",
+                [] if suppressed else
                 [(event_id, s.id, to_db(now), to_db(now)) for s in _recipients(subs, ev, source_id, audiences)],
             )
         return new_ids
 
-    async def _link_programs(self, db: aiosqlite.Connection, event_id: int, names: Sequence[str]) -> None:
-        norms = list({fold(n) for n in names if n.strip()})
+    async def _resolve_programs(self, db: aiosqlite.Connection, ev: NewEvent) -> tuple[list[int], NewEvent]:
+        """Replace known aliases by their programme's registry name, so filters and lookups key on one name."""
+        norms = {fold(n): n for n in ev.programs if fold(n)}
         if not norms:
-            return
+            return [], ev
         marks = ",".join("?" * len(norms))
-        await db.execute(
-            "INSERT INTO event_programs (event_id, program_id) "
-            f"SELECT DISTINCT ?, program_id FROM program_aliases WHERE norm IN ({marks}) "
-            "ON CONFLICT (program_id, event_id) DO NOTHING",
-            [event_id, *norms],
-        )
+        rows = await (await db.execute(
+            f"SELECT a.norm, p.id, p.name FROM program_aliases a JOIN programs p ON p.id = a.program_id "
+            f"WHERE a.norm IN ({marks})",
+            list(norms),
+        )).fetchall()
+        known = {r[0]: (int(r[1]), str(r[2])) for r in rows}
+        names: list[str] = []
+        ids: list[int] = []
+        for norm, name in norms.items():
+            pid, canonical = known.get(norm, (None, name))
+            if pid is not None and pid not in ids:
+                ids.append(pid)
+            if fold(canonical) not in {fold(n) for n in names}:
+                names.append(canonical)
+        return ids, ev.model_copy(update={"programs": names})
 
     async def get_event(self, event_id: int) -> Event:
         row = await self._one(
-            f"SELECT {_EVENT_COLS} FROM events e LEFT JOIN sources s ON s.id = e.source_id WHERE e.id = ?",
+            f"SELECT {EVENT_COLS} FROM events e LEFT JOIN sources s ON s.id = e.source_id WHERE e.id = ?",
             (event_id,),
         )
         if row is None:
             raise NotFoundError(f"no event with id {event_id}")
-        return _event(row)
+        return event_row(row)
 
-    async def latest_events(self, limit: int = 20, kind: str | None = None) -> list[Event]:
-        sql = f"SELECT {_EVENT_COLS} FROM events e LEFT JOIN sources s ON s.id = e.source_id"
+    async def latest_events(
+        self, limit: int = 20, kind: str | None = None, kinds: Sequence[str] = ()
+    ) -> list[Event]:
+        sql = f"SELECT {EVENT_COLS} FROM events e LEFT JOIN sources s ON s.id = e.source_id"
         params: list[Any] = []
-        if kind:
-            sql += " WHERE e.kind = ?"
-            params.append(kind)
+        wanted = [kind] if kind else list(kinds)
+        if wanted:
+            sql += f" WHERE e.kind IN ({','.join('?' * len(wanted))})"
+            params.extend(wanted)
         sql += " ORDER BY e.detected_at DESC, e.id DESC LIMIT ?"
         params.append(limit)
-        return [_event(r) for r in await self._all(sql, params)]
+        return [event_row(r) for r in await self._all(sql, params)]
 
     # -- subscriptions ---------------------------------------------------------------------------
 
@@ -271,15 +281,15 @@ class Store(TrialQueries, StoreBase):
         return await self.get_subscription(sub_id)
 
     async def get_subscription(self, sub_id: int) -> Subscription:
-        row = await self._one(f"SELECT {_SUB_COLS} FROM subscriptions WHERE id = ?", (sub_id,))
+        row = await self._one(f"SELECT {SUB_COLS} FROM subscriptions WHERE id = ?", (sub_id,))
         if row is None:
             raise NotFoundError(f"no subscription with id {sub_id}")
-        return _subscription(row)
+        return subscription_row(row)
 
     async def list_subscriptions(
         self, platform: str | None = None, channel_id: str | None = None
     ) -> list[Subscription]:
-        sql = f"SELECT {_SUB_COLS} FROM subscriptions WHERE 1 = 1"
+        sql = f"SELECT {SUB_COLS} FROM subscriptions WHERE 1 = 1"
         params: list[Any] = []
         if platform is not None:
             sql += " AND platform = ?"
@@ -287,7 +297,7 @@ class Store(TrialQueries, StoreBase):
         if channel_id is not None:
             sql += " AND channel_id = ?"
             params.append(channel_id)
-        return [_subscription(r) for r in await self._all(sql + " ORDER BY id", params)]
+        return [subscription_row(r) for r in await self._all(sql + " ORDER BY id", params)]
 
     async def remove_subscription(self, sub_id: int) -> None:
         await self.get_subscription(sub_id)
@@ -315,18 +325,33 @@ class Store(TrialQueries, StoreBase):
 
     # -- outbox ----------------------------------------------------------------------------------
 
+    _DELIVERY_SELECT = (
+        "SELECT d.id, d.event_id, d.subscription_id, d.status, d.attempts, d.next_attempt_at, "
+        "d.last_error, d.platform_message_id FROM deliveries d JOIN subscriptions sub ON sub.id = d.subscription_id "
+    )
+
     async def due_deliveries(self, platforms: Sequence[str], now: datetime, limit: int = 100) -> list[PendingDelivery]:
+        """Pending instant deliveries whose time has come, oldest first."""
         if not platforms:
             return []
         marks = ",".join("?" * len(platforms))
         rows = await self._all(
-            "SELECT d.id, d.event_id, d.subscription_id, d.status, d.attempts, d.next_attempt_at, "
-            "d.last_error, d.platform_message_id FROM deliveries d "
-            "JOIN subscriptions sub ON sub.id = d.subscription_id "
-            f"WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND sub.platform IN ({marks}) "
+            self._DELIVERY_SELECT
+            + f"WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND sub.platform IN ({marks}) "
             "AND sub.mode = 'instant' ORDER BY d.id LIMIT ?",
             [to_db(now), *platforms, limit],
         )
+        return await self._pending(rows)
+
+    async def digest_deliveries(self, subscription_id: int, limit: int = 500) -> list[PendingDelivery]:
+        """Everything queued for a digest subscription since its last digest."""
+        rows = await self._all(
+            self._DELIVERY_SELECT + "WHERE d.status = 'pending' AND d.subscription_id = ? ORDER BY d.id LIMIT ?",
+            [subscription_id, limit],
+        )
+        return await self._pending(rows)
+
+    async def _pending(self, rows: Sequence[aiosqlite.Row]) -> list[PendingDelivery]:
         out: list[PendingDelivery] = []
         subs: dict[int, Subscription] = {}
         for r in rows:
@@ -341,11 +366,14 @@ class Store(TrialQueries, StoreBase):
         return out
 
     async def mark_delivered(self, delivery_id: int, platform_message_id: str | None) -> None:
+        await self.mark_all_delivered([delivery_id], platform_message_id)
+
+    async def mark_all_delivered(self, delivery_ids: Sequence[int], platform_message_id: str | None) -> None:
         async with self.transaction() as db:
-            await db.execute(
+            await db.executemany(
                 "UPDATE deliveries SET status = 'sent', sent_at = ?, platform_message_id = ?, "
                 "attempts = attempts + 1 WHERE id = ?",
-                (to_db(utcnow()), platform_message_id, delivery_id),
+                [(to_db(utcnow()), platform_message_id, i) for i in delivery_ids],
             )
 
     async def mark_attempt_failed(
@@ -381,29 +409,3 @@ def _recipients(
             chosen.append(pick)
     return chosen
 
-
-# -- row mapping ---------------------------------------------------------------------------------
-
-
-def _source(r: aiosqlite.Row) -> Source:
-    return Source(
-        id=r[0], kind=r[1], url=r[2], name=r[3], etag=r[4], last_modified=r[5], consecutive_failures=r[6],
-        last_success_at=from_db(r[7]), last_attempt_at=from_db(r[8]), next_poll_at=from_db(r[9]),
-        last_error=r[10], disabled=bool(r[11]), primed=bool(r[12]), created_at=from_db(r[13]),
-    )
-
-
-def _event(r: aiosqlite.Row) -> Event:
-    return Event(
-        id=r[0], dedupe_key=r[1], source_id=r[2], kind=r[3], subtype=r[4], title=r[5], summary=r[6], url=r[7],
-        published_at=from_db(r[8]), detected_at=from_db(r[9]), programs=json.loads(r[10]), sponsor=r[11],
-        trial=r[12], facts=json.loads(r[13]), evidence=json.loads(r[14]), source_name=r[15],
-    )
-
-
-def _subscription(r: aiosqlite.Row) -> Subscription:
-    return Subscription(
-        id=r[0], platform=r[1], channel_id=r[2], filters=SubscriptionFilters.model_validate_json(r[3]),
-        mention=r[4], mode=r[5], digest_hour=r[6], created_by=r[7], created_at=from_db(r[8]),
-        disabled=bool(r[9]), disabled_reason=r[10],
-    )

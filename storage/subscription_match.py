@@ -1,16 +1,8 @@
 """Does an event match a subscription's filters? Pure logic, used inside the store's transactions."""
 from __future__ import annotations
 
-import re
-
 from storage.models import NewEvent, Subscription
-
-_FOLD = re.compile(r"[\s\-‐‑‒–—_/]+")
-
-
-def fold(text: str) -> str:
-    """Lower-case and drop spaces and dashes, so 'Azer-cel' == 'azer cel' == 'azercel'."""
-    return _FOLD.sub("", text.casefold())
+from storage.names import fold_name as fold
 
 
 def matches(sub: Subscription, event: NewEvent, source_id: int | None) -> bool:

@@ -13,7 +13,8 @@ from tests.local_server import LocalServer
 
 
 async def cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[int, str, str]:
-    full_env = {**os.environ, "ALLOW_PRIVATE_ADDRESSES": "true", "HTTP_TIMEOUT_SECONDS": "2", **(env or {})}
+    full_env = {**os.environ, "ALLOW_PRIVATE_ADDRESSES": "true", "HTTP_TIMEOUT_SECONDS": "2", "SEED_DEFAULTS": "false",
+                **(env or {})}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", *args, env=full_env, cwd=cwd or Path(__file__).parents[1],
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
@@ -98,7 +99,7 @@ async def test_run_polls_delivers_and_stops_cleanly_on_sigterm(server: LocalServ
     await cli("feeds", "add", server.url("/f"), "--db", str(db))
     await cli("poll-once", "--db", str(db), env={"POLL_INTERVAL_SECONDS": "10"})
     server.static("/f", rss(items(2)))
-    env = {**os.environ, "ALLOW_PRIVATE_ADDRESSES": "true", "POLL_INTERVAL_SECONDS": "10",
+    env = {**os.environ, "ALLOW_PRIVATE_ADDRESSES": "true", "POLL_INTERVAL_SECONDS": "10", "SEED_DEFAULTS": "false",
            "DELIVERY_INTERVAL_SECONDS": "0.2"}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "run", "--db", str(db), env=env, cwd=Path(__file__).parents[1],

@@ -251,3 +251,27 @@ async def test_two_thousand_trials_in_two_requests(store: Store, fetcher: Fetche
     out = await rig.poll()
     assert len(fake.requests) == 4 and out.count("─\n") == 1
     assert len(await store.trial_snapshots(ids)) == 2000
+
+
+async def test_registry_events_and_programme_lookup_use_the_snapshots(
+    store: Store, fetcher: Fetcher, fake: FakeCtgov
+) -> None:
+    from bot.core.context import CoreContext
+    from bot.core.lookup import lookup
+    from bot.settings import load_settings
+    from storage.models import ProgramIn
+
+    await store.add_program(ProgramIn(name="Azer-cel", aliases=["azercabtagene"], nct_ids=[IDS[0], IDS[1]]))
+    rig = Rig(store, fetcher, fake)
+    await rig.setup()
+    fake.put(study(IDS[0], phases=["PHASE1", "PHASE2"]))
+    await store.add_trial_watches([IDS[0]], "azercabtagene")
+    await rig.poll()
+    fake.put(study(IDS[0], phases=["PHASE1", "PHASE2"], status="COMPLETED", last_update="2025-07-07"))
+    await rig.poll()
+    [event] = await store.latest_events(1)
+    # The label given with the watch is an alias: the store files the alert under the programme's name.
+    assert (event.reported_by, event.programs) == ("registry", ["Azer-cel"])
+    card = await lookup(CoreContext(store, fetcher, load_settings()), "Azer-cel")
+    assert [(t.nct_id, t.status, t.phase, t.enrollment) for t in card.trials] == [
+        (IDS[0], "COMPLETED", "PHASE1/PHASE2", 45), (IDS[1], None, None, None)]

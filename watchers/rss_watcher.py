@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from storage.models import PollOutcome, Source
 from storage.store import Store
@@ -16,7 +16,7 @@ class RssWatcher:
     kind = "rss"
 
     def __init__(
-        self, fetcher: Fetcher, store: Store, programs: Callable[[], ProgramFinder | None] = lambda: None
+        self, fetcher: Fetcher, store: Store, programs: Callable[[], Awaitable[ProgramFinder]] | None = None
     ) -> None:
         self._fetcher = fetcher
         self._store = store
@@ -36,6 +36,6 @@ class RssWatcher:
         if not source.primed:
             # First poll of a new feed: remember what is there, announce nothing (no backfill flood).
             return outcome
-        finder = self._programs()
+        finder = await self._programs() if self._programs else None
         outcome.events = [event_from_item(i, source, finder) for i in feed.items if i.key in unseen]
         return outcome

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from bot.core.digest import Digest
 from storage.models import PendingDelivery
 
 
@@ -20,4 +21,8 @@ class Sink(Protocol):
 
     async def send(self, pending: PendingDelivery) -> str | None:
         """Post one alert; returns the platform's message id when it has one."""
+        ...
+
+    async def send_digest(self, digest: Digest) -> str | None:
+        """Post one digest message grouping many alerts."""
         ...

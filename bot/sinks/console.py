@@ -4,7 +4,8 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from bot.render_text import event_json, render_alert
+from bot.core.digest import Digest
+from bot.render_text import event_json, render_alert, render_digest
 from storage.models import PendingDelivery
 
 
@@ -20,5 +21,16 @@ class ConsoleSink:
         stream = self._stream or sys.stdout
         text = event_json(pending.event) if self._as_json else render_alert(pending.event) + "\n"
         stream.write(text + "\n")
+        stream.flush()
+        return None
+
+    async def send_digest(self, digest: Digest) -> str | None:
+        stream = self._stream or sys.stdout
+        if self._as_json:
+            for group in digest.groups:
+                for event in group.events:
+                    stream.write(event_json(event) + "\n")
+        else:
+            stream.write(render_digest(digest) + "\n\n")
         stream.flush()
         return None

@@ -126,6 +126,7 @@ def change_alert(snapshot: TrialSnapshot, changes: Sequence[TrialChange], progra
         programs=[program] if program else [],
         sponsor=snapshot.sponsor,
         trial=snapshot.nct_id,
+        reported_by="registry",
         facts=facts,
     )
 
@@ -166,6 +167,7 @@ def watching_summary(
         url=STUDY_URL.format(nct=ids[0]) if len(ids) == 1 else None,
         programs=[program] if program else [],
         trial=ids[0] if len(ids) == 1 else None,
+        reported_by="registry",
         facts={"change": "now_watching", "trials": ids[:50], "count": len(ids)},
     )
 
@@ -182,6 +184,7 @@ def new_trial_alert(snapshot: TrialSnapshot, program: str) -> NewEvent:
         programs=[program],
         sponsor=snapshot.sponsor,
         trial=snapshot.nct_id,
+        reported_by="registry",
         facts={"change": "new_trial", "program": program, "field": "overall_status", "old": None,
                "new": snapshot.overall_status, "title": snapshot.title},
     )

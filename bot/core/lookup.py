@@ -1,0 +1,56 @@
+"""`lookup`: everything we know about one programme, as a card every front end renders."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from bot.core.context import CoreContext
+from bot.core.programs import resolve_program
+from storage.models import Catalyst, Designation, Event, Program
+from storage.trial_models import TrialSnapshot
+
+
+class TrialLine(BaseModel):
+    nct_id: str
+    title: str | None = None
+    phase: str | None = None
+    status: str | None = None
+    enrollment: int | None = None
+    enrollment_type: str | None = None
+    primary_completion: str | None = None
+
+
+class ProgramCard(BaseModel):
+    program: Program
+    trials: list[TrialLine] = Field(default_factory=list)
+    designations: list[Designation] = Field(default_factory=list)
+    readouts: list[Event] = Field(default_factory=list)
+    upcoming: list[Catalyst] = Field(default_factory=list)
+    recent: list[Event] = Field(default_factory=list)
+
+
+async def lookup(ctx: CoreContext, name: str, today: date | None = None) -> ProgramCard:
+    program = await resolve_program(ctx, name)
+    store = ctx.store
+    today = today or datetime.now().date()
+    # The ClinicalTrials.gov watcher's snapshots, for the trials it has seen.
+    snaps = await store.trial_snapshots(program.nct_ids)
+    return ProgramCard(
+        program=program,
+        trials=[_trial_line(n, snaps.get(n)) for n in program.nct_ids],
+        designations=await store.designations(program.name),
+        readouts=await store.program_events(program.id, limit=3, kind="readout"),
+        upcoming=await store.catalysts(start=today.isoformat(), program=program.name),
+        recent=await store.program_events(program.id, limit=5),
+    )
+
+
+def _trial_line(nct_id: str, snap: TrialSnapshot | None) -> TrialLine:
+    if snap is None:
+        return TrialLine(nct_id=nct_id)
+    return TrialLine(
+        nct_id=nct_id, title=snap.title or None, phase="/".join(snap.phases) or None, status=snap.overall_status,
+        enrollment=snap.enrollment_count, enrollment_type=snap.enrollment_type,
+        primary_completion=snap.primary_completion_date,
+    )

@@ -1,0 +1,160 @@
+"""Programme registry commands: add, remove, list, import/export TOML, and name suggestions."""
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from bot.core.common_words import COMMON_WORDS
+from bot.core.context import Actor, CommandError, CoreContext, require_manage
+from storage.models import Program, ProgramIn
+from storage.names import fold_name
+from storage.store import StoreError
+
+_NCT = re.compile(r"^NCT\d{8}$")
+MAX_ALIASES = 30
+
+
+class ImportReport(BaseModel):
+    added: list[str]
+    updated: list[str]
+
+
+def check_program(program: ProgramIn) -> tuple[ProgramIn, list[str]]:
+    """Validate and tidy a programme; returns it and the aliases that need the sponsor nearby to match."""
+    name = program.name.strip()
+    if not name:
+        raise CommandError("A programme needs a name.")
+    aliases = list(dict.fromkeys(a.strip() for a in program.aliases if a.strip() and fold_name(a) != fold_name(name)))
+    if len(aliases) > MAX_ALIASES:
+        raise CommandError(f"At most {MAX_ALIASES} aliases per programme.")
+    sponsors = list(dict.fromkeys(s.strip() for s in program.sponsors if s.strip()))
+    nct_ids = [n.strip().upper() for n in program.nct_ids if n.strip()]
+    for nct in nct_ids:
+        if not _NCT.match(nct):
+            raise CommandError(f"'{nct}' is not an NCT ID (NCT followed by 8 digits).")
+    needs_sponsor = []
+    for alias in [name, *aliases]:
+        norm = fold_name(alias)
+        if len(norm) < 3:
+            raise CommandError(f"'{alias}' is too short to match reliably; use a longer name or alias.")
+        if norm in COMMON_WORDS or alias.strip().casefold() in COMMON_WORDS:
+            if not sponsors:
+                raise CommandError(
+                    f"'{alias}' is a common word: give the programme a sponsor (it will then match only where "
+                    "the sponsor is named) or use a more specific name."
+                )
+            needs_sponsor.append(alias)
+    tidy = program.model_copy(update={"name": name, "aliases": aliases, "sponsors": sponsors, "nct_ids": nct_ids})
+    return tidy, needs_sponsor
+
+
+async def add_program(ctx: CoreContext, actor: Actor, program: ProgramIn) -> Program:
+    require_manage(actor, "add programmes")
+    tidy, needs_sponsor = check_program(program)
+    try:
+        return await ctx.store.add_program(tidy, needs_sponsor)
+    except StoreError as exc:
+        raise CommandError(f"Cannot add {tidy.name}: {exc}.") from None
+
+
+async def remove_program(ctx: CoreContext, actor: Actor, name: str) -> Program:
+    require_manage(actor, "remove programmes")
+    program = await resolve_program(ctx, name)
+    await ctx.store.remove_program(program.id)
+    return program
+
+
+async def list_programs(ctx: CoreContext) -> list[Program]:
+    return await ctx.store.list_programs()
+
+
+async def resolve_program(ctx: CoreContext, name: str) -> Program:
+    """The programme by name or alias; unknown names get 'did you mean' suggestions."""
+    name = name.strip()
+    if not name:
+        raise CommandError("Give a programme name.")
+    program = await ctx.store.find_program(name)
+    if program is None:
+        raise CommandError(await unknown_program_message(ctx, name))
+    return program
+
+
+async def unknown_program_message(ctx: CoreContext, name: str) -> str:
+    table = await ctx.store.program_alias_table()
+    by_norm = {fold_name(alias): program for program, alias, _, _ in table}
+    close = difflib.get_close_matches(fold_name(name), list(by_norm), n=5, cutoff=0.6)
+    partial = [norm for norm in by_norm if fold_name(name) and fold_name(name) in norm]
+    suggestions = list(dict.fromkeys(by_norm[n] for n in [*close, *partial]))[:3]
+    shown = name if len(name) <= 60 else name[:57] + "..."
+    if suggestions:
+        return f"No programme named '{shown}'. Did you mean {', '.join(suggestions)}?"
+    return f"No programme named '{shown}'. `programs list` shows the known ones; `programs add` creates one."
+
+
+def parse_programs_toml(text: str) -> list[ProgramIn]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CommandError(f"Not valid TOML: {exc}.") from None
+    entries = data.get("program")
+    if not isinstance(entries, list):
+        raise CommandError("The file needs [[program]] tables (see bot/data/programs.toml).")
+    out = []
+    for i, entry in enumerate(entries, 1):
+        try:
+            out.append(ProgramIn.model_validate(entry))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(x) for x in first["loc"])
+            raise CommandError(f"Programme #{i} in the file: {where}: {first['msg']}.") from None
+    return out
+
+
+async def import_programs(ctx: CoreContext, actor: Actor, text: str) -> ImportReport:
+    """Add new programmes and update existing ones (matched by name); the file is checked whole first."""
+    require_manage(actor, "import programmes")
+    checked = [check_program(p) for p in parse_programs_toml(text)]
+    report = ImportReport(added=[], updated=[])
+    for program, needs_sponsor in checked:
+        existing = await ctx.store.find_program(program.name)
+        try:
+            if existing is None:
+                await ctx.store.add_program(program, needs_sponsor)
+                report.added.append(program.name)
+            else:
+                await ctx.store.update_program(existing.id, program, needs_sponsor)
+                report.updated.append(program.name)
+        except StoreError as exc:
+            raise CommandError(f"Cannot import {program.name}: {exc}.") from None
+    return report
+
+
+def programs_to_toml(programs: list[Program]) -> str:
+    lines = ["# milestone-bot programmes: `milestone-bot programs import FILE` reads this back.", ""]
+    for p in programs:
+        lines.append("[[program]]")
+        lines.append(f"name = {_toml_str(p.name)}")
+        for key in ("aliases", "sponsors", "nct_ids"):
+            values = getattr(p, key)
+            if values:
+                lines.append(f"{key} = [{', '.join(_toml_str(v) for v in values)}]")
+        for key in ("cik", "ticker", "indication", "notes"):
+            value = getattr(p, key)
+            if value:
+                lines.append(f"{key} = {_toml_str(value)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_str(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = "".join(c if c >= " " or c == "\t" else f"\\u{ord(c):04x}" for c in escaped)
+    return f'"{escaped}"'
+
+
+def default_programs_file() -> Path:
+    return Path(__file__).resolve().parents[1] / "data" / "programs.toml"

@@ -1,0 +1,101 @@
+"""Subscription commands: subscribe a channel with filters, unsubscribe, list a channel's subscriptions."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from bot.core.context import Actor, CommandError, CoreContext, require_manage
+from bot.core.programs import resolve_program
+from storage.models import Subscription, SubscriptionFilters
+from storage.taxonomy import ALL_SUBTYPES, KINDS
+
+MAX_KEYWORD_LENGTH = 100
+MAX_VALUES_PER_FILTER = 20
+
+
+class ChannelRef(BaseModel):
+    platform: str
+    channel_id: str
+
+
+class SubscribeRequest(BaseModel):
+    programs: list[str] = Field(default_factory=list)
+    sponsors: list[str] = Field(default_factory=list)
+    kinds: list[str] = Field(default_factory=list)
+    subtypes: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+    everything: bool = False
+    mention: str | None = None
+    mode: Literal["instant", "digest"] = "instant"
+    digest_hour: int | None = None
+
+
+class SubscriptionList(BaseModel):
+    channel: ChannelRef
+    subscriptions: list[Subscription]
+
+
+def _clean(values: list[str], what: str) -> list[str]:
+    out = list(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+    if len(out) > MAX_VALUES_PER_FILTER:
+        raise CommandError(f"At most {MAX_VALUES_PER_FILTER} {what} per subscription.")
+    for v in out:
+        if len(v) > MAX_KEYWORD_LENGTH:
+            raise CommandError(f"A {what[:-1]} may be at most {MAX_KEYWORD_LENGTH} characters.")
+    return out
+
+
+async def subscribe(ctx: CoreContext, actor: Actor, channel: ChannelRef, req: SubscribeRequest) -> Subscription:
+    require_manage(actor, "change this channel's subscriptions")
+    programs = []
+    for name in _clean(req.programs, "programmes"):
+        programs.append((await resolve_program(ctx, name)).name)
+    kinds = [k.lower() for k in _clean(req.kinds, "kinds")]
+    for kind in kinds:
+        if kind not in KINDS:
+            raise CommandError(f"Unknown kind '{kind}'. Kinds are: {', '.join(KINDS)}.")
+    subtypes = [s.lower() for s in _clean(req.subtypes, "subtypes")]
+    for subtype in subtypes:
+        if subtype not in ALL_SUBTYPES:
+            raise CommandError(f"Unknown subtype '{subtype}'. Examples: fast_track, topline, first_patient, approval.")
+    filters = SubscriptionFilters(
+        programs=programs, sponsors=_clean(req.sponsors, "sponsors"), kinds=kinds, subtypes=subtypes,
+        keywords=_clean(req.keywords, "keywords"),
+    )
+    if filters.is_empty() and not req.everything:
+        raise CommandError(
+            "Give at least one filter (programme, sponsor, kind, subtype or keyword), or subscribe to everything."
+        )
+    if req.mode == "digest":
+        if req.digest_hour is None or not 0 <= req.digest_hour <= 23:
+            raise CommandError("A daily digest needs an hour from 0 to 23 (UTC).")
+    elif req.digest_hour is not None:
+        raise CommandError("An hour only applies to a daily digest.")
+    existing = await ctx.store.list_subscriptions(channel.platform, channel.channel_id)
+    if len(existing) >= ctx.settings.max_subscriptions_per_channel:
+        raise CommandError(
+            f"This channel already has {len(existing)} subscriptions (the limit); remove one first."
+        )
+    for sub in existing:
+        if sub.filters == filters and sub.mode == req.mode and not sub.disabled:
+            raise CommandError(f"This channel already has that subscription (#{sub.id}).")
+    mention = (req.mention or "").strip() or None
+    return await ctx.store.add_subscription(
+        channel.platform, channel.channel_id, filters, mention=mention, mode=req.mode,
+        digest_hour=req.digest_hour, created_by=actor.user_id,
+    )
+
+
+async def unsubscribe(ctx: CoreContext, actor: Actor, channel: ChannelRef, subscription_id: int) -> Subscription:
+    require_manage(actor, "change this channel's subscriptions")
+    for sub in await ctx.store.list_subscriptions(channel.platform, channel.channel_id):
+        if sub.id == subscription_id:
+            await ctx.store.remove_subscription(sub.id)
+            return sub
+    raise CommandError(f"This channel has no subscription #{subscription_id}; `subscriptions` lists them.")
+
+
+async def list_subscriptions(ctx: CoreContext, channel: ChannelRef) -> SubscriptionList:
+    subs = await ctx.store.list_subscriptions(channel.platform, channel.channel_id)
+    return SubscriptionList(channel=channel, subscriptions=subs)
