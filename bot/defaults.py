@@ -23,7 +23,9 @@ _SEEDED = "seeded_defaults"
 _SEEDED_TRIALS = "seeded_ctgov_defaults"  # its own flag, so stores seeded before the ctgov watcher get it once
 
 
-async def seed_defaults(store: Store, ctgov_base_url: str = DEFAULT_CTGOV_URL) -> bool:
+async def seed_defaults(
+    store: Store, openfda_base_url: str = "https://api.fda.gov", ctgov_base_url: str = DEFAULT_CTGOV_URL
+) -> bool:
     """Seed once per store: a user who removes the defaults does not get them back."""
     seeded = await _seed_trials(store, ctgov_base_url)
     if await store.get_meta(_SEEDED):
@@ -31,6 +33,8 @@ async def seed_defaults(store: Store, ctgov_base_url: str = DEFAULT_CTGOV_URL) -
     for name, url in DEFAULT_FEEDS:
         if await store.find_source("rss", url) is None:
             await store.add_source("rss", url, name)
+    if await store.find_source("openfda", openfda_base_url) is None:
+        await store.add_source("openfda", openfda_base_url, "openFDA Drugs@FDA approvals")
     for program in parse_programs_toml(default_programs_file().read_text(encoding="utf-8")):
         if await store.find_program(program.name) is None:
             tidy, needs_sponsor = check_program(program)

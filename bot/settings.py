@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     ctgov_request_interval_seconds: float = Field(1.0, ge=0, le=60)
     seed_defaults: bool = True
     max_subscriptions_per_channel: int = Field(25, ge=1, le=1000)
+    openfda_base_url: str = "https://api.fda.gov"
+    openfda_api_key: SecretStr | None = None
+    edgar_base_url: str = "https://www.sec.gov"
+    edgar_requests_per_second: float = Field(10, gt=0, le=10)
+    pdufa_reminder_days: str = "30,7,1"
     discord_token: SecretStr | None = None
     slack_bot_token: SecretStr | None = None
     slack_app_token: SecretStr | None = None
@@ -48,7 +53,18 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL such as https://clinicaltrials.gov/api/v2")
         return value
 
-    @field_validator("discord_token", "slack_bot_token", "slack_app_token", mode="before")
+    @field_validator("pdufa_reminder_days")
+    @classmethod
+    def _reminder_days(cls, value: str) -> str:
+        days = [d.strip() for d in value.split(",") if d.strip()]
+        if not all(d.isdigit() and 0 < int(d) <= 365 for d in days):
+            raise ValueError("must be comma-separated whole days between 1 and 365, e.g. 30,7,1")
+        return ",".join(days)
+
+    def reminder_days(self) -> list[int]:
+        return [int(d) for d in self.pdufa_reminder_days.split(",") if d]
+
+    @field_validator("discord_token", "slack_bot_token", "slack_app_token", "openfda_api_key", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
