@@ -19,6 +19,7 @@ from bot.sinks.console import ConsoleSink
 from storage.models import utcnow
 from storage.store import Store
 from watchers.catalyst_watch import catalyst_notices
+from watchers.ctgov.watcher import CtgovWatcher
 from watchers.edgar import EdgarWatcher
 from watchers.http_fetch import Fetcher
 from watchers.openfda import OpenFdaWatcher
@@ -44,7 +45,9 @@ class App:
     @classmethod
     async def open(cls, settings: Settings) -> App:
         store = await Store.open(settings.database_url)
-        if settings.seed_defaults and await seed_defaults(store, settings.openfda_base_url):
+        if settings.seed_defaults and await seed_defaults(
+            store, settings.openfda_base_url, settings.ctgov_base_url
+        ):
             log.info("new store: seeded the default watch list and programmes")
         fetcher = Fetcher(settings.fetch_config())
         matchers = MatcherCache(store)
@@ -53,6 +56,7 @@ class App:
             RssWatcher(fetcher, store, matchers.get),
             OpenFdaWatcher(fetcher, store, api_key, programs=matchers.get),
             EdgarWatcher(fetcher, store, settings.edgar_requests_per_second, programs=matchers.get),
+            CtgovWatcher(fetcher, store, settings.ctgov_request_interval_seconds),
         ]
         return cls(settings, store, fetcher, PollCycle(store, watchers, settings.cycle_config()))
 

@@ -10,6 +10,8 @@ from bot.core.subscriptions import SubscriptionList
 from bot.core.upcoming import UpcomingList
 from bot.core.why import WhyAnswer
 from storage.models import Catalyst, Designation, Event, Program, Source, Subscription
+from storage.trial_models import ProgramQuery, StoredTrialChange, TrialSnapshot, TrialWatch
+from watchers.ctgov.alerts import describe_change, snapshot_line
 
 _KIND_LABEL = {
     "readout": "READOUT",
@@ -18,6 +20,8 @@ _KIND_LABEL = {
     "other": "OTHER",
     "system": "BOT NOTICE",
 }
+# Facts shown another way: a trial alert's title already lists each change; a summary lists its trials.
+_HIDDEN_FACTS = {"changes", "trials"}
 
 
 def fact_value(value: Any) -> str:
@@ -43,9 +47,12 @@ def render_alert(event: Event) -> str:
         who.append("trial: " + event.trial)
     if who:
         lines.append("  " + " · ".join(who))
-    facts = [f"{k.replace('_', ' ')}: {fact_value(v)}" for k, v in event.facts.items() if v not in (None, "", [])]
+    facts = [f"{k.replace('_', ' ')}: {fact_value(v)}" for k, v in event.facts.items()
+             if v not in (None, "", []) and k not in _HIDDEN_FACTS]
     if facts and event.kind != "system":
         lines.append("  " + " · ".join(facts))
+    if event.facts.get("change") == "now_watching" and event.summary:
+        lines.extend("  " + line for line in event.summary.splitlines())
     if event.kind == "system" and event.summary:
         lines.append("  " + event.summary)
     when = event.published_at or event.detected_at
@@ -220,3 +227,58 @@ def render_digest(digest: Digest) -> str:
         for ev in group.events:
             lines.append(f"  #{ev.id} [{ev.kind} · {ev.subtype}] {ev.title}" + (f"\n      {ev.url}" if ev.url else ""))
     return "\n".join(lines)
+
+
+# -- trials ---------------------------------------------------------------------------------------
+
+
+def render_watched_trial(watch: TrialWatch, snapshot: TrialSnapshot | None) -> str:
+    state = snapshot_line(snapshot) if snapshot else f"{watch.nct_id}: not polled yet"
+    via = f" [{watch.program}]" if watch.program else ""
+    line = f"{state}{via}"
+    if snapshot and snapshot.title:
+        line += f"\n      {snapshot.title}"
+    return line
+
+
+def render_program_query(query: ProgramQuery) -> str:
+    names = ", ".join(query.terms)
+    sponsor = f" · sponsor: {query.sponsor}" if query.sponsor else ""
+    state = "watching" if query.primed else "first search at the next poll"
+    return f"programme {query.program}: interventions {names}{sponsor} ({state})"
+
+
+def render_trial_detail(
+    nct_id: str, watch: TrialWatch | None, snapshot: TrialSnapshot | None, changes: list[StoredTrialChange]
+) -> str:
+    lines = [snapshot_line(snapshot) if snapshot else f"{nct_id}: not polled yet"]
+    if snapshot:
+        lines.append(f"  {snapshot.title}")
+        rows = [
+            ("sponsor", snapshot.sponsor),
+            ("interventions", ", ".join(snapshot.interventions)),
+            ("why stopped", snapshot.why_stopped),
+            ("start", _dated(snapshot.start_date, snapshot.start_type)),
+            ("primary completion", _dated(snapshot.primary_completion_date, snapshot.primary_completion_type)),
+            ("completion", _dated(snapshot.completion_date, snapshot.completion_type)),
+            ("results first posted", snapshot.results_first_posted),
+            ("locations", str(snapshot.location_count)),
+            ("last update posted", snapshot.last_update_posted),
+        ]
+        lines += [f"  {name}: {value}" for name, value in rows if value]
+    if watch is None:
+        lines.append("  not watched any more")
+    elif watch.program:
+        lines.append(f"  programme: {watch.program}")
+    lines.append(f"  changes seen: {len(changes)}" if changes else "  no changes seen yet")
+    for item in changes:
+        posted = item.last_update_posted or f"{item.seen_at:%Y-%m-%d}"
+        lines.append(f"    {posted}  {describe_change(item.change)}")
+    lines.append(f"  https://clinicaltrials.gov/study/{nct_id}")
+    return "\n".join(lines)
+
+
+def _dated(date: str | None, kind: str | None) -> str | None:
+    if not date:
+        return None
+    return f"{date} ({kind})" if kind else date

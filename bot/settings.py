@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     poll_concurrency: int = Field(32, ge=1, le=1000)
     delivery_interval_seconds: float = Field(5, gt=0)
     max_delivery_attempts: int = Field(8, ge=1)
+    ctgov_base_url: str = "https://clinicaltrials.gov/api/v2"
+    ctgov_request_interval_seconds: float = Field(1.0, ge=0, le=60)
     seed_defaults: bool = True
     max_subscriptions_per_channel: int = Field(25, ge=1, le=1000)
     openfda_base_url: str = "https://api.fda.gov"
@@ -49,6 +51,14 @@ class Settings(BaseSettings):
         if not value.strip():
             raise ValueError("must name the project and a contact (SEC EDGAR refuses anonymous clients)")
         return value.strip()
+
+    @field_validator("ctgov_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://clinicaltrials.gov/api/v2")
+        return value
 
     @field_validator("pdufa_reminder_days")
     @classmethod

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from storage.trial_models import ChannelRef, TrialUpdate
+
 EventKind = Literal["readout", "enrollment", "regulatory", "other", "system"]
 SourceKind = Literal["rss", "ctgov", "openfda", "edgar"]
 Platform = Literal["console", "discord", "slack"]
@@ -132,6 +134,13 @@ class PollOutcome(BaseModel):
     etag: str | None = None
     last_modified: str | None = None
     not_modified: bool = False
+    # Registry watchers (ctgov): snapshots saved in the same transaction as the events they produced.
+    trial_updates: list[TrialUpdate] = Field(default_factory=list)
+    primed_query_ids: list[int] = Field(default_factory=list)
+    # Events meant only for the channel that asked (dedupe_key → channels), e.g. a "now watching" summary.
+    audiences: dict[str, list[ChannelRef]] = Field(default_factory=dict)
+    # Some of the work failed (e.g. one batch of trials): kept as the source's last error, the rest is saved.
+    partial_error: str | None = None
 
 
 class ProgramAlias(BaseModel):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,13 +27,15 @@ from storage.program_queries import ProgramQueries
 from storage.rows import EVENT_COLS, SOURCE_COLS, SUB_COLS, event_row, source_row, subscription_row
 from storage.store_base import DuplicateError, NotFoundError, StoreBase, StoreError, sqlite_path
 from storage.subscription_match import fold, matches
+from storage.trial_models import ChannelRef
+from storage.trial_queries import TrialQueries
 
 log = logging.getLogger(__name__)
 
 __all__ = ["DuplicateError", "NotFoundError", "Store", "StoreError", "sqlite_path"]
 
 
-class Store(CatalystQueries, ProgramQueries, StoreBase):
+class Store(TrialQueries, CatalystQueries, ProgramQueries, StoreBase):
     """Every query the bot runs. Query groups for later features live in their own modules as mixins."""
 
     # -- sources ---------------------------------------------------------------------------------
@@ -117,9 +119,9 @@ class Store(CatalystQueries, ProgramQueries, StoreBase):
         """
         now = utcnow()
         async with self.transaction() as db:
-            sets = ["consecutive_failures = 0", "last_error = NULL", "primed = 1",
+            sets = ["consecutive_failures = 0", "last_error = ?", "primed = 1",
                     "last_success_at = ?", "last_attempt_at = ?", "next_poll_at = ?"]
-            params: list[Any] = [to_db(now), to_db(now), to_db(next_poll_at)]
+            params: list[Any] = [outcome.partial_error, to_db(now), to_db(now), to_db(next_poll_at)]
             if not outcome.not_modified:
                 # Validators are replaced only by a modified response, so a 304 keeps the old ones.
                 sets += ["etag = ?", "last_modified = ?"]
@@ -130,7 +132,8 @@ class Store(CatalystQueries, ProgramQueries, StoreBase):
                 "ON CONFLICT (source_id, item_key) DO NOTHING",
                 [(outcome.source_id, k, to_db(now)) for k in outcome.item_keys],
             )
-            return await self._insert_events(db, outcome.events, outcome.source_id, now)
+            await self._save_trial_updates(db, outcome.trial_updates, outcome.primed_query_ids, now)
+            return await self._insert_events(db, outcome.events, outcome.source_id, now, outcome.audiences)
 
     async def record_failure(
         self, source_id: int, error: str, next_poll_at: datetime, disable: bool
@@ -150,13 +153,26 @@ class Store(CatalystQueries, ProgramQueries, StoreBase):
 
     # -- events ----------------------------------------------------------------------------------
 
-    async def add_events(self, events: Sequence[NewEvent], source_id: int | None = None) -> list[int]:
-        """Store events not stored before (by dedupe_key) and queue their deliveries."""
+    async def add_events(
+        self,
+        events: Sequence[NewEvent],
+        source_id: int | None = None,
+        audiences: Mapping[str, Sequence[ChannelRef]] | None = None,
+    ) -> list[int]:
+        """Store events not stored before (by dedupe_key) and queue their deliveries.
+
+        An event whose dedupe_key is in `audiences` goes only to those channels (one subscription each).
+        """
         async with self.transaction() as db:
-            return await self._insert_events(db, events, source_id, utcnow())
+            return await self._insert_events(db, events, source_id, utcnow(), audiences)
 
     async def _insert_events(
-        self, db: aiosqlite.Connection, events: Sequence[NewEvent], source_id: int | None, now: datetime
+        self,
+        db: aiosqlite.Connection,
+        events: Sequence[NewEvent],
+        source_id: int | None,
+        now: datetime,
+        audiences: Mapping[str, Sequence[ChannelRef]] | None = None,
     ) -> list[int]:
         if not events:
             return []
@@ -194,7 +210,7 @@ class Store(CatalystQueries, ProgramQueries, StoreBase):
                 "INSERT INTO deliveries (event_id, subscription_id, next_attempt_at, created_at) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (event_id, subscription_id) DO NOTHING",
                 [] if suppressed else
-                [(event_id, s.id, to_db(now), to_db(now)) for s in subs if matches(s, ev, source_id)],
+                [(event_id, s.id, to_db(now), to_db(now)) for s in _recipients(subs, ev, source_id, audiences)],
             )
         return new_ids
 
@@ -373,3 +389,23 @@ class Store(CatalystQueries, ProgramQueries, StoreBase):
     async def delivery_counts(self) -> dict[str, int]:
         rows = await self._all("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
         return {r[0]: int(r[1]) for r in rows}
+
+
+def _recipients(
+    subs: Sequence[Subscription],
+    event: NewEvent,
+    source_id: int | None,
+    audiences: Mapping[str, Sequence[ChannelRef]] | None,
+) -> list[Subscription]:
+    audience = (audiences or {}).get(event.dedupe_key)
+    if audience is None:
+        return [s for s in subs if matches(s, event, source_id)]
+    # Addressed to the channels that asked: one subscription per channel, an unfiltered one when it has one.
+    chosen: list[Subscription] = []
+    for ref in audience:
+        here = [s for s in subs if s.platform == ref.platform and s.channel_id == ref.channel_id]
+        pick = next((s for s in here if s.filters.is_empty()), here[0] if here else None)
+        if pick is not None and pick not in chosen:
+            chosen.append(pick)
+    return chosen
+

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from bot.core.context import CoreContext
 from bot.core.programs import resolve_program
 from storage.models import Catalyst, Designation, Event, Program
+from storage.trial_models import TrialSnapshot
 
 
 class TrialLine(BaseModel):
@@ -33,11 +34,23 @@ async def lookup(ctx: CoreContext, name: str, today: date | None = None) -> Prog
     program = await resolve_program(ctx, name)
     store = ctx.store
     today = today or datetime.now().date()
+    # The ClinicalTrials.gov watcher's snapshots, for the trials it has seen.
+    snaps = await store.trial_snapshots(program.nct_ids)
     return ProgramCard(
         program=program,
-        trials=[TrialLine(nct_id=n) for n in program.nct_ids],
+        trials=[_trial_line(n, snaps.get(n)) for n in program.nct_ids],
         designations=await store.designations(program.name),
         readouts=await store.program_events(program.id, limit=3, kind="readout"),
         upcoming=await store.catalysts(start=today.isoformat(), program=program.name),
         recent=await store.program_events(program.id, limit=5),
+    )
+
+
+def _trial_line(nct_id: str, snap: TrialSnapshot | None) -> TrialLine:
+    if snap is None:
+        return TrialLine(nct_id=nct_id)
+    return TrialLine(
+        nct_id=nct_id, title=snap.title or None, phase="/".join(snap.phases) or None, status=snap.overall_status,
+        enrollment=snap.enrollment_count, enrollment_type=snap.enrollment_type,
+        primary_completion=snap.primary_completion_date,
     )
