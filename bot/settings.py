@@ -1,7 +1,7 @@
 """Settings from the environment and `.env` (every one documented in .env.example)."""
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from watchers.http_fetch import FetchConfig
@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = None
     slack_bot_token: SecretStr | None = None
     slack_app_token: SecretStr | None = None
+    # HTTP mode only (no SLACK_APP_TOKEN): Slack signs each request with this; required there, checked below.
+    slack_signing_secret: SecretStr | None = Field(None, validate_default=True)
+    slack_api_base: str = "https://slack.com/api/"
+    slack_http_host: str = "0.0.0.0"
+    slack_http_port: int = Field(3000, ge=0, le=65535)
+    slack_admin_user_group: str = ""
 
     @field_validator("user_agent")
     @classmethod
@@ -38,10 +44,34 @@ class Settings(BaseSettings):
             raise ValueError("must name the project and a contact (SEC EDGAR refuses anonymous clients)")
         return value.strip()
 
-    @field_validator("discord_token", "slack_bot_token", "slack_app_token", mode="before")
+    @field_validator("discord_token", "slack_bot_token", "slack_app_token", "slack_signing_secret", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("slack_signing_secret")
+    @classmethod
+    def _secret_for_http_mode(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        # Without an app token Slack reaches us over HTTP, and unsigned requests must be refusable.
+        if value is None and info.data.get("slack_bot_token") and not info.data.get("slack_app_token"):
+            raise ValueError("required for Slack HTTP mode (SLACK_BOT_TOKEN set without SLACK_APP_TOKEN)")
+        return value
+
+    @field_validator("slack_api_base")
+    @classmethod
+    def _api_base(cls, value: str) -> str:
+        value = value.strip()
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("slack_admin_user_group")
+    @classmethod
+    def _user_group_id(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith("S"):
+            raise ValueError("must be a user group ID such as S0123ABCD (not its @handle)")
+        return value
 
     def fetch_config(self) -> FetchConfig:
         return FetchConfig(
@@ -72,5 +102,5 @@ def load_settings(**overrides: object) -> Settings:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first.get("loc") else "settings"
         value = first.get("input")
-        shown = "" if "TOKEN" in name else f" (got {value!r})"
+        shown = "" if "TOKEN" in name or "SECRET" in name else f" (got {value!r})"
         raise SettingsError(f"invalid setting {name}: {first['msg']}{shown}") from None
