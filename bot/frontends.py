@@ -27,4 +27,8 @@ class FrontEnd(Protocol):
 def build_front_ends(app: App) -> list[FrontEnd]:
     """The front ends whose tokens are configured (imported lazily so each stays optional)."""
     front_ends: list[FrontEnd] = []
+    if app.settings.slack_bot_token is not None:
+        from bot.slack.frontend import SlackFrontEnd
+
+        front_ends.append(SlackFrontEnd(app.settings))
     return front_ends

@@ -386,7 +386,7 @@ def feeds_message(answer: FeedList) -> Message:
 
 
 def feed_added_message(answer: FeedAdded) -> Message:
-    return info_message(f"Now watching {source_line(answer.source)}\n{answer.items_now} items in it now; "
+    return info_message(f"added feed {source_line(answer.source)}\n{answer.items_now} items in it now; "
                         "only items published from now on are announced.")
 
 
@@ -396,3 +396,30 @@ def help_message(commands: list[tuple[str, str]]) -> Message:
               context("Changing subscriptions, feeds or trials needs a workspace admin or the configured user group. "
                       "Quote values with spaces: keyword:\"topline data\".")]
     return Message(text="milestone-bot commands: " + ", ".join(u.split()[0] for u, _ in commands), blocks=fit(blocks))
+
+
+def trials_message(answer: Any) -> Message:
+    """`bot.core.trials.TrialList` (from the ClinicalTrials.gov branch), read by attribute so this module does not
+    import a model that may be absent."""
+    lines = []
+    for item in answer.trials:
+        watch, snap = item.watch, item.snapshot
+        parts = [link(f"https://clinicaltrials.gov/study/{watch.nct_id}", snap.label if snap else watch.nct_id)]
+        if snap is None:
+            parts.append("not polled yet")
+        else:
+            parts.extend(esc(x) for x in (", ".join(snap.phases), snap.overall_status) if x)
+            if snap.enrollment_count is not None:
+                parts.append(f"enrollment {snap.enrollment_count}")
+        line = " · ".join(parts) + (f" [{esc(watch.program)}]" if watch.program else "")
+        lines.append(line + (f"\n    {esc(snap.title)}" if snap and snap.title else ""))
+    queries = [f"programme {esc(q.program)}: {esc(', '.join(q.terms))}"
+               + (f" · sponsor {esc(q.sponsor)}" if q.sponsor else "") for q in answer.programs]
+    if not lines and not queries:
+        return info_message("No trials are watched. `/milestones trials watch NCT01234567` adds one.")
+    out: list[Block] = []
+    if lines:
+        out.extend(list_sections("Watched trials", lines, MAX_BLOCKS - 3))
+    if queries:
+        out.extend(list_sections("Programmes searched on ClinicalTrials.gov", queries, MAX_BLOCKS - len(out)))
+    return Message(text=f"{len(lines)} watched trials", blocks=fit(out))

@@ -5,6 +5,7 @@ user groups are plain dicts the permission checks read.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ class SlackMock:
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     scripted: dict[str, list[Scripted]] = field(default_factory=dict)
     _ts: int = 0
+    _arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     @property
     def api_base(self) -> str:
@@ -75,8 +77,17 @@ class SlackMock:
         return params
 
     async def _response(self, request: web.Request) -> web.StreamResponse:
-        self.responses.append(json.loads(await request.read()))
+        body = json.loads(await request.read())
+        async with self._arrived:
+            self.responses.append(body)
+            self._arrived.notify_all()
         return web.Response(text="ok")
+
+    async def wait_response(self, index: int) -> dict[str, Any]:
+        """The `index`-th answer posted to response_url, waiting (up to 10 s) for it to arrive."""
+        async with asyncio.timeout(10), self._arrived:
+            await self._arrived.wait_for(lambda: len(self.responses) > index)
+        return self.responses[index]
 
     async def _api(self, request: web.Request) -> web.StreamResponse:
         method = request.path.removeprefix("/api/")
