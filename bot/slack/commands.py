@@ -252,8 +252,8 @@ def trials_command(trials: ModuleType) -> Run:
         raise CommandError("Use `trials`, `trials watch NCT… [program:NAME]` or `trials unwatch NCT…`.")
 
     def _trial_channel(inv: Invocation) -> Any:
-        # The trials core has its own ChannelRef model; build it from the same fields.
-        ref = getattr(importlib.import_module("storage.trial_models"), "ChannelRef", None)
+        # The trials core has its own ChannelRef model (it imports it by that name); same fields as ours.
+        ref = getattr(trials, "ChannelRef", None)
         return ref(platform=inv.channel.platform, channel_id=inv.channel.channel_id) if ref else None
 
     return cmd_trials

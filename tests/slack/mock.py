@@ -6,8 +6,10 @@ user groups are plain dicts the permission checks read.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -15,6 +17,16 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from tests.local_server import LocalServer
+
+
+async def eventually(check: Callable[[], bool | Awaitable[bool]], seconds: float = 10) -> None:
+    """Wait until `check()` holds (polled: the things it watches have no event to wait on)."""
+    for _ in range(int(seconds / 0.02)):
+        result = check()
+        if await result if inspect.isawaitable(result) else result:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"condition not met within {seconds} s")
 
 
 @dataclass

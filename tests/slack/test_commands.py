@@ -80,12 +80,13 @@ def body_text(answer: dict[str, Any]) -> str:
 
 
 def settings_for(slack: SlackMock, tmp_path: Path, **extra: Any) -> Settings:
-    return Settings(
-        _env_file=None, database_url=f"sqlite:///{tmp_path / 'bot.db'}", slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SECRET, slack_api_base=slack.api_base, slack_http_host="127.0.0.1",
-        slack_http_port=0, slack_admin_user_group="S0ADMINS", allow_private_addresses=True,
-        http_timeout_seconds=10, **extra,
-    )
+    values: dict[str, Any] = {
+        "database_url": f"sqlite:///{tmp_path / 'bot.db'}", "slack_bot_token": BOT_TOKEN,
+        "slack_signing_secret": SECRET, "slack_api_base": slack.api_base, "slack_http_host": "127.0.0.1",
+        "slack_http_port": 0, "slack_admin_user_group": "S0ADMINS", "allow_private_addresses": True,
+        "http_timeout_seconds": 10,
+    }
+    return Settings(_env_file=None, **{**values, **extra})
 
 
 @pytest.fixture
