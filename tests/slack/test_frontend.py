@@ -207,3 +207,22 @@ async def test_trials_is_offered_only_when_the_core_has_it(slack: SlackMock, sla
     assert not denied.public
     without = SlashCommands(lambda: None, SlackPermissions(slack_client))  # type: ignore[arg-type]
     assert "Unknown sub-command 'trials'" in (await without.run("trials", ADMIN, "C1")).message.text
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_manifest_and_docs_match_the_code() -> None:
+    manifest = (ROOT / "slack-app-manifest.yml").read_text(encoding="utf-8")
+    assert "- command: /milestones" in manifest and "should_escape: true" in manifest
+    for scope in ("commands", "chat:write", "users:read", "usergroups:read"):
+        assert f"      - {scope} " in manifest, scope
+    env = (ROOT / ".env.example").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in Settings.model_fields:
+        if name.startswith("slack_"):
+            assert f"\n{name.upper()}=" in env, name
+            assert f"`{name.upper()}`" in readme, name
+    usage = SlashCommands(lambda: None, None).commands  # type: ignore[arg-type]
+    for sub in usage:
+        assert f"`{sub}" in readme, sub
