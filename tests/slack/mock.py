@@ -51,6 +51,7 @@ class SlackMock:
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     scripted: dict[str, list[Scripted]] = field(default_factory=dict)
+    dead_channels: dict[str, str] = field(default_factory=dict)  # channel → error chat.postMessage always gives
     _ts: int = 0
     _arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
 
@@ -117,6 +118,8 @@ class SlackMock:
             return {"ok": True, "url": "https://example.slack.com/", "team": "Test", "user": "milestone-bot",
                     "team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT"}
         if method == "chat.postMessage":
+            if params.get("channel") in self.dead_channels:
+                return {"ok": False, "error": self.dead_channels[params["channel"]]}
             self._ts += 1
             call.params["_ok"] = True
             return {"ok": True, "channel": params.get("channel"), "ts": f"{int(time.time())}.{self._ts:06d}"}

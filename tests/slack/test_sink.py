@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
@@ -128,3 +128,23 @@ def _now_plus(seconds: float) -> datetime:
 
 def _far_future() -> datetime:
     return _now_plus(10**6)
+
+
+async def test_digest_is_one_message_and_a_dead_channel_disables_it(
+    store: Store, slack: SlackMock, slack_client: AsyncWebClient,
+) -> None:
+    live = await store.add_subscription("slack", "CLIVE", SubscriptionFilters(), mode="digest", digest_hour=7,
+                                        mention="<!here>")
+    gone = await store.add_subscription("slack", "CGONE", SubscriptionFilters(), mode="digest", digest_hour=7)
+    await store.add_events([NewEvent(dedupe_key=f"d{i}", kind="other", title=f"News {i}", programs=["azer-cel"])
+                            for i in range(3)])
+    slack.dead_channels["CGONE"] = "is_archived"
+    dispatcher = Dispatcher(store, [SlackSink(slack_client)])
+    report = await dispatcher.send_digests(datetime(2026, 3, 2, 7, 5, tzinfo=UTC))
+    assert report.sent == 3 and report.failed == 1
+    [posted] = slack.posted
+    assert posted["channel"] == "CLIVE" and posted["text"] == "<!here> Daily digest: 3 alerts"
+    assert "News 2" in posted["blocks"][2]["text"]["text"]
+    assert not (await store.get_subscription(live.id)).disabled
+    disabled = await store.get_subscription(gone.id)
+    assert disabled.disabled and "is_archived" in (disabled.disabled_reason or "")
