@@ -18,8 +18,11 @@ from bot.sinks.base import Sink
 from bot.sinks.console import ConsoleSink
 from storage.models import utcnow
 from storage.store import Store
+from watchers.catalyst_watch import catalyst_notices
+from watchers.edgar import EdgarWatcher
 from watchers.http_fetch import Fetcher
-from watchers.poll_cycle import CycleReport, PollCycle
+from watchers.openfda import OpenFdaWatcher
+from watchers.poll_cycle import CycleReport, PollCycle, Watcher
 from watchers.program_match import MatcherCache
 from watchers.rss_watcher import RssWatcher
 
@@ -41,11 +44,16 @@ class App:
     @classmethod
     async def open(cls, settings: Settings) -> App:
         store = await Store.open(settings.database_url)
-        if settings.seed_defaults and await seed_defaults(store):
+        if settings.seed_defaults and await seed_defaults(store, settings.openfda_base_url):
             log.info("new store: seeded the default watch list and programmes")
         fetcher = Fetcher(settings.fetch_config())
         matchers = MatcherCache(store)
-        watchers = [RssWatcher(fetcher, store, matchers.get)]
+        api_key = settings.openfda_api_key.get_secret_value() if settings.openfda_api_key else None
+        watchers: list[Watcher] = [
+            RssWatcher(fetcher, store, matchers.get),
+            OpenFdaWatcher(fetcher, store, api_key, programs=matchers.get),
+            EdgarWatcher(fetcher, store, settings.edgar_requests_per_second, programs=matchers.get),
+        ]
         return cls(settings, store, fetcher, PollCycle(store, watchers, settings.cycle_config()))
 
     async def close(self) -> None:
@@ -61,8 +69,12 @@ class App:
     def dispatcher(self) -> Dispatcher:
         return Dispatcher(self.store, self.sinks, max_attempts=self.settings.max_delivery_attempts)
 
+    async def catalyst_notices(self) -> list[int]:
+        return await catalyst_notices(self.store, utcnow().date(), self.settings.reminder_days())
+
     async def poll_once(self) -> tuple[CycleReport, DispatchReport]:
         report = await self.cycle.run_once(due_only=False)
+        report.new_event_ids.extend(await self.catalyst_notices())
         delivered = await self.dispatcher().drain()
         return report, delivered
 
@@ -93,6 +105,10 @@ class App:
         async def deliver_job() -> None:
             await dispatcher.drain()
 
+        async def catalyst_job() -> None:
+            if await self.catalyst_notices():
+                await dispatcher.drain()
+
         async def digest_job() -> None:
             await dispatcher.send_digests(utcnow())
 
@@ -105,6 +121,7 @@ class App:
         scheduler.add_job(deliver_job, "interval", seconds=self.settings.delivery_interval_seconds,
                           id="deliver", **common)
         scheduler.add_job(digest_job, "cron", minute="*/5", id="digest", **common)
+        scheduler.add_job(catalyst_job, "interval", hours=1, id="catalysts", next_run_time=utcnow(), **common)
         scheduler.start()
         log.info("milestone-bot running: %d sources; sinks: %s",
                  len(await self.store.list_sources()), ", ".join(s.platform for s in self.sinks))

@@ -16,13 +16,15 @@ DEFAULT_FEEDS: list[tuple[str, str]] = [
 _SEEDED = "seeded_defaults"
 
 
-async def seed_defaults(store: Store) -> bool:
+async def seed_defaults(store: Store, openfda_base_url: str = "https://api.fda.gov") -> bool:
     """Seed once per store: a user who removes the defaults does not get them back."""
     if await store.get_meta(_SEEDED):
         return False
     for name, url in DEFAULT_FEEDS:
         if await store.find_source("rss", url) is None:
             await store.add_source("rss", url, name)
+    if await store.find_source("openfda", openfda_base_url) is None:
+        await store.add_source("openfda", openfda_base_url, "openFDA Drugs@FDA approvals")
     for program in parse_programs_toml(default_programs_file().read_text(encoding="utf-8")):
         if await store.find_program(program.name) is None:
             tidy, needs_sponsor = check_program(program)

@@ -9,7 +9,7 @@ from bot.core.lookup import ProgramCard
 from bot.core.subscriptions import SubscriptionList
 from bot.core.upcoming import UpcomingList
 from bot.core.why import WhyAnswer
-from storage.models import Event, Program, Source, Subscription
+from storage.models import Catalyst, Designation, Event, Program, Source, Subscription
 
 _KIND_LABEL = {
     "readout": "READOUT",
@@ -125,7 +125,8 @@ def render_card(card: ProgramCard) -> str:
         lines.append("  designations:")
         for d in card.designations:
             extra = f" ({d.indication})" if d.indication else ""
-            lines.append(f"    {d.designation.replace('_', ' ')}{extra} · {d.when:%Y-%m-%d} · {d.source or 'unknown'}")
+            lines.append(f"    {d.designation.replace('_', ' ')}{extra} · first seen {d.first_seen_at:%Y-%m-%d} · "
+                         + render_ledger_sources(d))
     if card.readouts:
         lines.append("  latest readouts:")
         for ev in card.readouts:
@@ -135,7 +136,7 @@ def render_card(card: ProgramCard) -> str:
                 lines.append(f"      {facts}")
     if card.upcoming:
         lines.append("  upcoming:")
-        lines.extend(f"    {d.when} ({d.precision}) {d.what}" for d in card.upcoming)
+        lines.extend(f"    {render_catalyst(c)}" for c in card.upcoming)
     lines.append("  recent events:" if card.recent else "  no events seen yet")
     for ev in card.recent:
         lines.append(f"    {render_event_line(ev)}")
@@ -188,14 +189,22 @@ def render_why(answer: WhyAnswer) -> str:
     return "\n".join(lines)
 
 
+def render_ledger_sources(d: Designation) -> str:
+    label = {"company": "company-reported", "fda": "FDA-listed"}
+    return "; ".join(f"{label.get(s.reported_by, s.reported_by)}: {s.source_name or 'unknown'}" for s in d.sources)
+
+
+def render_catalyst(c: Catalyst) -> str:
+    moved = f" (moved {len(c.history) - 1}×, first {c.history[0]['date']})" if len(c.history) > 1 else ""
+    status = "" if c.status == "open" else f" [{c.status}{': ' + c.outcome if c.outcome else ''}]"
+    return f"{c.date:<10} ({c.precision}) {c.program}: {c.label}{moved}{status}"
+
+
 def render_upcoming(answer: UpcomingList) -> str:
     scope = f" for {answer.program}" if answer.program else ""
-    if not answer.dates:
+    if not answer.catalysts:
         return f"Nothing dated in the next {answer.days} days{scope}."
-    lines = [f"Next {answer.days} days{scope}:"]
-    lines.extend(f"  {d.when:<10} ({d.precision}) {d.what}" + (f"  [#{d.event_id}]" if d.event_id else "")
-                 for d in answer.dates)
-    return "\n".join(lines)
+    return "\n".join([f"Next {answer.days} days{scope}:", *(f"  {render_catalyst(c)}" for c in answer.catalysts)])
 
 
 def render_program_line(p: Program) -> str:

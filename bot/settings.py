@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     max_delivery_attempts: int = Field(8, ge=1)
     seed_defaults: bool = True
     max_subscriptions_per_channel: int = Field(25, ge=1, le=1000)
+    openfda_base_url: str = "https://api.fda.gov"
+    openfda_api_key: SecretStr | None = None
+    edgar_base_url: str = "https://www.sec.gov"
+    edgar_requests_per_second: float = Field(10, gt=0, le=10)
+    pdufa_reminder_days: str = "30,7,1"
     discord_token: SecretStr | None = None
     slack_bot_token: SecretStr | None = None
     slack_app_token: SecretStr | None = None
@@ -44,7 +49,19 @@ class Settings(BaseSettings):
             raise ValueError("must name the project and a contact (SEC EDGAR refuses anonymous clients)")
         return value.strip()
 
-    @field_validator("discord_token", "slack_bot_token", "slack_app_token", "slack_signing_secret", mode="before")
+    @field_validator("pdufa_reminder_days")
+    @classmethod
+    def _reminder_days(cls, value: str) -> str:
+        days = [d.strip() for d in value.split(",") if d.strip()]
+        if not all(d.isdigit() and 0 < int(d) <= 365 for d in days):
+            raise ValueError("must be comma-separated whole days between 1 and 365, e.g. 30,7,1")
+        return ",".join(days)
+
+    def reminder_days(self) -> list[int]:
+        return [int(d) for d in self.pdufa_reminder_days.split(",") if d]
+
+    @field_validator("discord_token", "slack_bot_token", "slack_app_token", "slack_signing_secret",
+                     "openfda_api_key", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

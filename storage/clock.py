@@ -16,3 +16,10 @@ def to_db(value: datetime | None) -> str | None:
 
 def from_db(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+def months_between(old: str, new: str) -> int:
+    """Whole months from one ISO date/month to another (positive when `new` is later)."""
+    oy, om = int(old[:4]), int(old[5:7])
+    ny, nm = int(new[:4]), int(new[5:7])
+    return (ny - oy) * 12 + (nm - om)

@@ -38,6 +38,15 @@ class Source(BaseModel):
     created_at: datetime
 
 
+class CatalystDate(BaseModel):
+    """A dated catalyst an event announces; `date` is ISO (a coarse date is its last month)."""
+
+    kind: Literal["pdufa", "guidance", "primary_completion", "adcomm"]
+    label: str
+    date: str
+    precision: Literal["day", "month", "quarter", "half", "year"] = "day"
+
+
 class NewEvent(BaseModel):
     """An event found by a watcher, not yet stored."""
 
@@ -53,6 +62,9 @@ class NewEvent(BaseModel):
     trial: str | None = None
     facts: dict[str, Any] = Field(default_factory=dict)
     evidence: list[EvidenceItem] = Field(default_factory=list)
+    catalysts: list[CatalystDate] = Field(default_factory=list)
+    # How the source relates to the news: the company itself (press release, 8-K) or the FDA.
+    reported_by: Literal["company", "fda", "registry", "other"] = "other"
 
 
 class Event(NewEvent):
@@ -144,3 +156,33 @@ class Program(ProgramIn):
     id: int
     alias_flags: list[ProgramAlias] = Field(default_factory=list)
     created_at: datetime
+
+
+class LedgerSource(BaseModel):
+    event_id: int
+    source_name: str | None = None
+    reported_by: str
+    url: str | None = None
+    seen_at: datetime
+
+
+class Designation(BaseModel):
+    id: int
+    program: str
+    designation: str
+    indication: str | None = None
+    first_seen_at: datetime
+    sources: list[LedgerSource] = Field(default_factory=list)
+
+
+class Catalyst(BaseModel):
+    id: int
+    program: str
+    kind: str
+    label: str
+    date: str
+    precision: str
+    status: Literal["open", "met", "overdue", "superseded"] = "open"
+    outcome: str | None = None
+    event_id: int | None = None
+    history: list[dict[str, str]] = Field(default_factory=list)

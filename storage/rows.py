@@ -14,7 +14,7 @@ SOURCE_COLS = (
 )
 EVENT_COLS = (
     "e.id, e.dedupe_key, e.source_id, e.kind, e.subtype, e.title, e.summary, e.url, e.published_at, "
-    "e.detected_at, e.programs, e.sponsor, e.trial, e.facts, e.evidence, s.name"
+    "e.detected_at, e.programs, e.sponsor, e.trial, e.facts, e.evidence, s.name, e.reported_by"
 )
 SUB_COLS = (
     "id, platform, channel_id, filters, mention, mode, digest_hour, created_by, created_at, disabled, "
@@ -36,7 +36,7 @@ def event_row(r: aiosqlite.Row) -> Event:
     return Event(
         id=r[0], dedupe_key=r[1], source_id=r[2], kind=r[3], subtype=r[4], title=r[5], summary=r[6], url=r[7],
         published_at=from_db(r[8]), detected_at=from_db(r[9]), programs=json.loads(r[10]), sponsor=r[11],
-        trial=r[12], facts=json.loads(r[13]), evidence=json.loads(r[14]), source_name=r[15],
+        trial=r[12], facts=json.loads(r[13]), evidence=json.loads(r[14]), source_name=r[15], reported_by=r[16],
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import aiosqlite
 
+from storage.catalyst_queries import CatalystQueries
 from storage.clock import from_db, to_db
 from storage.models import (
     Delivery,
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 __all__ = ["DuplicateError", "NotFoundError", "Store", "StoreError", "sqlite_path"]
 
 
-class Store(ProgramQueries, StoreBase):
+class Store(CatalystQueries, ProgramQueries, StoreBase):
     """Every query the bot runs. Query groups for later features live in their own modules as mixins."""
 
     # -- sources ---------------------------------------------------------------------------------
@@ -167,13 +168,14 @@ class Store(ProgramQueries, StoreBase):
             program_ids, ev = await self._resolve_programs(db, ev)
             cur = await db.execute(
                 "INSERT INTO events (dedupe_key, source_id, kind, subtype, title, summary, url, published_at, "
-                "detected_at, programs, sponsor, trial, facts, evidence) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING "
+                "detected_at, programs, sponsor, trial, facts, evidence, reported_by) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING "
                 "RETURNING id",
                 (
                     ev.dedupe_key, source_id, ev.kind, ev.subtype, ev.title, ev.summary, ev.url,
                     to_db(ev.published_at), to_db(now), json.dumps(ev.programs), ev.sponsor, ev.trial,
                     json.dumps(ev.facts, default=str), json.dumps([e.model_dump() for e in ev.evidence]),
+                    ev.reported_by,
                 ),
             )
             row = await cur.fetchone()
@@ -182,6 +184,7 @@ class Store(ProgramQueries, StoreBase):
                 continue
             event_id = int(row[0])
             new_ids.append(event_id)
+            ev, suppressed = await self._track_event(db, event_id, ev)
             await db.executemany(
                 "INSERT INTO event_programs (event_id, program_id) VALUES (?, ?) "
                 "ON CONFLICT (program_id, event_id) DO NOTHING",
@@ -190,6 +193,7 @@ class Store(ProgramQueries, StoreBase):
             await db.executemany(
                 "INSERT INTO deliveries (event_id, subscription_id, next_attempt_at, created_at) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (event_id, subscription_id) DO NOTHING",
+                [] if suppressed else
                 [(event_id, s.id, to_db(now), to_db(now)) for s in subs if matches(s, ev, source_id)],
             )
         return new_ids

@@ -15,7 +15,7 @@ from bot.core.upcoming import upcoming
 from bot.core.why import why
 from bot.defaults import seed_defaults
 from bot.settings import Settings
-from storage.models import EvidenceItem, NewEvent, ProgramIn
+from storage.models import CatalystDate, EvidenceItem, NewEvent, ProgramIn
 from storage.store import Store
 from tests.feeds import items, rss
 from tests.local_server import LocalServer
@@ -150,26 +150,27 @@ async def test_why_explains_rule_and_changes(ctx: CoreContext, store: Store) -> 
         await why(ctx, "1 OR 1=1")
 
 
-async def test_upcoming_reads_dated_facts(ctx: CoreContext, store: Store) -> None:
+async def test_upcoming_reads_the_calendar(ctx: CoreContext, store: Store) -> None:
     await store.add_events([
         NewEvent(dedupe_key="p1", kind="regulatory", subtype="pdufa_date", title="BLA accepted; PDUFA March 14",
-                 programs=["azer-cel"], facts={"pdufa_date": "2027-03-14"}),
+                 programs=["azer-cel"], catalysts=[CatalystDate(kind="pdufa", label="PDUFA date", date="2027-03-14")]),
         NewEvent(dedupe_key="p2", kind="readout", subtype="topline", title="Topline expected 2H 2027",
-                 programs=["obe-cel"], facts={"guidance": "topline data expected in 2H 2027"}),
-        NewEvent(dedupe_key="p3", kind="regulatory", subtype="pdufa_date", title="old PDUFA",
-                 facts={"pdufa_date": "2025-01-01"}),
+                 programs=["obe-cel"],
+                 catalysts=[CatalystDate(kind="guidance", label="2H 2027", date="2027-12", precision="half")]),
+        NewEvent(dedupe_key="p3", kind="regulatory", subtype="pdufa_date", title="old PDUFA", programs=["lecanemab"],
+                 catalysts=[CatalystDate(kind="pdufa", label="PDUFA date", date="2025-01-01")]),
     ])
     today = date(2026, 12, 1)
     soon = await upcoming(ctx, 120, today=today)
-    assert [(d.when, d.precision) for d in soon.dates] == [("2027-03-14", "day")]
+    assert [(c.date, c.precision, c.program) for c in soon.catalysts] == [("2027-03-14", "day", "azer-cel")]
     later = await upcoming(ctx, 400, today=today)
-    assert [d.when for d in later.dates] == ["2027-03-14", "2027-12"]
+    assert [c.date for c in later.catalysts] == ["2027-03-14", "2027-12"]
     only = await upcoming(ctx, 400, program="obe cel", today=today)
-    assert [d.when for d in only.dates] == ["2027-12"]
+    assert [c.date for c in only.catalysts] == ["2027-12"]
     with pytest.raises(CommandError, match="Days must be between 1 and 730"):
         await upcoming(ctx, 0)
     card = await lookup(ctx, "azer-cel", today=today)
-    assert [d.when for d in card.upcoming] == ["2027-03-14"]
+    assert [c.date for c in card.upcoming] == ["2027-03-14"]
 
 
 async def test_feed_commands_refuse_private_addresses_and_members(ctx: CoreContext, server: LocalServer) -> None:

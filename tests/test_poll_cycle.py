@@ -2,43 +2,17 @@
 from __future__ import annotations
 
 import asyncio
-import io
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from aiohttp import web
 
-from bot.dispatcher import Dispatcher
-from bot.sinks.console import ConsoleSink
 from storage.store import Store
 from tests.feeds import atom, items, rss
 from tests.local_server import LocalServer
+from tests.pipeline import Pipeline
 from watchers.http_fetch import FetchConfig, Fetcher
-from watchers.poll_cycle import CycleConfig, PollCycle
-from watchers.rss_watcher import RssWatcher
-
-
-class Rig:
-    """A store, a fetcher, the cycle and a console sink writing to a buffer."""
-
-    def __init__(self, store: Store, fetcher: Fetcher, max_failures: int = 11) -> None:
-        self.store = store
-        self.out = io.StringIO()
-        self.sink = ConsoleSink(self.out)
-        self.cycle = PollCycle(
-            store, [RssWatcher(fetcher, store)],
-            CycleConfig(interval_seconds=600, max_consecutive_failures=max_failures),
-        )
-        self.dispatcher = Dispatcher(store, [self.sink])
-
-    async def cycle_and_deliver(self) -> str:
-        await self.store.ensure_subscription("console", "stdout")
-        self.out.seek(0)
-        self.out.truncate()
-        await self.cycle.run_once(due_only=False)
-        await self.dispatcher.drain()
-        return self.out.getvalue()
 
 
 @pytest.fixture
@@ -50,7 +24,7 @@ async def fetcher() -> AsyncIterator[Fetcher]:
 async def test_first_poll_posts_nothing_then_exactly_the_new_item(
     server: LocalServer, store: Store, fetcher: Fetcher
 ) -> None:
-    rig = Rig(store, fetcher)
+    rig = Pipeline(store, fetcher)
     server.static("/feed.xml", rss(items(5)))
     await store.add_source("rss", server.url("/feed.xml"), "Acme")
     assert await rig.cycle_and_deliver() == ""
@@ -63,7 +37,7 @@ async def test_first_poll_posts_nothing_then_exactly_the_new_item(
 
 
 async def test_atom_feed_new_entry_alerts(server: LocalServer, store: Store, fetcher: Fetcher) -> None:
-    rig = Rig(store, fetcher)
+    rig = Pipeline(store, fetcher)
     server.static("/atom", atom(items(2)), content_type="application/atom+xml")
     await store.add_source("rss", server.url("/atom"), "Acme filings")
     await rig.cycle_and_deliver()
@@ -84,7 +58,7 @@ async def test_restart_does_not_repeat_an_alert(server: LocalServer, tmp_path: P
         async with Fetcher(config) as fetcher:
             if round_ == 0:
                 await store.add_source("rss", server.url("/f"), "Acme")
-            outputs.append(await Rig(store, fetcher).cycle_and_deliver())
+            outputs.append(await Pipeline(store, fetcher).cycle_and_deliver())
         await store.close()
     assert outputs[0] == "" and "update number 2" in outputs[1] and outputs[2] == ""
 
@@ -101,7 +75,7 @@ async def test_validators_come_back_and_304_produces_nothing(
                             headers={"ETag": '"abc"', "Last-Modified": "Sun, 01 Nov 2026 00:00:00 GMT"})
 
     server.route("/f", handler)
-    rig = Rig(store, fetcher)
+    rig = Pipeline(store, fetcher)
     source = await store.add_source("rss", server.url("/f"), "Acme")
     await rig.cycle_and_deliver()
     body = rss(items(3))  # the server would have new items, but answers 304 to our validators
@@ -127,7 +101,7 @@ async def test_each_broken_source_fails_alone_and_good_ones_deliver(
     server.route("/slow", slow)
     server.static("/big", "<rss>" + "x" * 60_000 + "</rss>")
     server.static("/loop", "", status=302, headers={"Location": "/loop"})
-    rig = Rig(store, fetcher)
+    rig = Pipeline(store, fetcher)
     expected = {
         "/malformed": "malformed",
         "/html": "HTML page",
@@ -158,7 +132,7 @@ async def test_redirect_to_private_address_fails_that_source_only(server: LocalS
     server.static("/redir", "", status=302, headers={"Location": f"http://localhost:{server.port}/good"})
     config = FetchConfig(timeout_seconds=1, private_allowlist=frozenset({f"127.0.0.1:{server.port}"}))
     async with Fetcher(config) as fetcher:
-        rig = Rig(store, fetcher)
+        rig = Pipeline(store, fetcher)
         good = await store.add_source("rss", server.url("/good"), "good")
         bad = await store.add_source("rss", server.url("/redir"), "bad")
         await rig.cycle_and_deliver()
@@ -168,7 +142,7 @@ async def test_redirect_to_private_address_fails_that_source_only(server: LocalS
 
 async def test_failing_feed_warns_at_half_then_is_disabled(server: LocalServer, store: Store, fetcher: Fetcher) -> None:
     server.static("/down", "no", status=503)
-    rig = Rig(store, fetcher, max_failures=4)
+    rig = Pipeline(store, fetcher, max_failures=4)
     source = await store.add_source("rss", server.url("/down"), "Flaky feed")
     outputs = [await rig.cycle_and_deliver() for _ in range(5)]
     assert "BOT NOTICE" not in outputs[0]
@@ -182,7 +156,7 @@ async def test_failing_feed_warns_at_half_then_is_disabled(server: LocalServer, 
 
 async def test_backoff_grows_with_failures(server: LocalServer, store: Store, fetcher: Fetcher) -> None:
     server.static("/down", "no", status=500)
-    rig = Rig(store, fetcher)
+    rig = Pipeline(store, fetcher)
     source = await store.add_source("rss", server.url("/down"), "down")
     delays = []
     for _ in range(3):
@@ -196,7 +170,7 @@ async def test_backoff_grows_with_failures(server: LocalServer, store: Store, fe
 
 async def test_retry_after_pushes_next_poll(server: LocalServer, store: Store, fetcher: Fetcher) -> None:
     server.static("/busy", "later", status=429, headers={"Retry-After": "7200"})
-    rig = Rig(store, fetcher)
+    rig = Pipeline(store, fetcher)
     source = await store.add_source("rss", server.url("/busy"), "busy")
     await rig.cycle_and_deliver()
     s = await store.get_source(source.id)

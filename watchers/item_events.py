@@ -1,9 +1,38 @@
 """A new feed item → a typed event, through the classifier."""
 from __future__ import annotations
 
-from storage.models import EvidenceItem, NewEvent, Source
+from typing import Any
+
+from storage.models import CatalystDate, EvidenceItem, NewEvent, Source
 from watchers.classifier import ProgramFinder, classify
+from watchers.date_text import parse_date_text
 from watchers.feed_parse import FeedItem
+
+_FDA_HOSTS = ("fda.gov",)
+_COMPANY_KINDS = ("edgar",)
+
+
+def reported_by(source: Source) -> str:
+    """Who speaks in this source: the FDA itself, the company (press releases, 8-Ks), or someone else."""
+    if any(host in source.url for host in _FDA_HOSTS):
+        return "fda"
+    if source.kind in _COMPANY_KINDS or any(w in source.url for w in ("globenewswire", "businesswire", "prnewswire")):
+        return "company"
+    return "other"
+
+
+def catalysts_from_facts(facts: dict[str, Any]) -> list[CatalystDate]:
+    out: list[CatalystDate] = []
+    for key, kind, label in (("pdufa_date", "pdufa", "PDUFA date"), ("target_action_date", "pdufa", "PDUFA date"),
+                             ("guidance", "guidance", "guidance"), ("adcomm_date", "adcomm", "advisory committee")):
+        value = facts.get(key)
+        texts = value if isinstance(value, list) else [value]
+        for text in texts:
+            if isinstance(text, str) and (parsed := parse_date_text(text)):
+                out.append(CatalystDate(kind=kind, label=label if kind != "guidance" else text[:120],
+                                        date=parsed[0], precision=parsed[1]))  # type: ignore[arg-type]
+                break
+    return out
 
 
 def event_from_item(item: FeedItem, source: Source, programs: ProgramFinder | None = None) -> NewEvent:
@@ -24,4 +53,6 @@ def event_from_item(item: FeedItem, source: Source, programs: ProgramFinder | No
         trial=trial,
         facts=facts,
         evidence=[EvidenceItem(rule=e.rule, phrase=e.phrase) for e in result.evidence],
+        catalysts=catalysts_from_facts(facts),
+        reported_by=reported_by(source),  # type: ignore[arg-type]
     )

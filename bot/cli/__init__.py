@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.app import App
-from bot.cli import events, feeds, programs, run, subscriptions
+from bot.cli import classify, events, feeds, filings, programs, run, subscriptions
 from bot.cli.common import Handler, UsageError
 from bot.core.context import CommandError
 from bot.settings import Settings, SettingsError, load_settings
@@ -16,7 +16,7 @@ from storage.store import StoreError
 from watchers.feed_parse import FeedParseError
 from watchers.http_fetch import FetchError
 
-GROUPS = [run, feeds, programs, subscriptions, events]
+GROUPS = [run, feeds, filings, programs, subscriptions, events, classify]
 
 
 def build_parser() -> argparse.ArgumentParser:

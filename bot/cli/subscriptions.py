@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from bot.app import App
-from bot.cli.common import Subparsers
+from bot.cli.common import Subparsers, UsageError
 from bot.core import subscriptions as subs
+from bot.core.calendar_ics import catalysts_to_ics
 from bot.core.context import CONSOLE_ACTOR
 from bot.core.upcoming import upcoming
 from bot.core.why import why
@@ -50,6 +52,12 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--program", help="only this programme")
     p.set_defaults(handler=cmd_upcoming)
 
+    p = sub.add_parser("calendar", parents=[common], help="write the catalyst calendar as an iCalendar file")
+    p.add_argument("--ics", required=True, type=Path, metavar="FILE", help="where to write the .ics file")
+    p.add_argument("--days", type=int, default=730, help="how far ahead (default 730)")
+    p.add_argument("--program", help="only this programme")
+    p.set_defaults(handler=cmd_calendar)
+
 
 def _channel(args: argparse.Namespace) -> subs.ChannelRef:
     return subs.ChannelRef(platform=args.platform, channel_id=args.channel)
@@ -79,6 +87,16 @@ async def cmd_subscriptions(app: App, args: argparse.Namespace) -> int:
 
 async def cmd_why(app: App, args: argparse.Namespace) -> int:
     print(render_why(await why(app.core, args.id)))
+    return 0
+
+
+async def cmd_calendar(app: App, args: argparse.Namespace) -> int:
+    answer = await upcoming(app.core, args.days, args.program)
+    try:
+        args.ics.write_text(catalysts_to_ics(answer.catalysts), encoding="utf-8", newline="")
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.ics}: {exc.strerror}") from None
+    print(f"wrote {len(answer.catalysts)} catalysts to {args.ics}")
     return 0
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.core.common_words import COMMON_WORDS
 from bot.core.context import Actor, CommandError, CoreContext, require_manage
+from bot.core.filings import ensure_filings_source, normalise_cik
 from storage.models import Program, ProgramIn
 from storage.names import fold_name
 from storage.store import StoreError
@@ -33,6 +34,7 @@ def check_program(program: ProgramIn) -> tuple[ProgramIn, list[str]]:
         raise CommandError(f"At most {MAX_ALIASES} aliases per programme.")
     sponsors = list(dict.fromkeys(s.strip() for s in program.sponsors if s.strip()))
     nct_ids = [n.strip().upper() for n in program.nct_ids if n.strip()]
+    cik = normalise_cik(program.cik) if program.cik and program.cik.strip() else None
     for nct in nct_ids:
         if not _NCT.match(nct):
             raise CommandError(f"'{nct}' is not an NCT ID (NCT followed by 8 digits).")
@@ -48,7 +50,9 @@ def check_program(program: ProgramIn) -> tuple[ProgramIn, list[str]]:
                     "the sponsor is named) or use a more specific name."
                 )
             needs_sponsor.append(alias)
-    tidy = program.model_copy(update={"name": name, "aliases": aliases, "sponsors": sponsors, "nct_ids": nct_ids})
+    tidy = program.model_copy(
+        update={"name": name, "aliases": aliases, "sponsors": sponsors, "nct_ids": nct_ids, "cik": cik}
+    )
     return tidy, needs_sponsor
 
 
@@ -56,9 +60,12 @@ async def add_program(ctx: CoreContext, actor: Actor, program: ProgramIn) -> Pro
     require_manage(actor, "add programmes")
     tidy, needs_sponsor = check_program(program)
     try:
-        return await ctx.store.add_program(tidy, needs_sponsor)
+        added = await ctx.store.add_program(tidy, needs_sponsor)
     except StoreError as exc:
         raise CommandError(f"Cannot add {tidy.name}: {exc}.") from None
+    if added.cik:
+        await ensure_filings_source(ctx, added.cik, (added.sponsors or [added.name])[0])
+    return added
 
 
 async def remove_program(ctx: CoreContext, actor: Actor, name: str) -> Program:
@@ -130,6 +137,8 @@ async def import_programs(ctx: CoreContext, actor: Actor, text: str) -> ImportRe
                 report.updated.append(program.name)
         except StoreError as exc:
             raise CommandError(f"Cannot import {program.name}: {exc}.") from None
+        if program.cik:
+            await ensure_filings_source(ctx, program.cik, (program.sponsors or [program.name])[0])
     return report
 
 

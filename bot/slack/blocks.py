@@ -14,11 +14,11 @@ from typing import Any
 
 from bot.core.digest import Digest
 from bot.core.feeds import FeedAdded, FeedList
-from bot.core.lookup import DateLine, ProgramCard
+from bot.core.lookup import ProgramCard
 from bot.core.subscriptions import SubscriptionList
 from bot.core.upcoming import UpcomingList
 from bot.core.why import WhyAnswer
-from storage.models import Event, Source, Subscription
+from storage.models import Catalyst, Designation, Event, Source, Subscription
 
 # Slack's documented limits.
 MAX_BLOCKS = 50
@@ -248,9 +248,24 @@ def _event_line(ev: Event) -> str:
     return f"#{ev.id} {day} {link(ev.url, ev.title)} ({esc(event_label(ev))})"
 
 
-def _date_line(d: DateLine) -> str:
-    ref = f" · #{d.event_id}" if d.event_id else ""
-    return f"*{esc(d.when)}* ({esc(d.precision)}) {esc(d.what)}{ref}"
+_REPORTED_BY = {"company": "company-reported", "fda": "FDA-listed"}
+
+
+def catalyst_line(c: Catalyst) -> str:
+    """As the console's `render_catalyst`: date, precision, programme, label, moves and status."""
+    moved = f" (moved {len(c.history) - 1}×, first {c.history[0].get('date')})" if len(c.history) > 1 else ""
+    status = "" if c.status == "open" else f" [{c.status}{': ' + c.outcome if c.outcome else ''}]"
+    ref = f" · #{c.event_id}" if c.event_id else ""
+    return f"*{esc(c.date)}* ({esc(c.precision)}) {esc(c.program)}: {esc(c.label)}{esc(moved)}{esc(status)}{ref}"
+
+
+def designation_line(d: Designation) -> str:
+    """As the console's card: designation, indication, first seen, and each source that reported it."""
+    sources = "; ".join(f"{_REPORTED_BY.get(s.reported_by, s.reported_by)}: {link(s.url, s.source_name or 'unknown')}"
+                        for s in d.sources)
+    extra = f" ({esc(d.indication)})" if d.indication else ""
+    return f"{esc(d.designation.replace('_', ' '))}{extra} · first seen {d.first_seen_at:%Y-%m-%d}" + (
+        f" · {sources}" if sources else "")
 
 
 def card_message(card: ProgramCard) -> Message:
@@ -281,10 +296,7 @@ def card_message(card: ProgramCard) -> Message:
             trial_lines.append(line + (f" — {esc(t.title)}" if t.title else ""))
         groups.append(("Trials", trial_lines))
     if card.designations:
-        groups.append(("Designations", [
-            link(d.url, d.designation.replace("_", " ")) + (f" ({esc(d.indication)})" if d.indication else "")
-            + f" · {d.when:%Y-%m-%d} · {esc(d.source or 'unknown')}" for d in card.designations
-        ]))
+        groups.append(("Designations", [designation_line(d) for d in card.designations]))
     if card.readouts:
         readout_lines = []
         for ev in card.readouts:
@@ -292,7 +304,7 @@ def card_message(card: ProgramCard) -> Message:
             readout_lines.append(_event_line(ev) + (f"\n    {esc(facts)}" if facts else ""))
         groups.append(("Latest readouts", readout_lines))
     if card.upcoming:
-        groups.append(("Upcoming", [_date_line(d) for d in card.upcoming]))
+        groups.append(("Upcoming", [catalyst_line(c) for c in card.upcoming]))
     if card.recent:
         groups.append(("Recent events", [_event_line(ev) for ev in card.recent]))
     for title, lines in groups:
@@ -359,11 +371,11 @@ def why_message(answer: WhyAnswer) -> Message:
 
 def upcoming_message(answer: UpcomingList) -> Message:
     scope = f" for {answer.program}" if answer.program else ""
-    if not answer.dates:
+    if not answer.catalysts:
         return info_message(f"Nothing dated in the next {answer.days} days{esc(scope)}.")
     blocks = [header(f"Next {answer.days} days{scope}"),
-              *list_sections("Dated catalysts", [_date_line(d) for d in answer.dates], MAX_BLOCKS - 1)]
-    return Message(text=clip(f"Next {answer.days} days{esc(scope)}: {len(answer.dates)} dates", TEXT_CHARS),
+              *list_sections("Dated catalysts", [catalyst_line(c) for c in answer.catalysts], MAX_BLOCKS - 1)]
+    return Message(text=clip(f"Next {answer.days} days{esc(scope)}: {len(answer.catalysts)} dates", TEXT_CHARS),
                    blocks=fit(blocks))
 
 

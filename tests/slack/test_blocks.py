@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.core.digest import build_digest
-from bot.core.lookup import DateLine, ProgramCard, TrialLine
+from bot.core.lookup import ProgramCard, TrialLine
 from bot.slack.blocks import (
     HEADER_CHARS,
     MAX_BLOCKS,
@@ -21,7 +21,7 @@ from bot.slack.blocks import (
     esc,
     safe_mention,
 )
-from storage.models import Event, Program, Subscription
+from storage.models import Catalyst, Designation, Event, LedgerSource, Program, Subscription
 
 WHEN = datetime(2026, 3, 2, 13, 30, tzinfo=UTC)
 # Anything Slack would turn into a ping or a link if it reached mrkdwn unescaped.
@@ -126,13 +126,20 @@ def test_card_renders_the_same_content_as_the_console() -> None:
     card = ProgramCard(
         program=program, trials=[TrialLine(nct_id="NCT01234567", phase="Phase 1")],
         readouts=[event(id=7)], recent=[event(id=7), event(id=8, title="Second <!here>")],
-        upcoming=[DateLine(what="PDUFA date", when="2026-09-01", precision="day", event_id=7)],
+        upcoming=[Catalyst(id=1, program="azer-cel", kind="pdufa", label="PDUFA date", date="2026-09-01",
+                           precision="day", event_id=7,
+                           history=[{"date": "2026-06-01"}, {"date": "2026-09-01"}])],
+        designations=[Designation(id=1, program="azer-cel", designation="fast_track", first_seen_at=WHEN, sources=[
+            LedgerSource(event_id=7, source_name="GlobeNewswire", reported_by="company",
+                         url="https://example.org/ft", seen_at=WHEN)])],
     )
     msg = card_message(card)
     assert msg.blocks[0]["text"]["text"] == "azer-cel"
     body = "\n".join(texts(msg.blocks))
     for needle in ("PRGN-3006", "Precigen", "PGEN", "r/r ALL &lt;@U1&gt;", "NCT01234567 · Phase 1",
-                   "*Latest readouts*", "endpoint: ORR", "*Upcoming*", "*2026-09-01* (day) PDUFA date · #7",
+                   "*Latest readouts*", "endpoint: ORR", "*Upcoming*",
+                   "*2026-09-01* (day) azer-cel: PDUFA date (moved 1×, first 2026-06-01) · #7",
+                   "fast track · first seen 2026-03-02 · company-reported: <https://example.org/ft|GlobeNewswire>",
                    "*Recent events*", "Second &lt;!here&gt;"):
         assert needle in body, needle
     assert "<https://clinicaltrials.gov/study/NCT01234567|" in body

@@ -19,7 +19,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.app import App
 from bot.settings import Settings
 from bot.slack.frontend import SlackFrontEnd
-from storage.models import EvidenceItem, NewEvent
+from storage.models import CatalystDate, EvidenceItem, NewEvent
 from tests.feeds import items, rss
 from tests.local_server import LocalServer
 from tests.slack.conftest import BOT_TOKEN
@@ -186,7 +186,8 @@ async def test_bad_syntax_is_a_one_line_ephemeral_error(bot: Bot) -> None:
 async def test_lookup_why_and_upcoming_render_the_core_answers(bot: Bot) -> None:
     [event_id] = await bot.app.store.add_events([NewEvent(
         dedupe_key="x", kind="regulatory", subtype="pdufa_date", title="PDUFA date set for azer-cel <!channel>",
-        url="https://example.org/pdufa", programs=["azer-cel"], facts={"pdufa_date": PDUFA},
+        url="https://example.org/pdufa", programs=["azer-cel"],
+        catalysts=[CatalystDate(kind="pdufa", label="PDUFA date", date=PDUFA)],
         evidence=[EvidenceItem(rule="pdufa", phrase="PDUFA target action date")],
     )])
     card = await bot.ask("lookup Azercabtagene Zapreleucel")
@@ -201,7 +202,7 @@ async def test_lookup_why_and_upcoming_render_the_core_answers(bot: Bot) -> None
     assert "Nothing dated in the next 30 days" in body_text(await bot.ask("upcoming 30"))
     far = await bot.ask("upcoming days:400 program:azer-cel")
     assert far["blocks"][0]["text"]["text"] == "Next 400 days for azer-cel"
-    assert f"*{PDUFA}* (day) PDUFA date: azer-cel · #{event_id}" in body_text(far)
+    assert f"*{PDUFA}* (day) azer-cel: PDUFA date · #{event_id}" in body_text(far)
 
 
 async def test_feeds_add_acks_at_once_and_answers_after_a_slow_fetch(bot: Bot, server: LocalServer) -> None:

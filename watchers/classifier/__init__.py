@@ -1,11 +1,39 @@
-"""Headline classifier: placeholder interface, replaced by the rule-based classifier."""
+"""Rule-based classifier for biotech press-release headlines.
+
+``classify(title, summary, source, programs)`` returns a :class:`Classification`:
+
+* ``label`` / ``subtype`` — from the taxonomy in ``shared/corpus/README.md`` (see :data:`rules.TAXONOMY`),
+  decided by the first rule of the precedence table in :mod:`.rules` that fires on the title, else the lede;
+* ``programs`` — names from the optional :class:`ProgramFinder` first, then drug names recognised on their own
+  (:mod:`.drug_names`: INN stems, code names, ®/™ brands), deduplicated case-insensitively;
+* ``sponsor`` — the announcing company (:mod:`.sponsor`);
+* ``facts`` — see :mod:`.facts` for the keys (``designation``, ``indication``, ``pdufa_date``, ``decision``,
+  ``endpoint_met``, ``orr``, ``cr_rate``, ``n_patients``, ``hazard_ratio``, ``p_value``, ``phase``,
+  ``trial_name``, ``enrollment_count``, ``guidance``, ``hold_status``, ``nct_id``);
+* ``evidence`` — the rule(s) that decided, each with the phrase it matched and where (``title``/``lede``).
+"""
+
 from __future__ import annotations
 
+import re
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
+from .drug_names import dedupe, find_drug_names
+from .facts import extract_facts
+from .rules import DEFAULT_SUBTYPE, LEDE_UPGRADES, RULES, RULES_BY_NAME, SUBTYPE_REFINERS, TAXONOMY, Rule
+from .sponsor import find_sponsor
+
+__all__ = ["Classification", "Evidence", "ProgramFinder", "classify"]
+
 Label = Literal["readout", "enrollment", "regulatory", "other"]
+
+MAX_TITLE = 1_000
+MAX_SUMMARY = 2_000  # the lede, facts and drug names only look at the start of a release
+LEDE_CHARS = 500  # how much of the (boilerplate-stripped) summary the label rules look at
+DRUG_CHARS = 1_000  # how much of the summary is searched for drug names
+FACT_CHARS = 1_000  # how much of the lede is searched for facts
 
 
 class Evidence(BaseModel):
@@ -28,8 +56,181 @@ class ProgramFinder(Protocol):
     def find(self, text: str) -> list[str]: ...
 
 
+# --- text preparation ------------------------------------------------------------------------------------
+_REPLACEMENTS = tuple({
+    "’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " ", "\u2009": " ", "\u202f": " ", "‐": "-", "‑": "-",
+    "₀": "0", "₁": "1", "₂": "2", "₃": "3", "₄": "4", "₅": "5", "₆": "6", "₇": "7", "₈": "8", "₉": "9",
+}.items())
+_FDA_DOTS = re.compile(r"\bF\.\s?D\.\s?A\.?|\b(?:U\.S\.\s+)?Food and Drug Administration(?:\s*\((?:U\.S\.\s"
+    r"*)?FDA\))?")
+_EMA_LONG = re.compile(r"\bEuropean Medicines Agency(?:\s*\(EMA\))?")
+_BOILERPLATE_END = re.compile(
+    r"\b(?:today|has|have)\s+(?:announced|announces|reported|reports|presented|provided|confirmed|shared|"
+    r"released|published)\b|\b(?:announced|announces|reported|reports|presented|provides|confirmed|"
+    r"shared)\s+today\b"
+)
+_DATELINE = re.compile(r"\((?:GLOBE NEWSWIRE|BUSINESS WIRE|PR NEWSWIRE|ACCESSWIRE)\)|NEWSWIRE|NewMediaWire|"
+                       r"^\s*[A-Z][A-Za-z .,&;]{2,60}\d{4}", re.IGNORECASE)
+
+
+def _prepare(s: str, limit: int) -> str:
+    if not isinstance(s, str):
+        s = "" if s is None else str(s)
+    s = s[:limit]
+    if not s.isascii():  # str.replace per character is much faster than str.translate with a dict
+        for a, b in _REPLACEMENTS:
+            if a in s:
+                s = s.replace(a, b)
+    if "F." in s or "Food and" in s:
+        s = _FDA_DOTS.sub("FDA", s)
+    if "European Medicines" in s:
+        s = _EMA_LONG.sub("EMA", s)
+    return " ".join(s.split())
+
+
+def _lede(summary: str, title: str) -> str:
+    """The summary without the dateline/company boilerplate, and without a repeat of the title."""
+    if not summary or summary == title:
+        return ""
+    if _DATELINE.search(summary[:200]):
+        m = _BOILERPLATE_END.search(summary, 0, 900)
+        if m:
+            summary = summary[m.end():]
+    return summary.strip(" -–—:,")
+
+
+# --- rule engine -----------------------------------------------------------------------------------------
+def _fires(
+    rule: Rule, text: str, context: str, low: str | None = None, low_context: str | None = None
+) -> tuple[int, int] | None:
+    """Span of the rule's match in ``text`` if the rule fires, else None.
+
+    ``low``/``low_context`` are the lower-cased texts (same length as the originals), used by the faster
+    lower-cased patterns; without them the case-insensitive originals are used.
+    """
+    if low is not None and rule.gate and not any(map(low.__contains__, rule.gate)):
+        return None
+    if rule.fast is not None and low is not None and low_context is not None:
+        m = rule.fast.search(low)
+        if m is None:
+            return None
+        if rule.fast_requires is not None and rule.fast_requires.search(low_context) is None:
+            return None
+        if rule.fast_unless is not None and rule.fast_unless.search(low_context) is not None:
+            return None
+        return m.span()
+    m = rule.pattern.search(text)
+    if m is None:
+        return None
+    if rule.requires is not None and rule.requires.search(context) is None:
+        return None
+    if rule.unless is not None and rule.unless.search(context) is not None:
+        return None
+    return m.span()
+
+
+def _lowered(s: str) -> str | None:
+    low = s.lower()
+    return low if len(low) == len(s) else None  # a few characters change length when lower-cased
+
+
+def _first_rule(text: str, context: str, in_title: bool) -> tuple[Rule, str] | None:
+    if not text:
+        return None
+    low, low_context = _lowered(text), _lowered(context)
+    if low is None or low_context is None:
+        low = low_context = None
+    for rule in RULES:
+        if rule.title_only and not in_title:
+            continue
+        span = _fires(rule, text, context, low, low_context)
+        if span is not None:
+            return rule, text[span[0] : span[1]]
+    return None
+
+
+def _phrase(m: re.Match[str] | str) -> str:
+    p = (m if isinstance(m, str) else m.group(0)).strip()
+    return p if len(p) <= 200 else p[:197] + "..."
+
+
+def decide(title: str, lede: str) -> tuple[str, str, list[Evidence]]:
+    """Label, subtype and evidence for a prepared title and lede."""
+    lede_head = lede[:LEDE_CHARS]
+    context = f"{title}\n{lede_head}"
+    where = "title"
+    hit = _first_rule(title, context, True)
+    if hit is None:
+        where = "lede"
+        hit = _first_rule(lede_head, context, False)
+    if hit is None:
+        return "other", "other", [Evidence(rule="default.no_rule_matched", phrase="")]
+    rule, m = hit
+    label, subtype = rule.label, rule.subtype
+    evidence = [Evidence(rule=f"{rule.name}@{where}", phrase=_phrase(m))]
+
+    if subtype is None:  # generic rule: refine the subtype from the rest of the text
+        for part_name, part in (("title", title), ("lede", lede_head)):
+            for sub, rx in SUBTYPE_REFINERS.get(label, ()):
+                r = rx.search(part)
+                if r is not None:
+                    subtype = sub
+                    evidence.append(Evidence(rule=f"subtype.{sub}@{part_name}", phrase=_phrase(r)))
+                    break
+            if subtype is not None:
+                break
+        if subtype is None:
+            subtype = DEFAULT_SUBTYPE[label]
+    else:
+        for upgrade in LEDE_UPGRADES.get((label, subtype), ()):
+            up = RULES_BY_NAME[upgrade]
+            span = _fires(up, lede_head, context) if where == "title" else None
+            if span is not None:
+                subtype = up.subtype or subtype
+                phrase = _phrase(lede_head[span[0] : span[1]])
+                evidence.append(Evidence(rule=f"{up.name}@lede", phrase=phrase))
+                break
+
+    if subtype not in TAXONOMY.get(label, ()):  # defensive: never return an invalid pair
+        subtype = DEFAULT_SUBTYPE[label]
+    return label, subtype, evidence
+
+
 def classify(
     title: str, summary: str = "", source: str | None = None, programs: ProgramFinder | None = None
 ) -> Classification:
-    found = programs.find(f"{title}\n{summary}") if programs else []
-    return Classification(programs=found)
+    title_p = _prepare(title, MAX_TITLE)
+    summary_p = _prepare(summary, MAX_SUMMARY)
+    lede = _lede(summary_p, title_p)
+
+    label, subtype, evidence = decide(title_p, lede)
+
+    sponsor = None
+    try:
+        sponsor = find_sponsor(title_p, summary_p)
+    except Exception:  # pragma: no cover - defensive, sponsor is best effort
+        sponsor = None
+
+    text = f"{title_p}\n{summary_p[:DRUG_CHARS]}"
+    names: list[str] = []
+    if programs is not None:
+        try:
+            names.extend(str(n) for n in programs.find(f"{title}\n{summary}"))
+        except Exception:  # a faulty store must not break classification
+            pass
+    exclude = frozenset(w.casefold() for w in re.findall(r"[\w\-]+", sponsor or "") if len(w) > 3)
+    names.extend(find_drug_names(text, exclude, head=f"{title_p}\n{lede[:300]}"))
+
+    programs_found = dedupe(names)
+    not_trials = frozenset(p.casefold() for p in programs_found) | frozenset(
+        w.casefold() for w in (sponsor or "").split()
+    )
+    facts = extract_facts(title_p, lede[:FACT_CHARS], label, subtype, not_trials)
+    return Classification(
+        label=label,  # type: ignore[arg-type]
+        subtype=subtype,
+        programs=programs_found,
+        sponsor=sponsor,
+        facts=facts,
+        evidence=evidence,
+    )

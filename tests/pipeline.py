@@ -1,0 +1,49 @@
+"""The real pipeline in-process: every watcher, the poll cycle, the store, the outbox and a console sink."""
+from __future__ import annotations
+
+import io
+import json
+
+from bot.dispatcher import Dispatcher
+from bot.sinks.console import ConsoleSink
+from storage.store import Store
+from watchers.edgar import EdgarWatcher
+from watchers.http_fetch import Fetcher
+from watchers.openfda import OpenFdaWatcher
+from watchers.poll_cycle import CycleConfig, PollCycle, Watcher
+from watchers.program_match import MatcherCache
+from watchers.rss_watcher import RssWatcher
+
+
+class Pipeline:
+    def __init__(self, store: Store, fetcher: Fetcher, max_failures: int = 11, as_json: bool = False) -> None:
+        self.store = store
+        self.out = io.StringIO()
+        self.sink = ConsoleSink(self.out, as_json=as_json)
+        matchers = MatcherCache(store)
+        watchers: list[Watcher] = [
+            RssWatcher(fetcher, store, matchers.get),
+            OpenFdaWatcher(fetcher, store, min_interval=0, programs=matchers.get),
+            EdgarWatcher(fetcher, store, requests_per_second=10, programs=matchers.get),
+        ]
+        config = CycleConfig(interval_seconds=600, max_consecutive_failures=max_failures)
+        self.cycle = PollCycle(store, watchers, config)
+        self.dispatcher = Dispatcher(store, [self.sink])
+
+    async def cycle_and_deliver(self) -> str:
+        await self.store.ensure_subscription("console", "stdout")
+        self.out.seek(0)
+        self.out.truncate()
+        await self.cycle.run_once(due_only=False)
+        await self.dispatcher.drain()
+        return self.out.getvalue()
+
+    async def deliver(self) -> str:
+        self.out.seek(0)
+        self.out.truncate()
+        await self.dispatcher.drain()
+        return self.out.getvalue()
+
+    async def alerts(self) -> list[dict[str, object]]:
+        """One cycle with the JSON console rendering: each alert as a dict."""
+        return [json.loads(line) for line in (await self.cycle_and_deliver()).splitlines() if line.strip()]

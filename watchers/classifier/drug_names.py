@@ -1,0 +1,288 @@
+"""Recognise drug names on their own, without a programme store.
+
+Three kinds of names are found:
+
+* **INN stems** — international non-proprietary names end in a small set of stems (``-mab`` antibodies,
+  ``-cel``/``-leucel`` cell therapies, ``-tinib`` kinase inhibitors, ``-parin``, ``-gene`` gene therapies,
+  ``-tide`` peptides, ``-siran``, ``-rsen``, ``-stat``, …). Common English words with those endings are
+  excluded.
+  A biologic suffix (``cosibelimab-ipdl``) and a following second INN word (``exagamglogene autotemcel``,
+  ``eftilagimod alpha``) are kept with the name.
+* **Code names** — company research codes: ``ABC-123``, ``ABC123``, ``GLPG5101``, ``PGN-EDODM1``,
+  ``IMC-P115C``. Targets, trial identifiers and common abbreviations (``CD19``, ``IL-36R``, ``COVID-19``,
+  ``NCT01234567``) are not.
+* **Brand names** written with ® or ™ (``ZORYVE®``, ``CASGEVY™``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .rules import lower_pattern
+
+_STEMS = (
+    "mab", "cel", "leucel", "tinib", "parin", "gene", "tide", "siran", "rsen", "stat", "cept", "ciclib",
+    "parib",
+    "lisib", "rafenib", "fenib", "tug", "fusp", "zomib", "degib", "glutide", "gliflozin", "platin", "taxel",
+    "tecan", "vedotin", "dotin", "mig", "milast", "tegrast", "lukast", "grast", "vir", "vec", "imod",
+    "domide",
+    "semide", "caftor", "golix", "fermin", "ermin", "oxime", "xafor", "nurad", "setron", "sertib", "metinib",
+    "ciclovir", "kinra", "kin", "plase", "dase", "rsen", "bulin", "lutamide", "gestat", "tansine", "poetin",
+    "cogene", "vimab", "tamab", "lumab", "limab", "zumab", "ximab", "nersen", "tirsen", "sidomide", "trelvir",
+    "pavir", "previr", "buvir", "asvir", "navir", "ciguat", "sentan", "parcin", "lukin", "fungin", "conazole",
+    "pendin", "tivimab", "rnaxin", "orexton", "cabtagene", "temcel", "dencel", "ticel", "ducel", "lencel",
+    "ranib", "nostat", "ciclib", "tegravir", "gravir", "rafenib", "racetam", "mostat", "nirsen",
+    "cimab", "dustat", "sotide", "gepant", "lisiran", "meran", "sertib",
+)
+_STEM_RE = "|".join(sorted(set(_STEMS), key=len, reverse=True))
+
+# English (and biotech jargon) words with drug-like endings.
+_STOP = frozenset(
+    w.lower()
+    for w in (
+        "peptide", "polypeptide", "nucleotide", "oligonucleotide", "riptide", "yuletide", "dinucleotide",
+        "thermostat", "hemostat", "rheostat", "cryostat", "statstat", "excel", "cancel", "parcel", "accel",
+        "oncogene", "transgene", "antigene", "progene", "regene", "homogene", "vermin", "ermine", "determine",
+        "nevermind", "skin", "kin", "akin", "pumpkin", "napkin", "kinkin", "firkin", "bodkin", "catkin",
+        "lambkin", "coffin", "virgin", "reservoir", "memoir", "elixir", "souvenir", "kevlar", "kinase",
+        "database", "increase", "release", "grant", "reovir", "ostat", "vector", "invec", "selvec",
+        "tug", "mig", "vir", "gene", "cel", "tide", "stat", "dase", "vec", "mab", "cept", "grast",
+        "phosphodiesterase", "sidekin", "bulletin", "dolphin", "muffin", "robin", "cabin", "satin", "latin",
+        "maudlin", "plasmin", "insulin", "tubulin", "globulin", "immunoglobulin", "bulin", "nanomig",
+        "intercept", "concept", "precept", "accept", "except", "percept", "transcept", "incept",
+        "ecostat", "biostat", "rheovir", "gastronomed", "fibrostat", "telomerase",
+    )
+)
+
+_INN_RE = re.compile(
+    r"(?<![\w\-])([A-Za-z][a-z]{2,}(?:" + _STEM_RE + r"))(?:-([a-z]{4}))?"
+    r"(?:\s+((?i:alfa|alpha|beta|pegol|vedotin|deruxtecan|tazevibulin|autotemcel|autoleucel|ciloleucel|"
+    r"maraleucel|"
+    r"[a-z]{3,}(?:cel|leucel|vec|gene))))?(?![\w\-])",
+)
+
+# Short forms of cell/gene therapy INNs: "exa-cel", "cilta-cel", "lovo-cel", "beti-cel".
+_SHORT_CEL_RE = re.compile(r"(?<![\w\-])([a-z]{2,6}-(?:cel|vec))(?![\w\-])", re.IGNORECASE)
+
+# A single unknown word in a slot where headlines put the product name: "Study of X in", "Approval of X for",
+# "Designation for X in", "Evaluating X". Catches brand-like names without ®/™ (NexoBrid, Natrunix, CaPre).
+_SLOT_RE = re.compile(
+    r"\b(?:evaluating|investigating|dosed with|treated with|approval of|application for|(?:s?NDA|s?BLA|"
+    r"MAA) for|"
+    r"(?:study|studies|trial|trials) (?:of|for|with)|data (?:on|for|with)|results (?:of|for|with)|"
+    r"designations? (?:for|to)|review (?:of|for)|dose for|hold on|supplement to the|"
+    r"(?:efficacy|safety|tolerability|pharmacokinetics|benefit|superiority|non-inferiority) of)\s+"
+    r"([A-Z][a-z]+[A-Z]?[a-z]*|[a-z]{5,})(?=[®™]?(?:\s+(?:in|for|to|as|and|versus|vs\.?|plus|monotherapy|"
+    r"combination|under|s?NDA|s?BLA|MAA|\()|[,;:]|\s*\n|\s*$))",
+    re.IGNORECASE,
+)
+_SLOT_STOP = frozenset("""
+the its their his her a an this that these those our patients patient people adults adult children child
+subjects participants volunteers women men infants treatment therapy therapies drug drugs candidate candidates
+product products program programs programme study studies trial trials phase safety efficacy use combination
+investigational novel first second third lead proprietary potential oral intravenous subcutaneous topical
+pediatric adolescents adolescent healthy cancer tumors tumours disease diseases syndrome disorder disorders
+psoriasis dermatitis obesity diabetes hypertension alzheimer alzheimers parkinson parkinsons epilepsy asthma
+lupus arthritis leukemia lymphoma myeloma melanoma carcinoma sarcoma glioblastoma fibrosis cirrhosis
+hepatitis influenza covid pneumonia sepsis stroke schizophrenia depression anxiety pain migraine insomnia
+rett duchenne angelman huntington dravet lennox sickle beta thalassemia hemophilia transplant kidney liver
+heart lung breast prostate ovarian pancreatic gastric colorectal bladder cervical renal brain skin eye
+vaccine vaccines device devices system systems platform technology cell cells gene genes antibody antibodies
+data results approval review designation application supplement dose doses dosing placebo standard care
+chemotherapy radiotherapy surgery intranasal inhaled sublingual extended immediate release once twice daily
+weekly monthly adjuvant neoadjuvant maintenance monotherapy relapsed refractory metastatic advanced
+early late moderate severe mild chronic acute rare common multiple solid hematologic inflammatory
+autoimmune infectious metabolic cardiovascular neurological neuromuscular respiratory ophthalmic
+use treating preventing europe japan china canada israel india korea australia america
+quarter company meeting options revenues revenue gross response coverage durable cognitive repeated monday
+tuesday wednesday thursday friday saturday sunday january february march april june july august september
+october november december year years month months week weeks growth sales cash business update medicine
+medicines science research development clinical regulatory commercial management patients
+""".split())
+_ENGLISH_SUFFIX = re.compile(
+    r"(?:ive|ed|ing|ions?|ity|ities|al|ous|ble|ment|ments|ness|ly|ty|ics|ers|er|ons|ance|ence|ist|ists|ism|"
+    r"ary|"
+    r"ory|ship|ward|wards|ful|less)$", re.IGNORECASE,
+)
+_COMPANY_AFTER = re.compile(
+    r"\s*(?:'s\b|,?\s+(?:Inc|Ltd|A/S|AG|SA|NV|N\.V|plc|PLC|GmbH|LLC|Corp|Therapeutics|Biosciences|Bioscience|"
+    r"Biotherapeutics|Biotech|Pharma|Pharmaceuticals|Biopharma|Biologics|Holdings?|Group|Labs|Sciences|"
+    r"Medical)\b)"
+)
+_CODE_TRIAL_LIKE = re.compile(r"^[A-Z]{4,}-\d$")  # GEMINI-1, HOPE-2: trial names, not compound codes
+
+
+_SLOT_FAST = re.compile(lower_pattern(_SLOT_RE.pattern))
+
+
+def find_slot_names(text: str, exclude: frozenset[str] = frozenset()) -> list[str]:
+    out: list[str] = []
+    low = text.lower()
+    same = len(low) == len(text)
+    for m in (_SLOT_FAST.finditer(low) if same else _SLOT_RE.finditer(text)):
+        word = text[m.start(1) : m.end(1)]
+        low = word.casefold()
+        if low in _SLOT_STOP or low in exclude or low.rstrip("s") in _SLOT_STOP:
+            continue
+        if _ENGLISH_SUFFIX.search(low):
+            continue
+        out.append(word)
+    return out
+
+# Code names: letters (1-6) [hyphen] alphanumerics containing a digit.
+# (The look-behind sits after the first capital so that ``re`` can skip ahead to capitals quickly.)
+_CODE_RE = re.compile(
+    r"([A-Z](?<![\w\-./][A-Z])(?:"
+    r"[A-Za-z]{0,5}-(?=[A-Z0-9\-]*\d)[A-Z0-9]{1,8}(?:[-.][A-Z0-9]{1,6})?"  # ABC-123, PGN-EDODM1, ACI-24.060
+    r"|[A-Z]{1,5}\d{2,6}[A-Z]{0,3}"  # ABC123, GLPG5101, OCU410ST
+    r"|\d{3,5}"  # A002
+    r"))(?![\w\-]|\.\d)"
+)
+_CODE_STOP_PREFIX = re.compile(
+    r"^(?:COVID|SARS|CD|IL|PD|HER|GLP|FY|Q|H|NCT|ISO|ASCO|ESMO|ASH|AACR|EHA|HPV|HIV|HBV|HCV|MPS|DM|CYP|"
+    r"BRCA|KRAS|"
+    r"EGFR|HLA|ICD|CPT|SEC|FDA|EMA|GMP|COV|MERS|ECOG|NYHA|BMI|TNM|PSA|EQ|SF|CTCAE|RECIST|DSM|IFN|TNF|TGF|"
+    r"VEGF|FGF|"
+    r"CDK|JAK|TYK|BCL|TLR|STING|NLRP|AAV|CAR|TCR|MHC|LAG|CTLA|TIGIT|TIM|Anti|anti|Nectin|Omega|CCR|CXCR|GITR|"
+    r"OX|ICOS|SIRP|CEACAM|EpCAM|DLL|PSMA|BCMA|GPRC|KLK|HLA|HbA|LDL|IgA|IgG|IgE|IgM|ATTR|APOE|UGT|GBA|SMN|CFTR|"
+    r"AMD|PCSK|"
+    r"Lp|GFR|eGFR|FEV|IAS|MAD|SAD|FIH|ND|CT|MR|MRI|PET|EU|US|UK|ASX|TSX|OTC|NYSE|NASDAQ|Form|Rule|Section|"
+    r"Item|"
+    r"Type|Phase|Part|Cohort|Day|Week|Month|Year|Stage|Grade|Class|Level|Tier|Series|Model|Version|No|Nos|"
+    r"AG|SA|"
+    r"NV|PLC|INC|LLC|GAAP|IFRS|ESG|KOL|ET|PT|CET|CEST|EST|EDT|PST|PDT|BST|GMT|UTC|AM|PM|RSV|HSV|CMV|EBV|HPV|"
+    r"APOL|FXI|FXIa|PCV|PCV13|PCV15|PCV20|PPSV|MenB|Tdap|DTaP|RAS|BRAF|MEK|ALK|ROS|RET|MET|FLT|IDH|KIT|PIK|"
+    r"TROP|NECTIN|CLDN|FR|B7|HER|GPC|MAGE|NY|PRAME|WT|TP|MYC|NMDA|GABA|AMPA|GPR|TRPV|NAV|Nav|KCNQ|HTT|FMR|"
+    r"DMPK|"
+    r"DMD|SOD|TDP|C9|LRRK|SNCA|MAPT|APP|PSEN|TREM|CSF|GM|G|FcRn|Fc|C3|C5|C1|IVIG|SCIG|LNP|mRNA|siRNA|ASO|"
+    r"DNA|RNA|"
+    r"AI|ML|IT|IR|ER|XR|SR|CR|PR|SD|PD|OS|PFS|DFS|EFS|ORR|DOR|DCR|TTP|HR|CI|SD|CV|IV|SC|IM|PO|QD|BID|TID|"
+    r"QW|Q2W|Q3W|"
+    r"Q4W|NDA|BLA|MAA|IND|CTA|PDUFA|PRIME|RMAT|BTD|ODD|WHO|CDC|NIH|NCI|BARDA|DARPA|CEPI|EC|CHMP|PRAC|MHRA|"
+    r"PMDA|NMPA|"
+    r"TGA|ANVISA|CE|UKCA|HTA|NICE|CMS|CPT|DRG|ICER)$"
+)
+
+_BRAND_RE = re.compile(r"(?<![\w\-])([A-Za-z][\w\-]*[A-Za-z0-9])\s?[®™]")
+_BRAND_STOP = frozenset({
+    "inc", "the", "and", "of", "for", "in", "at", "with", "by", "a", "an", "to", "on", "meeting", "company",
+    "vessel", "system", "systems", "platform", "technology", "test", "tests", "program", "network",
+    "congress",
+    "conference", "week", "summit", "symposium", "therapeutics", "biosciences", "pharma", "pharmaceuticals",
+    "biologics", "bio", "labs", "health", "medical", "sessions", "day", "series", "award", "awards",
+})
+
+
+def _norm(s: str) -> str:
+    return s.casefold()
+
+
+_WORD_RE = re.compile(r"[A-Za-z][a-z]{5,}")
+_STEM_TUPLE = tuple(sorted(set(_STEMS)))
+
+
+def find_inn(text: str) -> list[str]:
+    out: list[str] = []
+    # cheap scan first: only words with a drug-stem ending get the full regex
+    if not any(w.endswith(_STEM_TUPLE) for w in _WORD_RE.findall(text)):
+        return out
+    for w in _WORD_RE.finditer(text):
+        if not w.group(0).endswith(_STEM_TUPLE):
+            continue
+        m = _INN_RE.match(text, w.start())
+        if m is None:
+            continue
+        word = m.group(1)
+        if _norm(word) in _STOP or len(word) < 6 or _COMPANY_AFTER.match(text, m.end()):
+            continue
+        name = word
+        if m.group(2):
+            name += "-" + m.group(2)
+        if m.group(3):
+            name += " " + m.group(3)
+        out.append(name)
+    return out
+
+
+def _find_short_cel(text: str) -> list[str]:
+    if "-cel" not in text and "-vec" not in text and "-CEL" not in text and "-Cel" not in text:
+        return []
+    return [m.group(1) for m in _SHORT_CEL_RE.finditer(text)]
+
+
+def find_codes(text: str) -> list[str]:
+    out: list[str] = []
+    for m in _CODE_RE.finditer(text):
+        code = m.group(1)
+        prefix = re.match(r"[A-Za-z]+", code)
+        if prefix is None or _CODE_STOP_PREFIX.match(prefix.group(0)) or _CODE_STOP_PREFIX.match(code):
+            continue
+        if _CODE_TRIAL_LIKE.match(code):
+            continue
+        if re.fullmatch(r"[A-Z]{1,3}\d{4}", code) and code[-4:-2] in ("19", "20"):  # "FY2024", "Q2025"
+            continue
+        out.append(code)
+    return out
+
+
+_BRAND_GENERIC = frozenset({"vessel", "system", "systems", "patch", "stent", "device", "platform", "test",
+                            "spray", "cream", "foam", "gel", "pen", "injector", "implant", "cell", "therapy"})
+_HEADLINE_WORD = re.compile(
+    r"^(?:Announces?|Receives?|Reports?|Submits?|Approval|Approves?|FDA|EMA|U\.S\.|Of|For|The|And|With|To|"
+    r"In|On|"
+    r"Seeking|Granted|Grants?|Designation|Application|Launch\w*|New|Positive|Data|Results|Study|Trial)$"
+)
+_PREV_WORDS = re.compile(r"((?:[A-Z][\w\-]*\s+){1,3})$")
+
+
+def find_brands(text: str, exclude: frozenset[str] = frozenset()) -> list[str]:
+    out: list[str] = []
+    if "®" not in text and "™" not in text:
+        return out
+    for m in _BRAND_RE.finditer(text):
+        name = m.group(1)
+        low = _norm(name)
+        if low in _BRAND_GENERIC:
+            prev = _PREV_WORDS.search(text, max(0, m.start(1) - 60), m.start(1))
+            if prev:
+                words = prev.group(1).split()
+                while words and _HEADLINE_WORD.match(words[0]):
+                    words.pop(0)
+                if words and not any(_HEADLINE_WORD.match(w) for w in words):
+                    out.append(" ".join([*words, name]))
+            continue
+        if low in _BRAND_STOP or low in exclude or len(name) < 3:
+            continue
+        out.append(name)
+    return out
+
+
+def find_drug_names(text: str, exclude: frozenset[str] = frozenset(), head: str | None = None) -> list[str]:
+    """Drug names in order of first appearance: INN names, code names and ®/™ brands, deduplicated.
+
+    ``head`` (default: ``text``) is the part searched for product-name slots ("Study of X in"); headlines and
+    the first sentence name the product, the rest of a release mostly does not.
+    """
+    found: list[tuple[int, str]] = []
+    for finder in (find_inn, find_codes, _find_short_cel):
+        for name in finder(text):
+            found.append((text.find(name), name))
+    for name in find_brands(text, exclude) + find_slot_names(text if head is None else head, exclude):
+        found.append((text.find(name), name))
+    found.sort(key=lambda p: p[0])
+    names = dedupe(n for _, n in found if _norm(n) not in exclude)
+    # "autotemcel" on its own is already part of "exagamglogene autotemcel"
+    longer = [_norm(n) for n in names if " " in n]
+    return [n for n in names if not any(_norm(n) != lg and _norm(n) in lg.split() for lg in longer)]
+
+
+def dedupe(names) -> list[str]:
+    seen: set[str] = set()
+    out: list[str] = []
+    for n in names:
+        k = _norm(n)
+        if k in seen:
+            continue
+        seen.add(k)
+        out.append(n)
+    return out

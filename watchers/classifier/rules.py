@@ -1,0 +1,589 @@
+"""The rule table: one row per concept, in precedence order.
+
+Each :class:`Rule` says "if this pattern matches, the event is <label>/<subtype>". The table is read top to
+bottom and the first rule that fires decides; the title is tried first, then the lede (the summary with the
+wire-service boilerplate removed). Rules higher in the table therefore override rules lower down, which is how
+the corpus conventions are encoded:
+
+* framing rules for financing, earnings, investor events and "to present" announcements come first, because
+  the primary event decides ("an earnings release that mentions a past designation is ``other``");
+* regulatory *requests*, advisory committees, CHMP opinions, IND/CTA clearances and Rare Pediatric Disease
+  designations (``regulatory/other``) come before the grants they resemble;
+* clinical holds (imposed, partial, lifted) and meeting agreements come before approvals, because their
+  headlines contain words like "Approval Pathway";
+* priority review comes before acceptance ("Acceptance with Priority Review" is ``priority_review``);
+* enrollment events come before readouts, because enrollment headlines often mention expected data;
+* readouts are last, with subtype-specific rows before the generic one.
+
+``requires`` and ``unless`` are optional extra patterns checked against the whole text (title + lede):
+the rule fires only if ``requires`` matches and ``unless`` does not. ``title_only`` rules are weak concepts
+(generic "new data", "regulatory update", "updated results") that decide only from the headline: in a lede
+they are too often background ("… with preliminary data from …") rather than the news.
+
+A rule whose ``subtype`` is ``None`` is *generic*: the label is decided, but the subtype is then refined from
+the rest of the text with :data:`SUBTYPE_REFINERS` (falling back to :data:`DEFAULT_SUBTYPE`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+FLAGS = re.IGNORECASE
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    label: str
+    subtype: str | None
+    pattern: re.Pattern[str]
+    requires: re.Pattern[str] | None = None
+    unless: re.Pattern[str] | None = None
+    title_only: bool = False
+    gate: tuple[str, ...] = ()
+    # Lower-cased twins of the case-insensitive patterns, run on lower-cased text: Python's ``re`` is about
+    # twice as fast without IGNORECASE. ``None`` for case-sensitive rules.
+    fast: re.Pattern[str] | None = None
+    fast_requires: re.Pattern[str] | None = None
+    fast_unless: re.Pattern[str] | None = None
+
+
+def _c(p: str, flags: int = FLAGS) -> re.Pattern[str]:
+    return re.compile(p, flags)
+
+
+def lower_pattern(p: str) -> str:
+    """Lower-case a regex source without touching escapes (``\\S`` must not become ``\\s``)."""
+    out: list[str] = []
+    i = 0
+    while i < len(p):
+        ch = p[i]
+        if ch == "\\" and i + 1 < len(p):
+            out.append(p[i : i + 2])
+            i += 2
+            continue
+        out.append(ch.lower())
+        i += 1
+    return "".join(out)
+
+
+def _fast(p: str | None) -> re.Pattern[str] | None:
+    return re.compile(lower_pattern(p)) if p else None
+
+
+def R(
+    name: str, label: str, subtype: str | None, pattern: str, requires: str | None = None,
+    unless: str | None = None, flags: int = FLAGS, title_only: bool = False,
+) -> Rule:
+    case_insensitive = bool(flags & re.IGNORECASE)
+    return Rule(
+        name, label, subtype, _c(pattern, flags),
+        _c(requires) if requires else None, _c(unless) if unless else None, title_only,
+        fast=_fast(pattern) if case_insensitive else None,
+        fast_requires=_fast(requires) if case_insensitive else None,
+        fast_unless=_fast(unless) if case_insensitive else None,
+    )
+
+
+# --- shared fragments -----------------------------------------------------------------------------------
+REG = (r"(?:FDA|Food and Drug Administration|EMA|European Medicines Agency|MHRA|PMDA|Health Canada|NMPA|TGA|"
+       r"regulator\w*|SFDA|MFDS|TFDA|ANVISA|COFEPRIS|Swissmedic|Medsafe|"
+       r"(?:Food and Drug|Medicines?|Health Products?|Regulatory|Health) (?:Regulatory )?(?:Authority|"
+       r"Agency))")
+APP = (r"(?:s?NDA|s?BLA|MAA|ANDA|NDS|PMA|510\s?\(k\)|De Novo|(?:new drug|biologics? license|"
+    r"marketing authori[sz]ation|"
+       r"supplemental \w+|premarket approval)\s+application|application|filing|dossier|submission|"
+       r"supplement)")
+APP_SPECIFIC = (r"\b(?:s?NDA|s?BLA|MAA|ANDA|PMA|510\s?\(k\)|De Novo|new drug application|"
+    r"biologics? license application|"
+                r"marketing authori[sz]ation application|premarket approval)\b")
+DESIG = (r"(?:fast[- ]track|breakthrough(?: therapy| device)?|orphan(?: drug)?|RMAT|regenerative medicine|"
+         r"PRIME|priority medicines?)")
+FUTURE = r"(?:expected|anticipated|planned|on track|due|slated|to be (?:reported|announced|presented))"
+
+MEETING = (
+    r"(?:(?:type[- ][ABCD]|end[- ]of[- ]phase(?: \w+)?|EOP\d|pre-?(?:NDA|BLA|IND|MAA|submission)|"
+    r"scientific advice|CMC|advice|guidance|BPD \w+|biosimilar \w+)\s+meeting|"
+    r"meetings? with (?:the )?(?:U\.?S\.? )?" + REG + r"|(?:FDA|EMA|regulatory) meetings?|meeting request)"
+)
+OUTCOME = (
+    r"(?:positive|successful|productive|constructive|favou?rable|agreement|alignment|aligned|agree[sd]?|"
+    r"feedback|minutes|outcome|clarity|clarif\w+|confirm\w*|supportive)"
+)
+
+# Medical congresses where data are presented.
+CONGRESS = (
+    r"(?:meeting|congress|conference|symposium|sessions|summit|week|forum|ASCO|ESMO\S*|ASH|AACR|EHA|AAN|ADA|"
+    r"EASL|AASLD|SITC|ASGCT|IDWeek|ACR|EULAR|AAD|ERS|ATS|ESC|ACC|AHA|CTAD|AAIC|ISTH|WCLC|SABCS|ASN|TCT|ENDO|"
+    r"ObesityWeek|SNO|ECTRIMS|AES|ASRS|AAO|ARVO|DDW|UEGW|ACG|CROI|IAS|ESCMID)"
+)
+
+# Investor / financial conferences (as opposed to medical congresses where data are presented).
+INVESTOR_CONF = (
+    r"(?:health\s?care|investor|investment|growth|biotech\w*|life sciences?|healthcare|securities|capital|"
+    r"j\.?\s?p\.? morgan|jefferies|cowen|evercore|wainwright|piper|stifel|guggenheim|leerink|truist|needham|"
+    r"oppenheimer|bofa|bank of america|morgan stanley|goldman|citi|ubs|barclays|chardan|ladenburg|"
+    r"lake street|"
+    r"maxim|roth|b\.? riley|canaccord|baird|raymond james|wells fargo|william blair|bmo|jmp|kempen|degroof|"
+    r"partnering|bio-europe|bio international|bio ceo)"
+)
+
+RULES: tuple[Rule, ...] = (
+    # ---------------------------------------------------------------- other: framing of the whole release
+    R("other.roundup", "other", "other",
+      r"\bdaily dose\b|\bround[- ]?up\b|\bstocks? to watch\b|\bbiotech stock movers\b|\bweek in review\b"),
+    R("other.earnings", "other", "other",
+      r"(?<!in )(?<!by )(?<!in the )(?<!by the )(?<!during the )(?<!until the )(?<!end of the )(?<!expected )"
+      r"\b(?:first|second|third|fourth|1st|2nd|3rd|4th)[- ]quarter\b|"
+      r"(?<!in )(?<!by )(?<!during )(?<!until )(?<!expected )(?<!anticipated )(?<!planned )(?<!for )"
+      r"\bQ[1-4]\s?(?:FY)?\s?'?\d{2,4}\b|\bresults for Q[1-4]\b|"
+      r"\b(?:full[- ]year|fiscal(?: year)?|half[- ]year|annual|quarterly|year[- ]end)\s+"
+      r"(?:\d{4}\s+)?(?:financial\s+)?(?:results|report|activities report)\b|"
+      r"\bfinancial results\b|\bresults for the (?:\w+ ){0,3}(?:quarter|year|period)\b|\bearnings\b|"
+      r"\b(?:preliminary|record|total|product|net) (?:\w+ ){0,3}revenues?\b|\brevenue (?:results|guidance)\b|"
+      r"\bannual report\b|\bquarterly activities\b|\bjaarverslag\b|\brapport (?:annuel|financier)\b"),
+    # "<Company> Provides Corporate Update ..." frames the release; "<Company> Announces Topline Results ...
+    # and Provides Corporate Update" does not (the update is not the main verb).
+    R("other.corporate_update", "other", "other",
+      r"^\S+(?:\s+\S+){0,5}?\s+(?:to\s+)?(?:provides?|issues?|gives?|shares?|announces?)\s+(?:a |an |its )?"
+      r"(?:[\w-]+ ){0,3}(?:corporate|business|strategic|shareholder|operational|pipeline) (?:update|"
+      r"highlights)\b"),
+    R("other.financing", "other", "other",
+      r"(?<!concurrent )(?<!concurrent )\b(?:public|secondary|registered direct|follow-on|underwritten|"
+      r"bought deal|equity|initial public|ATM|at-the-market|share)\s+offering\b|"
+      r"(?<!concurrent )\bprivate placement\b|\bpricing of\b|\bprices? (?:\$|upsized|its|public|offering)|"
+      r"\brais(?:es|ed)\s+(?:up to\s+|approximately\s+|gross proceeds of\s+)?(?:US)?[$€£]|"
+      r"\bfinancing\b|\b(?:debt|credit|loan|term loan)\s+(?:facility|agreement)\b|\bconvertible notes?\b|"
+      r"\bwarrants? (?:exercise|inducement)\b|\broyalt(?:y|ies)\b.{0,60}\b(?:agreement|interest|sale|"
+      r"monetiz)|"
+      r"\b(?:sells?|sale of) (?:its |a )?(?:rare pediatric disease )?priority review voucher\b|\bIPO\b|"
+      r"\bgross proceeds\b|\bshelf registration\b|\bcash runway\b|\bprospectus\b"),
+    R("other.investor_event", "other", "other",
+      r"\b(?:to|will) (?:participate|speak|ring)\b|\bto (?:present|host|hold)\b(?:(?!\b(?:data|"
+      r"results)\b).){0,80}\b(?:conference|summit|forum|symposium|"
+      r"fireside|event|day|webinar|webcast|call|bell|meeting)\b(?!.{0,40}\b(?:data|results)\b.{0,40}\d+\s?%)|"
+      r"\b(?:participat\w+|present\w*) (?:at|in) (?:the |a |two |three |several |upcoming )?.{0,40}"
+      + INVESTOR_CONF + r".{0,60}\b(?:conference|summit|forum|symposium|meeting|event)s?\b|"
+      r"\b(?:conference call|webcast|webinar|fireside chat|investor day|r&d day|kol event)\b"
+      r"(?!.{0,60}\b(?:data|results)\b)|\bupcoming investor\b|\binvestor conferences?\b"),
+    R("other.future_results_event", "other", "other",
+      r"\bto (?:report|announce|release|present|share|highlight|showcase|unveil)\b|"
+      r"\bwill (?:present|report|announce|host|share)\b|"
+      r"\bto be (?:presented|highlighted|featured|reported|shared|showcased|announced|discussed)\b|"
+      r"\b(?:abstracts?|data|poster|presentation)s?\b.{0,120}\b(?:accepted|selected) for (?:\w+ )?(?:oral |"
+      r"poster )?"
+      r"(?:presentation|publication)|\bupcoming (?:oral |poster )?presentations?\b|"
+      r"\bpresentations? at upcoming\b|\bat (?:the )?upcoming\b|\bacceptance of (?:[\w-]+ ){0,3}abstracts?\b|"
+      r"^[^;,.–—]*\b(?:data|results|readout)\b[^;,.–—]{0,60}\b(?:expected|anticipated|slated|due (?:in|by|on|"
+      r"next|this|later))\b|"
+      # Guidance headlines: "X Expects Topline Data from ... in 2H 2027" announces timing, not data.
+      r"\b(?:expects?|anticipates?|plans to report|on track to report)\s+(?:[\w-]+\s+){0,3}?(?:data|results|"
+      r"readout)\b",
+      unless=r"(?<!expects )(?<!expect )(?<!anticipates )(?<!anticipate )"
+      r"\btop[- ]?line (?:results|data)\b(?![^;,.–—]{0,60}\b(?:expected|anticipated|planned|slated|"
+          r"due|"
+      r"on track)\b)|"
+      r"\b(?:met|achieved|did not meet|failed to meet|missed) (?:its |the |both |all )?(?:co-)?primary|"
+      r"\d+(?:\.\d+)?\s?%(?! (?:owned|interest|stake|of (?:the )?(?:shares|outstanding)))|"
+      r"\bp\s?[<=≤]\s?0?\.\d"),
+    R("other.preclinical", "other", "other",
+      r"\b(?:pre-?clinical|non-?clinical|in vivo|in vitro|animal|murine|mouse|primate)\b",
+      unless=r"\b(?:phase [\dI]|(?<!pre-)(?<!pre)(?<!non-)(?<!non)clinical (?:data|results|trial|study)|"
+      r"first-in-human)"),
+    R("other.people", "other", "other",
+      r"\bappoint\w*\b|\b(?:names|named|hires|elects|promotes)\b.{0,60}\b(?:chief|officer|president|director|"
+      r"CEO|CFO|CMO|COO|CSO|chair\w*|head|board)\b|\bjoins\b.{0,40}\b(?:board|team)\b|\bsuccession\b|"
+      r"\b(?:leadership|management|board) (?:changes?|transition|update)\b|\bretire(?:s|ment)\b|"
+      r"\bresign\w*\b|"
+      r"\bscientific advisory board\b|\bboard of directors\b|\bsteps down\b"),
+    R("other.corporate", "other", "other",
+      r"\b(?:license|licensing|collaboration|partnership|commerciali[sz]ation|distribution|supply|"
+      r"co-development|"
+      r"development|option|research|merger|asset purchase|purchase|definitive|strategic|"
+      r"exclusive)\s+agreement\b|"
+      r"\b(?:partners|collaborates|teams up) with\b|\b(?:strategic )?(?:collaboration|partnership) with\b|"
+      r"\bletter of intent\b|\b(?:to )?acquir(?:e|es|ed|ing|ition)\b|\bmerger\b|\bmerge\b|"
+      r"\bbusiness combination\b|"
+      r"\bpatents?\b|\bnasdaq (?:listing|minimum|compliance|notice|biotech(?:nology)? index)\b|"
+      r"\b(?:regains?|regained) compliance\b|\blisting (?:rule|requirements?)\b|\binducement grants?\b|"
+      r"\binducement (?:grants?|awards?)\b|\bvoting rights\b|\bshareholders?\b|\bstockholders?\b|"
+      r"\bgeneral meeting\b|\breverse (?:stock |share )?split\b|"
+      r"\bshare (?:repurchase|buyback)\b|\bworkforce\b|\brestructur\w*\b|\bstrategic (?:alternatives|review|"
+      r"reprioriti[sz]ation)\b|\bcorporate (?:name|rebrand\w*)\b|\bname change\b|\bdividend\b|"
+      r"\bcommercial launch\b|\blaunch price\b|\b(?:U\.?S\.?|commercial|product|market) launch\b|"
+      r"\bgrant application\b|\bgrant (?:funding|award)\b|\b(?:company |corporate |strategic |"
+      r"\d{4} )(?:priorities|milestones|outlook|goals)\b|"
+      r"\boutlook for \d{4}\b|\blaunch(?:es|ed)? (?:\w+ ){0,3}(?:in|across) (?:the )?(?:U\.?S|Europe|EU|"
+      r"Japan|China)|"
+      r"\bgrants? (?:from|awarded)\b|\bawarded (?:a )?(?:\$[\d.]+ ?\w*|grant|contract)\b|\bcontract\b"),
+
+    # ---------------------------------------------------------------- regulatory/other: look-alikes of grants
+    R("regulatory.designation_request", "regulatory", "other",
+      r"\b(?:submi\w+|request\w*|appl(?:y|ies|ied|ication) for|seek\w*|files?|filed)\s+"
+      r"(?:(?!under\b|with\b|following\b|after\b|granted\b)\w+\s+){0,4}?(?:a |an |for )?"
+      + DESIG + r"(?:\s+(?:drug|therapy|device))?(?:\s+(?:designation|status))?\b|"
+      + DESIG + r"(?:\s+(?:drug|therapy))?\s+(?:designation\s+)?(?:request|application|submission)\b"),
+    R("regulatory.advisory_committee", "regulatory", "other",
+      r"\badvisory committee\b|\bAdComm?\b|\bODAC\b|\bVRBPAC\b|"
+      r"\b(?:FDA|agency|expert|advisory|outside)\s+(?:panel|advis[eo]rs)\b.{0,40}\b(?:vot\w*|backs?|"
+      r"recommend\w*|"
+      r"endorse\w*|rejects?|against)\b|\bpanel (?:votes?|backs|rejects|recommends|endorses)\b"),
+    R("regulatory.chmp_opinion", "regulatory", "other",
+      r"\bCHMP\b|\bpositive opinion\b|\bCommittee for (?:Medicinal|Orphan) Products\b|\bCOMP\b|"
+      r"\b(?:EU|European|EMA) (?:regulators?|committee|panel)\b.{0,30}\b(?:recommend\w*|backs?|"
+      r"endorse\w*)\b"),
+    R("regulatory.ind_clearance", "regulatory", "other",
+      r"\b(?:IND|CTA|CTN|investigational new drug|clinical trial application|IDE)\b.{0,60}\b(?:clear\w*|"
+      r"authori[sz]\w*|"
+      r"approv\w*|accept\w*|allow\w*|go[- ]ahead|active|effective|submi\w*|fil\w*)\b|"
+      r"\b(?:clear\w*|authori[sz]\w*|approv\w*|accept\w*|submi\w*|fil(?:es|ed|ing))\b.{0,40}\b(?:IND|CTA|CTN|"
+      r"investigational new drug|clinical trial application|IDE)s?\b|"
+      r"\b(?:approval|clearance|authori[sz]ation|permission|green light|nod) to (?:initiate|begin|start|"
+      r"commence|"
+      r"conduct|proceed|enroll|launch|open)\b|\bmay proceed\b|"
+      r"\b(?:authori[sz]es|clears|allows)\b.{0,30}\b(?:phase [\dI]\w* |clinical )?(?:trial|study)\b|"
+      r"\b(?:regulatory )?(?:clearance|approval|authori[sz]ation)\b.{0,30}\b(?:for|"
+      r"of)\b.{0,20}\b(?:phase [\dI]\w*|"
+      r"clinical (?:trial|study)|first-in-human|(?:\w+ )?(?:trial|study))\b",
+      unless=r"\bclinical hold\b|\bon (?:partial )?hold\b"),
+    R("regulatory.protocol_change", "regulatory", "other",
+      r"\b(?:approv\w*|clear\w*|accept\w*)\b.{0,80}\b(?:protocol amendment|protocol|amendment|study design|"
+      r"trial design|label (?:update|expansion)|(?:manufacturing |production )?(?:facility|plant)|"
+      r"manufacturing site)\b",
+      unless=r"\bclinical hold\b"),
+    R("regulatory.dsmb", "enrollment", "status_change",
+      r"\b(?:DSMB|iDMC|IDMC|DMC|DSMC|data (?:and )?safety monitoring (?:board|committee)|"
+      r"independent data monitoring "
+      r"committee|data monitoring committee|safety review committee|SRC|dose escalation committee)\b"),
+
+    # ---------------------------------------------------------------- regulatory actions
+    R("regulatory.clinical_hold", "regulatory", "clinical_hold",
+      r"\bclinical hold\b|\b(?:put|puts|placed|places|placing)\b.{0,80}\bon (?:a )?(?:partial |full )?"
+      r"(?:clinical )?hold\b|\b(?:lift\w*|remov\w*|releas\w*)\b.{0,30}\bhold\b|\bhold\b.{0,30}\b(?:lifted|"
+      r"removed)\b"),
+    R("regulatory.meeting_agreement", "regulatory", "meeting_agreement",
+      r"\b" + OUTCOME + r"\b.{0,50}\b" + MEETING + r"|\b" + MEETING + r".{0,50}\b" + OUTCOME + r"\b|"
+      r"\b(?:alignment|align\w*|agreement|agrees?|agreed|consensus|concurrence)\s+(?:\w+\s+){0,2}with "
+      r"(?:the )?(?:U\.?S\.? )?" + REG + r"|\bspecial protocol assessment\b|\bSPA\b|"
+      r"\b" + REG + r" (?:meeting )?minutes\b|"
+      r"\b(?:feedback|guidance) from (?:the )?(?:U\.?S\.? )?" + REG + r"\b.{0,60}\b(?:pathway|design|"
+      r"registration|approval|submission|phase)",
+      unless=r"\bmeeting request\b|\b(?:to|will) (?:hold|have|meet)\b|\bschedul\w+\b"),
+    R("regulatory.meeting", "regulatory", "other", MEETING),
+    R("regulatory.crl", "regulatory", "crl",
+      r"\b(?:receiv\w*|issu\w*|gets?|got|obtain\w*|sent|sends)\s+(?:a |an |the )?(?:\w+\s+){0,2}"
+      r"(?:complete response letter|CRL)\b|\b(?:complete response letter|CRL)s?\s+(?:for|on|to|regarding|"
+      r"from|"
+      r"issued|received)\b|\bCRL\b(?=.{0,10}$)|^(?:\w+\s+){0,3}CRL\b|"
+      r"\b(?:FDA|regulators?)\s+(?:rejects|declines to approve|turns down|spurns|refuses to approve)\b"),
+    R("regulatory.submission_for_approval", "regulatory", "submission",
+      r"\b(?:submi\w+|fil(?:es|ed|ing|ings)|seek\w*|appl(?:y|ies|ied|"
+      r"ication)s?)\s+(?:for\s+)?(?:\w+\s+){0,2}?"
+      r"(?:marketing |regulatory |FDA |EU )?(?:approval|authori[sz]ation|clearance)\b",
+      unless=r"\bclinical hold\b"),
+    R("regulatory.accelerated_approval", "regulatory", "accelerated_approval",
+      r"\baccelerated approval\b(?!\s+(?:pathway|path|route|strategy|plan|program|submission|application|"
+      r"filing))",
+      unless=r"\b(?:seek\w*|pursu\w*|support\w*|potential|eligible|plans? to|intend\w*|could|may|would)\s+"
+      r"(?:\w+\s+){0,3}accelerated approval"),
+    R("regulatory.approval", "regulatory", "approval",
+      r"\b(?:" + REG + r"|European Commission|EC|Commission|Japan\w*|China)\)?\s+"
+      r"(?:has |have )?(?:grants? |granted )?(?:full |conditional |marketing |premarket )?approv(?:es|ed|"
+      r"al)\b|"
+      r"\bapprov(?:es|ed|al)\b.{0,40}\bby (?:the )?(?:U\.?S\.? )?" + REG + r"|"
+      r"\b(?:receiv\w*|grant\w*|obtain\w*|wins?|secur\w*|gains?|announces?)\s+(?:\w+\s+){0,3}"
+      r"(?:full |conditional |marketing |regulatory |FDA |EU |European |U\.?S\.? )*(?:approval|"
+      r"authori[sz]ation|"
+      r"clearance)\b|\b(?:conditional )?marketing authori[sz]ation\b(?!\s+application)|"
+      r"\b510\s?\(k\) clearance\b|\bFDA (?:clears|clearance)\b|\bapproved (?:in|for|by)\b|"
+      r"\b(?:FDA|EU|European|regulatory|Japanese|Chinese) (?:nod|green light|OK|thumbs[- ]up)\b|"
+      r"\b(?:nod|green light) (?:from|by) (?:the )?(?:FDA|EMA|regulators?)\b",
+      unless=r"\b(?:seek\w*|pursu\w*|potential|if approved|support\w*|toward\w*|path(?:way)? to|plans? to|"
+      r"intend\w*|expects? to|anticipat\w*)\s+(?:\w+\s+){0,3}(?:approval|"
+      r"authori[sz]ation)(?!.{0,80}\b(?:approv(?:es|ed)|"
+      r"grants?|granted|receiv\w+)\b)"),
+    R("regulatory.priority_review", "regulatory", "priority_review",
+      r"\bpriority review\b(?!\s+voucher)",
+      unless=r"\b(?:eligible|eligibility|request\w*|seek\w*|may|could|"
+          r"potential\w*)\s+(?:\w+\s+){0,3}priority review"),
+    R("regulatory.acceptance", "regulatory", "acceptance",
+      r"\baccept\w*\b(?:\s+\S+){0,10}?\s+" + APP + r"|\b" + APP + r"\b(?:\s+\S+){0,8}?\s+(?:(?:has been|"
+      r"was|is) )?"
+      r"(?:accepted|validated|filed by)\b|\bvalidat\w+\b(?:\s+\S+){0,6}?\s+" + APP + r"|\bfiling acceptance"
+      r"\b|"
+      r"\baccept\w* for (?:filing|review)\b",
+      requires=REG + "|" + APP_SPECIFIC),
+    R("regulatory.pdufa_date", "regulatory", "pdufa_date",
+      r"\bPDUFA\b|\b(?:extend\w*|delay\w*|push\w* back|postpone\w*)\b.{0,40}\b(?:review|action date|"
+      r"goal date|"
+      r"decision)\b|\breview (?:period |"
+      r"clock )?extension\b|"
+      r"\b(?:additional|more) time\b.{0,40}\breview\b|\b(?:target )?action date\b|\bgoal date\b"),
+    R("regulatory.submission", "regulatory", "submission",
+      r"\b(?:submi\w+|fil(?:es|ed|ing)|complet\w+|initiat\w+|start\w*|begin\w*|rolling|"
+      r"resubmi\w+)\b(?:\s+\S+){0,8}?\s+"
+      + APP + r"\b|\b" + APP + r"\s+(?:\w+\s+){0,3}(?:submitted|submission|filed|resubmi\w+)\b|"
+          r"\brolling submission\b",
+      requires=REG + "|" + APP_SPECIFIC, unless=r"\bgrant application\b|\bgrant (?:funding|award)\b|"
+          r"\b(?:company |corporate |strategic |\d{4} )(?:priorities|milestones|outlook|goals)\b|"
+      r"\boutlook for \d{4}\b|\bprospectus\b"),
+    R("regulatory.breakthrough", "regulatory", "breakthrough",
+      r"\bbreakthrough (?:therapy|device)(?: designation| status)?\b|\bBTD\b|\bbreakthrough designation\b"),
+    R("regulatory.rmat", "regulatory", "rmat",
+      r"\bRMAT\b|\bregenerative medicine advanced? therapy\b"),
+    R("regulatory.prime", "regulatory", "prime",
+      r"(?i:\bpriority medicines\b|\bPRIME (?:designation|status|scheme|eligibility|support)\b)|\bPRIME\b",
+      requires=r"\bEMA\b|European Medicines Agency|\bPRIME (?:designation|status|scheme)|priority medicines",
+      flags=0),
+    R("regulatory.orphan", "regulatory", "orphan",
+      r"\borphan (?:drug |medicinal product )?(?:designation|status)\b|\borphan drug\b|\bODD\b"),
+    R("regulatory.fast_track", "regulatory", "fast_track",
+      r"(?<!under the )(?<!under )(?<!with )\bfast[- ]track (?:designation|status)\b|"
+      r"\b(?:grant\w*|receiv\w*|award\w*|obtain\w*)\s+(?:\w+\s+){0,3}fast[- ]track\b|\bfast[- ]track\b"
+      r"(?!\s+(?:designation|status)?\s*(?:application|request|submission))(?!\s+(?:development|program|"
+      r"pathway|process|basis))",
+      unless=r"\bunder (?:the |its )?fast[- ]track\b(?!.{0,60}\bgrant)"),
+    R("regulatory.rare_pediatric", "regulatory", "other",
+      r"\brare pediatric (?:disease |drug )?(?:designation|status)\b|\bRPDD?\b|\brare pediatric\b"),
+    R("regulatory.other_designation", "regulatory", "other",
+      r"\b(?:QIDP|qualified infectious disease product|sakigake|innovation passport|ILAP|"
+      r"PRIORITY designation|"
+      r"promising innovative medicine)\b"),
+    # ---------------------------------------------------------------- enrollment
+    R("enrollment.status_change", "enrollment", "status_change",
+      r"\b(?:paus\w*|halt\w*|discontinu\w*|terminat\w*|suspend\w*|stop(?:s|ped|ping)?|resum\w*|deprioriti\w*|"
+      r"scrap\w*|shelv\w*|abandon\w*|ax(?:e|es|ed|ing)|drop(?:s|ped)?|"
+      r"wind(?:s|ing)? down|end(?:s|ed)?)\b(?:\s+\S+){0,6}?\s+(?:the |its |a )?(?:\w+\s+){0,3}(?:trial|"
+      r"study|program|"
+      r"programme|enrol\w*|dosing|development|recruitment|cohort|arm)\b|\bfutility\b|"
+      r"\b(?:trial|study|program|enrol\w*|dosing)\b.{0,30}\b(?:paused|halted|discontinued|terminated|"
+      r"suspended|"
+      r"stopped|resumed)\b",
+      unless=r"\bterminat\w* (?:\w+ ){0,2}agreement\b|\btermination agreement\b"),
+    R("enrollment.enrollment_complete", "enrollment", "enrollment_complete",
+      r"\bcomplet\w*\s+(?:of\s+)?(?:\w+\s+){0,4}(?:enrol\w*|recruit\w*|randomi[sz]ation)\b|"
+      r"\b(?:enrol\w*|recruit\w*|randomi[sz]ation)\s+(?:\w+\s+){0,3}(?:complet\w*|closed)\b|"
+      r"\b(?:final|last)\s+(?:\w+\s+){0,2}(?:enrol\w*|randomi[sz]\w*|recruit\w*)\b|"
+      r"\blast (?:patient|subject|participant)s? (?:\w+ ){0,2}(?:enrol\w*|randomi[sz]ed|dosed)\b|"
+      r"\b(?:achiev\w*|reach\w*|exceed\w*|hit)\s+(?:\w+\s+){0,2}(?:target(?:ed)? )?(?:patient |subject )?"
+      r"enrol\w*\b|\bfully (?:enrolled|recruited)\b|\bcomplet\w* (?:of )?(?:patient |subject )?screening\b|"
+      r"\btarget (?:patient )?enrol\w* (?:achieved|reached)\b",
+      unless=r"\b(?:expect\w*|anticipat\w*|on track|plan\w*) to complete (?:\w+ ){0,3}enrol\w*"),
+    R("enrollment.first_patient", "enrollment", "first_patient",
+      r"\b(?:dos\w+|enrol\w+|treat\w+|randomi[sz]\w+|implant\w*|screen\w*|infus\w*|vaccinat\w*)\s+(?:of |"
+      r"for |in )?"
+      r"(?:the )?first\b|\bfirst\s+(?:[\w()\-/]+\s+){0,5}?(?:patient|participant|subject|volunteer|cohort|"
+      r"person|"
+      r"child|infant|adult)s?\b(?:\s+\S+){0,8}?\s+(?:(?:has|have|had) been |was |were |is |are )?(?:dosed|"
+      r"enrolled|"
+      r"treated|randomi[sz]ed|implanted|screened|infused|vaccinated)\b|\bcommenc\w+ dosing\b|"
+      r"\b(?:start|initiat|begin|began|commencement)\w* (?:of )?(?:patient |participant )?dosing\b|"
+      r"\bfirst[- ]in[- ](?:human|patient) dosing\b|\bfirst (?:patient|participant|"
+      r"subject)s? (?:first visit|in|"
+      r"enrolled|randomi[sz]ed|dosed|treated)\b"),
+    R("enrollment.initiation", "enrollment", "initiation",
+      r"\b(?:initiat\w*|start\w*|launch\w*|commenc\w*|begin\w*|began|kick\w* off)\b(?:\s+\S+){0,6}?\s+"
+      r"(?:clinical\s+)?(?:trial|study|phase\s+[\dIV]+\w*)\b|\b(?:trial|study)\s+(?:\w+\s+){0,2}(?:initiated|"
+      r"started|launched|commenced|begins|is underway|underway)\b|\bfirst (?:clinical )?(?:site|center)s? "
+      r"(?:activated|opened|initiated)\b|\bsite activation\b"),
+    R("enrollment.other", "enrollment", "other",
+      r"\benrol(?:l)?(?:ment|ing)\s+(?:update|accelerat\w*|progress\w*|expan\w*|ahead)\b|"
+      r"\benrolls? (?:\w+ ){0,2}(?:patients|participants|subjects)\b|"
+      r"\baccelerat\w*\s+(?:\w+\s+){0,2}enrol\w*\b|\b(?:currently|actively|now) (?:enrolling|recruiting)\b|"
+      r"\bexpands?\s+(?:\w+\s+){0,2}enrol\w*\b|\bopens? (?:\w+ ){0,2}enrol\w*\b|\bsites? (?:activated|"
+      r"added|expan\w*)\b|"
+      r"\blast (?:patient|participant|subject)s? (?:\w+ ){0,2}visit\b|\blast (?:patient|participant|"
+      r"subject) out\b|"
+      r"\b(?:expands?|expansion of)\b(?:\s+\S+){0,4}?\s+(?:trial|study)\b|"
+      r"\bcomplet\w* (?:of )?(?:\w+ )?(?:patient |subject )?"
+      r"(?:dosing|treatment phase)\b|\b(?:second|third|fourth|fifth|\d+(?:st|nd|rd|"
+      r"th)) (?:\w+ )?(?:patient|participant|"
+      r"subject)s? (?:dosed|enrolled|treated|randomi[sz]ed)\b|"
+      r"\benrol\w* of (?:the )?\d+(?:st|nd|rd|th)? (?:patient|participant|subject)|\b\d+(?:st|nd|rd|th) "
+      r"(?:patient|participant|subject) (?:enrolled|randomi[sz]ed|dosed)\b"),
+
+    # a weak regulatory mention ("Following FDA Review") yields to any enrollment event in the headline
+    R("regulatory.update", "regulatory", "other",
+      r"\bregulatory (?:update|status|path\w*|progress|feedback|clarity|decision|milestone)s?\b|"
+      r"\b(?:FDA|EMA|regulator\w*)\s+(?:decision|feedback|review|inspection|response|action)\b"),
+
+    # ---------------------------------------------------------------- readouts
+    R("readout.presentation", "readout", "presentation",
+      r"\b(?:present\w*|showcas\w*|unveil\w*|featur\w*|highlight\w*|shar\w*|report\w*)\b(?:\s+\S+){0,14}?\s+"
+      r"(?:data|results|findings|analys[ie]s|outcomes)\b.{0,140}\b(?:at|during) (?:the )?[^.;]{0,80}?\b"
+      + CONGRESS + r"\b|"
+      r"\b(?:presented|presenting|shared|showcased)\s+(?:at|in|during)\s+(?:the |an? )?(?:\w+\s+){0,5}?"
+      r"(?:" + CONGRESS + r"|poster|oral|session)\b|\bpresentation of (?:\w+\s+){0,4}(?:data|results)\b|"
+      r"\b(?:publication|published|publishes|publish)\b(?:\s+\S+){0,12}?\s+(?:data|results|findings|study|"
+      r"trial|"
+      r"analysis)\b|\b(?:data|results|findings)\b.{0,60}\bpublished in\b|"
+      r"\b(?:data|results|findings)\b.{0,80}\b(?:presented|featured|shared|reported)\b.{0,20}\b(?:in|at|"
+      r"during) "
+      r"(?:an? |the )?(?:oral|poster|late-breaking)?\s*(?:presentation|session|meeting|congress)|"
+      r"\blate[- ]breaking\b(?:\s+\S+){0,4}?\s+"
+      r"(?:data|results|abstract|presentation)",
+      unless=r"\bpre-?clinical\b(?!.{0,40}\bclinical)|\bpublication of (?:\w+ ){0,6}design\b"),
+    R("readout.endpoint", "readout", None,
+      r"\b(?:met|meets|achiev\w*|hit|hits|miss\w*|did not (?:meet|achieve)|fail\w* to (?:meet|achieve)|not "
+      r"(?:met|achieved)|reach\w*)\b(?:\s+\S+){0,4}?\s+(?:its |the |both |all |key |"
+      r"pre-?specified )*(?:co-)?primary "
+      r"(?:and (?:\w+ ){0,2})?(?:\w+ ){0,2}end-?points?\b|\bprimary (?:efficacy )?end-?points? "
+      r"(?:was |were )?(?:not )?(?:met|achieved|missed)\b|\bstatistically significant\b|"
+      r"\b(?:flops?|fails?|failed|falters?|misses|missed|succeeds?|succeeded|tops?|wins?|"
+      r"aces?)\b(?:\s+\S+){0,5}?"
+      r"\s+(?:trial|study|test|readout)\b|\b(?:trial|study)s?\b(?:\s+\S+){0,2}?\s+(?:succeeds?|fails?|failed|"
+      r"flops?|falters?|misses|hits)\b|\b(?:main|primary) (?:goal|aim|target)\b"),
+    R("readout.interim", "readout", "interim",
+      r"\binterim\b(?:\s+\S+){0,5}?\s+(?:data|results|analys[ie]s|readout|update|findings|look)\b|"
+      r"\b(?:initial|preliminary|early|first|updated)\s+(?:\w+\s+){0,4}(?:data|results|findings|readout)\b",
+      unless=r"\binterim (?:financial|report|CEO|chief)\b"),
+    R("readout.topline", "readout", "topline",
+      r"\btop[- ]?line\b(?:\s+\S+){0,6}?\s+(?:data|results|findings|readout|analys[ie]s)\b"
+      r"(?![^;,.–—]{0,60}\b(?:expected|anticipated|planned|slated|due|on track)\b)"),
+    R("readout.final", "readout", "final",
+      r"\b(?:final|full|complete|comprehensive)\b(?:\s+\S+){0,3}?\s+(?:data|data ?set|results|analys[ie]s|"
+      r"findings)\b"),
+    R("readout.generic", "readout", None,
+      r"\b(?:positive|negative|encouraging|promising|favou?rable|compelling|robust|mixed|disappointing|new|"
+      r"additional|clinical|efficacy|safety|pivotal|durable|supportive|strong|"
+      r"impressive)\b(?:\s+\S+){0,6}?\s+"
+      r"(?:data|results|findings|readout|outcomes|evidence)\b|"
+      r"\b(?:data|results|findings)\s+(?:from|of|in)\s+(?:the\s+|its\s+|a\s+|an\s+)?(?:\S+\s+){0,5}?"
+      r"(?:phase|trial|study|cohort|patients)\b|\bphase\s+[\dIV]+\w*(?:/[\dIV]+\w*)?\s+(?:\S+\s+){0,5}?"
+      r"(?:data|results|readout)\b|\b(?:demonstrat\w*|show\w*|reduc\w*|improv\w*|achiev\w*|induc\w*|"
+      r"report\w*)\b"
+      r"(?:\s+\S+){0,6}?\s+(?:efficacy|responses?|survival|reductions?|improvements?|benefit|activity|"
+      r"remissions?)\b|"
+      r"\b(?:present\w*|report\w*|announc\w*|shar\w*|highlight\w*|unveil\w*)\s+(?:\S+\s+){0,4}?(?:data|"
+      r"results)\b|"
+      r"\breadout\b|\bresponse rates?\b|\b\d+(?:\.\d+)?\s?%\s+of (?:\w+\s+)?(?:patients|participants|"
+      r"subjects)\b|"
+      r"\b(?:shrinks?|shrank|shrunk|cuts?|lowers?|slows?|reduces?|halts?)\s+(?:\w+\s+){0,2}(?:tumou?rs?|"
+      r"progression|"
+      r"decline|attacks|seizures|weight|LDL|cholesterol|blood pressure|viral load)\b",
+      unless=r"^\s*(?:\S+\s+){0,12}?(?:data|results|readout)s?\s+(?:are |is )?" + FUTURE),
+)
+
+#: Weak concepts that decide only from the headline (see module docstring).
+TITLE_ONLY = frozenset({
+    "readout.presentation", "readout.final", "readout.interim", "readout.generic",
+    "regulatory.update", "regulatory.meeting", "regulatory.protocol_change", "regulatory.submission",
+    "regulatory.submission_for_approval", "regulatory.dsmb", "enrollment.other",
+    "other.corporate_update", "other.earnings", "other.investor_event", "other.future_results_event",
+    "other.preclinical", "other.people", "other.corporate",
+})
+RULES = tuple(replace(r, title_only=True) if r.name in TITLE_ONLY else r for r in RULES)
+
+#: Speed gates: a rule is only tried when one of these lowercase substrings occurs in the lowercased text.
+#: Each gate must be a superset of what the rule's pattern can match (a gate never changes a result, it only
+#: skips regexes that cannot match); ``tests/test_classifier_rules.py`` checks this on every rule headline.
+GATES: dict[str, tuple[str, ...]] = {
+    "other.roundup": ("daily dose", "round", "stocks", "movers", "week in review"),
+    "other.investor_event": ("to ", "will ", "participat", "present", "conference call", "webcast", "webinar",
+                             "fireside", "investor", "r&d day", "kol event"),
+    "other.future_results_event": ("to ", "will ", "abstract", "data", "poster", "presentation", "upcoming",
+                                   "expect", "anticipat", "slated", "due"),
+    "other.preclinical": ("clinical", "vivo", "vitro", "animal", "murine", "mouse", "primate"),
+    "other.people": ("appoint", "names", "named", "hires", "elects", "promotes", "joins", "succession",
+                     "leadership", "management", "board", "retire", "resign", "steps down"),
+    "regulatory.dsmb": ("dsmb", "dmc", "idmc", "dsmc", "monitoring", "safety review", "src",
+                        "dose escalation"),
+    "regulatory.other_designation": ("qidp", "qualified infectious", "sakigake", "innovation passport",
+                                     "ilap", "priority designation", "promising innovative"),
+    "regulatory.update": ("regulat", "fda", "ema"),
+    "enrollment.status_change": ("paus", "halt", "discontinu", "terminat", "suspend", "stop", "resum",
+                                 "deprioriti", "wind", "end", "futility", "scrap", "shelv", "abandon", "ax",
+                                 "drop"),
+    "other.corporate_update": ("update", "highlights"),
+    "other.financing": ("offering", "placement", "pric", "rais", "financ", "debt", "credit", "loan",
+                        "convertible", "warrant", "royalt", "voucher", "ipo", "proceeds", "shelf", "runway",
+                        "prospectus"),
+    "other.corporate": ("agreement", "partner", "collaborat", "teams up", "letter of intent", "acqui",
+                        "merge", "business combination", "patent", "nasdaq", "compliance", "listing",
+                        "inducement", "voting", "holder", "general meeting", "reverse", "repurchase",
+                        "buyback", "workforce", "restructur", "strategic", "corporate", "name change",
+                        "dividend", "launch", "grant", "contract", "outlook", "outlines", "priorities",
+                        "milestones", "goals", "awarded"),
+    "other.earnings": ("quarter", "q1", "q2", "q3", "q4", "full", "fiscal", "half", "annual", "interim",
+                       "year", "financial", "results for", "earnings", "revenue", "report", "jaarverslag",
+                       "rapport"),
+    "regulatory.designation_request": ("fast", "breakthrough", "orphan", "rmat", "regenerative", "prime",
+                                       "priority medicine"),
+    "regulatory.advisory_committee": ("advisory", "adcom", "odac", "vrbpac", "panel", "adviser", "advisor"),
+    "regulatory.chmp_opinion": ("chmp", "opinion", "committee for", "comp", "regulator", "committee",
+                                "panel"),
+    "regulatory.ind_clearance": ("ind", "cta", "ctn", "investigational", "clinical trial application", "ide",
+                                 "approv", "clear", "authori", "permission", "green light", "nod",
+                                 "may proceed", "allow"),
+    "regulatory.protocol_change": ("approv", "clear", "accept"),
+    "regulatory.clinical_hold": ("hold",),
+    "regulatory.meeting_agreement": ("meeting", "align", "agree", "consensus", "concurrence",
+                                     "special protocol", "spa", "minutes", "feedback", "guidance"),
+    "regulatory.meeting": ("meeting",),
+    "regulatory.crl": ("crl", "complete response", "reject", "declines", "turns down", "spurns", "refuses"),
+    "regulatory.submission_for_approval": ("approval", "authori", "clearance"),
+    "regulatory.accelerated_approval": ("accelerated approval",),
+    "regulatory.approval": ("approv", "authori", "clear", "nod", "green light", " ok", "thumbs"),
+    "regulatory.priority_review": ("priority review",),
+    "regulatory.acceptance": ("accept", "validat"),
+    "regulatory.pdufa_date": ("pdufa", "extend", "extension", "time", "action date", "goal date", "delay",
+                              "push", "postpone"),
+    "regulatory.submission": ("nda", "bla", "maa", "nds", "pma", "510", "de novo", "application", "filing",
+                              "dossier", "submission", "supplement"),
+    "regulatory.breakthrough": ("breakthrough", "btd"),
+    "regulatory.rmat": ("rmat", "regenerative"),
+    "regulatory.prime": ("prime", "priority medicines"),
+    "regulatory.orphan": ("orphan", "odd"),
+    "regulatory.fast_track": ("fast",),
+    "regulatory.rare_pediatric": ("rare pediatric", "rpd"),
+    "enrollment.enrollment_complete": ("enrol", "recruit", "randomi", "screening", "last "),
+    "enrollment.first_patient": ("first", "dosing"),
+    "enrollment.initiation": ("initiat", "start", "launch", "commenc", "begin", "began", "kick", "underway",
+                              "site"),
+    "enrollment.other": ("enrol", "accelerat", "recruit", "expan", "site", "patient", "participant",
+                         "subject"),
+    "readout.presentation": ("present", "showcas", "unveil", "featur", "highlight", "shar", "report", "publi",
+                             "late"),
+    "readout.endpoint": ("endpoint", "end-point", "end point", "statistically significant", "flop", "fail",
+                         "falter", "miss", "succeed", "top", "win", "ace", "hit", "goal", "aim", "target"),
+    "readout.interim": ("interim", "initial", "preliminary", "early", "first", "updated"),
+    "readout.topline": ("top",),
+    "readout.final": ("final", "full", "complete", "comprehensive"),
+    "readout.generic": ("data", "result", "finding", "readout", "outcome", "evidence", "efficacy", "response",
+                        "survival", "reduction", "improvement", "benefit", "activity", "remission", "%",
+                        "shr", "cut", "lower", "slow", "reduce", "halt"),
+}
+RULES = tuple(replace(r, gate=GATES.get(r.name, ())) for r in RULES)
+
+#: Refiners for generic rules: within a decided label, the first of these patterns that matches the text
+#: (title first, then lede) gives the subtype.
+SUBTYPE_REFINERS: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
+    "readout": tuple(
+        (r.subtype, r.pattern) for r in RULES if r.label == "readout" and r.subtype is not None
+    ),
+    "enrollment": tuple(
+        (r.subtype, r.pattern) for r in RULES if r.name == "enrollment.first_patient"
+    ),
+}
+
+DEFAULT_SUBTYPE = {"readout": "topline", "enrollment": "other", "regulatory": "other", "other": "other"}
+
+#: A rule decided from the title may be refined from the lede into a more specific subtype of the same label.
+#: key = subtype decided from the title, value = rules whose match in the lede upgrades it.
+LEDE_UPGRADES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("enrollment", "initiation"): ("enrollment.first_patient",),
+}
+
+TAXONOMY: dict[str, tuple[str, ...]] = {
+    "readout": ("topline", "interim", "final", "presentation"),
+    "enrollment": ("initiation", "first_patient", "enrollment_complete", "status_change", "other"),
+    "regulatory": (
+        "fast_track", "breakthrough", "orphan", "rmat", "prime", "priority_review", "accelerated_approval",
+        "approval", "crl", "pdufa_date", "submission", "acceptance", "clinical_hold", "meeting_agreement",
+        "other",
+    ),
+    "other": ("other",),
+}
+
+RULES_BY_NAME = {r.name: r for r in RULES}

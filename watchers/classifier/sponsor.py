@@ -1,0 +1,118 @@
+"""Find the announcing company.
+
+In order of trust:
+
+1. the subject of the headline, when it is followed by an announcing verb ("PepGen Receives …",
+   "Mylan, Biocon get CRL …", "Vaxcyte Doses First Participants …");
+2. the company named in the wire-service lede ("… (GLOBE NEWSWIRE) -- Ocugen, Inc. (NASDAQ: OCGN) …");
+3. any company followed by an exchange ticker ("Greenwich Lifesciences (NASDAQ:GLSI)") or by "said".
+"""
+
+from __future__ import annotations
+
+import re
+
+_VERBS = (
+    r"announces?|announced|receives?|received|reports?|reported|presents?|presented|completes?|completed|"
+    r"initiates?|initiated|doses?|dosed|submits?|submitted|granted|grants?|achieves?|achieved|confirms?|"
+    r"confirmed|"
+    r"provides?|publishes?|published|enters?|raises?|pauses?|paused|accelerates?|says?|said|has|have|gets?|"
+    r"got|"
+    r"wins?|secures?|obtains?|launches?|launched|starts?|started|begins?|expands?|advances?|unveils?|"
+    r"highlights?|"
+    r"shares?|to|will|and|up|down|plunges?|soars?|jumps?|falls?|drops?|gains?|files?|filed|seeks?|appoints?|"
+    r"names?|closes?|prices?|signs?|regains?|partners?|doubles?|halts?|stops?|discontinues?|resumes?|"
+    r"terminates?|issues?|provides?|posts?|touts?|sees?|nabs?|scores?|lands?|bags?|notches?|earns?|"
+    r"is|was|one|inks?|outlines?|showcases?|demonstrates?|shows?|delivers?|expects?|anticipates?|plans?|"
+    r"data|results|phase|’s|'s"
+)
+_SUFFIX = r"(?:Inc|Ltd|Limited|Corp|Corporation|AG|SA|S\.A|N\.V|NV|plc|PLC|GmbH|LLC|Co|A/S|SE)\.?"
+_VERB_SET = frozenset(re.sub(r"(\w+)s\?", r"\1|\1s", _VERBS).split("|")) - {"and"}
+_JOINERS = frozenset({"and", "&"})
+_SUBJECT_WORD = re.compile(r"^(?:[A-Z0-9]|[a-z]{1,3}[A-Z])")
+_PUNCT = ",;:"
+
+
+def _title_subject(title: str) -> str | None:
+    """Capitalised words before the first announcing verb ("Mylan, Biocon get CRL" -> "Mylan, Biocon")."""
+    words: list[str] = []
+    for w in title.split(None, 8)[:8]:
+        bare = w.strip(_PUNCT).lower()
+        if bare in _VERB_SET:
+            return " ".join(words) if words and words[-1].lower() not in _JOINERS else None
+        if not (_SUBJECT_WORD.match(w) or bare in _JOINERS):
+            return None
+        words.append(w)
+    return None
+
+
+_POSSESSIVE = re.compile(
+    r"\b(?:to|Accepts|Approves|Grants|for|of)\s+([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3}?)(?:'s|'|’s|’)\s"
+)
+_LEDE_COMPANY = re.compile(
+    r"(?:NEWSWIRE\)|NewMediaWire|CET;|CEST;)\s*(?:--|–|—|-)?\s*(?:via NewMediaWire\s*(?:--|–|—|-)\s*)?"
+    r"([A-Z0-9][\w&.’'\-™®]*(?:\s+[A-Z0-9][\w&.’'\-™®]*){0,5}?)(?:,?\s+(?:Inc|Ltd|Limited|Corp|Corporation|"
+    r"AG|SA|"
+    r"S\.A|N\.V|NV|plc|PLC|GmbH|LLC|Holding AG|Co\., Ltd)\.?)?\s*(?:\(|,|–|—|-|today|announced|reported)",
+)
+_TICKER_COMPANY = re.compile(
+    r"(?:^|[\s,;])((?:[A-Z0-9][\w&.’'\-]*\s+){0,4}?[A-Z0-9][\w&.’'\-]*?)(?:,?\s+(?:Inc|Ltd|Limited|Corp|"
+    r"Corporation|"
+    r"AG|SA|N\.V|NV|plc|PLC|GmbH|LLC)\.?)?\s*\((?:Nasdaq|NASDAQ|NYSE|ASX|TSX|OTC\w*|Euronext|LSE|AIM|SIX|"
+    r"XETRA|"
+    r"[A-Z]{2,5}\))[\s:]",
+)
+_SAID_COMPANY = re.compile(
+    r"(?:^|[.;]\s+)([A-Z][\w&.’'\-]*(?:\s+[A-Z][\w&.’'\-]*){0,4}?)(?:\s+(?:Inc|Ltd|SA|AG|PLC|plc|NV)\.?)?\s+"
+    r"(?:on \w+ )?said\b"
+)
+_BAD_SUBJECT = re.compile(
+    r"(?i)^(?:FDA|U\.?S\.?|EMA|The|A|An|As|Why|How|What|First|Data|Positive|New|Patient|Interim|Topline|Results|"
+    r"Phase|Study|Trial|European|Health|Japan|China|F\.D\.A\.?|Today|Updated|Final|Full|Late|Pivotal|"
+    r"Independent|Initial|Preliminary|Cannabis|Biotech|Stocks?|Shares|Drug|Gene|Cell|PRIME|Priority|"
+    r"Breakthrough|Fast|Orphan|Clinical|Completion|Enrollment|Enrolment)\b",
+)
+_TRAILING_JUNK = re.compile(r"(?:,|\s+and|\s*&)$")
+_MARKS = re.compile(r"[™®]")
+
+
+_EXCHANGE = re.compile(r"\((?:Nasdaq|NASDAQ|NYSE|ASX|TSX|OTC|Euronext|LSE|AIM|SIX|XETRA)")
+_COMPANY_WORD = re.compile(
+    r"\b(?:Inc|Ltd|Limited|Corp|Corporation|AG|SA|NV|plc|PLC|GmbH|LLC|Pharma\w*|Therapeutics|Bio\w*|Medical|"
+    r"Sciences|Health|Labs|Genetics|Oncology|Holdings?)\b"
+)
+_TRAILING_SUFFIX = re.compile(r",?\s+" + _SUFFIX + r"$")
+_TRIAL_OR_CODE = re.compile(r"^(?=[A-Z0-9\-]*[\-\d])[A-Z0-9\-]{4,}$")
+
+
+def _clean(name: str) -> str:
+    name = _MARKS.sub("", name).strip(" ,–—-")
+    name = _TRAILING_JUNK.sub("", name).strip()
+    name = _TRAILING_SUFFIX.sub("", name).strip(" ,")
+    words = name.split()
+    while len(words) > 1 and _TRIAL_OR_CODE.match(words[-1]):  # "Pliant Therapeutics INTEGRIS-PSC"
+        words.pop()
+    return " ".join(words)
+
+
+def find_sponsor(title: str, summary: str) -> str | None:
+    subject = _title_subject(title)
+    if subject:
+        name = _clean(subject)
+        if name and not _BAD_SUBJECT.match(name) and len(name) <= 80:
+            return name
+    m = _POSSESSIVE.search(title)
+    if m:
+        name = _clean(m.group(1))
+        if name and not _BAD_SUBJECT.match(name):
+            return name
+    for rx in (_LEDE_COMPANY, _TICKER_COMPANY, _SAID_COMPANY):
+        m = rx.search(summary) if rx is not _TICKER_COMPANY else rx.search(summary) or rx.search(title)
+        if m:
+            found = m.group(0)
+            if rx is _TICKER_COMPANY and not _EXCHANGE.search(found) and not _COMPANY_WORD.search(found):
+                continue  # "(UK)" is not a ticker; "Acme Pharma Inc. (ACME)" is
+            name = _clean(m.group(1))
+            if name and not _BAD_SUBJECT.match(name):
+                return name
+    return None

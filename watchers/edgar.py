@@ -1,0 +1,114 @@
+"""SEC EDGAR 8-K filings per sponsor CIK: the press release filed as exhibit 99.1 becomes the event.
+
+The Atom feed names each filing and links its index page; for a new 8-K the watcher opens the index,
+finds the EX-99 exhibit and classifies the release's own headline and lede. EDGAR requires a User-Agent
+naming a company and a contact, and allows at most 10 requests per second in total: one limiter is
+shared by every EDGAR source.
+"""
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import time
+from collections.abc import Awaitable, Callable
+from urllib.parse import urljoin
+
+from storage.models import PollOutcome, Source
+from storage.store import Store
+from watchers.classifier import ProgramFinder
+from watchers.feed_parse import FeedItem, clean_text, parse_feed
+from watchers.http_fetch import Fetcher, FetchError
+from watchers.item_events import event_from_item
+
+_EXHIBIT_LINK = re.compile(r'href="([^"]+\.(?:htm|html|txt))"[^>]*>[^<]*</a>\s*</td>\s*<td[^>]*>\s*EX-99', re.I)
+_ANY_EX99 = re.compile(r'href="([^"]*ex-?99[^"]*\.(?:htm|html|txt))"', re.I)
+_TAG = re.compile(r"<(script|style)[^>]*>.*?</\1>|<[^>]+>", re.I | re.S)
+_SPACE = re.compile(r"\s+")
+
+
+def edgar_feed_url(base: str, cik: str) -> str:
+    return (f"{base.rstrip('/')}/cgi-bin/browse-edgar?action=getcompany&CIK={cik.strip().lstrip('0') or '0'}"
+            "&type=8-K&dateb=&owner=include&count=40&output=atom")
+
+
+class RateLimiter:
+    """At most `rate` calls per second across every caller."""
+
+    def __init__(self, rate: float) -> None:
+        self._interval = 1.0 / rate
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        async with self._lock:
+            now = time.monotonic()
+            if self._next > now:
+                await asyncio.sleep(self._next - now)
+            self._next = max(now, self._next) + self._interval
+
+
+class EdgarWatcher:
+    kind = "edgar"
+
+    def __init__(
+        self, fetcher: Fetcher, store: Store, requests_per_second: float = 10.0,
+        programs: Callable[[], Awaitable[ProgramFinder]] | None = None,
+    ) -> None:
+        self._fetcher = fetcher
+        self._store = store
+        self._limiter = RateLimiter(requests_per_second)
+        self._programs = programs
+
+    async def _get(self, url: str, **kw: str | None) -> bytes:
+        await self._limiter.wait()
+        result = await self._fetcher.get(url, **kw)  # type: ignore[arg-type]
+        return result.body if not result.not_modified else b""
+
+    async def poll(self, source: Source) -> PollOutcome:
+        await self._limiter.wait()
+        result = await self._fetcher.get(source.url, etag=source.etag, last_modified=source.last_modified)
+        if result.not_modified:
+            return PollOutcome(source_id=source.id, not_modified=True)
+        feed = await asyncio.to_thread(parse_feed, result.body)
+        keys = [i.key for i in feed.items]
+        outcome = PollOutcome(source_id=source.id, item_keys=keys, etag=result.etag,
+                              last_modified=result.last_modified)
+        if not source.primed:
+            return outcome
+        unseen = set(await self._store.unseen_keys(source.id, keys))
+        finder = await self._programs() if self._programs else None
+        for item in feed.items:
+            if item.key not in unseen:
+                continue
+            release = await self._press_release(item)
+            outcome.events.append(event_from_item(release or item, source, finder))
+        return outcome
+
+    async def _press_release(self, item: FeedItem) -> FeedItem | None:
+        """The EX-99 press release behind a filing as a feed item (headline + lede), or None."""
+        if not item.link:
+            return None
+        try:
+            index = (await self._get(item.link)).decode("utf-8", "replace")
+            m = _EXHIBIT_LINK.search(index) or _ANY_EX99.search(index)
+            if m is None:
+                return None
+            doc = (await self._get(urljoin(item.link, html.unescape(m.group(1))))).decode("utf-8", "replace")
+        except FetchError:
+            return None  # the filing itself still becomes an event from its Atom entry
+        headline, lede = release_text(doc)
+        if not headline:
+            return None
+        return FeedItem(key=item.key, title=headline, summary=lede, link=item.link, published_at=item.published_at)
+
+
+def release_text(document: str) -> tuple[str, str]:
+    """The press release's headline and first paragraph from an exhibit's HTML."""
+    paragraphs = [clean_text(p, 2000) for p in re.split(r"</p>|<br\s*/?>|</div>|</h\d>", document, flags=re.I)]
+    lines = [p for p in (_SPACE.sub(" ", _TAG.sub(" ", html.unescape(x))).strip() for x in paragraphs) if p]
+    body = [line for line in lines if not re.fullmatch(r"(?i)exhibit\s*99\.?\d*|ex-?99\.?\d*", line)]
+    headline = next((line for line in body if 20 <= len(line) <= 300), "")
+    rest = body[body.index(headline) + 1 :] if headline else []
+    lede = next((line for line in rest if len(line) > 80), "")
+    return headline, lede[:2000]

@@ -1,0 +1,139 @@
+"""openFDA Drugs@FDA: new original and efficacy-supplement approvals for watched programmes and sponsors.
+
+One source of kind "openfda" stands for the API. Each poll asks, in a few OR-batched searches, for the
+applications of every watched brand/generic name and sponsor; approvals not seen before become
+`regulatory/approval` events. The first poll records what is already approved and announces nothing.
+Requests are paced (openFDA allows 240 per minute without a key).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from storage.models import NewEvent, PollOutcome, Program, Source
+from storage.store import Store
+from watchers.classifier import ProgramFinder
+from watchers.http_fetch import Fetcher, FetchError
+
+TERMS_PER_REQUEST = 20
+PAGE_LIMIT = 100
+# Labeling, manufacturing and similar supplements are recorded but not announced.
+ANNOUNCED_SUPPLEMENT_CLASSES = ("EFFICACY",)
+
+
+class OpenFdaWatcher:
+    kind = "openfda"
+
+    def __init__(
+        self, fetcher: Fetcher, store: Store, api_key: str | None = None, min_interval: float = 0.3,
+        programs: Callable[[], Awaitable[ProgramFinder]] | None = None,
+    ) -> None:
+        self._fetcher = fetcher
+        self._store = store
+        self._api_key = api_key
+        self._min_interval = min_interval
+        self._programs = programs
+        self._last_request = 0.0
+
+    async def poll(self, source: Source) -> PollOutcome:
+        queries = search_queries(await self._store.list_programs())
+        results: list[dict[str, Any]] = []
+        for query in queries:
+            results.extend(await self._search(source.url, query))
+        keys: list[str] = []
+        announce: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+        for app in results:
+            for sub in app.get("submissions") or []:
+                if sub.get("submission_status") != "AP":
+                    continue
+                key = f"{app.get('application_number')}:{sub.get('submission_type')}{sub.get('submission_number')}"
+                keys.append(key)
+                original = sub.get("submission_type") == "ORIG"
+                if original or sub.get("submission_class_code") in ANNOUNCED_SUPPLEMENT_CLASSES:
+                    announce.append((key, app, sub))
+        outcome = PollOutcome(source_id=source.id, item_keys=keys)
+        if not source.primed:
+            return outcome
+        unseen = set(await self._store.unseen_keys(source.id, [k for k, _, _ in announce]))
+        finder = await self._programs() if self._programs else None
+        outcome.events = [approval_event(app, sub, key, finder) for key, app, sub in announce if key in unseen]
+        return outcome
+
+    async def _search(self, base: str, query: str) -> list[dict[str, Any]]:
+        wait = self._min_interval - (time.monotonic() - self._last_request)
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self._last_request = time.monotonic()
+        params = {"search": query, "limit": str(PAGE_LIMIT)}
+        if self._api_key:
+            params["api_key"] = self._api_key
+        try:
+            result = await self._fetcher.get(f"{base.rstrip('/')}/drug/drugsfda.json", params=params)
+        except FetchError as exc:
+            if exc.status == 404:  # openFDA's answer to a search with no matches
+                return []
+            raise
+        try:
+            data = json.loads(result.body)
+        except ValueError:
+            raise FetchError("openFDA answered with something that is not JSON") from None
+        found = data.get("results") if isinstance(data, dict) else None
+        return [r for r in found if isinstance(r, dict)] if isinstance(found, list) else []
+
+
+def search_queries(programs: list[Program]) -> list[str]:
+    """OR-batched openFDA searches over every programme's names and sponsors."""
+    terms: list[str] = []
+    for p in programs:
+        for name in [p.name, *p.aliases]:
+            clean = name.replace('"', "").strip()
+            if clean:
+                terms.append(f'openfda.brand_name:"{clean}"')
+                terms.append(f'openfda.generic_name:"{clean}"')
+        for sponsor in p.sponsors:
+            clean = sponsor.replace('"', "").strip()
+            if clean:
+                terms.append(f'sponsor_name:"{clean}"')
+    terms = list(dict.fromkeys(terms))
+    return [" ".join(terms[i : i + TERMS_PER_REQUEST]) for i in range(0, len(terms), TERMS_PER_REQUEST)]
+
+
+def approval_event(app: dict[str, Any], sub: dict[str, Any], key: str, finder: ProgramFinder | None) -> NewEvent:
+    openfda = app.get("openfda") or {}
+    brands = sorted({str(p.get("brand_name")) for p in app.get("products") or [] if p.get("brand_name")})
+    generics = [str(g) for g in openfda.get("generic_name") or []]
+    sponsor = str(app.get("sponsor_name") or "") or None
+    date_text = str(sub.get("submission_status_date") or "")
+    approved = f"{date_text[:4]}-{date_text[4:6]}-{date_text[6:8]}" if len(date_text) == 8 else None
+    original = sub.get("submission_type") == "ORIG"
+    what = "approval" if original else "supplemental approval (new indication or efficacy change)"
+    names = ", ".join(brands or generics) or str(app.get("application_number"))
+    text = " ".join([*brands, *generics])
+    programs = finder.find(text) if finder else []
+    return NewEvent(
+        dedupe_key=f"openfda:{key}",
+        kind="regulatory",
+        subtype="approval",
+        title=f"FDA {what}: {names} ({app.get('application_number')}, {sponsor or 'unknown sponsor'})",
+        summary=f"Drugs@FDA lists {sub.get('submission_type')} {sub.get('submission_number')} as approved"
+        + (f" on {approved}" if approved else "") + f"; review priority {sub.get('review_priority') or 'n/a'}.",
+        url=f"https://www.accessdata.fda.gov/scripts/cder/daf/index.cfm?event=overview.process&ApplNo="
+        f"{str(app.get('application_number', ''))[-6:]}",
+        published_at=datetime.fromisoformat(approved).replace(tzinfo=UTC) if approved else None,
+        programs=programs or generics[:1],
+        sponsor=sponsor,
+        facts={
+            "decision": "approved",
+            "application_number": app.get("application_number"),
+            "submission": f"{sub.get('submission_type')} {sub.get('submission_number')}",
+            "approval_date": approved,
+            "review_priority": sub.get("review_priority"),
+            "submission_class": sub.get("submission_class_code_description") or sub.get("submission_class_code"),
+            "brand_names": brands,
+        },
+        reported_by="fda",
+    )
