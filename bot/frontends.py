@@ -35,4 +35,8 @@ def build_front_ends(app: App) -> list[FrontEnd]:
         from bot.discord.frontend import DiscordFrontEnd
 
         front_ends.append(DiscordFrontEnd(app.settings))
+    if app.settings.slack_bot_token is not None:
+        from bot.slack.frontend import SlackFrontEnd
+
+        front_ends.append(SlackFrontEnd(app.settings))
     return front_ends

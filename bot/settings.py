@@ -1,7 +1,7 @@
 """Settings from the environment and `.env` (every one documented in .env.example)."""
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from watchers.http_fetch import FetchConfig
@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     discord_ready_timeout_seconds: float = Field(60, gt=0)
     slack_bot_token: SecretStr | None = None
     slack_app_token: SecretStr | None = None
+    # HTTP mode only (no SLACK_APP_TOKEN): Slack signs each request with this; required there, checked below.
+    slack_signing_secret: SecretStr | None = Field(None, validate_default=True)
+    slack_api_base: str = "https://slack.com/api/"
+    slack_http_host: str = "0.0.0.0"
+    slack_http_port: int = Field(3000, ge=0, le=65535)
+    slack_admin_user_group: str = ""
 
     @field_validator("user_agent")
     @classmethod
@@ -72,7 +78,8 @@ class Settings(BaseSettings):
         return [int(d) for d in self.pdufa_reminder_days.split(",") if d]
 
     @field_validator(
-        "discord_token", "slack_bot_token", "slack_app_token", "discord_guild_id", "openfda_api_key", mode="before"
+        "discord_token", "slack_bot_token", "slack_app_token", "slack_signing_secret", "discord_guild_id",
+        "openfda_api_key", mode="before",
     )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
@@ -84,6 +91,30 @@ class Settings(BaseSettings):
         value = value.strip().rstrip("/")
         if not value.startswith(("https://", "http://")):
             raise ValueError("must be an http(s) URL such as https://discord.com/api/v10")
+        return value
+
+    @field_validator("slack_signing_secret")
+    @classmethod
+    def _secret_for_http_mode(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        # Without an app token Slack reaches us over HTTP, and unsigned requests must be refusable.
+        if value is None and info.data.get("slack_bot_token") and not info.data.get("slack_app_token"):
+            raise ValueError("required for Slack HTTP mode (SLACK_BOT_TOKEN set without SLACK_APP_TOKEN)")
+        return value
+
+    @field_validator("slack_api_base")
+    @classmethod
+    def _api_base(cls, value: str) -> str:
+        value = value.strip()
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("slack_admin_user_group")
+    @classmethod
+    def _user_group_id(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith("S"):
+            raise ValueError("must be a user group ID such as S0123ABCD (not its @handle)")
         return value
 
     def fetch_config(self) -> FetchConfig:
@@ -115,5 +146,5 @@ def load_settings(**overrides: object) -> Settings:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first.get("loc") else "settings"
         value = first.get("input")
-        shown = "" if "TOKEN" in name else f" (got {value!r})"
+        shown = "" if "TOKEN" in name or "SECRET" in name else f" (got {value!r})"
         raise SettingsError(f"invalid setting {name}: {first['msg']}{shown}") from None

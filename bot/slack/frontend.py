@@ -1,0 +1,125 @@
+"""SlackFrontEnd: a slack-bolt AsyncApp in the bot's event loop, over Socket Mode or signed HTTP requests."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.context import CommandError, CoreContext
+from bot.settings import Settings
+from bot.slack.commands import SlashCommands, load_trials
+from bot.slack.permissions import SlackPermissions
+from bot.slack.sink import SlackSink
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+
+
+class SlackFrontEnd:
+    name = "slack"
+
+    def __init__(self, settings: Settings) -> None:
+        if settings.slack_bot_token is None:
+            raise ValueError("SlackFrontEnd needs SLACK_BOT_TOKEN")
+        self._settings = settings
+        self._app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
+        secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+        self.client = AsyncWebClient(token=settings.slack_bot_token.get_secret_value(),
+                                     base_url=settings.slack_api_base)
+        self._sink = SlackSink(self.client)
+        self.permissions = SlackPermissions(self.client, settings.slack_admin_user_group or None)
+        trials = load_trials()
+        log.info("Slack: /milestones trials %s", "available" if trials else "not available (no bot.core.trials)")
+        self.commands = SlashCommands(self._core, self.permissions, trials)
+        # Passing our client makes bolt use SLACK_API_BASE too; signing_secret is explicit so bolt never falls
+        # back to reading the environment itself.
+        self.bolt = AsyncApp(client=self.client, signing_secret=secret, name="milestone-bot",
+                             logger=logging.getLogger("bot.slack.bolt"))
+        self.commands.register(self.bolt)
+        self._app: App | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self._connecting: asyncio.Task[None] | None = None
+        self._runner: web.AppRunner | None = None
+        self.port: int | None = None
+
+    @property
+    def sink(self) -> SlackSink:
+        return self._sink
+
+    async def connected(self) -> bool:
+        """Socket Mode: the WebSocket is up. HTTP mode: the server is listening."""
+        if self._socket is not None:
+            return bool(await self._socket.client.is_connected())
+        return self._runner is not None
+
+    @property
+    def mode(self) -> str:
+        return "socket" if self._app_token else "http"
+
+    def _core(self) -> CoreContext:
+        if self._app is None:
+            raise CommandError("The bot is still starting; try again in a moment.")
+        return self._app.core
+
+    async def start(self, app: App) -> None:
+        self._app = app
+        await self._check_token()
+        if self._app_token:
+            self._socket = AsyncSocketModeHandler(self.bolt, self._app_token, web_client=self.client)
+            try:
+                # Asked here so a wrong app token stops `run`; the SDK's own connect loop would retry it forever.
+                self._socket.client.wss_uri = await self._socket.client.issue_new_wss_url()
+            except (SlackApiError, SlackClientError) as exc:
+                raise CommandError(f"Slack Socket Mode refused SLACK_APP_TOKEN ({_error(exc)}): it must be an "
+                                   "xapp- token with connections:write.") from None
+            # The WebSocket connects (and later reconnects) in the background, so a network blip at start-up
+            # does not hold up the scheduler.
+            self._connecting = asyncio.create_task(self._socket.connect_async(), name="slack-socket-mode")
+            log.info("Slack: Socket Mode connecting")
+            return
+        self._runner = web.AppRunner(self.bolt.web_app(path=EVENTS_PATH), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self._settings.slack_http_host, self._settings.slack_http_port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        log.info("Slack: HTTP mode, listening on %s:%s%s", self._settings.slack_http_host, self.port, EVENTS_PATH)
+
+    async def _check_token(self) -> None:
+        """One auth.test up front, so a wrong token stops `run` with a clear line instead of failing later."""
+        try:
+            auth = await self.client.auth_test()
+        except SlackApiError as exc:
+            raise CommandError(f"Slack refused SLACK_BOT_TOKEN ({_error(exc)}).") from None
+        except SlackClientError as exc:
+            log.warning("Slack: auth.test failed (%s); continuing, alerts are retried", _error(exc))
+            return
+        log.info("Slack: signed in to %s as %s", auth.get("team"), auth.get("user"))
+
+    async def stop(self) -> None:
+        if self._connecting is not None:
+            self._connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._connecting
+            self._connecting = None
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+
+def _error(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    return str(response.get("error")) if response is not None else type(exc).__name__
