@@ -18,6 +18,11 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=12)
 
 
+def _enable_hint(source: Source) -> str:
+    """The command that re-enables a disabled source (named in the "disabled" notice)."""
+    return "trials enable" if source.kind == "ctgov" else f"feeds enable {source.id}"
+
+
 class Watcher(Protocol):
     kind: str
 
@@ -108,7 +113,7 @@ class PollCycle:
                 dedupe_key=f"health:{source.id}:disabled:{episode}:{failures}",
                 kind="system", subtype="source_disabled",
                 title=f"Source disabled after {failures} failures in a row: {source.name}",
-                summary=f"{source.url} — last error: {error}. Re-enable it with `feeds enable {source.id}`.",
+                summary=f"{source.url} — last error: {error}. Re-enable it with `{_enable_hint(source)}`.",
                 url=source.url, facts={"source_id": source.id, "failures": failures, "last_error": error},
             )
         if failures == max(1, limit // 2):

@@ -54,15 +54,15 @@ async def remove_feed(ctx: CoreContext, actor: Actor, source_id: int) -> Source:
 
 async def enable_feed(ctx: CoreContext, actor: Actor, source_id: int) -> Source:
     require_manage(actor, "enable feeds")
-    source = await _feed(ctx, source_id)
+    source = await _feed(ctx, source_id, kinds=("rss", "edgar", "openfda"))
     return await ctx.store.set_source_enabled(source.id, True)
 
 
-async def _feed(ctx: CoreContext, source_id: int) -> Source:
+async def _feed(ctx: CoreContext, source_id: int, kinds: tuple[str, ...] = ("rss", "edgar")) -> Source:
     try:
         source = await ctx.store.get_source(source_id)
     except StoreError:
         source = None
-    if source is None or source.kind != "rss":
+    if source is None or source.kind not in kinds:
         raise CommandError(f"No feed with id {source_id}; `feeds list` shows the ids.")
     return source
