@@ -7,6 +7,7 @@ import json
 from bot.dispatcher import Dispatcher
 from bot.sinks.console import ConsoleSink
 from storage.store import Store
+from watchers.ctgov.watcher import CtgovWatcher
 from watchers.edgar import EdgarWatcher
 from watchers.http_fetch import Fetcher
 from watchers.openfda import OpenFdaWatcher
@@ -25,6 +26,7 @@ class Pipeline:
             RssWatcher(fetcher, store, matchers.get),
             OpenFdaWatcher(fetcher, store, min_interval=0, programs=matchers.get),
             EdgarWatcher(fetcher, store, requests_per_second=10, programs=matchers.get),
+            CtgovWatcher(fetcher, store, interval_seconds=0),
         ]
         config = CycleConfig(interval_seconds=600, max_consecutive_failures=max_failures)
         self.cycle = PollCycle(store, watchers, config)

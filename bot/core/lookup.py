@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from bot.core.context import CoreContext
 from bot.core.programs import resolve_program
 from storage.models import Catalyst, Designation, Event, Program
+from storage.names import fold_name
 from storage.trial_models import TrialSnapshot
 
 
@@ -34,11 +35,14 @@ async def lookup(ctx: CoreContext, name: str, today: date | None = None) -> Prog
     program = await resolve_program(ctx, name)
     store = ctx.store
     today = today or datetime.now().date()
-    # The ClinicalTrials.gov watcher's snapshots, for the trials it has seen.
-    snaps = await store.trial_snapshots(program.nct_ids)
+    # The programme's own NCT IDs, plus every watched trial labelled with one of its names.
+    names = {fold_name(a.alias) for a in program.alias_flags} | {fold_name(program.name)}
+    watched = [w.nct_id for w in await store.list_trial_watches() if w.program and fold_name(w.program) in names]
+    nct_ids = list(dict.fromkeys([*program.nct_ids, *watched]))
+    snaps = await store.trial_snapshots(nct_ids)
     return ProgramCard(
         program=program,
-        trials=[_trial_line(n, snaps.get(n)) for n in program.nct_ids],
+        trials=[_trial_line(n, snaps.get(n)) for n in nct_ids],
         designations=await store.designations(program.name),
         readouts=await store.program_events(program.id, limit=3, kind="readout"),
         upcoming=await store.catalysts(start=today.isoformat(), program=program.name),
