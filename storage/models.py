@@ -195,3 +195,4 @@ class Catalyst(BaseModel):
     outcome: str | None = None
     event_id: int | None = None
     history: list[dict[str, str]] = Field(default_factory=list)
+    trial: str | None = None  # set for a trial's completion date, read from the registry snapshot

@@ -10,6 +10,7 @@ from bot.core.context import CONSOLE_ACTOR, CoreContext
 from bot.core.lookup import lookup
 from bot.core.programs import add_program
 from bot.core.trials import watch_trials
+from bot.core.upcoming import upcoming
 from bot.render_text import render_card
 from bot.settings import Settings
 from storage.models import ProgramIn
@@ -71,6 +72,11 @@ async def test_card_has_trials_designations_readouts_dates_and_recent_events(
     assert card.readouts[0].facts.get("endpoint_met") is True
     assert [(c.kind, c.date) for c in card.upcoming] == [("pdufa", "2027-10-02")]
     assert len(card.recent) == 3 and all(e.url for e in card.recent)
+    soon = await upcoming(ctx, 365, today=date(2027, 1, 1))
+    assert [(c.kind, c.date, c.program) for c in soon.catalysts] == [
+        ("primary_completion", "2027-09", "HT-14"), ("pdufa", "2027-10-02", "HT-14")]
+    assert [c.trial for c in (await upcoming(ctx, 365, program="ht 14", today=date(2027, 1, 1))).catalysts] == [
+        "NCT07654321", None]
     text = render_card(card)
     for needle in ("HT-14  (harbovimab)", "NCT07654321 · PHASE2 · RECRUITING · enrollment 120 (ESTIMATED)",
                    "fast track", "2027-10-02", "https://news.test/harbor/2"):

@@ -53,7 +53,7 @@ def catalysts_to_ics(catalysts: list[Catalyst], now: datetime | None = None) -> 
             description += f" Source event #{c.event_id} (milestone-bot why {c.event_id})."
         lines += [
             "BEGIN:VEVENT",
-            f"UID:catalyst-{c.id}@milestone-bot",
+            f"UID:{f'trial-{c.trial}' if c.trial else f'catalyst-{c.id}'}@milestone-bot",
             f"DTSTAMP:{stamp}",
             f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
             f"DTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}",
