@@ -5,7 +5,7 @@ import json
 from typing import Any
 
 from bot.core.digest import Digest
-from bot.core.lookup import ProgramCard
+from bot.core.lookup import ProgramCard, TrialLine
 from bot.core.subscriptions import SubscriptionList
 from bot.core.upcoming import UpcomingList
 from bot.core.why import WhyAnswer
@@ -118,16 +118,7 @@ def render_card(card: ProgramCard) -> str:
     if card.trials:
         lines.append("  trials:")
         for t in card.trials:
-            parts = [t.nct_id]
-            if t.phase:
-                parts.append(t.phase)
-            if t.status:
-                parts.append(t.status)
-            if t.enrollment is not None:
-                parts.append(f"enrollment {t.enrollment}" + (f" ({t.enrollment_type})" if t.enrollment_type else ""))
-            if t.primary_completion:
-                parts.append(f"primary completion {t.primary_completion}")
-            lines.append("    " + " · ".join(parts) + (f" — {t.title}" if t.title else ""))
+            lines.append("    " + trial_text(t) + (f" — {t.title}" if t.title else ""))
     if card.designations:
         lines.append("  designations:")
         for d in card.designations:
@@ -152,15 +143,29 @@ def render_card(card: ProgramCard) -> str:
     return "\n".join(lines)
 
 
-def render_subscription(sub: Subscription) -> str:
+def trial_text(t: TrialLine) -> str:
+    """One trial as plain text (front ends escape it): NCT ID · phase · status · enrollment · completion."""
+    parts = [t.nct_id, *(x for x in (t.phase, t.status) if x)]
+    if t.enrollment is not None:
+        parts.append(f"enrollment {t.enrollment}" + (f" ({t.enrollment_type})" if t.enrollment_type else ""))
+    if t.primary_completion:
+        parts.append(f"primary completion {t.primary_completion}")
+    return " · ".join(parts)
+
+
+def subscription_summary(sub: Subscription) -> tuple[str, str]:
+    """(what it filters on, how it is delivered) as plain text, for every front end's subscription line."""
     f = sub.filters
-    parts = []
-    for label, values in (("programmes", f.programs), ("sponsors", f.sponsors), ("kinds", f.kinds),
-                          ("subtypes", f.subtypes), ("keywords", f.keywords)):
-        if values:
-            parts.append(f"{label}: {', '.join(values)}")
-    what = "; ".join(parts) or "everything"
+    parts = [f"{label}: {', '.join(values)}" for label, values in (
+        ("programmes", f.programs), ("sponsors", f.sponsors), ("kinds", f.kinds), ("subtypes", f.subtypes),
+        ("keywords", f.keywords),
+    ) if values]
     mode = f"daily digest at {sub.digest_hour:02d}:00 UTC" if sub.mode == "digest" else "instant"
+    return "; ".join(parts) or "everything", mode
+
+
+def render_subscription(sub: Subscription) -> str:
+    what, mode = subscription_summary(sub)
     line = f"#{sub.id} {what} · {mode}"
     if sub.mention:
         line += f" · mentions {sub.mention}"

@@ -18,7 +18,13 @@ from bot.core.lookup import ProgramCard
 from bot.core.subscriptions import SubscriptionList
 from bot.core.upcoming import UpcomingList
 from bot.core.why import WhyAnswer
-from bot.render_text import fact_value, render_catalyst, render_ledger_sources  # one formatting for every front end
+from bot.render_text import (
+    fact_value,
+    render_catalyst,
+    render_ledger_sources,
+    subscription_summary,
+    trial_text,
+)  # one formatting for every front end
 from storage.models import Event, Source, Subscription
 
 if TYPE_CHECKING:  # the trials core may be absent on a branch without the ClinicalTrials.gov watcher
@@ -205,12 +211,7 @@ def card_embed(card: ProgramCard) -> discord.Embed:
     if card.trials:
         lines = []
         for t in card.trials:
-            parts = [t.nct_id, *(x for x in (t.phase, t.status) if x)]
-            if t.enrollment is not None:
-                parts.append(f"enrollment {t.enrollment}" + (f" ({t.enrollment_type})" if t.enrollment_type else ""))
-            if t.primary_completion:
-                parts.append(f"primary completion {t.primary_completion}")
-            lines.append(clean(" · ".join(parts)) + (f" — {clean(t.title, 120)}" if t.title else ""))
+            lines.append(clean(trial_text(t)) + (f" — {clean(t.title, 120)}" if t.title else ""))
         b.lines_field("Trials", lines)
     if card.designations:
         b.lines_field("Designations", [
@@ -234,14 +235,8 @@ def card_embed(card: ProgramCard) -> discord.Embed:
 
 
 def subscription_text(sub: Subscription) -> str:
-    f = sub.filters
-    parts = []
-    for label, values in (("programmes", f.programs), ("sponsors", f.sponsors), ("kinds", f.kinds),
-                          ("subtypes", f.subtypes), ("keywords", f.keywords)):
-        if values:
-            parts.append(f"{label}: {', '.join(values)}")
-    what = clean("; ".join(parts) or "everything")
-    mode = f"daily digest at {sub.digest_hour:02d}:00 UTC" if sub.mode == "digest" else "instant"
+    what, mode = subscription_summary(sub)
+    what = clean(what)
     line = f"**#{sub.id}** {what} · {mode}"
     if sub.mention and role_id(sub.mention) is not None:
         line += f" · mentions {sub.mention}"  # shown, never pinged: replies allow no mentions

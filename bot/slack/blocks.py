@@ -18,6 +18,7 @@ from bot.core.lookup import ProgramCard
 from bot.core.subscriptions import SubscriptionList
 from bot.core.upcoming import UpcomingList
 from bot.core.why import WhyAnswer
+from bot.render_text import subscription_summary, trial_text
 from storage.models import Catalyst, Designation, Event, Source, Subscription
 
 # Slack's documented limits.
@@ -287,12 +288,7 @@ def card_message(card: ProgramCard) -> Message:
     if card.trials:
         trial_lines = []
         for t in card.trials:
-            parts = [t.nct_id, *(x for x in (t.phase, t.status) if x)]
-            if t.enrollment is not None:
-                parts.append(f"enrollment {t.enrollment}" + (f" ({t.enrollment_type})" if t.enrollment_type else ""))
-            if t.primary_completion:
-                parts.append(f"primary completion {t.primary_completion}")
-            line = link(f"https://clinicaltrials.gov/study/{t.nct_id}", " · ".join(parts))
+            line = link(f"https://clinicaltrials.gov/study/{t.nct_id}", trial_text(t))
             trial_lines.append(line + (f" — {esc(t.title)}" if t.title else ""))
         groups.append(("Trials", trial_lines))
     if card.designations:
@@ -318,14 +314,8 @@ def card_message(card: ProgramCard) -> Message:
 
 
 def subscription_line(sub: Subscription) -> str:
-    f = sub.filters
-    parts = [f"{label}: {esc(', '.join(values))}" for label, values in (
-        ("programmes", f.programs), ("sponsors", f.sponsors), ("kinds", f.kinds), ("subtypes", f.subtypes),
-        ("keywords", f.keywords),
-    ) if values]
-    what = "; ".join(parts) or "everything"
-    mode = f"daily digest at {sub.digest_hour:02d}:00 UTC" if sub.mode == "digest" else "instant"
-    line = f"*#{sub.id}* {what} · {mode}"
+    what, mode = subscription_summary(sub)
+    line = f"*#{sub.id}* {esc(what)} · {mode}"
     if sub.mention:
         # Shown, not pinged: the listing itself must not notify the group.
         line += f" · mentions `{esc(sub.mention)}`"
