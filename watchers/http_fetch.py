@@ -126,7 +126,10 @@ class Fetcher:
                             location = resp.headers.get("Location")
                             if not location:
                                 raise FetchError(f"HTTP {resp.status} redirect without a Location header")
-                            current = URL(urljoin(str(current), location))
+                            try:
+                                current = URL(urljoin(str(current), location))
+                            except ValueError:
+                                raise FetchError(f"HTTP {resp.status} redirect to an invalid URL") from None
                             continue
                         return await self._finish(str(current), resp)
                 raise FetchError(f"too many redirects (more than {self.config.max_redirects})")
