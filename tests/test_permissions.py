@@ -68,7 +68,7 @@ async def test_core_refuses_every_configuration_command_without_manage(app: App,
     existing = await app.store.add_subscription("discord", str(CHANNEL_ID), SubscriptionFilters(kinds=["readout"]))
     before = await snapshot(app)
     calls = core_calls(app.core, feed.id, existing.id)
-    for name, call in calls.items():
+    for call in calls.values():
         with pytest.raises(PermissionDenied, match="Manage Server"):
             await call()
     assert await snapshot(app) == before
