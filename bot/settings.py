@@ -146,5 +146,9 @@ def load_settings(**overrides: object) -> Settings:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first.get("loc") else "settings"
         value = first.get("input")
-        shown = "" if "TOKEN" in name or "SECRET" in name else f" (got {value!r})"
+        field = Settings.model_fields.get(str(first["loc"][0])) if first.get("loc") else None
+        secret = field is not None and "SecretStr" in str(field.annotation)
+        # Never echo a secret's value, nor anything that looks like one, into the one line that gets printed.
+        hidden = secret or any(word in name for word in ("TOKEN", "SECRET", "KEY", "PASSWORD"))
+        shown = "" if hidden else f" (got {value!r})"
         raise SettingsError(f"invalid setting {name}: {first['msg']}{shown}") from None

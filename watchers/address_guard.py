@@ -6,6 +6,7 @@ every DNS answer is covered), plus on literal IP hosts, which aiohttp does not s
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from typing import Any
 
@@ -34,12 +35,33 @@ def refusal_reason(address: str) -> str | None:
         (ip.is_reserved, "reserved"),
     ):
         if flag:
-            return f"{address} is a {label} address"
+            article = "an" if label[0] in "aeiou" else "a"
+            return f"{address} is {article} {label} address"
     return None
 
 
+_NUMERIC_HOST = re.compile(r"^(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+)){0,3}\.?$", re.I)
+
+
+def legacy_ipv4(host: str) -> str | None:
+    """The IPv4 address a decimal, octal or hex spelling means (`2130706433`, `0177.0.0.1`, `0x7f.1`, `127.1`),
+    as inet_aton and so getaddrinfo read it; None for a canonical dotted quad or a name."""
+    if not _NUMERIC_HOST.match(host):
+        return None
+    try:
+        canonical = socket.inet_ntoa(socket.inet_aton(host.rstrip(".")))
+    except OSError:
+        return None
+    return None if canonical == host else canonical
+
+
 def check_literal_host(host: str) -> None:
-    reason = refusal_reason(host.strip("[]"))
+    host = host.strip("[]")
+    meant = legacy_ipv4(host)
+    if meant is not None:
+        # Whatever it points at: such spellings only exist to slip past filters (and aiohttp refuses some anyway).
+        raise AddressRefused(f"refused: {host} is a numeric spelling of the address {meant}; use a host name")
+    reason = refusal_reason(host)
     if reason:
         raise AddressRefused(f"refused: {reason} (set ALLOW_PRIVATE_ADDRESSES=true to allow)")
 

@@ -43,7 +43,8 @@ def clean_text(value: str, limit: int) -> str:
 
 def parse_feed(body: bytes) -> ParsedFeed:
     """Parse a feed body. Raises FeedParseError when it is not RSS/Atom (an HTML page, broken XML)."""
-    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
+    refuse_entity_declarations(body)
+    parsed = feedparser.parse(_fix_mislabelled_utf8(body), sanitize_html=False, resolve_relative_uris=False)
     version = parsed.get("version") or ""
     entries = parsed.get("entries") or []
     # A broken feed that still yielded items keeps them (real feeds are messy); one with none is an error.
@@ -66,6 +67,67 @@ def parse_feed(body: bytes) -> ParsedFeed:
     if not items and parsed.get("bozo"):
         raise FeedParseError(f"not an RSS/Atom feed: malformed XML ({_one_line(parsed.get('bozo_exception'))})")
     return ParsedFeed(title=clean_text(parsed.get("feed", {}).get("title", ""), 200), items=items)
+
+
+# -- hostile XML ------------------------------------------------------------------------------------------
+#
+# feedparser strips a DOCTYPE's entity declarations but re-inserts "safe" ones (a plain literal value), and when
+# expat refuses a document (its billion-laughs limit) it falls back to a loose parser that expands those same
+# entities itself: a 100 KB body declaring one 100 KB entity used 1,000 times became a 100 MB title and ~300 MB
+# of memory. External entities are never fetched by feedparser, but nothing a feed needs is lost by refusing
+# entity declarations outright, so they are refused before parsing: only a declaration whose value is one
+# character reference (`<!ENTITY nbsp "&#160;">`, seen in old RSS) or a short plain literal is let through.
+
+_ENTITY_DECL = re.compile(r"<!ENTITY\b[^>]*>?", re.S)
+_HARMLESS_ENTITY = re.compile(r'<!ENTITY\s+[\w.-]+\s+(?:"(?:&#x?[0-9A-Fa-f]+;|[^"&%<]{0,16})"'
+                              r"|'(?:&#x?[0-9A-Fa-f]+;|[^'&%<]{0,16})')\s*>")
+# "ENTITY" as UTF-8/Latin-1, UTF-16 (either order), UTF-32 (either order) and EBCDIC bytes.
+_ENTITY_NEEDLES = (b"ENTITY", b"E\x00N\x00T", b"E\x00\x00\x00N\x00\x00\x00T", b"\xc5\xd5\xe3\xc9\xe3\xe8")
+_FIRST_ELEMENT = re.compile(r"<[A-Za-z_]")
+_BOMS = [
+    (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le"),
+    (b"\x00\x00\x00<", "utf-32-be"), (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<", "utf-16-be"), (b"<\x00", "utf-16-le"), (b"\x4c\x6f\xa7\x94", "cp037"),
+]
+
+
+def _prolog(body: bytes) -> str:
+    """The text before the first element (XML declaration, comments, DOCTYPE), in whatever encoding feedparser
+    would detect from the first bytes; bytes-compatible encodings are read as Latin-1 (ASCII is all we need)."""
+    encoding = next((name for bom, name in _BOMS if body.startswith(bom)), "latin-1")
+    text = body.decode(encoding, errors="replace")
+    first = _FIRST_ELEMENT.search(text)
+    return text[: first.start()] if first else text
+
+
+def refuse_entity_declarations(body: bytes) -> None:
+    """Raise FeedParseError when the prolog declares XML entities (expansion bombs, external entities)."""
+    if not any(needle in body for needle in _ENTITY_NEEDLES):
+        return  # the cheap common case: no "ENTITY" anywhere, in any encoding we read
+    for decl in _ENTITY_DECL.findall(_prolog(body)):
+        if not _HARMLESS_ENTITY.fullmatch(decl):
+            raise FeedParseError(
+                "refused: the feed declares XML entities (<!ENTITY …>), which are used for entity-expansion "
+                "and external-entity attacks; real feeds do not need them"
+            )
+
+
+_DECLARED = re.compile(rb"^(\s*<\?xml[^>]*?encoding\s*=\s*[\"'])([A-Za-z0-9._-]+)([\"'])", re.I)
+_LATIN = {b"iso-8859-1", b"latin-1", b"latin1", b"windows-1252", b"cp1252", b"us-ascii", b"ascii"}
+
+
+def _fix_mislabelled_utf8(body: bytes) -> bytes:
+    """A body declared Latin-1/ASCII that is valid UTF-8 with non-ASCII text is UTF-8 (Latin-1 text almost never
+    forms valid multi-byte sequences): relabel it, so "Café" does not turn into "CafÃ©"."""
+    match = _DECLARED.match(body[:200])
+    if match is None or match.group(2).lower() not in _LATIN or body.isascii():
+        return body
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body
+    return body[: match.start(2)] + b"utf-8" + body[match.end(2):]
 
 
 def _item(entry: feedparser.FeedParserDict, now: datetime) -> FeedItem | None:

@@ -7,6 +7,7 @@ address guard.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -125,7 +126,10 @@ class Fetcher:
                             location = resp.headers.get("Location")
                             if not location:
                                 raise FetchError(f"HTTP {resp.status} redirect without a Location header")
-                            current = URL(urljoin(str(current), location))
+                            try:
+                                current = URL(urljoin(str(current), location))
+                            except ValueError:
+                                raise FetchError(f"HTTP {resp.status} redirect to an invalid URL") from None
                             continue
                         return await self._finish(str(current), resp)
                 raise FetchError(f"too many redirects (more than {self.config.max_redirects})")
@@ -139,12 +143,13 @@ class Fetcher:
             cause = exc.os_error if isinstance(getattr(exc, "os_error", None), AddressRefused) else None
             if cause is not None:
                 raise FetchError(str(cause)) from None
-            raise FetchError(f"cannot connect to {exc.host}:{exc.port}: {exc.strerror or exc}") from None
+            detail = exc.strerror or redact_urls(str(exc))
+            raise FetchError(f"cannot connect to {exc.host}:{exc.port}: {detail}") from None
         except aiohttp.ClientError as exc:
             refused = _find_refusal(exc)
             if refused is not None:
                 raise FetchError(str(refused)) from None
-            raise FetchError(f"HTTP error: {type(exc).__name__}: {exc}") from None
+            raise FetchError(f"HTTP error: {type(exc).__name__}: {redact_urls(str(exc))}") from None
 
     def _check_url(self, url: URL) -> None:
         if url.scheme not in ("http", "https"):
@@ -180,6 +185,15 @@ class Fetcher:
                 raise FetchError(f"response too large: over {limit:,} bytes")
             chunks.append(chunk)
         return FetchResult(url=url, status=resp.status, body=b"".join(chunks), headers=headers)
+
+
+_URL_QUERY = re.compile(r"(\bhttps?://[^\s?#'\"<>]*)\?[^\s#'\"<>]*", re.I)
+
+
+def redact_urls(text: str) -> str:
+    """Drop query strings from URLs in a message: openFDA's api_key (and any other secret) travels there, and
+    FetchError text is stored as a source's last_error, logged and shown to users."""
+    return _URL_QUERY.sub(r"\1?…", text)
 
 
 def _retry_after(value: str | None) -> float | None:

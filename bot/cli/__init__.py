@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.app import App
-from bot.cli import classify, events, feeds, filings, programs, run, subscriptions, trials
+from bot.cli import classify, config_io, events, feeds, filings, programs, run, subscriptions, trials
 from bot.cli.common import Handler, UsageError
 from bot.core.context import CommandError
 from bot.frontends import FrontEndError
@@ -17,7 +17,7 @@ from storage.store import StoreError
 from watchers.feed_parse import FeedParseError
 from watchers.http_fetch import FetchError
 
-GROUPS = [run, feeds, filings, programs, subscriptions, trials, events, classify]
+GROUPS = [run, feeds, filings, programs, subscriptions, trials, events, classify, config_io]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,6 +16,8 @@ from watchers.http_fetch import FetchError
 
 CTGOV_SOURCE_NAME = "ClinicalTrials.gov"
 MAX_IDS_PER_COMMAND = 100
+# 100 IDs of 11 characters with generous separators; anything longer is refused before it is even split.
+MAX_INPUT_CHARS = 4000
 
 
 class TrialsWatched(BaseModel):
@@ -48,24 +50,29 @@ class TrialDetail(BaseModel):
 
 
 def parse_nct_ids(raw: Sequence[str]) -> list[str]:
-    """Validate before any request: `NCT` + 8 digits, case and surrounding commas forgiven."""
-    ids: list[str] = []
+    """Validate before any request: `NCT` + 8 digits, case and surrounding commas forgiven.
+
+    The input's size is bounded first, so an enormous argument (100,000 IDs, a megabyte of text) is one quick
+    refusal rather than minutes of work or a storm of requests."""
+    if len(raw) > MAX_INPUT_CHARS or sum(len(token) for token in raw) > MAX_INPUT_CHARS:
+        raise CommandError(f"Too much input: at most {MAX_IDS_PER_COMMAND} NCT IDs per command.")
+    ids: dict[str, None] = {}
     for token in raw:
         for part in re.split(r"[\s,]+", token):
             if not part:
                 continue
             nct = part.upper()
             if not NCT_ID.match(nct):
+                shown = part if len(part) <= 40 else part[:37] + "..."
                 raise CommandError(
-                    f"{part!r} is not an NCT ID: expected NCT followed by 8 digits, e.g. NCT05531279."
+                    f"{shown!r} is not an NCT ID: expected NCT followed by 8 digits, e.g. NCT05531279."
                 )
-            if nct not in ids:
-                ids.append(nct)
+            ids[nct] = None
     if not ids:
         raise CommandError("Give at least one NCT ID, e.g. NCT05531279.")
     if len(ids) > MAX_IDS_PER_COMMAND:
         raise CommandError(f"At most {MAX_IDS_PER_COMMAND} NCT IDs per command.")
-    return ids
+    return list(ids)
 
 
 def _client(ctx: CoreContext) -> CtgovClient:

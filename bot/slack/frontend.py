@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.context import CommandError, CoreContext
+from bot.frontends import FrontEndError
 from bot.settings import Settings
 from bot.slack.commands import SlashCommands, load_trials
 from bot.slack.permissions import SlackPermissions
@@ -35,6 +36,10 @@ class SlackFrontEnd:
         self._settings = settings
         self._app_token = settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
         secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+        if not self._app_token and not secret.strip():
+            # Settings refuse this already; this guards any other way in. bolt would verify signatures with an
+            # empty key (or fall back to the environment), and an empty key is one anyone can sign with.
+            raise FrontEndError("Slack HTTP mode needs SLACK_SIGNING_SECRET: requests could not be verified")
         self.client = AsyncWebClient(token=settings.slack_bot_token.get_secret_value(),
                                      base_url=settings.slack_api_base)
         self._sink = SlackSink(self.client)

@@ -1,0 +1,280 @@
+"""Export and import the bot's whole configuration: sources, programmes, trial watches and subscriptions.
+
+One JSON document (`milestone-bot export FILE`) moves or backs up everything a user configured; feeds alone can
+also go out and come in as OPML 2.0, the feed readers' standard. Import checks the whole document before it
+changes anything, and is idempotent: what already exists (same source URL, programme name, trial, identical
+subscription) is left as it is, so importing twice changes nothing, and importing an export into an empty store
+gives the same configuration back. Nothing is fetched: a new feed's first poll records its items silently.
+"""
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from typing import Any, Literal
+from xml.sax.saxutils import quoteattr
+
+from pydantic import BaseModel, Field, ValidationError
+
+from bot.core.context import Actor, CommandError, CoreContext, require_manage
+from bot.core.programs import check_program
+from storage.models import ProgramIn, SourceKind, SubscriptionFilters
+from storage.taxonomy import ALL_SUBTYPES, KINDS
+from watchers.feed_parse import FeedParseError, refuse_entity_declarations
+
+FORMAT = "milestone-bot-config"
+VERSION = 1
+MAX_DOCUMENT_BYTES = 5_000_000
+MAX_ENTRIES = 10_000
+_NCT = re.compile(r"^NCT\d{8}$")
+
+
+class SourceEntry(BaseModel):
+    kind: SourceKind
+    url: str = Field(min_length=1, max_length=2000)
+    name: str = Field(min_length=1, max_length=200)
+    enabled: bool = True
+
+
+class TrialWatchEntry(BaseModel):
+    nct_id: str
+    program: str | None = Field(None, max_length=200)
+
+
+class TrialProgramEntry(BaseModel):
+    program: str = Field(min_length=1, max_length=200)
+    terms: list[str] = Field(default_factory=list, max_length=50)
+    sponsor: str | None = Field(None, max_length=200)
+
+
+class SubscriptionEntry(BaseModel):
+    platform: Literal["console", "discord", "slack"]
+    channel_id: str = Field(min_length=1, max_length=200)
+    filters: SubscriptionFilters = Field(default_factory=SubscriptionFilters)
+    # Subscriptions that name sources by id name them by URL here: ids differ from store to store.
+    source_urls: list[str] = Field(default_factory=list)
+    mention: str | None = Field(None, max_length=200)
+    mode: Literal["instant", "digest"] = "instant"
+    digest_hour: int | None = Field(None, ge=0, le=23)
+    created_by: str | None = Field(None, max_length=200)
+    disabled_reason: str | None = Field(None, max_length=500)
+
+
+class ConfigDocument(BaseModel):
+    format: Literal["milestone-bot-config"] = FORMAT
+    version: Literal[1] = VERSION
+    sources: list[SourceEntry] = Field(default_factory=list, max_length=MAX_ENTRIES)
+    programs: list[ProgramIn] = Field(default_factory=list, max_length=MAX_ENTRIES)
+    trial_watches: list[TrialWatchEntry] = Field(default_factory=list, max_length=MAX_ENTRIES)
+    trial_programs: list[TrialProgramEntry] = Field(default_factory=list, max_length=MAX_ENTRIES)
+    subscriptions: list[SubscriptionEntry] = Field(default_factory=list, max_length=MAX_ENTRIES)
+
+
+class ImportSummary(BaseModel):
+    sources_added: int = 0
+    programs_added: int = 0
+    programs_updated: int = 0
+    trials_added: int = 0
+    trial_programs_added: int = 0
+    subscriptions_added: int = 0
+    unchanged: int = 0
+
+
+# -- export ----------------------------------------------------------------------------------------------
+
+
+async def export_config(ctx: CoreContext) -> ConfigDocument:
+    store = ctx.store
+    sources = sorted(await store.list_sources(), key=lambda s: (s.kind, s.url))
+    urls_by_id = {s.id: s.url for s in sources}
+    subscriptions = []
+    for sub in sorted(await store.list_subscriptions(), key=lambda s: (s.platform, s.channel_id, s.id)):
+        filters = sub.filters.model_copy(update={"source_ids": []})
+        subscriptions.append(SubscriptionEntry(
+            platform=sub.platform, channel_id=sub.channel_id, filters=filters,
+            source_urls=sorted(urls_by_id[i] for i in sub.filters.source_ids if i in urls_by_id),
+            mention=sub.mention, mode=sub.mode, digest_hour=sub.digest_hour, created_by=sub.created_by,
+            disabled_reason=(sub.disabled_reason or "disabled") if sub.disabled else None,
+        ))
+    programs = [
+        ProgramIn(**p.model_dump(include=set(ProgramIn.model_fields)))
+        for p in sorted(await store.list_programs(), key=lambda p: p.name.casefold())
+    ]
+    return ConfigDocument(
+        sources=[SourceEntry(kind=s.kind, url=s.url, name=s.name, enabled=not s.disabled) for s in sources],
+        programs=programs,
+        # Trials a programme query brought in are found again by that query: only explicit watches are listed.
+        trial_watches=[TrialWatchEntry(nct_id=w.nct_id, program=w.program)
+                       for w in await store.list_trial_watches() if w.query_id is None],
+        trial_programs=[TrialProgramEntry(program=q.program, terms=q.terms, sponsor=q.sponsor)
+                        for q in sorted(await store.list_program_queries(), key=lambda q: q.program.casefold())],
+        subscriptions=subscriptions,
+    )
+
+
+def config_to_json(doc: ConfigDocument) -> str:
+    return json.dumps(doc.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+
+
+def feeds_to_opml(doc: ConfigDocument, title: str = "milestone-bot feeds") -> str:
+    """The RSS/Atom feeds as OPML 2.0 (http://opml.org/spec2.opml): one `outline type="rss"` per feed."""
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<opml version="2.0">',
+             f"  <head><title>{_text(title)}</title></head>", "  <body>"]
+    for s in doc.sources:
+        if s.kind == "rss":
+            lines.append(f'    <outline type="rss" text={quoteattr(s.name)} title={quoteattr(s.name)} '
+                         f"xmlUrl={quoteattr(s.url)}/>")
+    lines += ["  </body>", "</opml>", ""]
+    return "\n".join(lines)
+
+
+def _text(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# -- import ----------------------------------------------------------------------------------------------
+
+
+def parse_document(data: bytes) -> ConfigDocument:
+    """A JSON export or an OPML file, checked whole; raises CommandError naming the first problem."""
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise CommandError(f"That file is too large (over {MAX_DOCUMENT_BYTES:,} bytes).")
+    head = data.lstrip()[:1]
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = data.lstrip()[3:4]
+    doc = _parse_opml(data) if head == b"<" else _parse_json(data)
+    _check(doc)
+    return doc
+
+
+def _parse_json(data: bytes) -> ConfigDocument:
+    try:
+        raw = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise CommandError(f"Not a milestone-bot export (JSON) or an OPML file: {_one_line(exc)}.") from None
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        raise CommandError(f"Not a milestone-bot export: the JSON needs \"format\": \"{FORMAT}\".")
+    try:
+        return ConfigDocument.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        raise CommandError(f"Invalid export at {where}: {first['msg']}.") from None
+
+
+def _parse_opml(data: bytes) -> ConfigDocument:
+    try:
+        refuse_entity_declarations(data)
+        root = ET.fromstring(data)
+    except FeedParseError as exc:
+        raise CommandError(f"Not imported: {str(exc).removeprefix('refused: ')}.") from None
+    except ET.ParseError as exc:
+        raise CommandError(f"Not a valid OPML file: {_one_line(exc)}.") from None
+    if root.tag != "opml":
+        raise CommandError("Not an OPML file: the root element must be <opml>.")
+    sources: list[SourceEntry] = []
+    for outline in root.iter("outline"):  # categories nest outlines: every feed at any depth
+        url = (outline.get("xmlUrl") or "").strip()
+        if not url:
+            continue
+        name = (outline.get("title") or outline.get("text") or url).strip()[:200] or url
+        try:
+            sources.append(SourceEntry(kind="rss", url=url, name=name))
+        except ValidationError as exc:
+            raise CommandError(f"Invalid feed in the OPML file ({url[:80]}): {exc.errors()[0]['msg']}.") from None
+        if len(sources) > MAX_ENTRIES:
+            raise CommandError(f"At most {MAX_ENTRIES:,} feeds per file.")
+    return ConfigDocument(sources=sources)
+
+
+def _check(doc: ConfigDocument) -> None:
+    for s in doc.sources:
+        if not s.url.lower().startswith(("http://", "https://")):
+            raise CommandError(f"Source {s.url[:80]!r}: only http and https URLs can be watched.")
+    names = set()
+    for p in doc.programs:
+        check_program(p)
+        names.add(p.name.strip().casefold())
+    for w in doc.trial_watches:
+        if not _NCT.match(w.nct_id):
+            raise CommandError(f"{w.nct_id[:40]!r} is not an NCT ID (NCT followed by 8 digits).")
+    source_urls = {s.url for s in doc.sources}
+    for sub in doc.subscriptions:
+        f = sub.filters
+        if f.source_ids:
+            raise CommandError("Subscriptions name sources by URL (source_urls), not by id.")
+        for kind in f.kinds:
+            if kind not in KINDS:
+                raise CommandError(f"Unknown kind '{kind[:40]}' in a subscription of {sub.channel_id}.")
+        for subtype in f.subtypes:
+            if subtype not in ALL_SUBTYPES:
+                raise CommandError(f"Unknown subtype '{subtype[:40]}' in a subscription of {sub.channel_id}.")
+        for url in sub.source_urls:
+            if url not in source_urls:
+                raise CommandError(f"A subscription of {sub.channel_id} names a source not in the file: {url[:80]}")
+        if (sub.mode == "digest") != (sub.digest_hour is not None):
+            raise CommandError(f"A subscription of {sub.channel_id}: an hour goes with a daily digest only.")
+        for value in [*f.programs, *f.sponsors, *f.keywords]:
+            if len(value) > 200:
+                raise CommandError(f"A subscription of {sub.channel_id} has a filter over 200 characters.")
+
+
+async def import_config(ctx: CoreContext, actor: Actor, data: bytes) -> ImportSummary:
+    require_manage(actor, "import configuration")
+    doc = parse_document(data)
+    store = ctx.store
+    out = ImportSummary()
+    ids_by_url: dict[str, int] = {}
+    for entry in doc.sources:
+        existing = await store.find_source(entry.kind, entry.url)
+        if existing is None:
+            existing = await store.add_source(entry.kind, entry.url, entry.name)
+            if not entry.enabled:
+                existing = await store.set_source_enabled(existing.id, False)
+            out.sources_added += 1
+        else:
+            out.unchanged += 1
+        ids_by_url[entry.url] = existing.id
+    for program in doc.programs:
+        tidy, needs_sponsor = check_program(program)
+        found = await store.find_program(tidy.name)
+        if found is None:
+            await store.add_program(tidy, needs_sponsor)
+            out.programs_added += 1
+        elif ProgramIn(**found.model_dump(include=set(ProgramIn.model_fields))) != tidy:
+            await store.update_program(found.id, tidy, needs_sponsor)
+            out.programs_updated += 1
+        else:
+            out.unchanged += 1
+    for watch in doc.trial_watches:
+        added, _ = await store.add_trial_watches([watch.nct_id], watch.program)
+        out.trials_added += len(added)
+        out.unchanged += 1 - len(added)
+    for query in doc.trial_programs:
+        if await store.find_program_query(query.program) is None:
+            await store.add_program_query(query.program, query.terms or [query.program], query.sponsor)
+            out.trial_programs_added += 1
+        else:
+            out.unchanged += 1
+    for entry in doc.subscriptions:
+        filters = entry.filters.model_copy(update={"source_ids": sorted(ids_by_url[u] for u in entry.source_urls)})
+        existing_subs = await store.list_subscriptions(entry.platform, entry.channel_id)
+        if any(_same(s, entry, filters) for s in existing_subs):
+            out.unchanged += 1
+            continue
+        sub = await store.add_subscription(entry.platform, entry.channel_id, filters, mention=entry.mention,
+                                           mode=entry.mode, digest_hour=entry.digest_hour,
+                                           created_by=entry.created_by)
+        if entry.disabled_reason:
+            await store.disable_subscription(sub.id, entry.disabled_reason)
+        out.subscriptions_added += 1
+    return out
+
+
+def _same(sub: Any, entry: SubscriptionEntry, filters: SubscriptionFilters) -> bool:
+    return (sub.filters == filters and sub.mention == entry.mention and sub.mode == entry.mode
+            and sub.digest_hour == entry.digest_hour)
+
+
+def _one_line(value: object) -> str:
+    return " ".join(str(value).split())[:200]
