@@ -94,6 +94,7 @@ class MockDiscord:
         # Message creates being answered right now (created, reply not yet written).
         self.inflight: set[tuple[str, str]] = set()  # (Authorization, nonce)
         self.gateway_sessions = 0
+        self.gateway_sends_ready = True  # False: IDENTIFY is taken but READY never comes
         self.identified: list[dict[str, Any]] = []
         self._sockets: set[web.WebSocketResponse] = set()
 
@@ -176,6 +177,8 @@ class MockDiscord:
                     await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
                 elif op == 2:  # identify
                     self.identified.append(data.get("d") or {})
+                    if not self.gateway_sends_ready:
+                        continue
                     seq += 1
                     ready = {"v": 10, "user": self._user(), "guilds": [], "session_id": session,
                              "resume_gateway_url": self.gateway_url, "shard": [0, 1],

@@ -30,5 +30,5 @@ async def test_front_end_becomes_ready_through_the_mock_gateway(tmp_path: Path) 
         await front.stop()
         await app.close()
         await mock.stop()
-        Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
-    assert DiscordWebSocket.DEFAULT_GATEWAY == yarl.URL("wss://gateway.discord.gg/")
+        Route.BASE = base
+    assert DiscordWebSocket.DEFAULT_GATEWAY == gateway == yarl.URL("wss://gateway.discord.gg/")

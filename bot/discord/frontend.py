@@ -74,6 +74,7 @@ class DiscordFrontEnd:
         self._sink = DiscordSink(self.client)
         self.tree: app_commands.CommandTree[discord.Client] | None = None
         self._gateway: asyncio.Task[None] | None = None
+        self._default_gateway: yarl.URL | None = None  # discord.py's own, while another one is in use
 
     @property
     def sink(self) -> DiscordSink:
@@ -125,7 +126,9 @@ class DiscordFrontEnd:
         except (discord.HTTPException, discord.GatewayNotFound, OSError) as exc:
             await self.client.close()
             raise FrontEndError(f"cannot find the Discord gateway at {Route.BASE}: {exc}") from None
-        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+        if self._default_gateway is None:
+            self._default_gateway = DiscordWebSocket.DEFAULT_GATEWAY
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)  # a class attribute: discord.py reads it on every connect
 
     async def _connect(self) -> None:
         await self._use_api_gateway()
@@ -138,7 +141,7 @@ class DiscordFrontEnd:
         ready.cancel()
         if self._gateway in done:
             exc = self._gateway.exception()
-            await self.client.close()
+            await self.stop()
             raise FrontEndError(f"Discord gateway connection failed: {type(exc).__name__}: {exc}")
         await self.stop()
         raise FrontEndError(
@@ -152,3 +155,6 @@ class DiscordFrontEnd:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._gateway
             self._gateway = None
+        if self._default_gateway is not None:
+            DiscordWebSocket.DEFAULT_GATEWAY = self._default_gateway
+            self._default_gateway = None
