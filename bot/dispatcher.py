@@ -19,6 +19,7 @@ class DispatchReport:
     sent: int = 0
     failed: int = 0
     dead: int = 0
+    rate_limited: int = 0
 
 
 class Dispatcher:
@@ -100,6 +101,15 @@ class Dispatcher:
             log.warning("subscription %s disabled: %s", sub_id, exc)
             await self._store.disable_subscription(sub_id, str(exc))
             report.dead += 1
+            return
+        if exc.rate_limited:
+            # Not a failure: the platform said when to come back. The channel stays blocked for this drain (its
+            # later alerts wait behind this one), and no attempt is used up, however long the limit.
+            wait = exc.retry_after if exc.retry_after is not None else self._base_delay
+            await self._store.mark_attempt_failed(
+                delivery_id, str(exc), utcnow() + timedelta(seconds=wait), give_up=False, count=False
+            )
+            report.rate_limited += 1
             return
         attempts += 1
         give_up = attempts >= self._max_attempts

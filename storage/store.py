@@ -377,13 +377,14 @@ class Store(TrialQueries, CatalystQueries, ProgramQueries, StoreBase):
             )
 
     async def mark_attempt_failed(
-        self, delivery_id: int, error: str, next_attempt_at: datetime, give_up: bool
+        self, delivery_id: int, error: str, next_attempt_at: datetime, give_up: bool, count: bool = True
     ) -> None:
+        """Record a failed send; `count=False` (a rate limit) defers it without using up an attempt."""
         async with self.transaction() as db:
             await db.execute(
-                "UPDATE deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, "
+                "UPDATE deliveries SET attempts = attempts + ?, last_error = ?, next_attempt_at = ?, "
                 "status = CASE WHEN ? THEN 'dead' ELSE status END WHERE id = ?",
-                (error[:1000], to_db(next_attempt_at), 1 if give_up else 0, delivery_id),
+                (1 if count else 0, error[:1000], to_db(next_attempt_at), 1 if give_up else 0, delivery_id),
             )
 
     async def delivery_counts(self) -> dict[str, int]:

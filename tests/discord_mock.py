@@ -5,15 +5,25 @@ Behaves like Discord where the tests depend on it: JSON answers carry `Content-T
 (discord.py parses nothing else), a repeated message create with the same nonce and `enforce_nonce` returns the
 first message, and 429 answers carry `retry_after` plus the headers discord.py reads (a 429 without `Via` is
 treated as a Cloudflare ban, so it is set as Discord's edge does).
+
+It also has a minimal gateway, so the real `milestone-bot run` process can connect: `GET /gateway/bot` names a
+websocket on the mock, which sends HELLO (op 10), takes IDENTIFY (op 2), answers with a READY dispatch and acks
+heartbeats (op 11). For crash and load tests it can answer message creates slowly (the message is created
+first, as Discord does, so a client killed while waiting has posted it) and rate-limit every n-th create.
+Messages live in this object, i.e. in the test process, so they outlive any number of bot processes.
 """
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
+import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 APP_ID = 1100000000000000001
 BOT_ID = 1100000000000000002
@@ -68,12 +78,35 @@ class MockDiscord:
         self._ids = itertools.count(1300000000000000000)
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # Discord remembers a nonce for a few minutes; a repeat after that is a new message.
+        self.nonce_window_seconds = 300.0
+        # Like Discord, a nonce is unique per author (bot token here), not per channel.
+        self._nonce_seen: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+        # Seconds to wait after creating a message before answering (None: answer at once).
+        self.create_delay: Callable[[], float] | None = None
+        # Answer every n-th message create (retries included) with a 429 instead (0: never).
+        self.rate_limit_every = 0
+        self.rate_limit_retry_after = 0.01
+        self.message_creates = 0
+        self.creates_by_author: Counter[str] = Counter()
+        self.rate_limited_count = 0
+        self.nonce_repeats = 0
+        # Message creates being answered right now (created, reply not yet written).
+        self.inflight: set[tuple[str, str]] = set()  # (Authorization, nonce)
+        self.gateway_sessions = 0
+        self.gateway_sends_ready = True  # False: IDENTIFY is taken but READY never comes
+        self.identified: list[dict[str, Any]] = []
+        self._sockets: set[web.WebSocketResponse] = set()
 
     # -- test helpers ---------------------------------------------------------------------------------
 
     @property
     def api_base(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
 
     def next_id(self) -> int:
         return next(self._ids)
@@ -125,6 +158,38 @@ class MockDiscord:
             "components": [], "nonce": body.get("nonce"),
         }
 
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        """Just enough of Discord's gateway for discord.py to become ready: HELLO, IDENTIFY → READY, heartbeats."""
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self._sockets.add(ws)
+        self.gateway_sessions += 1
+        session = f"mock-session-{self.gateway_sessions}"
+        seq = 0
+        try:
+            await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    break
+                data = json.loads(msg.data)
+                op = data.get("op")
+                if op == 1:  # heartbeat
+                    await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
+                elif op == 2:  # identify
+                    self.identified.append(data.get("d") or {})
+                    if not self.gateway_sends_ready:
+                        continue
+                    seq += 1
+                    ready = {"v": 10, "user": self._user(), "guilds": [], "session_id": session,
+                             "resume_gateway_url": self.gateway_url, "shard": [0, 1],
+                             "application": {"id": str(APP_ID), "flags": 0}}
+                    await ws.send_json({"op": 0, "t": "READY", "s": seq, "d": ready})
+                elif op == 6:  # resume: this mock keeps no sessions, so ask for a fresh identify
+                    await ws.send_json({"op": 9, "d": False, "s": None, "t": None})
+        finally:
+            self._sockets.discard(ws)
+        return ws
+
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         raw = await request.read()
         try:
@@ -142,6 +207,9 @@ class MockDiscord:
             return json_response({"message": "401: Unauthorized", "code": 0}, 401)
         if call.headers.get("Authorization") == "Bot bad-token":
             return json_response({"message": "401: Unauthorized", "code": 0}, 401)
+        if method == "GET" and parts == ["gateway", "bot"]:
+            return json_response({"url": self.gateway_url, "shards": 1, "session_start_limit": {
+                "total": 1000, "remaining": 999, "reset_after": 86400000, "max_concurrency": 1}})
         if method == "GET" and parts == ["users", "@me"]:
             return json_response(self._user())
         if method == "GET" and parts == ["oauth2", "applications", "@me"]:
@@ -153,10 +221,30 @@ class MockDiscord:
             self.synced[scope] = synced
             return json_response(synced)
         if parts[0] == "channels" and len(parts) >= 2:
-            return self._channel(method, int(parts[1]), parts[2:], body)
+            author = call.headers.get("Authorization", "")
+            response = self._channel(method, int(parts[1]), parts[2:], body, author)
+            nonce = body.get("nonce") if isinstance(body, dict) else None
+            if self.create_delay is not None and response.status == 200 and parts[2:] == ["messages"]:
+                # The message exists already; a client killed while waiting for this answer has still posted it.
+                delay = self.create_delay()
+                if delay > 0:
+                    key = (author, str(nonce))
+                    self.inflight.add(key)
+                    try:
+                        await asyncio.sleep(delay)
+                    finally:
+                        self.inflight.discard(key)
+            return response
         return json_response({"message": "404: Not Found", "code": 0}, 404)
 
-    def _channel(self, method: str, channel_id: int, rest: list[str], body: Any) -> web.Response:
+    def _channel(self, method: str, channel_id: int, rest: list[str], body: Any, author: str = "") -> web.Response:
+        if (method, rest) == ("POST", ["messages"]):
+            self.message_creates += 1
+            self.creates_by_author[author] += 1
+            if self.rate_limit_every and self.message_creates % self.rate_limit_every == 0:
+                self.rate_limited_count += 1
+                answer = rate_limited(self.rate_limit_retry_after)
+                return json_response(answer.body, answer.status, answer.headers)
         script = self.script.get(channel_id)
         if script and (method, rest) in (("POST", ["messages"]), ("POST", ["threads"])):
             answer = script.pop(0)
@@ -170,12 +258,16 @@ class MockDiscord:
             if channel["type"] == FORUM:
                 return json_response({"message": "Cannot send messages in a non-text channel", "code": 50008}, 400)
             nonce = body.get("nonce")
+            now = time.monotonic()
             if nonce is not None and body.get("enforce_nonce"):
-                for earlier in self.messages[channel_id]:
-                    if earlier.get("nonce") == nonce:
-                        return json_response(earlier)  # Discord's answer to a repeated nonce: the first message
+                earlier = self._nonce_seen.get((author, str(nonce)))
+                if earlier is not None and now - earlier[0] <= self.nonce_window_seconds:
+                    self.nonce_repeats += 1
+                    return json_response(earlier[1])  # Discord's answer to a repeated nonce: the first message
             message = self._message(channel_id, body)
             self.messages[channel_id].append(message)
+            if nonce is not None:
+                self._nonce_seen[(author, str(nonce))] = (now, message)
             return json_response(message)
         if method == "POST" and rest == ["threads"] and channel["type"] == FORUM:
             thread_id = self.next_id()
@@ -208,6 +300,7 @@ class MockDiscord:
 
     async def start(self) -> None:
         app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -216,5 +309,7 @@ class MockDiscord:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()

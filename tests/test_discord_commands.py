@@ -234,14 +234,16 @@ def test_settings_validate_discord_values() -> None:
 
 async def test_gateway_that_never_gets_ready_is_one_clear_error(tmp_path: Path) -> None:
     base = Route.BASE
-    mock = MockDiscord()  # answers REST but has no gateway: GET /gateway/bot is a 404
+    mock = MockDiscord()
+    mock.gateway_sends_ready = False  # answers REST and takes IDENTIFY, but READY never comes
     await mock.start()
     app = await App.open(settings_for(mock, tmp_path, discord_ready_timeout_seconds=1))
     try:
         front = DiscordFrontEnd(app.settings)
-        with pytest.raises(FrontEndError, match="Discord gateway"):
+        with pytest.raises(FrontEndError, match="Discord gateway not ready after 1s"):
             await front.start(app)
         assert front.client.is_closed()
+        assert len(mock.identified) == 1
     finally:
         await app.close()
         await mock.stop()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -108,6 +108,18 @@ async def test_429_is_waited_out_by_discord_py_then_posted_once(h: DiscordHarnes
     assert len(sent) == 2 and sent[0]["nonce"] == sent[1]["nonce"]
     assert len(h.mock.messages[CHANNEL_ID]) == 1
     assert await h.app.store.delivery_counts() == {"sent": 1}
+
+
+async def test_a_long_rate_limit_defers_without_using_an_attempt(h: DiscordHarness) -> None:
+    await subscribe(h)
+    h.mock.script[CHANNEL_ID] = [rate_limited(120.0)]  # longer than discord.py may wait: it reaches the dispatcher
+    await h.app.store.add_events([event()])
+    report = await Dispatcher(h.app.store, [h.front.sink], max_attempts=1, base_delay_seconds=0).drain()
+    assert (report.rate_limited, report.dead, report.sent) == (1, 0, 0)
+    [row] = await h.app.store._all("SELECT status, attempts, last_error FROM deliveries")
+    assert (row[0], row[1]) == ("pending", 0) and "rate limit" in row[2]
+    [pending] = await h.app.store.due_deliveries(["discord"], utcnow() + timedelta(seconds=121))
+    assert pending.delivery.next_attempt_at > utcnow() + timedelta(seconds=110)
 
 
 @pytest.mark.parametrize("answer, code", [(UNKNOWN_CHANNEL, "10003"), (MISSING_ACCESS, "50001"),

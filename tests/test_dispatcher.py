@@ -73,6 +73,30 @@ async def test_backoff_grows_and_gives_up(store: Store) -> None:
     assert not (await store.get_subscription(sub.id)).disabled
 
 
+async def test_rate_limits_wait_but_never_use_up_attempts(store: Store) -> None:
+    await store.ensure_subscription("console", "a")
+    await store.ensure_subscription("console", "b")
+    await store.add_events(events(2))
+    limit = SinkError("rate limit of 120s", retry_after=120, rate_limited=True)
+    sink = ScriptedSink({"a": [limit] * 10})
+    dispatcher = Dispatcher(store, [sink], max_attempts=3, base_delay_seconds=0)
+    report = await dispatcher.drain()
+    assert (report.rate_limited, report.failed, report.dead) == (1, 0, 0)
+    assert sink.posted == [("b", "event 0"), ("b", "event 1")]  # other channels go on; "a" keeps its order
+    [first] = await store.due_deliveries(["console"], utcnow() + timedelta(seconds=121), 1)
+    assert first.delivery.attempts == 0 and first.delivery.next_attempt_at > utcnow() + timedelta(seconds=110)
+    for _ in range(9):  # far more rate limits than max_attempts: still not dead
+        async with store.transaction() as db:
+            await db.execute("UPDATE deliveries SET next_attempt_at = '2000-01-01T00:00:00.000000+00:00'")
+        await dispatcher.drain()
+    assert await store.delivery_counts() == {"pending": 2, "sent": 2}
+    async with store.transaction() as db:
+        await db.execute("UPDATE deliveries SET next_attempt_at = '2000-01-01T00:00:00.000000+00:00'")
+    await dispatcher.drain()  # the script is used up: the limit is over
+    assert await store.delivery_counts() == {"sent": 4}
+    assert [t for c, t in sink.posted if c == "a"] == ["event 0", "event 1"]
+
+
 async def test_permanent_failure_disables_subscription(store: Store) -> None:
     sub = await store.add_subscription("console", "gone", SubscriptionFilters())
     await store.add_events(events(2))

@@ -13,14 +13,16 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
+import yarl
 from discord import app_commands
+from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.discord import commands_feeds, commands_lookup, commands_subscribe
 from bot.discord.replies import CommandEnv, on_tree_error
 from bot.discord.sink import DiscordSink
 from bot.frontends import FrontEndError
-from bot.settings import Settings
+from bot.settings import DEFAULT_DISCORD_API_BASE, Settings
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -72,6 +74,7 @@ class DiscordFrontEnd:
         self._sink = DiscordSink(self.client)
         self.tree: app_commands.CommandTree[discord.Client] | None = None
         self._gateway: asyncio.Task[None] | None = None
+        self._default_gateway: yarl.URL | None = None  # discord.py's own, while another one is in use
 
     @property
     def sink(self) -> DiscordSink:
@@ -110,7 +113,25 @@ class DiscordFrontEnd:
             log.info("Discord: %d slash commands synced globally (may take up to an hour to appear)", len(synced))
         return synced
 
+    async def _use_api_gateway(self) -> None:
+        """With DISCORD_API_BASE pointing elsewhere (a local stand-in), connect to the gateway that API names.
+
+        discord.py's plain Client always dials its built-in wss://gateway.discord.gg/; asking `GET /gateway/bot`
+        (Discord's documented way to find the gateway) keeps REST and gateway on the same host.
+        """
+        if self._settings.discord_api_base == DEFAULT_DISCORD_API_BASE:
+            return
+        try:
+            _shards, url, _limits = await self.client.http.get_bot_gateway()
+        except (discord.HTTPException, discord.GatewayNotFound, OSError) as exc:
+            await self.client.close()
+            raise FrontEndError(f"cannot find the Discord gateway at {Route.BASE}: {exc}") from None
+        if self._default_gateway is None:
+            self._default_gateway = DiscordWebSocket.DEFAULT_GATEWAY
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)  # a class attribute: discord.py reads it on every connect
+
     async def _connect(self) -> None:
+        await self._use_api_gateway()
         self._gateway = asyncio.create_task(self.client.connect(reconnect=True), name="discord-gateway")
         ready = asyncio.create_task(self.client.wait_until_ready())
         done, _ = await asyncio.wait({self._gateway, ready}, timeout=self._settings.discord_ready_timeout_seconds,
@@ -120,7 +141,7 @@ class DiscordFrontEnd:
         ready.cancel()
         if self._gateway in done:
             exc = self._gateway.exception()
-            await self.client.close()
+            await self.stop()
             raise FrontEndError(f"Discord gateway connection failed: {type(exc).__name__}: {exc}")
         await self.stop()
         raise FrontEndError(
@@ -134,3 +155,6 @@ class DiscordFrontEnd:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._gateway
             self._gateway = None
+        if self._default_gateway is not None:
+            DiscordWebSocket.DEFAULT_GATEWAY = self._default_gateway
+            self._default_gateway = None

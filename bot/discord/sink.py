@@ -89,7 +89,8 @@ class DiscordSink:
                 permanent=True,
             ) from None
         except discord.RateLimited as exc:
-            raise SinkError(f"Discord rate limit of {exc.retry_after:.0f}s", retry_after=exc.retry_after) from None
+            raise SinkError(f"Discord rate limit of {exc.retry_after:.0f}s", retry_after=exc.retry_after,
+                            rate_limited=True) from None
         except discord.HTTPException as exc:
             raise SinkError(f"Discord HTTP {exc.status} (code {exc.code}): {cut(exc.text, 200)}") from None
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:

@@ -8,12 +8,18 @@ from storage.models import PendingDelivery
 
 
 class SinkError(Exception):
-    """A failed send. `permanent` means the channel is gone or forbidden: retrying cannot help."""
+    """A failed send. `permanent` means the channel is gone or forbidden: retrying cannot help.
 
-    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None) -> None:
+    `rate_limited` means the platform asked us to wait `retry_after` seconds: nothing failed, so the dispatcher
+    retries then without counting an attempt (a long rate limit must never use up a delivery's attempts).
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None,
+                 rate_limited: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.retry_after = retry_after
+        self.rate_limited = rate_limited
 
 
 class Sink(Protocol):

@@ -41,7 +41,7 @@ def sink_error(exc: SlackApiError, channel: str) -> SinkError:
     status = getattr(exc.response, "status_code", None)
     error = str(exc.response.get("error") or f"HTTP {status}")
     if status == 429 or error == "ratelimited":
-        return SinkError(f"Slack rate limit on {channel}", retry_after=_retry_after(exc))
+        return SinkError(f"Slack rate limit on {channel}", retry_after=_retry_after(exc), rate_limited=True)
     if error in PERMANENT_ERRORS:
         return SinkError(f"Slack: {error} for channel {channel}", permanent=True)
     if error in AUTH_ERRORS:

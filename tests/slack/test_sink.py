@@ -63,7 +63,11 @@ async def test_429_then_success_posts_exactly_once(
     slack.fail_next("chat.postMessage", "ratelimited", status=429, headers={"Retry-After": "7"})
     dispatcher = Dispatcher(store, [sink], base_delay_seconds=0)
     report = await dispatcher.drain()
-    assert report.failed == 1 and slack.posted == []
+    # A rate limit is not a failure: waited out, no attempt used up.
+    assert (report.rate_limited, report.failed) == (1, 0) and slack.posted == []
+    assert err.value.rate_limited
+    [pending] = await store.due_deliveries(["slack"], _now_plus(8))
+    assert pending.delivery.attempts == 0
     # The dispatcher honours Retry-After: the delivery is not due again straight away.
     assert await store.due_deliveries(["slack"], _now_plus(5)) == []
     assert len(await store.due_deliveries(["slack"], _now_plus(8))) == 1
