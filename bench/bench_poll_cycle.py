@@ -136,7 +136,9 @@ async def timed_cycle(cycle: PollCycle, due_only: bool = False) -> dict[str, Any
             "not_modified": report.not_modified, "failed": report.failed, "events": len(report.new_event_ids)}
 
 
-async def run(n_feeds: int, concurrencies: list[int], fraction: float, profile: str | None) -> dict[str, Any]:
+async def run(
+    n_feeds: int, concurrencies: list[int], fraction: float, profile: str | None, overhead_rounds: int = 3
+) -> dict[str, Any]:
     server = FeedServer(n_feeds)
     results: dict[str, Any] = {"feeds": n_feeds, "fraction": fraction, "cycles": []}
     try:
@@ -165,26 +167,34 @@ async def run(n_feeds: int, concurrencies: list[int], fraction: float, profile: 
                     results["cycles"].append(row)
                     assert row["failed"] == 0, row
 
-                # Overhead over parsing: only the changed feeds are due; CPU of the whole path vs parse alone.
-                changed = await server.mutate(fraction)
-                async with store.transaction() as db:
-                    future = to_db(utcnow() + timedelta(days=1))
-                    await db.execute("UPDATE sources SET next_poll_at = ?", (future,))
-                    await db.executemany(
-                        "UPDATE sources SET next_poll_at = ? WHERE url = ?",
-                        [(to_db(utcnow() - timedelta(seconds=1)), server.url(i)) for i in changed],
-                    )
-                profiler = _start_profiler(profile)
-                bot = await timed_cycle(cycle_for(concurrencies[0]), due_only=True)
-                _stop_profiler(profiler, profile, "changed-only")
-                assert bot["polled"] == len(changed) and bot["failed"] == 0, bot
-                bodies = await server.bodies(changed)
-                parse_cpu = min(_parse_cpu(bodies) for _ in range(2))
+                # Overhead over parsing: only the changed feeds are due; CPU of the whole path vs parse alone
+                # on the same bodies. Each round has fresh changes; the best of each side is compared, as the
+                # machine is shared and noisy.
+                rounds = []
+                for n in range(overhead_rounds):
+                    changed = await server.mutate(fraction)
+                    async with store.transaction() as db:
+                        future = to_db(utcnow() + timedelta(days=1))
+                        await db.execute("UPDATE sources SET next_poll_at = ?", (future,))
+                        await db.executemany(
+                            "UPDATE sources SET next_poll_at = ? WHERE url = ?",
+                            [(to_db(utcnow() - timedelta(seconds=1)), server.url(i)) for i in changed],
+                        )
+                    profiler = _start_profiler(profile if n == 0 else None)
+                    bot = await timed_cycle(cycle_for(concurrencies[0]), due_only=True)
+                    _stop_profiler(profiler, profile, "changed-only")
+                    assert bot["polled"] == len(changed) and bot["failed"] == 0, bot
+                    bodies = await server.bodies(changed)
+                    bot["parse_cpu"] = _parse_cpu(bodies)
+                    rounds.append(bot)
+                best_bot = min(rounds, key=lambda b: b["cpu"])
+                parse_cpu = min(b["parse_cpu"] for b in rounds)
                 results["overhead"] = {
                     "feeds": len(changed), "bytes": sum(map(len, bodies)),
                     "items": sum(b.count(b"<item>") for b in bodies),
-                    "bot_cpu": bot["cpu"], "bot_wall": bot["wall"], "parse_cpu": parse_cpu,
-                    "ratio": bot["cpu"] / parse_cpu, "events": bot["events"],
+                    "bot_cpu": best_bot["cpu"], "bot_wall": best_bot["wall"], "parse_cpu": parse_cpu,
+                    "ratio": best_bot["cpu"] / parse_cpu, "events": best_bot["events"],
+                    "ratios": [b["cpu"] / b["parse_cpu"] for b in rounds],
                 }
             await store.close()
     finally:
@@ -241,7 +251,9 @@ def print_results(r: dict[str, Any]) -> None:
         ("  feedparser.parse alone", f"{o['parse_cpu']:.2f} s CPU ({o['parse_cpu'] / o['feeds'] * 1000:.2f} ms/feed)"),
         ("  bot, whole path", f"{o['bot_cpu']:.2f} s CPU ({o['bot_cpu'] / o['feeds'] * 1000:.2f} ms/feed), "
                               f"{o['bot_wall']:.2f} s wall"),
-        ("  overhead over parsing", f"{o['ratio']:.2f}× (target ≤ 1.5×: {'MET' if o['ratio'] <= 1.5 else 'MISSED'})"),
+        ("  overhead over parsing", f"{o['ratio']:.2f}× best of {len(o['ratios'])} rounds (each: "
+                                    f"{', '.join(f'{x:.2f}' for x in o['ratios'])}; target ≤ 1.5×: "
+                                    f"{'MET' if o['ratio'] <= 1.5 else 'MISSED'})"),
         ("peak RSS of the bot process", f"{r['peak_rss_process']:.0f} MB over the whole run"),
     ]
     worst = max(c["wall"] for c in r["cycles"])
@@ -256,12 +268,13 @@ def main() -> int:
     ap.add_argument("--feeds", type=int, default=10_000)
     ap.add_argument("--concurrency", default="32", help="comma-separated values, one measured cycle each")
     ap.add_argument("--fraction", type=float, default=0.1, help="share of feeds with new items per cycle")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of the overhead measurement (best is kept)")
     ap.add_argument("--profile", metavar="DIR", help="write pyinstrument profiles of the measured cycles here")
     ap.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
     a = ap.parse_args()
     logging.basicConfig(level=logging.ERROR)
     os.environ.setdefault("PYTHONHASHSEED", "0")
-    r = asyncio.run(run(a.feeds, [int(c) for c in a.concurrency.split(",")], a.fraction, a.profile))
+    r = asyncio.run(run(a.feeds, [int(c) for c in a.concurrency.split(",")], a.fraction, a.profile, a.rounds))
     print_results(r)
     if a.json:
         print("BENCH-RESULT " + json.dumps(r))
