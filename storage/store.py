@@ -1,6 +1,7 @@
 """The store: every query the bot runs, behind one interface (SQLite via aiosqlite)."""
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
@@ -186,7 +187,7 @@ class Store(TrialQueries, CatalystQueries, ProgramQueries, StoreBase):
     ) -> list[int]:
         if not events:
             return []
-        subs = [subscription_row(r) for r in await db.execute_fetchall(
+        subs = [_active_subscription(tuple(r)) for r in await db.execute_fetchall(
             f"SELECT {SUB_COLS} FROM subscriptions WHERE disabled = 0 ORDER BY id"
         )]
         new_ids: list[int] = []
@@ -401,6 +402,13 @@ class Store(TrialQueries, CatalystQueries, ProgramQueries, StoreBase):
     async def delivery_counts(self) -> dict[str, int]:
         rows = await self._all("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
         return {r[0]: int(r[1]) for r in rows}
+
+
+@functools.lru_cache(maxsize=4096)
+def _active_subscription(row: tuple[Any, ...]) -> Subscription:
+    """A subscription row, parsed once per distinct row (the table is re-read in every transaction; only its
+    filters' JSON parse is saved). The instances stay inside _insert_events, which only reads them."""
+    return subscription_row(row)
 
 
 def _recipients(

@@ -73,13 +73,14 @@ def parse_feed(body: bytes) -> ParsedFeed:
 
 
 def _item(entry: feedparser.FeedParserDict, now: datetime) -> FeedItem | None:
-    title = clean_text(entry.get("title", ""), 500)
-    summary = clean_text(entry.get("summary", ""), 2000)
-    link = (entry.get("link") or "").strip() or None
+    # Plain dict lookups: for these keys FeedParserDict.get resolves to the same entry, only slower.
+    title = clean_text(dict.get(entry, "title", ""), 500)
+    summary = clean_text(dict.get(entry, "summary", ""), 2000)
+    link = (dict.get(entry, "link") or "").strip() or None
     if not title and not summary:
         return None
     published = _date(entry, now)
-    guid = (entry.get("id") or "").strip()
+    guid = (dict.get(entry, "id") or "").strip()
     if guid:
         key = f"guid:{guid}"
     elif link:
