@@ -36,6 +36,7 @@ from storage.clock import to_db
 from storage.models import SubscriptionFilters, utcnow
 from storage.store import Store
 from watchers.http_fetch import FetchConfig, Fetcher
+from watchers.parse_pool import FeedParser
 from watchers.poll_cycle import CycleConfig, PollCycle
 from watchers.program_match import MatcherCache
 from watchers.rss_watcher import RssWatcher
@@ -59,6 +60,22 @@ def rss_mb() -> tuple[float, float]:
     return cur, peak
 
 
+def workers_cpu_rss(parser: FeedParser | None) -> tuple[float, float]:
+    """CPU seconds and peak RSS (MB) of the parser's worker processes, so they are charged to the bot."""
+    pool = getattr(parser, "_pool", None)
+    cpu = rss = 0.0
+    for pid in list(getattr(pool, "_processes", {}) or {}):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            cpu += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    rss += int(line.split()[1]) / 1024
+        except (OSError, IndexError, ValueError):
+            continue
+    return cpu, rss
+
+
 def reset_peak() -> None:
     try:
         Path("/proc/self/clear_refs").write_text("5")  # Linux: reset VmHWM to the current RSS
@@ -67,9 +84,10 @@ def reset_peak() -> None:
 
 
 class FeedServer:
-    def __init__(self, n_feeds: int) -> None:
+    def __init__(self, n_feeds: int, latency: float = 0.0) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "bench" / "feed_server.py"), "--feeds", str(n_feeds)],
+            [sys.executable, str(ROOT / "bench" / "feed_server.py"), "--feeds", str(n_feeds),
+             "--latency", str(latency)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
         )
         assert self.proc.stdout is not None
@@ -129,39 +147,44 @@ async def setup_store(path: str, server: FeedServer, n_feeds: int) -> Store:
     return store
 
 
-async def timed_cycle(cycle: PollCycle, due_only: bool = False) -> dict[str, Any]:
+async def timed_cycle(cycle: PollCycle, due_only: bool = False, parser: FeedParser | None = None) -> dict[str, Any]:
     reset_peak()
+    wcpu0 = workers_cpu_rss(parser)[0]
     cpu0, wall0 = time.process_time(), time.perf_counter()
     report = await cycle.run_once(due_only=due_only)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    return {"wall": wall, "cpu": cpu, "peak_rss": rss_mb()[1], "polled": report.polled,
+    wcpu, wrss = workers_cpu_rss(parser)
+    return {"wall": wall, "cpu": cpu + wcpu - wcpu0, "peak_rss": rss_mb()[1] + wrss, "polled": report.polled,
             "not_modified": report.not_modified, "failed": report.failed, "events": len(report.new_event_ids)}
 
 
 async def run(
-    n_feeds: int, concurrencies: list[int], fraction: float, profile: str | None, overhead_rounds: int = 3
+    n_feeds: int, concurrencies: list[int], fraction: float, profile: str | None, overhead_rounds: int = 3,
+    latency: float = 0.0, parse_processes: int = 0,
 ) -> dict[str, Any]:
-    server = FeedServer(n_feeds)
-    results: dict[str, Any] = {"feeds": n_feeds, "fraction": fraction, "cycles": []}
+    server = FeedServer(n_feeds, latency)
+    results: dict[str, Any] = {"feeds": n_feeds, "fraction": fraction, "cycles": [], "latency": latency,
+                              "parse_processes": parse_processes}
     try:
         with tempfile.TemporaryDirectory() as tmp:
             store = await setup_store(f"{tmp}/bench.db", server, n_feeds)
             config = FetchConfig(timeout_seconds=60, allow_private_addresses=True)
             async with Fetcher(config) as fetcher:
                 matchers = MatcherCache(store)
-                watcher = RssWatcher(fetcher, store, matchers.get)
+                parser = FeedParser(parse_processes)
+                watcher = RssWatcher(fetcher, store, matchers.get, parser)
 
                 def cycle_for(concurrency: int) -> PollCycle:
                     return PollCycle(store, [watcher], CycleConfig(concurrency=concurrency))
 
-                results["priming"] = await timed_cycle(cycle_for(max(concurrencies)))
+                results["priming"] = await timed_cycle(cycle_for(max(concurrencies)), parser=parser)
                 assert results["priming"]["failed"] == 0, "priming failed"
                 results["seen_items"] = (await store._one("SELECT COUNT(*) FROM seen_items"))[0]  # type: ignore[index]
                 for concurrency in concurrencies:
                     changed = await server.mutate(fraction)
                     d0 = (await store._one("SELECT COUNT(*) FROM deliveries"))[0]  # type: ignore[index]
                     profiler = _start_profiler(profile)
-                    row = await timed_cycle(cycle_for(concurrency))
+                    row = await timed_cycle(cycle_for(concurrency), parser=parser)
                     _stop_profiler(profiler, profile, f"cycle-c{concurrency}")
                     row["deliveries"] = (await store._one("SELECT COUNT(*) FROM deliveries"))[0] - d0  # type: ignore[index]
                     row["concurrency"] = concurrency
@@ -183,7 +206,7 @@ async def run(
                             [(to_db(utcnow() - timedelta(seconds=1)), server.url(i)) for i in changed],
                         )
                     profiler = _start_profiler(profile if n == 0 else None)
-                    bot = await timed_cycle(cycle_for(concurrencies[0]), due_only=True)
+                    bot = await timed_cycle(cycle_for(concurrencies[0]), due_only=True, parser=parser)
                     _stop_profiler(profiler, profile, "changed-only")
                     assert bot["polled"] == len(changed) and bot["failed"] == 0, bot
                     bodies = await server.bodies(changed)
@@ -200,10 +223,12 @@ async def run(
                     "ratios": [b["cpu"] / b["parse_cpu"] for b in rounds],
                     "etree_cpu": min(b["etree_cpu"] for b in rounds),
                 }
+                _, results["workers_rss"] = workers_cpu_rss(parser)
+                parser.close()
             await store.close()
     finally:
         server.stop()
-    results["peak_rss_process"] = rss_mb()[1]
+    results["peak_rss_process"] = rss_mb()[1] + results.get("workers_rss", 0.0)
     return results
 
 
@@ -248,7 +273,10 @@ def _stop_profiler(profiler: Any, profile: str | None, label: str) -> None:
 def print_results(r: dict[str, Any]) -> None:
     p = r["priming"]
     rows = [
-        ("feeds", f"{r['feeds']:,} ({r['seen_items']:,} items), server in its own process"),
+        ("feeds", f"{r['feeds']:,} ({r['seen_items']:,} items), server in its own process"
+                  + (f", answering {r['latency'] * 1000:.0f} ms late" if r.get("latency") else "")
+                  + (f"; parsing in {r['parse_processes']} worker processes (CPU and RSS included)"
+                     if r.get("parse_processes") else "; parsing in a thread")),
         ("priming cycle (first poll)",
          f"{p['wall']:.1f} s wall, {p['cpu']:.1f} s CPU, peak RSS {p['peak_rss']:.0f} MB"),
     ]
@@ -272,7 +300,7 @@ def print_results(r: dict[str, Any]) -> None:
         ("  (ElementTree, same fields)",
          f"{o['etree_cpu']:.2f} s CPU ({o['etree_cpu'] / o['feeds'] * 1000:.2f} ms/feed): "
          f"{o['parse_cpu'] / o['etree_cpu']:.0f}× faster than feedparser"),
-        ("peak RSS of the bot process", f"{r['peak_rss_process']:.0f} MB over the whole run"),
+        ("peak RSS of the bot process", f"{r['peak_rss_process']:.0f} MB over the whole run (with its workers)"),
     ]
     worst = max(c["wall"] for c in r["cycles"])
     rss = max(c["peak_rss"] for c in r["cycles"])
@@ -286,13 +314,15 @@ def main() -> int:
     ap.add_argument("--feeds", type=int, default=10_000)
     ap.add_argument("--concurrency", default="32", help="comma-separated values, one measured cycle each")
     ap.add_argument("--fraction", type=float, default=0.1, help="share of feeds with new items per cycle")
+    ap.add_argument("--latency", type=float, default=0.0, help="server answers this many seconds late")
+    ap.add_argument("--parse-processes", type=int, default=0, help="PARSE_PROCESSES: 0 parses in a thread")
     ap.add_argument("--rounds", type=int, default=3, help="rounds of the overhead measurement (best is kept)")
     ap.add_argument("--profile", metavar="DIR", help="write pyinstrument profiles of the measured cycles here")
     ap.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
     a = ap.parse_args()
     logging.basicConfig(level=logging.ERROR)
-    os.environ.setdefault("PYTHONHASHSEED", "0")
-    r = asyncio.run(run(a.feeds, [int(c) for c in a.concurrency.split(",")], a.fraction, a.profile, a.rounds))
+    r = asyncio.run(run(a.feeds, [int(c) for c in a.concurrency.split(",")], a.fraction, a.profile, a.rounds,
+                         a.latency, a.parse_processes))
     print_results(r)
     if a.json:
         print("BENCH-RESULT " + json.dumps(r))

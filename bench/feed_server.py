@@ -5,7 +5,8 @@ line of stdout: `PORT <n>`). Each feed holds 20–50 real GlobeNewswire items (g
 when ../shared/corpus is absent), answers 304 to a matching If-None-Match / If-Modified-Since, and changes only
 when told: `POST /_mutate?fraction=0.1&new=2` gives that share of the feeds `new` new items each (the
 oldest ones roll off) and returns the changed feed numbers as JSON. Changed bodies are rendered at mutation time,
-so the measured cycle pays the server almost nothing.
+so the measured cycle pays the server almost nothing. `--latency 0.1` makes every feed answer 100 ms late, like a
+remote server (the wait costs no CPU), which is what makes POLL_CONCURRENCY matter.
 """
 from __future__ import annotations
 
@@ -122,8 +123,10 @@ class Feeds:
         return changed
 
 
-def make_app(feeds: Feeds) -> web.Application:
+def make_app(feeds: Feeds, latency: float = 0.0) -> web.Application:
     async def feed(request: web.Request) -> web.StreamResponse:
+        if latency:
+            await asyncio.sleep(latency)  # a remote server's round trip, without using any CPU
         try:
             i = int(request.match_info["n"])
             feeds.gen[i]
@@ -149,9 +152,9 @@ def make_app(feeds: Feeds) -> web.Application:
     return app
 
 
-async def serve(n_feeds: int) -> None:
+async def serve(n_feeds: int, latency: float) -> None:
     feeds = Feeds(n_feeds)
-    runner = web.AppRunner(make_app(feeds), access_log=None)
+    runner = web.AppRunner(make_app(feeds, latency), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
     await site.start()
@@ -166,4 +169,6 @@ async def serve(n_feeds: int) -> None:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--feeds", type=int, default=10_000)
-    asyncio.run(serve(ap.parse_args().feeds))
+    ap.add_argument("--latency", type=float, default=0.0, help="seconds each feed request waits before answering")
+    a = ap.parse_args()
+    asyncio.run(serve(a.feeds, a.latency))
