@@ -312,7 +312,7 @@ def print_results(r: dict[str, Any]) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--feeds", type=int, default=10_000)
-    ap.add_argument("--concurrency", default="32", help="comma-separated values, one measured cycle each")
+    ap.add_argument("--concurrency", default="64", help="comma-separated values, one measured cycle each")
     ap.add_argument("--fraction", type=float, default=0.1, help="share of feeds with new items per cycle")
     ap.add_argument("--latency", type=float, default=0.0, help="server answers this many seconds late")
     ap.add_argument("--parse-processes", type=int, default=0, help="PARSE_PROCESSES: 0 parses in a thread")

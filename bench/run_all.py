@@ -90,7 +90,7 @@ def print_table(rows: list[tuple[str, str, str, str]]) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="reduced sizes (1,000 feeds, 20,000 events)")
-    ap.add_argument("--concurrency", default="32", help="poll-cycle concurrency values, comma-separated")
+    ap.add_argument("--concurrency", default="64", help="poll-cycle concurrency values, comma-separated")
     ap.add_argument("--only", help="comma-separated subset: poll,ctgov,match,lookup,delivery")
     a = ap.parse_args()
     feeds = "1000" if a.quick else "10000"
