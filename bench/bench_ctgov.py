@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 import tempfile
 import time
@@ -76,6 +77,7 @@ def main() -> int:
     parser.add_argument("--trials", type=int, default=2000)
     parser.add_argument("--changed", type=int, default=100)
     parser.add_argument("--interval", type=float, default=0.0, help="pacing between requests (s)")
+    parser.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
     args = parser.parse_args()
     rows = asyncio.run(run(args.trials, args.changed, args.interval))
     print(f"{args.trials:,} watched trials, local fake API v2, pacing {args.interval:g} s")
@@ -86,6 +88,8 @@ def main() -> int:
     worst_seconds = max(r[2] for r in rows)
     ok = worst_requests <= 3 and worst_seconds < 10
     print(f"target (≤ 3 requests, < 10 s): {'met' if ok else 'MISSED'}")
+    if args.json:
+        print("BENCH-RESULT " + json.dumps({"trials": args.trials, "changed": args.changed, "rows": rows, "ok": ok}))
     return 0 if ok else 1
 
 

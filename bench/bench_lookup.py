@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import statistics
 import sys
@@ -25,7 +26,7 @@ from storage.taxonomy import SUBTYPES
 from watchers.http_fetch import FetchConfig, Fetcher
 
 
-async def main(n_events: int, n_programs: int, n_lookups: int) -> None:
+async def main(n_events: int, n_programs: int, n_lookups: int, as_json: bool = False) -> None:
     rng = random.Random(11)
     with tempfile.TemporaryDirectory() as tmp:
         store = await Store.open(f"sqlite:///{tmp}/bench.db")
@@ -84,6 +85,10 @@ async def main(n_events: int, n_programs: int, n_lookups: int) -> None:
         ("unknown name (suggestions) p50", f"{statistics.median(misses):.1f} ms"),
         ("target", "p95 under 50 ms: " + ("MET" if p95 < 50 else "MISSED")),
     ]))
+    if as_json:
+        print("BENCH-RESULT " + json.dumps({"events": n_events, "programs": n_programs, "lookups": n_lookups,
+                                            "p50": statistics.median(times), "p95": p95, "max": times[-1],
+                                            "miss_p50": statistics.median(misses), "fill": fill}))
 
 
 if __name__ == "__main__":
@@ -91,5 +96,6 @@ if __name__ == "__main__":
     ap.add_argument("--events", type=int, default=100_000)
     ap.add_argument("--programs", type=int, default=1_000)
     ap.add_argument("--lookups", type=int, default=500)
+    ap.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
     a = ap.parse_args()
-    asyncio.run(main(a.events, a.programs, a.lookups))
+    asyncio.run(main(a.events, a.programs, a.lookups, a.json))

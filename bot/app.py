@@ -23,6 +23,7 @@ from watchers.ctgov.watcher import CtgovWatcher
 from watchers.edgar import EdgarWatcher
 from watchers.http_fetch import Fetcher
 from watchers.openfda import OpenFdaWatcher
+from watchers.parse_pool import FeedParser
 from watchers.poll_cycle import CycleReport, PollCycle, Watcher
 from watchers.program_match import MatcherCache
 from watchers.rss_watcher import RssWatcher
@@ -37,6 +38,7 @@ class App:
     fetcher: Fetcher
     cycle: PollCycle
     sinks: list[Sink] = field(default_factory=list)
+    parser: FeedParser | None = None
 
     @property
     def core(self) -> CoreContext:
@@ -51,18 +53,21 @@ class App:
             log.info("new store: seeded the default watch list and programmes")
         fetcher = Fetcher(settings.fetch_config())
         matchers = MatcherCache(store)
+        parser = FeedParser(settings.parse_processes)
         api_key = settings.openfda_api_key.get_secret_value() if settings.openfda_api_key else None
         watchers: list[Watcher] = [
-            RssWatcher(fetcher, store, matchers.get),
+            RssWatcher(fetcher, store, matchers.get, parser),
             OpenFdaWatcher(fetcher, store, api_key, programs=matchers.get),
             EdgarWatcher(fetcher, store, settings.edgar_requests_per_second, programs=matchers.get),
             CtgovWatcher(fetcher, store, settings.ctgov_request_interval_seconds),
         ]
-        return cls(settings, store, fetcher, PollCycle(store, watchers, settings.cycle_config()))
+        return cls(settings, store, fetcher, PollCycle(store, watchers, settings.cycle_config()), parser=parser)
 
     async def close(self) -> None:
         await self.fetcher.close()
         await self.store.close()
+        if self.parser is not None:
+            await asyncio.to_thread(self.parser.close)
 
     async def use_console(self, as_json: bool = False) -> None:
         """The default sink when no chat token is set, with an implicit subscription to everything."""

@@ -23,7 +23,9 @@ class Settings(BaseSettings):
     allow_private_addresses: bool = False
     private_address_allowlist: str = ""
     max_consecutive_failures: int = Field(11, ge=2, le=1000)
-    poll_concurrency: int = Field(32, ge=1, le=1000)
+    poll_concurrency: int = Field(64, ge=1, le=1000)
+    # Feed bodies are parsed in a thread (0) or in this many worker processes (uses more cores and memory).
+    parse_processes: int = Field(0, ge=0, le=64)
     delivery_interval_seconds: float = Field(5, gt=0)
     max_delivery_attempts: int = Field(8, ge=1)
     ctgov_base_url: str = "https://clinicaltrials.gov/api/v2"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import aiosqlite
@@ -17,6 +18,11 @@ _SINGLE = ("pdufa", "primary_completion", "guidance", "adcomm")
 _CAT_COLS = "id, program, kind, label, date, precision, status, outcome, event_id, history"
 
 
+def _first(rows: Iterable[aiosqlite.Row]) -> aiosqlite.Row | None:
+    """The first row of an execute_fetchall (one hop to aiosqlite's thread instead of execute + fetch + close)."""
+    return next(iter(rows), None)
+
+
 class CatalystQueries(StoreBase):
     async def _track_event(self, db: aiosqlite.Connection, event_id: int, ev: NewEvent) -> tuple[NewEvent, bool]:
         """Update ledger and calendar for a newly stored event; returns the event (facts may gain a date
@@ -29,18 +35,17 @@ class CatalystQueries(StoreBase):
         suppress = False
         facts = dict(ev.facts)
         if ev.kind == "regulatory" and ev.subtype in DESIGNATIONS:
-            row = await (await db.execute(
+            row = _first(await db.execute_fetchall(
                 "SELECT id FROM designations WHERE program_key = ? AND designation = ?", (key, ev.subtype)
-            )).fetchone()
+            ))
             if row is None:
                 indication = facts.get("indication") if isinstance(facts.get("indication"), str) else None
-                cur = await db.execute(
+                inserted = await db.execute_fetchall(
                     "INSERT INTO designations (program_key, program, designation, indication, first_event_id, "
                     "first_seen_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                     (key, program, ev.subtype, indication, event_id, now),
                 )
-                designation_id = int((await cur.fetchone())[0])  # type: ignore[index]
-                await cur.close()
+                designation_id = int(_first(inserted)[0])  # type: ignore[index]
             else:
                 designation_id = int(row[0])
                 suppress = True  # the same designation from another source: added to the ledger, not re-alerted
@@ -50,10 +55,10 @@ class CatalystQueries(StoreBase):
                 (designation_id, event_id, ev.reported_by, now),
             )
         for cat in ev.catalysts:
-            row = await (await db.execute(
+            row = _first(await db.execute_fetchall(
                 "SELECT id, date, history FROM catalysts WHERE program_key = ? AND kind = ? AND status = 'open'",
                 (key, cat.kind),
-            )).fetchone() if cat.kind in _SINGLE else None
+            )) if cat.kind in _SINGLE else None
             entry = {"date": cat.date, "precision": cat.precision, "event_id": str(event_id), "seen_at": now}
             if row is None:
                 await db.execute(

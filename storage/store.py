@@ -1,6 +1,7 @@
 """The store: every query the bot runs, behind one interface (SQLite via aiosqlite)."""
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
@@ -118,20 +119,30 @@ class Store(TrialQueries, CatalystQueries, ProgramQueries, StoreBase):
         Returns the ids of events stored for the first time. Running it twice stores nothing twice.
         """
         now = utcnow()
+        sets = ["consecutive_failures = 0", "last_error = ?", "primed = 1",
+                "last_success_at = ?", "last_attempt_at = ?", "next_poll_at = ?"]
+        params: list[Any] = [outcome.partial_error, to_db(now), to_db(now), to_db(next_poll_at)]
+        if not outcome.not_modified:
+            # Validators are replaced only by a modified response, so a 304 keeps the old ones.
+            sets += ["etag = ?", "last_modified = ?"]
+            params += [outcome.etag, outcome.last_modified]
+        update = f"UPDATE sources SET {', '.join(sets)} WHERE id = ?"
+        params.append(outcome.source_id)
+        if not (outcome.item_keys or outcome.events or outcome.trial_updates or outcome.primed_query_ids):
+            # Nothing but the source's health (a 304, an empty feed): one statement, atomic on its own, so no
+            # BEGIN/COMMIT round trips. The lock still keeps it out of another coroutine's open transaction.
+            async with self._write_lock:
+                await self._db.execute_fetchall(update, params)
+            return []
         async with self.transaction() as db:
-            sets = ["consecutive_failures = 0", "last_error = ?", "primed = 1",
-                    "last_success_at = ?", "last_attempt_at = ?", "next_poll_at = ?"]
-            params: list[Any] = [outcome.partial_error, to_db(now), to_db(now), to_db(next_poll_at)]
-            if not outcome.not_modified:
-                # Validators are replaced only by a modified response, so a 304 keeps the old ones.
-                sets += ["etag = ?", "last_modified = ?"]
-                params += [outcome.etag, outcome.last_modified]
-            await db.execute(f"UPDATE sources SET {', '.join(sets)} WHERE id = ?", [*params, outcome.source_id])
-            await db.executemany(
-                "INSERT INTO seen_items (source_id, item_key, first_seen_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (source_id, item_key) DO NOTHING",
-                [(outcome.source_id, k, to_db(now)) for k in outcome.item_keys],
-            )
+            await db.execute_fetchall(update, params)
+            stamp = to_db(now)
+            if outcome.item_keys:
+                await db.executemany(
+                    "INSERT INTO seen_items (source_id, item_key, first_seen_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT (source_id, item_key) DO NOTHING",
+                    [(outcome.source_id, k, stamp) for k in outcome.item_keys],
+                )
             await self._save_trial_updates(db, outcome.trial_updates, outcome.primed_query_ids, now)
             return await self._insert_events(db, outcome.events, outcome.source_id, now, outcome.audiences)
 
@@ -176,42 +187,44 @@ class Store(TrialQueries, CatalystQueries, ProgramQueries, StoreBase):
     ) -> list[int]:
         if not events:
             return []
-        subs = [subscription_row(r) for r in await (await db.execute(
+        subs = [_active_subscription(tuple(r)) for r in await db.execute_fetchall(
             f"SELECT {SUB_COLS} FROM subscriptions WHERE disabled = 0 ORDER BY id"
-        )).fetchall()]
+        )]
         new_ids: list[int] = []
+        stamp = to_db(now)
         for ev in events:
             program_ids, ev = await self._resolve_programs(db, ev)
-            cur = await db.execute(
+            rows = await db.execute_fetchall(
                 "INSERT INTO events (dedupe_key, source_id, kind, subtype, title, summary, url, published_at, "
                 "detected_at, programs, sponsor, trial, facts, evidence, reported_by) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING "
                 "RETURNING id",
                 (
                     ev.dedupe_key, source_id, ev.kind, ev.subtype, ev.title, ev.summary, ev.url,
-                    to_db(ev.published_at), to_db(now), json.dumps(ev.programs), ev.sponsor, ev.trial,
+                    to_db(ev.published_at), stamp, json.dumps(ev.programs), ev.sponsor, ev.trial,
                     json.dumps(ev.facts, default=str), json.dumps([e.model_dump() for e in ev.evidence]),
                     ev.reported_by,
                 ),
             )
-            row = await cur.fetchone()
-            await cur.close()
+            row = next(iter(rows), None)
             if row is None:
                 continue
             event_id = int(row[0])
             new_ids.append(event_id)
             ev, suppressed = await self._track_event(db, event_id, ev)
-            await db.executemany(
-                "INSERT INTO event_programs (event_id, program_id) VALUES (?, ?) "
-                "ON CONFLICT (program_id, event_id) DO NOTHING",
-                [(event_id, pid) for pid in program_ids],
-            )
-            await db.executemany(
-                "INSERT INTO deliveries (event_id, subscription_id, next_attempt_at, created_at) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (event_id, subscription_id) DO NOTHING",
-                [] if suppressed else
-                [(event_id, s.id, to_db(now), to_db(now)) for s in _recipients(subs, ev, source_id, audiences)],
-            )
+            if program_ids:
+                await db.executemany(
+                    "INSERT INTO event_programs (event_id, program_id) VALUES (?, ?) "
+                    "ON CONFLICT (program_id, event_id) DO NOTHING",
+                    [(event_id, pid) for pid in program_ids],
+                )
+            recipients = [] if suppressed else _recipients(subs, ev, source_id, audiences)
+            if recipients:
+                await db.executemany(
+                    "INSERT INTO deliveries (event_id, subscription_id, next_attempt_at, created_at) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT (event_id, subscription_id) DO NOTHING",
+                    [(event_id, s.id, stamp, stamp) for s in recipients],
+                )
         return new_ids
 
     async def _resolve_programs(self, db: aiosqlite.Connection, ev: NewEvent) -> tuple[list[int], NewEvent]:
@@ -220,11 +233,11 @@ class Store(TrialQueries, CatalystQueries, ProgramQueries, StoreBase):
         if not norms:
             return [], ev
         marks = ",".join("?" * len(norms))
-        rows = await (await db.execute(
+        rows = await db.execute_fetchall(
             f"SELECT a.norm, p.id, p.name FROM program_aliases a JOIN programs p ON p.id = a.program_id "
             f"WHERE a.norm IN ({marks})",
             list(norms),
-        )).fetchall()
+        )
         known = {r[0]: (int(r[1]), str(r[2])) for r in rows}
         names: list[str] = []
         ids: list[int] = []
@@ -390,6 +403,13 @@ class Store(TrialQueries, CatalystQueries, ProgramQueries, StoreBase):
     async def delivery_counts(self) -> dict[str, int]:
         rows = await self._all("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
         return {r[0]: int(r[1]) for r in rows}
+
+
+@functools.lru_cache(maxsize=4096)
+def _active_subscription(row: tuple[Any, ...]) -> Subscription:
+    """A subscription row, parsed once per distinct row (the table is re-read in every transaction; only its
+    filters' JSON parse is saved). The instances stay inside _insert_events, which only reads them."""
+    return subscription_row(row)
 
 
 def _recipients(

@@ -76,13 +76,13 @@ class StoreBase:
             else:
                 await self._db.commit()
 
+    # One hop to aiosqlite's thread per query (execute + fetch + close there), not three.
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._db.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return list(await self._db.execute_fetchall(sql, params))
 
     async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self._db.execute(sql, params) as cur:
-            return await cur.fetchone()
+        rows = list(await self._db.execute_fetchall(sql, params))
+        return rows[0] if rows else None
 
     async def integrity_check(self) -> str:
         row = await self._one("PRAGMA integrity_check")

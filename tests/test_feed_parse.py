@@ -64,3 +64,21 @@ def test_truncated_feed_keeps_complete_items() -> None:
     cut = body[: body.index(b"<item>", body.index(b"<item>") + 1) + 30]
     feed = parse_feed(cut)
     assert feed.items[0].title == "Acme Bio announces update number 1"
+
+
+async def test_parse_in_worker_processes_matches_the_thread() -> None:
+    from watchers.parse_pool import FeedParser
+
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+        b"<item><title>Acme &amp; Co doses first patient</title><link>https://x.test/1</link>"
+        b"<pubDate>Mon, 02 Nov 2026 09:30:00 GMT</pubDate></item></channel></rss>"
+    )
+    in_thread = FeedParser(0)
+    in_process = FeedParser(1)
+    try:
+        assert await in_process.parse(body) == await in_thread.parse(body)
+        with pytest.raises(FeedParseError, match="HTML page"):
+            await in_process.parse(b"<!DOCTYPE html><html><body>nope</body></html>")
+    finally:
+        in_process.close()

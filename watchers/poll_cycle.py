@@ -43,7 +43,7 @@ class CycleConfig:
     interval_seconds: float = 600.0
     jitter_fraction: float = 0.1
     max_consecutive_failures: int = 11
-    concurrency: int = 32
+    concurrency: int = 64
 
 
 class PollCycle:

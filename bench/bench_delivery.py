@@ -1,0 +1,133 @@
+"""Benchmark: outbox delivery throughput to the local Discord REST mock, which enforces per-channel rate limits.
+
+Run from the repository root: `python bench/bench_delivery.py [--events 200] [--channels 4] [--limit 5]
+[--window 0.25]`. The mock (tests/discord_mock.py, extended here) answers every message create with Discord's
+rate-limit headers (`X-RateLimit-Limit/Remaining/Reset-After/Bucket`) for a bucket of `--limit` messages per
+`--window` seconds per channel, and answers 429 to a request over the limit. The real bot (discord.py client,
+DiscordSink, Dispatcher, store) drains the outbox; the table shows deliveries/s against the ceiling the limits
+allow and how many 429s the bot provoked (0 means it waited out the headers instead of hitting the limit).
+The mock runs in this process (its cost is small next to the waits the limits impose).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from aiohttp import web
+from discord.http import Route
+
+from bench.common import table
+from bot.app import App
+from bot.discord.frontend import DiscordFrontEnd
+from bot.dispatcher import Dispatcher
+from storage.models import NewEvent, SubscriptionFilters
+from tests.discord_mock import MockDiscord, json_response, rate_limited
+from tests.discord_support import settings_for
+
+
+class RateLimitedMock(MockDiscord):
+    """Message creates carry Discord's bucket headers; a request over the limit gets a 429."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        super().__init__()
+        self.limit = limit
+        self.window = window
+        self._buckets: dict[int, tuple[float, int]] = {}  # channel → (window start, used)
+        self.over_limit = 0
+
+    def _channel(self, method: str, channel_id: int, rest: list[str], body: Any) -> web.Response:
+        if not (method == "POST" and rest == ["messages"]):
+            return super()._channel(method, channel_id, rest, body)
+        now = time.monotonic()
+        start, used = self._buckets.get(channel_id, (now, 0))
+        if now - start >= self.window:
+            start, used = now, 0
+        reset_after = max(0.0, self.window - (now - start))
+        if used >= self.limit:
+            self.over_limit += 1
+            answer = rate_limited(reset_after)
+            return json_response(answer.body, answer.status, answer.headers)
+        used += 1
+        self._buckets[channel_id] = (start, used)
+        response = super()._channel(method, channel_id, rest, body)
+        response.headers.update({
+            "X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": str(self.limit - used),
+            "X-RateLimit-Reset-After": f"{reset_after:.3f}", "X-RateLimit-Bucket": f"chan{channel_id}",
+        })
+        return response
+
+
+async def run(n_events: int, n_channels: int, limit: int, window: float) -> dict[str, Any]:
+    base = Route.BASE
+    mock = RateLimitedMock(limit, window)
+    await mock.start()
+    channels = [mock.add_channel(1400000000000000001 + i) for i in range(n_channels)]
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            app = await App.open(settings_for(mock, Path(tmp), seed_defaults=False))
+            front = DiscordFrontEnd(app.settings, connect_gateway=False)
+            await front.start(app)
+            try:
+                for ch in channels:
+                    await app.store.add_subscription("discord", str(ch), SubscriptionFilters())
+                await app.store.add_events([
+                    NewEvent(dedupe_key=f"e{i}", kind="readout", subtype="topline",
+                             title=f"Acme Bio reports topline data {i} for ACM-101", url=f"https://news.test/{i}",
+                             sponsor="Acme Bio", facts={"endpoint_met": True, "patients": 412})
+                    for i in range(n_events)
+                ])
+                dispatcher = Dispatcher(app.store, [front.sink], base_delay_seconds=0)
+                t0, c0 = time.perf_counter(), time.process_time()
+                report = await dispatcher.drain()
+                wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+                counts = await app.store.delivery_counts()
+            finally:
+                await front.stop()
+                await app.close()
+    finally:
+        await mock.stop()
+        Route.BASE = base
+    posted = sum(len(mock.messages[ch]) for ch in channels)
+    return {"events": n_events, "channels": n_channels, "limit": limit, "window": window, "sent": report.sent,
+            "failed": report.failed, "posted": posted, "wall": wall, "cpu": cpu, "rate": report.sent / wall,
+            "ceiling": n_channels * limit / window, "over_limit": mock.over_limit, "counts": counts}
+
+
+def print_results(r: dict[str, Any]) -> None:
+    print(table([
+        ("outbox", f"{r['events']:,} alerts × {r['channels']} channels = {r['events'] * r['channels']:,} deliveries"),
+        ("mock rate limit", f"{r['limit']} messages per {r['window']:g} s per channel "
+                            f"(ceiling {r['ceiling']:.0f}/s over all channels)"),
+        ("delivered", f"{r['sent']:,} in {r['wall']:.2f} s = {r['rate']:.1f}/s ({r['cpu']:.2f} s CPU, "
+                      f"{r['cpu'] / max(1, r['sent']) * 1000:.1f} ms CPU per delivery)"),
+        ("share of the ceiling", f"{r['rate'] / r['ceiling']:.0%}"),
+        ("429s provoked", f"{r['over_limit']} (0 = the rate-limit headers were respected)"),
+        ("outbox after", json.dumps(r["counts"])),
+    ]))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--events", type=int, default=200)
+    ap.add_argument("--channels", type=int, default=4)
+    ap.add_argument("--limit", type=int, default=5)
+    ap.add_argument("--window", type=float, default=0.25)
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args()
+    r = asyncio.run(run(a.events, a.channels, a.limit, a.window))
+    print_results(r)
+    if a.json:
+        print("BENCH-RESULT " + json.dumps(r))
+    return 0 if r["sent"] == r["events"] * r["channels"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
