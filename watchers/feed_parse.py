@@ -5,10 +5,13 @@ import calendar
 import hashlib
 import html
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import feedparser
+
+from watchers.feed_fast import fast_parse
 
 
 class FeedParseError(Exception):
@@ -48,7 +51,25 @@ def clean_text(value: str, limit: int) -> str:
 def parse_feed(body: bytes) -> ParsedFeed:
     """Parse a feed body. Raises FeedParseError when it is not RSS/Atom (an HTML page, broken XML)."""
     refuse_entity_declarations(body)
-    parsed = feedparser.parse(_fix_mislabelled_utf8(body), sanitize_html=False, resolve_relative_uris=False)
+    body = _fix_mislabelled_utf8(body)
+    fast = fast_parse(body, clean_text)
+    if fast is not None:
+        title, rows = fast
+        return ParsedFeed(title=title, items=_unique(FeedItem(*row) for row in rows))
+    return parse_with_feedparser(body)
+
+
+def _unique(items: Iterable[FeedItem]) -> list[FeedItem]:
+    """The first item of each identity, in feed order (duplicate GUIDs are one item)."""
+    out: dict[str, FeedItem] = {}
+    for item in items:
+        out.setdefault(item.key, item)
+    return list(out.values())
+
+
+def parse_with_feedparser(body: bytes) -> ParsedFeed:
+    """The general path: feedparser copes with every dialect, encoding and breakage."""
+    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
     version = parsed.get("version") or ""
     entries = parsed.get("entries") or []
     # A broken feed that still yielded items keeps them (real feeds are messy); one with none is an error.
@@ -60,14 +81,7 @@ def parse_feed(body: bytes) -> ParsedFeed:
         detail = f" ({_one_line(reason)})" if reason else ""
         raise FeedParseError(f"not an RSS/Atom feed: malformed or unrecognised XML{detail}")
     now = datetime.now(UTC)
-    items: list[FeedItem] = []
-    seen: set[str] = set()
-    for entry in entries:
-        item = _item(entry, now)
-        if item is None or item.key in seen:
-            continue
-        seen.add(item.key)
-        items.append(item)
+    items = _unique(item for entry in entries if (item := _item(entry, now)) is not None)
     if not items and parsed.get("bozo"):
         raise FeedParseError(f"not an RSS/Atom feed: malformed XML ({_one_line(parsed.get('bozo_exception'))})")
     return ParsedFeed(title=clean_text(parsed.get("feed", {}).get("title", ""), 200), items=items)

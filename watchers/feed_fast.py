@@ -1,0 +1,152 @@
+"""A fast path for plain, well-formed RSS 2.0 and Atom feeds, with feedparser as the fallback for everything else.
+
+feedparser is most of the cost of a changed feed (bench/bench_poll_cycle.py: ~4.7 ms of ~7.4 ms per feed), while
+ElementTree reads the same fields from the same bytes ~20× faster. This module only handles the subset whose
+meaning is unambiguous — the fields the bot reads, as plain text, with RFC 822 / ISO 8601 dates — and answers
+None for anything else (a DOCTYPE, broken XML, XHTML content, an unparsable date, a guid standing in for the
+link, namespaced dates, ...), so feedparser decides every doubtful case. tests/test_feed_fast.py checks that both
+paths give identical items on real corpus feeds and on the project's own fixtures.
+"""
+from __future__ import annotations
+
+import hashlib
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+_ATOM = "{http://www.w3.org/2005/Atom}"
+_CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
+_DC_DATE = "{http://purl.org/dc/elements/1.1/}date"
+_FUTURE_SLACK = timedelta(days=2)
+
+
+class _Unsure(Exception):
+    """Outside the subset this parser is sure about: let feedparser decide."""
+
+
+def fast_parse(body: bytes, clean_text: Callable[[str, int], str]) -> tuple[str, list[tuple[str, str, str,
+                                                                                              str | None,
+                                                                                              datetime | None]]] | None:
+    """(feed title, [(key, title, summary, link, published)]) or None when feedparser should parse instead."""
+    head = body[:1024]
+    if b"<!DOCTYPE" in head or b"<!doctype" in head:
+        return None
+    try:
+        root = ET.fromstring(body)
+    except (ET.ParseError, ValueError):
+        return None
+    try:
+        if root.tag == "rss" and root.get("version", "").startswith("2."):
+            return _rss(root, clean_text)
+        if root.tag == f"{_ATOM}feed":
+            return _atom(root, clean_text)
+    except _Unsure:
+        return None
+    return None
+
+
+def _text(el: ET.Element | None) -> str:
+    if el is None:
+        return ""
+    if len(el):
+        raise _Unsure  # markup as child elements (XHTML): feedparser's rendering rules apply
+    return el.text or ""
+
+
+def _finish(key_guid: str, link: str, title: str, summary: str, raw_date: str, when: datetime | None,
+            clean_text: Callable[[str, int], str], now: datetime) -> tuple[str, str, str, str | None,
+                                                                           datetime | None] | None:
+    title_c = clean_text(title, 500)
+    summary_c = clean_text(summary, 2000)
+    if not title_c and not summary_c:
+        return None
+    link_c = link.strip() or None
+    guid = key_guid.strip()
+    if guid:
+        key = f"guid:{guid}"
+    elif link_c:
+        key = f"link:{link_c}"
+    else:
+        raw = f"{title_c}\x1f{raw_date.strip()}"
+        key = "hash:" + hashlib.sha1(raw.encode("utf-8", "replace")).hexdigest()
+    if when is not None and when > now + _FUTURE_SLACK:
+        when = None
+    return key[:1000], title_c or summary_c[:200], summary_c, link_c, when
+
+
+def _rss(root: ET.Element, clean_text: Callable[[str, int], str]):
+    channel = root.find("channel")
+    if channel is None:
+        raise _Unsure
+    now = datetime.now(UTC)
+    items = []
+    for item in channel.iterfind("item"):
+        if item.find(_DC_DATE) is not None or item.find(_CONTENT_ENCODED) is not None:
+            raise _Unsure  # feedparser folds these into published / summary
+        guid_el = item.find("guid")
+        link_el = item.find("link")
+        if guid_el is not None and link_el is None and guid_el.get("isPermaLink", "true").lower() != "false":
+            raise _Unsure  # feedparser then uses the guid as the link
+        link = _text(link_el)
+        if link.strip() and not link.strip().startswith(("http://", "https://")):
+            raise _Unsure  # relative links: feedparser's base resolution applies
+        raw_date = _text(item.find("pubDate"))
+        when = _rfc822(raw_date) if raw_date.strip() else None
+        done = _finish(_text(guid_el), link, _text(item.find("title")), _text(item.find("description")),
+                       raw_date, when, clean_text, now)
+        if done is not None:
+            items.append(done)
+    return clean_text(_text(channel.find("title")), 200), items
+
+
+def _atom(root: ET.Element, clean_text: Callable[[str, int], str]):
+    now = datetime.now(UTC)
+    items = []
+    for entry in root.iterfind(f"{_ATOM}entry"):
+        for name in ("title", "summary"):
+            el = entry.find(f"{_ATOM}{name}")
+            if el is not None and el.get("type") == "xhtml":
+                raise _Unsure
+        summary_el = entry.find(f"{_ATOM}summary")
+        if summary_el is None and entry.find(f"{_ATOM}content") is not None:
+            raise _Unsure  # feedparser may take the content as the summary
+        link = ""
+        for link_el in entry.iterfind(f"{_ATOM}link"):
+            if link_el.get("rel", "alternate") == "alternate":
+                link = link_el.get("href", "")
+                break
+        if link.strip() and not link.strip().startswith(("http://", "https://")):
+            raise _Unsure
+        raw_date = ""
+        when = None
+        for name in ("published", "updated"):
+            raw = _text(entry.find(f"{_ATOM}{name}"))
+            if raw.strip():
+                raw_date, when = raw, _iso(raw)
+                break
+        done = _finish(_text(entry.find(f"{_ATOM}id")), link, _text(entry.find(f"{_ATOM}title")),
+                       _text(summary_el), raw_date, when, clean_text, now)
+        if done is not None:
+            items.append(done)
+    return clean_text(_text(root.find(f"{_ATOM}title")), 200), items
+
+
+def _rfc822(text: str) -> datetime:
+    try:
+        when = parsedate_to_datetime(text.strip())
+    except (TypeError, ValueError, IndexError):
+        raise _Unsure from None  # feedparser knows many more date dialects
+    if when.tzinfo is None:
+        raise _Unsure  # "-0000" and zone-less dates: leave them to feedparser's rules
+    return when.astimezone(UTC).replace(microsecond=0)  # feedparser keeps whole seconds
+
+
+def _iso(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise _Unsure from None
+    if when.tzinfo is None:
+        raise _Unsure
+    return when.astimezone(UTC).replace(microsecond=0)
