@@ -43,9 +43,11 @@ class RateLimitedMock(MockDiscord):
         self._buckets: dict[int, tuple[float, int]] = {}  # channel → (window start, used)
         self.over_limit = 0
 
-    def _channel(self, method: str, channel_id: int, rest: list[str], body: Any) -> web.Response:
+    def _channel(
+        self, method: str, channel_id: int, rest: list[str], body: Any, author: str = ""
+    ) -> web.Response:
         if not (method == "POST" and rest == ["messages"]):
-            return super()._channel(method, channel_id, rest, body)
+            return super()._channel(method, channel_id, rest, body, author)
         now = time.monotonic()
         start, used = self._buckets.get(channel_id, (now, 0))
         if now - start >= self.window:
@@ -57,7 +59,7 @@ class RateLimitedMock(MockDiscord):
             return json_response(answer.body, answer.status, answer.headers)
         used += 1
         self._buckets[channel_id] = (start, used)
-        response = super()._channel(method, channel_id, rest, body)
+        response = super()._channel(method, channel_id, rest, body, author)
         response.headers.update({
             "X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": str(self.limit - used),
             "X-RateLimit-Reset-After": f"{reset_after:.3f}", "X-RateLimit-Bucket": f"chan{channel_id}",
