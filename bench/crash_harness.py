@@ -47,6 +47,7 @@ from storage.clock import to_db  # noqa: E402
 from storage.models import SubscriptionFilters  # noqa: E402
 from tests.discord_mock import MockDiscord  # noqa: E402
 from tests.feeds import items, rss  # noqa: E402
+from tests.local_server import serve_app  # noqa: E402
 
 FEEDS_PER_LANE = 3
 CHANNELS_PER_LANE = 2
@@ -120,11 +121,7 @@ class FeedServer:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve_app(app)
 
     async def stop(self) -> None:
         if self._runner is not None:

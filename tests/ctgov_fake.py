@@ -12,6 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.local_server import serve_app
+
 Failure = Callable[[dict[str, str]], int | None]
 
 
@@ -134,11 +136,7 @@ class FakeCtgov:
         app.router.add_get("/api/v2/studies", self._studies)
         app.router.add_get("/api/v2/studies/{nct}", self._one)
         # 1,000 IDs make a ~12 kB request line; aiohttp's default limit is 8 kB.
-        self._runner = web.AppRunner(app, access_log=None, max_line_size=65536)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve_app(app, max_line_size=65536)
 
     async def stop(self) -> None:
         if self._runner is not None:

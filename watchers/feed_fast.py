@@ -9,11 +9,12 @@ paths give identical items on real corpus feeds and on the project's own fixture
 """
 from __future__ import annotations
 
-import hashlib
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+
+from watchers.item_identity import item_key
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
@@ -62,17 +63,9 @@ def _finish(key_guid: str, link: str, title: str, summary: str, raw_date: str, w
     if not title_c and not summary_c:
         return None
     link_c = link.strip() or None
-    guid = key_guid.strip()
-    if guid:
-        key = f"guid:{guid}"
-    elif link_c:
-        key = f"link:{link_c}"
-    else:
-        raw = f"{title_c}\x1f{raw_date.strip()}"
-        key = "hash:" + hashlib.sha1(raw.encode("utf-8", "replace")).hexdigest()
     if when is not None and when > now + _FUTURE_SLACK:
         when = None
-    return key[:1000], title_c or summary_c[:200], summary_c, link_c, when
+    return item_key(key_guid, link_c, title_c, raw_date), title_c or summary_c[:200], summary_c, link_c, when
 
 
 def _rss(root: ET.Element, clean_text: Callable[[str, int], str]):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import calendar
-import hashlib
 import html
 import re
 from collections.abc import Iterable
@@ -12,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import feedparser
 
 from watchers.feed_fast import fast_parse
+from watchers.item_identity import item_key
 
 
 class FeedParseError(Exception):
@@ -156,15 +156,9 @@ def _item(entry: feedparser.FeedParserDict, now: datetime) -> FeedItem | None:
     if not title and not summary:
         return None
     published = _date(entry, now)
-    guid = (dict.get(entry, "id") or "").strip()
-    if guid:
-        key = f"guid:{guid}"
-    elif link:
-        key = f"link:{link}"
-    else:
-        raw = f"{title}\x1f{entry.get('published') or entry.get('updated') or ''}"
-        key = "hash:" + hashlib.sha1(raw.encode("utf-8", "replace")).hexdigest()
-    return FeedItem(key=key[:1000], title=title or summary[:200], summary=summary, link=link, published_at=published)
+    raw_date = dict.get(entry, "published") or dict.get(entry, "updated") or ""
+    key = item_key(dict.get(entry, "id") or "", link, title, raw_date)
+    return FeedItem(key=key, title=title or summary[:200], summary=summary, link=link, published_at=published)
 
 
 def _date(entry: feedparser.FeedParserDict, now: datetime) -> datetime | None:
