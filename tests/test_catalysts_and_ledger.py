@@ -185,6 +185,7 @@ async def test_openfda_new_approval_is_one_alert_and_old_ones_are_baseline(
             "submission_status_date": "20261120", "review_priority": "PRIORITY", "submission_class_code": "BLA"}
     label2 = {**labeling, "submission_number": "3"}
     server.static("/drug/drugsfda.json", drugsfda([labeling, orig, label2]), content_type="application/json")
+    await age_sources(store)  # openFDA polls are spaced to respect its daily limit
     alerts = await pipe.alerts()
     assert [(a["kind"], a["subtype"], a["programs"]) for a in alerts] == [("regulatory", "approval", ["NWB-220"])]
     facts = alerts[0]["facts"]
@@ -193,7 +194,14 @@ async def test_openfda_new_approval_is_one_alert_and_old_ones_are_baseline(
         "BLA761999", "2026-11-20", "PRIORITY")
     query = server.hits("/drug/drugsfda.json")[-1].query
     assert 'openfda.brand_name:"velinocel"' in query["search"] and 'sponsor_name:"Northwind Bio"' in query["search"]
+    await age_sources(store)
     assert await pipe.alerts() == []
+
+
+async def age_sources(store: Store) -> None:
+    """As if every source's last successful poll was long ago."""
+    async with store.transaction() as db:
+        await db.execute("UPDATE sources SET last_success_at = '2000-01-01T00:00:00.000000+00:00'")
 
 
 async def test_openfda_no_matches_404_is_not_an_error(server: LocalServer, store: Store, fetcher: Fetcher,
@@ -223,3 +231,23 @@ async def test_ics_calendar_parses_back(tmp_path: Path, store: Store, fetcher: F
     assert ("NWB-220: Expects Topline Data from Phase 2 Study of velinocel in the Second Half of 2027 (approx.)",
             "2027-12-31") in got
     assert len(events) == len(cats) and all(str(e["UID"]).endswith("@milestone-bot") for e in events)
+
+
+async def test_openfda_polls_are_spaced_to_stay_under_the_daily_limit(
+    server: LocalServer, store: Store, fetcher: Fetcher
+) -> None:
+    # 60 programmes → 180 terms → 9 OR-batched requests per poll; 1,000 a day without a key → one poll per ~14 min.
+    for i in range(60):
+        await store.add_program(ProgramIn(name=f"NWX-{i:03d}", sponsors=[f"Sponsor {i}"]))
+    server.static("/drug/drugsfda.json", drugsfda([]), content_type="application/json")
+    source = await store.add_source("openfda", server.url(""), "openFDA")
+    pipe = Pipeline(store, fetcher)
+    await pipe.cycle_and_deliver()
+    first = len(server.hits("/drug/drugsfda.json"))
+    assert first == 9
+    await pipe.cycle_and_deliver()  # minutes later in real life; here at once: skipped, not failed
+    assert len(server.hits("/drug/drugsfda.json")) == first
+    assert (await store.get_source(source.id)).consecutive_failures == 0
+    await age_sources(store)
+    await pipe.cycle_and_deliver()
+    assert len(server.hits("/drug/drugsfda.json")) == 2 * first

@@ -20,6 +20,9 @@ from watchers.classifier import ProgramFinder
 from watchers.http_fetch import Fetcher, FetchError
 
 TERMS_PER_REQUEST = 20
+# openFDA's published daily limits per IP: without a key and with one.
+DAILY_LIMIT_NO_KEY = 1_000
+DAILY_LIMIT_WITH_KEY = 120_000
 PAGE_LIMIT = 100
 # Labeling, manufacturing and similar supplements are recorded but not announced.
 ANNOUNCED_SUPPLEMENT_CLASSES = ("EFFICACY",)
@@ -41,6 +44,9 @@ class OpenFdaWatcher:
 
     async def poll(self, source: Source) -> PollOutcome:
         queries = search_queries(await self._store.list_programs())
+        if self._too_soon(source, len(queries)):
+            # Polling now would overspend the daily limit: count it as an unchanged answer, ask again later.
+            return PollOutcome(source_id=source.id, not_modified=True)
         results: list[dict[str, Any]] = []
         for query in queries:
             results.extend(await self._search(source.url, query))
@@ -62,6 +68,14 @@ class OpenFdaWatcher:
         finder = await self._programs() if self._programs else None
         outcome.events = [approval_event(app, sub, key, finder) for key, app, sub in announce if key in unseen]
         return outcome
+
+    def _too_soon(self, source: Source, requests_per_poll: int) -> bool:
+        """Space polls so that a day of them stays within the daily limit (at 90%, leaving room for commands)."""
+        if source.last_success_at is None or requests_per_poll == 0:
+            return False
+        limit = DAILY_LIMIT_WITH_KEY if self._api_key else DAILY_LIMIT_NO_KEY
+        min_gap = 86_400 * requests_per_poll / (0.9 * limit)
+        return (datetime.now(UTC) - source.last_success_at).total_seconds() < min_gap
 
     async def _search(self, base: str, query: str) -> list[dict[str, Any]]:
         wait = self._min_interval - (time.monotonic() - self._last_request)
