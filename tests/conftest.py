@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from storage.store import Store
+from tests.ctgov_fake import FakeCtgov
 from tests.local_server import LocalServer
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -27,6 +28,17 @@ async def server() -> AsyncIterator[LocalServer]:
         yield srv
     finally:
         await srv.stop()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeCtgov]:
+    """A local fake of the ClinicalTrials.gov API v2."""
+    f = FakeCtgov()
+    await f.start()
+    try:
+        yield f
+    finally:
+        await f.stop()
 
 
 @pytest.fixture

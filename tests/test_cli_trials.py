@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -14,16 +13,6 @@ from storage.store import Store
 from tests.ctgov_fake import FakeCtgov, study
 from tests.test_cli import cli
 from watchers.http_fetch import FetchConfig, Fetcher
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeCtgov]:
-    f = FakeCtgov()
-    await f.start()
-    try:
-        yield f
-    finally:
-        await f.stop()
 
 
 def env(fake: FakeCtgov) -> dict[str, str]:

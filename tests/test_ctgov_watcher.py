@@ -23,16 +23,6 @@ IDS = [f"NCT0553127{i}" for i in range(10)]
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeCtgov]:
-    f = FakeCtgov()
-    await f.start()
-    try:
-        yield f
-    finally:
-        await f.stop()
-
-
-@pytest.fixture
 async def fetcher() -> AsyncIterator[Fetcher]:
     async with Fetcher(FetchConfig(timeout_seconds=5, allow_private_addresses=True)) as f:
         yield f

@@ -1,10 +1,7 @@
 """A programme card built through the real pipeline: local feeds and a ClinicalTrials.gov fake → lookup."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
-
-import pytest
 
 from bot.core.context import CONSOLE_ACTOR, CoreContext
 from bot.core.lookup import lookup
@@ -22,27 +19,17 @@ from tests.pipeline import Pipeline
 from watchers.http_fetch import FetchConfig, Fetcher
 
 
-@pytest.fixture
-async def ctgov() -> AsyncIterator[FakeCtgov]:
-    fake = FakeCtgov()
-    await fake.start()
-    try:
-        yield fake
-    finally:
-        await fake.stop()
-
-
 def news(n: int, title: str, summary: str = "") -> Item:
     return Item(title, guid=f"hb-{n}", link=f"https://news.test/harbor/{n}", summary=summary)
 
 
 async def test_card_has_trials_designations_readouts_dates_and_recent_events(
-    server: LocalServer, ctgov: FakeCtgov, store: Store
+    server: LocalServer, fake: FakeCtgov, store: Store
 ) -> None:
-    ctgov.put(study("NCT07654321", title="A Phase 2 Study of HT-14 in IgA Nephropathy", acronym="REACH-2",
+    fake.put(study("NCT07654321", title="A Phase 2 Study of HT-14 in IgA Nephropathy", acronym="REACH-2",
                     phases=["PHASE2"], enrollment=(120, "ESTIMATED"), primary=("2027-09", "ESTIMATED")))
     async with Fetcher(FetchConfig(timeout_seconds=2, allow_private_addresses=True)) as fetcher:
-        settings = Settings(_env_file=None, ctgov_base_url=ctgov.base_url, ctgov_request_interval_seconds=0)
+        settings = Settings(_env_file=None, ctgov_base_url=fake.base_url, ctgov_request_interval_seconds=0)
         ctx = CoreContext(store, fetcher, settings)
         await add_program(ctx, CONSOLE_ACTOR, ProgramIn(name="HT-14", aliases=["harbovimab"],
                                                          sponsors=["Harbor Thera"]))
