@@ -119,19 +119,6 @@ class ProgramQueries(StoreBase):
         )
         return list(dict.fromkeys(r[0] for r in rows))[:limit]
 
-    async def canonical_program_names(self, names: Sequence[str]) -> list[str]:
-        """The registry names of whichever of these names are known aliases (unknown ones are dropped)."""
-        norms = list({fold_name(n) for n in names if fold_name(n)})
-        if not norms:
-            return []
-        marks = ",".join("?" * len(norms))
-        rows = await self._all(
-            f"SELECT DISTINCT p.name FROM program_aliases a JOIN programs p ON p.id = a.program_id "
-            f"WHERE a.norm IN ({marks})",
-            norms,
-        )
-        return [r[0] for r in rows]
-
     async def program_events(
         self, program_id: int, limit: int = 5, kind: str | None = None, subtypes: Sequence[str] = ()
     ) -> list[Event]:

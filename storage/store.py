@@ -259,14 +259,13 @@ class Store(TrialQueries, CatalystQueries, ProgramQueries, StoreBase):
         return event_row(row)
 
     async def latest_events(
-        self, limit: int = 20, kind: str | None = None, kinds: Sequence[str] = ()
+        self, limit: int = 20, kind: str | None = None
     ) -> list[Event]:
         sql = f"SELECT {EVENT_COLS} FROM events e LEFT JOIN sources s ON s.id = e.source_id"
         params: list[Any] = []
-        wanted = [kind] if kind else list(kinds)
-        if wanted:
-            sql += f" WHERE e.kind IN ({','.join('?' * len(wanted))})"
-            params.extend(wanted)
+        if kind:
+            sql += " WHERE e.kind = ?"
+            params.append(kind)
         sql += " ORDER BY e.detected_at DESC, e.id DESC LIMIT ?"
         params.append(limit)
         return [event_row(r) for r in await self._all(sql, params)]
