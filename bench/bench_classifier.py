@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from watchers.classifier import classify
+from watchers.classify import classify
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CSV_PATH = SHARED / "corpus" / "globenewswire_biotech_items.csv"

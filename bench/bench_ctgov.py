@@ -17,9 +17,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from storage.store import Store
 from tests.ctgov_fake import FakeCtgov, study
-from watchers.ctgov.watcher import CtgovWatcher
-from watchers.http_fetch import FetchConfig, Fetcher
-from watchers.poll_cycle import CycleConfig, PollCycle
+from watchers.fetch.http import FetchConfig, Fetcher
+from watchers.schedule.poll_cycle import CycleConfig, PollCycle
+from watchers.sources.ctgov.watcher import CtgovWatcher
 
 
 def nct(i: int) -> str:

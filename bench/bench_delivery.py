@@ -26,8 +26,8 @@ from discord.http import Route
 
 from bench.common import table
 from bot.app import App
+from bot.delivery.dispatcher import Dispatcher
 from bot.discord.frontend import DiscordFrontEnd
-from bot.dispatcher import Dispatcher
 from storage.models import NewEvent, SubscriptionFilters
 from tests.discord_mock import MockDiscord, json_response, rate_limited
 from tests.discord_support import settings_for

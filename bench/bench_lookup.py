@@ -23,7 +23,7 @@ from bot.settings import Settings
 from storage.models import NewEvent, ProgramIn
 from storage.store import Store
 from storage.taxonomy import SUBTYPES
-from watchers.http_fetch import FetchConfig, Fetcher
+from watchers.fetch.http import FetchConfig, Fetcher
 
 
 async def main(n_events: int, n_programs: int, n_lookups: int, as_json: bool = False) -> None:

@@ -35,11 +35,11 @@ from bot.core.programs import check_program, default_programs_file, parse_progra
 from storage.clock import to_db
 from storage.models import SubscriptionFilters, utcnow
 from storage.store import Store
-from watchers.http_fetch import FetchConfig, Fetcher
-from watchers.parse_pool import FeedParser
-from watchers.poll_cycle import CycleConfig, PollCycle
-from watchers.program_match import MatcherCache
-from watchers.rss_watcher import RssWatcher
+from watchers.classify.program_match import MatcherCache
+from watchers.fetch.http import FetchConfig, Fetcher
+from watchers.parse.pool import FeedParser
+from watchers.schedule.poll_cycle import CycleConfig, PollCycle
+from watchers.sources.rss import RssWatcher
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import corpus_rows, fake_code, fake_drug, table
-from watchers.program_match import ProgramMatcher
+from watchers.classify.program_match import ProgramMatcher
 
 
 def main(as_json: bool = False) -> None:

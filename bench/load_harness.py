@@ -33,7 +33,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.app import App  # noqa: E402
-from bot.dispatcher import Dispatcher  # noqa: E402
+from bot.delivery.dispatcher import Dispatcher  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from storage.models import NewEvent, SubscriptionFilters  # noqa: E402
 from tests.feeds import items, rss  # noqa: E402

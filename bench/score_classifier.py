@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from watchers.classifier import classify
+from watchers.classify import classify
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DEV = SHARED / "corpus" / "dev.jsonl"

@@ -11,22 +11,22 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.core.context import CoreContext
 from bot.defaults import seed_defaults
-from bot.dispatcher import Dispatcher, DispatchReport
+from bot.delivery.console import ConsoleSink
+from bot.delivery.dispatcher import Dispatcher, DispatchReport
+from bot.delivery.sink import Sink
 from bot.frontends import FrontEnd, build_front_ends
 from bot.settings import Settings
-from bot.sinks.base import Sink
-from bot.sinks.console import ConsoleSink
 from storage.models import utcnow
 from storage.store import Store
-from watchers.catalyst_watch import catalyst_notices
-from watchers.ctgov.watcher import CtgovWatcher
-from watchers.edgar import EdgarWatcher
-from watchers.http_fetch import Fetcher
-from watchers.openfda import OpenFdaWatcher
-from watchers.parse_pool import FeedParser
-from watchers.poll_cycle import CycleReport, PollCycle, Watcher
-from watchers.program_match import MatcherCache
-from watchers.rss_watcher import RssWatcher
+from watchers.classify.program_match import MatcherCache
+from watchers.fetch.http import Fetcher
+from watchers.parse.pool import FeedParser
+from watchers.schedule.catalyst_reminders import catalyst_notices
+from watchers.schedule.poll_cycle import CycleReport, PollCycle, Watcher
+from watchers.sources.ctgov.watcher import CtgovWatcher
+from watchers.sources.edgar import EdgarWatcher
+from watchers.sources.openfda import OpenFdaWatcher
+from watchers.sources.rss import RssWatcher
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from bot.sinks.base import Sink
+from bot.delivery.sink import Sink
 
 if TYPE_CHECKING:
     from bot.app import App

@@ -4,14 +4,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.core.digest import Digest
 from bot.core.lookup import ProgramCard, TrialLine
 from bot.core.subscriptions import SubscriptionList
 from bot.core.upcoming import UpcomingList
 from bot.core.why import WhyAnswer
+from bot.delivery.digest import Digest
 from storage.models import Catalyst, Designation, Event, Program, Source, Subscription
 from storage.trial_models import ProgramQuery, StoredTrialChange, TrialSnapshot, TrialWatch
-from watchers.ctgov.alerts import describe_change, snapshot_line
+from watchers.sources.ctgov.alerts import describe_change, snapshot_line
 
 _KIND_LABEL = {
     "readout": "READOUT",

@@ -4,8 +4,8 @@ from __future__ import annotations
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from watchers.http_fetch import FetchConfig
-from watchers.poll_cycle import CycleConfig
+from watchers.fetch.http import FetchConfig
+from watchers.schedule.poll_cycle import CycleConfig
 
 DEFAULT_DISCORD_API_BASE = "https://discord.com/api/v10"
 DEFAULT_USER_AGENT = "milestone-bot/0.1 (biotech milestone alerts; contact: set USER_AGENT to your e-mail)"

@@ -4,16 +4,16 @@ from __future__ import annotations
 import io
 import json
 
-from bot.dispatcher import Dispatcher
-from bot.sinks.console import ConsoleSink
+from bot.delivery.console import ConsoleSink
+from bot.delivery.dispatcher import Dispatcher
 from storage.store import Store
-from watchers.ctgov.watcher import CtgovWatcher
-from watchers.edgar import EdgarWatcher
-from watchers.http_fetch import Fetcher
-from watchers.openfda import OpenFdaWatcher
-from watchers.poll_cycle import CycleConfig, PollCycle, Watcher
-from watchers.program_match import MatcherCache
-from watchers.rss_watcher import RssWatcher
+from watchers.classify.program_match import MatcherCache
+from watchers.fetch.http import Fetcher
+from watchers.schedule.poll_cycle import CycleConfig, PollCycle, Watcher
+from watchers.sources.ctgov.watcher import CtgovWatcher
+from watchers.sources.edgar import EdgarWatcher
+from watchers.sources.openfda import OpenFdaWatcher
+from watchers.sources.rss import RssWatcher
 
 
 class Pipeline:

@@ -18,9 +18,9 @@ from storage.store import Store
 from tests.feeds import Item, rss
 from tests.local_server import LocalServer
 from tests.pipeline import Pipeline
-from watchers.catalyst_watch import catalyst_notices
-from watchers.edgar import edgar_feed_url
-from watchers.http_fetch import FetchConfig, Fetcher
+from watchers.fetch.http import FetchConfig, Fetcher
+from watchers.schedule.catalyst_reminders import catalyst_notices
+from watchers.sources.edgar import edgar_feed_url
 
 UA = "milestone-bot-tests/1.0 (qa@example.org)"
 

@@ -48,8 +48,8 @@ def test_speed_gates_are_sound_on_real_items() -> None:
     import csv
     import json
 
-    from watchers.classifier import _lede, _prepare
-    from watchers.classifier.rules import RULES
+    from watchers.classify import _lede, _prepare
+    from watchers.classify.rules import RULES
 
     items: list[tuple[str, str]] = []
     if DEV.exists():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from watchers.classifier import Classification, Evidence, ProgramFinder, classify
-from watchers.classifier.drug_names import find_codes, find_drug_names, find_inn
+from watchers.classify import Classification, Evidence, ProgramFinder, classify
+from watchers.classify.drug_names import find_codes, find_drug_names, find_inn
 
 # ---------------------------------------------------------------- drug names
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from watchers.classifier import classify
+from watchers.classify import classify
 
 
 @pytest.mark.parametrize("title", [

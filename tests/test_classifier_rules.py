@@ -1,6 +1,6 @@
 """One test per rule of the classifier's rule table, with headlines of our own wording.
 
-Every rule in ``watchers.classifier.rules.RULES`` must be exercised by at least one case in ``CASES``
+Every rule in ``watchers.classify.rules.RULES`` must be exercised by at least one case in ``CASES``
 (``test_every_rule_has_a_case``), and the hard cases named in the corpus conventions each have their own case.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from watchers.classifier import classify
-from watchers.classifier.rules import RULES, TAXONOMY
+from watchers.classify import classify
+from watchers.classify.rules import RULES, TAXONOMY
 
 # (rule that must decide, "label/subtype", title, summary)
 CASES: list[tuple[str, str, str, str]] = [

@@ -12,7 +12,7 @@ from bot.settings import load_settings
 from storage.store import Store
 from tests.ctgov_fake import FakeCtgov, study
 from tests.test_cli import cli
-from watchers.http_fetch import FetchConfig, Fetcher
+from watchers.fetch.http import FetchConfig, Fetcher
 
 
 def env(fake: FakeCtgov) -> dict[str, str]:

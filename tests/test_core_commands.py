@@ -19,7 +19,7 @@ from storage.models import CatalystDate, EvidenceItem, NewEvent, ProgramIn
 from storage.store import Store
 from tests.feeds import items, rss
 from tests.local_server import LocalServer
-from watchers.http_fetch import FetchConfig, Fetcher
+from watchers.fetch.http import FetchConfig, Fetcher
 
 ADMIN = Actor(platform="discord", user_id="1", can_manage=True)
 MEMBER = Actor(platform="discord", user_id="2", can_manage=False)

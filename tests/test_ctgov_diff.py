@@ -8,10 +8,10 @@ import pytest
 from storage.trial_models import TrialChange, TrialSnapshot
 from tests.conftest import shared_path
 from tests.ctgov_fake import study
-from watchers.ctgov.alerts import change_alert, classify_change, describe_change, ordinal, watching_summary
-from watchers.ctgov.dates import parse_registry_date, shift
-from watchers.ctgov.diff import diff_snapshots
-from watchers.ctgov.record import RecordError, snapshot_from_record
+from watchers.sources.ctgov.alerts import change_alert, classify_change, describe_change, ordinal, watching_summary
+from watchers.sources.ctgov.dates import parse_registry_date, shift
+from watchers.sources.ctgov.diff import diff_snapshots
+from watchers.sources.ctgov.record import RecordError, snapshot_from_record
 
 
 def snap(**changes: object) -> TrialSnapshot:

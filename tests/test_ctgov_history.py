@@ -7,9 +7,9 @@ import json
 from typing import Any
 
 from tests.conftest import shared_path
-from watchers.ctgov.alerts import change_alert
-from watchers.ctgov.diff import diff_snapshots
-from watchers.ctgov.record import snapshot_from_record
+from watchers.sources.ctgov.alerts import change_alert
+from watchers.sources.ctgov.diff import diff_snapshots
+from watchers.sources.ctgov.record import snapshot_from_record
 
 # Fields of the facts file the watcher tracks, by the record path the facts file names.
 TRACKED = {

@@ -7,16 +7,16 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.dispatcher import Dispatcher
-from bot.sinks.console import ConsoleSink
+from bot.delivery.console import ConsoleSink
+from bot.delivery.dispatcher import Dispatcher
 from storage.models import Source, utcnow
 from storage.store import Store
 from storage.trial_models import ChannelRef
 from tests.ctgov_fake import FakeCtgov, study
-from watchers.ctgov.client import CtgovClient
-from watchers.ctgov.watcher import CtgovWatcher
-from watchers.http_fetch import FetchConfig, Fetcher, FetchError
-from watchers.poll_cycle import CycleConfig, PollCycle
+from watchers.fetch.http import FetchConfig, Fetcher, FetchError
+from watchers.schedule.poll_cycle import CycleConfig, PollCycle
+from watchers.sources.ctgov.client import CtgovClient
+from watchers.sources.ctgov.watcher import CtgovWatcher
 
 CONSOLE = ChannelRef(platform="console", channel_id="stdout")
 IDS = [f"NCT0553127{i}" for i in range(10)]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from watchers.date_text import months_between, parse_date_text
+from watchers.parse.date_text import months_between, parse_date_text
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.dispatcher import Dispatcher
-from bot.sinks.base import SinkError
+from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.sink import SinkError
 from storage.models import NewEvent, Subscription, SubscriptionFilters, utcnow
 from tests.discord_mock import FORUM, MISSING_ACCESS, MISSING_PERMISSIONS, PUBLIC_THREAD, UNKNOWN_CHANNEL, rate_limited
 from tests.discord_support import CHANNEL_ID, DiscordHarness, discord_harness

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.dispatcher import Dispatcher
-from bot.sinks.base import SinkError
+from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.sink import SinkError
 from storage.models import NewEvent, PendingDelivery, SubscriptionFilters, utcnow
 from storage.store import Store
 

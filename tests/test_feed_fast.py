@@ -9,8 +9,8 @@ import pytest
 
 from tests.conftest import shared_path
 from tests.feeds import Item, atom, items, rss
-from watchers.feed_fast import fast_parse
-from watchers.feed_parse import FeedParseError, clean_text, parse_feed, parse_with_feedparser
+from watchers.parse.feed import FeedParseError, clean_text, parse_feed, parse_with_feedparser
+from watchers.parse.feed_fast import fast_parse
 
 
 def assert_same(body: bytes) -> bool:

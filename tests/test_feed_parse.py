@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.feeds import Item, atom, items, rss
-from watchers.feed_parse import FeedParseError, parse_feed
+from watchers.parse.feed import FeedParseError, parse_feed
 
 
 def test_rss2_items_keep_order_identity_and_dates() -> None:
@@ -67,7 +67,7 @@ def test_truncated_feed_keeps_complete_items() -> None:
 
 
 async def test_parse_in_worker_processes_matches_the_thread() -> None:
-    from watchers.parse_pool import FeedParser
+    from watchers.parse.pool import FeedParser
 
     body = (
         b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'

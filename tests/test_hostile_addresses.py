@@ -9,8 +9,8 @@ from storage.store import Store
 from tests.feeds import items, rss
 from tests.local_server import LocalServer
 from tests.pipeline import Pipeline
-from watchers.address_guard import AddressRefused, check_literal_host, legacy_ipv4
-from watchers.http_fetch import FetchConfig, Fetcher
+from watchers.fetch.address_guard import AddressRefused, check_literal_host, legacy_ipv4
+from watchers.fetch.http import FetchConfig, Fetcher
 
 SPELLINGS = [
     # (host as written in the URL, what the refusal names)

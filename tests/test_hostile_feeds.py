@@ -16,7 +16,7 @@ import pytest
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.dispatcher import Dispatcher
+from bot.delivery.dispatcher import Dispatcher
 from bot.slack.sink import SlackSink
 from storage.models import Source, SubscriptionFilters
 from storage.store import Store
@@ -25,8 +25,8 @@ from tests.feeds import Item, items, rss
 from tests.local_server import LocalServer
 from tests.pipeline import Pipeline
 from tests.slack.mock import SlackMock
-from watchers.feed_parse import parse_feed
-from watchers.http_fetch import FetchConfig, Fetcher
+from watchers.fetch.http import FetchConfig, Fetcher
+from watchers.parse.feed import parse_feed
 
 ENTITIES = "declares XML entities"
 

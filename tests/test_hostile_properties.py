@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from storage.models import NewEvent, Source
 from storage.taxonomy import SUBTYPES
 from tests.feeds import Item, atom, rss
-from watchers.feed_parse import FeedParseError, parse_feed
-from watchers.item_events import event_from_item
+from watchers.classify.item_events import event_from_item
+from watchers.parse.feed import FeedParseError, parse_feed
 
 SOURCE = Source(id=1, kind="rss", url="https://news.test/feed.xml", name="test", created_at=datetime.now(UTC))
 NASTY = st.sampled_from([

@@ -7,8 +7,8 @@ import pytest
 from aiohttp import web
 
 from tests.local_server import LocalServer
-from watchers.address_guard import refusal_reason
-from watchers.http_fetch import FetchConfig, Fetcher, FetchError
+from watchers.fetch.address_guard import refusal_reason
+from watchers.fetch.http import FetchConfig, Fetcher, FetchError
 
 OPEN = FetchConfig(timeout_seconds=2, max_bytes=100_000, allow_private_addresses=True, user_agent="test-agent/1 (t@x)")
 

@@ -12,7 +12,7 @@ from storage.store import Store
 from tests.feeds import atom, items, rss
 from tests.local_server import LocalServer
 from tests.pipeline import Pipeline
-from watchers.http_fetch import FetchConfig, Fetcher
+from watchers.fetch.http import FetchConfig, Fetcher
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from watchers.program_match import ProgramMatcher
+from watchers.classify.program_match import ProgramMatcher
 
 TABLE = [
     ("azer-cel", "azer-cel", False, ["TG Therapeutics", "Imugene"]),

@@ -16,7 +16,7 @@ from tests.ctgov_fake import FakeCtgov, study
 from tests.feeds import Item, rss
 from tests.local_server import LocalServer
 from tests.pipeline import Pipeline
-from watchers.http_fetch import FetchConfig, Fetcher
+from watchers.fetch.http import FetchConfig, Fetcher
 
 
 def news(n: int, title: str, summary: str = "") -> Item:

@@ -26,9 +26,9 @@ from storage.store import Store
 from tests.local_server import LocalServer
 from tests.slack.mock import SlackMock
 from tests.test_cli import cli
-from watchers.http_fetch import FetchConfig, Fetcher, FetchError, redact_urls
-from watchers.openfda import OpenFdaWatcher
-from watchers.poll_cycle import CycleConfig, PollCycle
+from watchers.fetch.http import FetchConfig, Fetcher, FetchError, redact_urls
+from watchers.schedule.poll_cycle import CycleConfig, PollCycle
+from watchers.sources.openfda import OpenFdaWatcher
 
 DISCORD_TOKEN = "MTE-discord-token-SECRET-d1"
 SLACK_BOT_TOKEN = "xoxb-slack-bot-token-SECRET-s1"

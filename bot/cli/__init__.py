@@ -14,8 +14,8 @@ from bot.core.context import CommandError
 from bot.frontends import FrontEndError
 from bot.settings import Settings, SettingsError, load_settings
 from storage.store import StoreError
-from watchers.feed_parse import FeedParseError
-from watchers.http_fetch import FetchError
+from watchers.fetch.http import FetchError
+from watchers.parse.feed import FeedParseError
 
 GROUPS = [run, feeds, filings, programs, subscriptions, trials, events, classify, config_io]
 

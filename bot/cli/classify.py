@@ -6,7 +6,7 @@ import json
 import sys
 
 from bot.cli.common import Subparsers
-from watchers.classifier import classify
+from watchers.classify import classify
 
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:

@@ -20,7 +20,7 @@ from bot.core.context import Actor, CommandError, CoreContext, require_manage
 from bot.core.programs import check_program
 from storage.models import ProgramIn, SourceKind, SubscriptionFilters
 from storage.taxonomy import ALL_SUBTYPES, KINDS
-from watchers.feed_parse import FeedParseError, refuse_entity_declarations
+from watchers.parse.feed import FeedParseError, refuse_entity_declarations
 
 FORMAT = "milestone-bot-config"
 VERSION = 1

@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from bot.settings import Settings
 from storage.store import Store
-from watchers.http_fetch import Fetcher
+from watchers.fetch.http import Fetcher
 
 
 class Actor(BaseModel):

@@ -8,8 +8,8 @@ from pydantic import BaseModel
 from bot.core.context import Actor, CommandError, CoreContext, require_manage
 from storage.models import Source
 from storage.store import StoreError
-from watchers.feed_parse import FeedParseError, parse_feed
-from watchers.http_fetch import FetchError
+from watchers.fetch.http import FetchError
+from watchers.parse.feed import FeedParseError, parse_feed
 
 
 class FeedAdded(BaseModel):

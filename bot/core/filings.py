@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bot.core.context import Actor, CommandError, CoreContext, require_manage
 from storage.models import Source
-from watchers.edgar import edgar_feed_url
+from watchers.sources.edgar import edgar_feed_url
 
 
 def normalise_cik(cik: str) -> str:

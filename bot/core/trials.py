@@ -10,9 +10,9 @@ from bot.core.context import Actor, CommandError, CoreContext, require_manage
 from storage.models import Source
 from storage.store import StoreError
 from storage.trial_models import ChannelRef, ProgramQuery, StoredTrialChange, TrialSnapshot, TrialWatch
-from watchers.ctgov.client import CtgovClient
-from watchers.ctgov.record import NCT_ID, RecordError, snapshot_from_record
-from watchers.http_fetch import FetchError
+from watchers.fetch.http import FetchError
+from watchers.sources.ctgov.client import CtgovClient
+from watchers.sources.ctgov.record import NCT_ID, RecordError, snapshot_from_record
 
 CTGOV_SOURCE_NAME = "ClinicalTrials.gov"
 MAX_IDS_PER_COMMAND = 100

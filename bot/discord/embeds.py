@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.core.digest import Digest
 from bot.core.feeds import FeedAdded, FeedList
 from bot.core.lookup import ProgramCard
 from bot.core.subscriptions import SubscriptionList
 from bot.core.upcoming import UpcomingList
 from bot.core.why import WhyAnswer
+from bot.delivery.digest import Digest
 from bot.render_text import (
     fact_value,
     render_catalyst,

@@ -15,9 +15,9 @@ import logging
 import aiohttp
 import discord
 
-from bot.core.digest import Digest
+from bot.delivery.digest import Digest
+from bot.delivery.sink import SinkError
 from bot.discord.embeds import alert_content, alert_embed, clean, cut, digest_embed, role_id
-from bot.sinks.base import SinkError
 from storage.models import PendingDelivery, Subscription
 
 log = logging.getLogger(__name__)

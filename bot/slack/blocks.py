@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.core.digest import Digest
 from bot.core.feeds import FeedAdded, FeedList
 from bot.core.lookup import ProgramCard
 from bot.core.subscriptions import SubscriptionList
 from bot.core.upcoming import UpcomingList
 from bot.core.why import WhyAnswer
+from bot.delivery.digest import Digest
 from bot.render_text import subscription_summary, trial_text
 from storage.models import Catalyst, Designation, Event, Source, Subscription
 

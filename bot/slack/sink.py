@@ -7,8 +7,8 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.digest import Digest
-from bot.sinks.base import SinkError
+from bot.delivery.digest import Digest
+from bot.delivery.sink import SinkError
 from bot.slack.blocks import Message, alert_message, digest_message
 from storage.models import PendingDelivery
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.digest import build_digest
 from bot.core.lookup import ProgramCard, TrialLine
+from bot.delivery.digest import build_digest
 from bot.slack.blocks import (
     HEADER_CHARS,
     MAX_BLOCKS,

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.dispatcher import Dispatcher
-from bot.sinks.base import SinkError
+from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.sink import SinkError
 from bot.slack.sink import SlackSink
 from storage.models import NewEvent, SubscriptionFilters, utcnow
 from storage.store import Store

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.core.digest import Digest
+from bot.delivery.digest import Digest
 from storage.models import PendingDelivery
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 from storage.models import CatalystDate, EvidenceItem, NewEvent, Source
-from watchers.classifier import ProgramFinder, classify
-from watchers.date_text import parse_date_text
-from watchers.feed_parse import FeedItem
+from watchers.classify import ProgramFinder, classify
+from watchers.parse.date_text import parse_date_text
+from watchers.parse.feed import FeedItem
 
 _FDA_HOSTS = ("fda.gov",)
 _COMPANY_KINDS = ("edgar",)

@@ -16,8 +16,8 @@ from typing import Any
 
 from storage.models import NewEvent, PollOutcome, Program, Source
 from storage.store import Store
-from watchers.classifier import ProgramFinder
-from watchers.http_fetch import Fetcher, FetchError
+from watchers.classify import ProgramFinder
+from watchers.fetch.http import Fetcher, FetchError
 
 TERMS_PER_REQUEST = 20
 # openFDA's published daily limits per IP: without a key and with one.

@@ -9,11 +9,11 @@ from typing import Any
 from storage.models import NewEvent, PollOutcome, Source
 from storage.store import Store
 from storage.trial_models import ChannelRef, ProgramQuery, TrialSnapshot, TrialUpdate, TrialWatch
-from watchers.ctgov.alerts import change_alert, new_trial_alert, watching_summary
-from watchers.ctgov.client import CtgovClient
-from watchers.ctgov.diff import DATE_FIELDS, diff_snapshots
-from watchers.ctgov.record import snapshot_from_record
-from watchers.http_fetch import Fetcher, FetchError
+from watchers.fetch.http import Fetcher, FetchError
+from watchers.sources.ctgov.alerts import change_alert, new_trial_alert, watching_summary
+from watchers.sources.ctgov.client import CtgovClient
+from watchers.sources.ctgov.diff import DATE_FIELDS, diff_snapshots
+from watchers.sources.ctgov.record import snapshot_from_record
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from storage.models import EventKind, NewEvent
 from storage.trial_models import TrialChange, TrialSnapshot
-from watchers.ctgov.dates import parse_registry_date
+from watchers.sources.ctgov.dates import parse_registry_date
 
 STUDY_URL = "https://clinicaltrials.gov/study/{nct}"
 

@@ -16,10 +16,10 @@ from urllib.parse import urljoin
 
 from storage.models import PollOutcome, Source
 from storage.store import Store
-from watchers.classifier import ProgramFinder
-from watchers.feed_parse import FeedItem, clean_text, parse_feed
-from watchers.http_fetch import Fetcher, FetchError
-from watchers.item_events import event_from_item
+from watchers.classify import ProgramFinder
+from watchers.classify.item_events import event_from_item
+from watchers.fetch.http import Fetcher, FetchError
+from watchers.parse.feed import FeedItem, clean_text, parse_feed
 
 _EXHIBIT_LINK = re.compile(r'href="([^"]+\.(?:htm|html|txt))"[^>]*>[^<]*</a>\s*</td>\s*<td[^>]*>\s*EX-99', re.I)
 _ANY_EX99 = re.compile(r'href="([^"]*ex-?99[^"]*\.(?:htm|html|txt))"', re.I)

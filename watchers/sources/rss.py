@@ -5,10 +5,10 @@ from collections.abc import Awaitable, Callable
 
 from storage.models import PollOutcome, Source
 from storage.store import Store
-from watchers.classifier import ProgramFinder
-from watchers.http_fetch import Fetcher
-from watchers.item_events import event_from_item
-from watchers.parse_pool import FeedParser
+from watchers.classify import ProgramFinder
+from watchers.classify.item_events import event_from_item
+from watchers.fetch.http import Fetcher
+from watchers.parse.pool import FeedParser
 
 
 class RssWatcher:

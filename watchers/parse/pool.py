@@ -13,7 +13,7 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from watchers.feed_parse import FeedParseError, ParsedFeed, parse_feed
+from watchers.parse.feed import FeedParseError, ParsedFeed, parse_feed
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.core.digest import build_digest
-from bot.sinks.base import Sink, SinkError
+from bot.delivery.digest import build_digest
+from bot.delivery.sink import Sink, SinkError
 from storage.models import utcnow
 from storage.store import Store
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-from watchers.item_identity import item_key
+from watchers.parse.identity import item_key
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"

@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 import aiohttp
 from yarl import URL
 
-from watchers.address_guard import AddressRefused, GuardedResolver, check_literal_host
+from watchers.fetch.address_guard import AddressRefused, GuardedResolver, check_literal_host
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from watchers.http_fetch import Fetcher, FetchError, FetchResult
+from watchers.fetch.http import Fetcher, FetchError, FetchResult
 
 # Only what the snapshot tracks, so a page of 1,000 studies stays small.
 FIELDS = ",".join([

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import feedparser
 
-from watchers.feed_fast import fast_parse
-from watchers.item_identity import item_key
+from watchers.parse.feed_fast import fast_parse
+from watchers.parse.identity import item_key
 
 
 class FeedParseError(Exception):

@@ -10,8 +10,8 @@ from typing import Protocol
 
 from storage.models import NewEvent, PollOutcome, Source, utcnow
 from storage.store import Store
-from watchers.feed_parse import FeedParseError
-from watchers.http_fetch import FetchError
+from watchers.fetch.http import FetchError
+from watchers.parse.feed import FeedParseError
 
 log = logging.getLogger(__name__)
 

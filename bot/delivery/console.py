@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from bot.core.digest import Digest
+from bot.delivery.digest import Digest
 from bot.render_text import event_json, render_alert, render_digest
 from storage.models import PendingDelivery
 

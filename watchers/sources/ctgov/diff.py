@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from storage.trial_models import TrialChange, TrialSnapshot
-from watchers.ctgov.dates import parse_registry_date, shift
+from watchers.sources.ctgov.dates import parse_registry_date, shift
 
 STOPPED = {"SUSPENDED", "TERMINATED", "WITHDRAWN"}
 _STATUS_CHANGE = {
