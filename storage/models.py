@@ -18,7 +18,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class EvidenceItem(BaseModel):
+class Evidence(BaseModel):
     rule: str
     phrase: str
 
@@ -63,7 +63,7 @@ class NewEvent(BaseModel):
     sponsor: str | None = None
     trial: str | None = None
     facts: dict[str, Any] = Field(default_factory=dict)
-    evidence: list[EvidenceItem] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
     catalysts: list[CatalystDate] = Field(default_factory=list)
     # How the source relates to the news: the company itself (press release, 8-K) or the FDA.
     reported_by: Literal["company", "fda", "registry", "other"] = "other"

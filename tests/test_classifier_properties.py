@@ -7,8 +7,8 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from storage.taxonomy import SUBTYPES as TAXONOMY
 from watchers.classify import Classification, classify
-from watchers.classify.rules import TAXONOMY
 
 WORDS = st.sampled_from([
     "FDA", "Phase 3", "approval", "Fast Track", "designation", "clinical hold", "lifted", "first patient",

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from storage.taxonomy import SUBTYPES as TAXONOMY
 from watchers.classify import classify
-from watchers.classify.rules import RULES, TAXONOMY
+from watchers.classify.rules import RULES
 
 # (rule that must decide, "label/subtype", title, summary)
 CASES: list[tuple[str, str, str, str]] = [

@@ -15,7 +15,7 @@ from bot.core.upcoming import upcoming
 from bot.core.why import why
 from bot.defaults import seed_defaults
 from bot.settings import Settings
-from storage.models import CatalystDate, EvidenceItem, NewEvent, ProgramIn
+from storage.models import CatalystDate, Evidence, NewEvent, ProgramIn
 from storage.store import Store
 from tests.feeds import items, rss
 from tests.local_server import LocalServer
@@ -134,7 +134,7 @@ async def test_why_explains_rule_and_changes(ctx: CoreContext, store: Store) -> 
     [eid] = await store.add_events([NewEvent(
         dedupe_key="w1", kind="regulatory", subtype="fast_track", title="Acme gets Fast Track for azer-cel",
         url="https://x.test/1", programs=["azercabtagene zapreleucel"],
-        evidence=[EvidenceItem(rule="regulatory.fast_track", phrase="Fast Track Designation")],
+        evidence=[Evidence(rule="regulatory.fast_track", phrase="Fast Track Designation")],
     )])
     answer = await why(ctx, f"#{eid}")
     assert answer.evidence[0].rule == "regulatory.fast_track"

@@ -15,7 +15,7 @@ from bot.app import App
 from bot.discord.frontend import DiscordFrontEnd
 from bot.frontends import FrontEndError, build_front_ends
 from bot.settings import Settings
-from storage.models import CatalystDate, EvidenceItem, NewEvent, SubscriptionFilters
+from storage.models import CatalystDate, Evidence, NewEvent, SubscriptionFilters
 from tests.discord_mock import APP_ID, GUILD_ID, MockDiscord
 from tests.discord_support import CHANNEL_ID, DiscordHarness, discord_harness, opt, settings_for, sub
 from tests.feeds import items, rss
@@ -146,7 +146,7 @@ async def test_lookup_upcoming_and_why_render_core_answers(h: DiscordHarness) ->
         url="https://news.test/x1", programs=["azer-cel"],
         catalysts=[CatalystDate(kind="pdufa", label="PDUFA date",
                                 date=(date.today() + timedelta(days=30)).isoformat())],
-        evidence=[EvidenceItem(rule="fast_track", phrase="Fast Track designation")],
+        evidence=[Evidence(rule="fast_track", phrase="Fast Track designation")],
     )])
     token = await h.run("lookup", [opt("programme", "PBCAR0191")])
     card = embed_of(h.reply(token))

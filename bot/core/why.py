@@ -6,13 +6,13 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from bot.core.context import CommandError, CoreContext
-from storage.models import Event, EvidenceItem
+from storage.models import Event, Evidence
 from storage.store import NotFoundError
 
 
 class WhyAnswer(BaseModel):
     event: Event
-    evidence: list[EvidenceItem] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
     changes: list[dict[str, Any]] = Field(default_factory=list)
     source_url: str | None = None
 

@@ -19,7 +19,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.app import App
 from bot.settings import Settings
 from bot.slack.frontend import SlackFrontEnd
-from storage.models import CatalystDate, EvidenceItem, NewEvent
+from storage.models import CatalystDate, Evidence, NewEvent
 from tests.feeds import items, rss
 from tests.local_server import LocalServer
 from tests.slack.conftest import BOT_TOKEN
@@ -186,7 +186,7 @@ async def test_lookup_why_and_upcoming_render_the_core_answers(bot: Bot) -> None
         dedupe_key="x", kind="regulatory", subtype="pdufa_date", title="PDUFA date set for azer-cel <!channel>",
         url="https://example.org/pdufa", programs=["azer-cel"],
         catalysts=[CatalystDate(kind="pdufa", label="PDUFA date", date=PDUFA)],
-        evidence=[EvidenceItem(rule="pdufa", phrase="PDUFA target action date")],
+        evidence=[Evidence(rule="pdufa", phrase="PDUFA target action date")],
     )])
     card = await bot.ask("lookup Azercabtagene Zapreleucel")
     assert card["blocks"][0] == {"type": "header", "text": {"type": "plain_text", "text": "azer-cel", "emoji": False}}

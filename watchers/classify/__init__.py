@@ -2,7 +2,7 @@
 
 ``classify(title, summary, source, programs)`` returns a :class:`Classification`:
 
-* ``label`` / ``subtype`` — from the taxonomy in ``shared/corpus/README.md`` (see :data:`rules.TAXONOMY`),
+* ``label`` / ``subtype`` — from the taxonomy in ``shared/corpus/README.md`` (see :data:`storage.taxonomy.SUBTYPES`),
   decided by the first rule of the precedence table in :mod:`.rules` that fires on the title, else the lede;
 * ``programs`` — names from the optional :class:`ProgramFinder` first, then drug names recognised on their own
   (:mod:`.drug_names`: INN stems, code names, ®/™ brands), deduplicated case-insensitively;
@@ -20,9 +20,12 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
+from storage.models import Evidence
+from storage.taxonomy import SUBTYPES as TAXONOMY
+
 from .drug_names import dedupe, find_drug_names
 from .facts import extract_facts
-from .rules import DEFAULT_SUBTYPE, LEDE_UPGRADES, RULES, RULES_BY_NAME, SUBTYPE_REFINERS, TAXONOMY, Rule
+from .rules import DEFAULT_SUBTYPE, LEDE_UPGRADES, RULES, RULES_BY_NAME, SUBTYPE_REFINERS, Rule
 from .sponsor import find_sponsor
 
 __all__ = ["Classification", "Evidence", "ProgramFinder", "classify"]
@@ -34,11 +37,6 @@ MAX_SUMMARY = 2_000  # the lede, facts and drug names only look at the start of 
 LEDE_CHARS = 500  # how much of the (boilerplate-stripped) summary the label rules look at
 DRUG_CHARS = 1_000  # how much of the summary is searched for drug names
 FACT_CHARS = 1_000  # how much of the lede is searched for facts
-
-
-class Evidence(BaseModel):
-    rule: str
-    phrase: str
 
 
 class Classification(BaseModel):

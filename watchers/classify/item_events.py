@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from storage.models import CatalystDate, EvidenceItem, NewEvent, Source
+from storage.models import CatalystDate, NewEvent, Source
 from watchers.classify import ProgramFinder, classify
 from watchers.parse.date_text import parse_date_text
 from watchers.parse.feed import FeedItem
@@ -52,7 +52,7 @@ def event_from_item(item: FeedItem, source: Source, programs: ProgramFinder | No
         sponsor=result.sponsor,
         trial=trial,
         facts=facts,
-        evidence=[EvidenceItem(rule=e.rule, phrase=e.phrase) for e in result.evidence],
+        evidence=result.evidence,
         catalysts=catalysts_from_facts(facts),
         reported_by=reported_by(source),  # type: ignore[arg-type]
     )

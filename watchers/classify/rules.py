@@ -575,15 +575,5 @@ LEDE_UPGRADES: dict[tuple[str, str], tuple[str, ...]] = {
     ("enrollment", "initiation"): ("enrollment.first_patient",),
 }
 
-TAXONOMY: dict[str, tuple[str, ...]] = {
-    "readout": ("topline", "interim", "final", "presentation"),
-    "enrollment": ("initiation", "first_patient", "enrollment_complete", "status_change", "other"),
-    "regulatory": (
-        "fast_track", "breakthrough", "orphan", "rmat", "prime", "priority_review", "accelerated_approval",
-        "approval", "crl", "pdufa_date", "submission", "acceptance", "clinical_hold", "meeting_agreement",
-        "other",
-    ),
-    "other": ("other",),
-}
 
 RULES_BY_NAME = {r.name: r for r in RULES}
