@@ -50,8 +50,8 @@ async def run(trials: int, changed: int, interval: float) -> list[tuple[str, int
                                            allow_private_addresses=True)) as fetcher:
                 watcher = CtgovWatcher(fetcher, store, interval_seconds=interval)
                 cycle = PollCycle(store, [watcher], CycleConfig())
-                await store.add_source("ctgov", fake.base_url, "ClinicalTrials.gov")
-                await store.add_trial_watches([nct(i) for i in range(trials)])
+                await store.sources.add("ctgov", fake.base_url, "ClinicalTrials.gov")
+                await store.trials.add_watches([nct(i) for i in range(trials)])
 
                 async def poll(label: str) -> None:
                     before = len(fake.requests)

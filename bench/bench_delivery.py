@@ -31,6 +31,7 @@ from bot.discord.frontend import DiscordFrontEnd
 from storage.models import NewEvent, SubscriptionFilters
 from tests.discord_mock import MockDiscord, json_response, rate_limited
 from tests.discord_support import settings_for
+from watchers.record import add_events
 
 
 class RateLimitedMock(MockDiscord):
@@ -76,11 +77,11 @@ async def run(n_events: int, n_channels: int, limit: int, window: float) -> dict
         with tempfile.TemporaryDirectory() as tmp:
             app = await App.open(settings_for(mock, Path(tmp), seed_defaults=False))
             front = DiscordFrontEnd(app.settings, connect_gateway=False)
-            await front.start(app)
+            await front.start(app.core)
             try:
                 for ch in channels:
-                    await app.store.add_subscription("discord", str(ch), SubscriptionFilters())
-                await app.store.add_events([
+                    await app.store.subscriptions.add("discord", str(ch), SubscriptionFilters())
+                await add_events(app.store, [
                     NewEvent(dedupe_key=f"e{i}", kind="readout", subtype="topline",
                              title=f"Acme Bio reports topline data {i} for ACM-101", url=f"https://news.test/{i}",
                              sponsor="Acme Bio", facts={"endpoint_met": True, "patients": 412})
@@ -90,7 +91,7 @@ async def run(n_events: int, n_channels: int, limit: int, window: float) -> dict
                 t0, c0 = time.perf_counter(), time.process_time()
                 report = await dispatcher.drain()
                 wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-                counts = await app.store.delivery_counts()
+                counts = await app.store.outbox.counts()
             finally:
                 await front.stop()
                 await app.close()

@@ -24,6 +24,7 @@ from storage.models import NewEvent, ProgramIn
 from storage.store import Store
 from storage.taxonomy import SUBTYPES
 from watchers.fetch.http import FetchConfig, Fetcher
+from watchers.record import add_events
 
 
 async def main(n_events: int, n_programs: int, n_lookups: int, as_json: bool = False) -> None:
@@ -33,7 +34,7 @@ async def main(n_events: int, n_programs: int, n_lookups: int, as_json: bool = F
         t0 = time.perf_counter()
         programs = []
         for i in range(n_programs):
-            p = await store.add_program(ProgramIn(
+            p = await store.programs.add(ProgramIn(
                 name=f"{fake_drug(rng)}{i}", aliases=[fake_code(rng) + f"-{i}", f"{fake_drug(rng)}x{i}"],
                 sponsors=[f"Sponsor {i % 300}"], nct_ids=[f"NCT{rng.randint(0, 99_999_999):08d}"],
             ))
@@ -52,10 +53,10 @@ async def main(n_events: int, n_programs: int, n_lookups: int, as_json: bool = F
                 programs=[rng.choice([prog.name, *prog.aliases])], facts=facts,
             ))
             if len(batch) == 1000:
-                await store.add_events(batch)
+                await add_events(store, batch)
                 batch = []
         if batch:
-            await store.add_events(batch)
+            await add_events(store, batch)
         fill = time.perf_counter() - t0
         async with Fetcher(FetchConfig()) as fetcher:
             ctx = CoreContext(store, fetcher, Settings(_env_file=None))

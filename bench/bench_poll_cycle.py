@@ -35,11 +35,10 @@ from bot.core.programs import check_program, default_programs_file, parse_progra
 from storage.clock import to_db
 from storage.models import SubscriptionFilters, utcnow
 from storage.store import Store
-from watchers.classify.program_match import MatcherCache
 from watchers.fetch.http import FetchConfig, Fetcher
 from watchers.parse.pool import FeedParser
 from watchers.schedule.poll_cycle import CycleConfig, PollCycle
-from watchers.sources.rss import RssWatcher
+from watchers.sources import build_watchers
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -127,23 +126,23 @@ class FeedServer:
 async def setup_store(path: str, server: FeedServer, n_feeds: int) -> Store:
     store = await Store.open(f"sqlite:///{path}")
     now = to_db(utcnow())
-    async with store.transaction() as db:
-        await db.executemany(
+    async with store.db.atomic() as db:
+        await db.write_many(
             "INSERT INTO sources (kind, url, name, created_at, next_poll_at) VALUES ('rss', ?, ?, ?, ?)",
             [(server.url(i), f"Bench feed {i}", now, now) for i in range(n_feeds)],
         )
     for program in parse_programs_toml(default_programs_file().read_text(encoding="utf-8")):
         tidy, needs_sponsor = check_program(program)
-        await store.add_program(tidy, needs_sponsor)
+        await store.programs.add(tidy, needs_sponsor)
     # A realistic outbox: one channel takes everything, others filter by kind, keyword or programme.
-    await store.add_subscription("console", "stdout", SubscriptionFilters())
+    await store.subscriptions.add("console", "stdout", SubscriptionFilters())
     filters = [
         SubscriptionFilters(kinds=["readout"]), SubscriptionFilters(kinds=["regulatory"]),
         SubscriptionFilters(kinds=["enrollment", "readout"]), SubscriptionFilters(keywords=["phase 3"]),
         SubscriptionFilters(keywords=["FDA"]), SubscriptionFilters(sponsors=["Genmab"]),
     ]
     for n in range(20):
-        await store.add_subscription("discord", str(1400000000000000000 + n), filters[n % len(filters)])
+        await store.subscriptions.add("discord", str(1400000000000000000 + n), filters[n % len(filters)])
     return store
 
 
@@ -170,23 +169,22 @@ async def run(
             store = await setup_store(f"{tmp}/bench.db", server, n_feeds)
             config = FetchConfig(timeout_seconds=60, allow_private_addresses=True)
             async with Fetcher(config) as fetcher:
-                matchers = MatcherCache(store)
                 parser = FeedParser(parse_processes)
-                watcher = RssWatcher(fetcher, store, matchers.get, parser)
+                watchers = build_watchers(store, fetcher, parser=parser)
 
                 def cycle_for(concurrency: int) -> PollCycle:
-                    return PollCycle(store, [watcher], CycleConfig(concurrency=concurrency))
+                    return PollCycle(store, watchers, CycleConfig(concurrency=concurrency))
 
                 results["priming"] = await timed_cycle(cycle_for(max(concurrencies)), parser=parser)
                 assert results["priming"]["failed"] == 0, "priming failed"
-                results["seen_items"] = (await store._one("SELECT COUNT(*) FROM seen_items"))[0]  # type: ignore[index]
+                results["seen_items"] = (await store.db.one("SELECT COUNT(*) FROM seen_items"))[0]  # type: ignore[index]
                 for concurrency in concurrencies:
                     changed = await server.mutate(fraction)
-                    d0 = (await store._one("SELECT COUNT(*) FROM deliveries"))[0]  # type: ignore[index]
+                    d0 = (await store.db.one("SELECT COUNT(*) FROM deliveries"))[0]  # type: ignore[index]
                     profiler = _start_profiler(profile)
                     row = await timed_cycle(cycle_for(concurrency), parser=parser)
                     _stop_profiler(profiler, profile, f"cycle-c{concurrency}")
-                    row["deliveries"] = (await store._one("SELECT COUNT(*) FROM deliveries"))[0] - d0  # type: ignore[index]
+                    row["deliveries"] = (await store.db.one("SELECT COUNT(*) FROM deliveries"))[0] - d0  # type: ignore[index]
                     row["concurrency"] = concurrency
                     row["changed"] = len(changed)
                     results["cycles"].append(row)
@@ -198,10 +196,10 @@ async def run(
                 rounds = []
                 for n in range(overhead_rounds):
                     changed = await server.mutate(fraction)
-                    async with store.transaction() as db:
+                    async with store.db.atomic() as db:
                         future = to_db(utcnow() + timedelta(days=1))
-                        await db.execute("UPDATE sources SET next_poll_at = ?", (future,))
-                        await db.executemany(
+                        await db.write("UPDATE sources SET next_poll_at = ?", (future,))
+                        await db.write_many(
                             "UPDATE sources SET next_poll_at = ? WHERE url = ?",
                             [(to_db(utcnow() - timedelta(seconds=1)), server.url(i)) for i in changed],
                         )

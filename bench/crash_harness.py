@@ -139,9 +139,9 @@ async def set_up_lane(lane: Lane, server: FeedServer) -> None:
     try:
         for feed in lane.feeds:
             server.by_path[feed.path] = (lane, feed)
-            await app.store.add_source("rss", server.url(feed.path), f"{feed.prefix} releases")
+            await app.store.sources.add("rss", server.url(feed.path), f"{feed.prefix} releases")
         for channel in lane.channels:
-            await app.store.add_subscription("discord", str(channel), SubscriptionFilters())
+            await app.store.subscriptions.add("discord", str(channel), SubscriptionFilters())
         report = await app.cycle.run_once(due_only=False)
         assert report.polled == len(lane.feeds) and not report.new_event_ids, report
     finally:

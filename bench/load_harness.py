@@ -37,6 +37,7 @@ from bot.delivery.dispatcher import Dispatcher  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from storage.models import NewEvent, SubscriptionFilters  # noqa: E402
 from tests.feeds import items, rss  # noqa: E402
+from watchers.record import add_events  # noqa: E402
 
 BURST_CHANNELS = [1400000000000000201, 1400000000000000202, 1400000000000000203, 1400000000000000204]
 
@@ -78,13 +79,13 @@ async def poll_load(workdir: Path, feeds: int = 2000) -> dict[str, Any]:
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     app = await App.open(settings(workdir / "load.db"))
     try:
-        async with app.store.transaction() as db:  # 2,000 sources in one go (the CLI adds one at a time)
-            await db.executemany(
+        async with app.store.db.atomic() as db:  # 2,000 sources in one go (the CLI adds one at a time)
+            await db.write_many(
                 "INSERT INTO sources (kind, url, name, created_at, next_poll_at) "
                 "VALUES ('rss', ?, ?, '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00')",
                 [(f"http://127.0.0.1:{port}/f{i}.xml", f"Feed f{i}") for i in range(feeds)],
             )
-        await app.store.add_subscription("discord", str(BURST_CHANNELS[0]), SubscriptionFilters())
+        await app.store.subscriptions.add("discord", str(BURST_CHANNELS[0]), SubscriptionFilters())
         rss_before = peak_rss_mb()
         t0 = time.perf_counter()
         baseline = await app.cycle.run_once(due_only=False)
@@ -92,7 +93,7 @@ async def poll_load(workdir: Path, feeds: int = 2000) -> dict[str, Any]:
         generation["items"] = 6
         second = await app.cycle.run_once(due_only=False)
         t2 = time.perf_counter()
-        counts = await app.store.delivery_counts()
+        counts = await app.store.outbox.counts()
         integrity = await app.store.integrity_check()
     finally:
         await app.close()
@@ -125,15 +126,15 @@ async def burst_load(workdir: Path, alerts: int = 1000, every: int = 10) -> dict
     app = await App.open(settings(workdir / "burst.db", discord_token="burst-token", discord_api_base=mock.api_base))
     front = DiscordFrontEnd(app.settings, connect_gateway=False)
     try:
-        await front.start(app)
-        subs = [await app.store.add_subscription("discord", str(ch), SubscriptionFilters(keywords=[f"[c{n}]"]))
+        await front.start(app.core)
+        subs = [await app.store.subscriptions.add("discord", str(ch), SubscriptionFilters(keywords=[f"[c{n}]"]))
                 for n, ch in enumerate(BURST_CHANNELS)]
         # Each alert goes to one channel (by keyword), in a known order per channel.
         events = [NewEvent(dedupe_key=f"burst-{i}", kind="other", subtype="other",
                            title=f"[c{i % len(subs)}] Burst alert {i:04d}", url=f"https://news.test/burst/{i}")
                   for i in range(alerts)]
-        await app.store.add_events(events)
-        pending = await app.store.delivery_counts()
+        await add_events(app.store, events)
+        pending = await app.store.outbox.counts()
         dispatcher = Dispatcher(app.store, [front.sink], max_attempts=app.settings.max_delivery_attempts,
                                 base_delay_seconds=0.05)
         t0 = time.perf_counter()
@@ -143,13 +144,13 @@ async def burst_load(workdir: Path, alerts: int = 1000, every: int = 10) -> dict
             rounds += 1
             report = await dispatcher.drain()
             sent += report.sent
-            counts = await app.store.delivery_counts()
+            counts = await app.store.outbox.counts()
             if set(counts) == {"sent"}:
                 break
             await asyncio.sleep(0.1)
         seconds = time.perf_counter() - t0
-        counts = await app.store.delivery_counts()
-        max_attempts = (await app.store._one("SELECT MAX(attempts) FROM deliveries"))[0]  # type: ignore[index]
+        counts = await app.store.outbox.counts()
+        max_attempts = (await app.store.db.one("SELECT MAX(attempts) FROM deliveries"))[0]  # type: ignore[index]
     finally:
         await front.stop()
         await app.close()

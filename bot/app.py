@@ -1,4 +1,4 @@
-"""Wiring: store + fetcher + watchers + poll cycle + dispatcher + sinks, and the long-running job."""
+"""Wiring: store + fetcher + watchers + poll cycle + dispatcher + sinks + front ends, and the long-running job."""
 from __future__ import annotations
 
 import asyncio
@@ -14,21 +14,31 @@ from bot.defaults import seed_defaults
 from bot.delivery.console import ConsoleSink
 from bot.delivery.dispatcher import Dispatcher, DispatchReport
 from bot.delivery.sink import Sink
-from bot.frontends import FrontEnd, build_front_ends
+from bot.frontends import FrontEnd
 from bot.settings import Settings
 from storage.models import utcnow
 from storage.store import Store
-from watchers.classify.program_match import MatcherCache
 from watchers.fetch.http import Fetcher
 from watchers.parse.pool import FeedParser
 from watchers.schedule.catalyst_reminders import catalyst_notices
-from watchers.schedule.poll_cycle import CycleReport, PollCycle, Watcher
-from watchers.sources.ctgov.watcher import CtgovWatcher
-from watchers.sources.edgar import EdgarWatcher
-from watchers.sources.openfda import OpenFdaWatcher
-from watchers.sources.rss import RssWatcher
+from watchers.schedule.poll_cycle import CycleReport, PollCycle
+from watchers.sources import Watchers, build_watchers
 
 log = logging.getLogger(__name__)
+
+
+def build_front_ends(settings: Settings) -> list[FrontEnd]:
+    """The front ends whose tokens are configured (imported lazily so each stays optional)."""
+    front_ends: list[FrontEnd] = []
+    if settings.discord_token is not None:
+        from bot.discord.frontend import DiscordFrontEnd
+
+        front_ends.append(DiscordFrontEnd(settings))
+    if settings.slack_bot_token is not None:
+        from bot.slack.frontend import SlackFrontEnd
+
+        front_ends.append(SlackFrontEnd(settings))
+    return front_ends
 
 
 @dataclass
@@ -36,13 +46,14 @@ class App:
     settings: Settings
     store: Store
     fetcher: Fetcher
+    watchers: Watchers
     cycle: PollCycle
     sinks: list[Sink] = field(default_factory=list)
     parser: FeedParser | None = None
+    core: CoreContext = field(init=False)
 
-    @property
-    def core(self) -> CoreContext:
-        return CoreContext(self.store, self.fetcher, self.settings)
+    def __post_init__(self) -> None:
+        self.core = CoreContext(self.store, self.fetcher, self.settings, self.watchers)
 
     @classmethod
     async def open(cls, settings: Settings) -> App:
@@ -52,16 +63,10 @@ class App:
         ):
             log.info("new store: seeded the default watch list and programmes")
         fetcher = Fetcher(settings.fetch_config())
-        matchers = MatcherCache(store)
         parser = FeedParser(settings.parse_processes)
-        api_key = settings.openfda_api_key.get_secret_value() if settings.openfda_api_key else None
-        watchers: list[Watcher] = [
-            RssWatcher(fetcher, store, matchers.get, parser),
-            OpenFdaWatcher(fetcher, store, api_key, programs=matchers.get),
-            EdgarWatcher(fetcher, store, settings.edgar_requests_per_second, programs=matchers.get),
-            CtgovWatcher(fetcher, store, settings.ctgov_request_interval_seconds),
-        ]
-        return cls(settings, store, fetcher, PollCycle(store, watchers, settings.cycle_config()), parser=parser)
+        watchers = build_watchers(store, fetcher, settings.source_config(), parser)
+        cycle = PollCycle(store, watchers, settings.cycle_config())
+        return cls(settings, store, fetcher, watchers, cycle, parser=parser)
 
     async def close(self) -> None:
         await self.fetcher.close()
@@ -72,7 +77,7 @@ class App:
     async def use_console(self, as_json: bool = False) -> None:
         """The default sink when no chat token is set, with an implicit subscription to everything."""
         sink = ConsoleSink(as_json=as_json)
-        await self.store.ensure_subscription(sink.platform, sink.channel_id)
+        await self.store.subscriptions.ensure(sink.platform, sink.channel_id)
         self.sinks.append(sink)
 
     def dispatcher(self) -> Dispatcher:
@@ -89,11 +94,11 @@ class App:
 
     async def run_forever(self) -> None:
         """The main job: seed defaults, poll on a schedule, deliver, until SIGINT/SIGTERM."""
-        front_ends = build_front_ends(self)
+        front_ends = build_front_ends(self.settings)
         started: list[FrontEnd] = []
         for front_end in front_ends:
             try:
-                await front_end.start(self)
+                await front_end.start(self.core)
             except BaseException:
                 # One failing front end (e.g. a refused token) stops the run: close the ones already connected.
                 for other in started:
@@ -141,7 +146,7 @@ class App:
         scheduler.add_job(catalyst_job, "interval", hours=1, id="catalysts", next_run_time=utcnow(), **common)
         scheduler.start()
         log.info("milestone-bot running: %d sources; sinks: %s",
-                 len(await self.store.list_sources()), ", ".join(s.platform for s in self.sinks))
+                 len(await self.store.sources.list()), ", ".join(s.platform for s in self.sinks))
         try:
             await stop.wait()
         finally:
@@ -151,4 +156,3 @@ class App:
                 await front_end.stop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
-

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from bot.core.programs import check_program, default_programs_file, parse_programs_toml
+from storage.models import ChannelRef
 from storage.store import Store
-from storage.trial_models import ChannelRef
 
 DEFAULT_FEEDS: list[tuple[str, str]] = [
     ("FDA press releases",
@@ -28,26 +28,27 @@ async def seed_defaults(
 ) -> bool:
     """Seed once per store: a user who removes the defaults does not get them back."""
     seeded = await _seed_trials(store, ctgov_base_url)
-    if await store.get_meta(_SEEDED):
+    if await store.meta.get(_SEEDED):
         return seeded
     for name, url in DEFAULT_FEEDS:
-        if await store.find_source("rss", url) is None:
-            await store.add_source("rss", url, name)
-    if await store.find_source("openfda", openfda_base_url) is None:
-        await store.add_source("openfda", openfda_base_url, "openFDA Drugs@FDA approvals")
+        if await store.sources.find("rss", url) is None:
+            await store.sources.add("rss", url, name)
+    if await store.sources.find("openfda", openfda_base_url) is None:
+        await store.sources.add("openfda", openfda_base_url, "openFDA Drugs@FDA approvals")
     for program in parse_programs_toml(default_programs_file().read_text(encoding="utf-8")):
-        if await store.find_program(program.name) is None:
+        if await store.programs.find(program.name) is None:
             tidy, needs_sponsor = check_program(program)
-            await store.add_program(tidy, needs_sponsor)
-    await store.set_meta(_SEEDED, "1")
+            await store.programs.add(tidy, needs_sponsor)
+    await store.meta.set(_SEEDED, "1")
     return True
 
 
 async def _seed_trials(store: Store, ctgov_base_url: str) -> bool:
-    if await store.get_meta(_SEEDED_TRIALS):
+    if await store.meta.get(_SEEDED_TRIALS):
         return False
-    if await store.find_source("ctgov", ctgov_base_url) is None:
-        await store.add_source("ctgov", ctgov_base_url, "ClinicalTrials.gov")
-    await store.add_trial_watches(DEFAULT_TRIALS, None, ChannelRef(platform="console", channel_id="stdout"), "defaults")
-    await store.set_meta(_SEEDED_TRIALS, "1")
+    if await store.sources.find("ctgov", ctgov_base_url) is None:
+        await store.sources.add("ctgov", ctgov_base_url, "ClinicalTrials.gov")
+    console = ChannelRef(platform="console", channel_id="stdout")
+    await store.trials.add_watches(DEFAULT_TRIALS, None, console, "defaults")
+    await store.meta.set(_SEEDED_TRIALS, "1")
     return True

@@ -6,6 +6,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from watchers.fetch.http import FetchConfig
 from watchers.schedule.poll_cycle import CycleConfig
+from watchers.sources import SourceConfig
 
 DEFAULT_DISCORD_API_BASE = "https://discord.com/api/v10"
 DEFAULT_USER_AGENT = "milestone-bot/0.1 (biotech milestone alerts; contact: set USER_AGENT to your e-mail)"
@@ -126,6 +127,14 @@ class Settings(BaseSettings):
             user_agent=self.user_agent,
             allow_private_addresses=self.allow_private_addresses,
             private_allowlist=frozenset(h.strip() for h in self.private_address_allowlist.split(",") if h.strip()),
+        )
+
+    def source_config(self) -> SourceConfig:
+        key = self.openfda_api_key.get_secret_value() if self.openfda_api_key else None
+        return SourceConfig(
+            openfda_api_key=key,
+            edgar_requests_per_second=self.edgar_requests_per_second,
+            ctgov_request_interval_seconds=self.ctgov_request_interval_seconds,
         )
 
     def cycle_config(self) -> CycleConfig:

@@ -6,8 +6,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from storage.trial_models import ChannelRef, TrialUpdate
-
 EventKind = Literal["readout", "enrollment", "regulatory", "other", "system"]
 SourceKind = Literal["rss", "ctgov", "openfda", "edgar"]
 Platform = Literal["console", "discord", "slack"]
@@ -21,6 +19,13 @@ def utcnow() -> datetime:
 class Evidence(BaseModel):
     rule: str
     phrase: str
+
+
+class ChannelRef(BaseModel):
+    """A chat channel: who asked for something, or who an event is for."""
+
+    platform: str
+    channel_id: str
 
 
 class Source(BaseModel):
@@ -125,24 +130,6 @@ class PendingDelivery(BaseModel):
     subscription: Subscription
 
 
-class PollOutcome(BaseModel):
-    """What one successful poll of a source hands to the store, applied in one transaction."""
-
-    source_id: int
-    item_keys: list[str] = Field(default_factory=list)
-    events: list[NewEvent] = Field(default_factory=list)
-    etag: str | None = None
-    last_modified: str | None = None
-    not_modified: bool = False
-    # Registry watchers (ctgov): snapshots saved in the same transaction as the events they produced.
-    trial_updates: list[TrialUpdate] = Field(default_factory=list)
-    primed_query_ids: list[int] = Field(default_factory=list)
-    # Events meant only for the channel that asked (dedupe_key → channels), e.g. a "now watching" summary.
-    audiences: dict[str, list[ChannelRef]] = Field(default_factory=dict)
-    # Some of the work failed (e.g. one batch of trials): kept as the source's last error, the rest is saved.
-    partial_error: str | None = None
-
-
 class ProgramAlias(BaseModel):
     alias: str
     needs_sponsor: bool = False
@@ -196,3 +183,12 @@ class Catalyst(BaseModel):
     event_id: int | None = None
     history: list[dict[str, str]] = Field(default_factory=list)
     trial: str | None = None  # set for a trial's completion date, read from the registry snapshot
+
+
+class OpenCatalyst(BaseModel):
+    """An open catalyst as the ledger decisions see it: a new date for its kind is a move."""
+
+    id: int
+    kind: str
+    date: str
+    history: list[dict[str, Any]] = Field(default_factory=list)

@@ -6,12 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-
-class ChannelRef(BaseModel):
-    """A chat channel: who asked for something, or who an event is for."""
-
-    platform: str
-    channel_id: str
+from storage.models import ChannelRef
 
 
 class TrialSnapshot(BaseModel):

@@ -111,7 +111,7 @@ async def discord_harness(tmp_path: Path, defer_after: float = 5.0, **overrides:
     app = await App.open(settings_for(mock, tmp_path, **overrides))
     front = DiscordFrontEnd(app.settings, connect_gateway=False, defer_after=defer_after)
     try:
-        await front.start(app)
+        await front.start(app.core)
         yield DiscordHarness(mock, app, front)
     finally:
         await front.stop()

@@ -7,13 +7,9 @@ import json
 from bot.delivery.console import ConsoleSink
 from bot.delivery.dispatcher import Dispatcher
 from storage.store import Store
-from watchers.classify.program_match import MatcherCache
 from watchers.fetch.http import Fetcher
-from watchers.schedule.poll_cycle import CycleConfig, PollCycle, Watcher
-from watchers.sources.ctgov.watcher import CtgovWatcher
-from watchers.sources.edgar import EdgarWatcher
-from watchers.sources.openfda import OpenFdaWatcher
-from watchers.sources.rss import RssWatcher
+from watchers.schedule.poll_cycle import CycleConfig, PollCycle
+from watchers.sources import SourceConfig, build_watchers
 
 
 class Pipeline:
@@ -21,19 +17,14 @@ class Pipeline:
         self.store = store
         self.out = io.StringIO()
         self.sink = ConsoleSink(self.out, as_json=as_json)
-        matchers = MatcherCache(store)
-        watchers: list[Watcher] = [
-            RssWatcher(fetcher, store, matchers.get),
-            OpenFdaWatcher(fetcher, store, min_interval=0, programs=matchers.get),
-            EdgarWatcher(fetcher, store, requests_per_second=10, programs=matchers.get),
-            CtgovWatcher(fetcher, store, interval_seconds=0),
-        ]
+        no_pacing = SourceConfig(openfda_min_interval=0, ctgov_request_interval_seconds=0)
+        watchers = build_watchers(store, fetcher, no_pacing)
         config = CycleConfig(interval_seconds=600, max_consecutive_failures=max_failures)
         self.cycle = PollCycle(store, watchers, config)
         self.dispatcher = Dispatcher(store, [self.sink])
 
     async def cycle_and_deliver(self) -> str:
-        await self.store.ensure_subscription("console", "stdout")
+        await self.store.subscriptions.ensure("console", "stdout")
         self.out.seek(0)
         self.out.truncate()
         await self.cycle.run_once(due_only=False)

@@ -33,7 +33,7 @@ async def fetcher() -> AsyncIterator[Fetcher]:
 
 @pytest.fixture
 async def northwind(store: Store) -> None:
-    await store.add_program(ProgramIn(name="NWB-220", aliases=["velinocel"], sponsors=["Northwind Bio"]))
+    await store.programs.add(ProgramIn(name="NWB-220", aliases=["velinocel"], sponsors=["Northwind Bio"]))
 
 
 def release(n: int, title: str) -> Item:
@@ -53,7 +53,7 @@ async def test_pdufa_announced_extended_approved_gives_exactly_three_alerts(
     pipe = Pipeline(store, fetcher, as_json=True)
     feed = [PRIMING]
     server.static("/nw.xml", rss(feed))
-    await store.add_source("rss", server.url("/nw.xml"), "Northwind Bio releases")
+    await store.sources.add("rss", server.url("/nw.xml"), "Northwind Bio releases")
     assert await pipe.alerts() == []
     seen: list[dict[str, object]] = []
     for item in (ACCEPTED, EXTENDED, APPROVED):
@@ -69,7 +69,7 @@ async def test_pdufa_announced_extended_approved_gives_exactly_three_alerts(
                                     "times_moved": 1}
     # Long after the date: the approval closed the catalyst, so no reminder and no overdue notice.
     assert await catalyst_notices(store, date(2027, 9, 1)) == []
-    [cat] = await store.catalysts(program="NWB-220", statuses=("open", "met", "overdue"))
+    [cat] = await store.ledger.catalysts(program="NWB-220", statuses=("open", "met", "overdue"))
     assert (cat.status, cat.outcome, cat.date) == ("met", "approval", "2027-06-14")
     assert [h["date"] for h in cat.history] == ["2027-03-14", "2027-06-14"]
 
@@ -79,7 +79,7 @@ async def test_reminders_then_overdue_when_no_outcome(
 ) -> None:
     pipe = Pipeline(store, fetcher)
     server.static("/nw.xml", rss([PRIMING]))
-    await store.add_source("rss", server.url("/nw.xml"), "Northwind Bio releases")
+    await store.sources.add("rss", server.url("/nw.xml"), "Northwind Bio releases")
     await pipe.cycle_and_deliver()
     server.static("/nw.xml", rss([PRIMING, ACCEPTED]))
     await pipe.cycle_and_deliver()
@@ -141,8 +141,8 @@ async def test_same_breakthrough_from_press_release_and_8k_is_one_alert_with_two
     pipe = Pipeline(store, fetcher, as_json=True)
     server.static("/nw.xml", rss([PRIMING]))
     serve_edgar(server, [1])
-    await store.add_source("rss", server.url("/nw.xml"), "Northwind Bio releases")
-    await store.add_source("edgar", edgar_feed_url(server.url(""), "1234567"), "SEC 8-K: Northwind Bio")
+    await store.sources.add("rss", server.url("/nw.xml"), "Northwind Bio releases")
+    await store.sources.add("edgar", edgar_feed_url(server.url(""), "1234567"), "SEC 8-K: Northwind Bio")
     assert await pipe.alerts() == []
     pr = release(5, "Northwind Bio Receives FDA Breakthrough Therapy Designation for NWB-220")
     server.static("/nw.xml", rss([PRIMING, pr]))
@@ -150,7 +150,7 @@ async def test_same_breakthrough_from_press_release_and_8k_is_one_alert_with_two
     assert [(a["subtype"], a["programs"]) for a in first] == [("breakthrough", ["NWB-220"])]
     serve_edgar(server, [1, 2])
     assert await pipe.alerts() == []  # the 8-K repeats it: into the ledger, not re-alerted
-    [designation] = await store.designations("NWB-220")
+    [designation] = await store.ledger.designations("NWB-220")
     assert designation.designation == "breakthrough"
     assert [s.source_name for s in designation.sources] == ["Northwind Bio releases", "SEC 8-K: Northwind Bio"]
     assert designation.sources[1].reported_by == "company"
@@ -179,7 +179,7 @@ async def test_openfda_new_approval_is_one_alert_and_old_ones_are_baseline(
     labeling = {"submission_type": "SUPPL", "submission_number": "2", "submission_status": "AP",
                 "submission_status_date": "20260101", "submission_class_code": "LABELING"}
     server.static("/drug/drugsfda.json", drugsfda([labeling]), content_type="application/json")
-    await store.add_source("openfda", server.url(""), "openFDA")
+    await store.sources.add("openfda", server.url(""), "openFDA")
     assert await pipe.alerts() == []
     orig = {"submission_type": "ORIG", "submission_number": "1", "submission_status": "AP",
             "submission_status_date": "20261120", "review_priority": "PRIORITY", "submission_class_code": "BLA"}
@@ -200,29 +200,29 @@ async def test_openfda_new_approval_is_one_alert_and_old_ones_are_baseline(
 
 async def age_sources(store: Store) -> None:
     """As if every source's last successful poll was long ago."""
-    async with store.transaction() as db:
-        await db.execute("UPDATE sources SET last_success_at = '2000-01-01T00:00:00.000000+00:00'")
+    async with store.db.atomic() as db:
+        await db.write("UPDATE sources SET last_success_at = '2000-01-01T00:00:00.000000+00:00'")
 
 
 async def test_openfda_no_matches_404_is_not_an_error(server: LocalServer, store: Store, fetcher: Fetcher,
                                                       northwind: None) -> None:
     server.static("/drug/drugsfda.json", '{"error": {"code": "NOT_FOUND", "message": "No matches found!"}}',
                   status=404, content_type="application/json")
-    source = await store.add_source("openfda", server.url(""), "openFDA")
+    source = await store.sources.add("openfda", server.url(""), "openFDA")
     await Pipeline(store, fetcher).cycle_and_deliver()
-    assert (await store.get_source(source.id)).consecutive_failures == 0
+    assert (await store.sources.get(source.id)).consecutive_failures == 0
 
 
 async def test_ics_calendar_parses_back(tmp_path: Path, store: Store, fetcher: Fetcher, server: LocalServer,
                                         northwind: None) -> None:
     pipe = Pipeline(store, fetcher)
     server.static("/nw.xml", rss([PRIMING]))
-    await store.add_source("rss", server.url("/nw.xml"), "Northwind Bio releases")
+    await store.sources.add("rss", server.url("/nw.xml"), "Northwind Bio releases")
     await pipe.cycle_and_deliver()
     server.static("/nw.xml", rss([PRIMING, ACCEPTED, release(9, "Northwind Bio Expects Topline Data from Phase 2 "
                                                                 "Study of velinocel in the Second Half of 2027")]))
     await pipe.cycle_and_deliver()
-    cats = await store.catalysts()
+    cats = await store.ledger.catalysts()
     text = catalysts_to_ics(cats)
     cal = icalendar.Calendar.from_ical(text)
     events = [c for c in cal.walk() if c.name == "VEVENT"]
@@ -238,16 +238,16 @@ async def test_openfda_polls_are_spaced_to_stay_under_the_daily_limit(
 ) -> None:
     # 60 programmes → 180 terms → 9 OR-batched requests per poll; 1,000 a day without a key → one poll per ~14 min.
     for i in range(60):
-        await store.add_program(ProgramIn(name=f"NWX-{i:03d}", sponsors=[f"Sponsor {i}"]))
+        await store.programs.add(ProgramIn(name=f"NWX-{i:03d}", sponsors=[f"Sponsor {i}"]))
     server.static("/drug/drugsfda.json", drugsfda([]), content_type="application/json")
-    source = await store.add_source("openfda", server.url(""), "openFDA")
+    source = await store.sources.add("openfda", server.url(""), "openFDA")
     pipe = Pipeline(store, fetcher)
     await pipe.cycle_and_deliver()
     first = len(server.hits("/drug/drugsfda.json"))
     assert first == 9
     await pipe.cycle_and_deliver()  # minutes later in real life; here at once: skipped, not failed
     assert len(server.hits("/drug/drugsfda.json")) == first
-    assert (await store.get_source(source.id)).consecutive_failures == 0
+    assert (await store.sources.get(source.id)).consecutive_failures == 0
     await age_sources(store)
     await pipe.cycle_and_deliver()
     assert len(server.hits("/drug/drugsfda.json")) == 2 * first

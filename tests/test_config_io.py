@@ -21,26 +21,26 @@ async def _app(path: Path) -> App:
 
 async def _populate(app: App) -> None:
     store = app.store
-    feed = await store.add_source("rss", "https://news.test/acme.xml", "Acme <press> & \"news\"")
-    await store.add_source("rss", "https://news.test/other.xml?x=1&y=2", "Other")
-    off = await store.add_source("rss", "https://news.test/off.xml", "Switched off")
-    await store.set_source_enabled(off.id, False)
-    await store.add_source("edgar", "https://www.sec.gov/cgi-bin/browse-edgar?CIK=1234&type=8-K", "SEC 8-K: Acme")
-    await store.add_source("openfda", "https://api.fda.gov", "openFDA")
-    await store.add_source("ctgov", "https://clinicaltrials.gov/api/v2", "ClinicalTrials.gov")
-    await store.add_program(ProgramIn(name="azer-cel", aliases=["azercabtagene zapreleucel", "PBCAR0191"],
+    feed = await store.sources.add("rss", "https://news.test/acme.xml", "Acme <press> & \"news\"")
+    await store.sources.add("rss", "https://news.test/other.xml?x=1&y=2", "Other")
+    off = await store.sources.add("rss", "https://news.test/off.xml", "Switched off")
+    await store.sources.set_enabled(off.id, False)
+    await store.sources.add("edgar", "https://www.sec.gov/cgi-bin/browse-edgar?CIK=1234&type=8-K", "SEC 8-K: Acme")
+    await store.sources.add("openfda", "https://api.fda.gov", "openFDA")
+    await store.sources.add("ctgov", "https://clinicaltrials.gov/api/v2", "ClinicalTrials.gov")
+    await store.programs.add(ProgramIn(name="azer-cel", aliases=["azercabtagene zapreleucel", "PBCAR0191"],
                                       sponsors=["TG Therapeutics"], nct_ids=["NCT05531279"], ticker="TGTX",
                                       indication="lupus", notes="CD19 CAR-T"))
-    await store.add_program(ProgramIn(name="zetolimab", sponsors=["Acme Bio"]))
-    await store.add_trial_watches(["NCT01234567", "NCT07654321"], "azer-cel")
-    await store.add_program_query("zetolimab", ["zetolimab", "ZT-1"], "Acme Bio")
-    await store.add_subscription("discord", "140", SubscriptionFilters(programs=["azer-cel"], kinds=["readout"]),
+    await store.programs.add(ProgramIn(name="zetolimab", sponsors=["Acme Bio"]))
+    await store.trials.add_watches(["NCT01234567", "NCT07654321"], "azer-cel")
+    await store.trials.add_query("zetolimab", ["zetolimab", "ZT-1"], "Acme Bio")
+    await store.subscriptions.add("discord", "140", SubscriptionFilters(programs=["azer-cel"], kinds=["readout"]),
                                  mention="<@&160>", created_by="150")
-    await store.add_subscription("slack", "C1", SubscriptionFilters(keywords=["topline data"], source_ids=[feed.id]),
+    await store.subscriptions.add("slack", "C1", SubscriptionFilters(keywords=["topline data"], source_ids=[feed.id]),
                                  mode="digest", digest_hour=7, created_by="UADMIN")
-    gone = await store.add_subscription("slack", "C2", SubscriptionFilters(sponsors=["Acme Bio"]))
+    gone = await store.subscriptions.add("slack", "C2", SubscriptionFilters(sponsors=["Acme Bio"]))
     await store.disable_subscription(gone.id, "channel_not_found")
-    await store.add_subscription("console", "stdout", SubscriptionFilters())
+    await store.subscriptions.add("console", "stdout", SubscriptionFilters())
 
 
 async def test_export_import_into_an_empty_store_gives_the_same_configuration(tmp_path: Path) -> None:
@@ -68,7 +68,7 @@ async def test_export_import_into_an_empty_store_gives_the_same_configuration(tm
         assert summary.sources_added == summary.subscriptions_added == summary.programs_added == 0
         assert config_io.config_to_json(await config_io.export_config(second_app.core)) == first
         # New sources are not primed: their first poll will be silent, as for `feeds add`.
-        assert not any(s.primed for s in await second_app.store.list_sources())
+        assert not any(s.primed for s in await second_app.store.sources.list())
     finally:
         await second_app.close()
 
@@ -92,7 +92,7 @@ async def test_opml_is_valid_opml_2_and_imports_back(tmp_path: Path) -> None:
     empty = await _app(tmp_path / "b.db")
     try:
         await config_io.import_config(empty.core, Actor(), opml.encode())
-        feeds = await empty.store.list_sources("rss")
+        feeds = await empty.store.sources.list("rss")
         assert sorted(f.url for f in feeds) == sorted(o.get("xmlUrl") for o in outlines)
         assert {f.name for f in feeds} >= {'Acme <press> & "news"'}
     finally:
@@ -131,7 +131,7 @@ async def test_bad_files_are_refused_whole_before_anything_changes(tmp_path: Pat
         # A valid first half must not be applied when a later part is wrong.
         with pytest.raises(CommandError, match=message):
             await config_io.import_config(app.core, Actor(), data)
-        assert await app.store.list_sources() == [] and await app.store.list_trial_watches() == []
+        assert await app.store.sources.list() == [] and await app.store.trials.list_watches() == []
         assert await app.store.integrity_check() == "ok"
     finally:
         await app.close()
@@ -144,7 +144,7 @@ async def test_nested_opml_outlines_and_permission(tmp_path: Path) -> None:
             await config_io.import_config(app.core, Actor(can_manage=False), NESTED_OPML)
         summary = await config_io.import_config(app.core, Actor(), NESTED_OPML)
         assert summary.sources_added == 2
-        assert {s.name for s in await app.store.list_sources("rss")} == {"Acme", "Beta"}
+        assert {s.name for s in await app.store.sources.list("rss")} == {"Acme", "Beta"}
     finally:
         await app.close()
 

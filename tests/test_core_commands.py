@@ -20,6 +20,7 @@ from storage.store import Store
 from tests.feeds import items, rss
 from tests.local_server import LocalServer
 from watchers.fetch.http import FetchConfig, Fetcher
+from watchers.record import add_events
 
 ADMIN = Actor(platform="discord", user_id="1", can_manage=True)
 MEMBER = Actor(platform="discord", user_id="2", can_manage=False)
@@ -35,8 +36,8 @@ async def ctx(store: Store) -> AsyncIterator[CoreContext]:
 
 async def seed_defaults_programs_only(store: Store) -> None:
     await seed_defaults(store)
-    for source in await store.list_sources():
-        await store.remove_source(source.id)
+    for source in await store.sources.list():
+        await store.sources.remove(source.id)
 
 
 async def test_default_programmes_include_azer_cel(ctx: CoreContext) -> None:
@@ -131,7 +132,7 @@ async def test_unsubscribe_only_own_channel(ctx: CoreContext) -> None:
 
 
 async def test_why_explains_rule_and_changes(ctx: CoreContext, store: Store) -> None:
-    [eid] = await store.add_events([NewEvent(
+    [eid] = await add_events(store, [NewEvent(
         dedupe_key="w1", kind="regulatory", subtype="fast_track", title="Acme gets Fast Track for azer-cel",
         url="https://x.test/1", programs=["azercabtagene zapreleucel"],
         evidence=[Evidence(rule="regulatory.fast_track", phrase="Fast Track Designation")],
@@ -139,7 +140,7 @@ async def test_why_explains_rule_and_changes(ctx: CoreContext, store: Store) -> 
     answer = await why(ctx, f"#{eid}")
     assert answer.evidence[0].rule == "regulatory.fast_track"
     assert answer.event.programs == ["azer-cel"]  # aliases resolve to the registry name
-    [cid] = await store.add_events([NewEvent(
+    [cid] = await add_events(store, [NewEvent(
         dedupe_key="w2", kind="enrollment", subtype="status_change", title="NCT01234567 enrollment 45 → 120",
         trial="NCT01234567", facts={"field": "enrollment", "old": 45, "new": 120},
     )])
@@ -151,7 +152,7 @@ async def test_why_explains_rule_and_changes(ctx: CoreContext, store: Store) -> 
 
 
 async def test_upcoming_reads_the_calendar(ctx: CoreContext, store: Store) -> None:
-    await store.add_events([
+    await add_events(store, [
         NewEvent(dedupe_key="p1", kind="regulatory", subtype="pdufa_date", title="BLA accepted; PDUFA March 14",
                  programs=["azer-cel"], catalysts=[CatalystDate(kind="pdufa", label="PDUFA date", date="2027-03-14")]),
         NewEvent(dedupe_key="p2", kind="readout", subtype="topline", title="Topline expected 2H 2027",

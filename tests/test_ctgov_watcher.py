@@ -9,11 +9,12 @@ import pytest
 
 from bot.delivery.console import ConsoleSink
 from bot.delivery.dispatcher import Dispatcher
-from storage.models import Source, utcnow
+from storage.models import ChannelRef, Source, utcnow
 from storage.store import Store
-from storage.trial_models import ChannelRef
 from tests.ctgov_fake import FakeCtgov, study
 from watchers.fetch.http import FetchConfig, Fetcher, FetchError
+from watchers.pipeline import collect
+from watchers.record import record_outcome
 from watchers.schedule.poll_cycle import CycleConfig, PollCycle
 from watchers.sources.ctgov.client import CtgovClient
 from watchers.sources.ctgov.watcher import CtgovWatcher
@@ -40,8 +41,8 @@ class Rig:
         self.source: Source | None = None
 
     async def setup(self) -> Source:
-        await self.store.ensure_subscription("console", "stdout")
-        self.source = await self.store.add_source("ctgov", self.fake.base_url, "ClinicalTrials.gov")
+        await self.store.subscriptions.ensure("console", "stdout")
+        self.source = await self.store.sources.add("ctgov", self.fake.base_url, "ClinicalTrials.gov")
         return self.source
 
     async def poll(self) -> str:
@@ -56,7 +57,7 @@ async def test_first_sight_then_exact_diffs_then_nothing(store: Store, fetcher: 
     rig = Rig(store, fetcher, fake)
     await rig.setup()
     fake.put(study(IDS[0], acronym="ZUMA-9"), study(IDS[1]))
-    await store.add_trial_watches(IDS[:2], "Azer-cel", CONSOLE)
+    await store.trials.add_watches(IDS[:2], "Azer-cel", CONSOLE)
     out = await rig.poll()
     assert out.count("Now watching") == 1 and "Now watching 2 trials for" not in out
     assert "Now watching 2 trials: NCT05531270 (ZUMA-9), NCT05531271" in out
@@ -77,10 +78,10 @@ async def test_first_sight_then_exact_diffs_then_nothing(store: Store, fetcher: 
     out = await rig.poll()
     assert "primary completion 2025-12 → 2026-03 (+3 months, 2nd slip)" in out
     assert await rig.poll() == ""
-    [latest] = await store.latest_events(1)
+    [latest] = await store.events.latest(1)
     assert latest.facts["changes"] == [{"field": "primary_completion_date", "old": "2025-12", "new": "2026-03",
                                         "change": "slip", "slip_months": 3, "slip_count": 2}]
-    history = await store.trial_changes(IDS[0])
+    history = await store.trials.changes(IDS[0])
     assert [h.change.field for h in history] == ["enrollment", "primary_completion_date", "primary_completion_date"]
 
 
@@ -88,9 +89,9 @@ async def test_watch_without_asker_is_silent_baseline(store: Store, fetcher: Fet
     rig = Rig(store, fetcher, fake)
     await rig.setup()
     fake.put(study(IDS[0]))
-    await store.add_trial_watches([IDS[0]])
+    await store.trials.add_watches([IDS[0]])
     assert await rig.poll() == ""
-    assert IDS[0] in await store.trial_snapshots([IDS[0]])
+    assert IDS[0] in await store.trials.snapshots([IDS[0]])
 
 
 async def test_paging_and_batches(store: Store, fetcher: Fetcher, fake: FakeCtgov) -> None:
@@ -98,12 +99,12 @@ async def test_paging_and_batches(store: Store, fetcher: Fetcher, fake: FakeCtgo
     rig = Rig(store, fetcher, fake, ids_per_request=5)
     await rig.setup()
     fake.put(*(study(n) for n in IDS))
-    await store.add_trial_watches(IDS)
+    await store.trials.add_watches(IDS)
     await rig.poll()
     # Two batches of five, each served in pages of at most three: 2 + 2 requests.
     assert len(fake.requests) == 4
     assert [r.get("pageToken") for r in fake.requests] == [None, "tok3", None, "tok3"]
-    assert len(await store.trial_snapshots(IDS)) == 10
+    assert len(await store.trials.snapshots(IDS)) == 10
 
 
 async def test_failed_batch_keeps_the_others_and_catches_up_later(
@@ -112,28 +113,28 @@ async def test_failed_batch_keeps_the_others_and_catches_up_later(
     rig = Rig(store, fetcher, fake, ids_per_request=5, max_retries=2)
     source = await rig.setup()
     fake.put(*(study(n) for n in IDS))
-    await store.add_trial_watches(IDS, None, CONSOLE)
+    await store.trials.add_watches(IDS, None, CONSOLE)
     fake.fail = lambda q: 503 if IDS[7] in q.get("filter.ids", "") else None
     out = await rig.poll()
     assert "Now watching 5 trials" in out
-    assert len(await store.trial_snapshots(IDS)) == 5
+    assert len(await store.trials.snapshots(IDS)) == 5
     assert len(fake.requests) == 1 + 3  # the good batch, the bad one tried three times
-    s = await store.get_source(source.id)
+    s = await store.sources.get(source.id)
     assert s.consecutive_failures == 0 and "HTTP 503" in (s.last_error or "")
     fake.fail = None
     out = await rig.poll()
     assert "Now watching 5 trials: NCT05531275" in out
-    assert (await store.get_source(source.id)).last_error is None
+    assert (await store.sources.get(source.id)).last_error is None
 
 
 async def test_everything_failing_is_a_failed_poll(store: Store, fetcher: Fetcher, fake: FakeCtgov) -> None:
     rig = Rig(store, fetcher, fake, max_retries=1)
     source = await rig.setup()
     fake.put(study(IDS[0]))
-    await store.add_trial_watches([IDS[0]])
+    await store.trials.add_watches([IDS[0]])
     fake.fail = lambda q: 500
     await rig.poll()
-    s = await store.get_source(source.id)
+    s = await store.sources.get(source.id)
     assert s.consecutive_failures == 1 and "HTTP 500" in (s.last_error or "")
     assert len(fake.requests) == 2
 
@@ -174,9 +175,9 @@ async def test_unknown_trial_is_reported_not_fatal(store: Store, fetcher: Fetche
     rig = Rig(store, fetcher, fake)
     source = await rig.setup()
     fake.put(study(IDS[0]))
-    await store.add_trial_watches([IDS[0], "NCT09999999"])
+    await store.trials.add_watches([IDS[0], "NCT09999999"])
     await rig.poll()
-    s = await store.get_source(source.id)
+    s = await store.sources.get(source.id)
     assert s.consecutive_failures == 0 and s.last_error == "not found on ClinicalTrials.gov: NCT09999999"
 
 
@@ -185,11 +186,11 @@ async def test_programme_query_baseline_then_new_trial(store: Store, fetcher: Fe
     await rig.setup()
     fake.put(study(IDS[0]), study(IDS[1], interventions=[("placebo", [])]),
              study(IDS[2], interventions=[("AZERCABTAGENE ZAPRELEUCEL", [])], sponsor="Other Co"))
-    await store.add_program_query("Azer-cel", ["azer-cel", "azercabtagene"], None, CONSOLE)
+    await store.trials.add_query("Azer-cel", ["azer-cel", "azercabtagene"], None, CONSOLE)
     out = await rig.poll()
     assert out.count("─\n") == 1 and "Now watching 2 trials for Azer-cel: NCT05531270, NCT05531272" in out
     assert fake.requests[0]["query.intr"] == '"azer-cel" OR "azercabtagene"'
-    watched = {w.nct_id: w.program for w in await store.list_trial_watches()}
+    watched = {w.nct_id: w.program for w in await store.trials.list_watches()}
     assert watched == {IDS[0]: "Azer-cel", IDS[2]: "Azer-cel"}
 
     fake.put(study(IDS[3], status="NOT_YET_RECRUITING", acronym="ZUMA-12"))
@@ -201,28 +202,28 @@ async def test_programme_query_baseline_then_new_trial(store: Store, fetcher: Fe
     fake.put(study(IDS[3], status="RECRUITING", acronym="ZUMA-12", last_update="2025-05-05"))
     out = await rig.poll()
     assert "NCT05531273 (ZUMA-12): status NOT_YET_RECRUITING → RECRUITING (enrollment opened)" in out
-    [event] = await store.latest_events(1)
+    [event] = await store.events.latest(1)
     assert (event.kind, event.subtype, event.programs) == ("enrollment", "initiation", ["Azer-cel"])
     # Unwatching a trial the programme brought in sticks: the next search neither re-adds nor re-announces it.
-    await store.remove_trial_watches([IDS[3]])
+    await store.trials.remove_watches([IDS[3]])
     fake.put(study(IDS[3], status="ACTIVE_NOT_RECRUITING", acronym="ZUMA-12", last_update="2025-06-06"))
     assert await rig.poll() == ""
-    assert IDS[3] not in {w.nct_id for w in await store.list_trial_watches()}
+    assert IDS[3] not in {w.nct_id for w in await store.trials.list_watches()}
 
 
 async def test_restart_mid_way_never_repeats(store: Store, fetcher: Fetcher, fake: FakeCtgov) -> None:
     rig = Rig(store, fetcher, fake)
     source = await rig.setup()
     fake.put(study(IDS[0]))
-    await store.add_trial_watches([IDS[0]])
+    await store.trials.add_watches([IDS[0]])
     await rig.poll()
     fake.put(study(IDS[0], status="SUSPENDED", why_stopped="Safety review", last_update="2025-02-02"))
-    outcome = await rig.watcher.poll(source)
+    outcome = await collect(store, rig.watcher, source)
     assert len(outcome.events) == 1
     # Recording the same outcome twice (a retry after a crash) stores the alert and the change once.
-    assert len(await store.record_poll(outcome, utcnow())) == 1
-    assert await store.record_poll(outcome, utcnow()) == []
-    assert [h.change.field for h in await store.trial_changes(IDS[0])] == ["overall_status"]
+    assert len(await record_outcome(store, outcome, utcnow())) == 1
+    assert await record_outcome(store, outcome, utcnow()) == []
+    assert [h.change.field for h in await store.trials.changes(IDS[0])] == ["overall_status"]
     out = await rig.poll()  # delivers the one queued alert, finds nothing new
     assert out.count("─\n") == 1 and "why stopped: Safety review" in out
     assert await rig.poll() == ""
@@ -233,14 +234,14 @@ async def test_two_thousand_trials_in_two_requests(store: Store, fetcher: Fetche
     fake.put(*(study(n) for n in ids))
     rig = Rig(store, fetcher, fake)
     await rig.setup()
-    await store.add_trial_watches(ids)
+    await store.trials.add_watches(ids)
     started = time.monotonic()
     await rig.poll()
     assert len(fake.requests) == 2 and time.monotonic() - started < 10
     fake.put(study(ids[1500], status="COMPLETED", last_update="2025-06-01"))
     out = await rig.poll()
     assert len(fake.requests) == 4 and out.count("─\n") == 1
-    assert len(await store.trial_snapshots(ids)) == 2000
+    assert len(await store.trials.snapshots(ids)) == 2000
 
 
 async def test_registry_events_and_programme_lookup_use_the_snapshots(
@@ -251,15 +252,15 @@ async def test_registry_events_and_programme_lookup_use_the_snapshots(
     from bot.settings import load_settings
     from storage.models import ProgramIn
 
-    await store.add_program(ProgramIn(name="Azer-cel", aliases=["azercabtagene"], nct_ids=[IDS[0], IDS[1]]))
+    await store.programs.add(ProgramIn(name="Azer-cel", aliases=["azercabtagene"], nct_ids=[IDS[0], IDS[1]]))
     rig = Rig(store, fetcher, fake)
     await rig.setup()
     fake.put(study(IDS[0], phases=["PHASE1", "PHASE2"]))
-    await store.add_trial_watches([IDS[0]], "azercabtagene")
+    await store.trials.add_watches([IDS[0]], "azercabtagene")
     await rig.poll()
     fake.put(study(IDS[0], phases=["PHASE1", "PHASE2"], status="COMPLETED", last_update="2025-07-07"))
     await rig.poll()
-    [event] = await store.latest_events(1)
+    [event] = await store.events.latest(1)
     # The label given with the watch is an alias: the store files the alert under the programme's name.
     assert (event.reported_by, event.programs) == ("registry", ["Azer-cel"])
     card = await lookup(CoreContext(store, fetcher, load_settings()), "Azer-cel")

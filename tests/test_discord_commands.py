@@ -11,15 +11,16 @@ from typing import Any
 import pytest
 from discord.http import Route
 
-from bot.app import App
+from bot.app import App, build_front_ends
 from bot.discord.frontend import DiscordFrontEnd
-from bot.frontends import FrontEndError, build_front_ends
+from bot.frontends import FrontEndError
 from bot.settings import Settings
 from storage.models import CatalystDate, Evidence, NewEvent, SubscriptionFilters
 from tests.discord_mock import APP_ID, GUILD_ID, MockDiscord
 from tests.discord_support import CHANNEL_ID, DiscordHarness, discord_harness, opt, settings_for, sub
 from tests.feeds import items, rss
 from tests.local_server import LocalServer
+from watchers.record import add_events
 
 EPHEMERAL = 64
 ROLE = 1600000000000000001
@@ -28,8 +29,8 @@ ROLE = 1600000000000000001
 @pytest.fixture
 async def h(tmp_path: Path) -> AsyncIterator[DiscordHarness]:
     async with discord_harness(tmp_path, discord_guild_id=GUILD_ID) as harness:
-        for source in await harness.app.store.list_sources():  # the seeded programmes stay, the feeds go
-            await harness.app.store.remove_source(source.id)
+        for source in await harness.app.store.sources.list():  # the seeded programmes stay, the feeds go
+            await harness.app.store.sources.remove(source.id)
         yield harness
 
 
@@ -85,7 +86,7 @@ async def test_subscribe_replies_with_the_subscription_and_stores_the_role(h: Di
     assert "programmes: azer-cel" in embed["description"] and "kinds: readout, regulatory" in embed["description"]
     assert f"mentions <@&{ROLE}>" in embed["description"]
     assert "@everyone" not in embed["description"] and "<@&999>" not in embed["description"]
-    [stored] = await h.app.store.list_subscriptions("discord", str(CHANNEL_ID))
+    [stored] = await h.app.store.subscriptions.list("discord", str(CHANNEL_ID))
     assert stored.mention == f"<@&{ROLE}>" and stored.filters.programs == ["azer-cel"]
     assert stored.filters.keywords == ["@everyone topline", "<@&999> data"]
     assert stored.created_by == "1500000000000000001"
@@ -98,7 +99,7 @@ async def test_configuration_commands_refuse_members_without_manage_server(h: Di
     assert refusal(h, token) == "You need the Manage Server permission to use this command."
     token = await h.run("unsubscribe", [opt("subscription", 1, kind=4)], manage=False)
     assert "Manage Server" in refusal(h, token)
-    assert await h.app.store.list_subscriptions() == []
+    assert await h.app.store.subscriptions.list() == []
     # Reading is open to everyone.
     token = await h.run("subscriptions", manage=False)
     assert embed_of(h.reply(token))["description"] == "This channel has no subscriptions."
@@ -126,9 +127,9 @@ async def test_programme_autocomplete_choices(h: DiscordHarness) -> None:
 
 
 async def test_subscriptions_and_unsubscribe(h: DiscordHarness) -> None:
-    kept = await h.app.store.add_subscription("discord", str(CHANNEL_ID), SubscriptionFilters(kinds=["readout"]))
-    gone = await h.app.store.add_subscription("discord", str(CHANNEL_ID), SubscriptionFilters(sponsors=["Acme"]))
-    await h.app.store.add_subscription("discord", "1400000000000000077", SubscriptionFilters(kinds=["other"]))
+    kept = await h.app.store.subscriptions.add("discord", str(CHANNEL_ID), SubscriptionFilters(kinds=["readout"]))
+    gone = await h.app.store.subscriptions.add("discord", str(CHANNEL_ID), SubscriptionFilters(sponsors=["Acme"]))
+    await h.app.store.subscriptions.add("discord", "1400000000000000077", SubscriptionFilters(kinds=["other"]))
     token = await h.run("unsubscribe", [opt("subscription", "acm", kind=4, focused=True)], kind=4)
     assert h.reply(token)["data"]["choices"] == [{"name": f"#{gone.id} Acme", "value": gone.id}]
     token = await h.run("unsubscribe", [opt("subscription", gone.id, kind=4)])
@@ -141,7 +142,7 @@ async def test_subscriptions_and_unsubscribe(h: DiscordHarness) -> None:
 
 
 async def test_lookup_upcoming_and_why_render_core_answers(h: DiscordHarness) -> None:
-    [event_id] = await h.app.store.add_events([NewEvent(
+    [event_id] = await add_events(h.app.store, [NewEvent(
         dedupe_key="x1", kind="regulatory", subtype="fast_track", title="FDA grants Fast Track to azer-cel",
         url="https://news.test/x1", programs=["azer-cel"],
         catalysts=[CatalystDate(kind="pdufa", label="PDUFA date",
@@ -169,7 +170,7 @@ async def test_feeds_list_add_remove(h: DiscordHarness, server: LocalServer) -> 
     token = await h.run("feeds", [sub("add", opt("url", server.url("/feed.xml")), opt("name", "Acme"))])
     added = embed_of(h.reply(token))
     assert added["title"] == "Feed added" and "2 items now" in added["description"]
-    [source] = await h.app.store.list_sources("rss")
+    [source] = await h.app.store.sources.list("rss")
     token = await h.run("feeds", [sub("list")])
     assert f"#{source.id}" in embed_of(h.reply(token))["description"]
     token = await h.run("feeds", [sub("remove", opt("feed", source.id, kind=4))])
@@ -202,7 +203,7 @@ async def test_bad_token_is_one_clear_error(tmp_path: Path) -> None:
     try:
         front = DiscordFrontEnd(app.settings, connect_gateway=False)
         with pytest.raises(FrontEndError, match="Discord refused DISCORD_TOKEN") as info:
-            await front.start(app)
+            await front.start(app.core)
         assert "bad-token" not in str(info.value)
     finally:
         await app.close()
@@ -214,9 +215,9 @@ async def test_front_end_built_only_with_a_token(tmp_path: Path) -> None:
     base = Route.BASE
     app = await App.open(Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'a.db'}"))  # type: ignore[call-arg]
     try:
-        assert build_front_ends(app) == []
+        assert build_front_ends(app.settings) == []
         app.settings = Settings(_env_file=None, discord_token="t", discord_api_base="http://127.0.0.1:1/api/v10")  # type: ignore[call-arg]
-        [front] = build_front_ends(app)
+        [front] = build_front_ends(app.settings)
         assert front.name == "discord" and front.sink.platform == "discord"
         assert Route.BASE == "http://127.0.0.1:1/api/v10"
     finally:
@@ -241,7 +242,7 @@ async def test_gateway_that_never_gets_ready_is_one_clear_error(tmp_path: Path) 
     try:
         front = DiscordFrontEnd(app.settings)
         with pytest.raises(FrontEndError, match="Discord gateway not ready after 1s"):
-            await front.start(app)
+            await front.start(app.core)
         assert front.client.is_closed()
         assert len(mock.identified) == 1
     finally:

@@ -15,6 +15,7 @@ from tests.discord_mock import FORUM, MISSING_ACCESS, MISSING_PERMISSIONS, PUBLI
 from tests.discord_support import CHANNEL_ID, DiscordHarness, discord_harness
 from tests.feeds import items, rss
 from tests.local_server import LocalServer
+from watchers.record import add_events
 
 ROLE = 1600000000000000001
 HOSTILE = "@everyone @here <@&1600000000000000009> <@1500000000000000001> **Acme** wins _big_"
@@ -37,7 +38,7 @@ def event(key: str = "e1", **kw: object) -> NewEvent:
 
 
 async def subscribe(h: DiscordHarness, channel_id: int = CHANNEL_ID, mention: str | None = None) -> Subscription:
-    return await h.app.store.add_subscription("discord", str(channel_id), SubscriptionFilters(), mention=mention)
+    return await h.app.store.subscriptions.add("discord", str(channel_id), SubscriptionFilters(), mention=mention)
 
 
 async def drain(h: DiscordHarness) -> None:
@@ -50,10 +51,10 @@ def posts(h: DiscordHarness, channel_id: int = CHANNEL_ID) -> list[dict[str, obj
 
 async def test_alert_embed_nonce_and_only_the_subscriptions_role(h: DiscordHarness) -> None:
     await subscribe(h, mention=f"<@&{ROLE}>")
-    [event_id] = await h.app.store.add_events([event(title=HOSTILE, summary=HOSTILE, sponsor=HOSTILE)])
+    [event_id] = await add_events(h.app.store, [event(title=HOSTILE, summary=HOSTILE, sponsor=HOSTILE)])
     await drain(h)
     [body] = posts(h)
-    [delivery] = await h.app.store._all("SELECT id, status, platform_message_id FROM deliveries")
+    [delivery] = await h.app.store.db.all("SELECT id, status, platform_message_id FROM deliveries")
     assert body["nonce"] == f"d{delivery[0]}" and body["enforce_nonce"] is True
     assert body["content"] == f"<@&{ROLE}>"
     # Only the subscription's role may ping; never @everyone/@here, users or another role.
@@ -76,7 +77,7 @@ async def test_alert_embed_nonce_and_only_the_subscriptions_role(h: DiscordHarne
 
 async def test_without_a_role_nothing_can_ping(h: DiscordHarness) -> None:
     await subscribe(h, mention="@here")  # not a role mention: never posted as content
-    await h.app.store.add_events([event(title=HOSTILE)])
+    await add_events(h.app.store, [event(title=HOSTILE)])
     await drain(h)
     [body] = posts(h)
     assert body.get("content") is None
@@ -86,7 +87,7 @@ async def test_without_a_role_nothing_can_ping(h: DiscordHarness) -> None:
 async def test_embed_respects_discord_limits(h: DiscordHarness) -> None:
     await subscribe(h)
     facts = {f"fact_{i}_" + "k" * 300: "v" * 2000 for i in range(40)}
-    await h.app.store.add_events([event(title="T" * 1000, summary="S" * 9000, facts=facts, url="javascript:x")])
+    await add_events(h.app.store, [event(title="T" * 1000, summary="S" * 9000, facts=facts, url="javascript:x")])
     await drain(h)
     [body] = posts(h)
     [embed] = body["embeds"]  # type: ignore[misc]
@@ -102,23 +103,23 @@ async def test_embed_respects_discord_limits(h: DiscordHarness) -> None:
 async def test_429_is_waited_out_by_discord_py_then_posted_once(h: DiscordHarness) -> None:
     await subscribe(h)
     h.mock.script[CHANNEL_ID] = [rate_limited(0.05)]
-    await h.app.store.add_events([event()])
+    await add_events(h.app.store, [event()])
     await drain(h)
     sent = posts(h)
     assert len(sent) == 2 and sent[0]["nonce"] == sent[1]["nonce"]
     assert len(h.mock.messages[CHANNEL_ID]) == 1
-    assert await h.app.store.delivery_counts() == {"sent": 1}
+    assert await h.app.store.outbox.counts() == {"sent": 1}
 
 
 async def test_a_long_rate_limit_defers_without_using_an_attempt(h: DiscordHarness) -> None:
     await subscribe(h)
     h.mock.script[CHANNEL_ID] = [rate_limited(120.0)]  # longer than discord.py may wait: it reaches the dispatcher
-    await h.app.store.add_events([event()])
+    await add_events(h.app.store, [event()])
     report = await Dispatcher(h.app.store, [h.front.sink], max_attempts=1, base_delay_seconds=0).drain()
     assert (report.rate_limited, report.dead, report.sent) == (1, 0, 0)
-    [row] = await h.app.store._all("SELECT status, attempts, last_error FROM deliveries")
+    [row] = await h.app.store.db.all("SELECT status, attempts, last_error FROM deliveries")
     assert (row[0], row[1]) == ("pending", 0) and "rate limit" in row[2]
-    [pending] = await h.app.store.due_deliveries(["discord"], utcnow() + timedelta(seconds=121))
+    [pending] = await h.app.store.outbox.due(["discord"], utcnow() + timedelta(seconds=121))
     assert pending.delivery.next_attempt_at > utcnow() + timedelta(seconds=110)
 
 
@@ -129,11 +130,11 @@ async def test_gone_or_forbidden_channel_disables_the_subscription(
 ) -> None:
     sub = await subscribe(h)
     h.mock.script[CHANNEL_ID] = [answer]  # type: ignore[list-item]
-    await h.app.store.add_events([event("a"), event("b")])
+    await add_events(h.app.store, [event("a"), event("b")])
     await drain(h)
-    disabled = await h.app.store.get_subscription(sub.id)
+    disabled = await h.app.store.subscriptions.get(sub.id)
     assert disabled.disabled and code in (disabled.disabled_reason or "")
-    assert await h.app.store.delivery_counts() == {"dead": 2}
+    assert await h.app.store.outbox.counts() == {"dead": 2}
     assert len(posts(h)) == 1  # tried once, not retried
     assert any("disabled" in r.getMessage() and code in r.getMessage() for r in caplog.records)
     await drain(h)
@@ -142,9 +143,9 @@ async def test_gone_or_forbidden_channel_disables_the_subscription(
 
 async def test_deleted_channel_found_on_lookup_disables_too(h: DiscordHarness) -> None:
     sub = await subscribe(h, channel_id=1400000000000000099)  # the mock does not know it: 404 Unknown Channel
-    await h.app.store.add_events([event()])
+    await add_events(h.app.store, [event()])
     await drain(h)
-    assert (await h.app.store.get_subscription(sub.id)).disabled
+    assert (await h.app.store.subscriptions.get(sub.id)).disabled
     assert h.mock.calls_to("GET", "/channels/1400000000000000099")
 
 
@@ -152,8 +153,8 @@ async def test_other_errors_are_retryable(h: DiscordHarness) -> None:
     await subscribe(h)
     h.mock.script[CHANNEL_ID] = [rate_limited(0.05)]
     h.mock.script[CHANNEL_ID][0].status = 400  # e.g. a rejected body: retry later, do not disable
-    await h.app.store.add_events([event()])
-    [pending] = await h.app.store.due_deliveries(["discord"], utcnow())
+    await add_events(h.app.store, [event()])
+    [pending] = await h.app.store.outbox.due(["discord"], utcnow())
     with pytest.raises(SinkError) as info:
         await h.front.sink.send(pending)
     assert not info.value.permanent
@@ -161,8 +162,8 @@ async def test_other_errors_are_retryable(h: DiscordHarness) -> None:
 
 async def test_retry_after_a_crash_carries_the_same_nonce_and_posts_once(h: DiscordHarness) -> None:
     await subscribe(h)
-    await h.app.store.add_events([event()])
-    [pending] = await h.app.store.due_deliveries(["discord"], utcnow())
+    await add_events(h.app.store, [event()])
+    [pending] = await h.app.store.outbox.due(["discord"], utcnow())
     # Discord accepted the message but the bot died before the outbox recorded it: the delivery is still due.
     first = await h.front.sink.send(pending)
     await drain(h)
@@ -170,14 +171,14 @@ async def test_retry_after_a_crash_carries_the_same_nonce_and_posts_once(h: Disc
     assert len(sent) == 2 and sent[0]["nonce"] == sent[1]["nonce"] == f"d{pending.delivery.id}"
     assert all(s["enforce_nonce"] is True for s in sent)
     assert len(h.mock.messages[CHANNEL_ID]) == 1
-    [row] = await h.app.store._all("SELECT status, platform_message_id FROM deliveries")
+    [row] = await h.app.store.db.all("SELECT status, platform_message_id FROM deliveries")
     assert tuple(row) == ("sent", first)
 
 
 async def test_thread_channel_gets_a_message(h: DiscordHarness) -> None:
     thread = h.mock.add_channel(1400000000000000011, PUBLIC_THREAD, "acme-thread", parent_id=CHANNEL_ID)
     await subscribe(h, channel_id=thread)
-    await h.app.store.add_events([event()])
+    await add_events(h.app.store, [event()])
     await drain(h)
     assert len(posts(h, thread)) == 1 and len(h.mock.messages[thread]) == 1
 
@@ -185,7 +186,7 @@ async def test_thread_channel_gets_a_message(h: DiscordHarness) -> None:
 async def test_forum_channel_gets_a_post_per_alert(h: DiscordHarness) -> None:
     forum = h.mock.add_channel(1400000000000000021, FORUM, "alerts-forum")
     await subscribe(h, channel_id=forum, mention=f"<@&{ROLE}>")
-    await h.app.store.add_events([event("a"), event("b", title="Second alert")])
+    await add_events(h.app.store, [event("a"), event("b", title="Second alert")])
     await drain(h)
     created = [c.body for c in h.mock.calls_to("POST", f"/channels/{forum}/threads")]
     assert [c["name"] for c in created] == ["Acme Bio reports topline data for ACM-101", "Second alert"]
@@ -193,13 +194,13 @@ async def test_forum_channel_gets_a_post_per_alert(h: DiscordHarness) -> None:
     assert created[0]["message"]["allowed_mentions"] == {"parse": [], "roles": [ROLE]}
     assert created[0]["message"]["content"] == f"<@&{ROLE}>"
     assert len(h.mock.calls_to("GET", f"/channels/{forum}")) == 1  # the channel type is looked up once
-    assert await h.app.store.delivery_counts() == {"sent": 2}
+    assert await h.app.store.outbox.counts() == {"sent": 2}
 
 
 async def test_digest_is_one_embed_grouped_per_programme(h: DiscordHarness) -> None:
-    sub = await h.app.store.add_subscription("discord", str(CHANNEL_ID), SubscriptionFilters(), mode="digest",
+    sub = await h.app.store.subscriptions.add("discord", str(CHANNEL_ID), SubscriptionFilters(), mode="digest",
                                              digest_hour=8)
-    await h.app.store.add_events([event("a"), event("b", title="Other news item", kind="other")])
+    await add_events(h.app.store, [event("a"), event("b", title="Other news item", kind="other")])
     now = datetime(2026, 11, 3, 8, 0, tzinfo=UTC)
     report = await Dispatcher(h.app.store, [h.front.sink]).send_digests(now)
     assert report.sent == 2
@@ -213,7 +214,7 @@ async def test_app_end_to_end_feed_to_discord(h: DiscordHarness, server: LocalSe
     """The real App: a feed poll stores an event, the outbox queues it, the dispatcher posts it to the mock."""
     await subscribe(h)
     server.static("/feed.xml", rss(items(2)))
-    await h.app.store.add_source("rss", server.url("/feed.xml"), "Acme feed")
+    await h.app.store.sources.add("rss", server.url("/feed.xml"), "Acme feed")
     h.app.sinks.append(h.front.sink)
     await h.app.poll_once()  # the first poll records what is there and posts nothing
     assert posts(h) == []
@@ -224,5 +225,5 @@ async def test_app_end_to_end_feed_to_discord(h: DiscordHarness, server: LocalSe
     [embed] = body["embeds"]  # type: ignore[misc]
     assert embed["title"] == "Acme Bio announces update number 3"
     assert embed["description"] == "Summary of update 3."
-    [delivery] = await h.app.store._all("SELECT id FROM deliveries")
+    [delivery] = await h.app.store.db.all("SELECT id FROM deliveries")
     assert body["nonce"] == f"d{delivery[0]}"

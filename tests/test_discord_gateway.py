@@ -20,7 +20,7 @@ async def test_front_end_becomes_ready_through_the_mock_gateway(tmp_path: Path) 
     app = await App.open(settings_for(mock, tmp_path, seed_defaults=False, discord_ready_timeout_seconds=15))
     front = DiscordFrontEnd(app.settings)
     try:
-        await front.start(app)
+        await front.start(app.core)
         assert front.client.is_ready() and front.client.user is not None and front.client.user.id == BOT_ID
         assert mock.gateway_sessions == 1
         [identify] = mock.identified

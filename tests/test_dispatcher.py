@@ -7,6 +7,7 @@ from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.sink import SinkError
 from storage.models import NewEvent, PendingDelivery, SubscriptionFilters, utcnow
 from storage.store import Store
+from watchers.record import add_events
 
 
 class ScriptedSink:
@@ -31,19 +32,19 @@ def events(n: int) -> list[NewEvent]:
 
 
 async def test_delivers_in_order_and_marks_sent(store: Store) -> None:
-    await store.ensure_subscription("console", "a")
-    await store.add_events(events(3))
+    await store.subscriptions.ensure("console", "a")
+    await add_events(store, events(3))
     sink = ScriptedSink()
     report = await Dispatcher(store, [sink]).drain()
     assert report.sent == 3 and sink.posted == [("a", "event 0"), ("a", "event 1"), ("a", "event 2")]
-    assert await store.delivery_counts() == {"sent": 3}
+    assert await store.outbox.counts() == {"sent": 3}
     assert (await Dispatcher(store, [sink]).drain()).sent == 0
 
 
 async def test_failed_channel_keeps_order_and_others_continue(store: Store) -> None:
-    await store.ensure_subscription("console", "a")
-    await store.ensure_subscription("console", "b")
-    await store.add_events(events(2))
+    await store.subscriptions.ensure("console", "a")
+    await store.subscriptions.ensure("console", "b")
+    await add_events(store, events(2))
     sink = ScriptedSink({"a": [SinkError("HTTP 502")]})
     dispatcher = Dispatcher(store, [sink], base_delay_seconds=0)
     report = await dispatcher.drain()
@@ -55,54 +56,54 @@ async def test_failed_channel_keeps_order_and_others_continue(store: Store) -> N
 
 
 async def test_backoff_grows_and_gives_up(store: Store) -> None:
-    sub = await store.ensure_subscription("console", "a")
-    await store.add_events(events(1))
+    sub = await store.subscriptions.ensure("console", "a")
+    await add_events(store, events(1))
     sink = ScriptedSink({"a": [SinkError("down")] * 10})
     dispatcher = Dispatcher(store, [sink], max_attempts=3, base_delay_seconds=60)
     await dispatcher.drain()
-    pending = await store.due_deliveries(["console"], utcnow() + timedelta(seconds=61))
+    pending = await store.outbox.due(["console"], utcnow() + timedelta(seconds=61))
     assert pending[0].delivery.attempts == 1
     assert pending[0].delivery.next_attempt_at > utcnow() + timedelta(seconds=50)
-    assert await store.due_deliveries(["console"], utcnow()) == []
+    assert await store.outbox.due(["console"], utcnow()) == []
     for _ in range(2):
         # Make it due now and retry.
-        async with store.transaction() as db:
-            await db.execute("UPDATE deliveries SET next_attempt_at = '2000-01-01T00:00:00.000000+00:00'")
+        async with store.db.atomic() as db:
+            await db.write("UPDATE deliveries SET next_attempt_at = '2000-01-01T00:00:00.000000+00:00'")
         await dispatcher.drain()
-    assert await store.delivery_counts() == {"dead": 1}
-    assert not (await store.get_subscription(sub.id)).disabled
+    assert await store.outbox.counts() == {"dead": 1}
+    assert not (await store.subscriptions.get(sub.id)).disabled
 
 
 async def test_rate_limits_wait_but_never_use_up_attempts(store: Store) -> None:
-    await store.ensure_subscription("console", "a")
-    await store.ensure_subscription("console", "b")
-    await store.add_events(events(2))
+    await store.subscriptions.ensure("console", "a")
+    await store.subscriptions.ensure("console", "b")
+    await add_events(store, events(2))
     limit = SinkError("rate limit of 120s", retry_after=120, rate_limited=True)
     sink = ScriptedSink({"a": [limit] * 10})
     dispatcher = Dispatcher(store, [sink], max_attempts=3, base_delay_seconds=0)
     report = await dispatcher.drain()
     assert (report.rate_limited, report.failed, report.dead) == (1, 0, 0)
     assert sink.posted == [("b", "event 0"), ("b", "event 1")]  # other channels go on; "a" keeps its order
-    [first] = await store.due_deliveries(["console"], utcnow() + timedelta(seconds=121), 1)
+    [first] = await store.outbox.due(["console"], utcnow() + timedelta(seconds=121), 1)
     assert first.delivery.attempts == 0 and first.delivery.next_attempt_at > utcnow() + timedelta(seconds=110)
     for _ in range(9):  # far more rate limits than max_attempts: still not dead
-        async with store.transaction() as db:
-            await db.execute("UPDATE deliveries SET next_attempt_at = '2000-01-01T00:00:00.000000+00:00'")
+        async with store.db.atomic() as db:
+            await db.write("UPDATE deliveries SET next_attempt_at = '2000-01-01T00:00:00.000000+00:00'")
         await dispatcher.drain()
-    assert await store.delivery_counts() == {"pending": 2, "sent": 2}
-    async with store.transaction() as db:
-        await db.execute("UPDATE deliveries SET next_attempt_at = '2000-01-01T00:00:00.000000+00:00'")
+    assert await store.outbox.counts() == {"pending": 2, "sent": 2}
+    async with store.db.atomic() as db:
+        await db.write("UPDATE deliveries SET next_attempt_at = '2000-01-01T00:00:00.000000+00:00'")
     await dispatcher.drain()  # the script is used up: the limit is over
-    assert await store.delivery_counts() == {"sent": 4}
+    assert await store.outbox.counts() == {"sent": 4}
     assert [t for c, t in sink.posted if c == "a"] == ["event 0", "event 1"]
 
 
 async def test_permanent_failure_disables_subscription(store: Store) -> None:
-    sub = await store.add_subscription("console", "gone", SubscriptionFilters())
-    await store.add_events(events(2))
+    sub = await store.subscriptions.add("console", "gone", SubscriptionFilters())
+    await add_events(store, events(2))
     sink = ScriptedSink({"gone": [SinkError("Unknown Channel (404)", permanent=True)]})
     report = await Dispatcher(store, [sink]).drain()
     assert report.dead == 1 and sink.posted == []
-    after = await store.get_subscription(sub.id)
+    after = await store.subscriptions.get(sub.id)
     assert after.disabled and after.disabled_reason == "Unknown Channel (404)"
-    assert await store.delivery_counts() == {"dead": 2}
+    assert await store.outbox.counts() == {"dead": 2}

@@ -62,25 +62,25 @@ async def test_every_spelling_is_refused_beside_a_good_feed_and_nothing_reaches_
     config = FetchConfig(timeout_seconds=2, private_allowlist=frozenset({f"127.0.0.1:{port}"}))
     async with Fetcher(config) as fetcher:
         rig = Pipeline(store, fetcher)
-        good = await store.add_source("rss", server.url("/good"), "good")
-        direct = {host: await store.add_source("rss", f"http://{host}:{port}/secret", host) for host, _ in SPELLINGS}
-        schemes = {url: await store.add_source("rss", url, url) for url in [
+        good = await store.sources.add("rss", server.url("/good"), "good")
+        direct = {host: await store.sources.add("rss", f"http://{host}:{port}/secret", host) for host, _ in SPELLINGS}
+        schemes = {url: await store.sources.add("rss", url, url) for url in [
             "file:///etc/passwd", "ftp://127.0.0.1/feed", "gopher://127.0.0.1:70/", "data:text/xml,<rss/>",
             "javascript:alert(1)", "//127.0.0.1/feed", "127.0.0.1/feed"]}
-        via = {path: await store.add_source("rss", server.url(path), path) for path in redirects}
+        via = {path: await store.sources.add("rss", server.url(path), path) for path in redirects}
         await rig.cycle_and_deliver()
         server.static("/good", rss(items(2, "Good")))
         out = await rig.cycle_and_deliver()
     assert "Good announces update number 2" in out
-    assert (await store.get_source(good.id)).consecutive_failures == 0
+    assert (await store.sources.get(good.id)).consecutive_failures == 0
     for host, reason in SPELLINGS:
-        error = (await store.get_source(direct[host].id)).last_error or ""
+        error = (await store.sources.get(direct[host].id)).last_error or ""
         assert error.startswith("refused: ") and reason in error, (host, error)
     for url, source in schemes.items():
-        error = (await store.get_source(source.id)).last_error or ""
+        error = (await store.sources.get(source.id)).last_error or ""
         assert error.startswith("refused: "), (url, error)
     for path, source in via.items():
-        error = (await store.get_source(source.id)).last_error or ""
+        error = (await store.sources.get(source.id)).last_error or ""
         assert error.startswith("refused: "), (path, error)
     assert server.hits("/secret") == []
     assert {r.path for r in server.requests} == {"/good", *redirects}

@@ -55,7 +55,7 @@ async def app(tmp_path: Path, server: LocalServer) -> AsyncIterator[App]:
 
 async def schema_intact(app: App) -> None:
     assert await app.store.integrity_check() == "ok"
-    names = {r[0] for r in await app.store._all("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    names = {r[0] for r in await app.store.db.all("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert TABLES <= names, TABLES - names
 
 
@@ -72,8 +72,8 @@ async def outcome(work: object) -> object:
 async def test_sql_looking_strings_in_every_command_argument(app: App, server: LocalServer, s: str) -> None:
     ctx = app.core
     before = {
-        "programs": len(await app.store.list_programs()), "sources": len(await app.store.list_sources()),
-        "events": len(await app.store.latest_events(limit=1000)),
+        "programs": len(await app.store.programs.list()), "sources": len(await app.store.sources.list()),
+        "events": len(await app.store.events.latest(limit=1000)),
     }
     # subscribe: every filter, and the mention; a filter stored is stored verbatim (trimmed).
     for field in ("sponsors", "keywords"):
@@ -100,16 +100,16 @@ async def test_sql_looking_strings_in_every_command_argument(app: App, server: L
         base = {"name": f"hostile programme {HOSTILE.index(s)}", "sponsors": ["Hostile Bio"]}
         result = await outcome(programs.add_program(ctx, ADMIN, ProgramIn(**{**base, field: value})))
         if not isinstance(result, CommandError):
-            stored = await app.store.find_program(result.name)  # type: ignore[attr-defined]
+            stored = await app.store.programs.find(result.name)  # type: ignore[attr-defined]
             assert stored is not None
             assert getattr(stored, field) in (value, [value], value.strip() if isinstance(value, str) else value)
-            await app.store.remove_program(stored.id)
+            await app.store.programs.remove(stored.id)
     # feeds add: as the URL (refused before any request) and as the name of a real feed (stored verbatim).
     assert isinstance(await outcome(feeds.add_feed(ctx, ADMIN, s)), CommandError)
     added = await outcome(feeds.add_feed(ctx, ADMIN, server.url(f"/feed.xml?{HOSTILE.index(s)}"), s))
     assert not isinstance(added, CommandError)
     assert added.source.name in (s.strip(), "Acme Bio press releases")  # type: ignore[attr-defined]
-    await app.store.remove_source(added.source.id)  # type: ignore[attr-defined]
+    await app.store.sources.remove(added.source.id)  # type: ignore[attr-defined]
     # filings watch, trials watch/unwatch/show: refused as malformed IDs, before any request.
     assert isinstance(await outcome(filings.watch_filings(ctx, ADMIN, s)), CommandError)
     requests = len(server.hits("/ctgov/studies"))
@@ -124,9 +124,9 @@ async def test_sql_looking_strings_in_every_command_argument(app: App, server: L
         await trials.unwatch_program(ctx, ADMIN, watched.query.program)  # type: ignore[attr-defined]
     # Nothing else was touched, and the schema is whole.
     await schema_intact(app)
-    assert len(await app.store.list_programs()) == before["programs"]
-    assert len(await app.store.list_sources()) >= before["sources"]
-    assert len(await app.store.latest_events(limit=1000)) == before["events"]
+    assert len(await app.store.programs.list()) == before["programs"]
+    assert len(await app.store.sources.list()) >= before["sources"]
+    assert len(await app.store.events.latest(limit=1000)) == before["events"]
 
 
 async def test_enormous_nct_queries_are_refused_quickly_without_requests(app: App, server: LocalServer) -> None:

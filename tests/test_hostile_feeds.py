@@ -42,15 +42,15 @@ async def beside_good(server: LocalServer, store: Store, fetcher: Fetcher, paths
     """Poll `paths` twice beside a good feed that gains an item in between; the good item must be delivered."""
     server.static("/good", rss(items(1, "Good")))
     rig = Pipeline(store, fetcher)
-    good = await store.add_source("rss", server.url("/good"), "good")
-    ids = {p: (await store.add_source("rss", server.url(p), p)).id for p in paths}
+    good = await store.sources.add("rss", server.url("/good"), "good")
+    ids = {p: (await store.sources.add("rss", server.url(p), p)).id for p in paths}
     await rig.cycle_and_deliver()
     server.static("/good", rss(items(2, "Good")))
     out = await rig.cycle_and_deliver()
     assert "Good announces update number 2" in out, out
-    assert (await store.get_source(good.id)).consecutive_failures == 0
+    assert (await store.sources.get(good.id)).consecutive_failures == 0
     assert await store.integrity_check() == "ok"
-    return {p: await store.get_source(i) for p, i in ids.items()}
+    return {p: await store.sources.get(i) for p, i in ids.items()}
 
 
 def doc(prolog: str, title: str = "hello", encoding: str = "utf-8") -> bytes:
@@ -111,7 +111,7 @@ async def test_broken_and_bomb_xml_each_fail_alone(server: LocalServer, store: S
         assert needle in (got[path].last_error or ""), (path, got[path].last_error)
         assert got[path].consecutive_failures == 2
     assert secret_hits == []  # no external entity or DTD was ever fetched
-    dumped = json.dumps([e.model_dump(mode="json") for e in await store.latest_events(limit=50)])
+    dumped = json.dumps([e.model_dump(mode="json") for e in await store.events.latest(limit=50)])
     assert "root:" not in dumped and "TOP-SECRET" not in dumped and "lollol" not in dumped
 
 
@@ -235,10 +235,10 @@ async def test_bad_encodings_give_sensible_text(server: LocalServer, store: Stor
     for path, (titles, enc, declared, raw, _) in cases.items():
         server.static(path, feed(["first", *titles], enc, declared, raw))
     await rig.cycle_and_deliver()
-    titles = [e.title for e in await store.latest_events(limit=20)]
+    titles = [e.title for e in await store.events.latest(limit=20)]
     for path, (*_, expected) in cases.items():
         assert any(expected in t for t in titles), (path, titles)
-        assert (await store.get_source(got[path].id)).last_error is None
+        assert (await store.sources.get(got[path].id)).last_error is None
     assert all("\x00" not in t for t in titles)
 
 
@@ -253,10 +253,10 @@ async def test_future_missing_and_nonsense_dates(server: LocalServer, store: Sto
     body = body.replace("Tue, 01 Jan 2999 00:00:00 +0000", "Tue, 01 Jan 2999 00:00:00 +0000")
     server.static("/dates", body)
     await Pipeline(store, fetcher).cycle_and_deliver()
-    events = {e.title: e for e in await store.latest_events(limit=10)}
+    events = {e.title: e for e in await store.events.latest(limit=10)}
     for title in ("Acme far future", "Acme no date", "Acme nonsense date"):
         assert events[title].published_at is None, title
-    assert (await store.get_source(got["/dates"].id)).last_error is None
+    assert (await store.sources.get(got["/dates"].id)).last_error is None
 
 
 async def test_ten_thousand_items_first_silent_then_exactly_one(server: LocalServer, store: Store) -> None:
@@ -264,7 +264,7 @@ async def test_ten_thousand_items_first_silent_then_exactly_one(server: LocalSer
     server.static("/big", big)
     async with Fetcher(FetchConfig(timeout_seconds=20, max_bytes=10_000_000, allow_private_addresses=True)) as f:
         rig = Pipeline(store, f)
-        source = await store.add_source("rss", server.url("/big"), "Big")
+        source = await store.sources.add("rss", server.url("/big"), "Big")
         started = time.monotonic()
         assert await rig.cycle_and_deliver() == ""
         first = time.monotonic() - started
@@ -275,7 +275,7 @@ async def test_ten_thousand_items_first_silent_then_exactly_one(server: LocalSer
     print(f"10,000-item feed ({len(big):,} bytes): first poll {first:.2f} s (silent), next poll {second:.2f} s "
           f"(1 new item)")
     assert out.count("Acme Bio announces update number") == 1 and "update number 10001" in out
-    assert (await store.get_source(source.id)).last_error is None
+    assert (await store.sources.get(source.id)).last_error is None
     assert first < 30 and second < 30
 
 
@@ -296,15 +296,15 @@ async def test_markup_in_titles_is_stored_plain_and_rendered_inert(server: Local
     """Feed → store → the real discord.py and slack_sdk, asserting on what they sent to the local mocks."""
     async with discord_harness(tmp_path, seed_defaults=False) as h:
         store = h.app.store
-        await store.add_subscription("discord", str(CHANNEL_ID), SubscriptionFilters(keywords=["topline"]))
-        await store.add_subscription("slack", "C100", SubscriptionFilters(keywords=["topline"]))
+        await store.subscriptions.add("discord", str(CHANNEL_ID), SubscriptionFilters(keywords=["topline"]))
+        await store.subscriptions.add("slack", "C100", SubscriptionFilters(keywords=["topline"]))
         async with Fetcher(FetchConfig(timeout_seconds=2, allow_private_addresses=True)) as fetcher:
             server.static("/markup", rss([Item("Acme baseline", guid="0")]))
             await beside_good(server, store, fetcher, ["/markup"])
             server.static("/markup", rss([Item("Acme baseline", guid="0"), Item(MARKUP, guid="1", summary=MARKUP,
                                                                                  link="https://news.test/m")]))
             await Pipeline(store, fetcher).cycle_and_deliver()
-        [stored] = [e for e in await store.latest_events(limit=5) if "topline" in e.title]
+        [stored] = [e for e in await store.events.latest(limit=5) if "topline" in e.title]
         assert "<script>" not in stored.title and "<b>" not in stored.title
         assert "Acme" in stored.title and "<i>escaped</i>" in stored.title  # entities decoded once: plain text
         await Dispatcher(store, [h.front.sink], base_delay_seconds=0).drain()

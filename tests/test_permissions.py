@@ -12,9 +12,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import App
 from bot.core import config_io, feeds, filings, programs, subscriptions, trials
 from bot.core.context import Actor, CoreContext, PermissionDenied
-from bot.discord.frontend import trials_available
 from bot.settings import Settings
-from bot.slack.commands import SlashCommands, load_trials
+from bot.slack.commands import SlashCommands
 from bot.slack.permissions import SlackPermissions
 from storage.models import ProgramIn, SubscriptionFilters
 from tests.discord_support import CHANNEL_ID, DiscordHarness, discord_harness, opt, sub
@@ -27,8 +26,8 @@ CHANNEL = subscriptions.ChannelRef(platform="discord", channel_id=str(CHANNEL_ID
 
 async def snapshot(app: App) -> tuple[Any, ...]:
     s = app.store
-    return (await s.list_sources(), await s.list_programs(), await s.list_subscriptions(),
-            await s.list_trial_watches(), await s.list_program_queries())
+    return (await s.sources.list(), await s.programs.list(), await s.subscriptions.list(),
+            await s.trials.list_watches(), await s.trials.list_queries())
 
 
 def core_calls(ctx: CoreContext, feed_id: int, sub_id: int) -> dict[str, Callable[[], Awaitable[Any]]]:
@@ -63,9 +62,9 @@ async def app(tmp_path: Path, server: LocalServer) -> AsyncIterator[App]:
 
 
 async def test_core_refuses_every_configuration_command_without_manage(app: App, server: LocalServer) -> None:
-    feed = await app.store.add_source("rss", "https://news.test/f.xml", "f")
-    await app.store.set_source_enabled(feed.id, False)
-    existing = await app.store.add_subscription("discord", str(CHANNEL_ID), SubscriptionFilters(kinds=["readout"]))
+    feed = await app.store.sources.add("rss", "https://news.test/f.xml", "f")
+    await app.store.sources.set_enabled(feed.id, False)
+    existing = await app.store.subscriptions.add("discord", str(CHANNEL_ID), SubscriptionFilters(kinds=["readout"]))
     before = await snapshot(app)
     calls = core_calls(app.core, feed.id, existing.id)
     for call in calls.values():
@@ -83,8 +82,8 @@ async def h(tmp_path: Path) -> AsyncIterator[DiscordHarness]:
 
 
 async def test_discord_refuses_every_configuration_command_to_members(h: DiscordHarness) -> None:
-    feed = await h.app.store.add_source("rss", "https://news.test/f.xml", "f")
-    existing = await h.app.store.add_subscription("discord", str(CHANNEL_ID), SubscriptionFilters(kinds=["readout"]))
+    feed = await h.app.store.sources.add("rss", "https://news.test/f.xml", "f")
+    existing = await h.app.store.subscriptions.add("discord", str(CHANNEL_ID), SubscriptionFilters(kinds=["readout"]))
     before = await snapshot(h.app)
     runs: list[tuple[str, list[dict[str, Any]]]] = [
         ("subscribe", [opt("everything", True, kind=5)]),
@@ -93,9 +92,8 @@ async def test_discord_refuses_every_configuration_command_to_members(h: Discord
         ("feeds", [sub("remove", opt("feed", feed.id, kind=4))]),
         ("feeds", [sub("enable", opt("feed", feed.id, kind=4))]),
     ]
-    if trials_available():
-        runs += [("trials", [sub("watch", opt("nct_ids", "NCT05531279"))]),
-                 ("trials", [sub("unwatch", opt("nct_ids", "NCT05531279"))])]
+    runs += [("trials", [sub("watch", opt("nct_ids", "NCT05531279"))]),
+             ("trials", [sub("unwatch", opt("nct_ids", "NCT05531279"))])]
     for name, options in runs:
         token = await h.run(name, options, manage=False)
         [call] = h.replies(token)
@@ -114,21 +112,20 @@ async def test_slack_refuses_every_configuration_command_to_members_and_fails_cl
     slack = SlackMock(server)
     slack.install()
     slack.users = {"UMEMBER": {"is_admin": False}, "UADMIN": {"is_admin": True}}
-    feed = await app.store.add_source("rss", "https://news.test/f.xml", "f")
-    existing = await app.store.add_subscription("slack", "C1", SubscriptionFilters(kinds=["readout"]))
+    feed = await app.store.sources.add("rss", "https://news.test/f.xml", "f")
+    existing = await app.store.subscriptions.add("slack", "C1", SubscriptionFilters(kinds=["readout"]))
     client = AsyncWebClient(token="xoxb-test", base_url=slack.api_base)
-    commands = SlashCommands(lambda: app.core, SlackPermissions(client), trials=load_trials())
+    commands = SlashCommands(lambda: app.core, SlackPermissions(client))
     texts = ["subscribe everything", f"unsubscribe {existing.id}", "feeds add http://127.0.0.1:9/x",
              f"feeds remove {feed.id}", f"feeds enable {feed.id}"]
-    if load_trials() is not None:
-        texts += ["trials watch NCT05531279", "trials unwatch NCT05531279"]
+    texts += ["trials watch NCT05531279", "trials unwatch NCT05531279"]
     before = await snapshot(app)
     for text in texts:
         reply = await commands.run(text, "UMEMBER", "C1")
         assert not reply.public and "needs a workspace admin" in reply.message.text, (text, reply.message.text)
     # Fail closed: when Slack cannot say who the user is, even an admin is refused.
     slack.fail_next("users.info", "ratelimited", status=429, headers={"Retry-After": "1"})
-    fresh = SlashCommands(lambda: app.core, SlackPermissions(client), trials=load_trials())
+    fresh = SlashCommands(lambda: app.core, SlackPermissions(client))
     reply = await fresh.run("subscribe everything", "UADMIN", "C1")
     assert "needs a workspace admin" in reply.message.text
     assert await snapshot(app) == before

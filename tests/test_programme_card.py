@@ -36,7 +36,7 @@ async def test_card_has_trials_designations_readouts_dates_and_recent_events(
         await watch_trials(ctx, CONSOLE_ACTOR, ["NCT07654321"], program="harbovimab")
         feed = [news(0, "Harbor Thera to Present at Upcoming Healthcare Conference")]
         server.static("/hb.xml", rss(feed))
-        await store.add_source("rss", server.url("/hb.xml"), "Harbor Thera releases")
+        await store.sources.add("rss", server.url("/hb.xml"), "Harbor Thera releases")
         pipe = Pipeline(store, fetcher)
         await pipe.cycle_and_deliver()
         feed += [

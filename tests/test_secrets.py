@@ -85,22 +85,22 @@ async def test_openfda_key_never_in_errors_logs_or_stored_state(server: LocalSer
                   headers={"Location": f"http://localhost:{server.port}/x?api_key={OPENFDA_KEY}"})
     server.static("/not-json/drug/drugsfda.json", "<html>nope</html>", content_type="text/html")
     server.route("/drop/drug/drugsfda.json", drop)
-    await store.add_program(ProgramIn(name="azer-cel", sponsors=["TG Therapeutics"]))
+    await store.programs.add(ProgramIn(name="azer-cel", sponsors=["TG Therapeutics"]))
     config = FetchConfig(timeout_seconds=2, private_allowlist=frozenset({f"127.0.0.1:{server.port}"}))
     with caplog.at_level(logging.DEBUG):
         async with Fetcher(config) as fetcher:
             cycle = PollCycle(store, [OpenFdaWatcher(fetcher, store, OPENFDA_KEY, min_interval=0)],
                               CycleConfig(max_consecutive_failures=2))
-            sources = [await store.add_source("openfda", server.url(f"/{p}"), p)
+            sources = [await store.sources.add("openfda", server.url(f"/{p}"), p)
                        for p in ("e500", "bad-redirect", "private-redirect", "not-json", "drop")]
             for _ in range(2):  # the second round disables them: the notices carry last_error too
                 report = await cycle.run_once(due_only=False)
     assert report.failed == len(sources)
     sent = [r for r in server.requests if r.path.endswith("drugsfda.json")]
     assert sent and all(r.query.get("api_key") == OPENFDA_KEY for r in sent)  # the key really was used
-    errors = [(await store.get_source(s.id)).last_error or "" for s in sources]
+    errors = [(await store.sources.get(s.id)).last_error or "" for s in sources]
     assert all(errors), errors
-    events = json.dumps([e.model_dump(mode="json") for e in await store.latest_events(limit=50)])
+    events = json.dumps([e.model_dump(mode="json") for e in await store.events.latest(limit=50)])
     assert_clean(caplog.text, *errors, events)
 
 
@@ -128,7 +128,7 @@ async def test_discord_start_failures_never_show_the_token(tmp_path: Path,
         front = DiscordFrontEnd(settings, connect_gateway=False)
         try:
             with pytest.raises(FrontEndError, match="cannot log in to Discord") as info:
-                await front.start(app)
+                await front.start(app.core)
         finally:
             await front.stop()
             await app.close()
@@ -159,7 +159,7 @@ async def test_slack_start_failures_never_show_tokens(slack: SlackMock, tmp_path
             front = SlackFrontEnd(app.settings)
             try:
                 with pytest.raises(Exception) as info:
-                    await front.start(app)
+                    await front.start(app.core)
                 messages.append(str(info.value))
             finally:
                 await front.stop()
@@ -184,7 +184,7 @@ async def test_every_slack_http_request_is_verified(slack: SlackMock, tmp_path: 
     slack.users = {"UADMIN": {"is_admin": True}}
     app = await App.open(slack_settings(slack, tmp_path))
     front = SlackFrontEnd(app.settings)
-    await front.start(app)
+    await front.start(app.core)
     url = f"http://127.0.0.1:{front.port}/slack/events"
 
     async def post(body: str, secret: str | None, *, tamper: str | None = None, age: float = 0,
@@ -212,7 +212,7 @@ async def test_every_slack_http_request_is_verified(slack: SlackMock, tmp_path: 
         tampered = command.replace("subscribe+everything", "subscribe+kind%3Areadout")
         assert await post(command, SIGNING_SECRET, tamper=tampered) == 401
         await asyncio.sleep(0.2)
-        assert slack.responses == [] and await app.store.list_subscriptions("slack") == []
+        assert slack.responses == [] and await app.store.subscriptions.list("slack") == []
         assert await post(command, SIGNING_SECRET) == 200  # the control: a properly signed request works
     finally:
         await front.stop()

@@ -6,8 +6,10 @@ from pathlib import Path
 import pytest
 
 from storage.migrate import migrations
-from storage.models import NewEvent, PollOutcome, SubscriptionFilters, utcnow
+from storage.models import NewEvent, SubscriptionFilters, utcnow
 from storage.store import DuplicateError, NotFoundError, Store, sqlite_path
+from watchers.record import add_events, record_outcome
+from watchers.sources.base import PollOutcome
 
 
 def ev(key: str, title: str = "Acme gets Fast Track", kind: str = "regulatory", **kw: object) -> NewEvent:
@@ -16,9 +18,9 @@ def ev(key: str, title: str = "Acme gets Fast Track", kind: str = "regulatory", 
 
 async def test_migrations_set_user_version_and_pragmas(store: Store, tmp_path: Path) -> None:
     latest = migrations()[-1][0]
-    assert (await store._one("PRAGMA user_version"))[0] == latest  # type: ignore[index]
-    assert (await store._one("PRAGMA journal_mode"))[0] == "wal"  # type: ignore[index]
-    assert (await store._one("PRAGMA foreign_keys"))[0] == 1  # type: ignore[index]
+    assert (await store.db.one("PRAGMA user_version"))[0] == latest  # type: ignore[index]
+    assert (await store.db.one("PRAGMA journal_mode"))[0] == "wal"  # type: ignore[index]
+    assert (await store.db.one("PRAGMA foreign_keys"))[0] == 1  # type: ignore[index]
     assert await store.integrity_check() == "ok"
     again = await Store.open(f"sqlite:///{tmp_path / 'test.db'}")  # reopening applies nothing twice
     await again.close()
@@ -31,62 +33,62 @@ def test_database_urls() -> None:
 
 
 async def test_duplicate_and_missing_sources_are_clear(store: Store) -> None:
-    await store.add_source("rss", "https://a.test/feed", "A")
+    await store.sources.add("rss", "https://a.test/feed", "A")
     with pytest.raises(DuplicateError, match="already watched"):
-        await store.add_source("rss", "https://a.test/feed", "A again")
+        await store.sources.add("rss", "https://a.test/feed", "A again")
     with pytest.raises(NotFoundError, match="no source with id 99"):
-        await store.remove_source(99)
+        await store.sources.remove(99)
 
 
 async def test_record_poll_is_idempotent_and_queues_deliveries_once(store: Store) -> None:
-    src = await store.add_source("rss", "https://a.test/feed", "A")
-    sub = await store.ensure_subscription("console", "stdout")
+    src = await store.sources.add("rss", "https://a.test/feed", "A")
+    sub = await store.subscriptions.ensure("console", "stdout")
     outcome = PollOutcome(source_id=src.id, item_keys=["k1", "k2"], events=[ev("e1"), ev("e2")], etag='"x"')
-    first = await store.record_poll(outcome, utcnow())
-    second = await store.record_poll(outcome, utcnow())
+    first = await record_outcome(store, outcome, utcnow())
+    second = await record_outcome(store, outcome, utcnow())
     assert len(first) == 2 and second == []
-    assert await store.unseen_keys(src.id, ["k1", "k2", "k3"]) == ["k3"]
-    due = await store.due_deliveries(["console"], utcnow() + timedelta(seconds=1))
+    assert await store.seen.unseen(src.id, ["k1", "k2", "k3"]) == ["k3"]
+    due = await store.outbox.due(["console"], utcnow() + timedelta(seconds=1))
     assert [(d.event.title, d.subscription.id) for d in due] == [("Acme gets Fast Track", sub.id)] * 2
-    assert (await store.get_source(src.id)).etag == '"x"'
+    assert (await store.sources.get(src.id)).etag == '"x"'
 
 
 async def test_not_modified_keeps_validators(store: Store) -> None:
-    src = await store.add_source("rss", "https://a.test/feed", "A")
-    await store.record_poll(PollOutcome(source_id=src.id, etag='"v1"', last_modified="Mon"), utcnow())
-    await store.record_poll(PollOutcome(source_id=src.id, not_modified=True), utcnow())
-    kept = await store.get_source(src.id)
+    src = await store.sources.add("rss", "https://a.test/feed", "A")
+    await record_outcome(store, PollOutcome(source_id=src.id, etag='"v1"', last_modified="Mon"), utcnow())
+    await record_outcome(store, PollOutcome(source_id=src.id, not_modified=True), utcnow())
+    kept = await store.sources.get(src.id)
     assert (kept.etag, kept.last_modified) == ('"v1"', "Mon")
 
 
 async def test_outbox_holds_only_matching_subscriptions(store: Store) -> None:
-    reg = await store.add_subscription("console", "reg", SubscriptionFilters(kinds=["regulatory"]))
-    kw = await store.add_subscription("console", "kw", SubscriptionFilters(keywords=["topline"]))
-    prog = await store.add_subscription("console", "prog", SubscriptionFilters(programs=["azer-cel"]))
-    await store.add_events([
+    reg = await store.subscriptions.add("console", "reg", SubscriptionFilters(kinds=["regulatory"]))
+    kw = await store.subscriptions.add("console", "kw", SubscriptionFilters(keywords=["topline"]))
+    prog = await store.subscriptions.add("console", "prog", SubscriptionFilters(programs=["azer-cel"]))
+    await add_events(store, [
         ev("1", "Acme gets Fast Track"),
         ev("2", "Acme reports topline data", kind="readout"),
         ev("3", "Imugene update", kind="other", programs=["Azer Cel"]),
     ])
-    due = await store.due_deliveries(["console"], utcnow() + timedelta(seconds=1))
+    due = await store.outbox.due(["console"], utcnow() + timedelta(seconds=1))
     got = {(d.subscription.id, d.event.dedupe_key) for d in due}
     assert got == {(reg.id, "1"), (kw.id, "2"), (prog.id, "3")}
 
 
 async def test_system_events_reach_subscribers_of_their_source(store: Store) -> None:
-    src = await store.add_source("rss", "https://a.test/feed", "A")
-    other = await store.add_source("rss", "https://b.test/feed", "B")
-    mine = await store.add_subscription("console", "mine", SubscriptionFilters(kinds=["readout"], source_ids=[src.id]))
-    await store.add_subscription("console", "theirs", SubscriptionFilters(source_ids=[other.id]))
-    await store.add_events([ev("h", "Source failing", kind="system")], src.id)
-    due = await store.due_deliveries(["console"], utcnow() + timedelta(seconds=1))
+    src = await store.sources.add("rss", "https://a.test/feed", "A")
+    other = await store.sources.add("rss", "https://b.test/feed", "B")
+    mine = await store.subscriptions.add("console", "mine", SubscriptionFilters(kinds=["readout"], source_ids=[src.id]))
+    await store.subscriptions.add("console", "theirs", SubscriptionFilters(source_ids=[other.id]))
+    await add_events(store, [ev("h", "Source failing", kind="system")], src.id)
+    due = await store.outbox.due(["console"], utcnow() + timedelta(seconds=1))
     assert [d.subscription.id for d in due] == [mine.id]
 
 
 async def test_disabling_a_subscription_stops_its_queue(store: Store) -> None:
-    sub = await store.ensure_subscription("console", "stdout")
-    await store.add_events([ev("1")])
+    sub = await store.subscriptions.ensure("console", "stdout")
+    await add_events(store, [ev("1")])
     await store.disable_subscription(sub.id, "channel deleted")
-    assert await store.due_deliveries(["console"], utcnow() + timedelta(seconds=1)) == []
-    assert await store.delivery_counts() == {"dead": 1}
-    assert (await store.get_subscription(sub.id)).disabled_reason == "channel deleted"
+    assert await store.outbox.due(["console"], utcnow() + timedelta(seconds=1)) == []
+    assert await store.outbox.counts() == {"dead": 1}
+    assert (await store.subscriptions.get(sub.id)).disabled_reason == "channel deleted"

@@ -19,6 +19,6 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
 async def cmd_events(app: App, args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise UsageError("--limit must be at least 1")
-    for event in await app.store.latest_events(args.limit, args.kind):
+    for event in await app.store.events.latest(args.limit, args.kind):
         print(event_json(event) if args.json else render_event_line(event))
     return 0

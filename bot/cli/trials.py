@@ -13,7 +13,7 @@ from bot.render_text import (
     render_trial_detail,
     render_watched_trial,
 )
-from storage.trial_models import ChannelRef
+from storage.models import ChannelRef
 
 # Whoever runs the CLI reads the console: "now watching" summaries go there.
 CONSOLE_CHANNEL = ChannelRef(platform="console", channel_id="stdout")

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from bot.core.context import CoreContext
-from bot.core.subscriptions import ChannelRef
+from storage.models import ChannelRef
 
 MAX_TYPED = 100
 
 
 async def program_choices(ctx: CoreContext, typed: str, limit: int = 25) -> list[str]:
     """Programme names whose name or an alias starts with (then contains) the typed text."""
-    return await ctx.store.program_name_choices(typed.strip()[:MAX_TYPED], limit)
+    return await ctx.store.programs.name_choices(typed.strip()[:MAX_TYPED], limit)
 
 
 async def subscription_choices(ctx: CoreContext, channel: ChannelRef, typed: str,
@@ -17,7 +17,7 @@ async def subscription_choices(ctx: CoreContext, channel: ChannelRef, typed: str
     """(id, short description) of this channel's subscriptions whose number or filters contain the typed text."""
     typed = typed.strip().lstrip("#").casefold()
     out: list[tuple[int, str]] = []
-    for sub in await ctx.store.list_subscriptions(channel.platform, channel.channel_id):
+    for sub in await ctx.store.subscriptions.list(channel.platform, channel.channel_id):
         f = sub.filters
         words = [*f.programs, *f.sponsors, *f.kinds, *f.subtypes, *f.keywords]
         label = f"#{sub.id} " + (", ".join(words) or "everything") + (" (digest)" if sub.mode == "digest" else "")

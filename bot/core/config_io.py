@@ -85,10 +85,10 @@ class ImportSummary(BaseModel):
 
 async def export_config(ctx: CoreContext) -> ConfigDocument:
     store = ctx.store
-    sources = sorted(await store.list_sources(), key=lambda s: (s.kind, s.url))
+    sources = sorted(await store.sources.list(), key=lambda s: (s.kind, s.url))
     urls_by_id = {s.id: s.url for s in sources}
     subscriptions = []
-    for sub in sorted(await store.list_subscriptions(), key=lambda s: (s.platform, s.channel_id, s.id)):
+    for sub in sorted(await store.subscriptions.list(), key=lambda s: (s.platform, s.channel_id, s.id)):
         filters = sub.filters.model_copy(update={"source_ids": []})
         subscriptions.append(SubscriptionEntry(
             platform=sub.platform, channel_id=sub.channel_id, filters=filters,
@@ -98,16 +98,16 @@ async def export_config(ctx: CoreContext) -> ConfigDocument:
         ))
     programs = [
         ProgramIn(**p.model_dump(include=set(ProgramIn.model_fields)))
-        for p in sorted(await store.list_programs(), key=lambda p: p.name.casefold())
+        for p in sorted(await store.programs.list(), key=lambda p: p.name.casefold())
     ]
     return ConfigDocument(
         sources=[SourceEntry(kind=s.kind, url=s.url, name=s.name, enabled=not s.disabled) for s in sources],
         programs=programs,
         # Trials a programme query brought in are found again by that query: only explicit watches are listed.
         trial_watches=[TrialWatchEntry(nct_id=w.nct_id, program=w.program)
-                       for w in await store.list_trial_watches() if w.query_id is None],
+                       for w in await store.trials.list_watches() if w.query_id is None],
         trial_programs=[TrialProgramEntry(program=q.program, terms=q.terms, sponsor=q.sponsor)
-                        for q in sorted(await store.list_program_queries(), key=lambda q: q.program.casefold())],
+                        for q in sorted(await store.trials.list_queries(), key=lambda q: q.program.casefold())],
         subscriptions=subscriptions,
     )
 
@@ -226,43 +226,43 @@ async def import_config(ctx: CoreContext, actor: Actor, data: bytes) -> ImportSu
     out = ImportSummary()
     ids_by_url: dict[str, int] = {}
     for entry in doc.sources:
-        existing = await store.find_source(entry.kind, entry.url)
+        existing = await store.sources.find(entry.kind, entry.url)
         if existing is None:
-            existing = await store.add_source(entry.kind, entry.url, entry.name)
+            existing = await store.sources.add(entry.kind, entry.url, entry.name)
             if not entry.enabled:
-                existing = await store.set_source_enabled(existing.id, False)
+                existing = await store.sources.set_enabled(existing.id, False)
             out.sources_added += 1
         else:
             out.unchanged += 1
         ids_by_url[entry.url] = existing.id
     for program in doc.programs:
         tidy, needs_sponsor = check_program(program)
-        found = await store.find_program(tidy.name)
+        found = await store.programs.find(tidy.name)
         if found is None:
-            await store.add_program(tidy, needs_sponsor)
+            await store.programs.add(tidy, needs_sponsor)
             out.programs_added += 1
         elif ProgramIn(**found.model_dump(include=set(ProgramIn.model_fields))) != tidy:
-            await store.update_program(found.id, tidy, needs_sponsor)
+            await store.programs.update(found.id, tidy, needs_sponsor)
             out.programs_updated += 1
         else:
             out.unchanged += 1
     for watch in doc.trial_watches:
-        added, _ = await store.add_trial_watches([watch.nct_id], watch.program)
+        added, _ = await store.trials.add_watches([watch.nct_id], watch.program)
         out.trials_added += len(added)
         out.unchanged += 1 - len(added)
     for query in doc.trial_programs:
-        if await store.find_program_query(query.program) is None:
-            await store.add_program_query(query.program, query.terms or [query.program], query.sponsor)
+        if await store.trials.find_query(query.program) is None:
+            await store.trials.add_query(query.program, query.terms or [query.program], query.sponsor)
             out.trial_programs_added += 1
         else:
             out.unchanged += 1
     for entry in doc.subscriptions:
         filters = entry.filters.model_copy(update={"source_ids": sorted(ids_by_url[u] for u in entry.source_urls)})
-        existing_subs = await store.list_subscriptions(entry.platform, entry.channel_id)
+        existing_subs = await store.subscriptions.list(entry.platform, entry.channel_id)
         if any(_same(s, entry, filters) for s in existing_subs):
             out.unchanged += 1
             continue
-        sub = await store.add_subscription(entry.platform, entry.channel_id, filters, mention=entry.mention,
+        sub = await store.subscriptions.add(entry.platform, entry.channel_id, filters, mention=entry.mention,
                                            mode=entry.mode, digest_hour=entry.digest_hour,
                                            created_by=entry.created_by)
         if entry.disabled_reason:

@@ -8,6 +8,8 @@ from pydantic import BaseModel
 from bot.settings import Settings
 from storage.store import Store
 from watchers.fetch.http import Fetcher
+from watchers.sources import Watchers, build_watchers
+from watchers.sources.ctgov.client import CtgovClient
 
 
 class Actor(BaseModel):
@@ -39,3 +41,14 @@ class CoreContext:
     store: Store
     fetcher: Fetcher
     settings: Settings
+    # The app passes the watchers it polls with, so a command's registry request shares the poll's pacing.
+    watchers: Watchers | None = None
+
+    def __post_init__(self) -> None:
+        if self.watchers is None:
+            self.watchers = build_watchers(self.store, self.fetcher, self.settings.source_config())
+
+    def ctgov(self) -> CtgovClient:
+        """The ClinicalTrials.gov client the watcher polls with (one per registry URL)."""
+        assert self.watchers is not None
+        return self.watchers.ctgov.client(self.settings.ctgov_base_url)

@@ -28,7 +28,7 @@ async def add_feed(ctx: CoreContext, actor: Actor, url: str, name: str | None = 
         raise CommandError("Give the feed's URL.")
     if len(url) > 2000:
         raise CommandError("That URL is too long (over 2,000 characters).")
-    if await ctx.store.find_source("rss", url):
+    if await ctx.store.sources.find("rss", url):
         raise CommandError(f"{url} is already watched.")
     try:
         result = await ctx.fetcher.get(url)
@@ -36,31 +36,31 @@ async def add_feed(ctx: CoreContext, actor: Actor, url: str, name: str | None = 
     except (FetchError, FeedParseError) as exc:
         raise CommandError(f"Cannot add {url}: {exc}") from None
     try:
-        source = await ctx.store.add_source("rss", url, (name or "").strip()[:200] or feed.title or url)
+        source = await ctx.store.sources.add("rss", url, (name or "").strip()[:200] or feed.title or url)
     except StoreError as exc:
         raise CommandError(str(exc)) from None
     return FeedAdded(source=source, items_now=len(feed.items))
 
 
 async def list_feeds(ctx: CoreContext) -> FeedList:
-    return FeedList(feeds=await ctx.store.list_sources("rss"))
+    return FeedList(feeds=await ctx.store.sources.list("rss"))
 
 
 async def remove_feed(ctx: CoreContext, actor: Actor, source_id: int) -> Source:
     require_manage(actor, "remove feeds")
     source = await _feed(ctx, source_id)
-    return await ctx.store.remove_source(source.id)
+    return await ctx.store.sources.remove(source.id)
 
 
 async def enable_feed(ctx: CoreContext, actor: Actor, source_id: int) -> Source:
     require_manage(actor, "enable feeds")
     source = await _feed(ctx, source_id, kinds=("rss", "edgar", "openfda"))
-    return await ctx.store.set_source_enabled(source.id, True)
+    return await ctx.store.sources.set_enabled(source.id, True)
 
 
 async def _feed(ctx: CoreContext, source_id: int, kinds: tuple[str, ...] = ("rss", "edgar")) -> Source:
     try:
-        source = await ctx.store.get_source(source_id)
+        source = await ctx.store.sources.get(source_id)
     except StoreError:
         source = None
     if source is None or source.kind not in kinds:

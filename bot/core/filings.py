@@ -15,8 +15,8 @@ def normalise_cik(cik: str) -> str:
 
 async def ensure_filings_source(ctx: CoreContext, cik: str, name: str) -> Source:
     url = edgar_feed_url(ctx.settings.edgar_base_url, normalise_cik(cik))
-    existing = await ctx.store.find_source("edgar", url)
-    return existing or await ctx.store.add_source("edgar", url, f"SEC 8-K: {name}"[:200])
+    existing = await ctx.store.sources.find("edgar", url)
+    return existing or await ctx.store.sources.add("edgar", url, f"SEC 8-K: {name}"[:200])
 
 
 async def watch_filings(ctx: CoreContext, actor: Actor, cik: str, name: str | None = None) -> Source:
@@ -26,4 +26,4 @@ async def watch_filings(ctx: CoreContext, actor: Actor, cik: str, name: str | No
 
 
 async def list_filings(ctx: CoreContext) -> list[Source]:
-    return await ctx.store.list_sources("edgar")
+    return await ctx.store.sources.list("edgar")

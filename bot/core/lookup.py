@@ -37,16 +37,16 @@ async def lookup(ctx: CoreContext, name: str, today: date | None = None) -> Prog
     today = today or datetime.now().date()
     # The programme's own NCT IDs, plus every watched trial labelled with one of its names.
     names = {fold_name(a.alias) for a in program.alias_flags} | {fold_name(program.name)}
-    watched = [w.nct_id for w in await store.list_trial_watches() if w.program and fold_name(w.program) in names]
+    watched = [w.nct_id for w in await store.trials.list_watches() if w.program and fold_name(w.program) in names]
     nct_ids = list(dict.fromkeys([*program.nct_ids, *watched]))
-    snaps = await store.trial_snapshots(nct_ids)
+    snaps = await store.trials.snapshots(nct_ids)
     return ProgramCard(
         program=program,
         trials=[_trial_line(n, snaps.get(n)) for n in nct_ids],
-        designations=await store.designations(program.name),
-        readouts=await store.program_events(program.id, limit=3, kind="readout"),
-        upcoming=await store.catalysts(start=today.isoformat(), program=program.name),
-        recent=await store.program_events(program.id, limit=5),
+        designations=await store.ledger.designations(program.name),
+        readouts=await store.events.for_program(program.id, limit=3, kind="readout"),
+        upcoming=await store.ledger.catalysts(start=today.isoformat(), program=program.name),
+        recent=await store.events.for_program(program.id, limit=5),
     )
 
 

@@ -60,7 +60,7 @@ async def add_program(ctx: CoreContext, actor: Actor, program: ProgramIn) -> Pro
     require_manage(actor, "add programmes")
     tidy, needs_sponsor = check_program(program)
     try:
-        added = await ctx.store.add_program(tidy, needs_sponsor)
+        added = await ctx.store.programs.add(tidy, needs_sponsor)
     except StoreError as exc:
         raise CommandError(f"Cannot add {tidy.name}: {exc}.") from None
     if added.cik:
@@ -71,12 +71,12 @@ async def add_program(ctx: CoreContext, actor: Actor, program: ProgramIn) -> Pro
 async def remove_program(ctx: CoreContext, actor: Actor, name: str) -> Program:
     require_manage(actor, "remove programmes")
     program = await resolve_program(ctx, name)
-    await ctx.store.remove_program(program.id)
+    await ctx.store.programs.remove(program.id)
     return program
 
 
 async def list_programs(ctx: CoreContext) -> list[Program]:
-    return await ctx.store.list_programs()
+    return await ctx.store.programs.list()
 
 
 async def resolve_program(ctx: CoreContext, name: str) -> Program:
@@ -84,14 +84,14 @@ async def resolve_program(ctx: CoreContext, name: str) -> Program:
     name = name.strip()
     if not name:
         raise CommandError("Give a programme name.")
-    program = await ctx.store.find_program(name)
+    program = await ctx.store.programs.find(name)
     if program is None:
         raise CommandError(await unknown_program_message(ctx, name))
     return program
 
 
 async def unknown_program_message(ctx: CoreContext, name: str) -> str:
-    table = await ctx.store.program_alias_table()
+    table = await ctx.store.programs.alias_table()
     by_norm = {fold_name(alias): program for program, alias, _, _ in table}
     close = difflib.get_close_matches(fold_name(name), list(by_norm), n=5, cutoff=0.6)
     partial = [norm for norm in by_norm if fold_name(name) and fold_name(name) in norm]
@@ -127,13 +127,13 @@ async def import_programs(ctx: CoreContext, actor: Actor, text: str) -> ImportRe
     checked = [check_program(p) for p in parse_programs_toml(text)]
     report = ImportReport(added=[], updated=[])
     for program, needs_sponsor in checked:
-        existing = await ctx.store.find_program(program.name)
+        existing = await ctx.store.programs.find(program.name)
         try:
             if existing is None:
-                await ctx.store.add_program(program, needs_sponsor)
+                await ctx.store.programs.add(program, needs_sponsor)
                 report.added.append(program.name)
             else:
-                await ctx.store.update_program(existing.id, program, needs_sponsor)
+                await ctx.store.programs.update(existing.id, program, needs_sponsor)
                 report.updated.append(program.name)
         except StoreError as exc:
             raise CommandError(f"Cannot import {program.name}: {exc}.") from None

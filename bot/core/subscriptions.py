@@ -7,16 +7,11 @@ from pydantic import BaseModel, Field
 
 from bot.core.context import Actor, CommandError, CoreContext, require_manage
 from bot.core.programs import resolve_program
-from storage.models import Subscription, SubscriptionFilters
+from storage.models import ChannelRef, Subscription, SubscriptionFilters
 from storage.taxonomy import ALL_SUBTYPES, KINDS
 
 MAX_KEYWORD_LENGTH = 100
 MAX_VALUES_PER_FILTER = 20
-
-
-class ChannelRef(BaseModel):
-    platform: str
-    channel_id: str
 
 
 class SubscribeRequest(BaseModel):
@@ -72,7 +67,7 @@ async def subscribe(ctx: CoreContext, actor: Actor, channel: ChannelRef, req: Su
             raise CommandError("A daily digest needs an hour from 0 to 23 (UTC).")
     elif req.digest_hour is not None:
         raise CommandError("An hour only applies to a daily digest.")
-    existing = await ctx.store.list_subscriptions(channel.platform, channel.channel_id)
+    existing = await ctx.store.subscriptions.list(channel.platform, channel.channel_id)
     if len(existing) >= ctx.settings.max_subscriptions_per_channel:
         raise CommandError(
             f"This channel already has {len(existing)} subscriptions (the limit); remove one first."
@@ -81,7 +76,7 @@ async def subscribe(ctx: CoreContext, actor: Actor, channel: ChannelRef, req: Su
         if sub.filters == filters and sub.mode == req.mode and not sub.disabled:
             raise CommandError(f"This channel already has that subscription (#{sub.id}).")
     mention = (req.mention or "").strip() or None
-    return await ctx.store.add_subscription(
+    return await ctx.store.subscriptions.add(
         channel.platform, channel.channel_id, filters, mention=mention, mode=req.mode,
         digest_hour=req.digest_hour, created_by=actor.user_id,
     )
@@ -89,13 +84,13 @@ async def subscribe(ctx: CoreContext, actor: Actor, channel: ChannelRef, req: Su
 
 async def unsubscribe(ctx: CoreContext, actor: Actor, channel: ChannelRef, subscription_id: int) -> Subscription:
     require_manage(actor, "change this channel's subscriptions")
-    for sub in await ctx.store.list_subscriptions(channel.platform, channel.channel_id):
+    for sub in await ctx.store.subscriptions.list(channel.platform, channel.channel_id):
         if sub.id == subscription_id:
-            await ctx.store.remove_subscription(sub.id)
+            await ctx.store.subscriptions.remove(sub.id)
             return sub
     raise CommandError(f"This channel has no subscription #{subscription_id}; `subscriptions` lists them.")
 
 
 async def list_subscriptions(ctx: CoreContext, channel: ChannelRef) -> SubscriptionList:
-    subs = await ctx.store.list_subscriptions(channel.platform, channel.channel_id)
+    subs = await ctx.store.subscriptions.list(channel.platform, channel.channel_id)
     return SubscriptionList(channel=channel, subscriptions=subs)

@@ -7,11 +7,10 @@ from collections.abc import Sequence
 from pydantic import BaseModel
 
 from bot.core.context import Actor, CommandError, CoreContext, require_manage
-from storage.models import Source
+from storage.models import ChannelRef, Source
 from storage.store import StoreError
-from storage.trial_models import ChannelRef, ProgramQuery, StoredTrialChange, TrialSnapshot, TrialWatch
+from storage.trial_models import ProgramQuery, StoredTrialChange, TrialSnapshot, TrialWatch
 from watchers.fetch.http import FetchError
-from watchers.sources.ctgov.client import CtgovClient
 from watchers.sources.ctgov.record import NCT_ID, RecordError, snapshot_from_record
 
 CTGOV_SOURCE_NAME = "ClinicalTrials.gov"
@@ -75,15 +74,11 @@ def parse_nct_ids(raw: Sequence[str]) -> list[str]:
     return list(ids)
 
 
-def _client(ctx: CoreContext) -> CtgovClient:
-    return CtgovClient(ctx.fetcher, ctx.settings.ctgov_base_url, ctx.settings.ctgov_request_interval_seconds)
-
-
 async def ensure_ctgov_source(ctx: CoreContext) -> Source:
     """The one source standing for the registry: polling it refreshes every watched trial."""
     url = ctx.settings.ctgov_base_url
-    source = await ctx.store.find_source("ctgov", url)
-    return source or await ctx.store.add_source("ctgov", url, CTGOV_SOURCE_NAME)
+    source = await ctx.store.sources.find("ctgov", url)
+    return source or await ctx.store.sources.add("ctgov", url, CTGOV_SOURCE_NAME)
 
 
 async def watch_trials(
@@ -93,7 +88,7 @@ async def watch_trials(
     require_manage(actor, "watch trials")
     ids = parse_nct_ids(raw_ids)
     program = _clean_name(program) if program is not None else None
-    fetched = await _client(ctx).fetch_ids(ids)
+    fetched = await ctx.ctgov().fetch_ids(ids)
     if fetched.errors and fetched.last_error is not None and fetched.last_error.status == 404:
         raise CommandError(f"Not found on ClinicalTrials.gov: {', '.join(ids)} (HTTP 404). Nothing was added.")
     if fetched.errors:
@@ -109,7 +104,7 @@ async def watch_trials(
     if unknown:
         raise CommandError(f"Not found on ClinicalTrials.gov: {', '.join(unknown)}. Nothing was added.")
     await ensure_ctgov_source(ctx)
-    added, already = await ctx.store.add_trial_watches(ids, program, channel, actor.user_id)
+    added, already = await ctx.store.trials.add_watches(ids, program, channel, actor.user_id)
     return TrialsWatched(added=[found[n] for n in added], already=already, program=program)
 
 
@@ -121,15 +116,15 @@ async def watch_program(
     name = _clean_name(program)
     terms = list(dict.fromkeys([name, *(_clean_name(a) for a in aliases)]))
     sponsor = _clean_name(sponsor) if sponsor else None
-    if await ctx.store.find_program_query(name):
+    if await ctx.store.trials.find_query(name):
         raise CommandError(f"Programme {name} is already watched.")
     try:
-        studies = await _client(ctx).search(terms, sponsor)
+        studies = await ctx.ctgov().search(terms, sponsor)
     except FetchError as exc:
         raise CommandError(f"Cannot search ClinicalTrials.gov for {name}: {exc}") from None
     await ensure_ctgov_source(ctx)
     try:
-        query = await ctx.store.add_program_query(name, terms, sponsor, channel, actor.user_id)
+        query = await ctx.store.trials.add_query(name, terms, sponsor, channel, actor.user_id)
     except StoreError as exc:
         raise CommandError(str(exc)) from None
     return ProgramWatched(query=query, trials_now=len(studies))
@@ -138,7 +133,7 @@ async def watch_program(
 async def unwatch_trials(ctx: CoreContext, actor: Actor, raw_ids: Sequence[str]) -> list[str]:
     require_manage(actor, "unwatch trials")
     ids = parse_nct_ids(raw_ids)
-    removed = await ctx.store.remove_trial_watches(ids)
+    removed = await ctx.store.trials.remove_watches(ids)
     if not removed:
         raise CommandError(f"Not watched: {', '.join(ids)}; `trials list` shows what is.")
     return removed
@@ -146,19 +141,19 @@ async def unwatch_trials(ctx: CoreContext, actor: Actor, raw_ids: Sequence[str])
 
 async def unwatch_program(ctx: CoreContext, actor: Actor, program: str) -> tuple[ProgramQuery, int]:
     require_manage(actor, "unwatch programmes")
-    query = await ctx.store.find_program_query(program.strip())
+    query = await ctx.store.trials.find_query(program.strip())
     if query is None:
         raise CommandError(f"Programme {program.strip()} is not watched; `trials list` shows what is.")
-    return query, await ctx.store.remove_program_query(query.id)
+    return query, await ctx.store.trials.remove_query(query.id)
 
 
 async def list_trials(ctx: CoreContext) -> TrialList:
-    watches = await ctx.store.list_trial_watches()
-    snaps = await ctx.store.trial_snapshots([w.nct_id for w in watches])
+    watches = await ctx.store.trials.list_watches()
+    snaps = await ctx.store.trials.snapshots([w.nct_id for w in watches])
     return TrialList(
         trials=[WatchedTrial(watch=w, snapshot=snaps.get(w.nct_id)) for w in watches],
-        programs=await ctx.store.list_program_queries(),
-        registry=await ctx.store.find_source("ctgov", ctx.settings.ctgov_base_url),
+        programs=await ctx.store.trials.list_queries(),
+        registry=await ctx.store.sources.find("ctgov", ctx.settings.ctgov_base_url),
     )
 
 
@@ -166,16 +161,16 @@ async def enable_registry(ctx: CoreContext, actor: Actor) -> Source:
     """Re-enable the ClinicalTrials.gov source after it was disabled for failing too often."""
     require_manage(actor, "enable the ClinicalTrials.gov watcher")
     source = await ensure_ctgov_source(ctx)
-    return await ctx.store.set_source_enabled(source.id, True)
+    return await ctx.store.sources.set_enabled(source.id, True)
 
 
 async def show_trial(ctx: CoreContext, raw_id: str) -> TrialDetail:
     [nct] = parse_nct_ids([raw_id])[:1]
-    watch = await ctx.store.get_trial_watch(nct)
-    snapshot = (await ctx.store.trial_snapshots([nct])).get(nct)
+    watch = await ctx.store.trials.get_watch(nct)
+    snapshot = (await ctx.store.trials.snapshots([nct])).get(nct)
     if watch is None and snapshot is None:
         raise CommandError(f"{nct} is not watched; start with `trials watch {nct}`.")
-    return TrialDetail(nct_id=nct, watch=watch, snapshot=snapshot, changes=await ctx.store.trial_changes(nct))
+    return TrialDetail(nct_id=nct, watch=watch, snapshot=snapshot, changes=await ctx.store.trials.changes(nct))
 
 
 def _clean_name(name: str | None) -> str:

@@ -26,7 +26,7 @@ async def upcoming(ctx: CoreContext, days: int = 90, program: str | None = None,
     today = today or datetime.now().date()
     name = (await resolve_program(ctx, program)).name if program else None
     start, end = today.isoformat(), (today + timedelta(days=days)).isoformat()
-    found = await ctx.store.catalysts(start, end, name)
+    found = await ctx.store.ledger.catalysts(start, end, name)
     found += await trial_completions(ctx, start, end, name)
     found.sort(key=lambda c: (c.date, c.program))
     return UpcomingList(days=days, program=name, catalysts=found)
@@ -37,14 +37,14 @@ _DONE = {"COMPLETED", "TERMINATED", "WITHDRAWN"}
 
 async def trial_completions(ctx: CoreContext, start: str, end: str, program: str | None) -> list[Catalyst]:
     """Primary completion dates of watched trials, straight from their latest registry snapshots."""
-    watches = await ctx.store.list_trial_watches()
+    watches = await ctx.store.trials.list_watches()
     canonical: dict[str, str] = {}  # a watch's programme label → the registry name, when it is an alias
     for label in {w.program for w in watches if w.program}:
-        found = await ctx.store.find_program(label)
+        found = await ctx.store.programs.find(label)
         canonical[label] = found.name if found else label
     if program:
         watches = [w for w in watches if w.program and fold_name(canonical[w.program]) == fold_name(program)]
-    snaps = await ctx.store.trial_snapshots([w.nct_id for w in watches])
+    snaps = await ctx.store.trials.snapshots([w.nct_id for w in watches])
     out: list[Catalyst] = []
     for w in watches:
         snap = snaps.get(w.nct_id)

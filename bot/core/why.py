@@ -23,7 +23,7 @@ async def why(ctx: CoreContext, event_id: int | str) -> WhyAnswer:
     except ValueError:
         raise CommandError(f"'{str(event_id)[:40]}' is not an event number (alerts show it as #123).") from None
     try:
-        event = await ctx.store.get_event(ident)
+        event = await ctx.store.events.get(ident)
     except NotFoundError:
         raise CommandError(f"No event #{ident}.") from None
     changes = event.facts.get("changes")
@@ -33,7 +33,7 @@ async def why(ctx: CoreContext, event_id: int | str) -> WhyAnswer:
     source_url = None
     if event.source_id is not None:
         try:
-            source_url = (await ctx.store.get_source(event.source_id)).url
+            source_url = (await ctx.store.sources.get(event.source_id)).url
         except NotFoundError:
             source_url = None
     return WhyAnswer(event=event, evidence=event.evidence, changes=[c for c in changes if isinstance(c, dict)],

@@ -37,7 +37,7 @@ class Dispatcher:
         report = DispatchReport()
         async with self._lock:
             while True:
-                due = await self._store.due_deliveries(list(self._sinks), utcnow(), batch)
+                due = await self._store.outbox.due(list(self._sinks), utcnow(), batch)
                 if not due:
                     return report
                 progressed = False
@@ -61,7 +61,7 @@ class Dispatcher:
                             SinkError(f"{type(exc).__name__}: {exc}"), report,
                         )
                         continue
-                    await self._store.mark_delivered(pending.delivery.id, message_id)
+                    await self._store.outbox.mark_delivered([pending.delivery.id], message_id)
                     report.sent += 1
                     progressed = True
                 if not progressed or len(due) < batch:
@@ -71,14 +71,14 @@ class Dispatcher:
         """At each digest subscription's hour, post the day's queued alerts as one grouped message."""
         report = DispatchReport()
         async with self._lock:
-            for sub in await self._store.list_subscriptions():
+            for sub in await self._store.subscriptions.list():
                 if sub.mode != "digest" or sub.disabled or sub.digest_hour != now.hour:
                     continue
                 sink = self._sinks.get(sub.platform)
                 marker = f"digest:{sub.id}"
-                if sink is None or await self._store.get_meta(marker) == now.date().isoformat():
+                if sink is None or await self._store.meta.get(marker) == now.date().isoformat():
                     continue
-                pending = await self._store.digest_deliveries(sub.id)
+                pending = await self._store.outbox.for_digest(sub.id)
                 if pending:
                     digest = build_digest(sub, [p.event for p in pending])
                     try:
@@ -89,9 +89,9 @@ class Dispatcher:
                         log.warning("digest for subscription %s failed: %s", sub.id, exc)
                         report.failed += 1
                         continue  # tried again at the next run within the hour
-                    await self._store.mark_all_delivered([p.delivery.id for p in pending], message_id)
+                    await self._store.outbox.mark_delivered([p.delivery.id for p in pending], message_id)
                     report.sent += len(pending)
-                await self._store.set_meta(marker, now.date().isoformat())
+                await self._store.meta.set(marker, now.date().isoformat())
         return report
 
     async def _failed(
@@ -106,7 +106,7 @@ class Dispatcher:
             # Not a failure: the platform said when to come back. The channel stays blocked for this drain (its
             # later alerts wait behind this one), and no attempt is used up, however long the limit.
             wait = exc.retry_after if exc.retry_after is not None else self._base_delay
-            await self._store.mark_attempt_failed(
+            await self._store.outbox.mark_attempt_failed(
                 delivery_id, str(exc), utcnow() + timedelta(seconds=wait), give_up=False, count=False
             )
             report.rate_limited += 1
@@ -114,7 +114,7 @@ class Dispatcher:
         attempts += 1
         give_up = attempts >= self._max_attempts
         delay = max(exc.retry_after or 0.0, self._base_delay * 2 ** (attempts - 1))
-        await self._store.mark_attempt_failed(
+        await self._store.outbox.mark_attempt_failed(
             delivery_id, str(exc), utcnow() + timedelta(seconds=delay), give_up
         )
         if give_up:

@@ -1,8 +1,4 @@
-"""/trials watch|unwatch|list: ClinicalTrials.gov trials and programmes (server-wide configuration).
-
-Imported only when `bot.core.trials` exists (it ships with the ClinicalTrials.gov watcher); see
-`frontend.trials_available`.
-"""
+"""/trials watch|unwatch|list: ClinicalTrials.gov trials and programmes (server-wide configuration)."""
 from __future__ import annotations
 
 from typing import Any
@@ -15,7 +11,7 @@ from bot.discord import embeds
 from bot.discord.commands_subscribe import programme_autocomplete, split_list
 from bot.discord.permissions import PLATFORM, actor, recheck_manage_server
 from bot.discord.replies import CommandEnv, answer, refuse
-from storage.trial_models import ChannelRef
+from storage.models import ChannelRef
 
 
 def _channel(interaction: discord.Interaction[Any]) -> ChannelRef | None:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 import yarl
@@ -18,24 +17,17 @@ from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.discord import commands_feeds, commands_lookup, commands_subscribe
+from bot.core.context import CoreContext
+from bot.discord import commands_feeds, commands_lookup, commands_subscribe, commands_trials
 from bot.discord.replies import CommandEnv, on_tree_error
 from bot.discord.sink import DiscordSink
 from bot.frontends import FrontEndError
 from bot.settings import DEFAULT_DISCORD_API_BASE, Settings
 
-if TYPE_CHECKING:
-    from bot.app import App
-
 log = logging.getLogger(__name__)
 
 # Longer rate limits than this come back as errors (the outbox retries later) instead of blocking delivery.
 MAX_RATELIMIT_WAIT_SECONDS = 60.0
-
-
-def trials_available() -> bool:
-    """The /trials group needs the core's trials commands, which ship with the ClinicalTrials.gov watcher."""
-    return importlib.util.find_spec("bot.core.trials") is not None
 
 
 def use_api_base(base: str) -> None:
@@ -46,10 +38,7 @@ def use_api_base(base: str) -> None:
 def build_tree(client: discord.Client, env: CommandEnv) -> app_commands.CommandTree[discord.Client]:
     tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
     tree.on_error = on_tree_error  # type: ignore[method-assign]
-    modules: list[Any] = [commands_subscribe, commands_lookup, commands_feeds]
-    if trials_available():
-        from bot.discord import commands_trials
-        modules.append(commands_trials)
+    modules: list[Any] = [commands_subscribe, commands_lookup, commands_feeds, commands_trials]
     for module in modules:
         module.register(tree, env)
     return tree
@@ -80,8 +69,8 @@ class DiscordFrontEnd:
     def sink(self) -> DiscordSink:
         return self._sink
 
-    async def start(self, app: App) -> None:
-        self.tree = build_tree(self.client, CommandEnv(core=app.core, defer_after=self._defer_after))
+    async def start(self, core: CoreContext) -> None:
+        self.tree = build_tree(self.client, CommandEnv(core=core, defer_after=self._defer_after))
         token = self._settings.discord_token
         assert token is not None
         try:

@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 
 from bot.core.context import Actor
-from bot.core.subscriptions import ChannelRef
+from storage.models import ChannelRef
 
 T = TypeVar("T")
 

@@ -5,19 +5,18 @@ Slack needs an acknowledgement within 3 s, so the handler acks first and answers
 """
 from __future__ import annotations
 
-import importlib
 import logging
 import re
 import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot.core import feeds as core_feeds
 from bot.core import subscriptions as core_subs
+from bot.core import trials
 from bot.core.context import Actor, CommandError, CoreContext, PermissionDenied
 from bot.core.lookup import lookup
 from bot.core.upcoming import upcoming
@@ -25,6 +24,7 @@ from bot.core.why import why
 from bot.slack import blocks
 from bot.slack.blocks import Message
 from bot.slack.permissions import SlackPermissions
+from storage.models import ChannelRef
 
 log = logging.getLogger(__name__)
 
@@ -229,8 +229,8 @@ async def cmd_why(inv: Invocation) -> Reply:
     return Reply(blocks.why_message(await why(inv.core, inv.args[0])))
 
 
-def trials_command(trials: ModuleType) -> Run:
-    """`trials` over `bot.core.trials` (built on another branch; registered only where it is importable)."""
+def trials_command() -> Run:
+    """`trials` over `bot.core.trials`."""
 
     async def cmd_trials(inv: Invocation) -> Reply:
         action, rest = (inv.args[0].lower(), inv.args[1:]) if inv.args else ("list", [])
@@ -251,19 +251,10 @@ def trials_command(trials: ModuleType) -> Run:
                          public=True)
         raise CommandError("Use `trials`, `trials watch NCT… [program:NAME]` or `trials unwatch NCT…`.")
 
-    def _trial_channel(inv: Invocation) -> Any:
-        # The trials core has its own ChannelRef model (it imports it by that name); same fields as ours.
-        ref = getattr(trials, "ChannelRef", None)
-        return ref(platform=inv.channel.platform, channel_id=inv.channel.channel_id) if ref else None
+    def _trial_channel(inv: Invocation) -> ChannelRef:
+        return ChannelRef(platform=inv.channel.platform, channel_id=inv.channel.channel_id)
 
     return cmd_trials
-
-
-def load_trials() -> ModuleType | None:
-    try:
-        return importlib.import_module("bot.core.trials")
-    except ImportError:
-        return None
 
 
 # -- the dispatcher --------------------------------------------------------------------------------------
@@ -272,8 +263,7 @@ def load_trials() -> ModuleType | None:
 class SlashCommands:
     """The sub-command table and the bolt listener; `run()` is the whole command path minus Slack's transport."""
 
-    def __init__(self, core: Callable[[], CoreContext], permissions: SlackPermissions,
-                 trials: ModuleType | None = None) -> None:
+    def __init__(self, core: Callable[[], CoreContext], permissions: SlackPermissions) -> None:
         self._core = core
         self._permissions = permissions
         table = [
@@ -291,11 +281,10 @@ class SlashCommands:
                        "watched feeds and their health; add, remove or re-enable one", cmd_feeds,
                        manages=lambda args: bool(args) and args[0].lower() != "list"),
             SubCommand("why", "why EVENT", "the rule, evidence and source behind an alert", cmd_why),
+            SubCommand("trials", "trials [watch NCT… [program:NAME] | unwatch NCT…]",
+                       "ClinicalTrials.gov records watched for changes", trials_command(),
+                       manages=lambda args: bool(args) and args[0].lower() != "list"),
         ]
-        if trials is not None:
-            table.append(SubCommand("trials", "trials [watch NCT… [program:NAME] | unwatch NCT…]",
-                                    "ClinicalTrials.gov records watched for changes", trials_command(trials),
-                                    manages=lambda args: bool(args) and args[0].lower() != "list"))
         self.commands = {c.name: c for c in table}
 
     def register(self, bolt: AsyncApp) -> None:

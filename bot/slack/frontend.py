@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -15,12 +14,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.core.context import CommandError, CoreContext
 from bot.frontends import FrontEndError
 from bot.settings import Settings
-from bot.slack.commands import SlashCommands, load_trials
+from bot.slack.commands import SlashCommands
 from bot.slack.permissions import SlackPermissions
 from bot.slack.sink import SlackSink
-
-if TYPE_CHECKING:
-    from bot.app import App
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +40,13 @@ class SlackFrontEnd:
                                      base_url=settings.slack_api_base)
         self._sink = SlackSink(self.client)
         self.permissions = SlackPermissions(self.client, settings.slack_admin_user_group or None)
-        trials = load_trials()
-        log.info("Slack: /milestones trials %s", "available" if trials else "not available (no bot.core.trials)")
-        self.commands = SlashCommands(self._core, self.permissions, trials)
+        self.commands = SlashCommands(self._core, self.permissions)
         # Passing our client makes bolt use SLACK_API_BASE too; signing_secret is explicit so bolt never falls
         # back to reading the environment itself.
         self.bolt = AsyncApp(client=self.client, signing_secret=secret, name="milestone-bot",
                              logger=logging.getLogger("bot.slack.bolt"))
         self.commands.register(self.bolt)
-        self._app: App | None = None
+        self._core_ctx: CoreContext | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._connecting: asyncio.Task[None] | None = None
         self._runner: web.AppRunner | None = None
@@ -73,12 +67,12 @@ class SlackFrontEnd:
         return "socket" if self._app_token else "http"
 
     def _core(self) -> CoreContext:
-        if self._app is None:
+        if self._core_ctx is None:
             raise CommandError("The bot is still starting; try again in a moment.")
-        return self._app.core
+        return self._core_ctx
 
-    async def start(self, app: App) -> None:
-        self._app = app
+    async def start(self, core: CoreContext) -> None:
+        self._core_ctx = core
         await self._check_token()
         if self._app_token:
             self._socket = AsyncSocketModeHandler(self.bolt, self._app_token, web_client=self.client)

@@ -24,6 +24,7 @@ from tests.feeds import items, rss
 from tests.local_server import LocalServer
 from tests.slack.conftest import BOT_TOKEN
 from tests.slack.mock import SlackMock
+from watchers.record import add_events
 
 SECRET = "signing-secret-never-logged"
 ADMIN, MEMBER, HELPER = "UADMIN", "UMEMBER", "UHELPER"
@@ -95,7 +96,7 @@ async def bot(slack: SlackMock, tmp_path: Path) -> AsyncIterator[Bot]:
     slack.usergroups = {"S0ADMINS": [HELPER]}
     app = await App.open(settings_for(slack, tmp_path))
     front = SlackFrontEnd(app.settings)
-    await front.start(app)
+    await front.start(app.core)
     try:
         yield Bot(app, front, slack, f"http://127.0.0.1:{front.port}/slack/events")
     finally:
@@ -122,14 +123,14 @@ async def test_bad_signature_and_stale_request_are_refused(bot: Bot) -> None:
     assert status == 401
     await asyncio.sleep(0.2)
     assert bot.slack.responses == []
-    assert await bot.app.store.list_subscriptions("slack") == []
+    assert await bot.app.store.subscriptions.list("slack") == []
 
 
 async def test_admin_subscribes_with_filters_and_group_mention(bot: Bot) -> None:
     answer = await bot.ask('subscribe program:azer-cel kind:readout,regulatory keyword:“topline data” '
                            'mention:<!subteam^S0ONC|@oncology> digest:7')
     assert answer["response_type"] == "in_channel"
-    [sub] = await bot.app.store.list_subscriptions("slack", "C100")
+    [sub] = await bot.app.store.subscriptions.list("slack", "C100")
     assert sub.filters.programs == ["azer-cel"] and sub.filters.kinds == ["readout", "regulatory"]
     assert sub.filters.keywords == ["topline data"]
     assert sub.mention == "<!subteam^S0ONC>" and sub.mode == "digest" and sub.digest_hour == 7
@@ -141,17 +142,17 @@ async def test_admin_subscribes_with_filters_and_group_mention(bot: Bot) -> None
     assert listed["response_type"] == "ephemeral" and f"*#{sub.id}* programmes: azer-cel" in body_text(listed)
     removed = await bot.ask(f"unsubscribe #{sub.id}")
     assert removed["response_type"] == "in_channel"
-    assert await bot.app.store.list_subscriptions("slack", "C100") == []
+    assert await bot.app.store.subscriptions.list("slack", "C100") == []
 
 
 async def test_configuration_needs_admin_or_the_user_group(bot: Bot) -> None:
     denied = await bot.ask("subscribe everything", user=MEMBER)
     assert denied["response_type"] == "ephemeral"
     assert "needs a workspace admin or a member of the bot's admin user group" in body_text(denied)
-    assert await bot.app.store.list_subscriptions("slack") == []
+    assert await bot.app.store.subscriptions.list("slack") == []
     allowed = await bot.ask("subscribe everything", user=HELPER)
     assert allowed["response_type"] == "in_channel"
-    assert len(await bot.app.store.list_subscriptions("slack")) == 1
+    assert len(await bot.app.store.subscriptions.list("slack")) == 1
     # Reading needs no permission and spends no permission lookups.
     calls = len(bot.slack.called("users.info"))
     assert "Subscriptions in this channel" in body_text(await bot.ask("subscriptions", user=MEMBER))
@@ -178,11 +179,11 @@ async def test_bad_syntax_is_a_one_line_ephemeral_error(bot: Bot) -> None:
         assert answer["response_type"] == "ephemeral", text
         assert answer["text"].startswith(":warning: ") and "\n" not in answer["text"], text
         assert expected in answer["text"], (text, answer["text"])
-    assert await bot.app.store.list_subscriptions("slack") == []
+    assert await bot.app.store.subscriptions.list("slack") == []
 
 
 async def test_lookup_why_and_upcoming_render_the_core_answers(bot: Bot) -> None:
-    [event_id] = await bot.app.store.add_events([NewEvent(
+    [event_id] = await add_events(bot.app.store, [NewEvent(
         dedupe_key="x", kind="regulatory", subtype="pdufa_date", title="PDUFA date set for azer-cel <!channel>",
         url="https://example.org/pdufa", programs=["azer-cel"],
         catalysts=[CatalystDate(kind="pdufa", label="PDUFA date", date=PDUFA)],
@@ -220,10 +221,10 @@ async def test_feeds_add_acks_at_once_and_answers_after_a_slow_fetch(bot: Bot, s
     assert "|Slow Bio>" in body_text(answer) and "2 items in it now" in body_text(answer)
     listed = body_text(await bot.ask("feeds", user=MEMBER))
     assert server.url("/slow.xml") in listed
-    source = await bot.app.store.find_source("rss", server.url("/slow.xml"))
+    source = await bot.app.store.sources.find("rss", server.url("/slow.xml"))
     assert source is not None
     assert (await bot.ask(f"feeds remove {source.id}"))["response_type"] == "in_channel"
-    assert await bot.app.store.find_source("rss", server.url("/slow.xml")) is None
+    assert await bot.app.store.sources.find("rss", server.url("/slow.xml")) is None
 
 
 async def test_link_button_clicks_are_acknowledged(bot: Bot) -> None:
@@ -246,7 +247,7 @@ async def test_tokens_and_secret_are_never_logged(slack: SlackMock, tmp_path: Pa
     with caplog.at_level(logging.DEBUG):
         app = await App.open(settings_for(slack, tmp_path))
         front = SlackFrontEnd(app.settings)
-        await front.start(app)
+        await front.start(app.core)
         bot = Bot(app, front, slack, f"http://127.0.0.1:{front.port}/slack/events")
         try:
             await bot.ask("subscribe everything")

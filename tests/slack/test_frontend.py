@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import json
-import types
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import WSMsgType, web
-from pydantic import BaseModel
 
-from bot.app import App
-from bot.core.context import CommandError, require_manage
-from bot.frontends import build_front_ends
+from bot.app import App, build_front_ends
+from bot.core.context import CommandError, CoreContext
 from bot.settings import Settings, SettingsError, load_settings
 from bot.slack.commands import SlashCommands
 from bot.slack.frontend import SlackFrontEnd
 from bot.slack.permissions import SlackPermissions
-from storage.models import NewEvent
+from storage.models import ChannelRef, NewEvent
+from storage.store import Store
+from tests.ctgov_fake import FakeCtgov, study
 from tests.slack.conftest import BOT_TOKEN
 from tests.slack.mock import SlackMock, eventually
 from tests.slack.test_commands import ADMIN, MEMBER, Bot, body_text, settings_for
+from watchers.fetch.http import Fetcher
+from watchers.record import add_events
 
 APP_TOKEN = "xapp-test-app-token"
 
@@ -47,7 +48,7 @@ async def test_no_token_no_slack_front_end(tmp_path: Path) -> None:
     app = await App.open(Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'x.db'}",
                                   seed_defaults=False))
     try:
-        assert build_front_ends(app) == []
+        assert build_front_ends(app.settings) == []
     finally:
         await app.close()
 
@@ -58,7 +59,7 @@ async def test_wrong_bot_token_stops_start_up_with_one_line(slack: SlackMock, tm
     front = SlackFrontEnd(app.settings)
     try:
         with pytest.raises(CommandError, match=r"Slack refused SLACK_BOT_TOKEN \(invalid_auth\)"):
-            await front.start(app)
+            await front.start(app.core)
     finally:
         await front.stop()
         await app.close()
@@ -72,8 +73,8 @@ async def test_run_forever_delivers_from_the_outbox_to_slack(
     slack.users = {ADMIN: {"is_admin": True}}
     built: list[Any] = []
 
-    def capture(app: App) -> list[Any]:
-        built.extend(build_front_ends(app))
+    def capture(settings: Settings) -> list[Any]:
+        built.extend(build_front_ends(settings))
         return built
 
     monkeypatch.setattr("bot.app.build_front_ends", capture)
@@ -88,7 +89,7 @@ async def test_run_forever_delivers_from_the_outbox_to_slack(
         bot = Bot(app, front, slack, f"http://127.0.0.1:{front.port}/slack/events")
         answer = await bot.ask("subscribe kind:readout mention:<!subteam^S0ONC|@onc>", channel="C777")
         assert answer["response_type"] == "in_channel"
-        await app.store.add_events([NewEvent(
+        await add_events(app.store, [NewEvent(
             dedupe_key="e1", kind="readout", subtype="topline", title="Azer-cel topline <@U999>",
             url="https://example.org/r", programs=["azer-cel"])])
         await eventually(lambda: bool(slack.posted))
@@ -96,7 +97,7 @@ async def test_run_forever_delivers_from_the_outbox_to_slack(
         assert posted["channel"] == "C777"
         assert posted["text"] == "<!subteam^S0ONC> Readout · topline: Azer-cel topline &lt;@U999&gt;"
         assert [b["type"] for b in posted["blocks"]] == ["header", "section", "context", "actions"]
-        assert await app.store.delivery_counts() == {"sent": 1}
+        assert await app.store.outbox.counts() == {"sent": 1}
     finally:
         running.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -145,7 +146,7 @@ async def test_socket_mode_receives_a_command_and_acks_over_the_socket(slack: Sl
                                       slack_signing_secret=None))
     front = SlackFrontEnd(app.settings)
     assert front.mode == "socket"
-    await front.start(app)
+    await front.start(app.core)
     try:
         await eventually(front.connected)
         assert front.port is None  # no HTTP listener in Socket Mode
@@ -163,50 +164,34 @@ async def test_socket_mode_receives_a_command_and_acks_over_the_socket(slack: Sl
         await app.close()
 
 
-async def test_trials_is_offered_only_when_the_core_has_it(slack: SlackMock, slack_client: Any, store: Any) -> None:
-    """With a stand-in for bot.core.trials (built on another branch), `trials` is registered and calls it."""
-
-    class Watch(BaseModel):
-        nct_id: str
-        program: str | None = None
-
-    class Item(BaseModel):
-        watch: Watch
-        snapshot: None = None
-
-    class TrialList(BaseModel):
-        trials: list[Item]
-        programs: list[Any] = []
-
-    seen: list[tuple[str, Any]] = []
-
-    async def list_trials(ctx: Any) -> TrialList:
-        return TrialList(trials=[Item(watch=Watch(nct_id="NCT01234567", program="azer-cel"))])
-
-    async def watch_trials(ctx: Any, actor: Any, raw_ids: list[str], program: str | None = None,
-                           channel: Any = None) -> Any:
-        seen.append(("watch", (actor.can_manage, raw_ids, program)))
-        return types.SimpleNamespace(added=[types.SimpleNamespace(nct_id=i) for i in raw_ids], already=[])
-
-    async def unwatch_trials(ctx: Any, actor: Any, raw_ids: list[str]) -> list[str]:
-        require_manage(actor, "unwatch trials")  # as the real core does
-        return list(raw_ids)
-
-    fake = types.SimpleNamespace(list_trials=list_trials, watch_trials=watch_trials, unwatch_trials=unwatch_trials)
-    slack.users = {ADMIN: {"is_admin": True}}
-    commands = SlashCommands(lambda: None, SlackPermissions(slack_client), trials=fake)  # type: ignore[arg-type]
-    assert "`/milestones trials" in body_text({"blocks": commands.help().message.blocks})
-    listed = await commands.run("trials", MEMBER, "C1")
-    listed_text = listed.message.blocks[0]["text"]["text"]
-    assert "<https://clinicaltrials.gov/study/NCT01234567|NCT01234567> · not polled yet [azer-cel]" in listed_text
-    watched = await commands.run("trials watch NCT07654321 program:azer-cel", ADMIN, "C1")
-    assert watched.public and "NCT07654321" in watched.message.text
-    assert seen == [("watch", (True, ["NCT07654321"], "azer-cel"))]
-    denied = await commands.run("trials unwatch NCT07654321", MEMBER, "C1")
-    assert denied.message.text == ":warning: That changes configuration, which needs a workspace admin."
-    assert not denied.public
-    without = SlashCommands(lambda: None, SlackPermissions(slack_client))  # type: ignore[arg-type]
-    assert "Unknown sub-command 'trials'" in (await without.run("trials", ADMIN, "C1")).message.text
+async def test_trials_command_runs_the_real_core(
+    slack: SlackMock, slack_client: Any, store: Store, fake: FakeCtgov, tmp_path: Path
+) -> None:
+    """`trials` lists, watches (checked against the ClinicalTrials.gov fake) and refuses members' changes."""
+    fake.put(study("NCT07654321"))
+    settings = Settings(_env_file=None, ctgov_base_url=fake.base_url, ctgov_request_interval_seconds=0,
+                        allow_private_addresses=True)
+    fetcher = Fetcher(settings.fetch_config())
+    try:
+        core = CoreContext(store, fetcher, settings)
+        slack.users = {ADMIN: {"is_admin": True}}
+        commands = SlashCommands(lambda: core, SlackPermissions(slack_client))
+        assert "`/milestones trials" in body_text({"blocks": commands.help().message.blocks})
+        listed = await commands.run("trials", MEMBER, "C1")
+        assert listed.message.blocks[0]["text"]["text"].startswith("No trials are watched.")
+        watched = await commands.run("trials watch NCT07654321 program:azer-cel", ADMIN, "C1")
+        assert watched.public and "NCT07654321" in watched.message.text
+        [watch] = await store.trials.list_watches()
+        assert (watch.nct_id, watch.program, watch.requested_by) == (
+            "NCT07654321", "azer-cel", ChannelRef(platform="slack", channel_id="C1"))
+        listed = await commands.run("trials", MEMBER, "C1")
+        assert "NCT07654321" in listed.message.blocks[0]["text"]["text"]
+        denied = await commands.run("trials unwatch NCT07654321", MEMBER, "C1")
+        assert denied.message.text == ":warning: That changes configuration, which needs a workspace admin."
+        assert not denied.public
+        assert [w.nct_id for w in await store.trials.list_watches()] == ["NCT07654321"]
+    finally:
+        await fetcher.close()
 
 
 ROOT = Path(__file__).resolve().parents[2]

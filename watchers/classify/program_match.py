@@ -77,20 +77,22 @@ def _sponsor_near(target: _Target, lowered_text: str) -> bool:
 class MatcherCache:
     """The matcher for the store's current registry, rebuilt only when the registry's version changes."""
 
-    def __init__(self, store: ProgramStore) -> None:
-        self._store = store
+    def __init__(self, registry: ProgramRegistry) -> None:
+        self._registry = registry
         self._version: str | None = None
         self._matcher = ProgramMatcher([])
 
     async def get(self) -> ProgramMatcher:
-        version = await self._store.programs_version()
+        version = await self._registry.version()
         if version != self._version:
-            self._matcher = ProgramMatcher(await self._store.program_alias_table())
+            self._matcher = ProgramMatcher(await self._registry.alias_table())
             self._version = version
         return self._matcher
 
 
-class ProgramStore(Protocol):
-    async def programs_version(self) -> str: ...
+class ProgramRegistry(Protocol):
+    """The part of the store the matcher reads (storage.repositories.programs)."""
 
-    async def program_alias_table(self) -> list[tuple[str, str, bool, list[str]]]: ...
+    async def version(self) -> str: ...
+
+    async def alias_table(self) -> list[tuple[str, str, bool, list[str]]]: ...

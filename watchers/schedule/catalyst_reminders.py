@@ -7,6 +7,7 @@ from datetime import date
 
 from storage.models import Catalyst, NewEvent
 from storage.store import Store
+from watchers.record import add_events
 
 
 def _due(cat: Catalyst) -> date | None:
@@ -24,7 +25,7 @@ async def catalyst_notices(store: Store, today: date, reminder_days: Sequence[in
     """Store (and so queue) the reminders and overdue notices due today; returns the new event ids."""
     events: list[NewEvent] = []
     overdue: list[int] = []
-    for cat in await store.catalysts(program=None, statuses=("open",)):
+    for cat in await store.ledger.catalysts(program=None, statuses=("open",)):
         if cat.kind != "pdufa":
             continue
         due = _due(cat)
@@ -49,7 +50,7 @@ async def catalyst_notices(store: Store, today: date, reminder_days: Sequence[in
                 title=f"Reminder: {cat.program} PDUFA date in {left} day{'s' if left != 1 else ''} ({cat.date})",
                 programs=[cat.program], facts={"pdufa_date": cat.date, "days_left": left, "notice": "reminder"},
             ))
-    ids = await store.add_events(events) if events else []
+    ids = await add_events(store, events) if events else []
     for catalyst_id in overdue:
-        await store.set_catalyst_status(catalyst_id, "overdue")
+        await store.ledger.set_catalyst_status(catalyst_id, "overdue")
     return ids

@@ -4,14 +4,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
 
-from storage.models import NewEvent, PollOutcome, Source, utcnow
+from storage.models import NewEvent, Source, utcnow
 from storage.store import Store
 from watchers.fetch.http import FetchError
 from watchers.parse.feed import FeedParseError
+from watchers.pipeline import refresh_source
+from watchers.record import add_events
+from watchers.sources.base import Watcher
 
 log = logging.getLogger(__name__)
 
@@ -21,12 +24,6 @@ MAX_BACKOFF = timedelta(hours=12)
 def _enable_hint(source: Source) -> str:
     """The command that re-enables a disabled source (named in the "disabled" notice)."""
     return "trials enable" if source.kind == "ctgov" else f"feeds enable {source.id}"
-
-
-class Watcher(Protocol):
-    kind: str
-
-    async def poll(self, source: Source) -> PollOutcome: ...
 
 
 @dataclass
@@ -47,9 +44,9 @@ class CycleConfig:
 
 
 class PollCycle:
-    def __init__(self, store: Store, watchers: list[Watcher], config: CycleConfig) -> None:
+    def __init__(self, store: Store, watchers: Mapping[str, Watcher] | Sequence[Watcher], config: CycleConfig) -> None:
         self._store = store
-        self._watchers = {w.kind: w for w in watchers}
+        self._watchers = dict(watchers) if isinstance(watchers, Mapping) else {w.kind: w for w in watchers}
         self._config = config
         self._lock = asyncio.Lock()
 
@@ -58,9 +55,9 @@ class PollCycle:
         async with self._lock:
             now = now or utcnow()
             sources = (
-                await self._store.due_sources(now)
+                await self._store.sources.due(now)
                 if due_only
-                else [s for s in await self._store.list_sources() if not s.disabled]
+                else [s for s in await self._store.sources.list() if not s.disabled]
             )
             sources = [s for s in sources if s.kind in self._watchers]
             report = CycleReport()
@@ -77,7 +74,7 @@ class PollCycle:
         report.polled += 1
         watcher = self._watchers[source.kind]
         try:
-            outcome = await watcher.poll(source)
+            outcome, new_ids = await refresh_source(self._store, watcher, source, self._next_poll(utcnow(), 0))
         except (FetchError, FeedParseError) as exc:
             await self._failed(source, str(exc), getattr(exc, "retry_after", None), report)
             return
@@ -87,7 +84,6 @@ class PollCycle:
             return
         if outcome.not_modified:
             report.not_modified += 1
-        new_ids = await self._store.record_poll(outcome, self._next_poll(utcnow(), 0))
         report.new_event_ids.extend(new_ids)
 
     async def _failed(self, source: Source, error: str, retry_after: float | None, report: CycleReport) -> None:
@@ -99,11 +95,11 @@ class PollCycle:
         next_poll = self._next_poll(utcnow(), failures)
         if retry_after:
             next_poll = max(next_poll, utcnow() + timedelta(seconds=min(retry_after, MAX_BACKOFF.total_seconds())))
-        failures = await self._store.record_failure(source.id, error, next_poll, disable)
+        failures = await self._store.sources.mark_failed(source.id, error, next_poll, disable)
         log.warning("source %s (%s) failed (%d in a row): %s", source.id, source.name, failures, error)
         notice = self._health_notice(source, failures, error, disable)
         if notice is not None:
-            report.new_event_ids.extend(await self._store.add_events([notice], source.id))
+            report.new_event_ids.extend(await add_events(self._store, [notice], source.id))
 
     def _health_notice(self, source: Source, failures: int, error: str, disabled: bool) -> NewEvent | None:
         limit = self._config.max_consecutive_failures

@@ -10,16 +10,16 @@ from __future__ import annotations
 import asyncio
 import html
 import re
-import time
 from collections.abc import Awaitable, Callable
 from urllib.parse import urljoin
 
-from storage.models import PollOutcome, Source
-from storage.store import Store
+from storage.models import Source
 from watchers.classify import ProgramFinder
 from watchers.classify.item_events import event_from_item
 from watchers.fetch.http import Fetcher, FetchError
+from watchers.fetch.rate_limit import RateLimiter
 from watchers.parse.feed import FeedItem, clean_text, parse_feed
+from watchers.sources.base import Classified, Fetched, Item
 
 _EXHIBIT_LINK = re.compile(r'href="([^"]+\.(?:htm|html|txt))"[^>]*>[^<]*</a>\s*</td>\s*<td[^>]*>\s*EX-99', re.I)
 _ANY_EX99 = re.compile(r'href="([^"]*ex-?99[^"]*\.(?:htm|html|txt))"', re.I)
@@ -32,31 +32,17 @@ def edgar_feed_url(base: str, cik: str) -> str:
             "&type=8-K&dateb=&owner=include&count=40&output=atom")
 
 
-class RateLimiter:
-    """At most `rate` calls per second across every caller."""
-
-    def __init__(self, rate: float) -> None:
-        self._interval = 1.0 / rate
-        self._next = 0.0
-        self._lock = asyncio.Lock()
-
-    async def wait(self) -> None:
-        async with self._lock:
-            now = time.monotonic()
-            if self._next > now:
-                await asyncio.sleep(self._next - now)
-            self._next = max(now, self._next) + self._interval
-
-
 class EdgarWatcher:
     kind = "edgar"
 
+    announces_first_poll = False
+
     def __init__(
-        self, fetcher: Fetcher, store: Store, requests_per_second: float = 10.0,
+        self, fetcher: Fetcher, requests_per_second: float = 10.0,
         programs: Callable[[], Awaitable[ProgramFinder]] | None = None,
     ) -> None:
         self._fetcher = fetcher
-        self._store = store
+        # One limiter for every EDGAR source: SEC allows 10 requests per second in total.
         self._limiter = RateLimiter(requests_per_second)
         self._programs = programs
 
@@ -65,25 +51,23 @@ class EdgarWatcher:
         result = await self._fetcher.get(url, **kw)  # type: ignore[arg-type]
         return result.body if not result.not_modified else b""
 
-    async def poll(self, source: Source) -> PollOutcome:
+    async def fetch(self, source: Source) -> Fetched:
         await self._limiter.wait()
         result = await self._fetcher.get(source.url, etag=source.etag, last_modified=source.last_modified)
-        if result.not_modified:
-            return PollOutcome(source_id=source.id, not_modified=True)
-        feed = await asyncio.to_thread(parse_feed, result.body)
-        keys = [i.key for i in feed.items]
-        outcome = PollOutcome(source_id=source.id, item_keys=keys, etag=result.etag,
-                              last_modified=result.last_modified)
-        if not source.primed:
-            return outcome
-        unseen = set(await self._store.unseen_keys(source.id, keys))
+        return Fetched(result.body, result.etag, result.last_modified, result.not_modified)
+
+    async def parse(self, source: Source, fetched: Fetched) -> list[Item]:
+        feed = await asyncio.to_thread(parse_feed, fetched.payload)
+        return [Item(i.key, i) for i in feed.items]
+
+    async def classify(self, source: Source, fetched: Fetched, items: list[Item]) -> Classified:
+        """Each new filing's EX-99 press release (headline + lede) is classified, else its Atom entry."""
         finder = await self._programs() if self._programs else None
-        for item in feed.items:
-            if item.key not in unseen:
-                continue
-            release = await self._press_release(item)
-            outcome.events.append(event_from_item(release or item, source, finder))
-        return outcome
+        events = []
+        for item in items:
+            release = await self._press_release(item.data)
+            events.append(event_from_item(release or item.data, source, finder))
+        return Classified(events=events)
 
     async def _press_release(self, item: FeedItem) -> FeedItem | None:
         """The EX-99 press release behind a filing as a feed item (headline + lede), or None."""

@@ -14,10 +14,11 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from storage.models import NewEvent, PollOutcome, Program, Source
+from storage.models import NewEvent, Program, Source
 from storage.store import Store
 from watchers.classify import ProgramFinder
 from watchers.fetch.http import Fetcher, FetchError
+from watchers.sources.base import Classified, Fetched, Item
 
 TERMS_PER_REQUEST = 20
 # openFDA's published daily limits per IP: without a key and with one.
@@ -31,43 +32,46 @@ ANNOUNCED_SUPPLEMENT_CLASSES = ("EFFICACY",)
 class OpenFdaWatcher:
     kind = "openfda"
 
+    announces_first_poll = False
+
     def __init__(
         self, fetcher: Fetcher, store: Store, api_key: str | None = None, min_interval: float = 0.3,
         programs: Callable[[], Awaitable[ProgramFinder]] | None = None,
     ) -> None:
         self._fetcher = fetcher
-        self._store = store
+        self._store = store  # the programme registry says what to search for
         self._api_key = api_key
         self._min_interval = min_interval
         self._programs = programs
         self._last_request = 0.0
 
-    async def poll(self, source: Source) -> PollOutcome:
-        queries = search_queries(await self._store.list_programs())
+    async def fetch(self, source: Source) -> Fetched:
+        queries = search_queries(await self._store.programs.list())
         if self._too_soon(source, len(queries)):
             # Polling now would overspend the daily limit: count it as an unchanged answer, ask again later.
-            return PollOutcome(source_id=source.id, not_modified=True)
+            return Fetched(not_modified=True)
         results: list[dict[str, Any]] = []
         for query in queries:
             results.extend(await self._search(source.url, query))
-        keys: list[str] = []
-        announce: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
-        for app in results:
+        return Fetched(results)
+
+    async def parse(self, source: Source, fetched: Fetched) -> list[Item]:
+        """Every approved submission is an item (so it is seen once); only some are announced."""
+        items: list[Item] = []
+        for app in fetched.payload:
             for sub in app.get("submissions") or []:
                 if sub.get("submission_status") != "AP":
                     continue
                 key = f"{app.get('application_number')}:{sub.get('submission_type')}{sub.get('submission_number')}"
-                keys.append(key)
                 original = sub.get("submission_type") == "ORIG"
-                if original or sub.get("submission_class_code") in ANNOUNCED_SUPPLEMENT_CLASSES:
-                    announce.append((key, app, sub))
-        outcome = PollOutcome(source_id=source.id, item_keys=keys)
-        if not source.primed:
-            return outcome
-        unseen = set(await self._store.unseen_keys(source.id, [k for k, _, _ in announce]))
+                announce = original or sub.get("submission_class_code") in ANNOUNCED_SUPPLEMENT_CLASSES
+                items.append(Item(key, (app, sub, announce)))
+        return items
+
+    async def classify(self, source: Source, fetched: Fetched, items: list[Item]) -> Classified:
         finder = await self._programs() if self._programs else None
-        outcome.events = [approval_event(app, sub, key, finder) for key, app, sub in announce if key in unseen]
-        return outcome
+        return Classified(events=[approval_event(app, sub, str(item.key), finder)
+                                  for item in items for app, sub, announce in [item.data] if announce])
 
     def _too_soon(self, source: Source, requests_per_poll: int) -> bool:
         """Space polls so that a day of them stays within the daily limit (at 90%, leaving room for commands)."""

@@ -1,15 +1,19 @@
-"""Polls the ClinicalTrials.gov source: programme searches, then every other watched trial by ID in batches;
-diffs each record against its last snapshot and hands snapshots + alerts to the store in one outcome."""
+"""The ClinicalTrials.gov source: programme searches, then every other watched trial by ID in batches (fetch);
+records → snapshots (parse); each snapshot diffed against its last one into alerts, with the snapshots to save
+in the same unit of work (classify)."""
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from storage.models import NewEvent, PollOutcome, Source
-from storage.store import Store
-from storage.trial_models import ChannelRef, ProgramQuery, TrialSnapshot, TrialUpdate, TrialWatch
+from storage.models import ChannelRef, NewEvent, Source
+from storage.store import Store, UnitOfWork
+from storage.trial_models import ProgramQuery, TrialSnapshot, TrialUpdate, TrialWatch
 from watchers.fetch.http import Fetcher, FetchError
+from watchers.sources.base import Classified, Fetched, Item
 from watchers.sources.ctgov.alerts import change_alert, new_trial_alert, watching_summary
 from watchers.sources.ctgov.client import CtgovClient
 from watchers.sources.ctgov.diff import DATE_FIELDS, diff_snapshots
@@ -18,8 +22,31 @@ from watchers.sources.ctgov.record import snapshot_from_record
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class TrialWrites:
+    """The registry's part of a poll: snapshots (with their changes) and queries primed, saved with the events."""
+
+    updates: list[TrialUpdate] = field(default_factory=list)
+    primed_query_ids: list[int] = field(default_factory=list)
+
+    async def save(self, uow: UnitOfWork, now: datetime) -> None:
+        await uow.trials.save_updates(self.updates, self.primed_query_ids, now)
+
+
+@dataclass
+class _Found:
+    """What one poll brought back, beside the records themselves."""
+
+    records: dict[str, TrialSnapshot]
+    watches: dict[str, TrialWatch]
+    queries: list[ProgramQuery]
+    found: dict[int, list[str]]  # query id → NCT ids its search returned
+
+
 class CtgovWatcher:
     kind = "ctgov"
+    # Its first poll is a baseline per trial and per query, announced only to whoever asked for it.
+    announces_first_poll = True
 
     def __init__(
         self, fetcher: Fetcher, store: Store, interval_seconds: float = 1.0, **client_options: Any
@@ -38,10 +65,10 @@ class CtgovWatcher:
             )
         return self._clients[base_url]
 
-    async def poll(self, source: Source) -> PollOutcome:
+    async def fetch(self, source: Source) -> Fetched:
         client = self.client(source.url)
-        watches = {w.nct_id: w for w in await self._store.list_trial_watches()}
-        queries = await self._store.list_program_queries()
+        watches = {w.nct_id: w for w in await self._store.trials.list_watches()}
+        queries = await self._store.trials.list_queries()
         records: dict[str, TrialSnapshot] = {}
         errors: list[str] = []
         last_error: FetchError | None = None
@@ -49,12 +76,12 @@ class CtgovWatcher:
 
         for query in queries:
             try:
-                studies = await client.search(query.terms, query.sponsor)
+                hits = await client.search(query.terms, query.sponsor)
             except FetchError as exc:
                 errors.append(f"programme {query.program}: {exc}")
                 last_error = exc
                 continue
-            found[query.id] = [s.nct_id for s in _snapshots(studies, records)]
+            found[query.id] = [s.nct_id for s in _snapshots(hits, records)]
 
         # Trials a programme search already brought back need no second request.
         by_id = [n for n in watches if n not in records]
@@ -77,8 +104,16 @@ class CtgovWatcher:
             errors.append("not found on ClinicalTrials.gov: " + ", ".join(missing[:20])
                           + (f" and {len(missing) - 20} more" if len(missing) > 20 else ""))
 
-        outcome = PollOutcome(source_id=source.id, partial_error="; ".join(errors)[:1000] or None)
-        await self._diff_all(records, watches, queries, found, outcome)
+        return Fetched(_Found(records, watches, queries, found), partial_error="; ".join(errors)[:1000] or None)
+
+    async def parse(self, source: Source, fetched: Fetched) -> list[Item]:
+        # Records were read into snapshots while fetching (which IDs came back decides the next request).
+        return [Item(None, snap) for snap in fetched.payload.records.values()]
+
+    async def classify(self, source: Source, fetched: Fetched, items: list[Item]) -> Classified:
+        ctx: _Found = fetched.payload
+        outcome = Classified(writes=TrialWrites())
+        await self._diff_all({i.data.nct_id: i.data for i in items}, ctx.watches, ctx.queries, ctx.found, outcome)
         return outcome
 
     async def _diff_all(
@@ -87,11 +122,13 @@ class CtgovWatcher:
         watches: dict[str, TrialWatch],
         queries: list[ProgramQuery],
         found: dict[int, list[str]],
-        outcome: PollOutcome,
+        outcome: Classified,
     ) -> None:
+        writes = outcome.writes
+        assert isinstance(writes, TrialWrites)
         ids = list(records)
-        previous = await self._store.trial_snapshots(ids)
-        slips = await self._store.slip_counts(ids)
+        previous = await self._store.trials.snapshots(ids)
+        slips = await self._store.trials.slip_counts(ids)
         finder: dict[str, ProgramQuery] = {}
         for query in queries:
             for nct in found.get(query.id, []):
@@ -113,7 +150,7 @@ class CtgovWatcher:
                 # A programme search turned up a trial nobody watched yet: that is the news.
                 outcome.events.append(new_trial_alert(snap, query.program))
             if prev is None:
-                outcome.trial_updates.append(update)
+                writes.updates.append(update)
                 if watch and watch.requested_by and watch.query_id is None:
                     ref = watch.requested_by
                     first_sight[(ref.platform, ref.channel_id)].append(snap)
@@ -123,7 +160,7 @@ class CtgovWatcher:
             if update.changes:
                 outcome.events.append(change_alert(snap, update.changes, program))
             if update.changes or snap != prev or query is not None:
-                outcome.trial_updates.append(update)
+                writes.updates.append(update)
 
         for (platform, channel), snaps in first_sight.items():
             self._address(outcome, watching_summary(snaps, f"{platform}:{channel}"),
@@ -136,10 +173,10 @@ class CtgovWatcher:
                     ref = query.requested_by
                     self._address(outcome, watching_summary(hits, f"{ref.platform}:{ref.channel_id}",
                                                             query.program), ref)
-                outcome.primed_query_ids.append(query.id)
+                writes.primed_query_ids.append(query.id)
 
     @staticmethod
-    def _address(outcome: PollOutcome, event: NewEvent, ref: ChannelRef) -> None:
+    def _address(outcome: Classified, event: NewEvent, ref: ChannelRef) -> None:
         outcome.events.append(event)
         outcome.audiences[event.dedupe_key] = [ref]
 

@@ -1,4 +1,4 @@
-"""Store queries for the ClinicalTrials.gov watcher (a mixin of Store): watches, snapshots, changes."""
+"""What the ClinicalTrials.gov source remembers: watched trials, programme queries, snapshots, changes."""
 from __future__ import annotations
 
 import json
@@ -6,11 +6,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from storage.clock import from_db, to_db
+from storage.database import Connection, DuplicateError, NotFoundError, Row
 from storage.models import utcnow
-from storage.store_base import DuplicateError, NotFoundError, StoreBase
 from storage.trial_models import (
     ChannelRef,
     ProgramQuery,
@@ -33,10 +31,13 @@ def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
         yield items[start : start + _CHUNK]
 
 
-class TrialQueries(StoreBase):
+class TrialRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
     # -- watches ---------------------------------------------------------------------------------
 
-    async def add_trial_watches(
+    async def add_watches(
         self,
         nct_ids: Sequence[str],
         program: str | None = None,
@@ -47,41 +48,41 @@ class TrialQueries(StoreBase):
         now = to_db(utcnow())
         added: list[str] = []
         already: list[str] = []
-        async with self.transaction() as db:
+        async with self._conn.atomic() as db:
             for nct in dict.fromkeys(nct_ids):
-                row = await (await db.execute("SELECT 1 FROM trial_watches WHERE nct_id = ?", (nct,))).fetchone()
+                row = await db.one("SELECT 1 FROM trial_watches WHERE nct_id = ?", (nct,))
                 if row:
                     already.append(nct)
                     if program:
-                        await db.execute("UPDATE trial_watches SET program = ? WHERE nct_id = ?", (program, nct))
+                        await db.write("UPDATE trial_watches SET program = ? WHERE nct_id = ?", (program, nct))
                     continue
-                await db.execute(
+                await db.write(
                     f"INSERT INTO trial_watches ({_WATCH_COLS}) VALUES (?, ?, NULL, ?, ?, ?, ?)",
                     (nct, program, *_ref_cols(requested_by), requested_user, now),
                 )
                 added.append(nct)
         return added, already
 
-    async def remove_trial_watches(self, nct_ids: Sequence[str]) -> list[str]:
+    async def remove_watches(self, nct_ids: Sequence[str]) -> list[str]:
         """Stop watching; returns the ids that were watched. Snapshots and history stay for `trials show`."""
         removed: list[str] = []
-        async with self.transaction() as db:
+        async with self._conn.atomic() as db:
             for nct in dict.fromkeys(nct_ids):
-                cur = await db.execute("DELETE FROM trial_watches WHERE nct_id = ?", (nct,))
+                cur = await db.write("DELETE FROM trial_watches WHERE nct_id = ?", (nct,))
                 if cur.rowcount:
                     removed.append(nct)
         return removed
 
-    async def list_trial_watches(self) -> list[TrialWatch]:
-        return [_watch(r) for r in await self._all(f"SELECT {_WATCH_COLS} FROM trial_watches ORDER BY nct_id")]
+    async def list_watches(self) -> list[TrialWatch]:
+        return [_watch(r) for r in await self._conn.all(f"SELECT {_WATCH_COLS} FROM trial_watches ORDER BY nct_id")]
 
-    async def get_trial_watch(self, nct_id: str) -> TrialWatch | None:
-        row = await self._one(f"SELECT {_WATCH_COLS} FROM trial_watches WHERE nct_id = ?", (nct_id,))
+    async def get_watch(self, nct_id: str) -> TrialWatch | None:
+        row = await self._conn.one(f"SELECT {_WATCH_COLS} FROM trial_watches WHERE nct_id = ?", (nct_id,))
         return _watch(row) if row else None
 
     # -- programme queries -----------------------------------------------------------------------
 
-    async def add_program_query(
+    async def add_query(
         self,
         program: str,
         terms: Sequence[str],
@@ -89,49 +90,49 @@ class TrialQueries(StoreBase):
         requested_by: ChannelRef | None = None,
         requested_user: str | None = None,
     ) -> ProgramQuery:
-        async with self.transaction() as db:
-            row = await (await db.execute("SELECT id FROM trial_queries WHERE program = ?", (program,))).fetchone()
+        async with self._conn.atomic() as db:
+            row = await db.one("SELECT id FROM trial_queries WHERE program = ?", (program,))
             if row:
                 raise DuplicateError(f"programme {program} is already watched")
-            cur = await db.execute(
+            cur = await db.write(
                 "INSERT INTO trial_queries (program, terms, sponsor, requested_platform, requested_channel, "
                 "requested_user, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (program, json.dumps(list(terms)), sponsor, *_ref_cols(requested_by), requested_user,
                  to_db(utcnow())),
             )
             query_id = int(cur.lastrowid or 0)
-        return await self.get_program_query(query_id)
+        return await self.get_query(query_id)
 
-    async def get_program_query(self, query_id: int) -> ProgramQuery:
-        row = await self._one(f"SELECT {_QUERY_COLS} FROM trial_queries WHERE id = ?", (query_id,))
+    async def get_query(self, query_id: int) -> ProgramQuery:
+        row = await self._conn.one(f"SELECT {_QUERY_COLS} FROM trial_queries WHERE id = ?", (query_id,))
         if row is None:
             raise NotFoundError(f"no programme query with id {query_id}")
         return _query(row)
 
-    async def find_program_query(self, program: str) -> ProgramQuery | None:
-        row = await self._one(
+    async def find_query(self, program: str) -> ProgramQuery | None:
+        row = await self._conn.one(
             f"SELECT {_QUERY_COLS} FROM trial_queries WHERE LOWER(program) = LOWER(?)", (program,)
         )
         return _query(row) if row else None
 
-    async def list_program_queries(self) -> list[ProgramQuery]:
-        return [_query(r) for r in await self._all(f"SELECT {_QUERY_COLS} FROM trial_queries ORDER BY id")]
+    async def list_queries(self) -> list[ProgramQuery]:
+        return [_query(r) for r in await self._conn.all(f"SELECT {_QUERY_COLS} FROM trial_queries ORDER BY id")]
 
-    async def remove_program_query(self, query_id: int) -> int:
+    async def remove_query(self, query_id: int) -> int:
         """Drop the query and the trials it alone brought in; returns how many trials that unwatched."""
-        async with self.transaction() as db:
-            cur = await db.execute("DELETE FROM trial_watches WHERE query_id = ?", (query_id,))
+        async with self._conn.atomic() as db:
+            cur = await db.write("DELETE FROM trial_watches WHERE query_id = ?", (query_id,))
             dropped = cur.rowcount or 0
-            await db.execute("DELETE FROM trial_queries WHERE id = ?", (query_id,))
+            await db.write("DELETE FROM trial_queries WHERE id = ?", (query_id,))
         return dropped
 
     # -- snapshots and changes -------------------------------------------------------------------
 
-    async def trial_snapshots(self, nct_ids: Sequence[str]) -> dict[str, TrialSnapshot]:
+    async def snapshots(self, nct_ids: Sequence[str]) -> dict[str, TrialSnapshot]:
         out: dict[str, TrialSnapshot] = {}
         for chunk in _chunks(list(dict.fromkeys(nct_ids))):
             marks = ",".join("?" * len(chunk))
-            for r in await self._all(
+            for r in await self._conn.all(
                 f"SELECT nct_id, snapshot FROM trial_snapshots WHERE nct_id IN ({marks})", list(chunk)
             ):
                 out[r[0]] = TrialSnapshot.model_validate_json(r[1])
@@ -142,7 +143,7 @@ class TrialQueries(StoreBase):
         out: dict[tuple[str, str], int] = {}
         for chunk in _chunks(list(dict.fromkeys(nct_ids))):
             marks = ",".join("?" * len(chunk))
-            for r in await self._all(
+            for r in await self._conn.all(
                 "SELECT nct_id, field, COUNT(*) FROM trial_changes WHERE change = 'slip' "
                 f"AND nct_id IN ({marks}) GROUP BY nct_id, field",
                 list(chunk),
@@ -150,8 +151,8 @@ class TrialQueries(StoreBase):
                 out[(r[0], r[1])] = int(r[2])
         return out
 
-    async def trial_changes(self, nct_id: str, limit: int = 200) -> list[StoredTrialChange]:
-        rows = await self._all(
+    async def changes(self, nct_id: str, limit: int = 200) -> list[StoredTrialChange]:
+        rows = await self._conn.all(
             "SELECT nct_id, seen_at, last_update_posted, detail FROM trial_changes WHERE nct_id = ? "
             "ORDER BY id LIMIT ?",
             (nct_id, limit),
@@ -162,23 +163,22 @@ class TrialQueries(StoreBase):
             for r in rows
         ]
 
-    async def _save_trial_updates(
+    async def save_updates(
         self,
-        db: aiosqlite.Connection,
         updates: Sequence[TrialUpdate],
         primed_query_ids: Sequence[int],
         now: datetime,
     ) -> None:
-        """Called by Store.record_poll inside its transaction, so snapshots and events commit together."""
+        """Snapshots, watches and changes of one poll: run inside the poll's unit of work, so they commit with
+        the events they produced."""
+        db = self._conn
         stamp = to_db(now)
         for up in updates:
             snap = up.snapshot
-            stored = await (await db.execute(
-                "SELECT snapshot FROM trial_snapshots WHERE nct_id = ?", (snap.nct_id,)
-            )).fetchone()
+            stored = await db.one("SELECT snapshot FROM trial_snapshots WHERE nct_id = ?", (snap.nct_id,))
             if stored and stored[0] == snap.model_dump_json():
                 continue  # this outcome was recorded already: its changes must not count twice (slip counts)
-            await db.execute(
+            await db.write(
                 "INSERT INTO trial_snapshots (nct_id, last_update_posted, snapshot, first_seen_at, updated_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (nct_id) DO UPDATE SET "
                 "last_update_posted = excluded.last_update_posted, snapshot = excluded.snapshot, "
@@ -187,13 +187,13 @@ class TrialQueries(StoreBase):
             )
             if up.query_id is not None:
                 # Found by a programme query: watched on its behalf; an explicit watch is left as it is.
-                await db.execute(
+                await db.write(
                     f"INSERT INTO trial_watches ({_WATCH_COLS}) VALUES (?, ?, ?, NULL, NULL, NULL, ?) "
                     "ON CONFLICT (nct_id) DO NOTHING",
                     (snap.nct_id, up.program, up.query_id, stamp),
                 )
             if up.changes:
-                await db.executemany(
+                await db.write_many(
                     "INSERT INTO trial_changes (nct_id, field, change, detail, last_update_posted, seen_at) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
                     [(snap.nct_id, c.field, c.change, c.model_dump_json(), snap.last_update_posted, stamp)
@@ -201,7 +201,7 @@ class TrialQueries(StoreBase):
                 )
         if primed_query_ids:
             marks = ",".join("?" * len(primed_query_ids))
-            await db.execute(f"UPDATE trial_queries SET primed = 1 WHERE id IN ({marks})", list(primed_query_ids))
+            await db.write(f"UPDATE trial_queries SET primed = 1 WHERE id IN ({marks})", list(primed_query_ids))
 
 
 def _ref_cols(ref: ChannelRef | None) -> tuple[str | None, str | None]:
@@ -212,14 +212,14 @@ def _ref(platform: Any, channel: Any) -> ChannelRef | None:
     return ChannelRef(platform=platform, channel_id=channel) if platform and channel else None
 
 
-def _watch(r: aiosqlite.Row) -> TrialWatch:
+def _watch(r: Row) -> TrialWatch:
     return TrialWatch(
         nct_id=r[0], program=r[1], query_id=r[2], requested_by=_ref(r[3], r[4]), requested_user=r[5],
         created_at=from_db(r[6]),
     )
 
 
-def _query(r: aiosqlite.Row) -> ProgramQuery:
+def _query(r: Row) -> ProgramQuery:
     return ProgramQuery(
         id=r[0], program=r[1], terms=json.loads(r[2]), sponsor=r[3], requested_by=_ref(r[4], r[5]),
         requested_user=r[6], primed=bool(r[7]), created_at=from_db(r[8]),

@@ -1,7 +1,9 @@
-"""Does an event match a subscription's filters? Pure logic, used inside the store's transactions."""
+"""Who receives an event: the subscriptions whose filters it matches, or the channels it is addressed to."""
 from __future__ import annotations
 
-from storage.models import NewEvent, Subscription
+from collections.abc import Mapping, Sequence
+
+from storage.models import ChannelRef, NewEvent, Subscription
 from storage.names import fold_name as fold
 
 
@@ -31,3 +33,22 @@ def matches(sub: Subscription, event: NewEvent, source_id: int | None) -> bool:
     if f.keywords and not any(k.casefold() in text for k in f.keywords):
         return False
     return True
+
+
+def recipients(
+    subs: Sequence[Subscription],
+    event: NewEvent,
+    source_id: int | None,
+    audiences: Mapping[str, Sequence[ChannelRef]] | None,
+) -> list[Subscription]:
+    audience = (audiences or {}).get(event.dedupe_key)
+    if audience is None:
+        return [s for s in subs if matches(s, event, source_id)]
+    # Addressed to the channels that asked: one subscription per channel, an unfiltered one when it has one.
+    chosen: list[Subscription] = []
+    for ref in audience:
+        here = [s for s in subs if s.platform == ref.platform and s.channel_id == ref.channel_id]
+        pick = next((s for s in here if s.filters.is_empty()), here[0] if here else None)
+        if pick is not None and pick not in chosen:
+            chosen.append(pick)
+    return chosen

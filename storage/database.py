@@ -1,0 +1,146 @@
+"""The one SQLite connection and how repositories talk to it: reads, single writes, and atomic units of work.
+
+Repositories are written against `Connection`. The `Database` runs each write as its own transaction; inside
+`Database.atomic()` a `Transaction` runs everything in one `BEGIN IMMEDIATE … COMMIT`, so a unit of work that
+spans repositories (mark items seen, store events, queue deliveries) commits or rolls back as a whole.
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+import aiosqlite
+
+from storage.migrate import apply_migrations
+
+Row = aiosqlite.Row
+Params = Sequence[Any]
+
+
+class StoreError(Exception):
+    """A request the store cannot satisfy; the message is meant for the user."""
+
+
+class DuplicateError(StoreError):
+    pass
+
+
+class NotFoundError(StoreError):
+    pass
+
+
+def sqlite_path(database_url: str) -> str:
+    """`sqlite:///relative.db`, `sqlite:////abs/path.db`, `sqlite://:memory:` or a bare path."""
+    if database_url.startswith("sqlite:///"):
+        return database_url[len("sqlite:///") :]
+    if database_url.startswith("sqlite://"):
+        return database_url[len("sqlite://") :] or ":memory:"
+    if "://" in database_url:
+        raise StoreError(f"unsupported DATABASE_URL scheme: {database_url.split('://', 1)[0]}")
+    return database_url
+
+
+class Written(Protocol):
+    rowcount: int
+    lastrowid: int | None
+
+
+class Connection(Protocol):
+    """What a repository needs from the database, in or out of a unit of work."""
+
+    async def all(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    async def one(self, sql: str, params: Params = ()) -> Row | None: ...
+
+    async def write(self, sql: str, params: Params = ()) -> Written: ...
+
+    async def write_many(self, sql: str, rows: Iterable[Params]) -> None: ...
+
+    def atomic(self) -> AbstractAsyncContextManager[Connection]: ...
+
+
+class Transaction:
+    """Statements inside one open transaction; `atomic()` nests into it."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    async def all(self, sql: str, params: Params = ()) -> list[Row]:
+        # One hop to aiosqlite's thread per query (execute + fetch + close there), not three.
+        return list(await self._db.execute_fetchall(sql, params))
+
+    async def one(self, sql: str, params: Params = ()) -> Row | None:
+        return next(iter(await self._db.execute_fetchall(sql, params)), None)
+
+    async def write(self, sql: str, params: Params = ()) -> Written:
+        return await self._db.execute(sql, params)
+
+    async def write_many(self, sql: str, rows: Iterable[Params]) -> None:
+        rows = list(rows)
+        if rows:
+            await self._db.executemany(sql, rows)
+
+    @asynccontextmanager
+    async def atomic(self) -> AsyncIterator[Connection]:
+        yield self
+
+
+class Database:
+    """The connection outside any unit of work: reads as they come, each write its own transaction."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+        self._tx = Transaction(db)
+        # One connection: the lock keeps one coroutine's transaction from interleaving with another's writes.
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, database_url: str) -> Database:
+        path = sqlite_path(database_url)
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            await db.execute("PRAGMA busy_timeout = 5000")
+            await db.execute("PRAGMA journal_mode = WAL")
+            await db.execute("PRAGMA synchronous = NORMAL")
+            await db.execute("PRAGMA foreign_keys = ON")
+            await apply_migrations(db)
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db)
+
+    async def close(self) -> None:
+        async with self._write_lock:
+            await self._db.close()
+
+    async def all(self, sql: str, params: Params = ()) -> list[Row]:
+        return await self._tx.all(sql, params)
+
+    async def one(self, sql: str, params: Params = ()) -> Row | None:
+        return await self._tx.one(sql, params)
+
+    async def write(self, sql: str, params: Params = ()) -> Written:
+        # One statement is atomic on its own: no BEGIN/COMMIT round trips (a 304's health update is one).
+        async with self._write_lock:
+            return await self._db.execute(sql, params)
+
+    async def write_many(self, sql: str, rows: Iterable[Params]) -> None:
+        async with self.atomic() as tx:
+            await tx.write_many(sql, rows)
+
+    @asynccontextmanager
+    async def atomic(self) -> AsyncIterator[Connection]:
+        async with self._write_lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._tx
+            except BaseException:
+                await self._db.rollback()
+                raise
+            else:
+                await self._db.commit()

@@ -1,0 +1,1 @@
+"""One repository per table group; each holds its SQL and nothing else (no decisions)."""

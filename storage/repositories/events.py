@@ -1,0 +1,83 @@
+"""Stored events and the programmes each is linked to."""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from storage.clock import to_db
+from storage.database import Connection, NotFoundError
+from storage.models import Event, NewEvent
+from storage.rows import EVENT_COLS, event_row
+
+
+class EventRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def insert(self, ev: NewEvent, source_id: int | None, now: datetime) -> int | None:
+        """Store an event unless its dedupe_key is stored already; returns its new id, or None."""
+        row = await self._conn.one(
+            "INSERT INTO events (dedupe_key, source_id, kind, subtype, title, summary, url, published_at, "
+            "detected_at, programs, sponsor, trial, facts, evidence, reported_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING "
+            "RETURNING id",
+            (
+                ev.dedupe_key, source_id, ev.kind, ev.subtype, ev.title, ev.summary, ev.url,
+                to_db(ev.published_at), to_db(now), json.dumps(ev.programs), ev.sponsor, ev.trial,
+                json.dumps(ev.facts, default=str), json.dumps([e.model_dump() for e in ev.evidence]),
+                ev.reported_by,
+            ),
+        )
+        return int(row[0]) if row is not None else None
+
+    async def link_programs(self, event_id: int, program_ids: Sequence[int]) -> None:
+        await self._conn.write_many(
+            "INSERT INTO event_programs (event_id, program_id) VALUES (?, ?) "
+            "ON CONFLICT (program_id, event_id) DO NOTHING",
+            [(event_id, pid) for pid in program_ids],
+        )
+
+    async def set_facts(self, event_id: int, facts: dict[str, Any], suppressed: bool) -> None:
+        await self._conn.write(
+            "UPDATE events SET facts = ?, suppressed = ? WHERE id = ?",
+            (json.dumps(facts, default=str), 1 if suppressed else 0, event_id),
+        )
+
+    async def get(self, event_id: int) -> Event:
+        row = await self._conn.one(
+            f"SELECT {EVENT_COLS} FROM events e LEFT JOIN sources s ON s.id = e.source_id WHERE e.id = ?",
+            (event_id,),
+        )
+        if row is None:
+            raise NotFoundError(f"no event with id {event_id}")
+        return event_row(row)
+
+    async def latest(self, limit: int = 20, kind: str | None = None) -> list[Event]:
+        sql = f"SELECT {EVENT_COLS} FROM events e LEFT JOIN sources s ON s.id = e.source_id"
+        params: list[Any] = []
+        if kind:
+            sql += " WHERE e.kind = ?"
+            params.append(kind)
+        sql += " ORDER BY e.detected_at DESC, e.id DESC LIMIT ?"
+        params.append(limit)
+        return [event_row(r) for r in await self._conn.all(sql, params)]
+
+    async def for_program(
+        self, program_id: int, limit: int = 5, kind: str | None = None, subtypes: Sequence[str] = ()
+    ) -> list[Event]:
+        sql = (
+            f"SELECT {EVENT_COLS} FROM event_programs ep JOIN events e ON e.id = ep.event_id "
+            "LEFT JOIN sources s ON s.id = e.source_id WHERE ep.program_id = ?"
+        )
+        params: list[Any] = [program_id]
+        if kind:
+            sql += " AND e.kind = ?"
+            params.append(kind)
+        if subtypes:
+            sql += f" AND e.subtype IN ({','.join('?' * len(subtypes))})"
+            params.extend(subtypes)
+        sql += " ORDER BY e.detected_at DESC, e.id DESC LIMIT ?"
+        params.append(limit)
+        return [event_row(r) for r in await self._conn.all(sql, params)]

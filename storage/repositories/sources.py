@@ -1,0 +1,96 @@
+"""Watched sources and their polling health (validators, failures, next poll time)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from storage.clock import to_db
+from storage.database import Connection, DuplicateError, NotFoundError
+from storage.models import Source, SourceKind, utcnow
+from storage.rows import SOURCE_COLS, source_row
+
+
+class SourceRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def add(self, kind: SourceKind, url: str, name: str) -> Source:
+        now = to_db(utcnow())
+        async with self._conn.atomic() as tx:
+            existing = await tx.one("SELECT id FROM sources WHERE kind = ? AND url = ?", (kind, url))
+            if existing:
+                raise DuplicateError(f"{kind} source {url} is already watched (id {existing[0]})")
+            cur = await tx.write(
+                "INSERT INTO sources (kind, url, name, created_at, next_poll_at) VALUES (?, ?, ?, ?, ?)",
+                (kind, url, name, now, now),
+            )
+            source_id = int(cur.lastrowid or 0)
+        return await self.get(source_id)
+
+    async def get(self, source_id: int) -> Source:
+        row = await self._conn.one(f"SELECT {SOURCE_COLS} FROM sources WHERE id = ?", (source_id,))
+        if row is None:
+            raise NotFoundError(f"no source with id {source_id}")
+        return source_row(row)
+
+    async def find(self, kind: SourceKind, url: str) -> Source | None:
+        row = await self._conn.one(f"SELECT {SOURCE_COLS} FROM sources WHERE kind = ? AND url = ?", (kind, url))
+        return source_row(row) if row else None
+
+    async def list(self, kind: SourceKind | None = None) -> list[Source]:
+        if kind is None:
+            rows = await self._conn.all(f"SELECT {SOURCE_COLS} FROM sources ORDER BY id")
+        else:
+            rows = await self._conn.all(f"SELECT {SOURCE_COLS} FROM sources WHERE kind = ? ORDER BY id", (kind,))
+        return [source_row(r) for r in rows]
+
+    async def due(self, now: datetime, kind: SourceKind | None = None) -> list[Source]:
+        sql = f"SELECT {SOURCE_COLS} FROM sources WHERE disabled = 0 AND (next_poll_at IS NULL OR next_poll_at <= ?)"
+        params: list[Any] = [to_db(now)]
+        if kind is not None:
+            sql += " AND kind = ?"
+            params.append(kind)
+        return [source_row(r) for r in await self._conn.all(sql + " ORDER BY id", params)]
+
+    async def remove(self, source_id: int) -> Source:
+        source = await self.get(source_id)
+        await self._conn.write("DELETE FROM sources WHERE id = ?", (source_id,))
+        return source
+
+    async def set_enabled(self, source_id: int, enabled: bool) -> Source:
+        await self.get(source_id)
+        if enabled:
+            await self._conn.write(
+                "UPDATE sources SET disabled = 0, consecutive_failures = 0, next_poll_at = ? WHERE id = ?",
+                (to_db(utcnow()), source_id),
+            )
+        else:
+            await self._conn.write("UPDATE sources SET disabled = 1 WHERE id = ?", (source_id,))
+        return await self.get(source_id)
+
+    async def mark_polled(
+        self, source_id: int, now: datetime, next_poll_at: datetime, *, not_modified: bool,
+        etag: str | None = None, last_modified: str | None = None, partial_error: str | None = None,
+    ) -> None:
+        """A successful poll: failures reset, primed, next poll scheduled."""
+        sets = ["consecutive_failures = 0", "last_error = ?", "primed = 1",
+                "last_success_at = ?", "last_attempt_at = ?", "next_poll_at = ?"]
+        params: list[Any] = [partial_error, to_db(now), to_db(now), to_db(next_poll_at)]
+        if not not_modified:
+            # Validators are replaced only by a modified response, so a 304 keeps the old ones.
+            sets += ["etag = ?", "last_modified = ?"]
+            params += [etag, last_modified]
+        params.append(source_id)
+        await self._conn.write(f"UPDATE sources SET {', '.join(sets)} WHERE id = ?", params)
+
+    async def mark_failed(self, source_id: int, error: str, next_poll_at: datetime, disable: bool) -> int:
+        """Count a failed poll; returns the consecutive failure count."""
+        async with self._conn.atomic() as tx:
+            await tx.write(
+                "UPDATE sources SET consecutive_failures = consecutive_failures + 1, last_error = ?, "
+                "last_attempt_at = ?, next_poll_at = ?, disabled = CASE WHEN ? THEN 1 ELSE disabled END "
+                "WHERE id = ?",
+                (error[:1000], to_db(utcnow()), to_db(next_poll_at), 1 if disable else 0, source_id),
+            )
+            row = await tx.one("SELECT consecutive_failures FROM sources WHERE id = ?", (source_id,))
+        return int(row[0]) if row else 0

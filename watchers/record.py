@@ -1,0 +1,109 @@
+"""The store stage: one unit of work that marks items seen, stores new events, updates the ledger and queues
+one delivery per recipient. The decisions are made by watchers/route/ from what the store already knows."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from storage.clock import to_db
+from storage.models import ChannelRef, NewEvent, utcnow
+from storage.names import fold_name
+from storage.store import Store, UnitOfWork
+from watchers.route.ledger import LedgerPlan, LedgerState, is_designation, ledger_kinds, plan_ledger
+from watchers.route.programs import program_norms, resolve_programs
+from watchers.route.subscriptions import recipients
+from watchers.sources.base import PollOutcome
+
+
+async def record_outcome(store: Store, outcome: PollOutcome, next_poll_at: datetime) -> list[int]:
+    """Apply one poll in one transaction; returns the ids of events stored for the first time.
+
+    Running it twice stores nothing twice (items, events and deliveries are keyed)."""
+    now = utcnow()
+    health = {"not_modified": outcome.not_modified, "etag": outcome.etag, "last_modified": outcome.last_modified,
+              "partial_error": outcome.partial_error}
+    if not (outcome.item_keys or outcome.events or outcome.writes):
+        # Nothing but the source's health (a 304, an empty feed): one statement, no transaction round trips.
+        await store.sources.mark_polled(outcome.source_id, now, next_poll_at, **health)  # type: ignore[arg-type]
+        return []
+    async with store.unit_of_work() as uow:
+        await uow.sources.mark_polled(outcome.source_id, now, next_poll_at, **health)  # type: ignore[arg-type]
+        await uow.seen.add(outcome.source_id, outcome.item_keys, now)
+        if outcome.writes is not None:
+            await outcome.writes.save(uow, now)
+        return await record_events(uow, outcome.events, outcome.source_id, now, outcome.audiences)
+
+
+async def add_events(
+    store: Store,
+    events: Sequence[NewEvent],
+    source_id: int | None = None,
+    audiences: Mapping[str, Sequence[ChannelRef]] | None = None,
+) -> list[int]:
+    """Store events not stored before (by dedupe_key) and queue their deliveries (notices, reminders, tests)."""
+    if not events:
+        return []
+    async with store.unit_of_work() as uow:
+        return await record_events(uow, events, source_id, utcnow(), audiences)
+
+
+async def record_events(
+    uow: UnitOfWork,
+    events: Sequence[NewEvent],
+    source_id: int | None,
+    now: datetime,
+    audiences: Mapping[str, Sequence[ChannelRef]] | None = None,
+) -> list[int]:
+    """resolve programmes → store → decide ledger and routing → queue deliveries, per event."""
+    if not events:
+        return []
+    subs = await uow.subscriptions.active()
+    new_ids: list[int] = []
+    for event in events:
+        program_ids, event = resolve_programs(event, await uow.programs.resolve(program_norms(event)))
+        event_id = await uow.events.insert(event, source_id, now)
+        if event_id is None:
+            continue  # stored before: announced once already
+        new_ids.append(event_id)
+        suppressed = False
+        if event.programs:
+            plan = await _plan_ledger(uow, event, event_id, now)
+            await _apply_ledger(uow, event, event_id, plan, now)
+            suppressed = plan.suppress
+            if plan.facts != event.facts or plan.suppress:
+                event = event.model_copy(update={"facts": plan.facts})
+                await uow.events.set_facts(event_id, plan.facts, plan.suppress)
+        await uow.events.link_programs(event_id, program_ids)
+        if not suppressed:
+            chosen = recipients(subs, event, source_id, audiences)
+            await uow.outbox.enqueue(event_id, [s.id for s in chosen], now)
+    return new_ids
+
+
+async def _plan_ledger(uow: UnitOfWork, event: NewEvent, event_id: int, now: datetime) -> LedgerPlan:
+    key = fold_name(event.programs[0])
+    state = LedgerState(
+        designation_id=await uow.ledger.designation_id(key, event.subtype) if is_designation(event) else None,
+        open_catalysts=await uow.ledger.open_catalysts(key, ledger_kinds(event)),
+    )
+    return plan_ledger(event, event_id, state, to_db(now) or "")
+
+
+async def _apply_ledger(uow: UnitOfWork, event: NewEvent, event_id: int, plan: LedgerPlan, now: datetime) -> None:
+    program = event.programs[0]
+    key = fold_name(program)
+    stamp = to_db(now) or ""
+    if plan.designation is not None:
+        if plan.new_designation:
+            indication = plan.facts.get("indication") if isinstance(plan.facts.get("indication"), str) else None
+            designation_id = await uow.ledger.add_designation(key, program, plan.designation, indication,
+                                                              event_id, stamp)
+        else:
+            designation_id = plan.designation_id or 0
+        await uow.ledger.add_designation_source(designation_id, event_id, event.reported_by, stamp)
+    for cat, history in plan.new_catalysts:
+        await uow.ledger.add_catalyst(key, program, cat, event_id, history, stamp)
+    for catalyst_id, cat, history in plan.moved_catalysts:
+        await uow.ledger.move_catalyst(catalyst_id, cat, event_id, history, stamp)
+    if plan.close_pdufa:
+        await uow.ledger.close_pdufa(key, plan.close_pdufa, stamp)
