@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from storage.store import Store
-from tests.ctgov_fake import FakeCtgov, study
+from tests.support.ctgov_fake import FakeCtgov, study
 from watchers.fetch.http import FetchConfig, Fetcher
 from watchers.schedule.poll_cycle import CycleConfig, PollCycle
 from watchers.sources.ctgov.watcher import CtgovWatcher

@@ -1,7 +1,7 @@
 """Benchmark: outbox delivery throughput to the local Discord REST mock, which enforces per-channel rate limits.
 
 Run from the repository root: `python bench/bench_delivery.py [--events 200] [--channels 4] [--limit 5]
-[--window 0.25]`. The mock (tests/discord_mock.py, extended here) answers every message create with Discord's
+[--window 0.25]`. The mock (tests/support/discord_mock.py, extended here) answers every message create with Discord's
 rate-limit headers (`X-RateLimit-Limit/Remaining/Reset-After/Bucket`) for a bucket of `--limit` messages per
 `--window` seconds per channel, and answers 429 to a request over the limit. The real bot (discord.py client,
 DiscordSink, Dispatcher, store) drains the outbox; the table shows deliveries/s against the ceiling the limits
@@ -29,8 +29,8 @@ from bot.app import App
 from bot.delivery.dispatcher import Dispatcher
 from bot.discord.frontend import DiscordFrontEnd
 from storage.models import NewEvent, SubscriptionFilters
-from tests.discord_mock import MockDiscord, json_response, rate_limited
-from tests.discord_support import settings_for
+from tests.support.discord_mock import MockDiscord, json_response, rate_limited
+from tests.support.discord_support import settings_for
 from watchers.record import add_events
 
 

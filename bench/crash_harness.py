@@ -2,13 +2,13 @@
 
     python bench/crash_harness.py [--cycles 52] [--lanes 2] [--seed 7]
 
-Everything runs on 127.0.0.1: one aiohttp server serves the feeds, `tests/discord_mock.py` plays Discord (REST and
-a minimal gateway). Each lane is one bot process with its own store, feeds, token and two channels, so two lanes
-use both cores. A cycle: the feeds may gain items, the lane's sources are made due (as if the poll interval had
-passed: the harness sets `next_poll_at` while the bot is dead), the bot starts, and it is killed with SIGKILL at a
-random moment: a random delay after its first feed request (between fetch and store), after its first message
-create (mid-delivery: the mock sometimes answers slowly, having created the message first, as Discord does), or
-after start. After the cycles one last run without a kill drains everything and stops with SIGTERM; then:
+Everything runs on 127.0.0.1: one aiohttp server serves the feeds, `tests/support/discord_mock.py` plays Discord
+(REST and a minimal gateway). Each lane is one bot process with its own store, feeds, token and two channels, so
+two lanes use both cores. A cycle: the feeds may gain items, the lane's sources are made due (as if the poll
+interval had passed: the harness sets `next_poll_at` while the bot is dead), the bot starts, and it is killed with
+SIGKILL at a random moment: a random delay after its first feed request (between fetch and store), after its first
+message create (mid-delivery: the mock sometimes answers slowly, having created the message first, as Discord
+does), or after start. After the cycles one last run without a kill drains everything and stops with SIGTERM; then:
 
 - the (channel, embed title) pairs the mock holds == one per channel for every item added after the baseline poll;
 - no (channel, title) was posted twice (counted on the messages, not on the nonces);
@@ -45,9 +45,9 @@ from bot.app import App  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from storage.clock import to_db  # noqa: E402
 from storage.models import SubscriptionFilters  # noqa: E402
-from tests.discord_mock import MockDiscord  # noqa: E402
-from tests.feeds import items, rss  # noqa: E402
-from tests.local_server import serve_app  # noqa: E402
+from tests.support.discord_mock import MockDiscord  # noqa: E402
+from tests.support.feeds import items, rss  # noqa: E402
+from tests.support.local_server import serve_app  # noqa: E402
 
 FEEDS_PER_LANE = 3
 CHANNELS_PER_LANE = 2

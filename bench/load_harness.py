@@ -10,7 +10,7 @@ new item per feed, so 2,000 events and 2,000 deliveries are stored. Peak RSS is 
 (VmHWM), server and feed texts included.
 
 `burst` queues 1,000 alerts for four Discord channels and drains them through the real `Dispatcher` and
-`DiscordSink` (discord.py's REST client) to `tests/discord_mock.py`, which answers every tenth message create
+`DiscordSink` (discord.py's REST client) to `tests/support/discord_mock.py`, which answers every tenth message create
 (retries included) with a 429 carrying Discord's headers (`Via`, `X-RateLimit-*`) and a short `retry_after`.
 """
 from __future__ import annotations
@@ -36,7 +36,7 @@ from bot.app import App  # noqa: E402
 from bot.delivery.dispatcher import Dispatcher  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from storage.models import NewEvent, SubscriptionFilters  # noqa: E402
-from tests.feeds import items, rss  # noqa: E402
+from tests.support.feeds import items, rss  # noqa: E402
 from watchers.record import add_events  # noqa: E402
 
 BURST_CHANNELS = [1400000000000000201, 1400000000000000202, 1400000000000000203, 1400000000000000204]
@@ -114,7 +114,7 @@ async def burst_load(workdir: Path, alerts: int = 1000, every: int = 10) -> dict
     from discord.http import Route
 
     from bot.discord.frontend import DiscordFrontEnd
-    from tests.discord_mock import MockDiscord
+    from tests.support.discord_mock import MockDiscord
 
     base = Route.BASE
     mock = MockDiscord()

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from bot.core.lookup import ProgramCard, TrialLine
 from bot.core.subscriptions import SubscriptionList
 from bot.core.upcoming import UpcomingList
 from bot.core.why import WhyAnswer
+from bot.delivery.alert_view import fact_value
 from bot.delivery.digest import Digest
 from storage.models import Catalyst, Designation, Event, Program, Source, Subscription
 from storage.trial_models import ProgramQuery, StoredTrialChange, TrialSnapshot, TrialWatch
@@ -22,16 +22,6 @@ _KIND_LABEL = {
 }
 # Facts shown another way: a trial alert's title already lists each change; a summary lists its trials.
 _HIDDEN_FACTS = {"changes", "trials"}
-
-
-def fact_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(fact_value(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
 
 
 def render_alert(event: Event) -> str:

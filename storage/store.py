@@ -9,6 +9,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from storage.database import Connection, Database, DuplicateError, NotFoundError, StoreError, sqlite_path
+from storage.interfaces import (
+    Events,
+    Ledger,
+    Meta,
+    Outbox,
+    Programs,
+    SeenItems,
+    Sources,
+    Subscriptions,
+    Trials,
+)
 from storage.repositories.events import EventRepository
 from storage.repositories.ledger import LedgerRepository
 from storage.repositories.meta import MetaRepository
@@ -26,15 +37,16 @@ class Repositories:
     """Every repository, over one connection (the database, or one open transaction)."""
 
     def __init__(self, conn: Connection) -> None:
-        self.sources = SourceRepository(conn)
-        self.seen = SeenItemRepository(conn)
-        self.events = EventRepository(conn)
-        self.outbox = OutboxRepository(conn)
-        self.programs = ProgramRepository(conn)
-        self.trials = TrialRepository(conn)
-        self.ledger = LedgerRepository(conn)
-        self.subscriptions = SubscriptionRepository(conn)
-        self.meta = MetaRepository(conn)
+        # Typed as their interfaces: callers see only what storage/interfaces.py promises.
+        self.sources: Sources = SourceRepository(conn)
+        self.seen: SeenItems = SeenItemRepository(conn)
+        self.events: Events = EventRepository(conn)
+        self.outbox: Outbox = OutboxRepository(conn)
+        self.programs: Programs = ProgramRepository(conn)
+        self.trials: Trials = TrialRepository(conn)
+        self.ledger: Ledger = LedgerRepository(conn)
+        self.subscriptions: Subscriptions = SubscriptionRepository(conn)
+        self.meta: Meta = MetaRepository(conn)
 
 
 class UnitOfWork(Repositories):

@@ -6,10 +6,9 @@ from pathlib import Path
 import pytest
 
 from storage.store import Store
-from tests.ctgov_fake import FakeCtgov
-from tests.local_server import LocalServer
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+from tests.support.ctgov_fake import FakeCtgov
+from tests.support.local_server import LocalServer
+from tests.support.paths import SHARED
 
 
 def shared_path(*parts: str) -> Path:

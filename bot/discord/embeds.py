@@ -8,28 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 import discord
 
 from bot.core.feeds import FeedAdded, FeedList
 from bot.core.lookup import ProgramCard
 from bot.core.subscriptions import SubscriptionList
+from bot.core.trials import ProgramWatched, TrialList, TrialsWatched
 from bot.core.upcoming import UpcomingList
 from bot.core.why import WhyAnswer
+from bot.delivery.alert_view import fact_value, http_url
 from bot.delivery.digest import Digest
 from bot.render_text import (
-    fact_value,
     render_catalyst,
     render_ledger_sources,
     subscription_summary,
     trial_text,
 )  # one formatting for every front end
 from storage.models import Event, Source, Subscription
-
-if TYPE_CHECKING:  # the trials core may be absent on a branch without the ClinicalTrials.gov watcher
-    from bot.core.trials import ProgramWatched, TrialList, TrialsWatched
-    from storage.trial_models import ProgramQuery, TrialSnapshot
+from storage.trial_models import ProgramQuery, TrialSnapshot
 
 # Discord's embed limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 TITLE_MAX = 256
@@ -72,9 +69,7 @@ def clean(text: str | None, limit: int | None = None) -> str:
 
 def safe_url(url: str | None) -> str | None:
     """Discord rejects the whole message for a non-http(s) embed URL: keep only ones it accepts."""
-    if url and url.startswith(("https://", "http://")) and len(url) <= URL_MAX and " " not in url:
-        return url
-    return None
+    return http_url(url, URL_MAX) if url and " " not in url else None
 
 
 class EmbedBuilder:

@@ -6,7 +6,6 @@ only mention ever placed is the subscription's own, and only when it has the exa
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,8 +14,10 @@ from typing import Any
 from bot.core.feeds import FeedAdded, FeedList
 from bot.core.lookup import ProgramCard
 from bot.core.subscriptions import SubscriptionList
+from bot.core.trials import TrialList
 from bot.core.upcoming import UpcomingList
 from bot.core.why import WhyAnswer
+from bot.delivery.alert_view import fact_value, http_url
 from bot.delivery.digest import Digest
 from bot.render_text import subscription_summary, trial_text
 from storage.models import Catalyst, Designation, Event, Source, Subscription
@@ -80,8 +81,7 @@ def safe_url(url: str | None) -> str | None:
     """An http(s) URL fit for a button or a `<url|label>` link (the characters that end a link are encoded)."""
     if not url or not url.startswith(("http://", "https://")):
         return None
-    url = url.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E").replace(" ", "%20")
-    return url if len(url) <= URL_CHARS else None
+    return http_url(url.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E").replace(" ", "%20"), URL_CHARS)
 
 
 def link(url: str | None, label: str) -> str:
@@ -94,16 +94,6 @@ def link(url: str | None, label: str) -> str:
 def when_text(when: datetime) -> str:
     """A Slack date token (shown in the reader's time zone) with a UTC fallback."""
     return f"<!date^{int(when.timestamp())}^{{date_short}} {{time}}|{when:%Y-%m-%d %H:%M} UTC>"
-
-
-def fact_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(fact_value(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
 
 
 # -- block builders ----------------------------------------------------------------------------------
@@ -400,9 +390,7 @@ def help_message(commands: list[tuple[str, str]]) -> Message:
     return Message(text="milestone-bot commands: " + ", ".join(u.split()[0] for u, _ in commands), blocks=fit(blocks))
 
 
-def trials_message(answer: Any) -> Message:
-    """`bot.core.trials.TrialList` (from the ClinicalTrials.gov branch), read by attribute so this module does not
-    import a model that may be absent."""
+def trials_message(answer: TrialList) -> Message:
     lines = []
     for item in answer.trials:
         watch, snap = item.watch, item.snapshot

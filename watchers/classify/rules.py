@@ -477,7 +477,7 @@ RULES = tuple(replace(r, title_only=True) if r.name in TITLE_ONLY else r for r i
 
 #: Speed gates: a rule is only tried when one of these lowercase substrings occurs in the lowercased text.
 #: Each gate must be a superset of what the rule's pattern can match (a gate never changes a result, it only
-#: skips regexes that cannot match); ``tests/test_classifier_rules.py`` checks this on every rule headline.
+#: skips regexes that cannot match); ``tests/watchers/classify/test_rules.py`` checks this on every rule headline.
 GATES: dict[str, tuple[str, ...]] = {
     "other.roundup": ("daily dose", "round", "stocks", "movers", "week in review"),
     "other.investor_event": ("to ", "will ", "participat", "present", "conference call", "webcast", "webinar",

@@ -4,8 +4,8 @@ feedparser is most of the cost of a changed feed (bench/bench_poll_cycle.py: ~4.
 ElementTree reads the same fields from the same bytes ~20× faster. This module only handles the subset whose
 meaning is unambiguous — the fields the bot reads, as plain text, with RFC 822 / ISO 8601 dates — and answers
 None for anything else (a DOCTYPE, broken XML, XHTML content, an unparsable date, a guid standing in for the
-link, namespaced dates, ...), so feedparser decides every doubtful case. tests/test_feed_fast.py checks that both
-paths give identical items on real corpus feeds and on the project's own fixtures.
+link, namespaced dates, ...), so feedparser decides every doubtful case. tests/watchers/parse/test_feed_fast.py
+checks that both paths give identical items on real corpus feeds and on the project's own fixtures.
 """
 from __future__ import annotations
 

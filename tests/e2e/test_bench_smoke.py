@@ -1,0 +1,31 @@
+"""The benchmark scripts still run end to end (tiny sizes; no timing is asserted — speed lives in bench/)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from bench import bench_ctgov, bench_delivery
+from tests.support.paths import ROOT
+
+
+async def test_delivery_bench_delivers_everything() -> None:
+    result = await bench_delivery.run(n_events=5, n_channels=2, limit=5, window=0.25)
+    assert result["sent"] == 10 and result["over_limit"] == 0
+
+
+async def test_ctgov_bench_runs() -> None:
+    rows = await bench_ctgov.run(trials=50, changed=5, interval=0)
+    assert [r[3] for r in rows][-2:] == [5, 0]  # the changed poll yields 5 events, the next none
+    assert all(r[1] <= 3 for r in rows)
+
+
+@pytest.mark.slow
+def test_poll_cycle_bench_runs_small() -> None:
+    done = subprocess.run(
+        [sys.executable, "bench/bench_poll_cycle.py", "--feeds", "60", "--rounds", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "overhead over parsing" in done.stdout
