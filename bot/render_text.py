@@ -7,7 +7,7 @@ from bot.core.lookup import ProgramCard, TrialLine
 from bot.core.subscriptions import SubscriptionList
 from bot.core.upcoming import UpcomingList
 from bot.core.why import WhyAnswer
-from bot.delivery.alert_view import fact_value
+from bot.delivery.alert_view import fact_items, fact_value
 from bot.delivery.digest import Digest
 from storage.models import Catalyst, Designation, Event, Program, Source, Subscription
 from storage.trial_models import ProgramQuery, StoredTrialChange, TrialSnapshot, TrialWatch
@@ -20,8 +20,6 @@ _KIND_LABEL = {
     "other": "OTHER",
     "system": "BOT NOTICE",
 }
-# Facts shown another way: a trial alert's title already lists each change; a summary lists its trials.
-_HIDDEN_FACTS = {"changes", "trials"}
 
 
 def render_alert(event: Event) -> str:
@@ -37,8 +35,7 @@ def render_alert(event: Event) -> str:
         who.append("trial: " + event.trial)
     if who:
         lines.append("  " + " · ".join(who))
-    facts = [f"{k.replace('_', ' ')}: {fact_value(v)}" for k, v in event.facts.items()
-             if v not in (None, "", []) and k not in _HIDDEN_FACTS]
+    facts = [f"{label}: {text}" for label, text in fact_items(event.facts)]
     if facts and event.kind != "system":
         lines.append("  " + " · ".join(facts))
     if event.facts.get("change") == "now_watching" and event.summary:
@@ -118,7 +115,7 @@ def render_card(card: ProgramCard) -> str:
     if card.readouts:
         lines.append("  latest readouts:")
         for ev in card.readouts:
-            facts = "; ".join(f"{k.replace('_', ' ')}: {fact_value(v)}" for k, v in ev.facts.items() if v)
+            facts = "; ".join(f"{label}: {text}" for label, text in fact_items(ev.facts))
             lines.append(f"    #{ev.id} {(ev.published_at or ev.detected_at):%Y-%m-%d} {ev.title}")
             if facts:
                 lines.append(f"      {facts}")

@@ -21,3 +21,70 @@ def http_url(url: str | None, max_length: int) -> str | None:
     if url and url.startswith(("https://", "http://")) and len(url) <= max_length:
         return url
     return None
+
+
+# Facts shown another way: a trial alert's title already lists each change; a summary lists its trials.
+HIDDEN_FACTS = frozenset({"changes", "trials"})
+# Shown inside `results` when it is present (the older single-value keys say the same thing less well).
+_SUPERSEDED_BY_RESULTS = frozenset({"orr", "cr_rate", "n_patients"})
+_LABELS = {"results": "Results", "safety": "Safety", "meeting": "Regulator meeting", "design": "Design"}
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def result_text(r: dict[str, Any]) -> str:
+    """{"measure": "ORR", "value": 93, "unit": "%", "population": "indolent", "n": 14} → "ORR 93% (indolent, n=14)"."""
+    unit = r.get("unit") or ""
+    value = f"{_number(r.get('value'))}{unit if unit == '%' else (' ' + unit if unit else '')}"
+    detail = [str(r["population"])] if r.get("population") else []
+    if r.get("n") is not None:
+        detail.append(f"n={r['n']}")
+    return f"{r.get('measure', '?')} {value}" + (f" ({', '.join(detail)})" if detail else "")
+
+
+def safety_text(s: dict[str, Any]) -> str:
+    if s.get("text"):
+        return str(s["text"])
+    parts = [p for p in (f"grade {s['grade']}" if s.get("grade") else "", s.get("event") or "") if p]
+    rate = s.get("rate")
+    return ("no " if rate == 0 else f"{_number(rate)}% " if rate is not None else "") + " ".join(parts)
+
+
+def meeting_text(m: dict[str, Any]) -> str:
+    kind, outcome = m.get("type"), m.get("outcome")
+    return f"{kind}: {outcome}" if kind and outcome else str(kind or outcome or "")
+
+
+def design_text(d: dict[str, Any]) -> str:
+    words = [w for key, w in (("randomised", "randomised"), ("randomized", "randomised"), ("pivotal", "pivotal"),
+                               ("single_trial", "single trial")) if d.get(key) is True]
+    words += [str(d[k]) for k in ("line_of_therapy", "phase") if d.get(k)]
+    return " · ".join(dict.fromkeys(words))
+
+
+def fact_text(key: str, value: Any) -> str:
+    """One fact as a reader wants it: structured results, safety, meetings and design in words."""
+    if key == "results" and isinstance(value, list):
+        return " · ".join(result_text(r) for r in value if isinstance(r, dict))
+    if key == "safety" and isinstance(value, list):
+        return " · ".join(safety_text(s) for s in value if isinstance(s, dict))
+    if key == "meeting" and isinstance(value, dict):
+        return meeting_text(value)
+    if key == "design" and isinstance(value, dict):
+        return design_text(value)
+    return fact_value(value)
+
+
+def fact_items(facts: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, text) for every fact worth showing, in the event's order; every renderer lists these."""
+    skip = HIDDEN_FACTS | (_SUPERSEDED_BY_RESULTS if facts.get("results") else frozenset())
+    out: list[tuple[str, str]] = []
+    for key, value in facts.items():
+        if key in skip or value in (None, "", [], {}):
+            continue
+        text = fact_text(key, value)
+        if text:
+            out.append((_LABELS.get(key, key.replace("_", " ")), text))
+    return out

@@ -17,7 +17,7 @@ from bot.core.subscriptions import SubscriptionList
 from bot.core.trials import ProgramWatched, TrialList, TrialsWatched
 from bot.core.upcoming import UpcomingList
 from bot.core.why import WhyAnswer
-from bot.delivery.alert_view import fact_value, http_url
+from bot.delivery.alert_view import fact_items, fact_value, http_url
 from bot.delivery.digest import Digest
 from bot.render_text import (
     render_catalyst,
@@ -151,11 +151,8 @@ def alert_embed(event: Event) -> discord.Embed:
     if event.trial:
         b.field("Trial", clean(event.trial, 300), inline=True)
     if event.kind != "system":
-        for key, value in event.facts.items():
-            if value in (None, "", []):
-                continue
-            if not b.field(clean(key.replace("_", " ").capitalize(), 100), clean(fact_value(value), 500),
-                           inline=len(fact_value(value)) <= 40):
+        for label, text in fact_items(event.facts):
+            if not b.field(clean(label.capitalize(), 100), clean(text, 500), inline=len(text) <= 40):
                 break
     b.field("Source", clean(event.source_name or "unknown", 200), inline=True)
     hint = f"#{event.id} · why: /why event:{event.id}" if event.kind != "system" else f"#{event.id}"
@@ -217,7 +214,7 @@ def card_embed(card: ProgramCard) -> discord.Embed:
     if card.readouts:
         lines = []
         for ev in card.readouts:
-            facts = "; ".join(f"{k.replace('_', ' ')}: {fact_value(v)}" for k, v in ev.facts.items() if v)
+            facts = "; ".join(f"{label}: {text}" for label, text in fact_items(ev.facts))
             lines.append(_event_line(ev) + (f"\n  {clean(facts, 300)}" if facts else ""))
         b.lines_field("Latest readouts", lines)
     if card.upcoming:

@@ -17,7 +17,7 @@ from bot.core.subscriptions import SubscriptionList
 from bot.core.trials import TrialList
 from bot.core.upcoming import UpcomingList
 from bot.core.why import WhyAnswer
-from bot.delivery.alert_view import fact_value, http_url
+from bot.delivery.alert_view import fact_items, fact_value, http_url
 from bot.delivery.digest import Digest
 from bot.render_text import subscription_summary, trial_text
 from storage.models import Catalyst, Designation, Event, Source, Subscription
@@ -181,8 +181,7 @@ def alert_message(event: Event, mention: str | None = None) -> Message:
     if event.trial:
         pairs.append(("Trial", event.trial))
     if event.kind != "system":
-        pairs.extend((k.replace("_", " ").capitalize(), fact_value(v)) for k, v in event.facts.items()
-                     if v not in (None, "", []))
+        pairs.extend((label.capitalize(), text) for label, text in fact_items(event.facts))
     lead = []
     if ping:
         lead.append(ping)
@@ -286,7 +285,7 @@ def card_message(card: ProgramCard) -> Message:
     if card.readouts:
         readout_lines = []
         for ev in card.readouts:
-            facts = "; ".join(f"{k.replace('_', ' ')}: {fact_value(v)}" for k, v in ev.facts.items() if v)
+            facts = "; ".join(f"{label}: {text}" for label, text in fact_items(ev.facts))
             readout_lines.append(_event_line(ev) + (f"\n    {esc(facts)}" if facts else ""))
         groups.append(("Latest readouts", readout_lines))
     if card.upcoming:
