@@ -112,9 +112,10 @@ def render_card(card: ProgramCard) -> str:
             extra = f" ({d.indication})" if d.indication else ""
             lines.append(f"    {d.designation.replace('_', ' ')}{extra} · first seen {d.first_seen_at:%Y-%m-%d} · "
                          + render_ledger_sources(d))
-    if card.readouts:
-        lines.append("  latest readouts:")
-        for ev in card.readouts:
+    for heading, events in (("latest readouts", card.readouts), ("regulatory", card.regulatory)):
+        if events:
+            lines.append(f"  {heading}:")
+        for ev in events:
             facts = "; ".join(f"{label}: {text}" for label, text in fact_items(ev.facts))
             lines.append(f"    #{ev.id} {(ev.published_at or ev.detected_at):%Y-%m-%d} {ev.title}")
             if facts:

@@ -11,6 +11,8 @@ from storage.models import Catalyst, Designation, Event, Program
 from storage.names import fold_name
 from storage.trial_models import TrialSnapshot
 
+REGULATORY_STEPS = ("meeting_agreement", "clinical_hold", "submission", "acceptance", "pdufa_date", "approval", "crl")
+
 
 class TrialLine(BaseModel):
     nct_id: str
@@ -27,6 +29,8 @@ class ProgramCard(BaseModel):
     trials: list[TrialLine] = Field(default_factory=list)
     designations: list[Designation] = Field(default_factory=list)
     readouts: list[Event] = Field(default_factory=list)
+    # Regulator interactions other than designations (those are in the ledger): meetings, holds, filings, decisions.
+    regulatory: list[Event] = Field(default_factory=list)
     upcoming: list[Catalyst] = Field(default_factory=list)
     recent: list[Event] = Field(default_factory=list)
 
@@ -45,6 +49,7 @@ async def lookup(ctx: CoreContext, name: str, today: date | None = None) -> Prog
         trials=[_trial_line(n, snaps.get(n)) for n in nct_ids],
         designations=await store.ledger.designations(program.name),
         readouts=await store.events.for_program(program.id, limit=3, kind="readout"),
+        regulatory=await store.events.for_program(program.id, limit=3, kind="regulatory", subtypes=REGULATORY_STEPS),
         upcoming=await store.ledger.catalysts(start=today.isoformat(), program=program.name),
         recent=await store.events.for_program(program.id, limit=5),
     )

@@ -211,12 +211,13 @@ def card_embed(card: ProgramCard) -> discord.Embed:
             + f" · first seen {d.first_seen_at:%Y-%m-%d} · {clean(render_ledger_sources(d), 300)}"
             for d in card.designations
         ])
-    if card.readouts:
-        lines = []
-        for ev in card.readouts:
-            facts = "; ".join(f"{label}: {text}" for label, text in fact_items(ev.facts))
-            lines.append(_event_line(ev) + (f"\n  {clean(facts, 300)}" if facts else ""))
-        b.lines_field("Latest readouts", lines)
+    for heading, events in (("Latest readouts", card.readouts), ("Regulatory", card.regulatory)):
+        if events:
+            lines = []
+            for ev in events:
+                facts = "; ".join(f"{label}: {text}" for label, text in fact_items(ev.facts))
+                lines.append(_event_line(ev) + (f"\n  {clean(facts, 300)}" if facts else ""))
+            b.lines_field(heading, lines)
     if card.upcoming:
         b.lines_field("Upcoming", [clean(render_catalyst(c), 300) for c in card.upcoming])
     if card.recent:

@@ -282,12 +282,13 @@ def card_message(card: ProgramCard) -> Message:
         groups.append(("Trials", trial_lines))
     if card.designations:
         groups.append(("Designations", [designation_line(d) for d in card.designations]))
-    if card.readouts:
-        readout_lines = []
-        for ev in card.readouts:
-            facts = "; ".join(f"{label}: {text}" for label, text in fact_items(ev.facts))
-            readout_lines.append(_event_line(ev) + (f"\n    {esc(facts)}" if facts else ""))
-        groups.append(("Latest readouts", readout_lines))
+    for heading, events in (("Latest readouts", card.readouts), ("Regulatory", card.regulatory)):
+        if events:
+            event_lines = []
+            for ev in events:
+                facts = "; ".join(f"{label}: {text}" for label, text in fact_items(ev.facts))
+                event_lines.append(_event_line(ev) + (f"\n    {esc(facts)}" if facts else ""))
+            groups.append((heading, event_lines))
     if card.upcoming:
         groups.append(("Upcoming", [catalyst_line(c) for c in card.upcoming]))
     if card.recent:
