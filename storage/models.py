@@ -98,13 +98,15 @@ class SubscriptionFilters(BaseModel):
         )
 
     def key(self) -> str:
-        """The filter set normalised (order, case and repeats ignored): what makes two subscriptions the same."""
+        """The filter set normalised (order, case, edge spaces and repeats ignored): what makes two subscriptions
+        the same. Migration 0007 computes the same text in SQL for rows written before it."""
         words = {
-            name: sorted({" ".join(v.split()).casefold() for v in values})
+            name: sorted({v.strip().casefold() for v in values})
             for name, values in (("programs", self.programs), ("sponsors", self.sponsors), ("kinds", self.kinds),
                                  ("subtypes", self.subtypes), ("keywords", self.keywords))
         }
-        return json.dumps({**words, "source_ids": sorted(set(self.source_ids))}, sort_keys=True)
+        return json.dumps({**words, "source_ids": sorted(set(self.source_ids))}, sort_keys=True,
+                          separators=(",", ":"), ensure_ascii=False)
 
 
 class Subscription(BaseModel):

@@ -4,11 +4,18 @@
 -- A lane is 'instant' (one message per event and channel, whatever number of subscriptions matched) or
 -- 'digest:<subscription id>' (a digest subscription keeps its own daily message).
 
--- 1. Subscriptions get a key for their filter set. Rows written before this migration keep their JSON as key
---    (the application writes a normalised one); identical duplicates (a retried subscribe) are merged into one,
---    preferring an enabled row, then the oldest.
+-- 1. Subscriptions get a key for their filter set: SubscriptionFilters.key() (each list trimmed, lower-cased,
+--    deduplicated and sorted; keys in order; compact JSON), computed here for the rows written before. Identical
+--    duplicates (a retried subscribe) are merged into one, preferring an enabled row, then the oldest.
 ALTER TABLE subscriptions ADD COLUMN filters_key TEXT NOT NULL DEFAULT '';
-UPDATE subscriptions SET filters_key = filters;
+UPDATE subscriptions SET filters_key = json_object(
+    'keywords', json((SELECT json_group_array(v) FROM (SELECT DISTINCT lower(trim(value)) AS v FROM json_each(subscriptions.filters, '$.keywords') ORDER BY v))),
+    'kinds', json((SELECT json_group_array(v) FROM (SELECT DISTINCT lower(trim(value)) AS v FROM json_each(subscriptions.filters, '$.kinds') ORDER BY v))),
+    'programs', json((SELECT json_group_array(v) FROM (SELECT DISTINCT lower(trim(value)) AS v FROM json_each(subscriptions.filters, '$.programs') ORDER BY v))),
+    'source_ids', json((SELECT json_group_array(v) FROM (SELECT DISTINCT value AS v FROM json_each(subscriptions.filters, '$.source_ids') ORDER BY v))),
+    'sponsors', json((SELECT json_group_array(v) FROM (SELECT DISTINCT lower(trim(value)) AS v FROM json_each(subscriptions.filters, '$.sponsors') ORDER BY v))),
+    'subtypes', json((SELECT json_group_array(v) FROM (SELECT DISTINCT lower(trim(value)) AS v FROM json_each(subscriptions.filters, '$.subtypes') ORDER BY v)))
+);
 
 CREATE TABLE migrate_sub_keep AS
 SELECT s.id AS id,

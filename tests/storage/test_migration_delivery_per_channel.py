@@ -33,9 +33,14 @@ def old_database(path: Path) -> None:
                      "VALUES (?, ?, 'regulatory', 'other', ?, ?)",
                      (event_id, f"k{event_id}", f"Event {event_id}", T))
     conn.executemany(SUB, [
-        (1, "discord", "10", '{"programs": ["azer-cel"]}', "<@&1>", "instant", None, T, 0),
-        (2, "discord", "10", '{"kinds": ["regulatory"]}', "<@&2>", "instant", None, T, 0),
-        (3, "discord", "10", '{"kinds": ["regulatory"]}', None, "instant", None, T, 0),  # a retried subscribe
+        (1, "discord", "10", '{"programs": ["azer-cel"], "source_ids": [3, 1]}', "<@&1>", "instant", None, T, 0),
+        (2, "discord", "10", '{"kinds": ["regulatory", "other"], "keywords": ["Fast Track"]}', "<@&2>", "instant",
+         None, T, 0),
+        # A retried subscribe, and the same filters in another order and case: one subscription.
+        (3, "discord", "10", '{"kinds": ["regulatory", "other"], "keywords": ["Fast Track"]}', None, "instant",
+         None, T, 0),
+        (6, "discord", "10", '{"keywords": ["fast track "], "kinds": ["other", "regulatory", "other"]}', None,
+         "instant", None, T, 0),
         (4, "discord", "10", '{}', None, "digest", 7, T, 0),
         (5, "slack", "C1", '{}', None, "instant", None, T, 0),
     ])
@@ -53,7 +58,10 @@ async def test_pending_rows_become_one_delivery_per_channel(tmp_path: Path) -> N
     old_database(tmp_path / "old.db")
     store = await Store.open(f"sqlite:///{tmp_path / 'old.db'}")
     try:
-        assert [s.id for s in await store.subscriptions.list()] == [1, 2, 4, 5]  # #3 merged into #2
+        assert [s.id for s in await store.subscriptions.list()] == [1, 2, 4, 5]  # #3 and #6 merged into #2
+        for sub in await store.subscriptions.list():  # the SQL key is the one the application computes
+            [key] = await store.db.one("SELECT filters_key FROM subscriptions WHERE id = ?", (sub.id,)) or [None]
+            assert key == sub.filters.key()
         due = await store.outbox.due(["discord", "slack"], utcnow() + timedelta(seconds=1))
         assert [(p.delivery.id, p.event.id, p.delivery.channel_id, [s.id for s in p.subscriptions],
                  p.delivery.attempts) for p in due] == [(1, 1, "10", [1, 2], 2), (5, 1, "C1", [5], 0)]
