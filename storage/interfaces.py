@@ -12,6 +12,7 @@ from storage.models import (
     Catalyst,
     CatalystDate,
     ChannelRef,
+    DeliveryTarget,
     Designation,
     Event,
     NewEvent,
@@ -86,9 +87,10 @@ class Events(Protocol):
 
 
 class Outbox(Protocol):
-    """The delivery outbox: one row per event × subscription, drained by the dispatcher."""
+    """The delivery outbox: one row per event × channel (× lane), listing its subscriptions; drained by the
+    dispatcher."""
 
-    async def enqueue(self, event_id: int, subscription_ids: Sequence[int], now: datetime) -> None: ...
+    async def enqueue(self, event_id: int, targets: Sequence[DeliveryTarget], now: datetime) -> None: ...
 
     async def due(self, platforms: Sequence[str], now: datetime, limit: int = 100) -> list[PendingDelivery]: ...
 

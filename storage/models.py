@@ -1,6 +1,7 @@
 """Pydantic models for everything that crosses a package boundary."""
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -96,6 +97,17 @@ class SubscriptionFilters(BaseModel):
             (self.programs, self.sponsors, self.kinds, self.subtypes, self.keywords, self.source_ids)
         )
 
+    def key(self) -> str:
+        """The filter set normalised (order, case, edge spaces and repeats ignored): what makes two subscriptions
+        the same. Migration 0007 computes the same text in SQL for rows written before it."""
+        words = {
+            name: sorted({v.strip().casefold() for v in values})
+            for name, values in (("programs", self.programs), ("sponsors", self.sponsors), ("kinds", self.kinds),
+                                 ("subtypes", self.subtypes), ("keywords", self.keywords))
+        }
+        return json.dumps({**words, "source_ids": sorted(set(self.source_ids))}, sort_keys=True,
+                          separators=(",", ":"), ensure_ascii=False)
+
 
 class Subscription(BaseModel):
     id: int
@@ -111,10 +123,25 @@ class Subscription(BaseModel):
     disabled_reason: str | None = None
 
 
+class DeliveryTarget(BaseModel):
+    """One delivery to queue for an event: a channel (and lane) and every subscription it satisfies there.
+
+    The lane is `instant` (one message per event and channel) or `digest:<subscription id>` (that digest's own
+    daily message)."""
+
+    platform: str
+    channel_id: str
+    lane: str = "instant"
+    subscription_ids: list[int]
+
+
 class Delivery(BaseModel):
     id: int
     event_id: int
-    subscription_id: int
+    platform: str
+    channel_id: str
+    lane: str = "instant"
+    subscription_ids: list[int]  # the enabled subscriptions it satisfies
     status: DeliveryStatus
     attempts: int
     next_attempt_at: datetime
@@ -127,7 +154,18 @@ class PendingDelivery(BaseModel):
 
     delivery: Delivery
     event: Event
-    subscription: Subscription
+    # The enabled subscriptions this delivery satisfies in its channel, oldest first (never empty).
+    subscriptions: list[Subscription]
+
+    @property
+    def subscription(self) -> Subscription:
+        """The oldest of them: the channel and platform are the same for all."""
+        return self.subscriptions[0]
+
+    @property
+    def mentions(self) -> list[str]:
+        """Every matching subscription's mention, each once."""
+        return list(dict.fromkeys(s.mention for s in self.subscriptions if s.mention))
 
 
 class ProgramAlias(BaseModel):

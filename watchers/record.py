@@ -1,5 +1,5 @@
 """The store stage: one unit of work that marks items seen, stores new events, updates the ledger and queues
-one delivery per recipient. The decisions are made by watchers/route/ from what the store already knows."""
+one delivery per channel it reaches. The decisions are made by watchers/route/ from what the store already knows."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -75,8 +75,7 @@ async def record_events(
                 await uow.events.set_facts(event_id, plan.facts, plan.suppress)
         await uow.events.link_programs(event_id, program_ids)
         if not suppressed:
-            chosen = recipients(subs, event, source_id, audiences)
-            await uow.outbox.enqueue(event_id, [s.id for s in chosen], now)
+            await uow.outbox.enqueue(event_id, recipients(subs, event, source_id, audiences), now)
     return new_ids
 
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, ValidationError
 from bot.core.context import Actor, CommandError, CoreContext, require_manage
 from bot.core.programs import check_program
 from storage.models import ProgramIn, SourceKind, SubscriptionFilters
+from storage.repositories.subscriptions import AlreadySubscribed
 from storage.taxonomy import ALL_SUBTYPES, KINDS
 from watchers.parse.feed import FeedParseError, refuse_entity_declarations
 
@@ -262,9 +263,13 @@ async def import_config(ctx: CoreContext, actor: Actor, data: bytes) -> ImportSu
         if any(_same(s, entry, filters) for s in existing_subs):
             out.unchanged += 1
             continue
-        sub = await store.subscriptions.add(entry.platform, entry.channel_id, filters, mention=entry.mention,
-                                           mode=entry.mode, digest_hour=entry.digest_hour,
-                                           created_by=entry.created_by)
+        try:
+            sub = await store.subscriptions.add(entry.platform, entry.channel_id, filters, mention=entry.mention,
+                                               mode=entry.mode, digest_hour=entry.digest_hour,
+                                               created_by=entry.created_by)
+        except AlreadySubscribed:  # the same filters with another mention: one subscription per filter set
+            out.unchanged += 1
+            continue
         if entry.disabled_reason:
             await store.disable_subscription(sub.id, entry.disabled_reason)
         out.subscriptions_added += 1

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from bot.core.context import Actor, CommandError, CoreContext, require_manage
 from bot.core.programs import resolve_program
 from storage.models import ChannelRef, Subscription, SubscriptionFilters
+from storage.repositories.subscriptions import AlreadySubscribed
 from storage.taxonomy import ALL_SUBTYPES, KINDS
 
 MAX_KEYWORD_LENGTH = 100
@@ -73,13 +74,21 @@ async def subscribe(ctx: CoreContext, actor: Actor, channel: ChannelRef, req: Su
             f"This channel already has {len(existing)} subscriptions (the limit); remove one first."
         )
     for sub in existing:
-        if sub.filters == filters and sub.mode == req.mode and not sub.disabled:
-            raise CommandError(f"This channel already has that subscription (#{sub.id}).")
+        if sub.filters.key() == filters.key() and sub.mode == req.mode and not sub.disabled:
+            raise _already(sub)
     mention = (req.mention or "").strip() or None
-    return await ctx.store.subscriptions.add(
-        channel.platform, channel.channel_id, filters, mention=mention, mode=req.mode,
-        digest_hour=req.digest_hour, created_by=actor.user_id,
-    )
+    try:
+        return await ctx.store.subscriptions.add(
+            channel.platform, channel.channel_id, filters, mention=mention, mode=req.mode,
+            digest_hour=req.digest_hour, created_by=actor.user_id,
+        )
+    except AlreadySubscribed as exc:
+        # A retried or concurrent identical subscribe (Slack resends a slow command): the schema keeps one.
+        raise _already(exc.subscription) from None
+
+
+def _already(sub: Subscription) -> CommandError:
+    return CommandError(f"Already subscribed: this channel already has that subscription (#{sub.id}).")
 
 
 async def unsubscribe(ctx: CoreContext, actor: Actor, channel: ChannelRef, subscription_id: int) -> Subscription:

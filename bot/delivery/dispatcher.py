@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from bot.delivery.digest import build_digest
 from bot.delivery.sink import Sink, SinkError
-from storage.models import utcnow
+from storage.models import PendingDelivery, utcnow
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -20,16 +20,21 @@ class DispatchReport:
     failed: int = 0
     dead: int = 0
     rate_limited: int = 0
+    paused: int = 0  # deferred because the platform refused the bot's token
 
 
 class Dispatcher:
     def __init__(
-        self, store: Store, sinks: list[Sink], max_attempts: int = 8, base_delay_seconds: float = 30.0
+        self, store: Store, sinks: list[Sink], max_attempts: int = 8, base_delay_seconds: float = 30.0,
+        auth_retry_seconds: float = 300.0,
     ) -> None:
         self._store = store
         self._sinks = {s.platform: s for s in sinks}
         self._max_attempts = max_attempts
         self._base_delay = base_delay_seconds
+        self._auth_retry = auth_retry_seconds
+        # platform → until when its sink is paused because the platform refused the bot's token.
+        self._paused: dict[str, datetime] = {}
         self._lock = asyncio.Lock()
 
     async def drain(self, batch: int = 200) -> DispatchReport:
@@ -41,26 +46,27 @@ class Dispatcher:
                 if not due:
                     return report
                 progressed = False
-                blocked: set[int] = set()
+                blocked: set[tuple[str, str]] = set()
+                refused: set[str] = set()  # platforms that refused the token during this drain
                 for pending in due:
-                    sub_id = pending.subscription.id
-                    if sub_id in blocked:
+                    channel = (pending.delivery.platform, pending.delivery.channel_id)
+                    if channel in blocked or channel[0] in refused or self._is_paused(channel[0]):
                         continue  # keep per-channel order: nothing overtakes a failed alert
-                    sink = self._sinks[pending.subscription.platform]
+                    sink = self._sinks[channel[0]]
                     try:
                         message_id = await sink.send(pending)
                     except SinkError as exc:
-                        blocked.add(sub_id)
-                        await self._failed(pending.delivery.id, pending.delivery.attempts, sub_id, exc, report)
+                        blocked.add(channel)
+                        if exc.auth_failed:
+                            refused.add(channel[0])
+                        await self._failed(pending, exc, report)
                         continue
                     except Exception as exc:  # a sink bug must not stop delivery to other channels
                         log.exception("sink %s crashed", sink.platform)
-                        blocked.add(sub_id)
-                        await self._failed(
-                            pending.delivery.id, pending.delivery.attempts, sub_id,
-                            SinkError(f"{type(exc).__name__}: {exc}"), report,
-                        )
+                        blocked.add(channel)
+                        await self._failed(pending, SinkError(f"{type(exc).__name__}: {exc}"), report)
                         continue
+                    self._resume(channel[0])
                     await self._store.outbox.mark_delivered([pending.delivery.id], message_id)
                     report.sent += 1
                     progressed = True
@@ -94,13 +100,34 @@ class Dispatcher:
                 await self._store.meta.set(marker, now.date().isoformat())
         return report
 
-    async def _failed(
-        self, delivery_id: int, attempts: int, sub_id: int, exc: SinkError, report: DispatchReport
-    ) -> None:
+    def _is_paused(self, platform: str) -> bool:
+        until = self._paused.get(platform)
+        return until is not None and utcnow() < until
+
+    def _resume(self, platform: str) -> None:
+        if self._paused.pop(platform, None) is not None:
+            log.warning("%s accepts the bot's token again: delivery resumed", platform)
+
+    async def _failed(self, pending: PendingDelivery, exc: SinkError, report: DispatchReport) -> None:
+        delivery_id, attempts = pending.delivery.id, pending.delivery.attempts
         if exc.permanent:
-            log.warning("subscription %s disabled: %s", sub_id, exc)
-            await self._store.disable_subscription(sub_id, str(exc))
+            # The channel is gone or forbidden: every subscription this delivery stood for is, too.
+            for sub in pending.subscriptions:
+                log.warning("subscription %s disabled: %s", sub.id, exc)
+                await self._store.disable_subscription(sub.id, str(exc))
             report.dead += 1
+            return
+        if exc.auth_failed:
+            # The bot's own token is refused: no channel's fault and no attempt used up. The whole sink pauses
+            # (one log line per outage, not one per alert) and tries again later, until the token works.
+            platform = pending.delivery.platform
+            if platform not in self._paused:
+                log.error("%s refused the bot's token (%s): its deliveries are paused and retried every %.0f s "
+                          "until it works", platform, exc, self._auth_retry)
+            until = utcnow() + timedelta(seconds=self._auth_retry)
+            self._paused[platform] = until
+            await self._store.outbox.mark_attempt_failed(delivery_id, str(exc), until, give_up=False, count=False)
+            report.paused += 1
             return
         if exc.rate_limited:
             # Not a failure: the platform said when to come back. The channel stays blocked for this drain (its

@@ -6,7 +6,7 @@ on every send is the real defence; escaping keeps the text readable and inert as
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 import discord
@@ -159,9 +159,17 @@ def alert_embed(event: Event) -> discord.Embed:
     return b.footer(hint)
 
 
-def alert_content(mention: str | None) -> str | None:
-    """The message text above an alert: only the subscription's own role, never anything from the feed."""
-    return mention if mention and role_id(mention) is not None else None
+def alert_content(mention: str | Sequence[str] | None) -> str | None:
+    """The message text above an alert: only the subscriptions' own roles (each once), never anything from the
+    feed."""
+    roles = role_ids(mention)
+    return " ".join(f"<@&{r}>" for r in roles) or None
+
+
+def role_ids(mention: str | Sequence[str] | None) -> list[int]:
+    """The role ids of one or several stored mentions, each once, in order; anything not a role is dropped."""
+    wanted = [mention] if mention is None or isinstance(mention, str) else list(mention)
+    return list(dict.fromkeys(r for r in (role_id(m) for m in wanted) if r is not None))
 
 
 def role_id(mention: str | None) -> int | None:

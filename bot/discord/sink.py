@@ -11,25 +11,26 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import aiohttp
 import discord
 
 from bot.delivery.digest import Digest
 from bot.delivery.sink import SinkError
-from bot.discord.embeds import alert_content, alert_embed, clean, cut, digest_embed, role_id
-from storage.models import PendingDelivery, Subscription
+from bot.discord.embeds import alert_content, alert_embed, clean, cut, digest_embed, role_ids
+from storage.models import PendingDelivery
 
 log = logging.getLogger(__name__)
 
 THREAD_NAME_MAX = 100
 
 
-def alert_mentions(mention: str | None) -> discord.AllowedMentions:
-    """Nobody may be pinged except the subscription's own role (feed text can never reach @everyone)."""
-    role = role_id(mention)
+def alert_mentions(mention: str | Sequence[str] | None) -> discord.AllowedMentions:
+    """Nobody may be pinged except the subscriptions' own roles (feed text can never reach @everyone)."""
+    roles = role_ids(mention)
     return discord.AllowedMentions(
-        everyone=False, users=False, roles=[discord.Object(role)] if role is not None else False,
+        everyone=False, users=False, roles=[discord.Object(r) for r in roles] if roles else False,
         replied_user=False,
     )
 
@@ -44,8 +45,9 @@ class DiscordSink:
 
     async def send(self, pending: PendingDelivery) -> str | None:
         event = pending.event
+        # One delivery per channel: the nonce names the delivery row, so it is the same on every retry.
         return await self._post(
-            pending.subscription, alert_embed(event), nonce=f"d{pending.delivery.id}",
+            pending.delivery.channel_id, pending.mentions, alert_embed(event), nonce=f"d{pending.delivery.id}",
             thread_name=clean(event.title, THREAD_NAME_MAX) or f"Alert #{event.id}",
         )
 
@@ -53,16 +55,17 @@ class DiscordSink:
         sub = digest.subscription
         last = max((ev.id for g in digest.groups for ev in g.events), default=0)
         # One digest per subscription and last event: a retried digest carries the same nonce.
-        return await self._post(sub, digest_embed(digest), nonce=f"g{sub.id}e{last}"[:25],
+        return await self._post(sub.channel_id, sub.mention, digest_embed(digest), nonce=f"g{sub.id}e{last}"[:25],
                                 thread_name=cut(f"Daily digest: {digest.count} alerts", THREAD_NAME_MAX))
 
-    async def _post(self, sub: Subscription, embed: discord.Embed, *, nonce: str, thread_name: str) -> str:
+    async def _post(self, channel: str, mention: str | Sequence[str] | None, embed: discord.Embed, *, nonce: str,
+                    thread_name: str) -> str:
         try:
-            channel_id = int(sub.channel_id)
+            channel_id = int(channel)
         except ValueError:
-            raise SinkError(f"'{sub.channel_id}' is not a Discord channel id", permanent=True) from None
-        content = alert_content(sub.mention)
-        mentions = alert_mentions(sub.mention)
+            raise SinkError(f"'{channel}' is not a Discord channel id", permanent=True) from None
+        content = alert_content(mention)
+        mentions = alert_mentions(mention)
         try:
             forum = await self._forum(channel_id)
             if forum is not None:
@@ -92,6 +95,8 @@ class DiscordSink:
             raise SinkError(f"Discord rate limit of {exc.retry_after:.0f}s", retry_after=exc.retry_after,
                             rate_limited=True) from None
         except discord.HTTPException as exc:
+            if exc.status == 401:
+                raise SinkError("Discord refused DISCORD_TOKEN (HTTP 401)", auth_failed=True) from None
             raise SinkError(f"Discord HTTP {exc.status} (code {exc.code}): {cut(exc.text, 200)}") from None
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise SinkError(f"cannot reach Discord: {type(exc).__name__}: {exc}") from None

@@ -7,6 +7,7 @@ only mention ever placed is the subscription's own, and only when it has the exa
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -169,9 +170,11 @@ def event_label(event: Event) -> str:
     return kind if event.subtype in ("", "other") else f"{kind} · {event.subtype.replace('_', ' ')}"
 
 
-def alert_message(event: Event, mention: str | None = None) -> Message:
-    """One alert: header, who/what fields, facts, context with source and time, a link button."""
-    ping = safe_mention(mention)
+def alert_message(event: Event, mention: str | Sequence[str] | None = None) -> Message:
+    """One alert: header, who/what fields, facts, context with source and time, a link button. `mention` is one
+    or several subscriptions' mentions (one delivery per channel merges them), each placed once."""
+    wanted = [mention] if mention is None or isinstance(mention, str) else list(mention)
+    pings = list(dict.fromkeys(p for p in (safe_mention(m) for m in wanted) if p))
     blocks: list[Block] = [header(f"{event_label(event)}: {event.title}")]
     pairs: list[tuple[str, str]] = []
     if event.programs:
@@ -182,9 +185,7 @@ def alert_message(event: Event, mention: str | None = None) -> Message:
         pairs.append(("Trial", event.trial))
     if event.kind != "system":
         pairs.extend((label.capitalize(), text) for label, text in fact_items(event.facts))
-    lead = []
-    if ping:
-        lead.append(ping)
+    lead = list(pings)
     if event.kind == "system" and event.summary:
         lead.append(esc(event.summary))
     text = " ".join(lead) or None
@@ -201,6 +202,7 @@ def alert_message(event: Event, mention: str | None = None) -> Message:
     if button:
         blocks.append(button)
     fallback = f"{event_label(event)}: {esc(event.title)}"
+    ping = " ".join(pings)
     return Message(text=clip(f"{ping} {fallback}" if ping else fallback, TEXT_CHARS), blocks=fit(blocks))
 
 

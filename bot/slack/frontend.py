@@ -5,6 +5,7 @@ import asyncio
 import contextlib
 import logging
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
@@ -21,6 +22,11 @@ from bot.slack.sink import SlackSink
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+# What "Slack cannot be reached" looks like from slack_sdk's aiohttp client (a refused token is SlackApiError,
+# caught before these).
+NETWORK_ERRORS = (SlackClientError, aiohttp.ClientError, TimeoutError, OSError)
+RECONNECT_FIRST_SECONDS = 2.0
+RECONNECT_MAX_SECONDS = 300.0
 
 
 class SlackFrontEnd:
@@ -49,6 +55,7 @@ class SlackFrontEnd:
         self._core_ctx: CoreContext | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._connecting: asyncio.Task[None] | None = None
+        self._retrying: asyncio.Task[None] | None = None
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
 
@@ -73,19 +80,17 @@ class SlackFrontEnd:
 
     async def start(self, core: CoreContext) -> None:
         self._core_ctx = core
-        await self._check_token()
+        try:
+            await self._check_token()
+            if self._app_token:
+                await self._open_socket()
+        except NETWORK_ERRORS as exc:
+            # No network (or Slack down) is no reason to stop the bot: polling goes on, alerts wait in the
+            # outbox, and Slack is tried again in the background. Only a refused token stops `run`.
+            log.warning("Slack unreachable (%s): running without it for now, connecting again in the background",
+                        _error(exc))
+            self._retrying = asyncio.create_task(self._keep_trying(), name="slack-reconnect")
         if self._app_token:
-            self._socket = AsyncSocketModeHandler(self.bolt, self._app_token, web_client=self.client)
-            try:
-                # Asked here so a wrong app token stops `run`; the SDK's own connect loop would retry it forever.
-                self._socket.client.wss_uri = await self._socket.client.issue_new_wss_url()
-            except (SlackApiError, SlackClientError) as exc:
-                raise CommandError(f"Slack Socket Mode refused SLACK_APP_TOKEN ({_error(exc)}): it must be an "
-                                   "xapp- token with connections:write.") from None
-            # The WebSocket connects (and later reconnects) in the background, so a network blip at start-up
-            # does not hold up the scheduler.
-            self._connecting = asyncio.create_task(self._socket.connect_async(), name="slack-socket-mode")
-            log.info("Slack: Socket Mode connecting")
             return
         self._runner = web.AppRunner(self.bolt.web_app(path=EVENTS_PATH), access_log=None)
         await self._runner.setup()
@@ -100,12 +105,48 @@ class SlackFrontEnd:
             auth = await self.client.auth_test()
         except SlackApiError as exc:
             raise CommandError(f"Slack refused SLACK_BOT_TOKEN ({_error(exc)}).") from None
-        except SlackClientError as exc:
-            log.warning("Slack: auth.test failed (%s); continuing, alerts are retried", _error(exc))
-            return
         log.info("Slack: signed in to %s as %s", auth.get("team"), auth.get("user"))
 
+    async def _open_socket(self) -> None:
+        if self._socket is None:
+            self._socket = AsyncSocketModeHandler(self.bolt, self._app_token, web_client=self.client)
+        try:
+            # Asked here so a wrong app token stops `run`; the SDK's own connect loop would retry it forever.
+            self._socket.client.wss_uri = await self._socket.client.issue_new_wss_url()
+        except SlackApiError as exc:
+            raise CommandError(f"Slack Socket Mode refused SLACK_APP_TOKEN ({_error(exc)}): it must be an "
+                               "xapp- token with connections:write.") from None
+        # The WebSocket connects (and later reconnects) in the background, so a network blip at start-up
+        # does not hold up the scheduler.
+        self._connecting = asyncio.create_task(self._socket.connect_async(), name="slack-socket-mode")
+        log.info("Slack: Socket Mode connecting")
+
+    async def _keep_trying(self) -> None:
+        """Slack was unreachable at start-up: try again with back-off until it answers (quietly, one line was
+        enough), then connect as start-up would have."""
+        delay = RECONNECT_FIRST_SECONDS
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await self._check_token()
+                if self._app_token:
+                    await self._open_socket()
+            except CommandError as exc:  # reachable now, but the token is refused: retrying cannot help
+                log.error("%s Slack stays off until the bot is restarted with a working token.", exc)
+                return
+            except NETWORK_ERRORS as exc:
+                log.debug("Slack still unreachable (%s); next try in %.0f s", _error(exc), delay)
+                delay = min(delay * 2, RECONNECT_MAX_SECONDS)
+                continue
+            log.warning("Slack reachable again: connected")
+            return
+
     async def stop(self) -> None:
+        if self._retrying is not None:
+            self._retrying.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._retrying
+            self._retrying = None
         if self._connecting is not None:
             self._connecting.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

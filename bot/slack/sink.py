@@ -16,10 +16,10 @@ log = logging.getLogger(__name__)
 
 # The channel is gone or the bot was removed: retrying cannot help, so the subscription is disabled.
 PERMANENT_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived", "channel_is_archived"})
-# The bot's own token is dead: no channel's fault, so nothing is disabled; retried slowly until an admin fixes it.
+# The bot's own token is dead: no channel's fault, so nothing is disabled and no attempt is spent; the dispatcher
+# pauses the Slack sink and retries until an admin fixes the token.
 AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired",
                          "missing_scope"})
-AUTH_RETRY_SECONDS = 3600.0
 # The message itself was refused: one retry as plain text keeps the alert from being lost.
 CONTENT_ERRORS = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_too_long"})
 DEFAULT_RETRY_AFTER = 30.0
@@ -45,8 +45,8 @@ def sink_error(exc: SlackApiError, channel: str) -> SinkError:
     if error in PERMANENT_ERRORS:
         return SinkError(f"Slack: {error} for channel {channel}", permanent=True)
     if error in AUTH_ERRORS:
-        log.error("Slack refused the bot token (%s): check SLACK_BOT_TOKEN and the app's scopes", error)
-        return SinkError(f"Slack: {error} (bot token)", retry_after=AUTH_RETRY_SECONDS)
+        # Logged once per outage by the dispatcher, not here once per alert.
+        return SinkError(f"Slack: {error}: check SLACK_BOT_TOKEN and the app's scopes", auth_failed=True)
     return SinkError(f"Slack: {error} for channel {channel}")
 
 
@@ -57,7 +57,7 @@ class SlackSink:
         self._client = client
 
     async def send(self, pending: PendingDelivery) -> str | None:
-        message = alert_message(pending.event, pending.subscription.mention)
+        message = alert_message(pending.event, pending.mentions)
         return await self.post(pending.subscription.channel_id, message)
 
     async def send_digest(self, digest: Digest) -> str | None:

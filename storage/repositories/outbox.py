@@ -1,4 +1,4 @@
-"""The delivery outbox: one row per event × subscription, drained by the dispatcher."""
+"""The delivery outbox: one row per event × channel (× lane), listing the subscriptions it satisfies."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -6,31 +6,42 @@ from datetime import datetime
 
 from storage.clock import from_db, to_db
 from storage.database import Connection, Row
-from storage.models import Delivery, PendingDelivery, utcnow
+from storage.models import Delivery, DeliveryTarget, PendingDelivery, Subscription, utcnow
 from storage.rows import EVENT_COLS, SUB_COLS, event_row, subscription_row
 
 _SUB_COLS = ", ".join(f"sub.{c.strip()}" for c in SUB_COLS.split(","))
-_SELECT = (
-    "SELECT d.id, d.event_id, d.subscription_id, d.status, d.attempts, d.next_attempt_at, d.last_error, "
-    f"d.platform_message_id, {_SUB_COLS}, {EVENT_COLS} FROM deliveries d "
-    "JOIN subscriptions sub ON sub.id = d.subscription_id JOIN events e ON e.id = d.event_id "
-    "LEFT JOIN sources s ON s.id = e.source_id "
+# A delivery is sendable while one of its subscriptions is enabled (a removed or disabled one no longer counts).
+_LIVE = (
+    "EXISTS (SELECT 1 FROM delivery_subscriptions ds JOIN subscriptions sub ON sub.id = ds.subscription_id "
+    "WHERE ds.delivery_id = d.id AND sub.disabled = 0)"
 )
-_N_DELIVERY = 8
-_N_SUB = len(SUB_COLS.split(","))
+_SELECT = (
+    "SELECT d.id, d.event_id, d.platform, d.channel_id, d.lane, d.status, d.attempts, d.next_attempt_at, "
+    f"d.last_error, d.platform_message_id, {EVENT_COLS} FROM deliveries d "
+    "JOIN events e ON e.id = d.event_id LEFT JOIN sources s ON s.id = e.source_id "
+)
+_N_DELIVERY = 10
 
 
 class OutboxRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    async def enqueue(self, event_id: int, subscription_ids: Sequence[int], now: datetime) -> None:
+    async def enqueue(self, event_id: int, targets: Sequence[DeliveryTarget], now: datetime) -> None:
+        """Queue one delivery per target; queuing the same event for a channel again adds nothing."""
         stamp = to_db(now)
-        await self._conn.write_many(
-            "INSERT INTO deliveries (event_id, subscription_id, next_attempt_at, created_at) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (event_id, subscription_id) DO NOTHING",
-            [(event_id, sub_id, stamp, stamp) for sub_id in subscription_ids],
-        )
+        for target in targets:
+            await self._conn.write(
+                "INSERT INTO deliveries (event_id, platform, channel_id, lane, next_attempt_at, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, platform, channel_id, lane) DO NOTHING",
+                (event_id, target.platform, target.channel_id, target.lane, stamp, stamp),
+            )
+            await self._conn.write_many(
+                "INSERT OR IGNORE INTO delivery_subscriptions (delivery_id, subscription_id) "
+                "SELECT id, ? FROM deliveries WHERE event_id = ? AND platform = ? AND channel_id = ? AND lane = ?",
+                [(sub_id, event_id, target.platform, target.channel_id, target.lane)
+                 for sub_id in target.subscription_ids],
+            )
 
     async def due(self, platforms: Sequence[str], now: datetime, limit: int = 100) -> list[PendingDelivery]:
         """Pending instant deliveries whose time has come, oldest first."""
@@ -38,19 +49,19 @@ class OutboxRepository:
             return []
         marks = ",".join("?" * len(platforms))
         rows = await self._conn.all(
-            _SELECT + f"WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND sub.platform IN ({marks}) "
-            "AND sub.mode = 'instant' ORDER BY d.id LIMIT ?",
+            _SELECT + f"WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND d.platform IN ({marks}) "
+            f"AND d.lane = 'instant' AND {_LIVE} ORDER BY d.id LIMIT ?",
             [to_db(now), *platforms, limit],
         )
-        return [_pending(r) for r in rows]
+        return await self._pending(rows)
 
     async def for_digest(self, subscription_id: int, limit: int = 500) -> list[PendingDelivery]:
         """Everything queued for a digest subscription since its last digest."""
         rows = await self._conn.all(
-            _SELECT + "WHERE d.status = 'pending' AND d.subscription_id = ? ORDER BY d.id LIMIT ?",
-            [subscription_id, limit],
+            _SELECT + f"WHERE d.status = 'pending' AND d.lane = ? AND {_LIVE} ORDER BY d.id LIMIT ?",
+            [f"digest:{subscription_id}", limit],
         )
-        return [_pending(r) for r in rows]
+        return await self._pending(rows)
 
     async def mark_delivered(self, delivery_ids: Sequence[int], platform_message_id: str | None) -> None:
         stamp = to_db(utcnow())
@@ -63,7 +74,7 @@ class OutboxRepository:
     async def mark_attempt_failed(
         self, delivery_id: int, error: str, next_attempt_at: datetime, give_up: bool, count: bool = True
     ) -> None:
-        """Record a failed send; `count=False` (a rate limit) defers it without using up an attempt."""
+        """Record a failed send; `count=False` (a rate limit, a paused sink) defers it without using an attempt."""
         await self._conn.write(
             "UPDATE deliveries SET attempts = attempts + ?, last_error = ?, next_attempt_at = ?, "
             "status = CASE WHEN ? THEN 'dead' ELSE status END WHERE id = ?",
@@ -71,21 +82,38 @@ class OutboxRepository:
         )
 
     async def drop_pending(self, subscription_id: int, reason: str) -> None:
-        """Nothing more can reach that channel: its queued deliveries stop instead of retrying forever."""
+        """A subscription stopped: its queued deliveries that no other enabled subscription wants stop too."""
         await self._conn.write(
-            "UPDATE deliveries SET status = 'dead', last_error = ? WHERE subscription_id = ? AND status = 'pending'",
-            (reason, subscription_id),
+            "UPDATE deliveries AS d SET status = 'dead', last_error = ? WHERE d.status = 'pending' "
+            "AND d.id IN (SELECT delivery_id FROM delivery_subscriptions WHERE subscription_id = ?) "
+            "AND NOT EXISTS (SELECT 1 FROM delivery_subscriptions ds JOIN subscriptions sub "
+            "ON sub.id = ds.subscription_id WHERE ds.delivery_id = d.id AND sub.disabled = 0 AND sub.id != ?)",
+            (reason, subscription_id, subscription_id),
         )
 
     async def counts(self) -> dict[str, int]:
         rows = await self._conn.all("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
         return {r[0]: int(r[1]) for r in rows}
 
+    async def _pending(self, rows: Sequence[Row]) -> list[PendingDelivery]:
+        if not rows:
+            return []
+        ids = [r[0] for r in rows]
+        subs: dict[int, list[Subscription]] = {i: [] for i in ids}
+        links = await self._conn.all(
+            f"SELECT ds.delivery_id, {_SUB_COLS} FROM delivery_subscriptions ds "
+            "JOIN subscriptions sub ON sub.id = ds.subscription_id "
+            f"WHERE sub.disabled = 0 AND ds.delivery_id IN ({','.join('?' * len(ids))}) ORDER BY sub.id",
+            ids,
+        )
+        for link in links:
+            subs[link[0]].append(subscription_row(link[1:]))
+        return [_pending(r, subs[r[0]]) for r in rows if subs[r[0]]]
 
-def _pending(r: Row) -> PendingDelivery:
+
+def _pending(r: Row, subs: list[Subscription]) -> PendingDelivery:
     delivery = Delivery(
-        id=r[0], event_id=r[1], subscription_id=r[2], status=r[3], attempts=r[4],
-        next_attempt_at=from_db(r[5]), last_error=r[6], platform_message_id=r[7],
+        id=r[0], event_id=r[1], platform=r[2], channel_id=r[3], lane=r[4], subscription_ids=[s.id for s in subs],
+        status=r[5], attempts=r[6], next_attempt_at=from_db(r[7]), last_error=r[8], platform_message_id=r[9],
     )
-    sub = subscription_row(r[_N_DELIVERY : _N_DELIVERY + _N_SUB])
-    return PendingDelivery(delivery=delivery, event=event_row(r[_N_DELIVERY + _N_SUB :]), subscription=sub)
+    return PendingDelivery(delivery=delivery, event=event_row(r[_N_DELIVERY:]), subscriptions=subs)

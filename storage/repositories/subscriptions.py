@@ -5,9 +5,17 @@ import functools
 from typing import Any
 
 from storage.clock import to_db
-from storage.database import Connection, NotFoundError
+from storage.database import Connection, DuplicateError, NotFoundError
 from storage.models import Subscription, SubscriptionFilters, utcnow
 from storage.rows import SUB_COLS, subscription_row
+
+
+class AlreadySubscribed(DuplicateError):
+    """The channel already has an enabled subscription with that mode and filter set."""
+
+    def __init__(self, subscription: Subscription) -> None:
+        super().__init__(f"this channel already has that subscription (#{subscription.id})")
+        self.subscription = subscription
 
 
 class SubscriptionRepository:
@@ -24,13 +32,32 @@ class SubscriptionRepository:
         digest_hour: int | None = None,
         created_by: str | None = None,
     ) -> Subscription:
+        """A new subscription. The schema keeps one per channel, mode and filter set (a retried subscribe must not
+        make a second): an existing disabled one is enabled again with the new settings (subscribing again
+        after fixing the channel), an enabled one raises `AlreadySubscribed` naming it."""
+        key = filters.key()
         cur = await self._conn.write(
-            "INSERT INTO subscriptions (platform, channel_id, filters, mention, mode, digest_hour, "
-            "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (platform, channel_id, filters.model_dump_json(), mention, mode, digest_hour, created_by,
+            "INSERT INTO subscriptions (platform, channel_id, filters, filters_key, mention, mode, digest_hour, "
+            "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (platform, channel_id, filters.model_dump_json(), key, mention, mode, digest_hour, created_by,
              to_db(utcnow())),
         )
-        return await self.get(int(cur.lastrowid or 0))
+        if cur.rowcount:
+            return await self.get(int(cur.lastrowid or 0))
+        row = await self._conn.one(
+            f"SELECT {SUB_COLS} FROM subscriptions WHERE platform = ? AND channel_id = ? AND mode = ? "
+            "AND filters_key = ?", (platform, channel_id, mode, key),
+        )
+        if row is None:  # pragma: no cover - the conflicting row cannot vanish inside one statement's retry
+            raise DuplicateError("that subscription already exists")
+        existing = subscription_row(row)
+        if not existing.disabled:
+            raise AlreadySubscribed(existing)
+        await self._conn.write(
+            "UPDATE subscriptions SET disabled = 0, disabled_reason = NULL, mention = ?, digest_hour = ?, "
+            "created_by = ? WHERE id = ?", (mention, digest_hour, created_by, existing.id),
+        )
+        return await self.get(existing.id)
 
     async def get(self, sub_id: int) -> Subscription:
         row = await self._conn.one(f"SELECT {SUB_COLS} FROM subscriptions WHERE id = ?", (sub_id,))
@@ -56,6 +83,14 @@ class SubscriptionRepository:
 
     async def remove(self, sub_id: int) -> None:
         await self.get(sub_id)
+        # Queued deliveries that only this subscription wanted stop with it (the links go by cascade).
+        await self._conn.write(
+            "UPDATE deliveries SET status = 'dead', last_error = 'unsubscribed' WHERE status = 'pending' "
+            "AND id IN (SELECT delivery_id FROM delivery_subscriptions WHERE subscription_id = ?) "
+            "AND NOT EXISTS (SELECT 1 FROM delivery_subscriptions ds JOIN subscriptions sub "
+            "ON sub.id = ds.subscription_id WHERE ds.delivery_id = deliveries.id AND sub.disabled = 0 "
+            "AND sub.id != ?)", (sub_id, sub_id),
+        )
         await self._conn.write("DELETE FROM subscriptions WHERE id = ?", (sub_id,))
 
     async def disable(self, sub_id: int, reason: str) -> None:
@@ -66,9 +101,12 @@ class SubscriptionRepository:
     async def ensure(self, platform: str, channel_id: str) -> Subscription:
         """An unfiltered subscription for this channel, created if missing (the console's default)."""
         for sub in await self.list(platform, channel_id):
-            if sub.filters.is_empty():
+            if sub.filters.is_empty() and sub.mode == "instant":
                 return sub
-        return await self.add(platform, channel_id, SubscriptionFilters())
+        try:
+            return await self.add(platform, channel_id, SubscriptionFilters())
+        except AlreadySubscribed as exc:  # another process made it meanwhile
+            return exc.subscription
 
 
 @functools.lru_cache(maxsize=4096)

@@ -102,8 +102,10 @@ class Fetcher:
         last_modified: str | None = None,
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
+        max_bytes: int | None = None,
     ) -> FetchResult:
-        """GET with conditional headers; raises FetchError with a one-line reason on any failure."""
+        """GET with conditional headers; raises FetchError with a one-line reason on any failure. `max_bytes`
+        lowers the body cap for this request (the configured cap is the default)."""
         if self._session is None:
             await self.start()
         assert self._session is not None
@@ -131,7 +133,7 @@ class Fetcher:
                             except ValueError:
                                 raise FetchError(f"HTTP {resp.status} redirect to an invalid URL") from None
                             continue
-                        return await self._finish(str(current), resp)
+                        return await self._finish(str(current), resp, max_bytes or self.config.max_bytes)
                 raise FetchError(f"too many redirects (more than {self.config.max_redirects})")
         except FetchError:
             raise
@@ -166,14 +168,13 @@ class Fetcher:
         host = (url.host or "").strip("[]")
         return host in self.config.private_allowlist or f"{host}:{url.port}" in self.config.private_allowlist
 
-    async def _finish(self, url: str, resp: aiohttp.ClientResponse) -> FetchResult:
+    async def _finish(self, url: str, resp: aiohttp.ClientResponse, limit: int) -> FetchResult:
         headers = resp.headers.copy()  # case-insensitive, like HTTP
         if resp.status == 304:
             return FetchResult(url=url, status=304, headers=headers, not_modified=True)
         if resp.status >= 400:
             retry_after = _retry_after(resp.headers.get("Retry-After"))
             raise FetchError(f"HTTP {resp.status} {resp.reason or ''}".strip(), resp.status, retry_after)
-        limit = self.config.max_bytes
         declared = resp.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > limit and "Content-Encoding" not in resp.headers:
             raise FetchError(f"response too large: {int(declared):,} bytes (limit {limit:,})")

@@ -1,9 +1,10 @@
-"""Who receives an event: the subscriptions whose filters it matches, or the channels it is addressed to."""
+"""Who receives an event: one delivery per channel, for the subscriptions whose filters it matches there, or for
+the channels it is addressed to."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from storage.models import ChannelRef, NewEvent, Subscription
+from storage.models import ChannelRef, DeliveryTarget, NewEvent, Subscription
 from storage.names import fold_name as fold
 
 
@@ -35,20 +36,48 @@ def matches(sub: Subscription, event: NewEvent, source_id: int | None) -> bool:
     return True
 
 
-def recipients(
+def matching(
     subs: Sequence[Subscription],
     event: NewEvent,
     source_id: int | None,
     audiences: Mapping[str, Sequence[ChannelRef]] | None,
 ) -> list[Subscription]:
+    """The subscriptions the event satisfies, oldest first."""
     audience = (audiences or {}).get(event.dedupe_key)
     if audience is None:
         return [s for s in subs if matches(s, event, source_id)]
     # Addressed to the channels that asked: one subscription per channel, an unfiltered one when it has one.
     chosen: list[Subscription] = []
     for ref in audience:
-        here = [s for s in subs if s.platform == ref.platform and s.channel_id == ref.channel_id]
+        here = [s for s in subs if s.platform == ref.platform and s.channel_id == ref.channel_id and not s.disabled]
         pick = next((s for s in here if s.filters.is_empty()), here[0] if here else None)
         if pick is not None and pick not in chosen:
             chosen.append(pick)
     return chosen
+
+
+def lane(sub: Subscription) -> str:
+    """Instant alerts share one message per channel; a digest subscription keeps its own daily message (a digest
+    is a summary the channel asked for besides, or instead of, the instant alerts)."""
+    return "instant" if sub.mode == "instant" else f"digest:{sub.id}"
+
+
+def group_by_channel(chosen: Sequence[Subscription]) -> list[DeliveryTarget]:
+    """One delivery per channel and lane, listing every subscription it satisfies there, in first-seen order."""
+    groups: dict[tuple[str, str, str], list[int]] = {}
+    for sub in chosen:
+        ids = groups.setdefault((sub.platform, sub.channel_id, lane(sub)), [])
+        if sub.id not in ids:
+            ids.append(sub.id)
+    return [DeliveryTarget(platform=p, channel_id=c, lane=ln, subscription_ids=ids)
+            for (p, c, ln), ids in groups.items()]
+
+
+def recipients(
+    subs: Sequence[Subscription],
+    event: NewEvent,
+    source_id: int | None,
+    audiences: Mapping[str, Sequence[ChannelRef]] | None,
+) -> list[DeliveryTarget]:
+    """What to queue for the event: one delivery per channel (and digest), never one per subscription."""
+    return group_by_channel(matching(subs, event, source_id, audiences))

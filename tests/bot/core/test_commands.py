@@ -1,6 +1,7 @@
 """Each command of the core: happy path and each bad input, through the real store."""
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import date
 
@@ -118,6 +119,24 @@ async def test_subscribe_validates_and_lists(ctx: CoreContext) -> None:
     with pytest.raises(CommandError, match="already has 3 subscriptions"):
         await subs.subscribe(ctx, ADMIN, CHAN, subs.SubscribeRequest(sponsors=["Acme"]))
     assert len((await subs.list_subscriptions(ctx, CHAN)).subscriptions) == 3
+
+
+async def test_identical_subscribes_at_once_make_one_and_name_it(ctx: CoreContext) -> None:
+    # What every front end (CLI, Discord, Slack) calls: three identical requests racing, as a retried command does.
+    req = subs.SubscribeRequest(kinds=["readout"], sponsors=["Acme"])
+    results = await asyncio.gather(*(subs.subscribe(ctx, ADMIN, CHAN, req) for _ in range(3)),
+                                   return_exceptions=True)
+    [sub] = (await subs.list_subscriptions(ctx, CHAN)).subscriptions
+    assert [r.id for r in results if not isinstance(r, Exception)] == [sub.id]
+    errors = [str(r) for r in results if isinstance(r, Exception)]
+    assert errors == [f"Already subscribed: this channel already has that subscription (#{sub.id})."] * 2
+
+
+async def test_subscribing_again_after_a_disable_enables_the_same_subscription(ctx: CoreContext) -> None:
+    sub = await subs.subscribe(ctx, ADMIN, CHAN, subs.SubscribeRequest(kinds=["readout"]))
+    await ctx.store.disable_subscription(sub.id, "channel gone")
+    again = await subs.subscribe(ctx, ADMIN, CHAN, subs.SubscribeRequest(kinds=["Readout"], mention="<@&5>"))
+    assert (again.id, again.disabled, again.mention) == (sub.id, False, "<@&5>")
 
 
 async def test_unsubscribe_only_own_channel(ctx: CoreContext) -> None:

@@ -107,3 +107,27 @@ async def test_permanent_failure_disables_subscription(store: Store) -> None:
     after = await store.subscriptions.get(sub.id)
     assert after.disabled and after.disabled_reason == "Unknown Channel (404)"
     assert await store.outbox.counts() == {"dead": 2}
+
+
+async def test_disabling_one_subscription_keeps_what_another_still_wants(store: Store) -> None:
+    kept = await store.subscriptions.add("console", "a", SubscriptionFilters(kinds=["other"]))
+    gone = await store.subscriptions.add("console", "a", SubscriptionFilters(keywords=["event 1"]))
+    await add_events(store, events(2))  # event 0 wants `kept`; event 1 wants both
+    await store.disable_subscription(kept.id, "test")
+    [left] = await store.outbox.due(["console"], utcnow() + timedelta(seconds=1))
+    assert (left.event.title, [s.id for s in left.subscriptions]) == ("event 1", [gone.id])
+    assert await store.outbox.counts() == {"dead": 1, "pending": 1}
+    await store.disable_subscription(gone.id, "test")
+    assert await store.outbox.counts() == {"dead": 2}
+
+
+async def test_unsubscribing_stops_only_what_nobody_else_wants(store: Store) -> None:
+    kept = await store.subscriptions.add("console", "a", SubscriptionFilters(kinds=["other"]))
+    gone = await store.subscriptions.add("console", "a", SubscriptionFilters(keywords=["event 1"]))
+    await add_events(store, events(2))
+    await store.subscriptions.remove(gone.id)
+    sink = ScriptedSink()
+    await Dispatcher(store, [sink]).drain()
+    assert sink.posted == [("a", "event 0"), ("a", "event 1")]
+    await store.subscriptions.remove(kept.id)
+    assert await store.outbox.counts() == {"sent": 2}

@@ -17,6 +17,7 @@ from tests.support.discord_mock import (
     MISSING_PERMISSIONS,
     PUBLIC_THREAD,
     UNKNOWN_CHANNEL,
+    Scripted,
     rate_limited,
 )
 from tests.support.discord_support import CHANNEL_ID, DiscordHarness, discord_harness
@@ -180,6 +181,42 @@ async def test_retry_after_a_crash_carries_the_same_nonce_and_posts_once(h: Disc
     assert len(h.mock.messages[CHANNEL_ID]) == 1
     [row] = await h.app.store.db.all("SELECT status, platform_message_id FROM deliveries")
     assert tuple(row) == ("sent", first)
+
+
+async def test_matching_subscriptions_in_one_channel_make_one_post_with_their_roles_once(h: DiscordHarness) -> None:
+    other_role = 1600000000000000002
+    store = h.app.store
+    await store.subscriptions.add("discord", str(CHANNEL_ID), SubscriptionFilters(kinds=["readout"]),
+                                  mention=f"<@&{ROLE}>")
+    await store.subscriptions.add("discord", str(CHANNEL_ID), SubscriptionFilters(sponsors=["Acme"]),
+                                  mention=f"<@&{other_role}>")
+    await store.subscriptions.add("discord", str(CHANNEL_ID), SubscriptionFilters(keywords=["topline"]),
+                                  mention=f"<@&{ROLE}>")
+    await add_events(store, [event()])
+    await drain(h)
+    [body] = posts(h)
+    [delivery_id] = [r[0] for r in await store.db.all("SELECT id FROM deliveries")]
+    assert body["nonce"] == f"d{delivery_id}"
+    assert body["content"] == f"<@&{ROLE}> <@&{other_role}>"
+    assert body["allowed_mentions"] == {"parse": [], "roles": [ROLE, other_role]}
+
+
+async def test_a_refused_token_pauses_discord_delivery_without_using_attempts(
+    h: DiscordHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    await subscribe(h)
+    await add_events(h.app.store, [event("a"), event("b")])
+    h.mock.script[CHANNEL_ID] = [Scripted(401, {"message": "401: Unauthorized", "code": 0}) for _ in range(9)]
+    dispatcher = Dispatcher(h.app.store, [h.front.sink], base_delay_seconds=0, auth_retry_seconds=0)
+    for _ in range(9):
+        async with h.app.store.db.atomic() as db:
+            await db.write("UPDATE deliveries SET next_attempt_at = '2000-01-01T00:00:00.000000+00:00'")
+        await dispatcher.drain()
+    assert [tuple(r) for r in await h.app.store.db.all("SELECT status, attempts FROM deliveries")] == [
+        ("pending", 0), ("pending", 0)]
+    assert sum("refused the bot's token" in r.getMessage() for r in caplog.records) == 1
+    await dispatcher.drain()  # the token works again
+    assert await h.app.store.outbox.counts() == {"sent": 2}
 
 
 async def test_thread_channel_gets_a_message(h: DiscordHarness) -> None:

@@ -93,6 +93,13 @@ def test_only_the_subscriptions_own_mention_is_placed() -> None:
         assert "<!" not in alert_message(event(), bad).text
 
 
+def test_merged_subscriptions_place_each_mention_once() -> None:
+    # One delivery per channel carries every matching subscription's mention; bad ones are still dropped.
+    msg = alert_message(event(), ["<!subteam^S1>", "<@U2>", "<!subteam^S1>", "<!subteam^S1> <!channel>"])
+    assert msg.blocks[1]["text"]["text"] == "<!subteam^S1> <@U2>"
+    assert msg.text.startswith("<!subteam^S1> <@U2> ")
+
+
 def test_limits_hold_for_huge_input() -> None:
     long_title = "<!channel>" * 200
     msg = alert_message(event(title=long_title, facts={f"f{i}": "x" * 5000 for i in range(30)},

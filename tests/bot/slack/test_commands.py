@@ -145,6 +145,32 @@ async def test_admin_subscribes_with_filters_and_group_mention(bot: Bot) -> None
     assert await bot.app.store.subscriptions.list("slack", "C100") == []
 
 
+async def test_a_subscribe_delivered_three_times_at_once_makes_one_subscription(bot: Bot) -> None:
+    # Issue scenario: Slack resent the same signed command (X-Slack-Retry-Num) and three subscriptions appeared.
+    body = urlencode({
+        "token": "legacy", "team_id": "T1", "team_domain": "test", "channel_id": "C100", "channel_name": "biotech",
+        "user_id": ADMIN, "user_name": "uadmin", "command": "/milestones",
+        "text": "subscribe kind:readout sponsor:Acme", "api_app_id": "A1",
+        "response_url": bot.slack.response_url(), "trigger_id": "1.2.3",
+    }).encode()
+    stamp = str(int(time.time()))
+    signed = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": stamp,
+              "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body.decode())}
+    retries = [signed, {**signed, "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
+               {**signed, "X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "http_timeout"}]
+    answers = await asyncio.gather(*(bot.post(body, headers) for headers in retries))
+    assert [status for status, _, _ in answers] == [200, 200, 200]
+    texts = [body_text(await bot.answer(i)) for i in range(3)]
+    [sub] = await bot.app.store.subscriptions.list("slack", "C100")
+    assert sum(f"subscribed this channel: *#{sub.id}*" in t for t in texts) == 1
+    assert sum(f"Already subscribed: this channel already has that subscription (#{sub.id})" in t
+               for t in texts) == 2
+    # The same filters in another order and case are the same subscription, asked again later.
+    again = body_text(await bot.ask("subscribe sponsor:acme kind:readout"))
+    assert f"Already subscribed: this channel already has that subscription (#{sub.id})" in again
+    assert len(await bot.app.store.subscriptions.list("slack", "C100")) == 1
+
+
 async def test_configuration_needs_admin_or_the_user_group(bot: Bot) -> None:
     denied = await bot.ask("subscribe everything", user=MEMBER)
     assert denied["response_type"] == "ephemeral"

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,7 @@ from storage.store import Store
 from tests.bot.slack.conftest import BOT_TOKEN
 from tests.bot.slack.test_commands import ADMIN, MEMBER, Bot, body_text, settings_for
 from tests.support.ctgov_fake import FakeCtgov, study
+from tests.support.local_server import LocalServer
 from tests.support.paths import ROOT
 from tests.support.slack_mock import SlackMock, eventually
 from watchers.fetch.http import Fetcher
@@ -211,3 +215,58 @@ def test_manifest_and_docs_match_the_code() -> None:
     usage = SlashCommands(lambda: None, None).commands  # type: ignore[arg-type]
     for sub in usage:
         assert f"`{sub}" in readme, sub
+
+
+async def test_run_without_network_keeps_going_and_connects_when_slack_answers(tmp_path: Path) -> None:
+    # Issue scenario: Slack configured but unreachable at start-up ended `run` in a traceback.
+    slack = SlackMock(LocalServer())
+    await slack.server.start()
+    port = slack.server.port
+    await slack.server.stop()  # nothing listens there now: Slack is unreachable
+    env = {**os.environ, "SEED_DEFAULTS": "false", "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN,
+           "SLACK_API_BASE": f"http://127.0.0.1:{port}/api/", "POLL_INTERVAL_SECONDS": "600"}
+    env.pop("SLACK_SIGNING_SECRET", None)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", "--db", str(tmp_path / "x.db"), env=env, cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    assert proc.stderr is not None
+    err = ""
+    try:
+        async with asyncio.timeout(30):
+            while "milestone-bot running" not in err:
+                line = (await proc.stderr.readline()).decode()
+                assert line, err  # the process ended: before the fix, with a traceback
+                err += line
+        # Slack comes back on the same address: the bot connects in the background, without a restart.
+        slack.install()
+        fake = FakeSocketMode(slack)
+        runner = web.AppRunner(_dispatching(slack.server), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        try:
+            async with asyncio.timeout(30):
+                while "Slack reachable again" not in err:
+                    err += (await proc.stderr.readline()).decode()
+            assert slack.called("auth.test") and slack.server.hits("/api/apps.connections.open")
+            await eventually(lambda: bool(slack.server.hits("/link")))  # the Socket Mode WebSocket itself
+            assert fake.acks == []
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            rest = (await asyncio.wait_for(proc.communicate(), 30))[1].decode()
+            await runner.cleanup()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    err += rest
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert err.count("Slack unreachable") == 1  # one line, not one per retry
+    assert BOT_TOKEN not in err and APP_TOKEN not in err
+
+
+def _dispatching(server: LocalServer) -> web.Application:
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", server._dispatch)
+    return app

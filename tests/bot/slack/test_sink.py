@@ -101,11 +101,37 @@ async def test_bad_token_is_not_blamed_on_the_channel(
     sub_id = await queue_alert(store)
     slack.fail_next("chat.postMessage", "invalid_auth")
     with caplog.at_level(logging.DEBUG):
-        report = await Dispatcher(store, [SlackSink(slack_client)], base_delay_seconds=0).drain()
-    assert report.failed == 1
+        await Dispatcher(store, [SlackSink(slack_client)], base_delay_seconds=0).drain()
     assert not (await store.subscriptions.get(sub_id)).disabled
-    assert await store.outbox.due(["slack"], _now_plus(3000)) == []  # retried slowly
+    assert await store.outbox.due(["slack"], _now_plus(60)) == []  # retried later, not at once
     assert "invalid_auth" in caplog.text and BOT_TOKEN not in caplog.text
+
+
+@pytest.mark.parametrize("error", ["invalid_auth", "token_revoked", "account_inactive", "not_authed"])
+async def test_a_refused_token_pauses_slack_without_burning_attempts(
+    store: Store, slack: SlackMock, slack_client: AsyncWebClient, caplog: pytest.LogCaptureFixture, error: str,
+) -> None:
+    # Issue scenario: a bad token made every alert fail 8 times (one attempt an hour) until all were dead.
+    await store.subscriptions.add("slack", "C100", SubscriptionFilters())
+    await add_events(store, [NewEvent(dedupe_key=f"k{i}", kind="readout", title=f"Alert {i}") for i in range(3)])
+    for _ in range(30):
+        slack.fail_next("chat.postMessage", error)
+    # auth_retry_seconds=0: each round below is "later"; the pause itself is the dispatcher's clock.
+    dispatcher = Dispatcher(store, [SlackSink(slack_client)], base_delay_seconds=0, auth_retry_seconds=0)
+    with caplog.at_level(logging.WARNING):
+        for _ in range(10):  # ten retry rounds: more than the 8 attempts an alert has
+            await make_due(store)
+            await dispatcher.drain()
+    assert await store.outbox.counts() == {"pending": 3}
+    assert [r[0] for r in await store.db.all("SELECT attempts FROM deliveries")] == [0, 0, 0]
+    assert len(slack.called("chat.postMessage")) == 10  # one probe per round, not one per alert
+    refused = [r for r in caplog.records if error in r.getMessage()]
+    assert len(refused) == 1 and refused[0].levelno == logging.ERROR  # one notice per outage, not one per alert
+    slack.scripted.clear()  # the token works again
+    await make_due(store)
+    await dispatcher.drain()
+    assert [p["text"].split(": ", 1)[1] for p in slack.posted] == ["Alert 0", "Alert 1", "Alert 2"]
+    assert await store.outbox.counts() == {"sent": 3}
 
 
 async def test_refused_blocks_fall_back_to_text(

@@ -57,6 +57,23 @@ def test_recipients_by_filters_or_by_address() -> None:
     subs = [sub(1, kinds=["readout"]), sub(2, programs=["azer-cel"]), sub(3, channel="2"), sub(4, channel="2",
                                                                                                  kinds=["other"])]
     event = ev(programs=["azer-cel"])
-    assert [s.id for s in recipients(subs, event, None, None)] == [2, 3]
+    assert [t.subscription_ids for t in recipients(subs, event, None, None)] == [[2], [3]]
     addressed = {"k": [ChannelRef(platform="discord", channel_id="2")]}
-    assert [s.id for s in recipients(subs, event, None, addressed)] == [3]
+    assert [t.subscription_ids for t in recipients(subs, event, None, addressed)] == [[3]]
+
+
+def test_one_delivery_per_channel_however_many_subscriptions_match() -> None:
+    # Issue scenario: programme, kind and keyword subscriptions plus the console's implicit one, all in one channel.
+    subs = [sub(1, programs=["azer-cel"]), sub(2, kinds=["regulatory"]), sub(3, keywords=["fast track"]),
+            sub(4), sub(5, channel="9", kinds=["regulatory"]), sub(6, platform="slack", channel="1")]
+    event = ev(programs=["azer-cel"], title="Azer-cel gets Fast Track")
+    targets = recipients(subs, event, None, None)
+    assert [(t.platform, t.channel_id, t.lane, t.subscription_ids) for t in targets] == [
+        ("discord", "1", "instant", [1, 2, 3, 4]), ("discord", "9", "instant", [5]), ("slack", "1", "instant", [6]),
+    ]
+
+
+def test_a_digest_keeps_its_own_delivery_beside_the_channels_instant_one() -> None:
+    digest = sub(2).model_copy(update={"mode": "digest", "digest_hour": 7})
+    targets = recipients([sub(1), digest, sub(3, kinds=["regulatory"])], ev(), None, None)
+    assert [(t.lane, t.subscription_ids) for t in targets] == [("instant", [1, 3]), ("digest:2", [2])]
