@@ -70,6 +70,13 @@ def quadratic(encoding: str = "utf-8") -> bytes:
     return doc('<!DOCTYPE r [\n<!ENTITY a "' + "A" * 100_000 + '">\n]>', "&a;" * 1000, encoding)
 
 
+def hidden(before: str, inside: str = "", encoding: str = "utf-8") -> bytes:
+    """The quadratic bomb behind a `<x` that only looks like the first element (in a comment, a processing
+    instruction or a quoted literal): a scan that stopped there never saw the declaration."""
+    bomb = '<!ENTITY a "' + "A" * 100_000 + '">'
+    return doc(f"{before}<!DOCTYPE r [ {inside} {bomb} ]>", "&a;" * 1000, encoding)
+
+
 def peak_mb(fn: object) -> tuple[float, float]:
     tracemalloc.start()
     started = time.monotonic()
@@ -103,6 +110,12 @@ async def test_broken_and_bomb_xml_each_fail_alone(server: LocalServer, store: S
         "/xxe-file": (doc('<!DOCTYPE r [\n<!ENTITY x SYSTEM "file:///etc/passwd">\n]>', "a &x; b"), ENTITIES),
         "/xxe-http": (doc(f'<!DOCTYPE r [\n<!ENTITY x SYSTEM "{server.url("/secret")}">\n]>', "a &x; b"), ENTITIES),
         "/xxe-param": (doc(f'<!DOCTYPE r [\n<!ENTITY % p SYSTEM "{server.url("/secret.dtd")}">\n%p;\n]>'), ENTITIES),
+        "/comment-in-subset": (hidden("", "<!-- <x -->"), ENTITIES),
+        "/comment-in-subset-utf16": (hidden("", "<!-- <x -->", "utf-16"), ENTITIES),
+        "/comment-before": (hidden("<!-- <x -->"), ENTITIES),
+        "/pi-before": (hidden("<?x <y ?>"), ENTITIES),
+        "/pi-in-subset": (hidden("", "<?x <y ?>"), ENTITIES),
+        "/literal-in-subset": (hidden("", '<!ATTLIST r a CDATA "<x">'), ENTITIES),
     }
     for path, (body, _) in cases.items():
         server.static(path, body, content_type="application/rss+xml")

@@ -82,3 +82,27 @@ async def test_parse_in_worker_processes_matches_the_thread() -> None:
             await in_process.parse(b"<!DOCTYPE html><html><body>nope</body></html>")
     finally:
         in_process.close()
+
+
+@pytest.mark.parametrize("prolog", [
+    "<!DOCTYPE r [ <!-- <x --> {bomb} ]>",
+    "<!-- <x --><!DOCTYPE r [ {bomb} ]>",
+    "<?pi <x ?><!DOCTYPE r [ {bomb} ]>",
+    "<!DOCTYPE r [ <?pi <x ?> {bomb} ]>",
+    '<!DOCTYPE r SYSTEM "<x" [ {bomb} ]>',
+    "<!DOCTYPE r [ <!ATTLIST r a CDATA '<x'> {bomb} ]>",
+    "<!-- {bomb} --><!DOCTYPE r []>",  # feedparser's regular expression would re-insert it as a real one
+])
+def test_entity_declarations_behind_a_fake_first_element_are_refused(prolog: str) -> None:
+    bomb = '<!ENTITY a "' + "A" * 10_000 + '">'
+    body = ('<?xml version="1.0"?>' + prolog.format(bomb=bomb) +
+            '<rss version="2.0"><channel><item><title>' + "&a;" * 100 + "</title></item></channel></rss>").encode()
+    with pytest.raises(FeedParseError, match="declares XML entities"):
+        parse_feed(body)
+
+
+def test_comments_and_instructions_in_the_prolog_do_not_refuse_a_plain_feed() -> None:
+    body = ('<?xml version="1.0"?><!-- <x> a comment --><?xml-stylesheet href="<s>"?>'
+            '<!DOCTYPE rss [ <!-- note --> <!ENTITY nbsp "&#160;"> ]>'
+            '<rss version="2.0"><channel><item><title>A&nbsp;B</title><guid>g</guid></item></channel></rss>')
+    assert parse_feed(body.encode()).items[0].title == "A B"
