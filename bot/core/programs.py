@@ -14,6 +14,7 @@ from bot.core.filings import ensure_filings_source, normalise_cik
 from storage.models import Program, ProgramIn
 from storage.names import fold_name
 from storage.store import StoreError
+from watchers.parse.bidi import strip_bidi_controls
 
 _NCT = re.compile(r"^NCT\d{8}$")
 MAX_ALIASES = 30
@@ -26,6 +27,7 @@ class ImportReport(BaseModel):
 
 def check_program(program: ProgramIn) -> tuple[ProgramIn, list[str]]:
     """Validate and tidy a programme; returns it and the aliases that need the sponsor nearby to match."""
+    program = _without_bidi_controls(program)
     name = program.name.strip()
     if not name:
         raise CommandError("A programme needs a name.")
@@ -54,6 +56,17 @@ def check_program(program: ProgramIn) -> tuple[ProgramIn, list[str]]:
         update={"name": name, "aliases": aliases, "sponsors": sponsors, "nct_ids": nct_ids, "cik": cik}
     )
     return tidy, needs_sponsor
+
+
+def _without_bidi_controls(program: ProgramIn) -> ProgramIn:
+    """Every text field without bidi controls (they would make a name read as another in alerts)."""
+    fields = program.model_dump()
+    for key, value in fields.items():
+        if isinstance(value, str):
+            fields[key] = strip_bidi_controls(value)
+        elif isinstance(value, list):
+            fields[key] = [strip_bidi_controls(v) for v in value]
+    return ProgramIn(**fields)
 
 
 async def add_program(ctx: CoreContext, actor: Actor, program: ProgramIn) -> Program:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import feedparser
 
+from watchers.parse.bidi import inert_link, strip_bidi_controls
 from watchers.parse.feed_fast import fast_parse
 from watchers.parse.identity import item_key
 
@@ -44,7 +45,8 @@ def clean_text(value: str, limit: int) -> str:
     if "<" in value:  # most titles and summaries carry no markup: skip the scan
         value = _TAGS.sub(" ", value)
     # str.split() splits on exactly the characters `\s` matches (str.isspace), about 3× faster than the regex.
-    text = " ".join(html.unescape(value).split())
+    # Bidi controls go after unescaping, so `&#x202E;` goes too.
+    text = " ".join(strip_bidi_controls(html.unescape(value)).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -196,7 +198,7 @@ def _item(entry: feedparser.FeedParserDict, now: datetime) -> FeedItem | None:
     # Plain dict lookups: for these keys FeedParserDict.get resolves to the same entry, only slower.
     title = clean_text(dict.get(entry, "title", ""), 500)
     summary = clean_text(dict.get(entry, "summary", ""), 2000)
-    link = (dict.get(entry, "link") or "").strip() or None
+    link = inert_link((dict.get(entry, "link") or "").strip()) or None
     if not title and not summary:
         return None
     published = _date(entry, now)
