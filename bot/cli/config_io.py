@@ -52,6 +52,9 @@ async def cmd_import(app: App, args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
     s = await config_io.import_config(app.core, CONSOLE_ACTOR, data)
+    if s.changes == 0:
+        print(f"imported {args.file}: no changes ({s.unchanged} already present)")
+        return 0
     print(f"imported {args.file}: {s.sources_added} sources, {s.programs_added} programmes added "
           f"({s.programs_updated} updated), {s.trials_added} trials, {s.trial_programs_added} trial programmes, "
           f"{s.subscriptions_added} subscriptions; {s.unchanged} already present")

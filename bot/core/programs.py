@@ -23,6 +23,7 @@ MAX_ALIASES = 30
 class ImportReport(BaseModel):
     added: list[str]
     updated: list[str]
+    unchanged: list[str] = []
 
 
 def check_program(program: ProgramIn) -> tuple[ProgramIn, list[str]]:
@@ -135,23 +136,34 @@ def parse_programs_toml(text: str) -> list[ProgramIn]:
 
 
 async def import_programs(ctx: CoreContext, actor: Actor, text: str) -> ImportReport:
-    """Add new programmes and update existing ones (matched by name); the file is checked whole first."""
+    """Add new programmes and update those that differ (matched by name); the file is checked whole first, then
+    applied in one transaction, so a programme the store refuses leaves nothing half-imported."""
     require_manage(actor, "import programmes")
-    checked = [check_program(p) for p in parse_programs_toml(text)]
+    checked: dict[str, tuple[ProgramIn, list[str]]] = {}
+    for program, needs_sponsor in map(check_program, parse_programs_toml(text)):
+        if checked.setdefault(program.name.casefold(), (program, needs_sponsor))[0] != program:
+            raise CommandError(f"The programme {program.name} is in the file twice, differently.")
     report = ImportReport(added=[], updated=[])
-    for program, needs_sponsor in checked:
-        existing = await ctx.store.programs.find(program.name)
-        try:
-            if existing is None:
-                await ctx.store.programs.add(program, needs_sponsor)
-                report.added.append(program.name)
-            else:
-                await ctx.store.programs.update(existing.id, program, needs_sponsor)
-                report.updated.append(program.name)
-        except StoreError as exc:
-            raise CommandError(f"Cannot import {program.name}: {exc}.") from None
-        if program.cik:
-            await ensure_filings_source(ctx, program.cik, (program.sponsors or [program.name])[0])
+    try:
+        async with ctx.store.unit_of_work() as uow:
+            existing = {p.name.casefold(): p for p in await uow.programs.list()}
+            for program, needs_sponsor in checked.values():
+                found = existing.get(program.name.casefold())
+                try:
+                    if found is None:
+                        await uow.programs.add(program, needs_sponsor)
+                        report.added.append(program.name)
+                    elif ProgramIn(**found.model_dump(include=set(ProgramIn.model_fields))) != program:
+                        await uow.programs.update(found.id, program, needs_sponsor)
+                        report.updated.append(program.name)
+                    else:
+                        report.unchanged.append(program.name)
+                except StoreError as exc:
+                    raise CommandError(f"Cannot import {program.name}: {exc}; nothing was changed.") from None
+                if program.cik:
+                    await ensure_filings_source(ctx, program.cik, (program.sponsors or [program.name])[0], uow.sources)
+    except StoreError as exc:
+        raise CommandError(f"Not imported, nothing was changed: {exc}.") from None
     return report
 
 
