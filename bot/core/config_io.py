@@ -1,6 +1,7 @@
-"""Export and import the bot's whole configuration: sources, programmes, trial watches and subscriptions. One JSON
-document (`milestone-bot export FILE`) moves or backs up everything a user configured; feeds alone can also go out
-and come in as OPML 2.0, the feed readers' standard. Import checks the whole document with the commands' own
+"""Export and import the bot's whole configuration: sources, programmes, trial watches and subscriptions.
+
+One JSON document (`milestone-bot export FILE`) moves or backs up everything a user configured; feeds alone can also
+go out and come in as OPML 2.0, the feed readers' standard. Import checks the whole document with the commands' own
 validators (`feeds add`, `programs add`, `subscribe`: the address guard, the per-channel limit …) before it changes
 anything, then applies it in one unit of work, and is idempotent: what already exists (same source URL, programme
 name, trial, identical subscription) is left as it is, so importing twice changes nothing, and importing an export

@@ -6,6 +6,7 @@ import re
 import tomllib
 from pathlib import Path
 
+import tomli_w
 from pydantic import BaseModel, ValidationError
 
 from bot.core.common_words import COMMON_WORDS
@@ -168,26 +169,18 @@ async def import_programs(ctx: CoreContext, actor: Actor, text: str) -> ImportRe
 
 
 def programs_to_toml(programs: list[Program]) -> str:
-    lines = ["# milestone-bot programmes: `milestone-bot programs import FILE` reads this back.", ""]
+    """TOML that `programs import` reads back, whatever the text holds (tomli-w escapes what TOML forbids raw, such
+    as U+007F, which a hand-written escaper let through)."""
+    entries = []
     for p in programs:
-        lines.append("[[program]]")
-        lines.append(f"name = {_toml_str(p.name)}")
-        for key in ("aliases", "sponsors", "nct_ids"):
-            values = getattr(p, key)
-            if values:
-                lines.append(f"{key} = [{', '.join(_toml_str(v) for v in values)}]")
-        for key in ("cik", "ticker", "indication", "notes"):
+        entry: dict[str, object] = {"name": p.name}
+        for key in ("aliases", "sponsors", "nct_ids", "cik", "ticker", "indication", "notes"):
             value = getattr(p, key)
             if value:
-                lines.append(f"{key} = {_toml_str(value)}")
-        lines.append("")
-    return "\n".join(lines)
-
-
-def _toml_str(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    escaped = "".join(c if c >= " " or c == "\t" else f"\\u{ord(c):04x}" for c in escaped)
-    return f'"{escaped}"'
+                entry[key] = value
+        entries.append(entry)
+    header = "# milestone-bot programmes: `milestone-bot programs import FILE` reads this back.\n\n"
+    return header + tomli_w.dumps({"program": entries}) if entries else header
 
 
 def default_programs_file() -> Path:
