@@ -79,7 +79,8 @@ async def cmd_import(app: App, args: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read {args.file}: {exc}") from None
     report = await programs.import_programs(app.core, CONSOLE_ACTOR, text)
-    print(f"imported {args.file}: {len(report.added)} added, {len(report.updated)} updated")
+    print(f"imported {args.file}: {len(report.added)} added, {len(report.updated)} updated, "
+          f"{len(report.unchanged)} unchanged")
     return 0
 
 

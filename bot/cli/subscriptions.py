@@ -7,7 +7,7 @@ from pathlib import Path
 from bot.app import App
 from bot.cli.common import Subparsers, UsageError
 from bot.core import subscriptions as subs
-from bot.core.calendar_ics import catalysts_to_ics
+from bot.core.calendar_ics import catalysts_to_ics, event_links
 from bot.core.context import CONSOLE_ACTOR
 from bot.core.upcoming import upcoming
 from bot.core.why import why
@@ -56,6 +56,7 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--ics", required=True, type=Path, metavar="FILE", help="where to write the .ics file")
     p.add_argument("--days", type=int, default=730, help="how far ahead (default 730)")
     p.add_argument("--program", help="only this programme")
+    p.add_argument("--remind-days", type=int, metavar="N", help="add a reminder N days before each date")
     p.set_defaults(handler=cmd_calendar)
 
 
@@ -93,7 +94,11 @@ async def cmd_why(app: App, args: argparse.Namespace) -> int:
 async def cmd_calendar(app: App, args: argparse.Namespace) -> int:
     answer = await upcoming(app.core, args.days, args.program)
     try:
-        args.ics.write_text(catalysts_to_ics(answer.catalysts), encoding="utf-8", newline="")
+        if args.remind_days is not None and not 0 <= args.remind_days <= 365:
+            raise UsageError("--remind-days must be from 0 to 365")
+        links = await event_links(app.core.store.events, answer.catalysts)
+        text = catalysts_to_ics(answer.catalysts, links=links, reminder_days=args.remind_days)
+        args.ics.write_text(text, encoding="utf-8", newline="")
     except OSError as exc:
         raise UsageError(f"cannot write {args.ics}: {exc.strerror}") from None
     print(f"wrote {len(answer.catalysts)} catalysts to {args.ics}")

@@ -2,13 +2,17 @@
 from __future__ import annotations
 
 import asyncio
+import unicodedata
 
 from pydantic import BaseModel
+from yarl import URL
 
 from bot.core.context import Actor, CommandError, CoreContext, require_manage
 from storage.models import Source
 from storage.store import StoreError
-from watchers.fetch.http import FetchError
+from watchers.fetch.address_guard import AddressRefused, check_literal_host
+from watchers.fetch.http import FetchConfig, FetchError
+from watchers.parse.bidi import strip_bidi_controls
 from watchers.parse.feed import FeedParseError, parse_feed
 
 
@@ -21,13 +25,52 @@ class FeedList(BaseModel):
     feeds: list[Source]
 
 
-async def add_feed(ctx: CoreContext, actor: Actor, url: str, name: str | None = None) -> FeedAdded:
-    require_manage(actor, "add feeds")
+MAX_URL_LENGTH = 2000
+MAX_NAME_LENGTH = 200
+
+
+def check_feed_url(url: str, fetch: FetchConfig) -> str:
+    """The URL as `feeds add` and `import` accept it (trimmed), or CommandError saying what is wrong. Literal
+    addresses go through the fetcher's address guard now; host names are checked when they are resolved."""
     url = url.strip()
     if not url:
         raise CommandError("Give the feed's URL.")
-    if len(url) > 2000:
-        raise CommandError("That URL is too long (over 2,000 characters).")
+    if len(url) > MAX_URL_LENGTH:
+        raise CommandError(f"That URL is too long (over {MAX_URL_LENGTH:,} characters).")
+    shown = url[:80]
+    # Spaces, line breaks and invisible format characters (bidi controls, zero-width) make a URL that is not the
+    # one the user sees; a browser would percent-encode them, so we ask for that.
+    if any(c.isspace() or unicodedata.category(c).startswith("C") for c in url):
+        raise CommandError(f"Cannot add {shown!r}: a URL may not contain spaces, line breaks or control "
+                           "characters (percent-encode them).")
+    try:
+        parsed = URL(url)
+    except ValueError:
+        raise CommandError(f"Cannot add {shown!r}: not a valid URL.") from None
+    if parsed.scheme not in ("http", "https"):
+        raise CommandError(f"Cannot add {shown}: refused: only http and https URLs can be watched, "
+                           f"not {parsed.scheme or 'no scheme'}:")
+    if not parsed.host:
+        raise CommandError(f"Cannot add {shown}: the URL has no host.")
+    host = parsed.host.strip("[]")
+    allowed = fetch.allow_private_addresses or host in fetch.private_allowlist or (
+        f"{host}:{parsed.port}" in fetch.private_allowlist)
+    if not allowed:
+        try:
+            check_literal_host(host)
+        except AddressRefused as exc:
+            raise CommandError(f"Cannot add {shown}: {exc}") from None
+    return url
+
+
+def check_feed_name(name: str | None) -> str:
+    """A source's display name: one line, no bidi controls, at most 200 characters ('' when none is given)."""
+    return " ".join(strip_bidi_controls(name or "").split())[:MAX_NAME_LENGTH]
+
+
+async def add_feed(ctx: CoreContext, actor: Actor, url: str, name: str | None = None) -> FeedAdded:
+    require_manage(actor, "add feeds")
+    url = check_feed_url(url, ctx.fetcher.config)
     if await ctx.store.sources.find("rss", url):
         raise CommandError(f"{url} is already watched.")
     try:
@@ -36,7 +79,7 @@ async def add_feed(ctx: CoreContext, actor: Actor, url: str, name: str | None = 
     except (FetchError, FeedParseError) as exc:
         raise CommandError(f"Cannot add {url}: {exc}") from None
     try:
-        source = await ctx.store.sources.add("rss", url, (name or "").strip()[:200] or feed.title or url)
+        source = await ctx.store.sources.add("rss", url, check_feed_name(name) or feed.title or url)
     except StoreError as exc:
         raise CommandError(str(exc)) from None
     return FeedAdded(source=source, items_now=len(feed.items))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from bot.core.context import Actor, CommandError, CoreContext, require_manage
+from storage.interfaces import Sources
 from storage.models import Source
 from watchers.sources.edgar import edgar_feed_url
 
@@ -13,10 +14,12 @@ def normalise_cik(cik: str) -> str:
     return digits
 
 
-async def ensure_filings_source(ctx: CoreContext, cik: str, name: str) -> Source:
+async def ensure_filings_source(ctx: CoreContext, cik: str, name: str, sources: Sources | None = None) -> Source:
+    """The sponsor's 8-K feed, added if missing (through `sources`, a unit of work's, when one is open)."""
+    sources = sources or ctx.store.sources
     url = edgar_feed_url(ctx.settings.edgar_base_url, normalise_cik(cik))
-    existing = await ctx.store.sources.find("edgar", url)
-    return existing or await ctx.store.sources.add("edgar", url, f"SEC 8-K: {name}"[:200])
+    existing = await sources.find("edgar", url)
+    return existing or await sources.add("edgar", url, f"SEC 8-K: {name}"[:200])
 
 
 async def watch_filings(ctx: CoreContext, actor: Actor, cik: str, name: str | None = None) -> Source:

@@ -6,6 +6,7 @@ import re
 import tomllib
 from pathlib import Path
 
+import tomli_w
 from pydantic import BaseModel, ValidationError
 
 from bot.core.common_words import COMMON_WORDS
@@ -14,6 +15,7 @@ from bot.core.filings import ensure_filings_source, normalise_cik
 from storage.models import Program, ProgramIn
 from storage.names import fold_name
 from storage.store import StoreError
+from watchers.parse.bidi import strip_bidi_controls
 
 _NCT = re.compile(r"^NCT\d{8}$")
 MAX_ALIASES = 30
@@ -22,10 +24,12 @@ MAX_ALIASES = 30
 class ImportReport(BaseModel):
     added: list[str]
     updated: list[str]
+    unchanged: list[str] = []
 
 
 def check_program(program: ProgramIn) -> tuple[ProgramIn, list[str]]:
     """Validate and tidy a programme; returns it and the aliases that need the sponsor nearby to match."""
+    program = _without_bidi_controls(program)
     name = program.name.strip()
     if not name:
         raise CommandError("A programme needs a name.")
@@ -54,6 +58,17 @@ def check_program(program: ProgramIn) -> tuple[ProgramIn, list[str]]:
         update={"name": name, "aliases": aliases, "sponsors": sponsors, "nct_ids": nct_ids, "cik": cik}
     )
     return tidy, needs_sponsor
+
+
+def _without_bidi_controls(program: ProgramIn) -> ProgramIn:
+    """Every text field without bidi controls (they would make a name read as another in alerts)."""
+    fields = program.model_dump()
+    for key, value in fields.items():
+        if isinstance(value, str):
+            fields[key] = strip_bidi_controls(value)
+        elif isinstance(value, list):
+            fields[key] = [strip_bidi_controls(v) for v in value]
+    return ProgramIn(**fields)
 
 
 async def add_program(ctx: CoreContext, actor: Actor, program: ProgramIn) -> Program:
@@ -122,47 +137,50 @@ def parse_programs_toml(text: str) -> list[ProgramIn]:
 
 
 async def import_programs(ctx: CoreContext, actor: Actor, text: str) -> ImportReport:
-    """Add new programmes and update existing ones (matched by name); the file is checked whole first."""
+    """Add new programmes and update those that differ (matched by name); the file is checked whole first, then
+    applied in one transaction, so a programme the store refuses leaves nothing half-imported."""
     require_manage(actor, "import programmes")
-    checked = [check_program(p) for p in parse_programs_toml(text)]
+    checked: dict[str, tuple[ProgramIn, list[str]]] = {}
+    for program, needs_sponsor in map(check_program, parse_programs_toml(text)):
+        if checked.setdefault(program.name.casefold(), (program, needs_sponsor))[0] != program:
+            raise CommandError(f"The programme {program.name} is in the file twice, differently.")
     report = ImportReport(added=[], updated=[])
-    for program, needs_sponsor in checked:
-        existing = await ctx.store.programs.find(program.name)
-        try:
-            if existing is None:
-                await ctx.store.programs.add(program, needs_sponsor)
-                report.added.append(program.name)
-            else:
-                await ctx.store.programs.update(existing.id, program, needs_sponsor)
-                report.updated.append(program.name)
-        except StoreError as exc:
-            raise CommandError(f"Cannot import {program.name}: {exc}.") from None
-        if program.cik:
-            await ensure_filings_source(ctx, program.cik, (program.sponsors or [program.name])[0])
+    try:
+        async with ctx.store.unit_of_work() as uow:
+            existing = {p.name.casefold(): p for p in await uow.programs.list()}
+            for program, needs_sponsor in checked.values():
+                found = existing.get(program.name.casefold())
+                try:
+                    if found is None:
+                        await uow.programs.add(program, needs_sponsor)
+                        report.added.append(program.name)
+                    elif ProgramIn(**found.model_dump(include=set(ProgramIn.model_fields))) != program:
+                        await uow.programs.update(found.id, program, needs_sponsor)
+                        report.updated.append(program.name)
+                    else:
+                        report.unchanged.append(program.name)
+                except StoreError as exc:
+                    raise CommandError(f"Cannot import {program.name}: {exc}; nothing was changed.") from None
+                if program.cik:
+                    await ensure_filings_source(ctx, program.cik, (program.sponsors or [program.name])[0], uow.sources)
+    except StoreError as exc:
+        raise CommandError(f"Not imported, nothing was changed: {exc}.") from None
     return report
 
 
 def programs_to_toml(programs: list[Program]) -> str:
-    lines = ["# milestone-bot programmes: `milestone-bot programs import FILE` reads this back.", ""]
+    """TOML that `programs import` reads back, whatever the text holds (tomli-w escapes what TOML forbids raw, such
+    as U+007F, which a hand-written escaper let through)."""
+    entries = []
     for p in programs:
-        lines.append("[[program]]")
-        lines.append(f"name = {_toml_str(p.name)}")
-        for key in ("aliases", "sponsors", "nct_ids"):
-            values = getattr(p, key)
-            if values:
-                lines.append(f"{key} = [{', '.join(_toml_str(v) for v in values)}]")
-        for key in ("cik", "ticker", "indication", "notes"):
+        entry: dict[str, object] = {"name": p.name}
+        for key in ("aliases", "sponsors", "nct_ids", "cik", "ticker", "indication", "notes"):
             value = getattr(p, key)
             if value:
-                lines.append(f"{key} = {_toml_str(value)}")
-        lines.append("")
-    return "\n".join(lines)
-
-
-def _toml_str(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    escaped = "".join(c if c >= " " or c == "\t" else f"\\u{ord(c):04x}" for c in escaped)
-    return f'"{escaped}"'
+                entry[key] = value
+        entries.append(entry)
+    header = "# milestone-bot programmes: `milestone-bot programs import FILE` reads this back.\n\n"
+    return header + tomli_w.dumps({"program": entries}) if entries else header
 
 
 def default_programs_file() -> Path:

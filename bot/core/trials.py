@@ -11,6 +11,7 @@ from storage.models import ChannelRef, Source
 from storage.store import StoreError
 from storage.trial_models import ProgramQuery, StoredTrialChange, TrialSnapshot, TrialWatch
 from watchers.fetch.http import FetchError
+from watchers.parse.bidi import strip_bidi_controls
 from watchers.sources.ctgov.record import NCT_ID, RecordError, snapshot_from_record
 
 CTGOV_SOURCE_NAME = "ClinicalTrials.gov"
@@ -174,7 +175,7 @@ async def show_trial(ctx: CoreContext, raw_id: str) -> TrialDetail:
 
 
 def _clean_name(name: str | None) -> str:
-    clean = " ".join((name or "").split())
+    clean = " ".join(strip_bidi_controls(name or "").split())
     if not clean:
         raise CommandError("A programme needs a name, e.g. --program azer-cel.")
     if len(clean) > 200:

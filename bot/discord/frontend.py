@@ -12,13 +12,11 @@ import logging
 from typing import Any
 
 import discord
-import yarl
 from discord import app_commands
-from discord.gateway import DiscordWebSocket
-from discord.http import Route
 
 from bot.core.context import CoreContext
 from bot.discord import commands_feeds, commands_lookup, commands_subscribe, commands_trials
+from bot.discord.library_internals import DiscordEndpoints
 from bot.discord.replies import CommandEnv, on_tree_error
 from bot.discord.sink import DiscordSink
 from bot.frontends import FrontEndError
@@ -28,11 +26,6 @@ log = logging.getLogger(__name__)
 
 # Longer rate limits than this come back as errors (the outbox retries later) instead of blocking delivery.
 MAX_RATELIMIT_WAIT_SECONDS = 60.0
-
-
-def use_api_base(base: str) -> None:
-    # discord.py reads Route.BASE (a class attribute) whenever it builds a route, interaction replies included.
-    Route.BASE = base.rstrip("/")
 
 
 def build_tree(client: discord.Client, env: CommandEnv) -> app_commands.CommandTree[discord.Client]:
@@ -53,7 +46,8 @@ class DiscordFrontEnd:
         self._settings = settings
         self._connect_gateway = connect_gateway
         self._defer_after = defer_after
-        use_api_base(settings.discord_api_base)
+        # discord.py's API base and gateway are process-wide: set from start to stop, not when built.
+        self._endpoints = DiscordEndpoints()
         # Slash commands need no privileged intents; guilds keeps channel types cached for the sink.
         self.client = discord.Client(
             intents=discord.Intents(guilds=True),
@@ -63,7 +57,6 @@ class DiscordFrontEnd:
         self._sink = DiscordSink(self.client)
         self.tree: app_commands.CommandTree[discord.Client] | None = None
         self._gateway: asyncio.Task[None] | None = None
-        self._default_gateway: yarl.URL | None = None  # discord.py's own, while another one is in use
 
     @property
     def sink(self) -> DiscordSink:
@@ -73,17 +66,18 @@ class DiscordFrontEnd:
         self.tree = build_tree(self.client, CommandEnv(core=core, defer_after=self._defer_after))
         token = self._settings.discord_token
         assert token is not None
+        self._endpoints.use(self._settings.discord_api_base)
         try:
             await self.client.login(token.get_secret_value())
         except discord.LoginFailure:
-            await self.client.close()
+            await self.stop()
             raise FrontEndError(
                 "Discord refused DISCORD_TOKEN (401 Unauthorized): copy the bot token again from the "
                 "Developer Portal (Bot → Reset Token)."
             ) from None
         except (discord.HTTPException, OSError) as exc:
-            await self.client.close()
-            raise FrontEndError(f"cannot log in to Discord at {Route.BASE}: {exc}") from None
+            await self.stop()
+            raise FrontEndError(f"cannot log in to Discord at {self._settings.discord_api_base}: {exc}") from None
         await self.sync_commands()
         if self._connect_gateway:
             await self._connect()
@@ -113,11 +107,10 @@ class DiscordFrontEnd:
         try:
             _shards, url, _limits = await self.client.http.get_bot_gateway()
         except (discord.HTTPException, discord.GatewayNotFound, OSError) as exc:
-            await self.client.close()
-            raise FrontEndError(f"cannot find the Discord gateway at {Route.BASE}: {exc}") from None
-        if self._default_gateway is None:
-            self._default_gateway = DiscordWebSocket.DEFAULT_GATEWAY
-        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)  # a class attribute: discord.py reads it on every connect
+            await self.stop()
+            raise FrontEndError(
+                f"cannot find the Discord gateway at {self._settings.discord_api_base}: {exc}") from None
+        self._endpoints.use(self._settings.discord_api_base, gateway=url)
 
     async def _connect(self) -> None:
         await self._use_api_gateway()
@@ -144,6 +137,4 @@ class DiscordFrontEnd:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._gateway
             self._gateway = None
-        if self._default_gateway is not None:
-            DiscordWebSocket.DEFAULT_GATEWAY = self._default_gateway
-            self._default_gateway = None
+        self._endpoints.restore()

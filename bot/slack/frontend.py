@@ -96,7 +96,7 @@ class SlackFrontEnd:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._settings.slack_http_host, self._settings.slack_http_port)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = self._runner.addresses[0][1]  # the bound port (SLACK_HTTP_PORT=0 picks a free one)
         log.info("Slack: HTTP mode, listening on %s:%s%s", self._settings.slack_http_host, self.port, EVENTS_PATH)
 
     async def _check_token(self) -> None:

@@ -3,6 +3,8 @@ the real PollCycle beside a good (allow-listed) feed on the same local server. N
 for any of them, directly or through a redirect."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from storage.store import Store
@@ -28,13 +30,17 @@ SPELLINGS = [
     ("[::ffff:a00:1]", "private address"),                             # 10.0.0.1, mapped
     ("[fe80::1]", "link-local address"),
     ("[fc00::1]", "private address"),
+    ("100.64.0.1", "shared (carrier-grade NAT) address"),               # RFC 6598, not private but not global
+    ("[2002:7f00:1::1]", "6to4 address (it tunnels to 127.0.0.1)"),
+    ("[64:ff9b::a00:1]", "NAT64 address: 10.0.0.1 is a private address"),
+    ("198.18.0.1", "198.18.0.1 is a"),                                  # benchmarking range
     ("localhost", "localhost resolves to"),                            # a DNS name that resolves to loopback
 ]
 
 
 @pytest.mark.parametrize("host, reason", [s for s in SPELLINGS if s[0] != "localhost"])  # a name: the resolver's
 def test_literal_check_refuses_every_spelling(host: str, reason: str) -> None:
-    with pytest.raises(AddressRefused, match=reason):
+    with pytest.raises(AddressRefused, match=re.escape(reason)):
         check_literal_host(host)
 
 
@@ -56,6 +62,8 @@ async def test_every_spelling_is_refused_beside_a_good_feed_and_nothing_reaches_
         "/redir-mapped": f"http://[::ffff:127.0.0.1]:{port}/secret",
         "/redir-name": f"http://localhost:{port}/secret",
         "/redir-file": "file:///etc/passwd",
+        "/redir-cgnat": f"http://100.64.0.1:{port}/secret",
+        "/redir-6to4": f"http://[2002:7f00:1::1]:{port}/secret",
     }
     for path, target in redirects.items():
         server.static(path, "", status=302, headers={"Location": target})

@@ -153,3 +153,30 @@ async def test_enormous_nct_queries_are_refused_quickly_without_requests(app: Ap
     assert "too long" in str(await outcome(trials.watch_trials(ctx, ADMIN, ["NCT05531279"], program=huge_name)))
     assert server.hits("/ctgov/studies") == []  # no request storm: not one request
     await schema_intact(app)
+
+
+async def test_bidi_controls_in_names_given_to_the_cli_are_stripped(server: LocalServer, tmp_path: Path) -> None:
+    """Names typed into commands reach alerts and lists: `elgoog` between U+202E and U+202C reads as google."""
+    from tests.e2e.test_cli import cli
+
+    db = str(tmp_path / "b.db")
+    server.static("/f", rss(items(1)))
+    code, _, err = await cli("programs", "add", "azer\u202ecel\u202c", "--alias", "\u2066PBCAR0191\u2069",
+                               "--sponsor", "TG\u202e Therapeutics", "--db", db)
+    assert code == 0, err
+    code, _, err = await cli("feeds", "add", server.url("/f"), "--name", "Acme \u202emoc.elgoog\u202c news",
+                               "--db", db)
+    assert code == 0, err
+    code, _, err = await cli("subscribe", "--keyword", "\u202etopline", "--mention", "\u2067@here\u2069",
+                               "--db", db)
+    assert code == 0, err
+    code, listed, _ = await cli("programs", "list", "--db", db)
+    code, feeds_listed, _ = await cli("feeds", "list", "--db", db)
+    code, subs, _ = await cli("subscriptions", "--db", db)
+    everything = listed + feeds_listed + subs
+    assert "azercel" in listed and "PBCAR0191" in listed and "TG Therapeutics" in listed
+    assert "Acme moc.elgoog news" in feeds_listed and "topline" in subs
+    assert not set(everything) & set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), ascii(everything)
+    # In a URL the control is refused (it would point somewhere other than what it shows), with one line.
+    code, _, err = await cli("feeds", "add", "https://evil.test/\u202egro.elgoog", "--db", db)
+    assert code == 1 and "may not contain" in err and err.count("\n") == 1, err

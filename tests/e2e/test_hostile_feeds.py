@@ -70,6 +70,13 @@ def quadratic(encoding: str = "utf-8") -> bytes:
     return doc('<!DOCTYPE r [\n<!ENTITY a "' + "A" * 100_000 + '">\n]>', "&a;" * 1000, encoding)
 
 
+def hidden(before: str, inside: str = "", encoding: str = "utf-8") -> bytes:
+    """The quadratic bomb behind a `<x` that only looks like the first element (in a comment, a processing
+    instruction or a quoted literal): a scan that stopped there never saw the declaration."""
+    bomb = '<!ENTITY a "' + "A" * 100_000 + '">'
+    return doc(f"{before}<!DOCTYPE r [ {inside} {bomb} ]>", "&a;" * 1000, encoding)
+
+
 def peak_mb(fn: object) -> tuple[float, float]:
     tracemalloc.start()
     started = time.monotonic()
@@ -103,6 +110,12 @@ async def test_broken_and_bomb_xml_each_fail_alone(server: LocalServer, store: S
         "/xxe-file": (doc('<!DOCTYPE r [\n<!ENTITY x SYSTEM "file:///etc/passwd">\n]>', "a &x; b"), ENTITIES),
         "/xxe-http": (doc(f'<!DOCTYPE r [\n<!ENTITY x SYSTEM "{server.url("/secret")}">\n]>', "a &x; b"), ENTITIES),
         "/xxe-param": (doc(f'<!DOCTYPE r [\n<!ENTITY % p SYSTEM "{server.url("/secret.dtd")}">\n%p;\n]>'), ENTITIES),
+        "/comment-in-subset": (hidden("", "<!-- <x -->"), ENTITIES),
+        "/comment-in-subset-utf16": (hidden("", "<!-- <x -->", "utf-16"), ENTITIES),
+        "/comment-before": (hidden("<!-- <x -->"), ENTITIES),
+        "/pi-before": (hidden("<?x <y ?>"), ENTITIES),
+        "/pi-in-subset": (hidden("", "<?x <y ?>"), ENTITIES),
+        "/literal-in-subset": (hidden("", '<!ATTLIST r a CDATA "<x">'), ENTITIES),
     }
     for path, (body, _) in cases.items():
         server.static(path, body, content_type="application/rss+xml")
@@ -325,3 +338,36 @@ async def test_markup_in_titles_is_stored_plain_and_rendered_inert(server: Local
         for raw in ("<!channel>", "<!here>", "<@123>", "<script>", "<https://evil.test"):
             assert raw not in sent, raw
         assert "&lt;i&gt;escaped" in sent  # what survives as text is escaped for Slack
+
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+async def test_bidi_overrides_in_feed_text_never_reach_discord_or_slack(server: LocalServer, tmp_path: Path) -> None:
+    """U+202E makes `evil.test/moc.elgoog` read as a google.com link; feed → store → discord.py and slack_sdk."""
+    lying = "Acme topline at https://evil.test/\u202emoc.elgoog\u202c \u2067see\u2069 &#x202E;here"
+    async with discord_harness(tmp_path, seed_defaults=False) as h:
+        store = h.app.store
+        await store.subscriptions.add("discord", str(CHANNEL_ID), SubscriptionFilters(keywords=["topline"]))
+        await store.subscriptions.add("slack", "C100", SubscriptionFilters(keywords=["topline"]))
+        async with Fetcher(FetchConfig(timeout_seconds=2, allow_private_addresses=True)) as fetcher:
+            server.static("/bidi", rss([Item("Acme baseline", guid="0")]))
+            await beside_good(server, store, fetcher, ["/bidi"])
+            server.static("/bidi", rss([Item("Acme baseline", guid="0"),
+                                        Item(lying, guid="1", summary=lying, link="https://news.test/\u202eb")]))
+            await Pipeline(store, fetcher).cycle_and_deliver()
+        [stored] = [e for e in await store.events.latest(limit=5) if "topline" in e.title]
+        assert "https://evil.test/moc.elgoog see here" in stored.title
+        await Dispatcher(store, [h.front.sink], base_delay_seconds=0).drain()
+        [body] = [c.body for c in h.mock.calls_to("POST", f"/channels/{CHANNEL_ID}/messages")]
+        sent_discord = json.dumps(body, ensure_ascii=False)
+        slack = SlackMock(server)
+        slack.install()
+        client = AsyncWebClient(token="xoxb-x", base_url=slack.api_base)
+        await Dispatcher(store, [SlackSink(client)], base_delay_seconds=0).drain()
+        [posted] = slack.posted
+        sent_slack = json.dumps(posted, ensure_ascii=False)
+        for sent in (sent_discord, sent_slack):
+            assert "evil.test/moc.elgoog" in sent
+            assert not set(sent) & set(BIDI), ascii(sent)
+            assert "\\u202" not in sent and "\\u206" not in sent  # nor JSON-escaped

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import feedparser
 
+from watchers.parse.bidi import inert_link, strip_bidi_controls
 from watchers.parse.feed_fast import fast_parse
 from watchers.parse.identity import item_key
 
@@ -44,7 +45,8 @@ def clean_text(value: str, limit: int) -> str:
     if "<" in value:  # most titles and summaries carry no markup: skip the scan
         value = _TAGS.sub(" ", value)
     # str.split() splits on exactly the characters `\s` matches (str.isspace), about 3× faster than the regex.
-    text = " ".join(html.unescape(value).split())
+    # Bidi controls go after unescaping, so `&#x202E;` goes too.
+    text = " ".join(strip_bidi_controls(html.unescape(value)).split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -101,7 +103,8 @@ _HARMLESS_ENTITY = re.compile(r'<!ENTITY\s+[\w.-]+\s+(?:"(?:&#x?[0-9A-Fa-f]+;|[^
                               r"|'(?:&#x?[0-9A-Fa-f]+;|[^'&%<]{0,16})')\s*>")
 # "ENTITY" as UTF-8/Latin-1, UTF-16 (either order), UTF-32 (either order) and EBCDIC bytes.
 _ENTITY_NEEDLES = (b"ENTITY", b"E\x00N\x00T", b"E\x00\x00\x00N\x00\x00\x00T", b"\xc5\xd5\xe3\xc9\xe3\xe8")
-_FIRST_ELEMENT = re.compile(r"<[A-Za-z_]")
+# The characters that can open or close something in a DOCTYPE: quotes and angle brackets.
+_MARKUP = re.compile(r"[\"'<>]")
 _BOMS = [
     (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"),
     (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le"),
@@ -111,18 +114,61 @@ _BOMS = [
 
 
 def _prolog(body: bytes) -> str:
-    """The text before the first element (XML declaration, comments, DOCTYPE), in whatever encoding feedparser
-    would detect from the first bytes; bytes-compatible encodings are read as Latin-1 (ASCII is all we need)."""
+    """The text before the first element (XML declaration, comments, processing instructions, DOCTYPE), in
+    whatever encoding feedparser would detect from the first bytes; bytes-compatible encodings are read as Latin-1
+    (ASCII is all we need)."""
     encoding = next((name for bom, name in _BOMS if body.startswith(bom)), "latin-1")
     text = body.decode(encoding, errors="replace")
-    first = _FIRST_ELEMENT.search(text)
-    return text[: first.start()] if first else text
+    return text[: _first_element(text)]
+
+
+def _first_element(text: str) -> int:
+    """Where the first element starts. A `<x` inside a comment, a processing instruction or the DOCTYPE (its
+    quoted literals and internal subset included) does not count: stopping there hid every declaration after it
+    (`<!DOCTYPE r [ <!-- <x --> <!ENTITY …> ]>`). Anything left unterminated runs to the end, so in doubt the
+    prolog is longer and more is checked."""
+    i, n = 0, len(text)
+    while (i := text.find("<", i)) != -1:
+        if text.startswith("<!--", i):
+            i = _after(text, "-->", i + 4)
+        elif text.startswith("<?", i):
+            i = _after(text, "?>", i + 2)
+        elif text.startswith("<!", i):
+            i = _after_declaration(text, i + 2)
+        else:
+            return i
+    return n
+
+
+def _after(text: str, end: str, start: int) -> int:
+    found = text.find(end, start)
+    return len(text) if found == -1 else found + len(end)
+
+
+def _after_declaration(text: str, i: int) -> int:
+    """The end of a `<!…>` declaration begun before `i`, nested declarations, comments, PIs and literals included."""
+    depth, n = 1, len(text)
+    while depth and (match := _MARKUP.search(text, i)) is not None:
+        i = match.start()
+        char = text[i]
+        if char in "\"'":
+            i = _after(text, char, i + 1)
+        elif text.startswith("<!--", i):
+            i = _after(text, "-->", i + 4)
+        elif text.startswith("<?", i):
+            i = _after(text, "?>", i + 2)
+        else:
+            depth += 1 if char == "<" else -1
+            i += 1
+    return i if depth == 0 else n
 
 
 def refuse_entity_declarations(body: bytes) -> None:
     """Raise FeedParseError when the prolog declares XML entities (expansion bombs, external entities)."""
     if not any(needle in body for needle in _ENTITY_NEEDLES):
         return  # the cheap common case: no "ENTITY" anywhere, in any encoding we read
+    # Declarations inside comments count too: feedparser finds them with a regular expression and re-inserts the
+    # "safe" ones as real declarations.
     for decl in _ENTITY_DECL.findall(_prolog(body)):
         if not _HARMLESS_ENTITY.fullmatch(decl):
             raise FeedParseError(
@@ -152,7 +198,7 @@ def _item(entry: feedparser.FeedParserDict, now: datetime) -> FeedItem | None:
     # Plain dict lookups: for these keys FeedParserDict.get resolves to the same entry, only slower.
     title = clean_text(dict.get(entry, "title", ""), 500)
     summary = clean_text(dict.get(entry, "summary", ""), 2000)
-    link = (dict.get(entry, "link") or "").strip() or None
+    link = inert_link((dict.get(entry, "link") or "").strip()) or None
     if not title and not summary:
         return None
     published = _date(entry, now)

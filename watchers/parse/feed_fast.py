@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
+from watchers.parse.bidi import inert_link
 from watchers.parse.identity import item_key
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
@@ -62,7 +63,7 @@ def _finish(key_guid: str, link: str, title: str, summary: str, raw_date: str, w
     summary_c = clean_text(summary, 2000)
     if not title_c and not summary_c:
         return None
-    link_c = link.strip() or None
+    link_c = inert_link(link.strip()) or None
     if when is not None and when > now + _FUTURE_SLACK:
         when = None
     return item_key(key_guid, link_c, title_c, raw_date), title_c or summary_c[:200], summary_c, link_c, when

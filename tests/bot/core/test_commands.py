@@ -85,7 +85,7 @@ async def test_toml_round_trip(ctx: CoreContext, store: Store, tmp_path: object)
             assert len(report.added) == len(await progs.list_programs(ctx)) and report.updated == []
             assert progs.programs_to_toml(await progs.list_programs(other)) == text
             again = await progs.import_programs(other, ADMIN, text)
-            assert again.added == [] and len(again.updated) == len(report.added)
+            assert again.added == [] and again.updated == [] and len(again.unchanged) == len(report.added)
     finally:
         await fresh.close()
     with pytest.raises(CommandError, match="Not valid TOML"):

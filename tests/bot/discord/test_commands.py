@@ -205,6 +205,7 @@ async def test_bad_token_is_one_clear_error(tmp_path: Path) -> None:
         with pytest.raises(FrontEndError, match="Discord refused DISCORD_TOKEN") as info:
             await front.start(app.core)
         assert "bad-token" not in str(info.value)
+        assert Route.BASE == base  # a failed start leaves discord.py as it found it
     finally:
         await app.close()
         await mock.stop()
@@ -219,7 +220,7 @@ async def test_front_end_built_only_with_a_token(tmp_path: Path) -> None:
         app.settings = Settings(_env_file=None, discord_token="t", discord_api_base="http://127.0.0.1:1/api/v10")  # type: ignore[call-arg]
         [front] = build_front_ends(app.settings)
         assert front.name == "discord" and front.sink.platform == "discord"
-        assert Route.BASE == "http://127.0.0.1:1/api/v10"
+        assert Route.BASE == base  # building a front end changes no global state; `start` does, until `stop`
     finally:
         await app.close()
         Route.BASE = base
@@ -245,6 +246,7 @@ async def test_gateway_that_never_gets_ready_is_one_clear_error(tmp_path: Path) 
             await front.start(app.core)
         assert front.client.is_closed()
         assert len(mock.identified) == 1
+        assert Route.BASE == base
     finally:
         await app.close()
         await mock.stop()

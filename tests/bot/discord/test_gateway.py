@@ -26,9 +26,13 @@ async def test_front_end_becomes_ready_through_the_mock_gateway(tmp_path: Path) 
         [identify] = mock.identified
         assert identify["token"] == "test-token" and identify["intents"] == 1  # guilds only, nothing privileged
         assert mock.calls_to("GET", "/gateway/bot")
+        assert Route.BASE == mock.api_base.rstrip("/")  # while it runs
     finally:
         await front.stop()
         await app.close()
         await mock.stop()
+        restored = Route.BASE
         Route.BASE = base
+    # stop puts back what discord.py had: the gateway and the REST base
     assert DiscordWebSocket.DEFAULT_GATEWAY == gateway == yarl.URL("wss://gateway.discord.gg/")
+    assert restored == base

@@ -82,3 +82,44 @@ async def test_parse_in_worker_processes_matches_the_thread() -> None:
             await in_process.parse(b"<!DOCTYPE html><html><body>nope</body></html>")
     finally:
         in_process.close()
+
+
+@pytest.mark.parametrize("prolog", [
+    "<!DOCTYPE r [ <!-- <x --> {bomb} ]>",
+    "<!-- <x --><!DOCTYPE r [ {bomb} ]>",
+    "<?pi <x ?><!DOCTYPE r [ {bomb} ]>",
+    "<!DOCTYPE r [ <?pi <x ?> {bomb} ]>",
+    '<!DOCTYPE r SYSTEM "<x" [ {bomb} ]>',
+    "<!DOCTYPE r [ <!ATTLIST r a CDATA '<x'> {bomb} ]>",
+    "<!-- {bomb} --><!DOCTYPE r []>",  # feedparser's regular expression would re-insert it as a real one
+])
+def test_entity_declarations_behind_a_fake_first_element_are_refused(prolog: str) -> None:
+    bomb = '<!ENTITY a "' + "A" * 10_000 + '">'
+    body = ('<?xml version="1.0"?>' + prolog.format(bomb=bomb) +
+            '<rss version="2.0"><channel><item><title>' + "&a;" * 100 + "</title></item></channel></rss>").encode()
+    with pytest.raises(FeedParseError, match="declares XML entities"):
+        parse_feed(body)
+
+
+def test_comments_and_instructions_in_the_prolog_do_not_refuse_a_plain_feed() -> None:
+    body = ('<?xml version="1.0"?><!-- <x> a comment --><?xml-stylesheet href="<s>"?>'
+            '<!DOCTYPE rss [ <!-- note --> <!ENTITY nbsp "&#160;"> ]>'
+            '<rss version="2.0"><channel><item><title>A&nbsp;B</title><guid>g</guid></item></channel></rss>')
+    assert parse_feed(body.encode()).items[0].title == "A B"
+
+
+RLO, LRI, PDI = "\u202e", "\u2066", "\u2069"
+LYING = f"Acme topline: see https://evil.test/{RLO}moc.elgoog{PDI} {LRI}now{PDI} \u200fmark&#x202E;"
+
+
+@pytest.mark.parametrize("path", ["fast", "feedparser"])
+def test_bidi_controls_are_stripped_from_text_and_encoded_in_links(path: str) -> None:
+    body = rss([Item(LYING, guid="g1", summary=LYING, link=f"https://evil.test/{RLO}gro.elgoog")])
+    if path == "feedparser":  # a DOCTYPE sends the feed to feedparser
+        body = body.replace("<rss", "<!DOCTYPE rss>\n<rss", 1)
+    [item] = parse_feed(body.encode()).items
+    for text in (item.title, item.summary):
+        assert not set(text) & set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), ascii(text)
+        assert "https://evil.test/moc.elgoog now" in text
+        assert "\u200f" in text  # the right-to-left mark is kept: it cannot reverse a run
+    assert item.link == "https://evil.test/%E2%80%AEgro.elgoog"
