@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
@@ -25,6 +26,7 @@ from storage.taxonomy import SUBTYPES as TAXONOMY
 
 from .drug_names import dedupe, find_drug_names
 from .facts import extract_facts
+from .learned import features, load_model
 from .rules import DEFAULT_SUBTYPE, LEDE_UPGRADES, RULES, RULES_BY_NAME, SUBTYPE_REFINERS, Rule
 from .sponsor import find_sponsor
 
@@ -46,6 +48,7 @@ class Classification(BaseModel):
     sponsor: str | None = None
     facts: dict[str, Any] = Field(default_factory=dict)
     evidence: list[Evidence] = Field(default_factory=list)
+    confidence: float = 1.0
 
 
 class ProgramFinder(Protocol):
@@ -194,6 +197,108 @@ def decide(title: str, lede: str) -> tuple[str, str, list[Evidence]]:
     return label, subtype, evidence
 
 
+def subtype_for(label: str, title: str, lede: str) -> tuple[str, Evidence | None]:
+    """The subtype of ``label`` from the first rule of that label that fires (title, then lede), else the default."""
+    if label == "other":
+        return "other", None
+    lede_head = lede[:LEDE_CHARS]
+    context = f"{title}\n{lede_head}"
+    for where, text in (("title", title), ("lede", lede_head)):
+        if not text:
+            continue
+        for rule in RULES:
+            if rule.label != label:
+                continue
+            span = _fires(rule, text, context)
+            if span is not None:
+                sub = rule.subtype
+                if sub is None:
+                    for s, rx in SUBTYPE_REFINERS.get(label, ()):
+                        if rx.search(context):
+                            sub = s
+                            break
+                sub = sub if sub in TAXONOMY[label] else DEFAULT_SUBTYPE[label]
+                return sub, Evidence(rule=f"{rule.name}@{where}", phrase=_phrase(text[span[0] : span[1]]))
+    return DEFAULT_SUBTYPE[label], None
+
+
+#: Broad concepts whose hits the model may overrule as freely as a miss (see :func:`rule_strength`).
+WEAK_RULES = frozenset({
+    "readout.generic", "readout.presentation", "readout.interim", "readout.final", "readout.endpoint",
+    "regulatory.update", "regulatory.meeting", "enrollment.other",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Where the model may overrule the rules (fitted by cross-validation on train, shipped with the model).
+
+    * no rule fired, or a weak rule (title-only or generic): an event when P(other) < ``event``;
+    * a specific event rule fired: it stands unless P(other) >= ``veto``;
+    * an explicit ``other.*`` rule fired (earnings, financing, "to present", ...): it stands unless
+      P(other) < ``rescue``.
+    """
+
+    event: float = 0.5
+    veto: float = 0.9
+    rescue: float = 0.1
+
+
+def rule_strength(rule_name: str | None) -> str:
+    """"none", "other" (an explicit other.* rule), "weak" or "strong" for the rule that decided."""
+    if not rule_name:
+        return "none"
+    name = rule_name.split("@", 1)[0]
+    if name.startswith("other."):
+        return "other"
+    rule = RULES_BY_NAME.get(name)
+    if rule is None or rule.subtype is None or name in WEAK_RULES:
+        return "weak"
+    return "strong"
+
+
+def combine(
+    title: str, lede: str, label: str, subtype: str, evidence: list[Evidence], probs: dict[str, float],
+    thresholds: Thresholds = Thresholds(),
+) -> tuple[str, str, list[Evidence], float]:
+    """Label by the rules and the model together (see :class:`Thresholds`), subtype by the rules.
+
+    When the model agrees with the rules, the rules' subtype and evidence stand. When it overrules them, the
+    subtype comes from the first rule of the model's label that fires (else the label's default) and the
+    evidence says the model decided, with its probability and what the rules had said.
+    """
+    p_other = probs.get("other", 0.0)
+    best_event = max((lab for lab in probs if lab != "other"), key=lambda lab: probs[lab])
+    strength = rule_strength(None if evidence[0].rule.startswith("default.") else evidence[0].rule)
+    if strength == "strong":
+        new = "other" if p_other >= thresholds.veto else label
+    elif strength == "other":
+        new = best_event if p_other < thresholds.rescue else "other"
+    else:
+        new = "other" if p_other >= thresholds.event else best_event
+    if new == label:
+        confidence = probs.get(label, 0.0) if strength != "strong" else max(probs.get(label, 0.0), 1 - p_other)
+        return label, subtype, evidence, confidence
+    confidence = probs.get(new, 0.0) if new == "other" else 1 - p_other
+    new_sub, ev = subtype_for(new, title, lede)
+    out = [Evidence(rule=f"model.{new}", phrase=f"p={confidence:.2f}; rules said {label}/{subtype}")]
+    if ev is not None:
+        out.append(ev)
+    return new, new_sub, out, confidence
+
+
+def _learned(
+    title: str, lede: str, label: str, subtype: str, evidence: list[Evidence]
+) -> tuple[str, str, list[Evidence], float]:
+    """Let the shipped label model decide the label (see :func:`combine`); rules alone when it is missing."""
+    model = load_model()
+    if model is None:
+        return label, subtype, evidence, 0.5 if evidence[0].rule.startswith("default.") else 0.8
+    rule = None if evidence[0].rule.startswith("default.") else evidence[0].rule
+    probs = model.predict(features(title, lede, rule, label if rule else None))
+    return combine(title, lede, label, subtype, evidence, probs, Thresholds(*model.thresholds))
+
+
 def classify(
     title: str, summary: str = "", source: str | None = None, programs: ProgramFinder | None = None
 ) -> Classification:
@@ -202,6 +307,7 @@ def classify(
     lede = _lede(summary_p, title_p)
 
     label, subtype, evidence = decide(title_p, lede)
+    label, subtype, evidence, confidence = _learned(title_p, lede, label, subtype, evidence)
 
     sponsor = None
     try:
@@ -231,4 +337,5 @@ def classify(
         sponsor=sponsor,
         facts=facts,
         evidence=evidence,
+        confidence=round(confidence, 4),
     )
