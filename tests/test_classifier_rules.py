@@ -139,6 +139,25 @@ CASES: list[tuple[str, str, str, str]] = [
      "Acme Reports Final Results From Completed Phase 1/2 Study", ""),
     ("readout.generic", "readout/topline",
      "Zeta's Antibody Shows Durable Responses in Heavily Pretreated Patients", ""),
+    # results stated without the words "data" or "results"
+    ("readout.survival_gain", "readout/topline",
+     "Lumora's LX-1 Extends Median Overall Survival by 4.2 Months Versus Chemotherapy in Phase 3 Study", ""),
+    ("readout.survival_gain", "readout/topline",
+     "Acme Cell Therapy Improves Survival by Six Months in Advanced Pancreatic Cancer", ""),
+    ("readout.follow_up", "readout/presentation",
+     "Zeta Announces Long-Term Follow-Up From Phase 1/2 Trial of ZT-3 Showing Durable Responses", ""),
+    ("readout.follow_up", "readout/presentation",
+     "Acme Announces New Analyses From Phase 3 HORIZON Trial of AB-9 in Heart Failure", ""),
+    # enrollment progress phrased as trial operations
+    ("enrollment.study_completed", "enrollment/status_change",
+     "Lumora Announces Completion of Phase 2 ALTO Study of LX-1", ""),
+    ("enrollment.study_completed", "enrollment/status_change",
+     "Zeta Reaches Last Patient Last Visit in Phase 2b Sleep Study", ""),
+    ("enrollment.discontinued_in_update", "enrollment/status_change",
+     "Acme Provides Strategic Update and Discontinues Two Clinical Trials", ""),
+    # false alarms: nothing happened to a product
+    ("other.baseline", "other/other",
+     "Zeta Announces Baseline Characteristics of Patients Enrolled in Phase 3 ALTO Trial", ""),
 ]
 
 HARD_CASES: list[tuple[str, str, str, str]] = [
@@ -214,6 +233,31 @@ HARD_CASES: list[tuple[str, str, str, str]] = [
     # a corporate update that is not the main verb does not hide a readout
     ("readout with corporate update", "readout/topline",
      "Zeta Announces Topline Results From Phase 3 Study of ZT-9 and Provides Corporate Update", ""),
+    # European regulators' actions are events
+    ("EU orphan designation", "regulatory/orphan",
+     "Lumora Obtains EU Orphan Designation for LX-1 in Rett Syndrome", ""),
+    ("PRIME", "regulatory/prime",
+     "Lumora Receives PRIME Status From the European Medicines Agency for LX-1", ""),
+    ("scientific advice", "regulatory/meeting_agreement",
+     "Lumora Receives Positive Scientific Advice From EMA on Conditional Approval Pathway for LX-1", ""),
+    ("feedback from two agencies", "regulatory/meeting_agreement",
+     "Zeta Announces Positive Feedback From Both FDA and EMA on Registration Path for ZT-2", ""),
+    ("partial hold lifted", "regulatory/clinical_hold",
+     "FDA Lifts Partial Clinical Hold on Lumora's Phase 2 Trial of LX-1", ""),
+    # enrollment progress phrased differently
+    ("dosing complete in a cohort", "enrollment/enrollment_complete",
+     "Acme Completes Dosing in Second Cohort of Phase 1 Trial of AB-12", ""),
+    ("share of target enrollment", "enrollment/other",
+     "Zeta Reaches 75% of Target Enrollment in Phase 3 RIVER Trial", ""),
+    ("lead-in complete, randomised part open", "enrollment/other",
+     "Acme Completes Safety Lead-In and Opens Randomized Portion of Phase 2 Trial", ""),
+    # false alarms
+    ("selected for oral presentation", "other/other",
+     "Lumora Abstract Selected for Oral Presentation at Spring Oncology Congress", ""),
+    ("update on data, no results", "other/other",
+     "Zeta to Provide an Update on ZT-5 Phase 2 Data in Rett Syndrome", ""),
+    ("divestment of an approved product", "other/other",
+     "Acme Completes Divestment of FDA-Approved Product ZEXIVA to BigPharma", ""),
     # webinar announcement with no data
     ("webinar no data", "other/other",
      "Acme to Host Webinar to Discuss Preliminary Data on January 9", ""),

@@ -235,8 +235,8 @@ class Thresholds:
 
     * no rule fired, or a weak rule (title-only or generic): an event when P(other) < ``event``;
     * a specific event rule fired: it stands unless P(other) >= ``veto``;
-    * an explicit ``other.*`` rule fired (earnings, financing, "to present", ...): it stands unless
-      P(other) < ``rescue``.
+    * an explicit ``other.*`` rule fired (earnings, financing, "to present", ...): it stands unless there is a
+      lede (the words the rule did not judge) and P(other) < ``rescue``.
     """
 
     event: float = 0.5
@@ -273,7 +273,7 @@ def combine(
     if strength == "strong":
         new = "other" if p_other >= thresholds.veto else label
     elif strength == "other":
-        new = best_event if p_other < thresholds.rescue else "other"
+        new = best_event if lede and p_other < thresholds.rescue else "other"
     else:
         new = "other" if p_other >= thresholds.event else best_event
     if new == label:

@@ -143,6 +143,15 @@ RULES: tuple[Rule, ...] = (
       r"\bfinancial results\b|\bresults for the (?:\w+ ){0,3}(?:quarter|year|period)\b|\bearnings\b|"
       r"\b(?:preliminary|record|total|product|net) (?:\w+ ){0,3}revenues?\b|\brevenue (?:results|guidance)\b|"
       r"\bannual report\b|\bquarterly activities\b|\bjaarverslag\b|\brapport (?:annuel|financier)\b"),
+    # Trials discontinued, paused or stopped are news even when announced inside a strategic or corporate update.
+    R("enrollment.discontinued_in_update", "enrollment", "status_change",
+      r"\b(?:discontinu\w*|terminat(?:es|ed|ing|ion of)|halt(?:s|ed|ing)?|stop(?:s|ped|ping)|paus(?:es|ed|ing)|"
+      r"wind(?:s|ing)? down|clos(?:es|ed|ing) (?:out )?)\s+(?:the\s+|its\s+|two\s+|three\s+|all\s+|"
+      r"several\s+|ongoing\s+)?(?:[\w/-]+\s+){0,3}?(?:clinical\s+)?(?:trials?|stud(?:y|ies)|programs?|"
+      r"programmes?)\b",
+      requires=r"\b(?:update|strategic|strategy|(?:re)?priorit\w*|restructur\w*|pipeline|reorgani[sz]\w*|"
+      r"focus\w*)\b",
+      unless=r"\bterminat\w* (?:\w+ ){0,2}agreement\b"),
     # "<Company> Provides Corporate Update ..." frames the release; "<Company> Announces Topline Results ...
     # and Provides Corporate Update" does not (the update is not the main verb).
     R("other.corporate_update", "other", "other",
@@ -170,6 +179,7 @@ RULES: tuple[Rule, ...] = (
     R("other.future_results_event", "other", "other",
       r"\bto (?:report|announce|release|present|share|highlight|showcase|unveil)\b|"
       r"\bwill (?:present|report|announce|host|share)\b|"
+      r"\b(?:to|will) (?:provide|give|deliver|offer) (?:an? )?(?:\w+ )?(?:update|overview|review)\b|"
       r"\bto be (?:presented|highlighted|featured|reported|shared|showcased|announced|discussed)\b|"
       r"\b(?:abstracts?|data|poster|presentation)s?\b.{0,120}\b(?:accepted|selected) for (?:\w+ )?(?:oral |"
       r"poster )?"
@@ -187,6 +197,9 @@ RULES: tuple[Rule, ...] = (
       r"\b(?:met|achieved|did not meet|failed to meet|missed) (?:its |the |both |all )?(?:co-)?primary|"
       r"\d+(?:\.\d+)?\s?%(?! (?:owned|interest|stake|of (?:the )?(?:shares|outstanding)))|"
       r"\bp\s?[<=≤]\s?0?\.\d"),
+    R("other.baseline", "other", "other",
+      r"\bbaseline (?:\w+ ){0,2}(?:characteristics|demographics)\b|\b(?:patient|participant|subject) "
+      r"(?:demographics|characteristics)\b"),
     R("other.preclinical", "other", "other",
       r"\b(?:pre-?clinical|non-?clinical|in vivo|in vitro|animal|murine|mouse|primate)\b",
       unless=r"\b(?:phase [\dI]|(?<!pre-)(?<!pre)(?<!non-)(?<!non)clinical (?:data|results|trial|study)|"
@@ -204,6 +217,8 @@ RULES: tuple[Rule, ...] = (
       r"exclusive)\s+agreement\b|"
       r"\b(?:partners|collaborates|teams up) with\b|\b(?:strategic )?(?:collaboration|partnership) with\b|"
       r"\bletter of intent\b|\b(?:to )?acquir(?:e|es|ed|ing|ition)\b|\bmerger\b|\bmerge\b|"
+      r"\bdivest\w*\b|\b(?:sale|sells?|sold|selling) (?:of )?(?:its |the |an? |all )?(?:\w+ ){0,4}?"
+      r"(?:product|asset|rights|business|portfolio|franchise|unit|subsidiary)s?\b|\bcarve-?out\b|\bspin-?off\b|"
       r"\bbusiness combination\b|"
       r"\bpatents?\b|\bnasdaq (?:listing|minimum|compliance|notice|biotech(?:nology)? index)\b|"
       r"\b(?:regains?|regained) compliance\b|\blisting (?:rule|requirements?)\b|\binducement grants?\b|"
@@ -267,7 +282,11 @@ RULES: tuple[Rule, ...] = (
       r"\b(?:alignment|align\w*|agreement|agrees?|agreed|consensus|concurrence)\s+(?:\w+\s+){0,2}with "
       r"(?:the )?(?:U\.?S\.? )?" + REG + r"|\bspecial protocol assessment\b|\bSPA\b|"
       r"\b" + REG + r" (?:meeting )?minutes\b|"
-      r"\b(?:feedback|guidance) from (?:the )?(?:U\.?S\.? )?" + REG + r"\b.{0,60}\b(?:pathway|design|"
+      r"\b(?:positive|favou?rable|supportive|constructive)\s+(?:\w+\s+){0,2}?(?:scientific advice|"
+      r"regulatory (?:feedback|advice|guidance))\b|\b(?:outcome|conclusion)s? (?:of|from) (?:the |a |its )?"
+      r"(?:\w+ ){0,2}scientific advice\b|\bscientific advice\b.{0,80}\b(?:support\w*|agree\w*|align\w*|"
+      r"confirm\w*|endors\w*)\b|"
+      r"\b(?:feedback|guidance|advice) from (?:both )?(?:the )?(?:U\.?S\.? )?" + REG + r"\b.{0,60}\b(?:path\w*|design|"
       r"registration|approval|submission|phase)",
       unless=r"\bmeeting request\b|\b(?:to|will) (?:hold|have|meet)\b|\bschedul\w+\b"),
     R("regulatory.meeting", "regulatory", "other", MEETING),
@@ -357,10 +376,21 @@ RULES: tuple[Rule, ...] = (
       r"wind(?:s|ing)? down|end(?:s|ed)?)\b(?:\s+\S+){0,6}?\s+(?:the |its |a )?(?:\w+\s+){0,3}(?:trial|"
       r"study|program|"
       r"programme|enrol\w*|dosing|development|recruitment|cohort|arm)\b|\bfutility\b|"
+
       r"\b(?:trial|study|program|enrol\w*|dosing)\b.{0,30}\b(?:paused|halted|discontinued|terminated|"
       r"suspended|"
       r"stopped|resumed)\b",
       unless=r"\bterminat\w* (?:\w+ ){0,2}agreement\b|\btermination agreement\b"),
+    # A trial (or an arm of it) completed, its last visit done or its database locked: the trial's status changed.
+    R("enrollment.study_completed", "enrollment", "status_change",
+      r"(?<!from )(?<!from the )(?<!of )(?<!of the )(?<!in )(?<!in the )(?<!recently )"
+      r"\bcomplet(?:es|ed|ion of)\s+(?:the\s+|its\s+)?(?:(?!enrol|recruit|dosing|randomi|screen|data|"
+      r"patient|first|last|treatment|vaccination)[\w/-]+\s+){0,4}(?:clinical\s+)?(?:trial|study|arm)\b"
+      r"(?!\s+(?:enrol|dosing|recruit|randomi|data|results))|"
+      r"\b(?:trial|study)\b.{0,30}\b(?:has been |was |is )completed\b|"
+      r"\blast (?:patient|participant|subject)s? (?:\w+ ){0,2}(?:last )?visit\b|\blast (?:patient|"
+      r"participant|subject) out\b|\bLPLV\b|\bdatabase lock\b",
+      unless=r"\b(?:results|data|findings|readout|end-?points?)\b"),
     R("enrollment.enrollment_complete", "enrollment", "enrollment_complete",
       r"\bcomplet\w*\s+(?:of\s+)?(?:\w+\s+){0,4}(?:enrol\w*|recruit\w*|randomi[sz]ation)\b|"
       r"\b(?:enrol\w*|recruit\w*|randomi[sz]ation)\s+(?:\w+\s+){0,3}(?:complet\w*|closed)\b|"
@@ -368,8 +398,14 @@ RULES: tuple[Rule, ...] = (
       r"\blast (?:patient|subject|participant)s? (?:\w+ ){0,2}(?:enrol\w*|randomi[sz]ed|dosed)\b|"
       r"\b(?:achiev\w*|reach\w*|exceed\w*|hit)\s+(?:\w+\s+){0,2}(?:target(?:ed)? )?(?:patient |subject )?"
       r"enrol\w*\b|\bfully (?:enrolled|recruited)\b|\bcomplet\w* (?:of )?(?:patient |subject )?screening\b|"
-      r"\btarget (?:patient )?enrol\w* (?:achieved|reached)\b",
-      unless=r"\b(?:expect\w*|anticipat\w*|on track|plan\w*) to complete (?:\w+ ){0,3}enrol\w*"),
+      r"\btarget (?:patient )?enrol\w* (?:achieved|reached)\b|"
+      r"\b(?:complet\w*|finish\w*)\s+(?:of\s+)?(?:the\s+)?(?:\w+\s+){0,2}?(?:dosing|vaccination|treatment)\s+"
+      r"(?:(?:of\s+)?(?:all\s+)?(?:[\w-]+\s+){0,4}?(?:in|of|for)\s+)?(?:the\s+)?(?:\w+\s+){0,2}?cohort\b|"
+      r"\b(?:dosing|vaccination) (?:is |was |has been )?complet\w* (?:in|for) (?:the |all )?(?:\w+ ){0,2}?"
+      r"(?:cohort|participants|patients|subjects)\b|\bcohort \w*\s?(?:is |was |has been )?fully (?:dosed|enrolled)\b|"
+      r"\b(?:primary )?vaccination series complet\w*|\bcomplet\w* (?:of )?(?:the )?(?:primary )?vaccination series\b",
+      unless=r"\b(?:expect\w*|anticipat\w*|on track|plan\w*) to complete (?:\w+ ){0,3}enrol\w*|"
+      r"\b\d+(?:\.\d+)?\s?%\s+of\s+(?:the\s+|its\s+)?(?:target(?:ed)?|planned|total)\s+(?:patient\s+)?enrol"),
     R("enrollment.first_patient", "enrollment", "first_patient",
       r"\b(?:dos\w+|enrol\w+|treat\w+|randomi[sz]\w+|implant\w*|screen\w*|infus\w*|vaccinat\w*)\s+(?:of |"
       r"for |in )?"
@@ -389,6 +425,12 @@ RULES: tuple[Rule, ...] = (
       r"(?:activated|opened|initiated)\b|\bsite activation\b"),
     R("enrollment.other", "enrollment", "other",
       r"\benrol(?:l)?(?:ment|ing)\s+(?:update|accelerat\w*|progress\w*|expan\w*|ahead)\b|"
+      r"\b(?:safety )?(?:lead-in|run-in)\b.{0,80}\b(?:complet\w*|open\w*|initiat\w*|randomi[sz]\w*)|"
+      r"\bopen\w*\s+(?:the\s+)?(?:\w+\s+){0,2}(?:portion|part|stage|segment|arm|cohort)\b|"
+      r"\b\d+(?:\.\d+)?\s?%\s+(?:of\s+)?(?:the\s+|its\s+)?(?:target(?:ed)?|planned|total|expected)\s+"
+      r"(?:patient\s+|subject\s+)?enrol\w*|\b(?:half|two[- ]thirds|three[- ]quarters|majority) of "
+      r"(?:the |its )?(?:target(?:ed)?|planned) (?:patient )?enrol\w*|\benrol\w* (?:is |has )?(?:now )?"
+      r"(?:over|more than|above) (?:\d+\s?%|half)|"
       r"\benrolls? (?:\w+ ){0,2}(?:patients|participants|subjects)\b|"
       r"\baccelerat\w*\s+(?:\w+\s+){0,2}enrol\w*\b|\b(?:currently|actively|now) (?:enrolling|recruiting)\b|"
       r"\bexpands?\s+(?:\w+\s+){0,2}enrol\w*\b|\bopens? (?:\w+ ){0,2}enrol\w*\b|\bsites? (?:activated|"
@@ -434,6 +476,20 @@ RULES: tuple[Rule, ...] = (
       r"aces?)\b(?:\s+\S+){0,5}?"
       r"\s+(?:trial|study|test|readout)\b|\b(?:trial|study)s?\b(?:\s+\S+){0,2}?\s+(?:succeeds?|fails?|failed|"
       r"flops?|falters?|misses|hits)\b|\b(?:main|primary) (?:goal|aim|target)\b"),
+    R("readout.survival_gain", "readout", "topline",
+      r"\b(?:extend\w*|prolong\w*|improv\w*|increas\w*|doubl\w*|length\w*)\s+(?:the\s+)?(?:median\s+)?"
+      r"(?:overall |progression[- ]free |event[- ]free |disease[- ]free |relapse[- ]free )?survival\b.{0,40}?"
+      r"\b(?:by|to) (?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+(?:months?|"
+      r"years?|weeks?)\b|\b(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve)[- ]"
+      r"(?:months?|years?) (?:improvement|gain|extension|increase|benefit) in (?:median )?(?:overall |"
+      r"progression[- ]free )?survival\b|\bmedian (?:overall |progression[- ]free )?survival (?:of|was|reached|"
+      r"not reached)\b|\b(?:hazard ratio|HR)\s?(?:of|=|:)?\s?0?\.\d"),
+    R("readout.follow_up", "readout", "presentation",
+      r"\blong[- ]term (?:\w+ ){0,2}?(?:follow[- ]?up|data|results|outcomes|efficacy|durability|benefit|"
+      r"safety)\b|\b\d+[- ](?:year|month|week)s? (?:\w+ ){0,2}?follow[- ]?up\b|"
+      r"\b(?:new|additional|further|post[- ]hoc|subgroup|exploratory|pooled|secondary) (?:\w+ ){0,2}?"
+      r"(?:analys[ie]s|sub-?analys[ie]s)\b(?:\s+\S+){0,6}?\s+(?:from|of|in)\b",
+      unless=r"\bpre-?clinical\b|\bnon-?clinical\b|\b(?:plan|design|methodology)\b"),
     R("readout.interim", "readout", "interim",
       r"\binterim\b(?:\s+\S+){0,5}?\s+(?:data|results|analys[ie]s|readout|update|findings|look)\b|"
       r"\b(?:initial|preliminary|early|first|updated)\s+(?:\w+\s+){0,4}(?:data|results|findings|readout)\b",
@@ -467,7 +523,8 @@ RULES: tuple[Rule, ...] = (
 
 #: Weak concepts that decide only from the headline (see module docstring).
 TITLE_ONLY = frozenset({
-    "readout.presentation", "readout.final", "readout.interim", "readout.generic",
+    "readout.presentation", "readout.final", "readout.interim", "readout.generic", "readout.follow_up",
+    "enrollment.discontinued_in_update", "other.baseline",
     "regulatory.update", "regulatory.meeting", "regulatory.protocol_change", "regulatory.submission",
     "regulatory.submission_for_approval", "regulatory.dsmb", "enrollment.other",
     "other.corporate_update", "other.earnings", "other.investor_event", "other.future_results_event",
@@ -479,6 +536,10 @@ RULES = tuple(replace(r, title_only=True) if r.name in TITLE_ONLY else r for r i
 #: Each gate must be a superset of what the rule's pattern can match (a gate never changes a result, it only
 #: skips regexes that cannot match); ``tests/test_classifier_rules.py`` checks this on every rule headline.
 GATES: dict[str, tuple[str, ...]] = {
+    "enrollment.discontinued_in_update": ("discontinu", "terminat", "halt", "stop", "paus", "wind", "clos"),
+    "other.baseline": ("baseline", "demographics", "characteristics"),
+    "readout.survival_gain": ("survival", "hazard", "hr"),
+    "readout.follow_up": ("long", "follow", "analys"),
     "other.roundup": ("daily dose", "round", "stocks", "movers", "week in review"),
     "other.investor_event": ("to ", "will ", "participat", "present", "conference call", "webcast", "webinar",
                              "fireside", "investor", "r&d day", "kol event"),
@@ -492,6 +553,7 @@ GATES: dict[str, tuple[str, ...]] = {
     "regulatory.other_designation": ("qidp", "qualified infectious", "sakigake", "innovation passport",
                                      "ilap", "priority designation", "promising innovative"),
     "regulatory.update": ("regulat", "fda", "ema"),
+    "enrollment.study_completed": ("complet", "last ", "lplv", "database lock"),
     "enrollment.status_change": ("paus", "halt", "discontinu", "terminat", "suspend", "stop", "resum",
                                  "deprioriti", "wind", "end", "futility", "scrap", "shelv", "abandon", "ax",
                                  "drop"),
@@ -504,6 +566,7 @@ GATES: dict[str, tuple[str, ...]] = {
                         "inducement", "voting", "holder", "general meeting", "reverse", "repurchase",
                         "buyback", "workforce", "restructur", "strategic", "corporate", "name change",
                         "dividend", "launch", "grant", "contract", "outlook", "outlines", "priorities",
+                        "divest", "sale", "sell", "sold", "carve", "spin",
                         "milestones", "goals", "awarded"),
     "other.earnings": ("quarter", "q1", "q2", "q3", "q4", "full", "fiscal", "half", "annual", "interim",
                        "year", "financial", "results for", "earnings", "revenue", "report", "jaarverslag",
@@ -519,7 +582,7 @@ GATES: dict[str, tuple[str, ...]] = {
     "regulatory.protocol_change": ("approv", "clear", "accept"),
     "regulatory.clinical_hold": ("hold",),
     "regulatory.meeting_agreement": ("meeting", "align", "agree", "consensus", "concurrence",
-                                     "special protocol", "spa", "minutes", "feedback", "guidance"),
+                                     "special protocol", "spa", "minutes", "feedback", "guidance", "advice"),
     "regulatory.meeting": ("meeting",),
     "regulatory.crl": ("crl", "complete response", "reject", "declines", "turns down", "spurns", "refuses"),
     "regulatory.submission_for_approval": ("approval", "authori", "clearance"),
@@ -537,12 +600,13 @@ GATES: dict[str, tuple[str, ...]] = {
     "regulatory.orphan": ("orphan", "odd"),
     "regulatory.fast_track": ("fast",),
     "regulatory.rare_pediatric": ("rare pediatric", "rpd"),
-    "enrollment.enrollment_complete": ("enrol", "recruit", "randomi", "screening", "last "),
+    "enrollment.enrollment_complete": ("enrol", "recruit", "randomi", "screening", "last ", "dosing", "dosed",
+                                       "vaccination"),
     "enrollment.first_patient": ("first", "dosing"),
     "enrollment.initiation": ("initiat", "start", "launch", "commenc", "begin", "began", "kick", "underway",
                               "site"),
     "enrollment.other": ("enrol", "accelerat", "recruit", "expan", "site", "patient", "participant",
-                         "subject"),
+                         "subject", "lead-in", "run-in", "open", "dosing", "treatment phase"),
     "readout.presentation": ("present", "showcas", "unveil", "featur", "highlight", "shar", "report", "publi",
                              "late"),
     "readout.endpoint": ("endpoint", "end-point", "end point", "statistically significant", "flop", "fail",
