@@ -150,6 +150,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--cv-only", action="store_true", help="report cross-validation, write nothing")
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("-C", type=float, default=None, help="skip the C search")
+    ap.add_argument("--errors", type=Path, help="write the cross-validated errors on train to this file")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every setting tried")
     args = ap.parse_args(argv)
     if not CORPUS_CSV.exists():
@@ -173,6 +174,15 @@ def main(argv: list[str]) -> int:
                 best = (objective, c, temp, th, m)
     assert best is not None
     _, c, temp, th, m = best
+    if args.errors:
+        scores, _ = cross_validate(rows, c)
+        preds = oof_predictions(rows, scores, temp, th)
+        with args.errors.open("w", encoding="utf-8") as f:
+            for r, p in zip(rows, preds, strict=True):
+                if p[0] != r["label"] or (r["label"] == "regulatory" and p[1] != r["subtype"]):
+                    f.write(f"want {r['label']}/{r['subtype']} got {p[0]}/{p[1]} rules {r['rlabel']}/{r['rsub']} "
+                            f"{[e.rule for e in r['ev']]} note={r['note']}\n  T: {r['t'][:200]}\n"
+                            f"  L: {r['l'][:300]}\n\n")
     print(f"chosen C={c} temperature={temp:.2f} {th}:",
           json.dumps({k: round(v, 3) for k, v in m.items()}))
     if args.cv_only:

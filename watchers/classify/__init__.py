@@ -26,6 +26,7 @@ from storage.taxonomy import SUBTYPES as TAXONOMY
 
 from .drug_names import dedupe, find_drug_names
 from .facts import extract_facts
+from .languages import SUPPORTED, detect_language, first_language_rule
 from .learned import features, load_model
 from .rules import DEFAULT_SUBTYPE, LEDE_UPGRADES, RULES, RULES_BY_NAME, SUBTYPE_REFINERS, Rule
 from .sponsor import find_sponsor
@@ -299,6 +300,28 @@ def _learned(
     return combine(title, lede, label, subtype, evidence, probs, Thresholds(*model.thresholds))
 
 
+def _decide_foreign(language: str, title: str, lede: str) -> tuple[str, str, list[Evidence], float]:
+    """Label a release not in English: the keyword rules of its language, or say we do not understand it.
+
+    The learned model is English-only, so it is not asked; the confidence is a fixed, modest figure.
+    """
+    if language not in SUPPORTED:
+        # The English rules still catch what is written in English inside (acronyms such as "FDA" rarely
+        # suffice on their own, so a hit is reported with low confidence).
+        label, subtype, evidence = decide(title, lede)
+        note = Evidence(rule="language.unsupported", phrase=language)
+        if label == "other":
+            return "other", "other", [note], 0.3
+        return label, subtype, [*evidence, note], 0.4
+    hit = first_language_rule(language, title, lede[:LEDE_CHARS])
+    if hit is None:
+        return "other", "other", [Evidence(rule=f"language.{language}.no_rule_matched", phrase="")], 0.6
+    rule, phrase, where = hit
+    return rule.label, rule.subtype or DEFAULT_SUBTYPE[rule.label], [
+        Evidence(rule=f"language.{rule.name}@{where}", phrase=_phrase(phrase))
+    ], 0.7
+
+
 def classify(
     title: str, summary: str = "", source: str | None = None, programs: ProgramFinder | None = None
 ) -> Classification:
@@ -306,8 +329,12 @@ def classify(
     summary_p = _prepare(summary, MAX_SUMMARY)
     lede = _lede(summary_p, title_p)
 
-    label, subtype, evidence = decide(title_p, lede)
-    label, subtype, evidence, confidence = _learned(title_p, lede, label, subtype, evidence)
+    language = detect_language(title_p, lede)
+    if language == "en":
+        label, subtype, evidence = decide(title_p, lede)
+        label, subtype, evidence, confidence = _learned(title_p, lede, label, subtype, evidence)
+    else:
+        label, subtype, evidence, confidence = _decide_foreign(language, title_p, lede)
 
     sponsor = None
     try:
@@ -330,6 +357,8 @@ def classify(
         w.casefold() for w in (sponsor or "").split()
     )
     facts = extract_facts(title_p, lede[:FACT_CHARS], label, subtype, not_trials)
+    if language != "en":
+        facts["language"] = language
     return Classification(
         label=label,  # type: ignore[arg-type]
         subtype=subtype,
