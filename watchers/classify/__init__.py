@@ -24,12 +24,13 @@ from pydantic import BaseModel, Field
 from storage.models import Evidence
 from storage.taxonomy import SUBTYPES as TAXONOMY
 
+from .detail_facts import body_text, detail_facts
 from .drug_names import dedupe, find_drug_names
 from .facts import extract_facts
 from .languages import SUPPORTED, detect_language, first_language_rule
 from .learned import features, load_model
 from .rules import DEFAULT_SUBTYPE, LEDE_UPGRADES, RULES, RULES_BY_NAME, SUBTYPE_REFINERS, Rule
-from .sponsor import find_sponsor
+from .sponsor import find_companies, find_sponsor
 
 __all__ = ["Classification", "Evidence", "ProgramFinder", "classify"]
 
@@ -322,9 +323,20 @@ def _decide_foreign(language: str, title: str, lede: str) -> tuple[str, str, lis
     ], 0.7
 
 
+#: Core facts also taken from a body when the title and lede do not state them.
+BODY_FACT_KEYS = ("endpoint_met", "hazard_ratio", "p_value", "orr", "cr_rate", "n_patients", "pdufa_date", "nct_id",
+                  "phase", "indication")
+
+
+BODY_CORE_CHARS = 8_000  # core facts are stated near the top of a release; the rest is detail and boilerplate
+
+
 def classify(
-    title: str, summary: str = "", source: str | None = None, programs: ProgramFinder | None = None
+    title: str, summary: str = "", source: str | None = None, programs: ProgramFinder | None = None,
+    *, body: str | None = None,
 ) -> Classification:
+    """Classify one release from its title and summary (the lede); ``body``, the release page as HTML or plain
+    text, adds facts (results, safety, meeting, design, and core facts the lede does not state)."""
     title_p = _prepare(title, MAX_TITLE)
     summary_p = _prepare(summary, MAX_SUMMARY)
     lede = _lede(summary_p, title_p)
@@ -337,10 +349,14 @@ def classify(
         label, subtype, evidence, confidence = _decide_foreign(language, title_p, lede)
 
     sponsor = None
+    companies: list[str] = []
     try:
-        sponsor = find_sponsor(title_p, summary_p)
+        companies = find_companies(title_p, summary_p)
+        sponsor = find_sponsor(title_p, summary_p, companies)
     except Exception:  # pragma: no cover - defensive, sponsor is best effort
         sponsor = None
+    if sponsor and sponsor not in companies:
+        companies.append(sponsor)
 
     text = f"{title_p}\n{summary_p[:DRUG_CHARS]}"
     names: list[str] = []
@@ -349,14 +365,24 @@ def classify(
             names.extend(str(n) for n in programs.find(f"{title}\n{summary}"))
         except Exception:  # a faulty store must not break classification
             pass
-    exclude = frozenset(w.casefold() for w in re.findall(r"[\w\-]+", sponsor or "") if len(w) > 3)
+    # a company named in the text is never a programme (its words are not drug names either)
+    exclude = frozenset(w.casefold() for c in companies for w in re.findall(r"[\w\-]+", c) if len(w) > 3)
+    exclude |= frozenset(c.casefold() for c in companies)
     names.extend(find_drug_names(text, exclude, head=f"{title_p}\n{lede[:300]}"))
+    names = [n for n in names if n.casefold() not in exclude]
 
     programs_found = dedupe(names)
     not_trials = frozenset(p.casefold() for p in programs_found) | frozenset(
         w.casefold() for w in (sponsor or "").split()
     )
     facts = extract_facts(title_p, lede[:FACT_CHARS], label, subtype, not_trials)
+    text_b = body_text(body) if body else ""
+    if text_b:
+        for key, value in extract_facts(title_p, text_b[:BODY_CORE_CHARS], label, subtype, not_trials).items():
+            if key in BODY_FACT_KEYS and key not in facts:
+                facts[key] = value
+    head = f"{title_p}\n{lede[:FACT_CHARS]}"
+    facts.update(detail_facts(f"{head}\n{text_b}" if text_b else head, label, subtype))
     if language != "en":
         facts["language"] = language
     return Classification(

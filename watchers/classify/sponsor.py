@@ -95,12 +95,59 @@ def _clean(name: str) -> str:
     return " ".join(words)
 
 
-def find_sponsor(title: str, summary: str) -> str | None:
+# Verbs only a company does: a headline subject followed by one of these is a company even if it looks like a
+# drug name ("Imugene Announces ..."); a drug-like subject followed by anything else ("Azer-cel Granted Fast
+# Track ...") is the product, never the sponsor.
+_COMPANY_VERBS = frozenset(
+    "announces announced reports reported provides presents to will raises prices enters appoints names "
+    "completes completed doses dosed initiates initiated submits submitted signs partners launches closes "
+    "files expands issues hosts regains posts outlines unveils highlights says said takes acquires "
+    "secures publishes shares".split()
+)
+_COMPANY_SUFFIX = re.compile(
+    r"\b([A-Z][\w&.'\-]*(?:\s+[A-Z][\w&.'\-]*){0,3}?)[®™]?,?\s+(?:Inc|Ltd|Limited|Corp|Corporation|AG|SA|N\.V|NV|plc|PLC|"
+    r"GmbH|LLC|A/S|SE|Therapeutics|Pharmaceuticals?|Biosciences|Biotherapeutics|Biopharma|Biotech|"
+    r"Biologics|Pharma)\b\.?"
+)
+_PARTNER = re.compile(
+    r"\b(?:[Pp]artners?|[Ll]icensee|[Ll]icensor|[Cc]ollaborator)\s+([A-Z][\w&\-]+(?:\s+[A-Z][\w&\-]+)?)"
+)
+
+
+def find_companies(title: str, summary: str) -> list[str]:
+    """Companies named in the text (the wire lede's, ticker-tagged, suffixed, partners): never programmes."""
+    out: list[str] = []
+    for rx in (_LEDE_COMPANY, _TICKER_COMPANY, _COMPANY_SUFFIX, _PARTNER):
+        for text in (title, summary[:1_500]):
+            for m in rx.finditer(text):
+                found = m.group(0)
+                if rx is _TICKER_COMPANY and not _EXCHANGE.search(found) and not _COMPANY_WORD.search(found):
+                    continue
+                name = _clean(m.group(1))
+                if name and not _BAD_SUBJECT.match(name) and name not in out:
+                    out.append(name)
+    return out
+
+
+def _is_drug_name(name: str) -> bool:
+    from .drug_names import find_drug_names  # here to keep the import graph one-way at module load
+
+    found = find_drug_names(name)
+    return any(f.casefold() == name.casefold() for f in found)
+
+
+def find_sponsor(title: str, summary: str, companies: list[str] | None = None) -> str | None:
+    """The announcing company; never a drug name standing as the headline's subject."""
     subject = _title_subject(title)
     if subject:
         name = _clean(subject)
         if name and not _BAD_SUBJECT.match(name) and len(name) <= 80:
-            return name
+            after = title[len(subject):].split(None, 1)
+            verb = after[0].strip(_PUNCT).lower() if after else ""
+            known = companies if companies is not None else find_companies(title, summary)
+            if (verb in _COMPANY_VERBS or any(c.casefold() == name.casefold() for c in known)
+                    or not _is_drug_name(name)):
+                return name
     m = _POSSESSIVE.search(title)
     if m:
         name = _clean(m.group(1))
