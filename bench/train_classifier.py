@@ -20,7 +20,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.stream_data import CORPUS_CSV, load_stream
-from watchers.classify import Thresholds, _lede, _prepare, combine, decide
+from watchers.classify import Thresholds, _decide_foreign, _lede, _prepare, combine, decide
+from watchers.classify.languages import detect_language
 from watchers.classify.learned import LABELS, MODEL_PATH, LabelModel, features
 
 SEED = 20261207
@@ -40,8 +41,11 @@ def prepared(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         lede = _lede(_prepare(it["summary"], 2_000), title)
         label, subtype, evidence = decide(title, lede)
         rule = evidence[0].rule if evidence and not evidence[0].rule.startswith("default.") else None
-        out.append({**it, "t": title, "l": lede, "rlabel": label, "rsub": subtype, "ev": evidence,
-                    "feats": features(title, lede, rule, label if rule else None)})
+        lang = detect_language(title, lede)
+        # releases not in English are decided by their language's rules at run time, never by the model
+        foreign = _decide_foreign(lang, title, lede)[:2] if lang != "en" else None
+        out.append({**it, "t": title, "l": lede, "rlabel": label, "rsub": subtype, "ev": evidence, "lang": lang,
+                    "foreign": foreign, "feats": features(title, lede, rule, label if rule else None)})
     return out
 
 
@@ -101,6 +105,9 @@ def metrics(rows: list[dict[str, Any]], preds: list[tuple[str, str]]) -> dict[st
 def predict_rows(model: LabelModel, rows: list[dict[str, Any]], threshold: Thresholds) -> list[tuple[str, str]]:
     out = []
     for r in rows:
+        if r["foreign"] is not None:
+            out.append(r["foreign"])
+            continue
         probs = model.predict(r["feats"])
         label, sub, _, _ = combine(r["t"], r["l"], r["rlabel"], r["rsub"], r["ev"], probs, threshold)
         out.append((label, sub))
@@ -136,6 +143,9 @@ def oof_predictions(rows: list[dict[str, Any]], scores: list[list[float]], tempe
                     threshold: Thresholds) -> list[tuple[str, str]]:
     out = []
     for r, s in zip(rows, scores, strict=True):
+        if r["foreign"] is not None:
+            out.append(r["foreign"])
+            continue
         z = [v / temperature for v in s]
         m = max(z)
         e = [math.exp(v - m) for v in z]
@@ -158,7 +168,7 @@ def main(argv: list[str]) -> int:
         return 0
     rows = prepared(load_stream("train"))
     gold = [LABELS.index(r["label"]) for r in rows]
-    rules_only = [(r["rlabel"], r["rsub"]) for r in rows]
+    rules_only = [r["foreign"] or (r["rlabel"], r["rsub"]) for r in rows]
     print("rules only (train):", json.dumps({k: round(v, 3) for k, v in metrics(rows, rules_only).items()}))
     best: tuple[float, float, float, float, dict[str, float]] | None = None
     for c in (args.C,) if args.C else C_GRID:
