@@ -30,7 +30,7 @@ from .facts import extract_facts
 from .languages import SUPPORTED, detect_language, first_language_rule
 from .learned import features, load_model
 from .rules import DEFAULT_SUBTYPE, LEDE_UPGRADES, RULES, RULES_BY_NAME, SUBTYPE_REFINERS, Rule
-from .sponsor import find_companies, find_sponsor
+from .sponsor import find_sponsor, is_company
 
 __all__ = ["Classification", "Evidence", "ProgramFinder", "classify"]
 
@@ -349,14 +349,10 @@ def classify(
         label, subtype, evidence, confidence = _decide_foreign(language, title_p, lede)
 
     sponsor = None
-    companies: list[str] = []
     try:
-        companies = find_companies(title_p, summary_p)
-        sponsor = find_sponsor(title_p, summary_p, companies)
+        sponsor = find_sponsor(title_p, summary_p)
     except Exception:  # pragma: no cover - defensive, sponsor is best effort
         sponsor = None
-    if sponsor and sponsor not in companies:
-        companies.append(sponsor)
 
     text = f"{title_p}\n{summary_p[:DRUG_CHARS]}"
     names: list[str] = []
@@ -365,11 +361,10 @@ def classify(
             names.extend(str(n) for n in programs.find(f"{title}\n{summary}"))
         except Exception:  # a faulty store must not break classification
             pass
-    # a company named in the text is never a programme (its words are not drug names either)
-    exclude = frozenset(w.casefold() for c in companies for w in re.findall(r"[\w\-]+", c) if len(w) > 3)
-    exclude |= frozenset(c.casefold() for c in companies)
-    names.extend(find_drug_names(text, exclude, head=f"{title_p}\n{lede[:300]}"))
-    names = [n for n in names if n.casefold() not in exclude]
+    exclude = frozenset(w.casefold() for w in re.findall(r"[\w\-]+", sponsor or "") if len(w) > 3)
+    found = find_drug_names(text, exclude, head=f"{title_p}\n{lede[:300]}")
+    # a company named in the text (suffix, ticker, partner, the lede's company) is never a programme
+    names.extend(n for n in found if not is_company(n, title_p, summary_p))
 
     programs_found = dedupe(names)
     not_trials = frozenset(p.casefold() for p in programs_found) | frozenset(

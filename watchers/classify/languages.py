@@ -68,7 +68,7 @@ def detect_language(title: str, lede: str = "") -> str:
         return "is"
     if n_best >= 2 and n_best >= 2 * n_second and not (best in ("da", "sv") and _NORDIC.search(text)):
         return best
-    guess = _langdetect(text)
+    guess = _langdetect(text[:160])  # langdetect's cost grows with the text; a headline's worth suffices
     if guess is not None:
         return guess
     return best if n_best >= 2 else "en"

@@ -104,29 +104,28 @@ _COMPANY_VERBS = frozenset(
     "files expands issues hosts regains posts outlines unveils highlights says said takes acquires "
     "secures publishes shares".split()
 )
-_COMPANY_SUFFIX = re.compile(
-    r"\b([A-Z][\w&.'\-]*(?:\s+[A-Z][\w&.'\-]*){0,3}?)[®™]?,?\s+(?:Inc|Ltd|Limited|Corp|Corporation|AG|SA|N\.V|NV|plc|PLC|"
-    r"GmbH|LLC|A/S|SE|Therapeutics|Pharmaceuticals?|Biosciences|Biotherapeutics|Biopharma|Biotech|"
-    r"Biologics|Pharma)\b\.?"
-)
-_PARTNER = re.compile(
-    r"\b(?:[Pp]artners?|[Ll]icensee|[Ll]icensor|[Cc]ollaborator)\s+([A-Z][\w&\-]+(?:\s+[A-Z][\w&\-]+)?)"
-)
+_SUFFIX_WORDS = (r"(?:Inc|Ltd|Limited|Corp|Corporation|AG|SA|N\.V|NV|plc|PLC|GmbH|LLC|A/S|SE|Therapeutics|"
+                 r"Pharmaceuticals?|Biosciences|Biotherapeutics|Biopharma|Biotech|Biologics|Pharma)\b")
+_EXCHANGES = r"(?:Nasdaq|NASDAQ|NYSE|ASX|TSX|OTC\w*|Euronext|LSE|AIM|SIX|XETRA)\b"
 
 
-def find_companies(title: str, summary: str) -> list[str]:
-    """Companies named in the text (the wire lede's, ticker-tagged, suffixed, partners): never programmes."""
-    out: list[str] = []
-    for rx in (_LEDE_COMPANY, _TICKER_COMPANY, _COMPANY_SUFFIX, _PARTNER):
-        for text in (title, summary[:1_500]):
-            for m in rx.finditer(text):
-                found = m.group(0)
-                if rx is _TICKER_COMPANY and not _EXCHANGE.search(found) and not _COMPANY_WORD.search(found):
-                    continue
-                name = _clean(m.group(1))
-                if name and not _BAD_SUBJECT.match(name) and name not in out:
-                    out.append(name)
-    return out
+def is_company(name: str, title: str, summary: str) -> bool:
+    """Whether ``name`` is written as a company in the text: with a company suffix or an exchange ticker,
+    as a partner/licensee, or as the company of the wire-service lede."""
+    if not name:
+        return False
+    text = f"{title}\n{summary[:1_500]}"
+    if name not in text and name.casefold() not in text.casefold():
+        return False
+    n = re.escape(name)
+    rx = re.compile(
+        rf"(?<![\w\-]){n}[®™]?(?:,?\s+{_SUFFIX_WORDS}|\s*\({_EXCHANGES})|"
+        rf"\b(?:[Pp]artners?|[Ll]icensee|[Ll]icensor|[Cc]ollaborator)\s+{n}\b", re.IGNORECASE,
+    )
+    if rx.search(text):
+        return True
+    m = _LEDE_COMPANY.search(summary)
+    return bool(m and _clean(m.group(1)).casefold() == name.casefold())
 
 
 def _is_drug_name(name: str) -> bool:
@@ -136,7 +135,7 @@ def _is_drug_name(name: str) -> bool:
     return any(f.casefold() == name.casefold() for f in found)
 
 
-def find_sponsor(title: str, summary: str, companies: list[str] | None = None) -> str | None:
+def find_sponsor(title: str, summary: str) -> str | None:
     """The announcing company; never a drug name standing as the headline's subject."""
     subject = _title_subject(title)
     if subject:
@@ -144,9 +143,7 @@ def find_sponsor(title: str, summary: str, companies: list[str] | None = None) -
         if name and not _BAD_SUBJECT.match(name) and len(name) <= 80:
             after = title[len(subject):].split(None, 1)
             verb = after[0].strip(_PUNCT).lower() if after else ""
-            known = companies if companies is not None else find_companies(title, summary)
-            if (verb in _COMPANY_VERBS or any(c.casefold() == name.casefold() for c in known)
-                    or not _is_drug_name(name)):
+            if verb in _COMPANY_VERBS or not _is_drug_name(name) or is_company(name, title, summary):
                 return name
     m = _POSSESSIVE.search(title)
     if m:
