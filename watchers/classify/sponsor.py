@@ -109,21 +109,29 @@ _SUFFIX_WORDS = (r"(?:Inc|Ltd|Limited|Corp|Corporation|AG|SA|N\.V|NV|plc|PLC|Gmb
 _EXCHANGES = r"(?:Nasdaq|NASDAQ|NYSE|ASX|TSX|OTC\w*|Euronext|LSE|AIM|SIX|XETRA)\b"
 
 
+_AFTER_NAME = re.compile(rf"[®™]?(?:,?\s+{_SUFFIX_WORDS}|\s*\({_EXCHANGES})", re.IGNORECASE)
+_BEFORE_NAME = re.compile(r"\b(?:partners?|licensee|licensor|collaborator)\s+$", re.IGNORECASE)
+
+
 def is_company(name: str, title: str, summary: str) -> bool:
     """Whether ``name`` is written as a company in the text: with a company suffix or an exchange ticker,
     as a partner/licensee, or as the company of the wire-service lede."""
     if not name:
         return False
     text = f"{title}\n{summary[:1_500]}"
-    if name not in text and name.casefold() not in text.casefold():
-        return False
-    n = re.escape(name)
-    rx = re.compile(
-        rf"(?<![\w\-]){n}[®™]?(?:,?\s+{_SUFFIX_WORDS}|\s*\({_EXCHANGES})|"
-        rf"\b(?:[Pp]artners?|[Ll]icensee|[Ll]icensor|[Cc]ollaborator)\s+{n}\b", re.IGNORECASE,
-    )
-    if rx.search(text):
-        return True
+    low, key = text.lower(), name.lower()
+    if len(low) != len(text):
+        low, key = text, name
+    start = low.find(key)
+    for _ in range(5):
+        if start < 0:
+            break
+        end = start + len(key)
+        boundary = (start == 0 or not (low[start - 1].isalnum() or low[start - 1] == "-")) and (
+            end == len(low) or not low[end].isalnum())
+        if boundary and (_AFTER_NAME.match(text, end) or _BEFORE_NAME.search(text[max(0, start - 20) : start])):
+            return True
+        start = low.find(key, end)
     m = _LEDE_COMPANY.search(summary)
     return bool(m and _clean(m.group(1)).casefold() == name.casefold())
 
