@@ -377,7 +377,7 @@ def classify(
             if key in BODY_FACT_KEYS and key not in facts:
                 facts[key] = value
     head = f"{title_p}\n{lede[:FACT_CHARS]}"
-    facts.update(detail_facts(f"{head}\n{text_b}" if text_b else head, label, subtype))
+    facts.update(detail_facts(f"{head}\n{text_b}" if text_b else head, label, subtype, detailed=bool(text_b)))
     if language != "en":
         facts["language"] = language
     return Classification(

@@ -359,10 +359,12 @@ def extract_design(text: str) -> dict[str, Any] | None:
 
 
 # --- all together ----------------------------------------------------------------------------------------------
-def detail_facts(text: str, label: str, subtype: str) -> dict[str, Any]:
-    """The detailed facts stated in ``text`` (a lede, or a lede plus a body)."""
+def detail_facts(text: str, label: str, subtype: str, detailed: bool = False) -> dict[str, Any]:
+    """The detailed facts stated in ``text`` (a lede, or a lede plus a body: ``detailed``).
+
+    A lede of a release that is not an event is not searched (nothing to report); a body always is."""
     facts: dict[str, Any] = {}
-    if not text:
+    if not text or (label == "other" and not detailed):
         return facts
     sents = Sentences(text)
     results = extract_results(sents)

@@ -53,11 +53,25 @@ def _votes(text: str) -> Counter[str | None]:
     return Counter(map(_WORD_LANG.get, _WORD.findall(text.lower())[:_SCAN_WORDS]))
 
 
+# Letters that (among the languages we meet) belong to one language: each one present is a vote.
+_LETTERS: dict[str, str] = {"ç": "fr", "œ": "fr", "ê": "fr", "î": "fr", "û": "fr", "è": "fr", "ñ": "es", "¿": "es",
+                            "¡": "es", "ó": "es", "í": "es", "ß": "de", "ü": "de", "æ": "da", "ø": "da", "ë": "nl",
+                            "ã": "pt", "õ": "pt", "ì": "it", "ò": "it"}
+_ENGLISH_MARKS = (" the ", " of ", " and ", " for ", " with ", " to ", " in ", " from ", " on ")
+
+
 def detect_language(title: str, lede: str = "") -> str:
     """ISO 639-1 code of the release's language ("en" when in doubt and the text looks English)."""
     text = f"{title} {lede[:200]}"
+    if text.isascii():
+        low = f" {text.lower()} "
+        if sum(m in low for m in _ENGLISH_MARKS) >= 2:  # most releases: English, decided without a vote
+            return "en"
     votes = _votes(text)
     votes.pop(None, None)
+    if not text.isascii():
+        for ch in {c for c in text.lower() if c in _LETTERS}:
+            votes[_LETTERS[ch]] += 1
     ranked = votes.most_common(2)
     best, n_best = ranked[0] if ranked else ("en", 0)
     n_second = ranked[1][1] if len(ranked) > 1 else 0
