@@ -155,6 +155,8 @@ CASES: list[tuple[str, str, str, str]] = [
      "Zeta Reaches Last Patient Last Visit in Phase 2b Sleep Study", ""),
     ("enrollment.discontinued_in_update", "enrollment/status_change",
      "Acme Provides Strategic Update and Discontinues Two Clinical Trials", ""),
+    ("regulatory.submitted_to_regulator", "regulatory/other",
+     "Zeta Submits Expanded Access Treatment Protocol to FDA for ZT-8 in Opioid Use Disorder", ""),
     # false alarms: nothing happened to a product
     ("other.baseline", "other/other",
      "Zeta Announces Baseline Characteristics of Patients Enrolled in Phase 3 ALTO Trial", ""),
@@ -258,6 +260,25 @@ HARD_CASES: list[tuple[str, str, str, str]] = [
      "Zeta to Provide an Update on ZT-5 Phase 2 Data in Rett Syndrome", ""),
     ("divestment of an approved product", "other/other",
      "Acme Completes Divestment of FDA-Approved Product ZEXIVA to BigPharma", ""),
+    # business news around a product is not a regulatory event
+    ("milestone payment after approval", "other/other",
+     "Acme Receives $12 Million Milestone Payment Following European Approval of ZEXIVA", ""),
+    ("reimbursement", "other/other",
+     "Zeta Receives National Reimbursement for ZT-1 in Portugal", ""),
+    ("licence deal", "other/other",
+     "Research Institute Grants Acme an Exclusive, Global Commercial License to Its Omega-3 Technology", ""),
+    ("approval of something that is not a product", "other/other",
+     "Acme to Begin Constructing New Research Facility",
+     "Acme has received city approval to begin excavation for site preparation this quarter."),
+    ("a plan to file an IND is not a clearance", "other/other",
+     "Acme Expands Pipeline With Exclusive License to Antibody Portfolio",
+     "Acme anticipates filing an IND for the lead antibody in 2026."),
+    # a trial approved by the FDA earlier and now activated is a trial start
+    ("activation of an approved trial", "enrollment/initiation",
+     "Zeta Announces Activation of Its Phase 3 Pivotal Study Recently Approved by FDA", ""),
+    # an investigator meeting is trial operations, whatever the disease is called
+    ("investigator meeting", "enrollment/other",
+     "Acme Completes Investigator Meeting for Ongoing Phase 2b Trial in a Rare Pediatric Cardiac Disease", ""),
     # webinar announcement with no data
     ("webinar no data", "other/other",
      "Acme to Host Webinar to Discuss Preliminary Data on January 9", ""),

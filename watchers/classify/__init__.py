@@ -209,7 +209,7 @@ def subtype_for(label: str, title: str, lede: str) -> tuple[str, Evidence | None
         if not text:
             continue
         for rule in RULES:
-            if rule.label != label:
+            if rule.label != label or (rule.title_only and where != "title"):
                 continue
             span = _fires(rule, text, context)
             if span is not None:

@@ -217,6 +217,9 @@ RULES: tuple[Rule, ...] = (
       r"exclusive)\s+agreement\b|"
       r"\b(?:partners|collaborates|teams up) with\b|\b(?:strategic )?(?:collaboration|partnership) with\b|"
       r"\bletter of intent\b|\b(?:to )?acquir(?:e|es|ed|ing|ition)\b|\bmerger\b|\bmerge\b|"
+      r"\bmilestone payments?\b|\b(?:national |public )?reimbursement\b|\bformulary\b|"
+      r"\b(?:exclusive|worldwide|global|commercial|non-exclusive)(?:,? (?:global|worldwide|commercial|exclusive))*"
+      r" licen[cs]e\b|\b(?:in|out)-licens\w*|\blicen[cs]es? (?:to|from|for) (?!the FDA)|"
       r"\bdivest\w*\b|\b(?:sale|sells?|sold|selling) (?:of )?(?:its |the |an? |all )?(?:\w+ ){0,4}?"
       r"(?:product|asset|rights|business|portfolio|franchise|unit|subsidiary)s?\b|\bcarve-?out\b|\bspin-?off\b|"
       r"\bbusiness combination\b|"
@@ -261,7 +264,10 @@ RULES: tuple[Rule, ...] = (
       r"\b(?:regulatory )?(?:clearance|approval|authori[sz]ation)\b.{0,30}\b(?:for|"
       r"of)\b.{0,20}\b(?:phase [\dI]\w*|"
       r"clinical (?:trial|study)|first-in-human|(?:\w+ )?(?:trial|study))\b",
-      unless=r"\bclinical hold\b|\bon (?:partial )?hold\b"),
+      requires=r"\b(?:IND|CTA|CTN|IDE|FDA|EMA|MHRA|regulator\w*|clinical|trials?|stud(?:y|ies)|first-in-human|"
+      r"Health Canada|PMDA|NMPA|TGA|agency|authority)\b",
+      unless=r"\bclinical hold\b|\bon (?:partial )?hold\b|\b(?:anticipat\w*|expect\w*|plan\w*|intend\w*|on track)\s+"
+      r"(?:to\s+)?(?:submit\w*|fil(?:e|ing)|open\w*)\s+(?:\w+\s+){0,3}(?:IND|CTA|CTN)s?\b"),
     R("regulatory.protocol_change", "regulatory", "other",
       r"\b(?:approv\w*|clear\w*|accept\w*)\b.{0,80}\b(?:protocol amendment|protocol|amendment|study design|"
       r"trial design|label (?:update|expansion)|(?:manufacturing |production )?(?:facility|plant)|"
@@ -318,7 +324,12 @@ RULES: tuple[Rule, ...] = (
       r"\b510\s?\(k\) clearance\b|\bFDA (?:clears|clearance)\b|\bapproved (?:in|for|by)\b|"
       r"\b(?:FDA|EU|European|regulatory|Japanese|Chinese) (?:nod|green light|OK|thumbs[- ]up)\b|"
       r"\b(?:nod|green light) (?:from|by) (?:the )?(?:FDA|EMA|regulators?)\b",
-      unless=r"\b(?:seek\w*|pursu\w*|potential|if approved|support\w*|toward\w*|path(?:way)? to|plans? to|"
+      requires=REG + r"|\b(?:European Commission|EC|Japan\w*|China|Chin\w+|Europe\w*|EU|U\.?S\.?|US|"
+      r"Canad\w*|Brazil\w*|Australia\w*|UK|Swiss\w*|drugs?|therap\w+|treatments?|vaccines?|devices?|biosimilars?|"
+      r"products?|medicines?|indications?|patients|label\w*|s?NDA|s?BLA|MAA|510\s?\(k\)|PMA|De Novo|"
+      r"marketing|commerciali[sz]\w*|tests?|assays?|diagnostics?|kits?|systems?)\b|[®™]|\b[A-Z]{2,}-?\d",
+      unless=r"\b(?:stud(?:y|ies)|trials?|protocol)\s+(?:\w+\s+){0,2}approved by\b|"
+      r"\b(?:seek\w*|pursu\w*|potential|if approved|support\w*|toward\w*|path(?:way)? to|plans? to|"
       r"intend\w*|expects? to|anticipat\w*)\s+(?:\w+\s+){0,3}(?:approval|"
       r"authori[sz]ation)(?!.{0,80}\b(?:approv(?:es|ed)|"
       r"grants?|granted|receiv\w+)\b)"),
@@ -347,6 +358,10 @@ RULES: tuple[Rule, ...] = (
       requires=REG + "|" + APP_SPECIFIC, unless=r"\bgrant application\b|\bgrant (?:funding|award)\b|"
           r"\b(?:company |corporate |strategic |\d{4} )(?:priorities|milestones|outlook|goals)\b|"
       r"\boutlook for \d{4}\b|\bprospectus\b"),
+    R("regulatory.submitted_to_regulator", "regulatory", "other",
+      r"\b(?:submi\w+|fil(?:es|ed|ing)|provid\w+)\s+(?:(?:an?|the|its)\s+)?(?:[\w-]+\s+){0,5}?(?:protocol|response|"
+      r"briefing (?:package|document)|package|dossier|data|plan)\s+(?:\w+\s+){0,6}?to (?:the )?(?:U\.?S\.? )?"
+      r"(?:FDA|EMA|MHRA|PMDA|CHMP|Health Canada|regulators?|agency)\b|\bexpanded access (?:protocol|program)\b"),
     R("regulatory.breakthrough", "regulatory", "breakthrough",
       r"\bbreakthrough (?:therapy|device)(?: designation| status)?\b|\bBTD\b|\bbreakthrough designation\b"),
     R("regulatory.rmat", "regulatory", "rmat",
@@ -364,7 +379,8 @@ RULES: tuple[Rule, ...] = (
       r"pathway|process|basis))",
       unless=r"\bunder (?:the |its )?fast[- ]track\b(?!.{0,60}\bgrant)"),
     R("regulatory.rare_pediatric", "regulatory", "other",
-      r"\brare pediatric (?:disease |drug )?(?:designation|status)\b|\bRPDD?\b|\brare pediatric\b"),
+      r"\brare pediatric (?:disease |drug )?(?:designation|status)\b|\bRPDD?\b|"
+      r"\brare pediatric disease (?:\w+ ){0,2}(?:granted|designated|grant)\b"),
     R("regulatory.other_designation", "regulatory", "other",
       r"\b(?:QIDP|qualified infectious disease product|sakigake|innovation passport|ILAP|"
       r"PRIORITY designation|"
@@ -421,10 +437,13 @@ RULES: tuple[Rule, ...] = (
     R("enrollment.initiation", "enrollment", "initiation",
       r"\b(?:initiat\w*|start\w*|launch\w*|commenc\w*|begin\w*|began|kick\w* off)\b(?:\s+\S+){0,6}?\s+"
       r"(?:clinical\s+)?(?:trial|study|phase\s+[\dIV]+\w*)\b|\b(?:trial|study)\s+(?:\w+\s+){0,2}(?:initiated|"
-      r"started|launched|commenced|begins|is underway|underway)\b|\bfirst (?:clinical )?(?:site|center)s? "
+      r"started|launched|commenced|begins|is underway|underway)\b|"
+      r"\bactivat(?:es|ed|ion of)\s+(?:the\s+|its\s+)?(?:[\w-]+\s+){0,7}?(?:trial|study)\b|"
+      r"\bfirst (?:clinical )?(?:site|center)s? "
       r"(?:activated|opened|initiated)\b|\bsite activation\b"),
     R("enrollment.other", "enrollment", "other",
       r"\benrol(?:l)?(?:ment|ing)\s+(?:update|accelerat\w*|progress\w*|expan\w*|ahead)\b|"
+      r"\binvestigators?'? meeting\b|"
       r"\b(?:safety )?(?:lead-in|run-in)\b.{0,80}\b(?:complet\w*|open\w*|initiat\w*|randomi[sz]\w*)|"
       r"\bopen\w*\s+(?:the\s+)?(?:\w+\s+){0,2}(?:portion|part|stage|segment|arm|cohort)\b|"
       r"\b\d+(?:\.\d+)?\s?%\s+(?:of\s+)?(?:the\s+|its\s+)?(?:target(?:ed)?|planned|total|expected)\s+"
@@ -526,7 +545,7 @@ TITLE_ONLY = frozenset({
     "readout.presentation", "readout.final", "readout.interim", "readout.generic", "readout.follow_up",
     "enrollment.discontinued_in_update", "other.baseline",
     "regulatory.update", "regulatory.meeting", "regulatory.protocol_change", "regulatory.submission",
-    "regulatory.submission_for_approval", "regulatory.dsmb", "enrollment.other",
+    "regulatory.submission_for_approval", "regulatory.dsmb", "enrollment.other", "regulatory.submitted_to_regulator",
     "other.corporate_update", "other.earnings", "other.investor_event", "other.future_results_event",
     "other.preclinical", "other.people", "other.corporate",
 })
@@ -566,7 +585,8 @@ GATES: dict[str, tuple[str, ...]] = {
                         "inducement", "voting", "holder", "general meeting", "reverse", "repurchase",
                         "buyback", "workforce", "restructur", "strategic", "corporate", "name change",
                         "dividend", "launch", "grant", "contract", "outlook", "outlines", "priorities",
-                        "divest", "sale", "sell", "sold", "carve", "spin",
+                        "divest", "sale", "sell", "sold", "carve", "spin", "milestone", "reimburse",
+                        "formulary", "licen",
                         "milestones", "goals", "awarded"),
     "other.earnings": ("quarter", "q1", "q2", "q3", "q4", "full", "fiscal", "half", "annual", "interim",
                        "year", "financial", "results for", "earnings", "revenue", "report", "jaarverslag",
@@ -600,13 +620,14 @@ GATES: dict[str, tuple[str, ...]] = {
     "regulatory.orphan": ("orphan", "odd"),
     "regulatory.fast_track": ("fast",),
     "regulatory.rare_pediatric": ("rare pediatric", "rpd"),
+    "regulatory.submitted_to_regulator": ("submi", "fil", "provid", "expanded access"),
     "enrollment.enrollment_complete": ("enrol", "recruit", "randomi", "screening", "last ", "dosing", "dosed",
                                        "vaccination"),
     "enrollment.first_patient": ("first", "dosing"),
-    "enrollment.initiation": ("initiat", "start", "launch", "commenc", "begin", "began", "kick", "underway",
+    "enrollment.initiation": ("initiat", "start", "launch", "commenc", "begin", "began", "kick", "underway", "activat",
                               "site"),
     "enrollment.other": ("enrol", "accelerat", "recruit", "expan", "site", "patient", "participant",
-                         "subject", "lead-in", "run-in", "open", "dosing", "treatment phase"),
+                         "subject", "lead-in", "run-in", "open", "dosing", "treatment phase", "investigator"),
     "readout.presentation": ("present", "showcas", "unveil", "featur", "highlight", "shar", "report", "publi",
                              "late"),
     "readout.endpoint": ("endpoint", "end-point", "end point", "statistically significant", "flop", "fail",
