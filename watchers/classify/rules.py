@@ -189,8 +189,11 @@ RULES: tuple[Rule, ...] = (
       r"next|this|later))\b|"
       # Guidance headlines: "X Expects Topline Data from ... in 2H 2027" announces timing, not data.
       r"\b(?:expects?|anticipates?|plans to report|on track to report)\s+(?:[\w-]+\s+){0,3}?(?:data|results|"
-      r"readout)\b",
-      unless=r"(?<!expects )(?<!expect )(?<!anticipates )(?<!anticipate )"
+      r"readout)\b|"
+      r"\b(?:timeline|timing|schedule) (?:for|of) (?:[\w'-]+ ){0,6}?(?:data|results|readout)\b|"
+      r"\b(?:data|results|readout) (?:release |announcement )?(?:timing|timeline|postpone\w*|delay\w*)\b",
+      unless=r"(?<!expects )(?<!expect )(?<!anticipates )(?<!anticipate )(?<!to report )(?<!to announce )"
+      r"(?<!to release )(?<!to present )(?<!to share )(?<!will report )(?<!will announce )(?<!will present )"
       r"\btop[- ]?line (?:results|data)\b(?![^;,.–—]{0,60}\b(?:expected|anticipated|planned|slated|"
           r"due|"
       r"on track)\b)|"
@@ -198,12 +201,18 @@ RULES: tuple[Rule, ...] = (
       r"\d+(?:\.\d+)?\s?%(?! (?:owned|interest|stake|of (?:the )?(?:shares|outstanding)))|"
       r"\bp\s?[<=≤]\s?0?\.\d"),
     R("other.baseline", "other", "other",
+      r"\b(?:protocol|study|trial) design\b|\bdesign of (?:the |its |an? )?(?:upcoming|planned|ongoing|new)\b|"
       r"\bbaseline (?:\w+ ){0,2}(?:characteristics|demographics)\b|\b(?:patient|participant|subject) "
       r"(?:demographics|characteristics)\b"),
     R("other.preclinical", "other", "other",
       r"\b(?:pre-?clinical|non-?clinical|in vivo|in vitro|animal|murine|mouse|primate)\b",
       unless=r"\b(?:phase [\dI]|(?<!pre-)(?<!pre)(?<!non-)(?<!non)clinical (?:data|results|trial|study)|"
       r"first-in-human)"),
+    # Data presented that are not clinical results, or presentations announced without their results.
+    R("other.presentation_without_results", "other", "other",
+      r"\b(?:present\w*|highlight\w*|showcas\w*|shar\w*|featur\w*)\b.{0,100}\b(?:data|results|findings)\b",
+      requires=r"\b(?:non-?clinical|IND-enabling|mouse models?|murine|in vivo|animal models?)\b|"
+      r"^(?![\s\S]*\d\s?%)[\s\S]*\b(?:will (?:present|be presenting|share|highlight)|to be presented|upcoming)\b"),
     R("other.people", "other", "other",
       r"\bappoint\w*\b|\b(?:names|named|hires|elects|promotes)\b.{0,60}\b(?:chief|officer|president|director|"
       r"CEO|CFO|CMO|COO|CSO|chair\w*|head|board)\b|\bjoins\b.{0,40}\b(?:board|team)\b|\bsuccession\b|"
@@ -217,7 +226,9 @@ RULES: tuple[Rule, ...] = (
       r"exclusive)\s+agreement\b|"
       r"\b(?:partners|collaborates|teams up) with\b|\b(?:strategic )?(?:collaboration|partnership) with\b|"
       r"\bletter of intent\b|\b(?:to )?acquir(?:e|es|ed|ing|ition)\b|\bmerger\b|\bmerge\b|"
-      r"\bmilestone payments?\b|\b(?:national |public )?reimbursement\b|\bformulary\b|"
+      r"\bmilestone payments?\b|\bawards? (?:\$[\d.]+\s?\w*\s+(?:in\s+)?)?(?:funding|grants?|contract)\b|"
+      r"\bfunding (?:for|to support)\b|\bclinical (?:trial )?(?:collaboration|supply)\b|"
+      r"\b(?:national |public )?reimbursement\b|\bformulary\b|"
       r"\b(?:exclusive|worldwide|global|commercial|non-exclusive)(?:,? (?:global|worldwide|commercial|exclusive))*"
       r" licen[cs]e\b|\b(?:in|out)-licens\w*|\blicen[cs]es? (?:to|from|for) (?!the FDA)|"
       r"\bdivest\w*\b|\b(?:sale|sells?|sold|selling) (?:of )?(?:its |the |an? |all )?(?:\w+ ){0,4}?"
@@ -385,6 +396,12 @@ RULES: tuple[Rule, ...] = (
       r"\b(?:QIDP|qualified infectious disease product|sakigake|innovation passport|ILAP|"
       r"PRIORITY designation|"
       r"promising innovative medicine)\b"),
+    # ---------------------------------------------------------------- data announced alongside a trial start
+    R("readout.data_and_start", "readout", None,
+      r"\b(?:positive|interim|top[- ]?line|initial|preliminary|new|updated|final)\s+(?:[\w-]+\s+){0,2}?(?:data|"
+      r"results)\b(?!\s+(?:expected|anticipated|due|planned))[^;]{0,160}?\band (?:the )?(?:initiation|start|launch|"
+      r"commencement)\b|\bpresentation\b[^;]{0,80}\bfeaturing (?:\w+ ){0,2}(?:data|results)\b[^;]{0,160}?\band "
+      r"(?:the )?(?:initiation|start|launch)\b"),
     # ---------------------------------------------------------------- enrollment
     R("enrollment.status_change", "enrollment", "status_change",
       r"\b(?:paus\w*|halt\w*|discontinu\w*|terminat\w*|suspend\w*|stop(?:s|ped|ping)?|resum\w*|deprioriti\w*|"
@@ -439,6 +456,8 @@ RULES: tuple[Rule, ...] = (
       r"(?:clinical\s+)?(?:trial|study|phase\s+[\dIV]+\w*)\b|\b(?:trial|study)\s+(?:\w+\s+){0,2}(?:initiated|"
       r"started|launched|commenced|begins|is underway|underway)\b|"
       r"\bactivat(?:es|ed|ion of)\s+(?:the\s+|its\s+)?(?:[\w-]+\s+){0,7}?(?:trial|study)\b|"
+      r"\badvanc(?:es|ed|ing)\s+(?:in)?to\s+(?:an?\s+|the\s+|its\s+)?(?:pivotal\s+|registrational\s+)?(?:phase\s+"
+      r"[\dIV]+\w*|pivotal)\b(?:\s+\S+){0,3}?\s*(?:trial|study)\b|"
       r"\bfirst (?:clinical )?(?:site|center)s? "
       r"(?:activated|opened|initiated)\b|\bsite activation\b"),
     R("enrollment.other", "enrollment", "other",
@@ -484,7 +503,9 @@ RULES: tuple[Rule, ...] = (
       r"(?:an? |the )?(?:oral|poster|late-breaking)?\s*(?:presentation|session|meeting|congress)|"
       r"\blate[- ]breaking\b(?:\s+\S+){0,4}?\s+"
       r"(?:data|results|abstract|presentation)",
-      unless=r"\bpre-?clinical\b(?!.{0,40}\bclinical)|\bpublication of (?:\w+ ){0,6}design\b"),
+      unless=r"\bpre-?clin\w*\b(?!.{0,40}\bclinical)|\bpublication of (?:\w+ ){0,6}design\b|"
+      r"\b(?:non-?clinical|IND-enabling|mouse models?|murine|in vivo|animal models?)\b|"
+      r"^(?![\s\S]*\d\s?%)[\s\S]*\b(?:will (?:present|be presenting|share|highlight)|to be presented|upcoming)\b"),
     R("readout.endpoint", "readout", None,
       r"\b(?:met|meets|achiev\w*|hit|hits|miss\w*|did not (?:meet|achieve)|fail\w* to (?:meet|achieve)|not "
       r"(?:met|achieved)|reach\w*)\b(?:\s+\S+){0,4}?\s+(?:its |the |both |all |key |"
@@ -494,7 +515,8 @@ RULES: tuple[Rule, ...] = (
       r"\b(?:flops?|fails?|failed|falters?|misses|missed|succeeds?|succeeded|tops?|wins?|"
       r"aces?)\b(?:\s+\S+){0,5}?"
       r"\s+(?:trial|study|test|readout)\b|\b(?:trial|study)s?\b(?:\s+\S+){0,2}?\s+(?:succeeds?|fails?|failed|"
-      r"flops?|falters?|misses|hits)\b|\b(?:main|primary) (?:goal|aim|target)\b"),
+      r"flops?|falters?|misses|hits)\b|\b(?:main|primary) (?:goal|aim|target)\b|"
+      r"\bsuccessful\s+(?:[\w/-]+\s+){0,3}(?:trial|study|readout)\b"),
     R("readout.survival_gain", "readout", "topline",
       r"\b(?:extend\w*|prolong\w*|improv\w*|increas\w*|doubl\w*|length\w*)\s+(?:the\s+)?(?:median\s+)?"
       r"(?:overall |progression[- ]free |event[- ]free |disease[- ]free |relapse[- ]free )?survival\b.{0,40}?"
@@ -546,6 +568,7 @@ TITLE_ONLY = frozenset({
     "enrollment.discontinued_in_update", "other.baseline",
     "regulatory.update", "regulatory.meeting", "regulatory.protocol_change", "regulatory.submission",
     "regulatory.submission_for_approval", "regulatory.dsmb", "enrollment.other", "regulatory.submitted_to_regulator",
+    "readout.data_and_start", "other.presentation_without_results",
     "other.corporate_update", "other.earnings", "other.investor_event", "other.future_results_event",
     "other.preclinical", "other.people", "other.corporate",
 })
@@ -556,14 +579,17 @@ RULES = tuple(replace(r, title_only=True) if r.name in TITLE_ONLY else r for r i
 #: skips regexes that cannot match); ``tests/test_classifier_rules.py`` checks this on every rule headline.
 GATES: dict[str, tuple[str, ...]] = {
     "enrollment.discontinued_in_update": ("discontinu", "terminat", "halt", "stop", "paus", "wind", "clos"),
-    "other.baseline": ("baseline", "demographics", "characteristics"),
+    "other.presentation_without_results": ("present", "highlight", "showcas", "shar", "featur"),
+    "other.baseline": ("baseline", "demographics", "characteristics", "design"),
     "readout.survival_gain": ("survival", "hazard", "hr"),
     "readout.follow_up": ("long", "follow", "analys"),
+    "readout.data_and_start": ("data", "results"),
     "other.roundup": ("daily dose", "round", "stocks", "movers", "week in review"),
     "other.investor_event": ("to ", "will ", "participat", "present", "conference call", "webcast", "webinar",
                              "fireside", "investor", "r&d day", "kol event"),
     "other.future_results_event": ("to ", "will ", "abstract", "data", "poster", "presentation", "upcoming",
-                                   "expect", "anticipat", "slated", "due"),
+                                   "expect", "anticipat", "slated", "due", "timeline", "timing", "schedule",
+                                   "postpone", "delay"),
     "other.preclinical": ("clinical", "vivo", "vitro", "animal", "murine", "mouse", "primate"),
     "other.people": ("appoint", "names", "named", "hires", "elects", "promotes", "joins", "succession",
                      "leadership", "management", "board", "retire", "resign", "steps down"),
@@ -586,7 +612,8 @@ GATES: dict[str, tuple[str, ...]] = {
                         "buyback", "workforce", "restructur", "strategic", "corporate", "name change",
                         "dividend", "launch", "grant", "contract", "outlook", "outlines", "priorities",
                         "divest", "sale", "sell", "sold", "carve", "spin", "milestone", "reimburse",
-                        "formulary", "licen",
+                        "formulary", "licen", "award", "funding", "clinical trial collab", "clinical collab",
+                        "clinical supply", "clinical trial supply",
                         "milestones", "goals", "awarded"),
     "other.earnings": ("quarter", "q1", "q2", "q3", "q4", "full", "fiscal", "half", "annual", "interim",
                        "year", "financial", "results for", "earnings", "revenue", "report", "jaarverslag",
@@ -625,13 +652,15 @@ GATES: dict[str, tuple[str, ...]] = {
                                        "vaccination"),
     "enrollment.first_patient": ("first", "dosing"),
     "enrollment.initiation": ("initiat", "start", "launch", "commenc", "begin", "began", "kick", "underway", "activat",
+                              "advanc",
                               "site"),
     "enrollment.other": ("enrol", "accelerat", "recruit", "expan", "site", "patient", "participant",
                          "subject", "lead-in", "run-in", "open", "dosing", "treatment phase", "investigator"),
     "readout.presentation": ("present", "showcas", "unveil", "featur", "highlight", "shar", "report", "publi",
                              "late"),
     "readout.endpoint": ("endpoint", "end-point", "end point", "statistically significant", "flop", "fail",
-                         "falter", "miss", "succeed", "top", "win", "ace", "hit", "goal", "aim", "target"),
+                         "falter", "miss", "succeed", "top", "win", "ace", "hit", "goal", "aim", "target",
+                         "successful"),
     "readout.interim": ("interim", "initial", "preliminary", "early", "first", "updated"),
     "readout.topline": ("top",),
     "readout.final": ("final", "full", "complete", "comprehensive"),
