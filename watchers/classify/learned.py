@@ -18,7 +18,6 @@ import json
 import math
 import re
 from functools import lru_cache
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +35,9 @@ def _words(text: str) -> list[str]:
 
 
 def _grams(prefix: str, words: list[str]) -> list[str]:
-    out = [prefix + w for w in words]
-    out.extend(f"{prefix}{a} {b}" for a, b in pairwise(words))
-    return out
+    uni = [prefix + w for w in words]
+    # "t:a b": the prefix rides on the first word
+    return uni + [f"{a} {b}" for a, b in zip(uni, words[1:], strict=False)]
 
 
 def features(title: str, lede: str, rule: str | None, rule_label: str | None) -> list[str]:
