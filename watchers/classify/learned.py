@@ -55,22 +55,24 @@ class LabelModel:
     def __init__(self, data: dict[str, Any]) -> None:
         self.labels: tuple[str, ...] = tuple(data["labels"])
         self.bias: list[float] = [float(b) for b in data["bias"]]
-        self.weights: dict[str, list[float]] = {k: [float(x) for x in v] for k, v in data["weights"].items()}
+        self.weights: dict[str, tuple[float, ...]] = {
+            k: tuple(float(x) for x in v) for k, v in data["weights"].items()
+        }
         self.temperature: float = float(data.get("temperature", 1.0))
         th = data.get("thresholds", {})
         self.thresholds: tuple[float, float, float] = (
             float(th.get("event", 0.5)), float(th.get("veto", 0.9)), float(th.get("rescue", 0.1))
         )
         self._keys: frozenset[str] = frozenset(self.weights)
-        self._columns: list[dict[str, float]] = [
-            {k: v[i] for k, v in self.weights.items()} for i in range(len(self.labels))
-        ]
         self.meta: dict[str, Any] = dict(data.get("meta", {}))
 
     def scores(self, feats: list[str]) -> list[float]:
         hits = self._keys.intersection(feats)  # a set operation in C; most features are not in the model
-        # one C-level sum per label (no Python loop over features)
-        return [b + sum(map(col.__getitem__, hits)) for b, col in zip(self.bias, self._columns, strict=True)]
+        if not hits:
+            return list(self.bias)
+        # transpose the hits' weight rows and sum each label's column: all in C, no Python loop per feature
+        columns = zip(*map(self.weights.__getitem__, hits), strict=True)
+        return [b + sum(col) for b, col in zip(self.bias, columns, strict=True)]
 
     def predict(self, feats: list[str]) -> dict[str, float]:
         """Calibrated probability of each label."""
