@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.stream_data import CORPUS_CSV, load_stream
 from watchers.classify import Thresholds, _decide_foreign, _lede, _prepare, combine, decide
 from watchers.classify.languages import detect_language
-from watchers.classify.learned import LABELS, MODEL_PATH, LabelModel, features
+from watchers.classify.learned import LABELS, MODEL_PATH, LabelModel, features, hashed
 
 SEED = 20261207
 C_GRID = (0.1, 0.3, 1.0, 3.0)
@@ -70,7 +70,7 @@ def fit(rows: list[dict[str, Any]], c: float) -> LabelModel:
     for j, name in enumerate(vec.get_feature_names_out()):
         w = [round(float(coef[i, j]), 5) for i in range(len(LABELS))]
         if max(abs(v) for v in w) >= PRUNE:
-            weights[str(name)] = w
+            weights[str(hashed([str(name)])[0])] = w  # shipped by hash: no corpus words in the repository
     return LabelModel({"labels": list(LABELS), "bias": [round(float(b), 5) for b in clf.intercept_],
                        "weights": weights, "temperature": 1.0})
 
@@ -203,7 +203,7 @@ def main(argv: list[str]) -> int:
         "thresholds": {"event": th.event, "veto": th.veto, "rescue": th.rescue},
         "meta": {"trained_on": "tests/data/stream_labels.csv split=train", "items": len(rows), "C": c,
                  "seed": SEED, "cv": {k: round(v, 4) for k, v in m.items()}},
-        "weights": dict(sorted(model.weights.items())),
+        "weights": {str(k): list(v) for k, v in sorted(model.weights.items())},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(data, separators=(",", ":"), sort_keys=False) + "\n", encoding="utf-8")

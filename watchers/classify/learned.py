@@ -10,6 +10,9 @@ Features (:func:`features`), all lower-cased, digits folded to ``0``:
 * ``t:w`` / ``t:w1 w2`` — title words and word pairs; ``l:w`` / ``l:w1 w2`` — the same for the lede head;
 * ``r:<rule>@<where>`` and ``rl:<label>`` — the rule that fired and its label, so the model learns how far to
   trust each rule (a weak rule hit can be vetoed, a miss can be rescued by the words).
+
+The shipped file holds no words: each feature is stored as the CRC-32 of its UTF-8 text (:func:`hashed`), so
+no text of the training corpus is part of the repository.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zlib import crc32
 
 MODEL_PATH = Path(__file__).with_name("model") / "label_model.json"
 LABELS: tuple[str, ...] = ("enrollment", "other", "readout", "regulatory")
@@ -49,25 +53,30 @@ def features(title: str, lede: str, rule: str | None, rule_label: str | None) ->
     return feats
 
 
+def hashed(feats: list[str]) -> list[int]:
+    """The features as the integers the shipped model is keyed by (CRC-32 of the UTF-8 text; stable)."""
+    return list(map(crc32, map(str.encode, feats)))
+
+
 class LabelModel:
     """Weights and calibration loaded from JSON; :meth:`predict` gives calibrated label probabilities."""
 
     def __init__(self, data: dict[str, Any]) -> None:
         self.labels: tuple[str, ...] = tuple(data["labels"])
         self.bias: list[float] = [float(b) for b in data["bias"]]
-        self.weights: dict[str, tuple[float, ...]] = {
-            k: tuple(float(x) for x in v) for k, v in data["weights"].items()
+        self.weights: dict[int, tuple[float, ...]] = {
+            int(k): tuple(float(x) for x in v) for k, v in data["weights"].items()
         }
         self.temperature: float = float(data.get("temperature", 1.0))
         th = data.get("thresholds", {})
         self.thresholds: tuple[float, float, float] = (
             float(th.get("event", 0.5)), float(th.get("veto", 0.9)), float(th.get("rescue", 0.1))
         )
-        self._keys: frozenset[str] = frozenset(self.weights)
+        self._keys: frozenset[int] = frozenset(self.weights)
         self.meta: dict[str, Any] = dict(data.get("meta", {}))
 
     def scores(self, feats: list[str]) -> list[float]:
-        hits = self._keys.intersection(feats)  # a set operation in C; most features are not in the model
+        hits = self._keys.intersection(hashed(feats))  # a set operation in C; most features are not in the model
         if not hits:
             return list(self.bias)
         # transpose the hits' weight rows and sum each label's column: all in C, no Python loop per feature
