@@ -109,7 +109,8 @@ MEETING = (
 )
 OUTCOME = (
     r"(?:positive|successful|productive|constructive|favou?rable|agreement|alignment|aligned|agree[sd]?|"
-    r"feedback|minutes|outcome|clarity|clarif\w+|confirm\w*|supportive)"
+    r"feedback|minutes|outcome|clarity|clarif\w+|confirm\w*|supportive|update (?:from|on)|results? of|"
+    r"written responses?)"
 )
 
 # Medical congresses where data are presented.
@@ -369,6 +370,13 @@ RULES: tuple[Rule, ...] = (
       requires=REG + "|" + APP_SPECIFIC, unless=r"\bgrant application\b|\bgrant (?:funding|award)\b|"
           r"\b(?:company |corporate |strategic |\d{4} )(?:priorities|milestones|outlook|goals)\b|"
       r"\boutlook for \d{4}\b|\bprospectus\b"),
+    # A regulator's determination about a product that is not an approval (classification, regulatory status).
+    R("regulatory.determination", "regulatory", "other",
+      r"\bproduct classification\b|\bregulatory (?:status )?(?:determination|classification)\b|"
+      r"\b(?:determin(?:es|ed)|conclud(?:es|ed)|confirm(?:s|ed)) that\b.{0,80}\b(?:is not|are not|may be|"
+      r"is exempt|are exempt|qualif\w+)\b",
+      requires=r"\b(?:FDA|SFDA|USDA|APHIS|CFIA|EPA|EMA|MHRA|agency|authority|administration|regulator\w*|"
+      r"inspection|ministry)\b"),
     R("regulatory.submitted_to_regulator", "regulatory", "other",
       r"\b(?:submi\w+|fil(?:es|ed|ing)|provid\w+)\s+(?:(?:an?|the|its)\s+)?(?:[\w-]+\s+){0,5}?(?:protocol|response|"
       r"briefing (?:package|document)|package|dossier|data|plan)\s+(?:\w+\s+){0,6}?to (?:the )?(?:U\.?S\.? )?"
@@ -568,7 +576,7 @@ TITLE_ONLY = frozenset({
     "enrollment.discontinued_in_update", "other.baseline",
     "regulatory.update", "regulatory.meeting", "regulatory.protocol_change", "regulatory.submission",
     "regulatory.submission_for_approval", "regulatory.dsmb", "enrollment.other", "regulatory.submitted_to_regulator",
-    "readout.data_and_start", "other.presentation_without_results",
+    "readout.data_and_start", "other.presentation_without_results", "regulatory.determination",
     "other.corporate_update", "other.earnings", "other.investor_event", "other.future_results_event",
     "other.preclinical", "other.people", "other.corporate",
 })
@@ -628,7 +636,7 @@ GATES: dict[str, tuple[str, ...]] = {
                                  "may proceed", "allow"),
     "regulatory.protocol_change": ("approv", "clear", "accept"),
     "regulatory.clinical_hold": ("hold",),
-    "regulatory.meeting_agreement": ("meeting", "align", "agree", "consensus", "concurrence",
+    "regulatory.meeting_agreement": ("meeting", "align", "agree", "consensus", "concurrence", "responses",
                                      "special protocol", "spa", "minutes", "feedback", "guidance", "advice"),
     "regulatory.meeting": ("meeting",),
     "regulatory.crl": ("crl", "complete response", "reject", "declines", "turns down", "spurns", "refuses"),
@@ -648,6 +656,7 @@ GATES: dict[str, tuple[str, ...]] = {
     "regulatory.fast_track": ("fast",),
     "regulatory.rare_pediatric": ("rare pediatric", "rpd"),
     "regulatory.submitted_to_regulator": ("submi", "fil", "provid", "expanded access"),
+    "regulatory.determination": ("classification", "determin", "conclud", "confirm"),
     "enrollment.enrollment_complete": ("enrol", "recruit", "randomi", "screening", "last ", "dosing", "dosed",
                                        "vaccination"),
     "enrollment.first_patient": ("first", "dosing"),
