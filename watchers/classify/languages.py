@@ -57,16 +57,14 @@ def _votes(text: str) -> Counter[str | None]:
 _LETTERS: dict[str, str] = {"ç": "fr", "œ": "fr", "ê": "fr", "î": "fr", "û": "fr", "è": "fr", "ñ": "es", "¿": "es",
                             "¡": "es", "ó": "es", "í": "es", "ß": "de", "ü": "de", "æ": "da", "ø": "da", "ë": "nl",
                             "ã": "pt", "õ": "pt", "ì": "it", "ò": "it"}
-_ENGLISH_MARKS = (" the ", " of ", " and ", " for ", " with ", " to ", " in ", " from ", " on ")
+_ENGLISH_MARKS = re.compile(r" (?:the|of|and|for|with|to|in|from|on) ")
 
 
 def detect_language(title: str, lede: str = "") -> str:
     """ISO 639-1 code of the release's language ("en" when in doubt and the text looks English)."""
     text = f"{title} {lede[:200]}"
-    if text.isascii():
-        low = f" {text.lower()} "
-        if sum(m in low for m in _ENGLISH_MARKS) >= 2:  # most releases: English, decided without a vote
-            return "en"
+    if len(_ENGLISH_MARKS.findall(text.lower())) >= 2 and (text.isascii() or _ACCENTED.search(text) is None):
+        return "en"  # most releases: English (® and dashes aside), decided without a vote
     votes = _votes(text)
     votes.pop(None, None)
     if not text.isascii():

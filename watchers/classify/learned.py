@@ -53,9 +53,40 @@ def features(title: str, lede: str, rule: str | None, rule_label: str | None) ->
     return feats
 
 
+class _HashCache(dict[str, int]):
+    """Feature -> CRC-32, computed once per distinct feature."""
+
+    LIMIT = 200_000  # a long-running bot sees ever new words: start again rather than grow without bound
+
+    def __missing__(self, key: str) -> int:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        value = self[key] = crc32(key.encode())
+        return value
+
+
+_HASHES = _HashCache()
+
+
 def hashed(feats: list[str]) -> list[int]:
     """The features as the integers the shipped model is keyed by (CRC-32 of the UTF-8 text; stable)."""
-    return list(map(crc32, map(str.encode, feats)))
+    return list(map(_HASHES.__getitem__, feats))
+
+
+class _RowCache(dict[str, "tuple[float, ...] | None"]):
+    """Feature text -> its weight row in the model (or None), looked up by hash once per distinct feature."""
+
+    LIMIT = 200_000
+
+    def __init__(self, weights: dict[int, tuple[float, ...]]) -> None:
+        super().__init__()
+        self.weights = weights
+
+    def __missing__(self, key: str) -> tuple[float, ...] | None:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        value = self[key] = self.weights.get(crc32(key.encode()))
+        return value
 
 
 class LabelModel:
@@ -72,16 +103,16 @@ class LabelModel:
         self.thresholds: tuple[float, float, float] = (
             float(th.get("event", 0.5)), float(th.get("veto", 0.9)), float(th.get("rescue", 0.1))
         )
-        self._keys: frozenset[int] = frozenset(self.weights)
+        self._rows = _RowCache(self.weights)
         self.meta: dict[str, Any] = dict(data.get("meta", {}))
 
     def scores(self, feats: list[str]) -> list[float]:
-        hits = self._keys.intersection(hashed(feats))  # a set operation in C; most features are not in the model
-        if not hits:
+        # each distinct feature's weight row (None when the model does not know it), cached per feature text;
+        # then transpose the rows and sum each label's column: all in C, no Python loop per feature
+        rows = list(filter(None, map(self._rows.__getitem__, set(feats))))
+        if not rows:
             return list(self.bias)
-        # transpose the hits' weight rows and sum each label's column: all in C, no Python loop per feature
-        columns = zip(*map(self.weights.__getitem__, hits), strict=True)
-        return [b + sum(col) for b, col in zip(self.bias, columns, strict=True)]
+        return [b + sum(col) for b, col in zip(self.bias, zip(*rows, strict=True), strict=True)]
 
     def predict(self, feats: list[str]) -> dict[str, float]:
         """Calibrated probability of each label."""
