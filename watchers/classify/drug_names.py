@@ -179,14 +179,12 @@ def _norm(s: str) -> str:
 
 _WORD_RE = re.compile(r"[A-Za-z][a-z]{5,}")
 _STEM_TUPLE = tuple(sorted(set(_STEMS)))
-# a superset of "a word of _WORD_RE that ends with a stem", found in one C-level scan
-_STEM_END = re.compile(r"[A-Za-z](?:" + _STEM_RE + r")(?![a-z])")
 
 
 def find_inn(text: str) -> list[str]:
     out: list[str] = []
     # cheap scan first: only words with a drug-stem ending get the full regex
-    if _STEM_END.search(text) is None:
+    if not any(w.endswith(_STEM_TUPLE) for w in _WORD_RE.findall(text)):
         return out
     for w in _WORD_RE.finditer(text):
         if not w.group(0).endswith(_STEM_TUPLE):
