@@ -1,16 +1,25 @@
-"""Rule-based classifier for biotech press-release headlines.
+"""Classifier for biotech press releases: concept rules plus a learned label model.
 
-``classify(title, summary, source, programs)`` returns a :class:`Classification`:
+``classify(title, summary, source, programs, *, body=None)`` returns a :class:`Classification`:
 
-* ``label`` / ``subtype`` — from the taxonomy in ``shared/corpus/README.md`` (see :data:`storage.taxonomy.SUBTYPES`),
-  decided by the first rule of the precedence table in :mod:`.rules` that fires on the title, else the lede;
+* ``label`` / ``subtype`` — from the taxonomy in ``shared/corpus/README.md`` (see :data:`storage.taxonomy.SUBTYPES`).
+  The first rule of the precedence table in :mod:`.rules` that fires on the title, else the lede, proposes; the
+  label model (:mod:`.learned`) decides the label with it (:func:`combine`: a specific rule stands unless the
+  model is very sure there is no event, weak or missing hits are the model's call, an explicit ``other.*`` rule
+  yields only to a lede the model reads as an event); the subtype comes from the rules of the chosen label.
+  Releases not in English go to the keyword rules of their language (:mod:`.languages`);
 * ``programs`` — names from the optional :class:`ProgramFinder` first, then drug names recognised on their own
-  (:mod:`.drug_names`: INN stems, code names, ®/™ brands), deduplicated case-insensitively;
-* ``sponsor`` — the announcing company (:mod:`.sponsor`);
+  (:mod:`.drug_names`: INN stems, code names, ®/™ brands), deduplicated case-insensitively; a company named
+  in the text is never one;
+* ``sponsor`` — the announcing company (:mod:`.sponsor`), never a drug name standing first in the headline;
 * ``facts`` — see :mod:`.facts` for the keys (``designation``, ``indication``, ``pdufa_date``, ``decision``,
   ``endpoint_met``, ``orr``, ``cr_rate``, ``n_patients``, ``hazard_ratio``, ``p_value``, ``phase``,
-  ``trial_name``, ``enrollment_count``, ``guidance``, ``hold_status``, ``nct_id``);
-* ``evidence`` — the rule(s) that decided, each with the phrase it matched and where (``title``/``lede``).
+  ``trial_name``, ``enrollment_count``, ``guidance``, ``hold_status``, ``nct_id``), :mod:`.detail_facts` for
+  ``results``, ``safety``, ``meeting``, ``design`` (from the lede, and from ``body`` when given), and
+  ``language`` when the release is not in English;
+* ``evidence`` — the rule(s) that decided, each with the phrase it matched and where (``title``/``lede``);
+  ``model.<label>`` when the model overruled the rules, ``language.unsupported`` for a language we do not read;
+* ``confidence`` — the calibrated probability of the label (a fixed modest figure for other languages).
 """
 
 from __future__ import annotations
