@@ -3,12 +3,16 @@
 Reads ../shared/corpus/globenewswire_biotech_items.csv (beside the repository root) and prints items, seconds,
 items/s and the label distribution. Skips with a message when the file is absent.
 
-Usage: python bench/bench_classifier.py [path/to/items.csv] [--repeat N]
+Each item is classified from its title and lede (the rules, the learned label model, language detection, facts).
+``--json`` prints one ``BENCH-RESULT {json}`` line instead of the table.
+
+Usage: python bench/bench_classifier.py [path/to/items.csv] [--repeat N] [--json]
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import sys
 import time
 from collections import Counter
@@ -48,6 +52,9 @@ def run(items: list[tuple[str, str, str]], repeat: int = 3) -> tuple[float, Coun
 def main(argv: list[str]) -> int:
     repeat = 3
     args = list(argv)
+    as_json = "--json" in args
+    if as_json:
+        args.remove("--json")
     if "--repeat" in args:
         i = args.index("--repeat")
         repeat = int(args[i + 1])
@@ -59,6 +66,10 @@ def main(argv: list[str]) -> int:
     items = load(path)
     seconds, labels = run(items, repeat)
     rate = len(items) / seconds if seconds else float("inf")
+    if as_json:
+        print("BENCH-RESULT " + json.dumps({"name": "classifier", "items": len(items), "seconds": round(seconds, 3),
+                                            "items_per_s": round(rate), "target_items_per_s": TARGET_ITEMS_PER_S}))
+        return 0
     print(f"{'items':<28}{len(items):>10}")
     print(f"{'seconds (best of ' + str(repeat) + ')':<28}{seconds:>10.3f}")
     print(f"{'items/s (one core)':<28}{rate:>10.0f}   target >= {TARGET_ITEMS_PER_S}")

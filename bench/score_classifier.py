@@ -1,22 +1,33 @@
-"""Score the classifier on the labelled dev corpus in ../shared/corpus/dev.jsonl.
+"""Score the classifier: the labelled dev corpus, the stream labels' train split, and (on request) the frozen test.
 
-Prints label accuracy, regulatory-subtype accuracy, program recall and the misclassified items.
-Usage: python bench/score_classifier.py [path/to/dev.jsonl] [-v]
+* dev — ``../shared/corpus/dev.jsonl`` (113 items): label accuracy, regulatory-subtype accuracy, program recall;
+* train — ``tests/data/stream_labels.csv`` split=train (1,200 items) joined to the corpus text: event recall,
+  false alarms (true ``other`` called an event), label accuracy, regulatory-subtype accuracy, both with the
+  shipped model (in-sample: the model was trained on these) and by 5-fold cross-validation (``--cv``; needs
+  scikit-learn: the model is refitted per fold, as ``bench/train_classifier.py`` does);
+* test — split=test (450 newest items, FROZEN): only with ``--test``. Prints the figures only, never an item,
+  and appends them to ``tests/data/frozen_test_runs.jsonl`` so the number of looks is on record. Nothing may be
+  tuned on it.
+
+Usage: python bench/score_classifier.py [--dev PATH] [--cv] [--test] [-v]   (-v lists dev and train misses)
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.stream_data import CORPUS_CSV, DEV, ROOT, load_stream
 from watchers.classify import classify
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-DEV = SHARED / "corpus" / "dev.jsonl"
+TEST_RUNS = ROOT / "tests" / "data" / "frozen_test_runs.jsonl"
+TARGETS = {"event_recall": 0.95, "false_alarms": 0.02, "label_accuracy": 0.95, "regulatory_subtype_accuracy": 0.92}
 
 
 def program_variants(program: str) -> list[str]:
@@ -68,16 +79,85 @@ def score(path: Path = DEV, verbose: bool = False) -> dict[str, float]:
     return res
 
 
-def main() -> None:
-    args = [a for a in sys.argv[1:] if a != "-v"]
-    path = Path(args[0]) if args else DEV
-    if not path.exists():
-        print(f"skipped: {path} not found")
-        return
-    res = score(path, verbose=True)
-    for k, v in res.items():
-        print(f"{k:30} {v:.3f}" if isinstance(v, float) else f"{k:30} {v}")
+def stream_metrics(gold: list[tuple[str, str]], pred: list[tuple[str, str]]) -> dict[str, float]:
+    """Event recall, false alarms, label accuracy and regulatory-subtype accuracy of ``pred`` against ``gold``."""
+    ev = [i for i, g in enumerate(gold) if g[0] != "other"]
+    oth = [i for i, g in enumerate(gold) if g[0] == "other"]
+    reg = [i for i, g in enumerate(gold) if g[0] == "regulatory"]
+    return {
+        "items": len(gold),
+        "event_recall": sum(pred[i][0] != "other" for i in ev) / max(1, len(ev)),
+        "false_alarms": sum(pred[i][0] != "other" for i in oth) / max(1, len(oth)),
+        "label_accuracy": sum(p[0] == g[0] for p, g in zip(pred, gold, strict=True)) / max(1, len(gold)),
+        "regulatory_subtype_accuracy": sum(pred[i] == gold[i] for i in reg) / max(1, len(reg)),
+    }
+
+
+def score_split(split: str, verbose: bool = False) -> dict[str, float]:
+    items = load_stream(split)
+    gold = [(it["label"], it["subtype"]) for it in items]
+    pred: list[tuple[str, str]] = []
+    for it in items:
+        c = classify(it["title"], it["summary"])
+        pred.append((c.label, c.subtype))
+        if verbose and split == "train" and (pred[-1][0] != it["label"] or (
+                it["label"] == "regulatory" and pred[-1] != gold[-1])):
+            print(f"train want {it['label']}/{it['subtype']} got {c.label}/{c.subtype} {it['title'][:90]!r}")
+    return stream_metrics(gold, pred)
+
+
+def score_train_cv() -> dict[str, float] | None:
+    """5-fold cross-validated figures on train (the model refitted per fold with the shipped settings)."""
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        return None
+    from bench import train_classifier as tc
+    from watchers.classify import Thresholds
+    from watchers.classify.learned import load_model
+
+    model = load_model()
+    if model is None:
+        return None
+    rows = tc.prepared(load_stream("train"))
+    scores, _ = tc.cross_validate(rows, float(model.meta.get("C", 0.1)))
+    temp = tc.fit_temperature(scores, [tc.LABELS.index(r["label"]) for r in rows])
+    pred = tc.oof_predictions(rows, scores, temp, Thresholds(*model.thresholds))
+    return stream_metrics([(r["label"], r["subtype"]) for r in rows], pred)
+
+
+def _fmt(res: dict[str, float]) -> str:
+    return "  ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in res.items())
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("dev_path", nargs="?", type=Path, default=DEV)
+    ap.add_argument("--cv", action="store_true", help="also 5-fold cross-validation on train (needs scikit-learn)")
+    ap.add_argument("--test", action="store_true", help="score the FROZEN test split (report only; logged)")
+    ap.add_argument("-v", action="store_true", help="list dev and train misses")
+    args = ap.parse_args(argv)
+    if args.dev_path.exists():
+        print("dev            ", _fmt(score(args.dev_path, verbose=args.v)))
+    else:
+        print(f"dev             skipped: {args.dev_path} not found")
+    if not CORPUS_CSV.exists():
+        print(f"stream          skipped: {CORPUS_CSV} not found")
+        return 0
+    print("train (in-sample, shipped model)", _fmt(score_split("train", verbose=args.v)))
+    if args.cv:
+        cv = score_train_cv()
+        print("train (5-fold CV)              ", _fmt(cv) if cv else "skipped: scikit-learn or the model missing")
+    if args.test:
+        res = score_split("test")
+        print("TEST (frozen)                  ", _fmt(res))
+        print("targets                        ", "  ".join(f"{k}{'<=' if k == 'false_alarms' else '>='}{v}"
+                                                          for k, v in TARGETS.items()))
+        with TEST_RUNS.open("a", encoding="utf-8") as f:
+            f.write(json.dumps({"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                                **{k: round(v, 4) for k, v in res.items()}}) + "\n")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main(sys.argv[1:]))

@@ -12,7 +12,8 @@ from watchers.classify import classify
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "classify",
-        help="classify headlines: reads JSON lines {\"title\", \"summary\"} on stdin, writes one JSON line each",
+        help="classify headlines: reads JSON lines {\"title\", \"summary\", \"body\"} on stdin (summary and body "
+        "optional; body is the release page, HTML or text, for more facts), writes one JSON line each",
     )
     p.set_defaults(offline=cmd_classify)
 
@@ -30,7 +31,8 @@ def classify_line(line: str) -> tuple[dict[str, object], bool]:
         return {"error": "missing \"title\" (a string)"}, True
     summary = item.get("summary") if isinstance(item.get("summary"), str) else ""
     source = item.get("source") if isinstance(item.get("source"), str) else None
-    result = classify(title, summary or "", source)
+    body = item.get("body") if isinstance(item.get("body"), str) else None
+    result = classify(title, summary or "", source, body=body)
     return {
         "label": result.label, "subtype": result.subtype, "programs": result.programs, "sponsor": result.sponsor,
         "facts": result.facts, "evidence": [e.model_dump() for e in result.evidence],

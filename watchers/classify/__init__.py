@@ -1,21 +1,31 @@
-"""Rule-based classifier for biotech press-release headlines.
+"""Classifier for biotech press releases: concept rules plus a learned label model.
 
-``classify(title, summary, source, programs)`` returns a :class:`Classification`:
+``classify(title, summary, source, programs, *, body=None)`` returns a :class:`Classification`:
 
-* ``label`` / ``subtype`` — from the taxonomy in ``shared/corpus/README.md`` (see :data:`storage.taxonomy.SUBTYPES`),
-  decided by the first rule of the precedence table in :mod:`.rules` that fires on the title, else the lede;
+* ``label`` / ``subtype`` — from the taxonomy in ``shared/corpus/README.md`` (see :data:`storage.taxonomy.SUBTYPES`).
+  The first rule of the precedence table in :mod:`.rules` that fires on the title, else the lede, proposes; the
+  label model (:mod:`.learned`) decides the label with it (:func:`combine`: a specific rule stands unless the
+  model is very sure there is no event, weak or missing hits are the model's call, an explicit ``other.*`` rule
+  yields only to a lede the model reads as an event); the subtype comes from the rules of the chosen label.
+  Releases not in English go to the keyword rules of their language (:mod:`.languages`);
 * ``programs`` — names from the optional :class:`ProgramFinder` first, then drug names recognised on their own
-  (:mod:`.drug_names`: INN stems, code names, ®/™ brands), deduplicated case-insensitively;
-* ``sponsor`` — the announcing company (:mod:`.sponsor`);
+  (:mod:`.drug_names`: INN stems, code names, ®/™ brands), deduplicated case-insensitively; a company named
+  in the text is never one;
+* ``sponsor`` — the announcing company (:mod:`.sponsor`), never a drug name standing first in the headline;
 * ``facts`` — see :mod:`.facts` for the keys (``designation``, ``indication``, ``pdufa_date``, ``decision``,
   ``endpoint_met``, ``orr``, ``cr_rate``, ``n_patients``, ``hazard_ratio``, ``p_value``, ``phase``,
-  ``trial_name``, ``enrollment_count``, ``guidance``, ``hold_status``, ``nct_id``);
-* ``evidence`` — the rule(s) that decided, each with the phrase it matched and where (``title``/``lede``).
+  ``trial_name``, ``enrollment_count``, ``guidance``, ``hold_status``, ``nct_id``), :mod:`.detail_facts` for
+  ``results``, ``safety``, ``meeting``, ``design`` (from the lede, and from ``body`` when given), and
+  ``language`` when the release is not in English;
+* ``evidence`` — the rule(s) that decided, each with the phrase it matched and where (``title``/``lede``);
+  ``model.<label>`` when the model overruled the rules, ``language.unsupported`` for a language we do not read;
+* ``confidence`` — the calibrated probability of the label (a fixed modest figure for other languages).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
@@ -23,10 +33,13 @@ from pydantic import BaseModel, Field
 from storage.models import Evidence
 from storage.taxonomy import SUBTYPES as TAXONOMY
 
+from .detail_facts import body_text, detail_facts
 from .drug_names import dedupe, find_drug_names
 from .facts import extract_facts
+from .languages import SUPPORTED, detect_language, first_language_rule
+from .learned import features, load_model
 from .rules import DEFAULT_SUBTYPE, LEDE_UPGRADES, RULES, RULES_BY_NAME, SUBTYPE_REFINERS, Rule
-from .sponsor import find_sponsor
+from .sponsor import find_sponsor, is_company
 
 __all__ = ["Classification", "Evidence", "ProgramFinder", "classify"]
 
@@ -46,6 +59,7 @@ class Classification(BaseModel):
     sponsor: str | None = None
     facts: dict[str, Any] = Field(default_factory=dict)
     evidence: list[Evidence] = Field(default_factory=list)
+    confidence: float = 1.0
 
 
 class ProgramFinder(Protocol):
@@ -194,14 +208,154 @@ def decide(title: str, lede: str) -> tuple[str, str, list[Evidence]]:
     return label, subtype, evidence
 
 
+def subtype_for(label: str, title: str, lede: str) -> tuple[str, Evidence | None]:
+    """The subtype of ``label`` from the first rule of that label that fires (title, then lede), else the default."""
+    if label == "other":
+        return "other", None
+    lede_head = lede[:LEDE_CHARS]
+    context = f"{title}\n{lede_head}"
+    for where, text in (("title", title), ("lede", lede_head)):
+        if not text:
+            continue
+        for rule in RULES:
+            if rule.label != label or (rule.title_only and where != "title"):
+                continue
+            span = _fires(rule, text, context)
+            if span is not None:
+                sub = rule.subtype
+                if sub is None:
+                    for s, rx in SUBTYPE_REFINERS.get(label, ()):
+                        if rx.search(context):
+                            sub = s
+                            break
+                sub = sub if sub in TAXONOMY[label] else DEFAULT_SUBTYPE[label]
+                return sub, Evidence(rule=f"{rule.name}@{where}", phrase=_phrase(text[span[0] : span[1]]))
+    return DEFAULT_SUBTYPE[label], None
+
+
+#: Broad concepts whose hits the model may overrule as freely as a miss (see :func:`rule_strength`).
+WEAK_RULES = frozenset({
+    "readout.generic", "readout.presentation", "readout.interim", "readout.final", "readout.endpoint",
+    "regulatory.update", "regulatory.meeting", "enrollment.other",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Where the model may overrule the rules (fitted by cross-validation on train, shipped with the model).
+
+    * no rule fired, or a weak rule (title-only or generic): an event when P(other) < ``event``;
+    * a specific event rule fired: it stands unless P(other) >= ``veto``;
+    * an explicit ``other.*`` rule fired (earnings, financing, "to present", ...): it stands unless there is a
+      lede (the words the rule did not judge) and P(other) < ``rescue``.
+    """
+
+    event: float = 0.5
+    veto: float = 0.9
+    rescue: float = 0.1
+
+
+def rule_strength(rule_name: str | None) -> str:
+    """"none", "other" (an explicit other.* rule), "weak" or "strong" for the rule that decided."""
+    if not rule_name:
+        return "none"
+    name = rule_name.split("@", 1)[0]
+    if name.startswith("other."):
+        return "other"
+    rule = RULES_BY_NAME.get(name)
+    if rule is None or rule.subtype is None or name in WEAK_RULES:
+        return "weak"
+    return "strong"
+
+
+def combine(
+    title: str, lede: str, label: str, subtype: str, evidence: list[Evidence], probs: dict[str, float],
+    thresholds: Thresholds = Thresholds(),
+) -> tuple[str, str, list[Evidence], float]:
+    """Label by the rules and the model together (see :class:`Thresholds`), subtype by the rules.
+
+    When the model agrees with the rules, the rules' subtype and evidence stand. When it overrules them, the
+    subtype comes from the first rule of the model's label that fires (else the label's default) and the
+    evidence says the model decided, with its probability and what the rules had said.
+    """
+    p_other = probs.get("other", 0.0)
+    best_event = max((lab for lab in probs if lab != "other"), key=lambda lab: probs[lab])
+    strength = rule_strength(None if evidence[0].rule.startswith("default.") else evidence[0].rule)
+    if strength == "strong":
+        new = "other" if p_other >= thresholds.veto else label
+    elif strength == "other":
+        new = best_event if lede and p_other < thresholds.rescue else "other"
+    else:
+        new = "other" if p_other >= thresholds.event else best_event
+    if new == label:
+        confidence = probs.get(label, 0.0) if strength != "strong" else max(probs.get(label, 0.0), 1 - p_other)
+        return label, subtype, evidence, confidence
+    confidence = probs.get(new, 0.0) if new == "other" else 1 - p_other
+    new_sub, ev = subtype_for(new, title, lede)
+    out = [Evidence(rule=f"model.{new}", phrase=f"p={confidence:.2f}; rules said {label}/{subtype}")]
+    if ev is not None:
+        out.append(ev)
+    return new, new_sub, out, confidence
+
+
+def _learned(
+    title: str, lede: str, label: str, subtype: str, evidence: list[Evidence]
+) -> tuple[str, str, list[Evidence], float]:
+    """Let the shipped label model decide the label (see :func:`combine`); rules alone when it is missing."""
+    model = load_model()
+    if model is None:
+        return label, subtype, evidence, 0.5 if evidence[0].rule.startswith("default.") else 0.8
+    rule = None if evidence[0].rule.startswith("default.") else evidence[0].rule
+    probs = model.predict(features(title, lede, rule, label if rule else None))
+    return combine(title, lede, label, subtype, evidence, probs, Thresholds(*model.thresholds))
+
+
+def _decide_foreign(language: str, title: str, lede: str) -> tuple[str, str, list[Evidence], float]:
+    """Label a release not in English: the keyword rules of its language, or say we do not understand it.
+
+    The learned model is English-only, so it is not asked; the confidence is a fixed, modest figure.
+    """
+    if language not in SUPPORTED:
+        # The English rules still catch what is written in English inside (acronyms such as "FDA" rarely
+        # suffice on their own, so a hit is reported with low confidence).
+        label, subtype, evidence = decide(title, lede)
+        note = Evidence(rule="language.unsupported", phrase=language)
+        if label == "other":
+            return "other", "other", [note], 0.3
+        return label, subtype, [*evidence, note], 0.4
+    hit = first_language_rule(language, title, lede[:LEDE_CHARS])
+    if hit is None:
+        return "other", "other", [Evidence(rule=f"language.{language}.no_rule_matched", phrase="")], 0.6
+    rule, phrase, where = hit
+    return rule.label, rule.subtype or DEFAULT_SUBTYPE[rule.label], [
+        Evidence(rule=f"language.{rule.name}@{where}", phrase=_phrase(phrase))
+    ], 0.7
+
+
+#: Core facts also taken from a body when the title and lede do not state them.
+BODY_FACT_KEYS = ("endpoint_met", "hazard_ratio", "p_value", "orr", "cr_rate", "n_patients", "pdufa_date", "nct_id",
+                  "phase", "indication")
+
+
+BODY_CORE_CHARS = 8_000  # core facts are stated near the top of a release; the rest is detail and boilerplate
+
+
 def classify(
-    title: str, summary: str = "", source: str | None = None, programs: ProgramFinder | None = None
+    title: str, summary: str = "", source: str | None = None, programs: ProgramFinder | None = None,
+    *, body: str | None = None,
 ) -> Classification:
+    """Classify one release from its title and summary (the lede); ``body``, the release page as HTML or plain
+    text, adds facts (results, safety, meeting, design, and core facts the lede does not state)."""
     title_p = _prepare(title, MAX_TITLE)
     summary_p = _prepare(summary, MAX_SUMMARY)
     lede = _lede(summary_p, title_p)
 
-    label, subtype, evidence = decide(title_p, lede)
+    language = detect_language(title_p, lede)
+    if language == "en":
+        label, subtype, evidence = decide(title_p, lede)
+        label, subtype, evidence, confidence = _learned(title_p, lede, label, subtype, evidence)
+    else:
+        label, subtype, evidence, confidence = _decide_foreign(language, title_p, lede)
 
     sponsor = None
     try:
@@ -217,18 +371,31 @@ def classify(
         except Exception:  # a faulty store must not break classification
             pass
     exclude = frozenset(w.casefold() for w in re.findall(r"[\w\-]+", sponsor or "") if len(w) > 3)
-    names.extend(find_drug_names(text, exclude, head=f"{title_p}\n{lede[:300]}"))
+    found = find_drug_names(text, exclude, head=f"{title_p}\n{lede[:300]}")
+    # a company named in the text (suffix, ticker, partner, the lede's company) is never a programme
+    names.extend(n for n in found if not is_company(n, title_p, summary_p))
 
     programs_found = dedupe(names)
     not_trials = frozenset(p.casefold() for p in programs_found) | frozenset(
         w.casefold() for w in (sponsor or "").split()
     )
     facts = extract_facts(title_p, lede[:FACT_CHARS], label, subtype, not_trials)
-    return Classification(
-        label=label,  # type: ignore[arg-type]
+    text_b = body_text(body) if body else ""
+    if text_b:
+        for key, value in extract_facts(title_p, text_b[:BODY_CORE_CHARS], label, subtype, not_trials).items():
+            if key in BODY_FACT_KEYS and key not in facts:
+                facts[key] = value
+    head = f"{title_p}\n{lede[:FACT_CHARS]}"
+    facts.update(detail_facts(f"{head}\n{text_b}" if text_b else head, label, subtype, detailed=bool(text_b)))
+    if language != "en":
+        facts["language"] = language
+    # every field is built here with its declared type: skip pydantic's validation (a measurable share per item)
+    return Classification.model_construct(
+        label=label,
         subtype=subtype,
         programs=programs_found,
         sponsor=sponsor,
         facts=facts,
         evidence=evidence,
+        confidence=round(confidence, 4),
     )

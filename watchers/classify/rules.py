@@ -109,7 +109,8 @@ MEETING = (
 )
 OUTCOME = (
     r"(?:positive|successful|productive|constructive|favou?rable|agreement|alignment|aligned|agree[sd]?|"
-    r"feedback|minutes|outcome|clarity|clarif\w+|confirm\w*|supportive)"
+    r"feedback|minutes|outcome|clarity|clarif\w+|confirm\w*|supportive|update (?:from|on)|results? of|"
+    r"written responses?)"
 )
 
 # Medical congresses where data are presented.
@@ -143,6 +144,15 @@ RULES: tuple[Rule, ...] = (
       r"\bfinancial results\b|\bresults for the (?:\w+ ){0,3}(?:quarter|year|period)\b|\bearnings\b|"
       r"\b(?:preliminary|record|total|product|net) (?:\w+ ){0,3}revenues?\b|\brevenue (?:results|guidance)\b|"
       r"\bannual report\b|\bquarterly activities\b|\bjaarverslag\b|\brapport (?:annuel|financier)\b"),
+    # Trials discontinued, paused or stopped are news even when announced inside a strategic or corporate update.
+    R("enrollment.discontinued_in_update", "enrollment", "status_change",
+      r"\b(?:discontinu\w*|terminat(?:es|ed|ing|ion of)|halt(?:s|ed|ing)?|stop(?:s|ped|ping)|paus(?:es|ed|ing)|"
+      r"wind(?:s|ing)? down|clos(?:es|ed|ing) (?:out )?)\s+(?:the\s+|its\s+|two\s+|three\s+|all\s+|"
+      r"several\s+|ongoing\s+)?(?:[\w/-]+\s+){0,3}?(?:clinical\s+)?(?:trials?|stud(?:y|ies)|programs?|"
+      r"programmes?)\b",
+      requires=r"\b(?:update|strategic|strategy|(?:re)?priorit\w*|restructur\w*|pipeline|reorgani[sz]\w*|"
+      r"focus\w*)\b",
+      unless=r"\bterminat\w* (?:\w+ ){0,2}agreement\b"),
     # "<Company> Provides Corporate Update ..." frames the release; "<Company> Announces Topline Results ...
     # and Provides Corporate Update" does not (the update is not the main verb).
     R("other.corporate_update", "other", "other",
@@ -170,6 +180,7 @@ RULES: tuple[Rule, ...] = (
     R("other.future_results_event", "other", "other",
       r"\bto (?:report|announce|release|present|share|highlight|showcase|unveil)\b|"
       r"\bwill (?:present|report|announce|host|share)\b|"
+      r"\b(?:to|will) (?:provide|give|deliver|offer) (?:an? )?(?:\w+ )?(?:update|overview|review)\b|"
       r"\bto be (?:presented|highlighted|featured|reported|shared|showcased|announced|discussed)\b|"
       r"\b(?:abstracts?|data|poster|presentation)s?\b.{0,120}\b(?:accepted|selected) for (?:\w+ )?(?:oral |"
       r"poster )?"
@@ -179,18 +190,30 @@ RULES: tuple[Rule, ...] = (
       r"next|this|later))\b|"
       # Guidance headlines: "X Expects Topline Data from ... in 2H 2027" announces timing, not data.
       r"\b(?:expects?|anticipates?|plans to report|on track to report)\s+(?:[\w-]+\s+){0,3}?(?:data|results|"
-      r"readout)\b",
-      unless=r"(?<!expects )(?<!expect )(?<!anticipates )(?<!anticipate )"
+      r"readout)\b|"
+      r"\b(?:timeline|timing|schedule) (?:for|of) (?:[\w'-]+ ){0,6}?(?:data|results|readout)\b|"
+      r"\b(?:data|results|readout) (?:release |announcement )?(?:timing|timeline|postpone\w*|delay\w*)\b",
+      unless=r"(?<!expects )(?<!expect )(?<!anticipates )(?<!anticipate )(?<!to report )(?<!to announce )"
+      r"(?<!to release )(?<!to present )(?<!to share )(?<!will report )(?<!will announce )(?<!will present )"
       r"\btop[- ]?line (?:results|data)\b(?![^;,.–—]{0,60}\b(?:expected|anticipated|planned|slated|"
           r"due|"
       r"on track)\b)|"
       r"\b(?:met|achieved|did not meet|failed to meet|missed) (?:its |the |both |all )?(?:co-)?primary|"
       r"\d+(?:\.\d+)?\s?%(?! (?:owned|interest|stake|of (?:the )?(?:shares|outstanding)))|"
       r"\bp\s?[<=≤]\s?0?\.\d"),
+    R("other.baseline", "other", "other",
+      r"\b(?:protocol|study|trial) design\b|\bdesign of (?:the |its |an? )?(?:upcoming|planned|ongoing|new)\b|"
+      r"\bbaseline (?:\w+ ){0,2}(?:characteristics|demographics)\b|\b(?:patient|participant|subject) "
+      r"(?:demographics|characteristics)\b"),
     R("other.preclinical", "other", "other",
       r"\b(?:pre-?clinical|non-?clinical|in vivo|in vitro|animal|murine|mouse|primate)\b",
       unless=r"\b(?:phase [\dI]|(?<!pre-)(?<!pre)(?<!non-)(?<!non)clinical (?:data|results|trial|study)|"
       r"first-in-human)"),
+    # Data presented that are not clinical results, or presentations announced without their results.
+    R("other.presentation_without_results", "other", "other",
+      r"\b(?:present\w*|highlight\w*|showcas\w*|shar\w*|featur\w*)\b.{0,100}\b(?:data|results|findings)\b",
+      requires=r"\b(?:non-?clinical|IND-enabling|mouse models?|murine|in vivo|animal models?)\b|"
+      r"^(?![\s\S]*\d\s?%)[\s\S]*\b(?:will (?:present|be presenting|share|highlight)|to be presented|upcoming)\b"),
     R("other.people", "other", "other",
       r"\bappoint\w*\b|\b(?:names|named|hires|elects|promotes)\b.{0,60}\b(?:chief|officer|president|director|"
       r"CEO|CFO|CMO|COO|CSO|chair\w*|head|board)\b|\bjoins\b.{0,40}\b(?:board|team)\b|\bsuccession\b|"
@@ -204,6 +227,13 @@ RULES: tuple[Rule, ...] = (
       r"exclusive)\s+agreement\b|"
       r"\b(?:partners|collaborates|teams up) with\b|\b(?:strategic )?(?:collaboration|partnership) with\b|"
       r"\bletter of intent\b|\b(?:to )?acquir(?:e|es|ed|ing|ition)\b|\bmerger\b|\bmerge\b|"
+      r"\bmilestone payments?\b|\bawards? (?:\$[\d.]+\s?\w*\s+(?:in\s+)?)?(?:funding|grants?|contract)\b|"
+      r"\bfunding (?:for|to support)\b|\bclinical (?:trial )?(?:collaboration|supply)\b|"
+      r"\b(?:national |public )?reimbursement\b|\bformulary\b|"
+      r"\b(?:exclusive|worldwide|global|commercial|non-exclusive)(?:,? (?:global|worldwide|commercial|exclusive))*"
+      r" licen[cs]e\b|\b(?:in|out)-licens\w*|\blicen[cs]es? (?:to|from|for) (?!the FDA)|"
+      r"\bdivest\w*\b|\b(?:sale|sells?|sold|selling) (?:of )?(?:its |the |an? |all )?(?:\w+ ){0,4}?"
+      r"(?:product|asset|rights|business|portfolio|franchise|unit|subsidiary)s?\b|\bcarve-?out\b|\bspin-?off\b|"
       r"\bbusiness combination\b|"
       r"\bpatents?\b|\bnasdaq (?:listing|minimum|compliance|notice|biotech(?:nology)? index)\b|"
       r"\b(?:regains?|regained) compliance\b|\blisting (?:rule|requirements?)\b|\binducement grants?\b|"
@@ -246,7 +276,10 @@ RULES: tuple[Rule, ...] = (
       r"\b(?:regulatory )?(?:clearance|approval|authori[sz]ation)\b.{0,30}\b(?:for|"
       r"of)\b.{0,20}\b(?:phase [\dI]\w*|"
       r"clinical (?:trial|study)|first-in-human|(?:\w+ )?(?:trial|study))\b",
-      unless=r"\bclinical hold\b|\bon (?:partial )?hold\b"),
+      requires=r"\b(?:IND|CTA|CTN|IDE|FDA|EMA|MHRA|regulator\w*|clinical|trials?|stud(?:y|ies)|first-in-human|"
+      r"Health Canada|PMDA|NMPA|TGA|agency|authority)\b",
+      unless=r"\bclinical hold\b|\bon (?:partial )?hold\b|\b(?:anticipat\w*|expect\w*|plan\w*|intend\w*|on track)\s+"
+      r"(?:to\s+)?(?:submit\w*|fil(?:e|ing)|open\w*)\s+(?:\w+\s+){0,3}(?:IND|CTA|CTN)s?\b"),
     R("regulatory.protocol_change", "regulatory", "other",
       r"\b(?:approv\w*|clear\w*|accept\w*)\b.{0,80}\b(?:protocol amendment|protocol|amendment|study design|"
       r"trial design|label (?:update|expansion)|(?:manufacturing |production )?(?:facility|plant)|"
@@ -267,7 +300,11 @@ RULES: tuple[Rule, ...] = (
       r"\b(?:alignment|align\w*|agreement|agrees?|agreed|consensus|concurrence)\s+(?:\w+\s+){0,2}with "
       r"(?:the )?(?:U\.?S\.? )?" + REG + r"|\bspecial protocol assessment\b|\bSPA\b|"
       r"\b" + REG + r" (?:meeting )?minutes\b|"
-      r"\b(?:feedback|guidance) from (?:the )?(?:U\.?S\.? )?" + REG + r"\b.{0,60}\b(?:pathway|design|"
+      r"\b(?:positive|favou?rable|supportive|constructive)\s+(?:\w+\s+){0,2}?(?:scientific advice|"
+      r"regulatory (?:feedback|advice|guidance))\b|\b(?:outcome|conclusion)s? (?:of|from) (?:the |a |its )?"
+      r"(?:\w+ ){0,2}scientific advice\b|\bscientific advice\b.{0,80}\b(?:support\w*|agree\w*|align\w*|"
+      r"confirm\w*|endors\w*)\b|"
+      r"\b(?:feedback|guidance|advice) from (?:both )?(?:the )?(?:U\.?S\.? )?" + REG + r"\b.{0,60}\b(?:path\w*|design|"
       r"registration|approval|submission|phase)",
       unless=r"\bmeeting request\b|\b(?:to|will) (?:hold|have|meet)\b|\bschedul\w+\b"),
     R("regulatory.meeting", "regulatory", "other", MEETING),
@@ -299,7 +336,12 @@ RULES: tuple[Rule, ...] = (
       r"\b510\s?\(k\) clearance\b|\bFDA (?:clears|clearance)\b|\bapproved (?:in|for|by)\b|"
       r"\b(?:FDA|EU|European|regulatory|Japanese|Chinese) (?:nod|green light|OK|thumbs[- ]up)\b|"
       r"\b(?:nod|green light) (?:from|by) (?:the )?(?:FDA|EMA|regulators?)\b",
-      unless=r"\b(?:seek\w*|pursu\w*|potential|if approved|support\w*|toward\w*|path(?:way)? to|plans? to|"
+      requires=REG + r"|\b(?:European Commission|EC|Japan\w*|China|Chin\w+|Europe\w*|EU|U\.?S\.?|US|"
+      r"Canad\w*|Brazil\w*|Australia\w*|UK|Swiss\w*|drugs?|therap\w+|treatments?|vaccines?|devices?|biosimilars?|"
+      r"products?|medicines?|indications?|patients|label\w*|s?NDA|s?BLA|MAA|510\s?\(k\)|PMA|De Novo|"
+      r"marketing|commerciali[sz]\w*|tests?|assays?|diagnostics?|kits?|systems?)\b|[®™]|\b[A-Z]{2,}-?\d",
+      unless=r"\b(?:stud(?:y|ies)|trials?|protocol)\s+(?:\w+\s+){0,2}approved by\b|"
+      r"\b(?:seek\w*|pursu\w*|potential|if approved|support\w*|toward\w*|path(?:way)? to|plans? to|"
       r"intend\w*|expects? to|anticipat\w*)\s+(?:\w+\s+){0,3}(?:approval|"
       r"authori[sz]ation)(?!.{0,80}\b(?:approv(?:es|ed)|"
       r"grants?|granted|receiv\w+)\b)"),
@@ -328,6 +370,17 @@ RULES: tuple[Rule, ...] = (
       requires=REG + "|" + APP_SPECIFIC, unless=r"\bgrant application\b|\bgrant (?:funding|award)\b|"
           r"\b(?:company |corporate |strategic |\d{4} )(?:priorities|milestones|outlook|goals)\b|"
       r"\boutlook for \d{4}\b|\bprospectus\b"),
+    # A regulator's determination about a product that is not an approval (classification, regulatory status).
+    R("regulatory.determination", "regulatory", "other",
+      r"\bproduct classification\b|\bregulatory (?:status )?(?:determination|classification)\b|"
+      r"\b(?:determin(?:es|ed)|conclud(?:es|ed)|confirm(?:s|ed)) that\b.{0,80}\b(?:is not|are not|may be|"
+      r"is exempt|are exempt|qualif\w+)\b",
+      requires=r"\b(?:FDA|SFDA|USDA|APHIS|CFIA|EPA|EMA|MHRA|agency|authority|administration|regulator\w*|"
+      r"inspection|ministry)\b"),
+    R("regulatory.submitted_to_regulator", "regulatory", "other",
+      r"\b(?:submi\w+|fil(?:es|ed|ing)|provid\w+)\s+(?:(?:an?|the|its)\s+)?(?:[\w-]+\s+){0,5}?(?:protocol|response|"
+      r"briefing (?:package|document)|package|dossier|data|plan)\s+(?:\w+\s+){0,6}?to (?:the )?(?:U\.?S\.? )?"
+      r"(?:FDA|EMA|MHRA|PMDA|CHMP|Health Canada|regulators?|agency)\b|\bexpanded access (?:protocol|program)\b"),
     R("regulatory.breakthrough", "regulatory", "breakthrough",
       r"\bbreakthrough (?:therapy|device)(?: designation| status)?\b|\bBTD\b|\bbreakthrough designation\b"),
     R("regulatory.rmat", "regulatory", "rmat",
@@ -345,11 +398,18 @@ RULES: tuple[Rule, ...] = (
       r"pathway|process|basis))",
       unless=r"\bunder (?:the |its )?fast[- ]track\b(?!.{0,60}\bgrant)"),
     R("regulatory.rare_pediatric", "regulatory", "other",
-      r"\brare pediatric (?:disease |drug )?(?:designation|status)\b|\bRPDD?\b|\brare pediatric\b"),
+      r"\brare pediatric (?:disease |drug )?(?:designation|status)\b|\bRPDD?\b|"
+      r"\brare pediatric disease (?:\w+ ){0,2}(?:granted|designated|grant)\b"),
     R("regulatory.other_designation", "regulatory", "other",
       r"\b(?:QIDP|qualified infectious disease product|sakigake|innovation passport|ILAP|"
       r"PRIORITY designation|"
       r"promising innovative medicine)\b"),
+    # ---------------------------------------------------------------- data announced alongside a trial start
+    R("readout.data_and_start", "readout", None,
+      r"\b(?:positive|interim|top[- ]?line|initial|preliminary|new|updated|final)\s+(?:[\w-]+\s+){0,2}?(?:data|"
+      r"results)\b(?!\s+(?:expected|anticipated|due|planned))[^;]{0,160}?\band (?:the )?(?:initiation|start|launch|"
+      r"commencement)\b|\bpresentation\b[^;]{0,80}\bfeaturing (?:\w+ ){0,2}(?:data|results)\b[^;]{0,160}?\band "
+      r"(?:the )?(?:initiation|start|launch)\b"),
     # ---------------------------------------------------------------- enrollment
     R("enrollment.status_change", "enrollment", "status_change",
       r"\b(?:paus\w*|halt\w*|discontinu\w*|terminat\w*|suspend\w*|stop(?:s|ped|ping)?|resum\w*|deprioriti\w*|"
@@ -357,10 +417,21 @@ RULES: tuple[Rule, ...] = (
       r"wind(?:s|ing)? down|end(?:s|ed)?)\b(?:\s+\S+){0,6}?\s+(?:the |its |a )?(?:\w+\s+){0,3}(?:trial|"
       r"study|program|"
       r"programme|enrol\w*|dosing|development|recruitment|cohort|arm)\b|\bfutility\b|"
+
       r"\b(?:trial|study|program|enrol\w*|dosing)\b.{0,30}\b(?:paused|halted|discontinued|terminated|"
       r"suspended|"
       r"stopped|resumed)\b",
       unless=r"\bterminat\w* (?:\w+ ){0,2}agreement\b|\btermination agreement\b"),
+    # A trial (or an arm of it) completed, its last visit done or its database locked: the trial's status changed.
+    R("enrollment.study_completed", "enrollment", "status_change",
+      r"(?<!from )(?<!from the )(?<!of )(?<!of the )(?<!in )(?<!in the )(?<!recently )"
+      r"\bcomplet(?:es|ed|ion of)\s+(?:the\s+|its\s+)?(?:(?!enrol|recruit|dosing|randomi|screen|data|"
+      r"patient|first|last|treatment|vaccination)[\w/-]+\s+){0,4}(?:clinical\s+)?(?:trial|study|arm)\b"
+      r"(?!\s+(?:enrol|dosing|recruit|randomi|data|results))|"
+      r"\b(?:trial|study)\b.{0,30}\b(?:has been |was |is )completed\b|"
+      r"\blast (?:patient|participant|subject)s? (?:\w+ ){0,2}(?:last )?visit\b|\blast (?:patient|"
+      r"participant|subject) out\b|\bLPLV\b|\bdatabase lock\b",
+      unless=r"\b(?:results|data|findings|readout|end-?points?)\b"),
     R("enrollment.enrollment_complete", "enrollment", "enrollment_complete",
       r"\bcomplet\w*\s+(?:of\s+)?(?:\w+\s+){0,4}(?:enrol\w*|recruit\w*|randomi[sz]ation)\b|"
       r"\b(?:enrol\w*|recruit\w*|randomi[sz]ation)\s+(?:\w+\s+){0,3}(?:complet\w*|closed)\b|"
@@ -368,8 +439,14 @@ RULES: tuple[Rule, ...] = (
       r"\blast (?:patient|subject|participant)s? (?:\w+ ){0,2}(?:enrol\w*|randomi[sz]ed|dosed)\b|"
       r"\b(?:achiev\w*|reach\w*|exceed\w*|hit)\s+(?:\w+\s+){0,2}(?:target(?:ed)? )?(?:patient |subject )?"
       r"enrol\w*\b|\bfully (?:enrolled|recruited)\b|\bcomplet\w* (?:of )?(?:patient |subject )?screening\b|"
-      r"\btarget (?:patient )?enrol\w* (?:achieved|reached)\b",
-      unless=r"\b(?:expect\w*|anticipat\w*|on track|plan\w*) to complete (?:\w+ ){0,3}enrol\w*"),
+      r"\btarget (?:patient )?enrol\w* (?:achieved|reached)\b|"
+      r"\b(?:complet\w*|finish\w*)\s+(?:of\s+)?(?:the\s+)?(?:\w+\s+){0,2}?(?:dosing|vaccination|treatment)\s+"
+      r"(?:(?:of\s+)?(?:all\s+)?(?:[\w-]+\s+){0,4}?(?:in|of|for)\s+)?(?:the\s+)?(?:\w+\s+){0,2}?cohort\b|"
+      r"\b(?:dosing|vaccination) (?:is |was |has been )?complet\w* (?:in|for) (?:the |all )?(?:\w+ ){0,2}?"
+      r"(?:cohort|participants|patients|subjects)\b|\bcohort \w*\s?(?:is |was |has been )?fully (?:dosed|enrolled)\b|"
+      r"\b(?:primary )?vaccination series complet\w*|\bcomplet\w* (?:of )?(?:the )?(?:primary )?vaccination series\b",
+      unless=r"\b(?:expect\w*|anticipat\w*|on track|plan\w*) to complete (?:\w+ ){0,3}enrol\w*|"
+      r"\b\d+(?:\.\d+)?\s?%\s+of\s+(?:the\s+|its\s+)?(?:target(?:ed)?|planned|total)\s+(?:patient\s+)?enrol"),
     R("enrollment.first_patient", "enrollment", "first_patient",
       r"\b(?:dos\w+|enrol\w+|treat\w+|randomi[sz]\w+|implant\w*|screen\w*|infus\w*|vaccinat\w*)\s+(?:of |"
       r"for |in )?"
@@ -385,10 +462,21 @@ RULES: tuple[Rule, ...] = (
     R("enrollment.initiation", "enrollment", "initiation",
       r"\b(?:initiat\w*|start\w*|launch\w*|commenc\w*|begin\w*|began|kick\w* off)\b(?:\s+\S+){0,6}?\s+"
       r"(?:clinical\s+)?(?:trial|study|phase\s+[\dIV]+\w*)\b|\b(?:trial|study)\s+(?:\w+\s+){0,2}(?:initiated|"
-      r"started|launched|commenced|begins|is underway|underway)\b|\bfirst (?:clinical )?(?:site|center)s? "
+      r"started|launched|commenced|begins|is underway|underway)\b|"
+      r"\bactivat(?:es|ed|ion of)\s+(?:the\s+|its\s+)?(?:[\w-]+\s+){0,7}?(?:trial|study)\b|"
+      r"\badvanc(?:es|ed|ing)\s+(?:in)?to\s+(?:an?\s+|the\s+|its\s+)?(?:pivotal\s+|registrational\s+)?(?:phase\s+"
+      r"[\dIV]+\w*|pivotal)\b(?:\s+\S+){0,3}?\s*(?:trial|study)\b|"
+      r"\bfirst (?:clinical )?(?:site|center)s? "
       r"(?:activated|opened|initiated)\b|\bsite activation\b"),
     R("enrollment.other", "enrollment", "other",
       r"\benrol(?:l)?(?:ment|ing)\s+(?:update|accelerat\w*|progress\w*|expan\w*|ahead)\b|"
+      r"\binvestigators?'? meeting\b|"
+      r"\b(?:safety )?(?:lead-in|run-in)\b.{0,80}\b(?:complet\w*|open\w*|initiat\w*|randomi[sz]\w*)|"
+      r"\bopen\w*\s+(?:the\s+)?(?:\w+\s+){0,2}(?:portion|part|stage|segment|arm|cohort)\b|"
+      r"\b\d+(?:\.\d+)?\s?%\s+(?:of\s+)?(?:the\s+|its\s+)?(?:target(?:ed)?|planned|total|expected)\s+"
+      r"(?:patient\s+|subject\s+)?enrol\w*|\b(?:half|two[- ]thirds|three[- ]quarters|majority) of "
+      r"(?:the |its )?(?:target(?:ed)?|planned) (?:patient )?enrol\w*|\benrol\w* (?:is |has )?(?:now )?"
+      r"(?:over|more than|above) (?:\d+\s?%|half)|"
       r"\benrolls? (?:\w+ ){0,2}(?:patients|participants|subjects)\b|"
       r"\baccelerat\w*\s+(?:\w+\s+){0,2}enrol\w*\b|\b(?:currently|actively|now) (?:enrolling|recruiting)\b|"
       r"\bexpands?\s+(?:\w+\s+){0,2}enrol\w*\b|\bopens? (?:\w+ ){0,2}enrol\w*\b|\bsites? (?:activated|"
@@ -423,7 +511,9 @@ RULES: tuple[Rule, ...] = (
       r"(?:an? |the )?(?:oral|poster|late-breaking)?\s*(?:presentation|session|meeting|congress)|"
       r"\blate[- ]breaking\b(?:\s+\S+){0,4}?\s+"
       r"(?:data|results|abstract|presentation)",
-      unless=r"\bpre-?clinical\b(?!.{0,40}\bclinical)|\bpublication of (?:\w+ ){0,6}design\b"),
+      unless=r"\bpre-?clin\w*\b(?!.{0,40}\bclinical)|\bpublication of (?:\w+ ){0,6}design\b|"
+      r"\b(?:non-?clinical|IND-enabling|mouse models?|murine|in vivo|animal models?)\b|"
+      r"^(?![\s\S]*\d\s?%)[\s\S]*\b(?:will (?:present|be presenting|share|highlight)|to be presented|upcoming)\b"),
     R("readout.endpoint", "readout", None,
       r"\b(?:met|meets|achiev\w*|hit|hits|miss\w*|did not (?:meet|achieve)|fail\w* to (?:meet|achieve)|not "
       r"(?:met|achieved)|reach\w*)\b(?:\s+\S+){0,4}?\s+(?:its |the |both |all |key |"
@@ -433,7 +523,22 @@ RULES: tuple[Rule, ...] = (
       r"\b(?:flops?|fails?|failed|falters?|misses|missed|succeeds?|succeeded|tops?|wins?|"
       r"aces?)\b(?:\s+\S+){0,5}?"
       r"\s+(?:trial|study|test|readout)\b|\b(?:trial|study)s?\b(?:\s+\S+){0,2}?\s+(?:succeeds?|fails?|failed|"
-      r"flops?|falters?|misses|hits)\b|\b(?:main|primary) (?:goal|aim|target)\b"),
+      r"flops?|falters?|misses|hits)\b|\b(?:main|primary) (?:goal|aim|target)\b|"
+      r"\bsuccessful\s+(?:[\w/-]+\s+){0,3}(?:trial|study|readout)\b"),
+    R("readout.survival_gain", "readout", "topline",
+      r"\b(?:extend\w*|prolong\w*|improv\w*|increas\w*|doubl\w*|length\w*)\s+(?:the\s+)?(?:median\s+)?"
+      r"(?:overall |progression[- ]free |event[- ]free |disease[- ]free |relapse[- ]free )?survival\b.{0,40}?"
+      r"\b(?:by|to) (?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s+(?:months?|"
+      r"years?|weeks?)\b|\b(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve)[- ]"
+      r"(?:months?|years?) (?:improvement|gain|extension|increase|benefit) in (?:median )?(?:overall |"
+      r"progression[- ]free )?survival\b|\bmedian (?:overall |progression[- ]free )?survival (?:of|was|reached|"
+      r"not reached)\b|\b(?:hazard ratio|HR)\s?(?:of|=|:)?\s?0?\.\d"),
+    R("readout.follow_up", "readout", "presentation",
+      r"\blong[- ]term (?:\w+ ){0,2}?(?:follow[- ]?up|data|results|outcomes|efficacy|durability|benefit|"
+      r"safety)\b|\b\d+[- ](?:year|month|week)s? (?:\w+ ){0,2}?follow[- ]?up\b|"
+      r"\b(?:new|additional|further|post[- ]hoc|subgroup|exploratory|pooled|secondary) (?:\w+ ){0,2}?"
+      r"(?:analys[ie]s|sub-?analys[ie]s)\b(?:\s+\S+){0,6}?\s+(?:from|of|in)\b",
+      unless=r"\bpre-?clinical\b|\bnon-?clinical\b|\b(?:plan|design|methodology)\b"),
     R("readout.interim", "readout", "interim",
       r"\binterim\b(?:\s+\S+){0,5}?\s+(?:data|results|analys[ie]s|readout|update|findings|look)\b|"
       r"\b(?:initial|preliminary|early|first|updated)\s+(?:\w+\s+){0,4}(?:data|results|findings|readout)\b",
@@ -467,9 +572,11 @@ RULES: tuple[Rule, ...] = (
 
 #: Weak concepts that decide only from the headline (see module docstring).
 TITLE_ONLY = frozenset({
-    "readout.presentation", "readout.final", "readout.interim", "readout.generic",
+    "readout.presentation", "readout.final", "readout.interim", "readout.generic", "readout.follow_up",
+    "enrollment.discontinued_in_update", "other.baseline",
     "regulatory.update", "regulatory.meeting", "regulatory.protocol_change", "regulatory.submission",
-    "regulatory.submission_for_approval", "regulatory.dsmb", "enrollment.other",
+    "regulatory.submission_for_approval", "regulatory.dsmb", "enrollment.other", "regulatory.submitted_to_regulator",
+    "readout.data_and_start", "other.presentation_without_results", "regulatory.determination",
     "other.corporate_update", "other.earnings", "other.investor_event", "other.future_results_event",
     "other.preclinical", "other.people", "other.corporate",
 })
@@ -479,11 +586,18 @@ RULES = tuple(replace(r, title_only=True) if r.name in TITLE_ONLY else r for r i
 #: Each gate must be a superset of what the rule's pattern can match (a gate never changes a result, it only
 #: skips regexes that cannot match); ``tests/watchers/classify/test_rules.py`` checks this on every rule headline.
 GATES: dict[str, tuple[str, ...]] = {
+    "enrollment.discontinued_in_update": ("discontinu", "terminat", "halt", "stop", "paus", "wind", "clos"),
+    "other.presentation_without_results": ("present", "highlight", "showcas", "shar", "featur"),
+    "other.baseline": ("baseline", "demographics", "characteristics", "design"),
+    "readout.survival_gain": ("survival", "hazard", "hr"),
+    "readout.follow_up": ("long", "follow", "analys"),
+    "readout.data_and_start": ("data", "results"),
     "other.roundup": ("daily dose", "round", "stocks", "movers", "week in review"),
     "other.investor_event": ("to ", "will ", "participat", "present", "conference call", "webcast", "webinar",
                              "fireside", "investor", "r&d day", "kol event"),
     "other.future_results_event": ("to ", "will ", "abstract", "data", "poster", "presentation", "upcoming",
-                                   "expect", "anticipat", "slated", "due"),
+                                   "expect", "anticipat", "slated", "due", "timeline", "timing", "schedule",
+                                   "postpone", "delay"),
     "other.preclinical": ("clinical", "vivo", "vitro", "animal", "murine", "mouse", "primate"),
     "other.people": ("appoint", "names", "named", "hires", "elects", "promotes", "joins", "succession",
                      "leadership", "management", "board", "retire", "resign", "steps down"),
@@ -492,6 +606,7 @@ GATES: dict[str, tuple[str, ...]] = {
     "regulatory.other_designation": ("qidp", "qualified infectious", "sakigake", "innovation passport",
                                      "ilap", "priority designation", "promising innovative"),
     "regulatory.update": ("regulat", "fda", "ema"),
+    "enrollment.study_completed": ("complet", "last ", "lplv", "database lock"),
     "enrollment.status_change": ("paus", "halt", "discontinu", "terminat", "suspend", "stop", "resum",
                                  "deprioriti", "wind", "end", "futility", "scrap", "shelv", "abandon", "ax",
                                  "drop"),
@@ -504,6 +619,9 @@ GATES: dict[str, tuple[str, ...]] = {
                         "inducement", "voting", "holder", "general meeting", "reverse", "repurchase",
                         "buyback", "workforce", "restructur", "strategic", "corporate", "name change",
                         "dividend", "launch", "grant", "contract", "outlook", "outlines", "priorities",
+                        "divest", "sale", "sell", "sold", "carve", "spin", "milestone", "reimburse",
+                        "formulary", "licen", "award", "funding", "clinical trial collab", "clinical collab",
+                        "clinical supply", "clinical trial supply",
                         "milestones", "goals", "awarded"),
     "other.earnings": ("quarter", "q1", "q2", "q3", "q4", "full", "fiscal", "half", "annual", "interim",
                        "year", "financial", "results for", "earnings", "revenue", "report", "jaarverslag",
@@ -518,8 +636,8 @@ GATES: dict[str, tuple[str, ...]] = {
                                  "may proceed", "allow"),
     "regulatory.protocol_change": ("approv", "clear", "accept"),
     "regulatory.clinical_hold": ("hold",),
-    "regulatory.meeting_agreement": ("meeting", "align", "agree", "consensus", "concurrence",
-                                     "special protocol", "spa", "minutes", "feedback", "guidance"),
+    "regulatory.meeting_agreement": ("meeting", "align", "agree", "consensus", "concurrence", "responses",
+                                     "special protocol", "spa", "minutes", "feedback", "guidance", "advice"),
     "regulatory.meeting": ("meeting",),
     "regulatory.crl": ("crl", "complete response", "reject", "declines", "turns down", "spurns", "refuses"),
     "regulatory.submission_for_approval": ("approval", "authori", "clearance"),
@@ -537,16 +655,21 @@ GATES: dict[str, tuple[str, ...]] = {
     "regulatory.orphan": ("orphan", "odd"),
     "regulatory.fast_track": ("fast",),
     "regulatory.rare_pediatric": ("rare pediatric", "rpd"),
-    "enrollment.enrollment_complete": ("enrol", "recruit", "randomi", "screening", "last "),
+    "regulatory.submitted_to_regulator": ("submi", "fil", "provid", "expanded access"),
+    "regulatory.determination": ("classification", "determin", "conclud", "confirm"),
+    "enrollment.enrollment_complete": ("enrol", "recruit", "randomi", "screening", "last ", "dosing", "dosed",
+                                       "vaccination"),
     "enrollment.first_patient": ("first", "dosing"),
-    "enrollment.initiation": ("initiat", "start", "launch", "commenc", "begin", "began", "kick", "underway",
+    "enrollment.initiation": ("initiat", "start", "launch", "commenc", "begin", "began", "kick", "underway", "activat",
+                              "advanc",
                               "site"),
     "enrollment.other": ("enrol", "accelerat", "recruit", "expan", "site", "patient", "participant",
-                         "subject"),
+                         "subject", "lead-in", "run-in", "open", "dosing", "treatment phase", "investigator"),
     "readout.presentation": ("present", "showcas", "unveil", "featur", "highlight", "shar", "report", "publi",
                              "late"),
     "readout.endpoint": ("endpoint", "end-point", "end point", "statistically significant", "flop", "fail",
-                         "falter", "miss", "succeed", "top", "win", "ace", "hit", "goal", "aim", "target"),
+                         "falter", "miss", "succeed", "top", "win", "ace", "hit", "goal", "aim", "target",
+                         "successful"),
     "readout.interim": ("interim", "initial", "preliminary", "early", "first", "updated"),
     "readout.topline": ("top",),
     "readout.final": ("final", "full", "complete", "comprehensive"),

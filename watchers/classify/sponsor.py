@@ -95,12 +95,64 @@ def _clean(name: str) -> str:
     return " ".join(words)
 
 
+# Verbs only a company does: a headline subject followed by one of these is a company even if it looks like a
+# drug name ("Imugene Announces ..."); a drug-like subject followed by anything else ("Azer-cel Granted Fast
+# Track ...") is the product, never the sponsor.
+_COMPANY_VERBS = frozenset(
+    "announces announced reports reported provides presents to will raises prices enters appoints names "
+    "completes completed doses dosed initiates initiated submits submitted signs partners launches closes "
+    "files expands issues hosts regains posts outlines unveils highlights says said takes acquires "
+    "secures publishes shares".split()
+)
+_SUFFIX_WORDS = (r"(?:Inc|Ltd|Limited|Corp|Corporation|AG|SA|N\.V|NV|plc|PLC|GmbH|LLC|A/S|SE|Therapeutics|"
+                 r"Pharmaceuticals?|Biosciences|Biotherapeutics|Biopharma|Biotech|Biologics|Pharma)\b")
+_EXCHANGES = r"(?:Nasdaq|NASDAQ|NYSE|ASX|TSX|OTC\w*|Euronext|LSE|AIM|SIX|XETRA)\b"
+
+
+_AFTER_NAME = re.compile(rf"[®™]?(?:,?\s+{_SUFFIX_WORDS}|\s*\({_EXCHANGES})", re.IGNORECASE)
+_BEFORE_NAME = re.compile(r"\b(?:partners?|licensee|licensor|collaborator)\s+$", re.IGNORECASE)
+
+
+def is_company(name: str, title: str, summary: str) -> bool:
+    """Whether ``name`` is written as a company in the text: with a company suffix or an exchange ticker,
+    as a partner/licensee, or as the company of the wire-service lede."""
+    if not name:
+        return False
+    text = f"{title}\n{summary[:1_500]}"
+    low, key = text.lower(), name.lower()
+    if len(low) != len(text):
+        low, key = text, name
+    start = low.find(key)
+    for _ in range(5):
+        if start < 0:
+            break
+        end = start + len(key)
+        boundary = (start == 0 or not (low[start - 1].isalnum() or low[start - 1] == "-")) and (
+            end == len(low) or not low[end].isalnum())
+        if boundary and (_AFTER_NAME.match(text, end) or _BEFORE_NAME.search(text[max(0, start - 20) : start])):
+            return True
+        start = low.find(key, end)
+    m = _LEDE_COMPANY.search(summary)
+    return bool(m and _clean(m.group(1)).casefold() == name.casefold())
+
+
+def _is_drug_name(name: str) -> bool:
+    from .drug_names import find_drug_names  # here to keep the import graph one-way at module load
+
+    found = find_drug_names(name)
+    return any(f.casefold() == name.casefold() for f in found)
+
+
 def find_sponsor(title: str, summary: str) -> str | None:
+    """The announcing company; never a drug name standing as the headline's subject."""
     subject = _title_subject(title)
     if subject:
         name = _clean(subject)
         if name and not _BAD_SUBJECT.match(name) and len(name) <= 80:
-            return name
+            after = title[len(subject):].split(None, 1)
+            verb = after[0].strip(_PUNCT).lower() if after else ""
+            if verb in _COMPANY_VERBS or not _is_drug_name(name) or is_company(name, title, summary):
+                return name
     m = _POSSESSIVE.search(title)
     if m:
         name = _clean(m.group(1))

@@ -1,0 +1,132 @@
+"""The learned label model: a multinomial logistic regression scored in plain Python.
+
+It is trained by ``bench/train_classifier.py`` on the ``train`` split of ``tests/data/stream_labels.csv`` and
+shipped as JSON (``model/label_model.json``: feature -> one weight per label, biases, and a temperature fitted
+on cross-validated probabilities so that the probability it gives is calibrated). scikit-learn is needed only to
+train; scoring here is a dictionary lookup per feature.
+
+Features (:func:`features`), all lower-cased, digits folded to ``0``:
+
+* ``t:w`` / ``t:w1 w2`` — title words and word pairs; ``l:w`` / ``l:w1 w2`` — the same for the lede head;
+* ``r:<rule>@<where>`` and ``rl:<label>`` — the rule that fired and its label, so the model learns how far to
+  trust each rule (a weak rule hit can be vetoed, a miss can be rescued by the words).
+
+The shipped file holds no words: each feature is stored as the CRC-32 of its UTF-8 text (:func:`hashed`), so
+no text of the training corpus is part of the repository.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zlib import crc32
+
+MODEL_PATH = Path(__file__).with_name("model") / "label_model.json"
+LABELS: tuple[str, ...] = ("enrollment", "other", "readout", "regulatory")
+TITLE_CHARS = 300
+LEDE_CHARS = 300
+
+_WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
+_DIGITS = re.compile(r"\d")
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(_DIGITS.sub("0", text.lower()))
+
+
+def _grams(prefix: str, words: list[str]) -> list[str]:
+    uni = [prefix + w for w in words]
+    # "t:a b": the prefix rides on the first word
+    return uni + [f"{a} {b}" for a, b in zip(uni, words[1:], strict=False)]
+
+
+def features(title: str, lede: str, rule: str | None, rule_label: str | None) -> list[str]:
+    """Feature names for a prepared title and lede and the rule that decided (``name@where``), if any."""
+    feats = _grams("t:", _words(title[:TITLE_CHARS]))
+    feats.extend(_grams("l:", _words(lede[:LEDE_CHARS])))
+    feats.append(f"r:{rule}" if rule else "r:none")
+    feats.append(f"rl:{rule_label or 'none'}")
+    return feats
+
+
+class _HashCache(dict[str, int]):
+    """Feature -> CRC-32, computed once per distinct feature."""
+
+    LIMIT = 200_000  # a long-running bot sees ever new words: start again rather than grow without bound
+
+    def __missing__(self, key: str) -> int:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        value = self[key] = crc32(key.encode())
+        return value
+
+
+_HASHES = _HashCache()
+
+
+def hashed(feats: list[str]) -> list[int]:
+    """The features as the integers the shipped model is keyed by (CRC-32 of the UTF-8 text; stable)."""
+    return list(map(_HASHES.__getitem__, feats))
+
+
+class _RowCache(dict[str, "tuple[float, ...] | None"]):
+    """Feature text -> its weight row in the model (or None), looked up by hash once per distinct feature."""
+
+    LIMIT = 200_000
+
+    def __init__(self, weights: dict[int, tuple[float, ...]]) -> None:
+        super().__init__()
+        self.weights = weights
+
+    def __missing__(self, key: str) -> tuple[float, ...] | None:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        value = self[key] = self.weights.get(crc32(key.encode()))
+        return value
+
+
+class LabelModel:
+    """Weights and calibration loaded from JSON; :meth:`predict` gives calibrated label probabilities."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.labels: tuple[str, ...] = tuple(data["labels"])
+        self.bias: list[float] = [float(b) for b in data["bias"]]
+        self.weights: dict[int, tuple[float, ...]] = {
+            int(k): tuple(float(x) for x in v) for k, v in data["weights"].items()
+        }
+        self.temperature: float = float(data.get("temperature", 1.0))
+        th = data.get("thresholds", {})
+        self.thresholds: tuple[float, float, float] = (
+            float(th.get("event", 0.5)), float(th.get("veto", 0.9)), float(th.get("rescue", 0.1))
+        )
+        self._rows = _RowCache(self.weights)
+        self.meta: dict[str, Any] = dict(data.get("meta", {}))
+
+    def scores(self, feats: list[str]) -> list[float]:
+        # each distinct feature's weight row (None when the model does not know it), cached per feature text;
+        # then transpose the rows and sum each label's column: all in C, no Python loop per feature
+        rows = list(filter(None, map(self._rows.__getitem__, set(feats))))
+        if not rows:
+            return list(self.bias)
+        return [b + sum(col) for b, col in zip(self.bias, zip(*rows, strict=True), strict=True)]
+
+    def predict(self, feats: list[str]) -> dict[str, float]:
+        """Calibrated probability of each label."""
+        s = [x / self.temperature for x in self.scores(feats)]
+        top = max(s)
+        e = [math.exp(x - top) for x in s]
+        z = sum(e)
+        return {lab: v / z for lab, v in zip(self.labels, e, strict=True)}
+
+
+@lru_cache(maxsize=1)
+def load_model(path: Path = MODEL_PATH) -> LabelModel | None:
+    """The shipped model, or None when it is missing or unreadable (the rules then decide alone)."""
+    try:
+        return LabelModel(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
