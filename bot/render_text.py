@@ -176,6 +176,8 @@ def render_why(answer: WhyAnswer) -> str:
         lines.extend(f"    rule {e.rule}: “{e.phrase}”" for e in answer.evidence)
     elif ev.kind not in ("system",) and not answer.changes:
         lines.append("  no rule matched: filed as 'other'")
+    if answer.confidence is not None:
+        lines.append(f"  confidence: {answer.confidence:.0%}")
     if answer.changes:
         lines.append("  changes:")
         for c in answer.changes:

@@ -36,6 +36,7 @@ def classify_line(line: str) -> tuple[dict[str, object], bool]:
     return {
         "label": result.label, "subtype": result.subtype, "programs": result.programs, "sponsor": result.sponsor,
         "facts": result.facts, "evidence": [e.model_dump() for e in result.evidence],
+        "confidence": round(result.confidence, 3),
     }, False
 
 

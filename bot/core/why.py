@@ -15,6 +15,7 @@ class WhyAnswer(BaseModel):
     evidence: list[Evidence] = Field(default_factory=list)
     changes: list[dict[str, Any]] = Field(default_factory=list)
     source_url: str | None = None
+    confidence: float | None = None  # the classifier's calibrated probability of the label
 
 
 async def why(ctx: CoreContext, event_id: int | str) -> WhyAnswer:
@@ -36,5 +37,7 @@ async def why(ctx: CoreContext, event_id: int | str) -> WhyAnswer:
             source_url = (await ctx.store.sources.get(event.source_id)).url
         except NotFoundError:
             source_url = None
+    confidence = event.facts.get("confidence")
     return WhyAnswer(event=event, evidence=event.evidence, changes=[c for c in changes if isinstance(c, dict)],
-                     source_url=source_url)
+                     source_url=source_url,
+                     confidence=float(confidence) if isinstance(confidence, int | float) else None)

@@ -24,7 +24,8 @@ def http_url(url: str | None, max_length: int) -> str | None:
 
 
 # Facts shown another way: a trial alert's title already lists each change; a summary lists its trials.
-HIDDEN_FACTS = frozenset({"changes", "trials"})
+# The classifier's confidence is for `why`, not for every alert.
+HIDDEN_FACTS = frozenset({"changes", "trials", "confidence"})
 # Shown inside `results` when it is present (the older single-value keys say the same thing less well).
 _SUPERSEDED_BY_RESULTS = frozenset({"orr", "cr_rate", "n_patients"})
 _LABELS = {"results": "Results", "safety": "Safety", "meeting": "Regulator meeting", "design": "Design"}

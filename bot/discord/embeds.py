@@ -272,6 +272,8 @@ def why_embed(answer: WhyAnswer) -> discord.Embed:
         b.lines_field("Decided by", [f"rule `{clean(e.rule, 80)}`: “{clean(e.phrase, 200)}”" for e in answer.evidence])
     elif ev.kind != "system" and not answer.changes:
         b.field("Decided by", "No rule matched: filed as 'other'.")
+    if answer.confidence is not None:
+        b.field("Confidence", f"{answer.confidence:.0%}", inline=True)
     if answer.changes:
         b.lines_field("Changes", [
             f"{clean(str(c.get('field')), 80)}: {clean(fact_value(c.get('old')), 150)} → "

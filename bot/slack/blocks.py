@@ -333,6 +333,8 @@ def why_message(answer: WhyAnswer) -> Message:
         lines.extend(f"• rule `{esc(e.rule)}`: “{esc(e.phrase)}”" for e in answer.evidence)
     elif ev.kind != "system" and not answer.changes:
         lines.append("No rule matched: filed as _other_.")
+    if answer.confidence is not None:
+        lines.append(f"*Confidence* {answer.confidence:.0%}")
     if answer.changes:
         lines.append("*Changes*")
         lines.extend(f"• {esc(c.get('field'))}: {esc(fact_value(c.get('old')))} → {esc(fact_value(c.get('new')))}"

@@ -12,7 +12,8 @@ from aiohttp import web
 from bot.core.context import CONSOLE_ACTOR, CoreContext
 from bot.core.lookup import lookup
 from bot.core.programs import add_program
-from bot.render_text import render_card
+from bot.core.why import why
+from bot.render_text import render_alert, render_card, render_why
 from bot.settings import Settings
 from storage.models import Event, ProgramIn
 from storage.store import Store
@@ -82,6 +83,10 @@ async def test_seed_case_facts_reach_the_alert_and_the_card(server: LocalServer,
         assert events[2].facts["meeting"]["type"] == "Type C"
         # One page request per event, never the feed's other items.
         assert [len(server.hits(f"/release/{n}")) for n in (1, 2, 3)] == [1, 1, 1]
+        answer = await why(ctx, events[0].id)
+        assert answer.confidence is not None and 0.5 < answer.confidence <= 1.0
+        assert "confidence" not in render_alert(events[0])  # for `why`, not for every alert
+        assert "confidence: " in render_why(answer)
         card = await lookup(ctx, "azercabtagene zapreleucel", today=date(2025, 7, 1))
     text = render_card(card)
     for needle in ("ORR 93% (indolent", "n=14", "ORR 67% (DLBCL", "CRS", "fast track", "Type C"):

@@ -35,9 +35,13 @@ def catalysts_from_facts(facts: dict[str, Any]) -> list[CatalystDate]:
     return out
 
 
-def event_from_item(item: FeedItem, source: Source, programs: ProgramFinder | None = None) -> NewEvent:
-    result = classify(item.title, item.summary, source.url, programs)
-    facts = dict(result.facts)
+def event_from_item(
+    item: FeedItem, source: Source, programs: ProgramFinder | None = None, body: str | None = None
+) -> NewEvent:
+    """The item classified; `body` (the release page, when it was read) adds facts the lede does not state."""
+    result = classify(item.title, item.summary, source.url, programs, body=body)
+    # The calibrated confidence travels with the facts: `why` shows it, alerts do not.
+    facts = {**result.facts, "confidence": round(result.confidence, 3)}
     trial = facts.get("nct_id") if isinstance(facts.get("nct_id"), str) else None
     return NewEvent(
         # Keyed on the link when there is one, so the same release seen in two feeds is one event.

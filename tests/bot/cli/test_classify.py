@@ -28,7 +28,8 @@ async def test_good_lines_in_order() -> None:
     assert [(o["label"], o["subtype"]) for o in out] == [
         ("regulatory", "fast_track"), ("other", "other"), ("enrollment", "first_patient")
     ]
-    assert set(out[0]) == {"label", "subtype", "programs", "sponsor", "facts", "evidence"}
+    assert set(out[0]) == {"label", "subtype", "programs", "sponsor", "facts", "evidence", "confidence"}
+    assert all(0.0 <= float(o["confidence"]) <= 1.0 for o in out)  # type: ignore[arg-type]
     assert "NWB-220" in out[0]["programs"]  # type: ignore[operator]
     assert out[0]["evidence"]  # the rule that decided it
 
