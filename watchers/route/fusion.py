@@ -1,0 +1,18 @@
+"""The same release from two sources (a company's IR feed and a newswire) is one event: which stored event a new
+one fuses into. A pure function of the stored events sharing its content fingerprint."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from storage.models import FusionCandidate
+
+# A release is re-told within days; the same words months apart (a yearly conference notice) are news again.
+FUSION_WINDOW = timedelta(days=14)
+
+
+def fusion_target(candidates: Sequence[FusionCandidate], now: datetime,
+                  window: timedelta = FUSION_WINDOW) -> int | None:
+    """The earliest stored event with the same fingerprint detected within the window, else None."""
+    recent = [c for c in candidates if now - c.detected_at <= window]
+    return min(recent, key=lambda c: (c.detected_at, c.event_id)).event_id if recent else None
