@@ -220,6 +220,7 @@ class FusionCandidate(BaseModel):
     event_id: int
     source_id: int | None = None
     detected_at: datetime
+    suppressed: bool = False  # stored without alerting (a ledger repeat)
 
 
 class EventSource(BaseModel):

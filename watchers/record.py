@@ -9,7 +9,7 @@ from storage.clock import to_db
 from storage.models import ChannelRef, NewEvent, utcnow
 from storage.names import fold_name
 from storage.store import Store, UnitOfWork
-from watchers.route.fusion import fusion_target
+from watchers.route.fusion import fused_recipients, fusion_target
 from watchers.route.ledger import LedgerPlan, LedgerState, is_designation, ledger_kinds, plan_ledger
 from watchers.route.programs import program_norms, resolve_programs
 from watchers.route.subscriptions import recipients
@@ -65,13 +65,16 @@ async def record_events(
     subs = await uow.subscriptions.active()
     new_ids: list[int] = []
     for event in events:
+        program_ids, event = resolve_programs(event, await uow.programs.resolve(program_norms(event)))
         if event.fingerprint and source_id is not None:
-            # The same release from another source (IR feed and wire): one more source on the event, no alert.
+            # The same release from another source (IR feed and wire): one more source on the event, no alert
+            # but to the channels that follow only this source.
             target = fusion_target(await uow.events.with_fingerprint(event.fingerprint), now)
             if target is not None:
-                await uow.events.add_source(target, source_id, event.url, now)
+                await uow.events.add_source(target.event_id, source_id, event.url, now)
+                late = fused_recipients(recipients(subs, event, source_id, audiences), source_id, target)
+                await uow.outbox.enqueue(target.event_id, [s.id for s in late], now)
                 continue
-        program_ids, event = resolve_programs(event, await uow.programs.resolve(program_norms(event)))
         event_id = await uow.events.insert(event, source_id, now)
         if event_id is None:
             continue  # stored before: announced once already

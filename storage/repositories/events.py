@@ -35,9 +35,11 @@ class EventRepository:
     async def with_fingerprint(self, fingerprint: str) -> list[FusionCandidate]:
         """Stored events carrying this content fingerprint, oldest first."""
         rows = await self._conn.all(
-            "SELECT id, source_id, detected_at FROM events WHERE fingerprint = ? ORDER BY id", (fingerprint,)
+            "SELECT id, source_id, detected_at, suppressed FROM events WHERE fingerprint = ? ORDER BY id",
+            (fingerprint,),
         )
-        return [FusionCandidate(event_id=r[0], source_id=r[1], detected_at=from_db(r[2])) for r in rows]
+        return [FusionCandidate(event_id=r[0], source_id=r[1], detected_at=from_db(r[2]), suppressed=bool(r[3]))
+                for r in rows]
 
     async def add_source(self, event_id: int, source_id: int, url: str | None, now: datetime) -> None:
         """Record one more source (and its link) that told this event."""

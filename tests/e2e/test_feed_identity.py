@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from aiohttp import web
 
-from storage.models import ProgramIn
+from storage.models import ProgramIn, SubscriptionFilters
 from storage.store import Store
 from tests.support.feeds import Item, items, rss
 from tests.support.local_server import LocalServer
@@ -127,6 +127,7 @@ async def test_same_release_in_ir_feed_and_wire_is_one_alert_with_both_sources(
     server.static("/wire.xml", rss([old_wire]))
     ir = await store.sources.add("rss", server.url("/ir.xml"), "Northwind IR")
     wire = await store.sources.add("rss", server.url("/wire.xml"), "GlobeNewswire")
+    wire_only = await store.subscriptions.add("console", "wire-desk", SubscriptionFilters(source_ids=[wire.id]))
     pipe = Pipeline(store, fetcher, as_json=True)
     assert await pipe.alerts() == []
     server.static("/ir.xml", rss([Item(WIRE_TITLE, guid="ir-77", link="https://ir.northwind.test/news/77",
@@ -134,12 +135,18 @@ async def test_same_release_in_ir_feed_and_wire_is_one_alert_with_both_sources(
     server.static("/wire.xml", rss([Item(WIRE_TITLE.upper() + ".", guid="gnw-2026-11-20-123",
                                          link="https://www.globenewswire.test/news/123", summary=WIRE_LEDE), old_wire]))
     alerts = await pipe.alerts()
-    # Before: 2 alerts (one per source). After: one event telling both sources and links.
-    assert [(a["kind"], a["subtype"]) for a in alerts] == [("readout", "topline")]
+    # Before: 2 events, each alerted (3 posts here: the wire desk hears the wire). After: one event telling both
+    # sources and links, posted once to each of the two channels.
+    assert len({a["id"] for a in alerts}) == 1 and len(alerts) == 2
+    assert {(a["kind"], a["subtype"]) for a in alerts} == {("readout", "topline")}
     [event] = [e for e in await store.events.latest() if e.kind == "readout"]
     told = await store.events.sources(event.id)
     assert {(s.source_id, s.url) for s in told} == {(ir.id, "https://ir.northwind.test/news/77"),
                                                      (wire.id, "https://www.globenewswire.test/news/123")}
+    # Whichever source is recorded first, a channel following only the wire has the release exactly once.
+    async with store.db.atomic() as db:
+        rows = await db.all("SELECT subscription_id FROM deliveries WHERE event_id = ?", (event.id,))
+    assert sorted(r[0] for r in rows).count(wire_only.id) == 1 and len(rows) == 2
     assert await pipe.alerts() == []
 
 

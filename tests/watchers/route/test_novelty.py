@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from storage.models import FeedHistory, FusionCandidate, NewEvent, SeenItem
-from watchers.route.fusion import fusion_target
+from storage.models import FeedHistory, FusionCandidate, NewEvent, SeenItem, Subscription, SubscriptionFilters
+from watchers.route.fusion import fused_recipients, fusion_target
 from watchers.route.novelty import Candidate, edited_event, plan_announcements, triage
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -52,8 +52,19 @@ def test_fusion_picks_the_earliest_recent_event() -> None:
     cands = [FusionCandidate(event_id=1, source_id=1, detected_at=T0 - timedelta(days=60)),
              FusionCandidate(event_id=5, source_id=2, detected_at=T0 - timedelta(hours=2)),
              FusionCandidate(event_id=4, source_id=3, detected_at=T0 - timedelta(hours=3))]
-    assert fusion_target(cands, T0) == 4
+    assert fusion_target(cands, T0) == cands[2]
     assert fusion_target(cands[:1], T0) is None
+
+
+def test_fused_event_reaches_only_channels_limited_to_the_new_source() -> None:
+    def sub(i: int, sources: list[int]) -> Subscription:
+        return Subscription(id=i, platform="console", channel_id=f"c{i}", created_at=T0,
+                            filters=SubscriptionFilters(source_ids=sources))
+
+    target = FusionCandidate(event_id=1, source_id=1, detected_at=T0)
+    matching = [sub(1, []), sub(2, [2]), sub(3, [1, 2]), sub(4, [2, 7])]
+    assert [s.id for s in fused_recipients(matching, 2, target)] == [2, 4]
+    assert fused_recipients(matching, 2, target.model_copy(update={"suppressed": True})) == []
 
 
 def test_first_poll_after_upgrade_announces_only_new_guids() -> None:
