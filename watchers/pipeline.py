@@ -51,14 +51,16 @@ async def collect(store: Store, watcher: Watcher, source: Source) -> PollOutcome
         outcome.seen_items = [_seen(i, None) for i in keyed]  # the baseline: recorded, announced never
         return outcome
     sorted_out = await sort_out(store, source, keyed)
-    plan = Announcements(announce=sorted_out.new)
-    if sorted_out.new and source.primed:
-        new = [_candidate(i) for i in keyed if i.key in set(sorted_out.new)]
-        plan = plan_announcements(new, await store.seen.history(source.id))
-    wanted = set(plan.announce) | set(sorted_out.edited)
+    changed = set(sorted_out.new) | set(sorted_out.edited)
+    plan = Announcements(announce=list(changed))
+    if changed and source.primed:
+        # Edits count with new items: a re-templated archive is as much a flood as a re-served one.
+        plan = plan_announcements([_candidate(i) for i in keyed if i.key in changed],
+                                  await store.seen.history(source.id))
+    wanted = set(plan.announce)
     chosen = [i for i in items if i.key is None or i.key in wanted]
     found = await watcher.classify(source, fetched, chosen) if chosen else Classified()
-    outcome.events = _alerts(found, sorted_out.edited)
+    outcome.events = _alerts(found, {k: v for k, v in sorted_out.edited.items() if k in wanted})
     if plan.needs_notice:
         outcome.events.append(flood_notice(source.id, source.name, source.url, plan.quiet))
     outcome.audiences, outcome.writes = found.audiences, found.writes

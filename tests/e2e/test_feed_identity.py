@@ -210,3 +210,17 @@ async def test_first_poll_after_upgrade_from_single_keys_reannounces_nothing(
     server.static("/feed.xml", rss([*old, Item("Acme Bio new release", guid="g-2"),
                                     Item("Acme Bio later release", link="https://news.test/pr/9")]))
     assert [a["title"] for a in await pipe.alerts()] == ["Acme Bio later release"]
+
+
+async def test_a_whole_feed_rewritten_at_once_is_one_notice_not_an_alert_per_edit(
+    server: LocalServer, store: Store, fetcher: Fetcher
+) -> None:
+    server.static("/feed.xml", rss(items(30)))
+    await store.sources.add("rss", server.url("/feed.xml"), "Acme IR")
+    pipe = Pipeline(store, fetcher, as_json=True)
+    assert await pipe.alerts() == []
+    rewritten = [Item(f"Acme Bio reports positive topline data from Phase 2 study {it.guid}", guid=it.guid,
+                      link=it.link, summary=it.summary, published=it.published) for it in items(30)]
+    server.static("/feed.xml", rss(rewritten))
+    assert [a["title"] for a in await pipe.alerts()] == ["Feed Acme IR served 30 unseen items; not announced"]
+    assert await pipe.alerts() == []
