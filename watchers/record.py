@@ -59,7 +59,7 @@ async def record_events(
     now: datetime,
     audiences: Mapping[str, Sequence[ChannelRef]] | None = None,
 ) -> list[int]:
-    """fuse → resolve programmes → store → decide ledger and routing → queue deliveries, per event."""
+    """resolve programmes → fuse → store → decide ledger and routing → queue deliveries, per event."""
     if not events:
         return []
     subs = await uow.subscriptions.active()
