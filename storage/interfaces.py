@@ -15,11 +15,15 @@ from storage.models import (
     DeliveryTarget,
     Designation,
     Event,
+    EventSource,
+    FeedHistory,
+    FusionCandidate,
     NewEvent,
     OpenCatalyst,
     PendingDelivery,
     Program,
     ProgramIn,
+    SeenItem,
     Source,
     SourceKind,
     Subscription,
@@ -57,6 +61,8 @@ class Sources(Protocol):
         partial_error: str | None = None,
     ) -> None: ...
 
+    async def mark_skipped(self, source_id: int, now: datetime, next_poll_at: datetime) -> None: ...
+
     async def mark_failed(self, source_id: int, error: str, next_poll_at: datetime, disable: bool) -> int: ...
 
 
@@ -65,13 +71,23 @@ class SeenItems(Protocol):
 
     async def unseen(self, source_id: int, keys: Iterable[str]) -> list[str]: ...
 
-    async def add(self, source_id: int, keys: Sequence[str], now: datetime) -> None: ...
+    async def known(self, source_id: int, keys: Iterable[str], content_keys: Iterable[str]) -> list[SeenItem]: ...
+
+    async def add(self, source_id: int, items: Sequence[SeenItem], now: datetime) -> None: ...
+
+    async def history(self, source_id: int) -> FeedHistory: ...
 
 
 class Events(Protocol):
     """Stored events and the programmes each is linked to."""
 
     async def insert(self, ev: NewEvent, source_id: int | None, now: datetime) -> int | None: ...
+
+    async def with_fingerprint(self, fingerprint: str) -> list[FusionCandidate]: ...
+
+    async def add_source(self, event_id: int, source_id: int, url: str | None, now: datetime) -> None: ...
+
+    async def sources(self, event_id: int) -> list[EventSource]: ...
 
     async def link_programs(self, event_id: int, program_ids: Sequence[int]) -> None: ...
 

@@ -73,6 +73,8 @@ class NewEvent(BaseModel):
     catalysts: list[CatalystDate] = Field(default_factory=list)
     # How the source relates to the news: the company itself (press release, 8-K) or the FDA.
     reported_by: Literal["company", "fda", "registry", "other"] = "other"
+    # Content fingerprint (normalised title + lede): the same release from another source is fused into this one.
+    fingerprint: str | None = None
 
 
 class Event(NewEvent):
@@ -230,3 +232,39 @@ class OpenCatalyst(BaseModel):
     kind: str
     date: str
     history: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class SeenItem(BaseModel):
+    """What the store knows of one item a source handed over: both identities, its date, its classification."""
+
+    item_key: str
+    content_key: str | None = None
+    published_at: datetime | None = None
+    classified_as: str | None = None  # "kind/subtype"; None when recorded unclassified (priming, silent backfill)
+
+
+class FeedHistory(BaseModel):
+    """A source's recent history: the newest item date it has served and when it was first recorded."""
+
+    newest_published_at: datetime | None = None
+    primed_at: datetime | None = None
+    # Items recorded before content keys were kept (and none since): their link/content keys may have changed.
+    legacy: bool = False
+
+
+class FusionCandidate(BaseModel):
+    """A stored event with the same fingerprint as a new one."""
+
+    event_id: int
+    source_id: int | None = None
+    detected_at: datetime
+    suppressed: bool = False  # stored without alerting (a ledger repeat)
+
+
+class EventSource(BaseModel):
+    """One source (and its link) that told an event."""
+
+    source_id: int
+    source_name: str | None = None
+    url: str | None = None
+    seen_at: datetime

@@ -1,6 +1,7 @@
 """One source, one poll: the whole pipeline.
 
-    fetch → parse → drop seen → classify → (resolve programmes → decide → store, in one transaction)
+    fetch → parse → sort out seen, edited and backfill → classify → (resolve programmes → fuse → decide → store,
+    in one transaction)
 
 `refresh_source` is the pipeline; `collect` is its read-only half (what the source says, nothing stored) and
 `record_outcome` (watchers/record.py) its transaction. Each stage lives in its own folder: the source's own
@@ -11,10 +12,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from storage.models import Source
+from storage.models import NewEvent, SeenItem, Source
 from storage.store import Store
 from watchers.record import record_outcome
-from watchers.sources.base import Item, PollOutcome, Watcher
+from watchers.route.novelty import (
+    Announcements,
+    Candidate,
+    Triage,
+    classification,
+    edited_event,
+    flood_notice,
+    plan_announcements,
+    triage,
+)
+from watchers.sources.base import Classified, Item, PollOutcome, Watcher
 
 
 async def refresh_source(
@@ -27,22 +38,61 @@ async def refresh_source(
 
 
 async def collect(store: Store, watcher: Watcher, source: Source) -> PollOutcome:
-    """fetch → parse → drop seen → classify: what one poll of the source has to say, nothing stored yet."""
+    """fetch → parse → sort out → classify: what one poll of the source has to say, nothing stored yet."""
     fetched = await watcher.fetch(source)
-    outcome = PollOutcome(source_id=source.id, not_modified=fetched.not_modified, etag=fetched.etag,
-                          last_modified=fetched.last_modified, partial_error=fetched.partial_error)
-    if fetched.not_modified:
+    outcome = PollOutcome(source_id=source.id, not_modified=fetched.not_modified or fetched.skipped,
+                          etag=fetched.etag, last_modified=fetched.last_modified,
+                          partial_error=fetched.partial_error, skipped=fetched.skipped)
+    if outcome.not_modified:
         return outcome
     items = await watcher.parse(source, fetched)
-    outcome.item_keys = [i.key for i in items if i.key is not None]
-    if source.primed or watcher.announces_first_poll:
-        found = await watcher.classify(source, fetched, await drop_seen(store, source, items))
-        outcome.events, outcome.audiences, outcome.writes = found.events, found.audiences, found.writes
+    keyed = [i for i in items if i.key is not None]
+    if not (source.primed or watcher.announces_first_poll):
+        outcome.seen_items = [_seen(i, None) for i in keyed]  # the baseline: recorded, announced never
+        return outcome
+    sorted_out = await sort_out(store, source, keyed)
+    changed = set(sorted_out.new) | set(sorted_out.edited)
+    plan = Announcements(announce=list(changed))
+    if changed and source.primed:
+        # Edits count with new items: a re-templated archive is as much a flood as a re-served one.
+        plan = plan_announcements([_candidate(i) for i in keyed if i.key in changed],
+                                  await store.seen.history(source.id))
+    wanted = set(plan.announce)
+    chosen = [i for i in items if i.key is None or i.key in wanted]
+    found = await watcher.classify(source, fetched, chosen) if chosen else Classified()
+    outcome.events = _alerts(found, {k: v for k, v in sorted_out.edited.items() if k in wanted})
+    if plan.needs_notice:
+        outcome.events.append(flood_notice(source.id, source.name, source.url, plan.quiet))
+    outcome.audiences, outcome.writes = found.audiences, found.writes
+    outcome.seen_items = [_seen(i, found.by_item.get(i.key or "")) for i in keyed]
     return outcome
 
 
-async def drop_seen(store: Store, source: Source, items: list[Item]) -> list[Item]:
-    """The items this source has not handed over before (keyless items are always new to the pipeline)."""
-    keys = [i.key for i in items if i.key is not None]
-    unseen = set(await store.seen.unseen(source.id, keys)) if keys else set()
-    return [i for i in items if i.key is None or i.key in unseen]
+async def sort_out(store: Store, source: Source, items: list[Item]) -> Triage:
+    """Which keyed items are new (neither key seen) and which are edits of seen ones."""
+    candidates = [_candidate(i) for i in items]
+    known = await store.seen.known(source.id, [c.key for c in candidates],
+                                   [c.content_key for c in candidates if c.content_key])
+    return triage(candidates, known)
+
+
+def _alerts(found: Classified, edited: dict[str, str | None]) -> list[NewEvent]:
+    """The classified events, with each edited item's event kept only when its classification changed."""
+    edits = {id(ev): edited_event(previous, ev) for key, previous in edited.items()
+             if (ev := found.by_item.get(key)) is not None}
+    out: list[NewEvent] = []
+    for ev in found.events:
+        if id(ev) not in edits:
+            out.append(ev)
+        elif (changed := edits[id(ev)]) is not None:
+            out.append(changed)
+    return out
+
+
+def _candidate(item: Item) -> Candidate:
+    return Candidate(str(item.key), item.content_key, item.published_at)
+
+
+def _seen(item: Item, event: NewEvent | None) -> SeenItem:
+    return SeenItem(item_key=str(item.key), content_key=item.content_key, published_at=item.published_at,
+                    classified_as=classification(event) if event is not None else None)

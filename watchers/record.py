@@ -9,9 +9,10 @@ from storage.clock import to_db
 from storage.models import ChannelRef, NewEvent, utcnow
 from storage.names import fold_name
 from storage.store import Store, UnitOfWork
+from watchers.route.fusion import fused_recipients, fusion_target
 from watchers.route.ledger import LedgerPlan, LedgerState, is_designation, ledger_kinds, plan_ledger
 from watchers.route.programs import program_norms, resolve_programs
-from watchers.route.subscriptions import recipients
+from watchers.route.subscriptions import group_by_channel, matching, recipients
 from watchers.sources.base import PollOutcome
 
 
@@ -20,15 +21,19 @@ async def record_outcome(store: Store, outcome: PollOutcome, next_poll_at: datet
 
     Running it twice stores nothing twice (items, events and deliveries are keyed)."""
     now = utcnow()
+    if outcome.skipped:
+        # The source chose not to ask (a rate limit): not a success, so pacing and health keep the last real one.
+        await store.sources.mark_skipped(outcome.source_id, now, next_poll_at)
+        return []
     health = {"not_modified": outcome.not_modified, "etag": outcome.etag, "last_modified": outcome.last_modified,
               "partial_error": outcome.partial_error}
-    if not (outcome.item_keys or outcome.events or outcome.writes):
+    if not (outcome.seen_items or outcome.events or outcome.writes):
         # Nothing but the source's health (a 304, an empty feed): one statement, no transaction round trips.
         await store.sources.mark_polled(outcome.source_id, now, next_poll_at, **health)  # type: ignore[arg-type]
         return []
     async with store.unit_of_work() as uow:
         await uow.sources.mark_polled(outcome.source_id, now, next_poll_at, **health)  # type: ignore[arg-type]
-        await uow.seen.add(outcome.source_id, outcome.item_keys, now)
+        await uow.seen.add(outcome.source_id, outcome.seen_items, now)
         if outcome.writes is not None:
             await outcome.writes.save(uow, now)
         return await record_events(uow, outcome.events, outcome.source_id, now, outcome.audiences)
@@ -54,17 +59,28 @@ async def record_events(
     now: datetime,
     audiences: Mapping[str, Sequence[ChannelRef]] | None = None,
 ) -> list[int]:
-    """resolve programmes → store → decide ledger and routing → queue deliveries, per event."""
+    """resolve programmes → fuse → store → decide ledger and routing → queue deliveries, per event."""
     if not events:
         return []
     subs = await uow.subscriptions.active()
     new_ids: list[int] = []
     for event in events:
         program_ids, event = resolve_programs(event, await uow.programs.resolve(program_norms(event)))
+        if event.fingerprint and source_id is not None:
+            # The same release from another source (IR feed and wire): one more source on the event, no alert
+            # but to the channels that follow only this source.
+            target = fusion_target(await uow.events.with_fingerprint(event.fingerprint), now)
+            if target is not None:
+                await uow.events.add_source(target.event_id, source_id, event.url, now)
+                late = fused_recipients(matching(subs, event, source_id, audiences), source_id, target)
+                await uow.outbox.enqueue(target.event_id, group_by_channel(late), now)
+                continue
         event_id = await uow.events.insert(event, source_id, now)
         if event_id is None:
             continue  # stored before: announced once already
         new_ids.append(event_id)
+        if event.fingerprint and source_id is not None:
+            await uow.events.add_source(event_id, source_id, event.url, now)
         suppressed = False
         if event.programs:
             plan = await _plan_ledger(uow, event, event_id, now)

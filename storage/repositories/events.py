@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from storage.clock import to_db
+from storage.clock import from_db, to_db
 from storage.database import Connection, NotFoundError
-from storage.models import Event, NewEvent
+from storage.models import Event, EventSource, FusionCandidate, NewEvent
 from storage.rows import EVENT_COLS, event_row
 
 
@@ -20,17 +20,43 @@ class EventRepository:
         """Store an event unless its dedupe_key is stored already; returns its new id, or None."""
         row = await self._conn.one(
             "INSERT INTO events (dedupe_key, source_id, kind, subtype, title, summary, url, published_at, "
-            "detected_at, programs, sponsor, trial, facts, evidence, reported_by) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING "
+            "detected_at, programs, sponsor, trial, facts, evidence, reported_by, fingerprint) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING "
             "RETURNING id",
             (
                 ev.dedupe_key, source_id, ev.kind, ev.subtype, ev.title, ev.summary, ev.url,
                 to_db(ev.published_at), to_db(now), json.dumps(ev.programs), ev.sponsor, ev.trial,
                 json.dumps(ev.facts, default=str), json.dumps([e.model_dump() for e in ev.evidence]),
-                ev.reported_by,
+                ev.reported_by, ev.fingerprint,
             ),
         )
         return int(row[0]) if row is not None else None
+
+    async def with_fingerprint(self, fingerprint: str) -> list[FusionCandidate]:
+        """Stored events carrying this content fingerprint, oldest first."""
+        rows = await self._conn.all(
+            "SELECT id, source_id, detected_at, suppressed FROM events WHERE fingerprint = ? ORDER BY id",
+            (fingerprint,),
+        )
+        return [FusionCandidate(event_id=r[0], source_id=r[1], detected_at=from_db(r[2]), suppressed=bool(r[3]))
+                for r in rows]
+
+    async def add_source(self, event_id: int, source_id: int, url: str | None, now: datetime) -> None:
+        """Record one more source (and its link) that told this event."""
+        await self._conn.write(
+            "INSERT INTO event_sources (event_id, source_id, url, seen_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (event_id, source_id) DO NOTHING",
+            (event_id, source_id, url, to_db(now)),
+        )
+
+    async def sources(self, event_id: int) -> list[EventSource]:
+        """Every source that told this event, first first."""
+        rows = await self._conn.all(
+            "SELECT es.source_id, s.name, es.url, es.seen_at FROM event_sources es "
+            "LEFT JOIN sources s ON s.id = es.source_id WHERE es.event_id = ? ORDER BY es.seen_at, es.source_id",
+            (event_id,),
+        )
+        return [EventSource(source_id=r[0], source_name=r[1], url=r[2], seen_at=from_db(r[3])) for r in rows]
 
     async def link_programs(self, event_id: int, program_ids: Sequence[int]) -> None:
         await self._conn.write_many(

@@ -1,11 +1,12 @@
-"""Which items each source has already handed over (by item key)."""
+"""Which items each source has already handed over: both keys of each, its date and its last classification."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from storage.clock import to_db
+from storage.clock import from_db, to_db
 from storage.database import Connection
+from storage.models import FeedHistory, SeenItem
 
 _CHUNK = 500  # stays under every backend's bound-parameter limit
 
@@ -28,10 +29,42 @@ class SeenItemRepository:
             seen.update(r[0] for r in rows)
         return [k for k in wanted if k not in seen]
 
-    async def add(self, source_id: int, keys: Sequence[str], now: datetime) -> None:
+    async def known(self, source_id: int, keys: Iterable[str], content_keys: Iterable[str]) -> list[SeenItem]:
+        """The stored items of this source whose item key or content key is among the given ones."""
+        found: dict[str, SeenItem] = {}
+        for column, values in (("item_key", keys), ("content_key", content_keys)):
+            wanted = list(dict.fromkeys(values))
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                rows = await self._conn.all(
+                    "SELECT item_key, content_key, published_at, classified_as FROM seen_items "
+                    f"WHERE source_id = ? AND {column} IN ({','.join('?' * len(chunk))})",
+                    [source_id, *chunk],
+                )
+                for r in rows:
+                    found[r[0]] = SeenItem(item_key=r[0], content_key=r[1], published_at=from_db(r[2]),
+                                           classified_as=r[3])
+        return list(found.values())
+
+    async def add(self, source_id: int, items: Sequence[SeenItem], now: datetime) -> None:
+        """Record items as seen; a known item takes its latest content key and keeps its classification unless
+        a new one is given."""
         stamp = to_db(now)
         await self._conn.write_many(
-            "INSERT INTO seen_items (source_id, item_key, first_seen_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (source_id, item_key) DO NOTHING",
-            [(source_id, k, stamp) for k in keys],
+            "INSERT INTO seen_items (source_id, item_key, first_seen_at, content_key, published_at, classified_as) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source_id, item_key) DO UPDATE SET "
+            "content_key = COALESCE(excluded.content_key, seen_items.content_key), "
+            "published_at = COALESCE(excluded.published_at, seen_items.published_at), "
+            "classified_as = COALESCE(excluded.classified_as, seen_items.classified_as)",
+            [(source_id, i.item_key, stamp, i.content_key, to_db(i.published_at), i.classified_as) for i in items],
         )
+
+    async def history(self, source_id: int) -> FeedHistory:
+        row = await self._conn.one(
+            "SELECT MAX(published_at), MIN(first_seen_at), COUNT(*), COUNT(content_key) FROM seen_items "
+            "WHERE source_id = ?", (source_id,)
+        )
+        if row is None:
+            return FeedHistory()
+        return FeedHistory(newest_published_at=from_db(row[0]), primed_at=from_db(row[1]),
+                           legacy=bool(row[2]) and not row[3])

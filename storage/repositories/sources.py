@@ -83,6 +83,14 @@ class SourceRepository:
         params.append(source_id)
         await self._conn.write(f"UPDATE sources SET {', '.join(sets)} WHERE id = ?", params)
 
+    async def mark_skipped(self, source_id: int, now: datetime, next_poll_at: datetime) -> None:
+        """A poll the source skipped itself (e.g. to respect a rate limit): neither a success nor a failure, so
+        the last success (what pacing and health read) stays where it was."""
+        await self._conn.write(
+            "UPDATE sources SET last_attempt_at = ?, next_poll_at = ? WHERE id = ?",
+            (to_db(now), to_db(next_poll_at), source_id),
+        )
+
     async def mark_failed(self, source_id: int, error: str, next_poll_at: datetime, disable: bool) -> int:
         """Count a failed poll; returns the consecutive failure count."""
         async with self._conn.atomic() as tx:

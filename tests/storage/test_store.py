@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from storage.migrate import migrations
-from storage.models import NewEvent, SubscriptionFilters, utcnow
+from storage.models import NewEvent, SeenItem, SubscriptionFilters, utcnow
 from storage.store import DuplicateError, NotFoundError, Store, sqlite_path
 from watchers.record import add_events, record_outcome
 from watchers.sources.base import PollOutcome
@@ -43,7 +43,8 @@ async def test_duplicate_and_missing_sources_are_clear(store: Store) -> None:
 async def test_record_poll_is_idempotent_and_queues_deliveries_once(store: Store) -> None:
     src = await store.sources.add("rss", "https://a.test/feed", "A")
     sub = await store.subscriptions.ensure("console", "stdout")
-    outcome = PollOutcome(source_id=src.id, item_keys=["k1", "k2"], events=[ev("e1"), ev("e2")], etag='"x"')
+    seen = [SeenItem(item_key="k1"), SeenItem(item_key="k2")]
+    outcome = PollOutcome(source_id=src.id, seen_items=seen, events=[ev("e1"), ev("e2")], etag='"x"')
     first = await record_outcome(store, outcome, utcnow())
     second = await record_outcome(store, outcome, utcnow())
     assert len(first) == 2 and second == []

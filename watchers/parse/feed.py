@@ -12,7 +12,7 @@ import feedparser
 
 from watchers.parse.bidi import inert_link, strip_bidi_controls
 from watchers.parse.feed_fast import fast_parse
-from watchers.parse.identity import item_key
+from watchers.parse.identity import content_key, item_key
 
 
 class FeedParseError(Exception):
@@ -26,6 +26,7 @@ class FeedItem:
     summary: str
     link: str | None
     published_at: datetime | None
+    content_key: str = ""  # normalised title + lede: the identity that survives rotated GUIDs and tracking links
 
 
 @dataclass(frozen=True)
@@ -202,9 +203,9 @@ def _item(entry: feedparser.FeedParserDict, now: datetime) -> FeedItem | None:
     if not title and not summary:
         return None
     published = _date(entry, now)
-    raw_date = dict.get(entry, "published") or dict.get(entry, "updated") or ""
-    key = item_key(dict.get(entry, "id") or "", link, title, raw_date)
-    return FeedItem(key=key, title=title or summary[:200], summary=summary, link=link, published_at=published)
+    key = item_key(dict.get(entry, "id") or "", link, title, summary)
+    return FeedItem(key=key, title=title or summary[:200], summary=summary, link=link, published_at=published,
+                    content_key=content_key(title, summary))
 
 
 def _date(entry: feedparser.FeedParserDict, now: datetime) -> datetime | None:

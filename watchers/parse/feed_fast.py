@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from watchers.parse.bidi import inert_link
-from watchers.parse.identity import item_key
+from watchers.parse.identity import content_key, item_key
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
@@ -27,10 +27,12 @@ class _Unsure(Exception):
     """Outside the subset this parser is sure about: let feedparser decide."""
 
 
-def fast_parse(body: bytes, clean_text: Callable[[str, int], str]) -> tuple[str, list[tuple[str, str, str,
-                                                                                              str | None,
-                                                                                              datetime | None]]] | None:
-    """(feed title, [(key, title, summary, link, published)]) or None when feedparser should parse instead."""
+Row = tuple[str, str, str, str | None, datetime | None, str]
+
+
+def fast_parse(body: bytes, clean_text: Callable[[str, int], str]) -> tuple[str, list[Row]] | None:
+    """(feed title, [(key, title, summary, link, published, content key)]) or None when feedparser should parse
+    instead."""
     head = body[:1024]
     if b"<!DOCTYPE" in head or b"<!doctype" in head:
         return None
@@ -56,9 +58,8 @@ def _text(el: ET.Element | None) -> str:
     return el.text or ""
 
 
-def _finish(key_guid: str, link: str, title: str, summary: str, raw_date: str, when: datetime | None,
-            clean_text: Callable[[str, int], str], now: datetime) -> tuple[str, str, str, str | None,
-                                                                           datetime | None] | None:
+def _finish(key_guid: str, link: str, title: str, summary: str, when: datetime | None,
+            clean_text: Callable[[str, int], str], now: datetime) -> Row | None:
     title_c = clean_text(title, 500)
     summary_c = clean_text(summary, 2000)
     if not title_c and not summary_c:
@@ -66,7 +67,8 @@ def _finish(key_guid: str, link: str, title: str, summary: str, raw_date: str, w
     link_c = inert_link(link.strip()) or None
     if when is not None and when > now + _FUTURE_SLACK:
         when = None
-    return item_key(key_guid, link_c, title_c, raw_date), title_c or summary_c[:200], summary_c, link_c, when
+    return (item_key(key_guid, link_c, title_c, summary_c), title_c or summary_c[:200], summary_c, link_c, when,
+            content_key(title_c, summary_c))
 
 
 def _rss(root: ET.Element, clean_text: Callable[[str, int], str]):
@@ -88,7 +90,7 @@ def _rss(root: ET.Element, clean_text: Callable[[str, int], str]):
         raw_date = _text(item.find("pubDate"))
         when = _rfc822(raw_date) if raw_date.strip() else None
         done = _finish(_text(guid_el), link, _text(item.find("title")), _text(item.find("description")),
-                       raw_date, when, clean_text, now)
+                       when, clean_text, now)
         if done is not None:
             items.append(done)
     return clean_text(_text(channel.find("title")), 200), items
@@ -112,15 +114,14 @@ def _atom(root: ET.Element, clean_text: Callable[[str, int], str]):
                 break
         if link.strip() and not link.strip().startswith(("http://", "https://")):
             raise _Unsure
-        raw_date = ""
         when = None
         for name in ("published", "updated"):
             raw = _text(entry.find(f"{_ATOM}{name}"))
             if raw.strip():
-                raw_date, when = raw, _iso(raw)
+                when = _iso(raw)
                 break
         done = _finish(_text(entry.find(f"{_ATOM}id")), link, _text(entry.find(f"{_ATOM}title")),
-                       _text(summary_el), raw_date, when, clean_text, now)
+                       _text(summary_el), when, clean_text, now)
         if done is not None:
             items.append(done)
     return clean_text(_text(root.find(f"{_ATOM}title")), 200), items

@@ -5,19 +5,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from storage.models import ChannelRef, NewEvent, Source
+from storage.models import ChannelRef, NewEvent, SeenItem, Source
 from storage.store import UnitOfWork
+from watchers.parse.identity import fingerprint
 
 
 @dataclass
 class Fetched:
-    """One poll's raw answer. `not_modified`: nothing changed (a 304, or a poll skipped to respect a limit)."""
+    """One poll's raw answer. `not_modified`: nothing changed (a 304). `skipped`: the source did not ask at all
+    (e.g. to respect a daily limit) — not a success, so the pacing clock and health keep the last real one."""
 
     payload: Any = None
     etag: str | None = None
     last_modified: str | None = None
     not_modified: bool = False
     partial_error: str | None = None  # some of the work failed: kept as the source's last error
+    skipped: bool = False
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,9 @@ class Item:
 
     key: str | None
     data: Any
+    # Feed items: the second identity (normalised title + lede) and the item's date, for "new or not?".
+    content_key: str | None = None
+    published_at: datetime | None = None
 
 
 class SourceWrites(Protocol):
@@ -41,6 +47,8 @@ class Classified:
     # Events meant only for the channel that asked (dedupe_key → channels), e.g. a "now watching" summary.
     audiences: dict[str, list[ChannelRef]] = field(default_factory=dict)
     writes: SourceWrites | None = None
+    # Item key → the event classified from it, for items whose classification is remembered (edits).
+    by_item: dict[str, NewEvent] = field(default_factory=dict)
 
 
 @dataclass
@@ -48,7 +56,7 @@ class PollOutcome:
     """What one successful poll of a source hands to the store, applied in one unit of work."""
 
     source_id: int
-    item_keys: list[str] = field(default_factory=list)
+    seen_items: list[SeenItem] = field(default_factory=list)
     events: list[NewEvent] = field(default_factory=list)
     etag: str | None = None
     last_modified: str | None = None
@@ -56,6 +64,7 @@ class PollOutcome:
     audiences: dict[str, list[ChannelRef]] = field(default_factory=dict)
     partial_error: str | None = None
     writes: SourceWrites | None = None
+    skipped: bool = False
 
 
 class Watcher(Protocol):
@@ -70,3 +79,13 @@ class Watcher(Protocol):
     async def classify(self, source: Source, fetched: Fetched, items: list[Item]) -> Classified:
         """New items → typed events (the caller already dropped the items seen before)."""
         ...
+
+
+def feed_events(items: list[Item], events: list[NewEvent]) -> Classified:
+    """One event per feed item, fingerprinted so another source's copy of the release fuses into it."""
+    out = Classified()
+    for item, event in zip(items, events, strict=True):
+        event = event.model_copy(update={"fingerprint": fingerprint(event.title, event.summary)})
+        out.events.append(event)
+        out.by_item[str(item.key)] = event
+    return out

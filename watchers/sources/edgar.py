@@ -19,7 +19,7 @@ from watchers.classify.item_events import event_from_item
 from watchers.fetch.http import Fetcher, FetchError
 from watchers.fetch.rate_limit import RateLimiter
 from watchers.parse.feed import FeedItem, clean_text, parse_feed
-from watchers.sources.base import Classified, Fetched, Item
+from watchers.sources.base import Classified, Fetched, Item, feed_events
 
 _EXHIBIT_LINK = re.compile(r'href="([^"]+\.(?:htm|html|txt))"[^>]*>[^<]*</a>\s*</td>\s*<td[^>]*>\s*EX-99', re.I)
 _ANY_EX99 = re.compile(r'href="([^"]*ex-?99[^"]*\.(?:htm|html|txt))"', re.I)
@@ -58,7 +58,7 @@ class EdgarWatcher:
 
     async def parse(self, source: Source, fetched: Fetched) -> list[Item]:
         feed = await asyncio.to_thread(parse_feed, fetched.payload)
-        return [Item(i.key, i) for i in feed.items]
+        return [Item(i.key, i, i.content_key, i.published_at) for i in feed.items]
 
     async def classify(self, source: Source, fetched: Fetched, items: list[Item]) -> Classified:
         """Each new filing's EX-99 press release (headline + lede) is classified, else its Atom entry."""
@@ -67,7 +67,7 @@ class EdgarWatcher:
         for item in items:
             release = await self._press_release(item.data)
             events.append(event_from_item(release or item.data, source, finder))
-        return Classified(events=events)
+        return feed_events(items, events)
 
     async def _press_release(self, item: FeedItem) -> FeedItem | None:
         """The EX-99 press release behind a filing as a feed item (headline + lede), or None."""

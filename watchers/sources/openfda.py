@@ -48,8 +48,9 @@ class OpenFdaWatcher:
     async def fetch(self, source: Source) -> Fetched:
         queries = search_queries(await self._store.programs.list())
         if self._too_soon(source, len(queries)):
-            # Polling now would overspend the daily limit: count it as an unchanged answer, ask again later.
-            return Fetched(not_modified=True)
+            # Polling now would overspend the daily limit: ask again later. A skip is not a success, so the
+            # pacing clock (the last real success) does not move.
+            return Fetched(skipped=True)
         results: list[dict[str, Any]] = []
         for query in queries:
             results.extend(await self._search(source.url, query))

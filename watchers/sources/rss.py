@@ -8,7 +8,7 @@ from watchers.classify import ProgramFinder
 from watchers.classify.item_events import event_from_item
 from watchers.fetch.http import Fetcher
 from watchers.parse.pool import FeedParser
-from watchers.sources.base import Classified, Fetched, Item
+from watchers.sources.base import Classified, Fetched, Item, feed_events
 
 Programs = Callable[[], Awaitable[ProgramFinder]]
 
@@ -29,8 +29,9 @@ class RssWatcher:
     async def parse(self, source: Source, fetched: Fetched) -> list[Item]:
         # Parsing is CPU-bound: keep it off the event loop (a thread, or worker processes).
         feed = await self._parser.parse(fetched.payload)
-        return [Item(i.key, i) for i in feed.items]
+        return [Item(i.key, i, i.content_key, i.published_at) for i in feed.items]
 
     async def classify(self, source: Source, fetched: Fetched, items: list[Item]) -> Classified:
         finder = await self._programs() if self._programs else None
-        return Classified(events=[event_from_item(i.data, source, finder) for i in items])
+        return feed_events(items, [event_from_item(i.data, source, finder) for i in items])
+

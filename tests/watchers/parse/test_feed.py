@@ -22,10 +22,10 @@ def test_atom_entries_parse() -> None:
     assert feed.items[1].key == "guid:Acme Bio-2"
 
 
-def test_identity_falls_back_to_link_then_hash() -> None:
+def test_identity_falls_back_to_link_then_content() -> None:
     feed = parse_feed(rss([Item("With link", link="https://a.test/x"), Item("Bare title")]).encode())
     assert feed.items[0].key == "link:https://a.test/x"
-    assert feed.items[1].key.startswith("hash:")
+    assert feed.items[1].key.startswith("content:") and feed.items[1].key == feed.items[1].content_key
     again = parse_feed(rss([Item("Bare title")]).encode())
     assert again.items[0].key == feed.items[1].key
 
