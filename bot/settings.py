@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     edgar_base_url: str = "https://www.sec.gov"
     edgar_requests_per_second: float = Field(10, gt=0, le=10)
     pdufa_reminder_days: str = "30,7,1"
+    # Read the release page behind each new event (never for `other`) for facts the headline and lede lack.
+    release_pages: bool = True
+    release_page_interval_seconds: float = Field(1.0, ge=0, le=60)
     discord_token: SecretStr | None = None
     # Register slash commands in this one server (instant) instead of globally (can take up to an hour).
     discord_guild_id: int | None = Field(None, gt=0)
@@ -135,6 +138,8 @@ class Settings(BaseSettings):
             openfda_api_key=key,
             edgar_requests_per_second=self.edgar_requests_per_second,
             ctgov_request_interval_seconds=self.ctgov_request_interval_seconds,
+            release_pages=self.release_pages,
+            release_page_interval_seconds=self.release_page_interval_seconds,
         )
 
     def cycle_config(self) -> CycleConfig:

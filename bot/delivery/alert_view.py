@@ -46,9 +46,10 @@ def result_text(r: dict[str, Any]) -> str:
 
 
 def safety_text(s: dict[str, Any]) -> str:
-    if s.get("text"):
-        return str(s["text"])
-    parts = [p for p in (f"grade {s['grade']}" if s.get("grade") else "", s.get("event") or "") if p]
+    """A named event in short ("no grade ≥3 CRS", "12% grade 3 neutropenia"), else the finding's own words."""
+    if not s.get("event"):
+        return str(s.get("text") or "")
+    parts = [p for p in (f"grade {s['grade']}" if s.get("grade") else "", str(s["event"])) if p]
     rate = s.get("rate")
     return ("no " if rate == 0 else f"{_number(rate)}% " if rate is not None else "") + " ".join(parts)
 
@@ -61,7 +62,11 @@ def meeting_text(m: dict[str, Any]) -> str:
 def design_text(d: dict[str, Any]) -> str:
     words = [w for key, w in (("randomised", "randomised"), ("randomized", "randomised"), ("pivotal", "pivotal"),
                                ("single_trial", "single trial")) if d.get(key) is True]
-    words += [str(d[k]) for k in ("line_of_therapy", "phase") if d.get(k)]
+    if d.get("line_of_therapy"):
+        words.append(str(d["line_of_therapy"]))
+    if d.get("phase"):
+        phase = str(d["phase"])
+        words.append(phase if phase.lower().startswith("phase") else f"Phase {phase}")
     return " · ".join(dict.fromkeys(words))
 
 

@@ -17,7 +17,8 @@ class Pipeline:
         self.store = store
         self.out = io.StringIO()
         self.sink = ConsoleSink(self.out, as_json=as_json)
-        no_pacing = SourceConfig(openfda_min_interval=0, ctgov_request_interval_seconds=0)
+        no_pacing = SourceConfig(openfda_min_interval=0, ctgov_request_interval_seconds=0,
+                                 release_page_interval_seconds=0)
         watchers = build_watchers(store, fetcher, no_pacing)
         config = CycleConfig(interval_seconds=600, max_consecutive_failures=max_failures)
         self.cycle = PollCycle(store, watchers, config)

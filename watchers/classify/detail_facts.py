@@ -100,6 +100,33 @@ _N_NEAR = re.compile(r"\b(?:n\s?=\s?(\d{1,5})|(\d{1,5})\s+(?:evaluable\s+)?(?:pa
                      _I)
 
 
+# "In 14 patients with indolent lymphoma, … an ORR of 93%": the population leads its sentence.
+_LEAD_POPULATION = re.compile(
+    r"\b(?:in|among|across)\s+(?:the\s+|all\s+)?(?:(?P<n>\d{1,5})\s+)?(?:evaluable\s+|treated\s+|enrolled\s+)?"
+    r"(?:patients|participants|subjects)\s+(?:with|who had|who have)\s+(?P<post>[^,;]{2,80}?)\s*,",
+    _I,
+)
+_LAST_SENTENCE = re.compile(r"[.;!?]\s+(?=[A-Z(])")
+_ABBREVIATION = re.compile(r"\(([A-Z][A-Za-z0-9/-]{1,11})\)\s*$")
+
+
+def _short(population: str) -> str:
+    """"diffuse large B-cell lymphoma (DLBCL)" → "DLBCL": the abbreviation a reader scans for."""
+    m = _ABBREVIATION.search(population)
+    return m.group(1) if m else population
+
+
+def _leading_population(before: str) -> tuple[str | None, int | None]:
+    """The population named at the start of the sentence a figure ends, if the figure itself names none."""
+    ends = list(_LAST_SENTENCE.finditer(before))
+    sentence = before[ends[-1].end():] if ends else before
+    found = list(_LEAD_POPULATION.finditer(sentence))
+    if not found:
+        return None, None
+    m = found[-1]
+    return _short(m.group("post").strip()), (int(m.group("n")) if m.group("n") else None)
+
+
 def _population(after: str) -> tuple[str | None, int | None]:
     m = _POPULATION.match(after[:140])
     if m is None:
@@ -164,6 +191,8 @@ def extract_results(text: str | Sentences) -> list[dict[str, Any]]:
         if len(out) >= MAX_RESULTS or any(a < span[1] and span[0] < b for a, b in spans):  # same words again
             return
         pop, n = _population(src[end:])
+        if pop is None and n is None:
+            pop, n = _leading_population(src[max(0, span[0] - 240) : span[0]])
         v = _value(value)
         key = (measure, float(v), pop)
         if key in seen or len(out) >= MAX_RESULTS:

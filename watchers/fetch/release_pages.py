@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 
 from yarl import URL
 
@@ -18,6 +18,7 @@ from watchers.fetch.http import Fetcher, FetchError, redact_urls
 log = logging.getLogger(__name__)
 
 PAGE_MAX_BYTES = 2_000_000  # a press release page is well under this; the feed cap is larger
+_REMEMBERED = 20_000  # page URLs remembered as asked for (about 2 MB)
 _TEXT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 
 
@@ -28,9 +29,16 @@ class ReleasePages:
         self._max_bytes = max_bytes
         self._hosts: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._last: dict[str, float] = {}
+        # At most one request per page: an item re-classified after an edit is not fetched again.
+        self._asked: OrderedDict[str, None] = OrderedDict()
 
     async def body(self, url: str) -> str | None:
         """The page's HTML or text, or None (logged once) when it cannot or should not be read."""
+        if url in self._asked:
+            return None
+        self._asked[url] = None
+        if len(self._asked) > _REMEMBERED:
+            self._asked.popitem(last=False)
         try:
             host = URL(url).host or ""
         except ValueError:

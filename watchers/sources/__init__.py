@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from storage.store import Store
 from watchers.classify.program_match import MatcherCache
 from watchers.fetch.http import Fetcher
+from watchers.fetch.release_pages import ReleasePages
 from watchers.parse.pool import FeedParser
 from watchers.sources.base import Watcher
 from watchers.sources.ctgov.watcher import CtgovWatcher
@@ -24,6 +25,8 @@ class SourceConfig:
     openfda_min_interval: float = 0.3
     edgar_requests_per_second: float = 10.0
     ctgov_request_interval_seconds: float = 1.0
+    release_pages: bool = True
+    release_page_interval_seconds: float = 1.0
 
 
 class Watchers(dict[str, Watcher]):
@@ -42,8 +45,9 @@ def build_watchers(
 ) -> Watchers:
     config = config or SourceConfig()
     programs = (matchers or MatcherCache(store.programs)).get
+    pages = ReleasePages(fetcher, config.release_page_interval_seconds) if config.release_pages else None
     built: list[Watcher] = [
-        RssWatcher(fetcher, programs, parser),
+        RssWatcher(fetcher, programs, parser, pages),
         OpenFdaWatcher(fetcher, store, config.openfda_api_key, config.openfda_min_interval, programs=programs),
         EdgarWatcher(fetcher, config.edgar_requests_per_second, programs=programs),
         CtgovWatcher(fetcher, store, config.ctgov_request_interval_seconds),

@@ -65,26 +65,28 @@ class EdgarWatcher:
         finder = await self._programs() if self._programs else None
         events = []
         for item in items:
-            release = await self._press_release(item.data)
-            events.append(event_from_item(release or item.data, source, finder))
+            release, document = await self._press_release(item.data)
+            # The exhibit is the release itself: its whole text is the body the facts come from.
+            events.append(event_from_item(release or item.data, source, finder, body=document))
         return feed_events(items, events)
 
-    async def _press_release(self, item: FeedItem) -> FeedItem | None:
-        """The EX-99 press release behind a filing as a feed item (headline + lede), or None."""
+    async def _press_release(self, item: FeedItem) -> tuple[FeedItem | None, str | None]:
+        """The EX-99 press release behind a filing as a feed item (headline + lede) and its document, or None."""
         if not item.link:
-            return None
+            return None, None
         try:
             index = (await self._get(item.link)).decode("utf-8", "replace")
             m = _EXHIBIT_LINK.search(index) or _ANY_EX99.search(index)
             if m is None:
-                return None
+                return None, None
             doc = (await self._get(urljoin(item.link, html.unescape(m.group(1))))).decode("utf-8", "replace")
         except FetchError:
-            return None  # the filing itself still becomes an event from its Atom entry
+            return None, None  # the filing itself still becomes an event from its Atom entry
         headline, lede = release_text(doc)
         if not headline:
-            return None
-        return FeedItem(key=item.key, title=headline, summary=lede, link=item.link, published_at=item.published_at)
+            return None, None
+        return FeedItem(key=item.key, title=headline, summary=lede, link=item.link, published_at=item.published_at,
+                        content_key=item.content_key), doc
 
 
 def release_text(document: str) -> tuple[str, str]:

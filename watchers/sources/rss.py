@@ -7,6 +7,7 @@ from storage.models import Source
 from watchers.classify import ProgramFinder
 from watchers.classify.item_events import event_from_item
 from watchers.fetch.http import Fetcher
+from watchers.fetch.release_pages import ReleasePages
 from watchers.parse.pool import FeedParser
 from watchers.sources.base import Classified, Fetched, Item, feed_events
 
@@ -17,10 +18,14 @@ class RssWatcher:
     kind = "rss"
     announces_first_poll = False
 
-    def __init__(self, fetcher: Fetcher, programs: Programs | None = None, parser: FeedParser | None = None) -> None:
+    def __init__(
+        self, fetcher: Fetcher, programs: Programs | None = None, parser: FeedParser | None = None,
+        pages: ReleasePages | None = None,
+    ) -> None:
         self._fetcher = fetcher
         self._programs = programs
         self._parser = parser or FeedParser()
+        self._pages = pages
 
     async def fetch(self, source: Source) -> Fetched:
         result = await self._fetcher.get(source.url, etag=source.etag, last_modified=source.last_modified)
@@ -33,5 +38,14 @@ class RssWatcher:
 
     async def classify(self, source: Source, fetched: Fetched, items: list[Item]) -> Classified:
         finder = await self._programs() if self._programs else None
-        return feed_events(items, [event_from_item(i.data, source, finder) for i in items])
+        events = []
+        for item in items:
+            event = event_from_item(item.data, source, finder)
+            if self._pages is not None and event.kind != "other" and item.data.link:
+                # An event: its release page may state what the lede does not (every result, safety, design).
+                body = await self._pages.body(item.data.link)
+                if body is not None:
+                    event = event_from_item(item.data, source, finder, body=body)
+            events.append(event)
+        return feed_events(items, events)
 

@@ -115,3 +115,13 @@ def test_cli_accepts_a_body() -> None:
     out, error = classify_line(line)
     assert not error
     assert any(r["value"] == 93 for r in out["facts"]["results"])  # type: ignore[index]
+
+
+def test_population_leading_its_sentence() -> None:
+    """The population can lead the sentence ("In 20 patients with X, … 60%"): it still belongs to the figure."""
+    body = ("In 20 patients with follicular lymphoma (FL), the objective response rate was 60%. "
+            "Among patients with mantle cell lymphoma, the ORR was 45%.")
+    c = classify("Westbrook Bio Presents Phase 1 Data for WB-12 at ASH", "", body=body)
+    results = {(r["measure"], r["value"], r["population"], r["n"]) for r in c.facts["results"]}
+    assert ("ORR", 60, "FL", 20) in results
+    assert ("ORR", 45, "mantle cell lymphoma", None) in results
