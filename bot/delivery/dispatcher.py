@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,6 +15,10 @@ from storage.models import utcnow
 from storage.store import Store
 
 log = logging.getLogger(__name__)
+
+# How long a claimed batch stays this dispatcher's: long enough to send it through rate limits; a process that
+# dies holding claims delays those alerts by at most this much before another process retries them.
+CLAIM_LEASE = timedelta(minutes=5)
 
 
 @dataclass
@@ -31,41 +38,59 @@ class Dispatcher:
         self._max_attempts = max_attempts
         self._base_delay = base_delay_seconds
         self._lock = asyncio.Lock()
+        # Who holds a claim: unique per dispatcher, readable when inspecting the store.
+        self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     async def drain(self, batch: int = 200) -> DispatchReport:
-        """Send every due delivery, oldest first (so each channel sees alerts in order)."""
+        """Send every due delivery, oldest first (so each channel sees alerts in order).
+
+        Each batch is claimed first (a lease in the store), so another process draining the same store skips it.
+        """
         report = DispatchReport()
         async with self._lock:
-            while True:
-                due = await self._store.outbox.due(list(self._sinks), utcnow(), batch)
-                if not due:
-                    return report
-                progressed = False
-                blocked: set[int] = set()
-                for pending in due:
-                    sub_id = pending.subscription.id
-                    if sub_id in blocked:
-                        continue  # keep per-channel order: nothing overtakes a failed alert
-                    sink = self._sinks[pending.subscription.platform]
-                    try:
-                        message_id = await sink.send(pending)
-                    except SinkError as exc:
-                        blocked.add(sub_id)
-                        await self._failed(pending.delivery.id, pending.delivery.attempts, sub_id, exc, report)
-                        continue
-                    except Exception as exc:  # a sink bug must not stop delivery to other channels
-                        log.exception("sink %s crashed", sink.platform)
-                        blocked.add(sub_id)
-                        await self._failed(
-                            pending.delivery.id, pending.delivery.attempts, sub_id,
-                            SinkError(f"{type(exc).__name__}: {exc}"), report,
-                        )
-                        continue
-                    await self._store.outbox.mark_delivered([pending.delivery.id], message_id)
-                    report.sent += 1
-                    progressed = True
-                if not progressed or len(due) < batch:
-                    return report
+            try:
+                return await self._drain(batch, report)
+            finally:
+                await self._release()
+
+    async def _drain(self, batch: int, report: DispatchReport) -> DispatchReport:
+        while True:
+            now = utcnow()
+            due = await self._store.outbox.claim(list(self._sinks), self._owner, now, now + CLAIM_LEASE, batch)
+            if not due:
+                return report
+            progressed = False
+            blocked: set[int] = set()
+            for pending in due:
+                sub_id = pending.subscription.id
+                if sub_id in blocked:
+                    continue  # keep per-channel order: nothing overtakes a failed alert
+                sink = self._sinks[pending.subscription.platform]
+                try:
+                    message_id = await sink.send(pending)
+                except SinkError as exc:
+                    blocked.add(sub_id)
+                    await self._failed(pending.delivery.id, pending.delivery.attempts, sub_id, exc, report)
+                    continue
+                except Exception as exc:  # a sink bug must not stop delivery to other channels
+                    log.exception("sink %s crashed", sink.platform)
+                    blocked.add(sub_id)
+                    await self._failed(
+                        pending.delivery.id, pending.delivery.attempts, sub_id,
+                        SinkError(f"{type(exc).__name__}: {exc}"), report,
+                    )
+                    continue
+                await self._store.outbox.mark_delivered([pending.delivery.id], message_id)
+                report.sent += 1
+                progressed = True
+            if not progressed or len(due) < batch:
+                return report
+
+    async def _release(self) -> None:
+        try:
+            await self._store.outbox.release(self._owner)
+        except Exception as exc:  # the claims expire on their own; releasing only saves the wait
+            log.warning("could not release claimed deliveries: %s", exc)
 
     async def send_digests(self, now: datetime) -> DispatchReport:
         """At each digest subscription's hour, post the day's queued alerts as one grouped message."""
