@@ -16,6 +16,21 @@ from storage.store import Store
 
 log = logging.getLogger(__name__)
 
+_HOST = socket.gethostname()
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
+
+
 # How long a claimed batch stays this dispatcher's: long enough to send it through rate limits; a process that
 # dies holding claims delays those alerts by at most this much before another process retries them.
 CLAIM_LEASE = timedelta(minutes=5)
@@ -38,8 +53,9 @@ class Dispatcher:
         self._max_attempts = max_attempts
         self._base_delay = base_delay_seconds
         self._lock = asyncio.Lock()
-        # Who holds a claim: unique per dispatcher, readable when inspecting the store.
-        self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        # Who holds a claim: host and pid (so a restarted bot can tell its killed predecessor's claims), then
+        # unique per dispatcher.
+        self._owner = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     async def drain(self, batch: int = 200) -> DispatchReport:
         """Send every due delivery, oldest first (so each channel sees alerts in order).
@@ -54,6 +70,7 @@ class Dispatcher:
                 await self._release()
 
     async def _drain(self, batch: int, report: DispatchReport) -> DispatchReport:
+        await self._release_dead_claims()
         while True:
             now = utcnow()
             due = await self._store.outbox.claim(list(self._sinks), self._owner, now, now + CLAIM_LEASE, batch)
@@ -85,6 +102,15 @@ class Dispatcher:
                 progressed = True
             if not progressed or len(due) < batch:
                 return report
+
+    async def _release_dead_claims(self) -> None:
+        """Release claims of processes on this host that are gone (a bot killed mid-drain and restarted): their
+        alerts go out now rather than when the lease ends. Other hosts' claims can only expire."""
+        for owner in await self._store.outbox.claimants(utcnow()):
+            host, _, pid = owner.rpartition(":")[0].rpartition(":")  # HOST:PID:ID
+            if host == _HOST and pid.isdigit() and not _alive(int(pid)):
+                log.info("releasing deliveries claimed by %s, which is no longer running", owner)
+                await self._store.outbox.release(owner)
 
     async def _release(self) -> None:
         try:

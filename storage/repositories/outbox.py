@@ -74,6 +74,13 @@ class OutboxRepository:
             rows = await tx.all(_SELECT + f"WHERE d.id IN ({','.join('?' * len(ids))}) ORDER BY d.id", ids)
         return [_pending(r) for r in rows]
 
+    async def claimants(self, now: datetime) -> list[str]:
+        """Who holds live claims (a dispatcher may release those of processes it knows are dead)."""
+        rows = await self._conn.all(
+            "SELECT DISTINCT claimed_by FROM deliveries WHERE status = 'pending' AND claimed_until > ?", [to_db(now)]
+        )
+        return [str(r[0]) for r in rows]
+
     async def release(self, owner: str) -> None:
         """Give back what `owner` claimed and did not send (e.g. a channel blocked behind a failed alert)."""
         await self._conn.write(
