@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import aiosqlite
 
-from storage.migrate import NewerSchemaError, apply_migrations
+from storage.migrate import SchemaError, apply_migrations
 
 Row = aiosqlite.Row
 Params = Sequence[Any]
@@ -115,7 +115,7 @@ class Database:
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA foreign_keys = ON")
             await apply_migrations(db)
-        except (sqlite3.Error, NewerSchemaError) as exc:
+        except (sqlite3.Error, SchemaError) as exc:
             await db.close()
             raise StoreError(f"store {path}: {_explain(exc)}") from None
         except BaseException:

@@ -10,7 +10,11 @@ import aiosqlite
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
-class NewerSchemaError(Exception):
+class SchemaError(Exception):
+    """The file is an SQLite database this version must not migrate; the message says why."""
+
+
+class NewerSchemaError(SchemaError):
     """The store was written by a newer milestone-bot: opening it could corrupt what this version cannot read."""
 
     def __init__(self, found: int, known: int) -> None:
@@ -42,6 +46,9 @@ async def apply_migrations(db: aiosqlite.Connection) -> int:
         raise NewerSchemaError(current, latest)
     if current == latest:
         return current  # the usual open: no write lock taken
+    if current == 0 and await _has_tables(db):
+        raise SchemaError("an SQLite database of another program (tables, but no milestone-bot schema); "
+                          "use another file")
     await db.execute("BEGIN IMMEDIATE")
     try:
         current = await _version(db)
@@ -59,6 +66,11 @@ async def apply_migrations(db: aiosqlite.Connection) -> int:
         await db.rollback()
         raise
     return current
+
+
+async def _has_tables(db: aiosqlite.Connection) -> bool:
+    rows = await db.execute_fetchall("SELECT 1 FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' LIMIT 1")
+    return bool(list(rows))
 
 
 async def _version(db: aiosqlite.Connection) -> int:

@@ -81,3 +81,14 @@ def test_store_from_a_newer_version_is_refused(tmp_path: Path) -> None:
     assert line.startswith(f"milestone-bot: store {db}: ") and f"schema {newer}" in line and "newer" in line
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == newer
+
+
+def test_another_programs_database_is_left_alone(tmp_path: Path) -> None:
+    db = tmp_path / "other.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE notes (body TEXT)")
+    code, _, err = cli("feeds", "list", "--db", str(db))
+    assert code == 1, f"hung or wrong exit ({code}): {err}"
+    assert "another program" in one_line(err)
+    with sqlite3.connect(db) as conn:
+        assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["notes"]
