@@ -17,7 +17,7 @@ from bot.delivery.sink import Sink
 from bot.frontends import FrontEnd
 from bot.settings import Settings
 from storage.models import utcnow
-from storage.store import Store
+from storage.store import Store, StoreError
 from watchers.fetch.http import Fetcher
 from watchers.parse.pool import FeedParser
 from watchers.schedule.catalyst_reminders import catalyst_notices
@@ -41,6 +41,31 @@ def build_front_ends(settings: Settings) -> list[FrontEnd]:
     return front_ends
 
 
+async def _seed(store: Store, settings: Settings) -> None:
+    try:
+        seeded = await seed_defaults(store, settings.openfda_base_url, settings.ctgov_base_url)
+    except StoreError as exc:
+        # e.g. a programme registered before seeding already uses a default's alias: say how to get past it.
+        raise StoreError(
+            f"cannot add the default watch list: {exc} (rename yours, or set SEED_DEFAULTS=false)"
+        ) from None
+    if seeded:
+        log.info("new store: seeded the default watch list and programmes")
+
+
+async def _close(store: Store, fetcher: Fetcher | None, parser: FeedParser | None) -> None:
+    """Close everything that was opened, each even if another one fails to close."""
+    try:
+        if fetcher is not None:
+            await fetcher.close()
+    finally:
+        try:
+            await store.close()
+        finally:
+            if parser is not None:
+                await asyncio.to_thread(parser.close)
+
+
 @dataclass
 class App:
     settings: Settings
@@ -58,21 +83,23 @@ class App:
     @classmethod
     async def open(cls, settings: Settings) -> App:
         store = await Store.open(settings.database_url)
-        if settings.seed_defaults and await seed_defaults(
-            store, settings.openfda_base_url, settings.ctgov_base_url
-        ):
-            log.info("new store: seeded the default watch list and programmes")
-        fetcher = Fetcher(settings.fetch_config())
-        parser = FeedParser(settings.parse_processes)
-        watchers = build_watchers(store, fetcher, settings.source_config(), parser)
-        cycle = PollCycle(store, watchers, settings.cycle_config())
+        fetcher: Fetcher | None = None
+        parser: FeedParser | None = None
+        try:
+            # Whatever fails from here on, the store is closed: its connection thread would keep the process alive.
+            if settings.seed_defaults:
+                await _seed(store, settings)
+            fetcher = Fetcher(settings.fetch_config())
+            parser = FeedParser(settings.parse_processes)
+            watchers = build_watchers(store, fetcher, settings.source_config(), parser)
+            cycle = PollCycle(store, watchers, settings.cycle_config())
+        except BaseException:
+            await _close(store, fetcher, parser)
+            raise
         return cls(settings, store, fetcher, watchers, cycle, parser=parser)
 
     async def close(self) -> None:
-        await self.fetcher.close()
-        await self.store.close()
-        if self.parser is not None:
-            await asyncio.to_thread(self.parser.close)
+        await _close(self.store, self.fetcher, self.parser)
 
     async def use_console(self, as_json: bool = False) -> None:
         """The default sink when no chat token is set, with an implicit subscription to everything."""

@@ -1,9 +1,12 @@
 """Settings from the environment and `.env` (every one documented in .env.example)."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from storage.database import StoreError, sqlite_path
 from watchers.fetch.http import FetchConfig
 from watchers.schedule.poll_cycle import CycleConfig
 from watchers.sources import SourceConfig
@@ -13,10 +16,11 @@ DEFAULT_USER_AGENT = "milestone-bot/0.1 (biotech milestone alerts; contact: set 
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # No inf or nan: they pass a `ge=` bound and crash the scheduler later (every float also has an upper bound).
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", allow_inf_nan=False)
 
     database_url: str = "sqlite:///milestones.db"
-    poll_interval_seconds: float = Field(600, ge=10)
+    poll_interval_seconds: float = Field(600, ge=10, le=7 * 86400)
     poll_jitter_fraction: float = Field(0.1, ge=0, le=0.5)
     http_timeout_seconds: float = Field(20, gt=0, le=300)
     max_feed_bytes: int = Field(10_000_000, ge=1024)
@@ -27,8 +31,8 @@ class Settings(BaseSettings):
     poll_concurrency: int = Field(64, ge=1, le=1000)
     # Feed bodies are parsed in a thread (0) or in this many worker processes (uses more cores and memory).
     parse_processes: int = Field(0, ge=0, le=64)
-    delivery_interval_seconds: float = Field(5, gt=0)
-    max_delivery_attempts: int = Field(8, ge=1)
+    delivery_interval_seconds: float = Field(5, gt=0, le=3600)
+    max_delivery_attempts: int = Field(8, ge=1, le=1000)
     ctgov_base_url: str = "https://clinicaltrials.gov/api/v2"
     ctgov_request_interval_seconds: float = Field(1.0, ge=0, le=60)
     seed_defaults: bool = True
@@ -47,7 +51,7 @@ class Settings(BaseSettings):
     # Discord's REST API root; tests point it at a local mock.
     discord_api_base: str = DEFAULT_DISCORD_API_BASE
     # How long `run` waits for the Discord gateway to report ready before giving up.
-    discord_ready_timeout_seconds: float = Field(60, gt=0)
+    discord_ready_timeout_seconds: float = Field(60, gt=0, le=3600)
     slack_bot_token: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     # HTTP mode only (no SLACK_APP_TOKEN): Slack signs each request with this; required there, checked below.
@@ -64,13 +68,35 @@ class Settings(BaseSettings):
             raise ValueError("must name the project and a contact (SEC EDGAR refuses anonymous clients)")
         return value.strip()
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value:  # SQLite would quietly use a throwaway temporary store
+            raise ValueError("must name the store, e.g. sqlite:///milestones.db")
+        try:
+            sqlite_path(value)
+        except StoreError as exc:
+            raise ValueError(f"{exc}; only sqlite:///PATH is supported") from None
+        return value
+
+    @field_validator("openfda_base_url", "edgar_base_url", "ctgov_base_url", "discord_api_base", "slack_api_base",
+                     mode="before")
+    @classmethod
+    def _http_base(cls, value: object, info: ValidationInfo) -> object:
+        # Every API base is fetched with the bot's HTTP client: file://, ftp:// or a host-less URL cannot work.
+        if isinstance(value, str):
+            value = value.strip()
+            parts = urlsplit(value)
+            if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+                example = cls.model_fields[str(info.field_name)].default
+                raise ValueError(f"must be an http(s) URL with a host, such as {example}")
+        return value
+
     @field_validator("ctgov_base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        value = value.strip().rstrip("/")
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) URL such as https://clinicaltrials.gov/api/v2")
-        return value
+        return value.rstrip("/")
 
     @field_validator("pdufa_reminder_days")
     @classmethod
@@ -94,10 +120,7 @@ class Settings(BaseSettings):
     @field_validator("discord_api_base")
     @classmethod
     def _api_base_is_http(cls, value: str) -> str:
-        value = value.strip().rstrip("/")
-        if not value.startswith(("https://", "http://")):
-            raise ValueError("must be an http(s) URL such as https://discord.com/api/v10")
-        return value
+        return value.rstrip("/")
 
     @field_validator("slack_signing_secret")
     @classmethod
@@ -110,9 +133,6 @@ class Settings(BaseSettings):
     @field_validator("slack_api_base")
     @classmethod
     def _api_base(cls, value: str) -> str:
-        value = value.strip()
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
         return value if value.endswith("/") else value + "/"
 
     @field_validator("slack_admin_user_group")
@@ -158,6 +178,13 @@ class SettingsError(Exception):
 def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except UnicodeDecodeError as exc:
+        raise SettingsError(
+            f"cannot read .env: it is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+            "save it as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise SettingsError(f"cannot read .env: {exc.strerror or exc}") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first.get("loc") else "settings"
@@ -166,5 +193,6 @@ def load_settings(**overrides: object) -> Settings:
         secret = field is not None and "SecretStr" in str(field.annotation)
         # Never echo a secret's value, nor anything that looks like one, into the one line that gets printed.
         hidden = secret or any(word in name for word in ("TOKEN", "SECRET", "KEY", "PASSWORD"))
+        hidden = hidden or "@" in str(value)  # a URL with user:password@ in it
         shown = "" if hidden else f" (got {value!r})"
         raise SettingsError(f"invalid setting {name}: {first['msg']}{shown}") from None

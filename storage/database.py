@@ -7,6 +7,7 @@ spans repositories (mark items seen, store events, queue deliveries) commits or 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any, Protocol
 
 import aiosqlite
 
-from storage.migrate import apply_migrations
+from storage.migrate import SchemaError, apply_migrations
 
 Row = aiosqlite.Row
 Params = Sequence[Any]
@@ -99,16 +100,24 @@ class Database:
 
     @classmethod
     async def open(cls, database_url: str) -> Database:
+        """Open (creating it if new) and migrate the store; any problem with the file is one `StoreError` naming
+        it, and nothing is left open behind it."""
         path = sqlite_path(database_url)
         if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(path, isolation_level=None)
+            await asyncio.to_thread(_check_file, path)
+        try:
+            db = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"store {path}: {_explain(exc)}") from None
         try:
             await db.execute("PRAGMA busy_timeout = 5000")
             await db.execute("PRAGMA journal_mode = WAL")
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA foreign_keys = ON")
             await apply_migrations(db)
+        except (sqlite3.Error, SchemaError) as exc:
+            await db.close()
+            raise StoreError(f"store {path}: {_explain(exc)}") from None
         except BaseException:
             await db.close()
             raise
@@ -144,3 +153,45 @@ class Database:
                 raise
             else:
                 await self._db.commit()
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _check_file(path: str) -> None:
+    """Refuse what SQLite would misreport or hang on, before a connection (and its thread) exists."""
+    file = Path(path)
+    if file.is_dir():
+        raise StoreError(f"store {path}: is a directory, not a store file")
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        with file.open("rb") as f:
+            header = f.read(len(_SQLITE_HEADER))
+    except FileNotFoundError:
+        header = b""  # a new store
+    except OSError as exc:
+        raise StoreError(f"store {path}: cannot read it ({exc.strerror or exc})") from None
+    if header and header != _SQLITE_HEADER:
+        raise StoreError(f"store {path}: not an SQLite database (is --db / DATABASE_URL the right file?)")
+    if not header:
+        try:  # creating it here gives a clear error; SQLite's own is "unable to open database file"
+            sqlite3.connect(path).close()
+        except sqlite3.Error:
+            raise StoreError(f"store {path}: cannot create it (is {file.parent} writable?)") from None
+
+
+def _explain(exc: BaseException) -> str:
+    """SQLite's message, with what it means for this file."""
+    message = str(exc)
+    meanings = {
+        "attempt to write a readonly database": "read-only: milestone-bot needs to write the file and its directory",
+        "unable to open database file": "cannot open it: is it, and its directory, readable and writable? "
+        "(SQLite creates -wal and -shm files beside it; a read-only directory prevents that)",
+        "file is not a database": "damaged or not an SQLite database (file is not a database)",
+        "database disk image is malformed": "damaged (database disk image is malformed)",
+        "database is locked": "locked by another process for longer than 5 s (database is locked)",
+    }
+    for found, meaning in meanings.items():
+        if found in message:
+            return meaning
+    return message

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 
@@ -13,7 +14,7 @@ from bot.cli.common import Handler, UsageError
 from bot.core.context import CommandError
 from bot.frontends import FrontEndError
 from bot.settings import Settings, SettingsError, load_settings
-from storage.store import StoreError
+from storage.store import StoreError, sqlite_path
 from watchers.fetch.http import FetchError
 from watchers.parse.feed import FeedParseError
 
@@ -67,3 +68,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2 if isinstance(exc, UsageError) else 1
     except KeyboardInterrupt:
         return 130
+    except sqlite3.Error as exc:  # e.g. the disk filled up or the file was damaged while the command ran
+        print(f"milestone-bot: store {sqlite_path(settings.database_url)}: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        # A bug, not bad input: still one line (the store is closed by now), the traceback only with -v.
+        logging.getLogger(__name__).debug("unexpected error", exc_info=True)
+        print(f"milestone-bot: unexpected error: {type(exc).__name__}: {exc} (-v shows where)", file=sys.stderr)
+        return 1

@@ -6,6 +6,8 @@ import sys
 
 from bot.app import App
 from bot.cli.common import Subparsers
+from storage.database import sqlite_path
+from storage.run_lock import RunLock
 
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -17,7 +19,9 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
 
 
 async def cmd_run(app: App, args: argparse.Namespace) -> int:
-    await app.run_forever()
+    # Two bots on one store would poll and post everything twice: the second refuses to start.
+    with RunLock(sqlite_path(app.settings.database_url)):
+        await app.run_forever()
     return 0
 
 

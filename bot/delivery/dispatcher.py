@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,6 +15,25 @@ from storage.models import PendingDelivery, utcnow
 from storage.store import Store
 
 log = logging.getLogger(__name__)
+
+_HOST = socket.gethostname()
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
+
+
+# How long a claimed batch stays this dispatcher's: long enough to send it through rate limits; a process that
+# dies holding claims delays those alerts by at most this much before another process retries them.
+CLAIM_LEASE = timedelta(minutes=5)
 
 
 @dataclass
@@ -36,42 +58,71 @@ class Dispatcher:
         # platform → until when its sink is paused because the platform refused the bot's token.
         self._paused: dict[str, datetime] = {}
         self._lock = asyncio.Lock()
+        # Who holds a claim: host and pid (so a restarted bot can tell its killed predecessor's claims), then
+        # unique per dispatcher.
+        self._owner = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     async def drain(self, batch: int = 200) -> DispatchReport:
-        """Send every due delivery, oldest first (so each channel sees alerts in order)."""
+        """Send every due delivery, oldest first (so each channel sees alerts in order).
+
+        Each batch is claimed first (a lease in the store), so another process draining the same store skips it.
+        """
         report = DispatchReport()
         async with self._lock:
-            while True:
-                due = await self._store.outbox.due(list(self._sinks), utcnow(), batch)
-                if not due:
-                    return report
-                progressed = False
-                blocked: set[tuple[str, str]] = set()
-                refused: set[str] = set()  # platforms that refused the token during this drain
-                for pending in due:
-                    channel = (pending.delivery.platform, pending.delivery.channel_id)
-                    if channel in blocked or channel[0] in refused or self._is_paused(channel[0]):
-                        continue  # keep per-channel order: nothing overtakes a failed alert
-                    sink = self._sinks[channel[0]]
-                    try:
-                        message_id = await sink.send(pending)
-                    except SinkError as exc:
-                        blocked.add(channel)
-                        if exc.auth_failed:
-                            refused.add(channel[0])
-                        await self._failed(pending, exc, report)
-                        continue
-                    except Exception as exc:  # a sink bug must not stop delivery to other channels
-                        log.exception("sink %s crashed", sink.platform)
-                        blocked.add(channel)
-                        await self._failed(pending, SinkError(f"{type(exc).__name__}: {exc}"), report)
-                        continue
-                    self._resume(channel[0])
-                    await self._store.outbox.mark_delivered([pending.delivery.id], message_id)
-                    report.sent += 1
-                    progressed = True
-                if not progressed or len(due) < batch:
-                    return report
+            try:
+                return await self._drain(batch, report)
+            finally:
+                await self._release()
+
+    async def _drain(self, batch: int, report: DispatchReport) -> DispatchReport:
+        await self._release_dead_claims()
+        while True:
+            now = utcnow()
+            due = await self._store.outbox.claim(list(self._sinks), self._owner, now, now + CLAIM_LEASE, batch)
+            if not due:
+                return report
+            progressed = False
+            blocked: set[tuple[str, str]] = set()
+            refused: set[str] = set()  # platforms that refused the token during this drain
+            for pending in due:
+                channel = (pending.delivery.platform, pending.delivery.channel_id)
+                if channel in blocked or channel[0] in refused or self._is_paused(channel[0]):
+                    continue  # keep per-channel order: nothing overtakes a failed alert
+                sink = self._sinks[channel[0]]
+                try:
+                    message_id = await sink.send(pending)
+                except SinkError as exc:
+                    blocked.add(channel)
+                    if exc.auth_failed:
+                        refused.add(channel[0])
+                    await self._failed(pending, exc, report)
+                    continue
+                except Exception as exc:  # a sink bug must not stop delivery to other channels
+                    log.exception("sink %s crashed", sink.platform)
+                    blocked.add(channel)
+                    await self._failed(pending, SinkError(f"{type(exc).__name__}: {exc}"), report)
+                    continue
+                self._resume(channel[0])
+                await self._store.outbox.mark_delivered([pending.delivery.id], message_id)
+                report.sent += 1
+                progressed = True
+            if not progressed or len(due) < batch:
+                return report
+
+    async def _release_dead_claims(self) -> None:
+        """Release claims of processes on this host that are gone (a bot killed mid-drain and restarted): their
+        alerts go out now rather than when the lease ends. Other hosts' claims can only expire."""
+        for owner in await self._store.outbox.claimants(utcnow()):
+            host, _, pid = owner.rpartition(":")[0].rpartition(":")  # HOST:PID:ID
+            if host == _HOST and pid.isdigit() and not _alive(int(pid)):
+                log.info("releasing deliveries claimed by %s, which is no longer running", owner)
+                await self._store.outbox.release(owner)
+
+    async def _release(self) -> None:
+        try:
+            await self._store.outbox.release(self._owner)
+        except Exception as exc:  # the claims expire on their own; releasing only saves the wait
+            log.warning("could not release claimed deliveries: %s", exc)
 
     async def send_digests(self, now: datetime) -> DispatchReport:
         """At each digest subscription's hour, post the day's queued alerts as one grouped message."""

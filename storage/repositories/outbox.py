@@ -55,6 +55,49 @@ class OutboxRepository:
         )
         return await self._pending(rows)
 
+    async def claim(
+        self, platforms: Sequence[str], owner: str, now: datetime, until: datetime, limit: int = 100
+    ) -> list[PendingDelivery]:
+        """Claim due instant deliveries for `owner` until `until`, oldest first, and return them.
+
+        One UPDATE … RETURNING, so two processes can never claim the same row. A channel with a pending delivery
+        claimed by another owner is skipped whole, so one channel's alerts stay in one process's order. A claim
+        ends when the delivery is marked, released, or at `until` (its process died: another one retries it).
+        """
+        if not platforms:
+            return []
+        marks = ",".join("?" * len(platforms))
+        stamp = to_db(now)
+        async with self._conn.atomic() as tx:
+            claimed = await tx.all(
+                "UPDATE deliveries SET claimed_by = ?, claimed_until = ? WHERE id IN ("
+                " SELECT d.id FROM deliveries d"
+                f" WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND d.platform IN ({marks})"
+                f" AND d.lane = 'instant' AND {_LIVE} AND NOT EXISTS ("
+                "  SELECT 1 FROM deliveries o WHERE o.platform = d.platform AND o.channel_id = d.channel_id"
+                "  AND o.status = 'pending' AND o.claimed_until > ? AND o.claimed_by <> ?)"
+                " ORDER BY d.id LIMIT ?) RETURNING id",
+                [owner, to_db(until), stamp, *platforms, stamp, owner, limit],
+            )
+            if not claimed:
+                return []
+            ids = [r[0] for r in claimed]
+            rows = await tx.all(_SELECT + f"WHERE d.id IN ({','.join('?' * len(ids))}) ORDER BY d.id", ids)
+        return await self._pending(rows)
+
+    async def claimants(self, now: datetime) -> list[str]:
+        """Who holds live claims (a dispatcher may release those of processes it knows are dead)."""
+        rows = await self._conn.all(
+            "SELECT DISTINCT claimed_by FROM deliveries WHERE status = 'pending' AND claimed_until > ?", [to_db(now)]
+        )
+        return [str(r[0]) for r in rows]
+
+    async def release(self, owner: str) -> None:
+        """Give back what `owner` claimed and did not send (e.g. a channel blocked behind a failed alert)."""
+        await self._conn.write(
+            "UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?", (owner,)
+        )
+
     async def for_digest(self, subscription_id: int, limit: int = 500) -> list[PendingDelivery]:
         """Everything queued for a digest subscription since its last digest."""
         rows = await self._conn.all(
@@ -67,7 +110,7 @@ class OutboxRepository:
         stamp = to_db(utcnow())
         await self._conn.write_many(
             "UPDATE deliveries SET status = 'sent', sent_at = ?, platform_message_id = ?, "
-            "attempts = attempts + 1 WHERE id = ?",
+            "attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL WHERE id = ?",
             [(stamp, platform_message_id, i) for i in delivery_ids],
         )
 
@@ -77,7 +120,7 @@ class OutboxRepository:
         """Record a failed send; `count=False` (a rate limit, a paused sink) defers it without using an attempt."""
         await self._conn.write(
             "UPDATE deliveries SET attempts = attempts + ?, last_error = ?, next_attempt_at = ?, "
-            "status = CASE WHEN ? THEN 'dead' ELSE status END WHERE id = ?",
+            "status = CASE WHEN ? THEN 'dead' ELSE status END, claimed_by = NULL, claimed_until = NULL WHERE id = ?",
             (1 if count else 0, error[:1000], to_db(next_attempt_at), 1 if give_up else 0, delivery_id),
         )
 

@@ -6,7 +6,7 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
-from storage.migrate import _statements, migrations
+from storage.migrate import migrations, split_statements
 from storage.models import utcnow
 from storage.store import Store
 
@@ -24,7 +24,7 @@ def old_database(path: Path) -> None:
     for number, sql in migrations():
         if number >= 7:
             break
-        for statement in _statements(sql):
+        for statement in split_statements(sql):
             conn.execute(statement)
         version = number
     conn.execute(f"PRAGMA user_version = {version}")
