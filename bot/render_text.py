@@ -7,7 +7,7 @@ from bot.core.lookup import ProgramCard, TrialLine
 from bot.core.subscriptions import SubscriptionList
 from bot.core.upcoming import UpcomingList
 from bot.core.why import WhyAnswer
-from bot.delivery.alert_view import fact_items, fact_value
+from bot.delivery.alert_view import fact_value, facts_line
 from bot.delivery.digest import Digest
 from storage.models import Catalyst, Designation, Event, Program, Source, Subscription
 from storage.trial_models import ProgramQuery, StoredTrialChange, TrialSnapshot, TrialWatch
@@ -35,9 +35,9 @@ def render_alert(event: Event) -> str:
         who.append("trial: " + event.trial)
     if who:
         lines.append("  " + " · ".join(who))
-    facts = [f"{label}: {text}" for label, text in fact_items(event.facts)]
+    facts = facts_line(event.facts, " · ")
     if facts and event.kind != "system":
-        lines.append("  " + " · ".join(facts))
+        lines.append("  " + facts)
     if event.facts.get("change") == "now_watching" and event.summary:
         lines.extend("  " + line for line in event.summary.splitlines())
     if event.kind == "system" and event.summary:
@@ -116,7 +116,7 @@ def render_card(card: ProgramCard) -> str:
         if events:
             lines.append(f"  {heading}:")
         for ev in events:
-            facts = "; ".join(f"{label}: {text}" for label, text in fact_items(ev.facts))
+            facts = facts_line(ev.facts)
             lines.append(f"    #{ev.id} {(ev.published_at or ev.detected_at):%Y-%m-%d} {ev.title}")
             if facts:
                 lines.append(f"      {facts}")

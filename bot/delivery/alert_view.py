@@ -94,3 +94,8 @@ def fact_items(facts: dict[str, Any]) -> list[tuple[str, str]]:
         if text:
             out.append((_LABELS.get(key, key.replace("_", " ")), text))
     return out
+
+
+def facts_line(facts: dict[str, Any], separator: str = "; ") -> str:
+    """Every fact worth showing on one line ("Results: ORR 93% (indolent, n=14); Safety: no grade ≥3 CRS")."""
+    return separator.join(f"{label}: {text}" for label, text in fact_items(facts))

@@ -17,7 +17,7 @@ from bot.core.subscriptions import SubscriptionList
 from bot.core.trials import ProgramWatched, TrialList, TrialsWatched
 from bot.core.upcoming import UpcomingList
 from bot.core.why import WhyAnswer
-from bot.delivery.alert_view import fact_items, fact_value, http_url
+from bot.delivery.alert_view import fact_items, fact_value, facts_line, http_url
 from bot.delivery.digest import Digest
 from bot.render_text import (
     render_catalyst,
@@ -223,7 +223,7 @@ def card_embed(card: ProgramCard) -> discord.Embed:
         if events:
             lines = []
             for ev in events:
-                facts = "; ".join(f"{label}: {text}" for label, text in fact_items(ev.facts))
+                facts = facts_line(ev.facts)
                 lines.append(_event_line(ev) + (f"\n  {clean(facts, 300)}" if facts else ""))
             b.lines_field(heading, lines)
     if card.upcoming:

@@ -18,7 +18,7 @@ from bot.core.subscriptions import SubscriptionList
 from bot.core.trials import TrialList
 from bot.core.upcoming import UpcomingList
 from bot.core.why import WhyAnswer
-from bot.delivery.alert_view import fact_items, fact_value, http_url
+from bot.delivery.alert_view import fact_items, fact_value, facts_line, http_url
 from bot.delivery.digest import Digest
 from bot.render_text import subscription_summary, trial_text
 from storage.models import Catalyst, Designation, Event, Source, Subscription
@@ -288,7 +288,7 @@ def card_message(card: ProgramCard) -> Message:
         if events:
             event_lines = []
             for ev in events:
-                facts = "; ".join(f"{label}: {text}" for label, text in fact_items(ev.facts))
+                facts = facts_line(ev.facts)
                 event_lines.append(_event_line(ev) + (f"\n    {esc(facts)}" if facts else ""))
             groups.append((heading, event_lines))
     if card.upcoming:
