@@ -71,6 +71,8 @@ class Feeds:
         self.rendered: dict[int, bytes] = {}
         self.new_per_round = 2
         self.epoch = datetime(2026, 1, 1, tzinfo=UTC)
+        # Links point back at this server, which serves each release's page (the bot reads it for every event).
+        self.base = ""
 
     def feed_items(self, i: int) -> list[Item]:
         """The feed's current window: `gen` new items on top, then the base items, newest first."""
@@ -79,12 +81,14 @@ class Feeds:
         out: list[Item] = []
         for g in range(self.gen[i], 0, -1):
             for k in range(self.new_per_round):
-                _, title, summary, link, _date = self.items[(start + 997 * g + 31 * k) % n]
+                index = (start + 997 * g + 31 * k) % n
+                _, title, summary, _link, _date = self.items[index]
                 when = format_datetime(self.epoch + timedelta(hours=g, minutes=k))
-                out.append((title, summary, f"{link}?feed={i}&new={g}.{k}", when))
+                out.append((title, summary, f"{self.base}/page/{index}?feed={i}&new={g}.{k}", when))
         for k in range(self.sizes[i]):
-            _, title, summary, link, when = self.items[(start + k) % n]
-            out.append((title, summary, f"{link}?feed={i}", when))
+            index = (start + k) % n
+            _, title, summary, _link, when = self.items[index]
+            out.append((title, summary, f"{self.base}/page/{index}?feed={i}", when))
         return out[: self.sizes[i]]
 
     def etag(self, i: int) -> str:
@@ -141,6 +145,22 @@ def make_app(feeds: Feeds, latency: float = 0.0) -> web.Application:
             return web.Response(status=304, headers=validators)
         return web.Response(body=feeds.render(i), headers={**validators, "Content-Type": "application/rss+xml"})
 
+    async def page(request: web.Request) -> web.Response:
+        """A release page shaped like a wire's: navigation, the release (its headline, lede and ~25 KB of body
+        paragraphs with figures), boilerplate."""
+        try:
+            _, title, summary, _link, _when = feeds.items[int(request.match_info["n"])]
+        except (ValueError, IndexError):
+            return web.Response(status=404)
+        body = "".join(
+            f"<p>In {10 + k} patients with cohort {k} disease, the objective response rate was {40 + k}% and median "
+            f"progression-free survival was {3 + k / 10:.1f} months; no grade 3 or higher cytokine release "
+            f"syndrome was observed. {escape(summary[:200])}</p>" for k in range(60))
+        html = (f"<html><head><title>{escape(title)}</title></head><body><nav>Home | News | Investors</nav>"
+                f"<article><h1>{escape(title)}</h1><p>{escape(summary)}</p>{body}</article>"
+                "<footer>About the company. Forward-looking statements ...</footer></body></html>")
+        return web.Response(text=html, content_type="text/html")
+
     async def mutate(request: web.Request) -> web.Response:
         fraction = float(request.query.get("fraction", "0.1"))
         changed = feeds.mutate(fraction, int(request.query.get("new", "2")))
@@ -148,6 +168,7 @@ def make_app(feeds: Feeds, latency: float = 0.0) -> web.Application:
 
     app = web.Application()
     app.router.add_get("/feed/{n:\\d+}.xml", feed)
+    app.router.add_get("/page/{n:\\d+}", page)
     app.router.add_post("/_mutate", mutate)
     return app
 
@@ -159,6 +180,7 @@ async def serve(n_feeds: int, latency: float) -> None:
     site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    feeds.base = f"http://127.0.0.1:{port}"
     print(f"PORT {port}", flush=True)
     # Serve until stdin closes (the benchmark exits or closes the pipe).
     loop = asyncio.get_running_loop()
