@@ -139,8 +139,10 @@ class Database:
             return await self._db.execute(sql, params)
 
     async def write_many(self, sql: str, rows: Iterable[Params]) -> None:
-        async with self.atomic() as tx:
-            await tx.write_many(sql, rows)
+        rows = list(rows)
+        if rows:  # nothing to write: no BEGIN/COMMIT round trip either
+            async with self.atomic() as tx:
+                await tx.write_many(sql, rows)
 
     @asynccontextmanager
     async def atomic(self) -> AsyncIterator[Connection]:

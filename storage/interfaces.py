@@ -1,6 +1,6 @@
 """The repositories' interfaces: what callers may ask of each (the SQLite classes in storage/repositories/
-implement them; a PostgreSQL store implements the same). Generated from, and checked against, those classes
-by tests/storage/test_interfaces.py."""
+implement them; a PostgreSQL store implements the same). tests/storage/test_interfaces.py fails when a class and
+its interface differ in any public method or signature."""
 
 from __future__ import annotations
 

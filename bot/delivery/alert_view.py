@@ -59,15 +59,18 @@ def meeting_text(m: dict[str, Any]) -> str:
     return f"{kind}: {outcome}" if kind and outcome else str(kind or outcome or "")
 
 
+_DESIGN_WORDS = (("randomised", "randomised"), ("pivotal", "pivotal"), ("single_trial", "single trial"))
+
+
 def design_text(d: dict[str, Any]) -> str:
-    words = [w for key, w in (("randomised", "randomised"), ("randomized", "randomised"), ("pivotal", "pivotal"),
-                               ("single_trial", "single trial")) if d.get(key) is True]
+    """The design facts (keys as watchers/classify/detail_facts.py writes them) as words."""
+    words = [word for key, word in _DESIGN_WORDS if d.get(key) is True]
     if d.get("line_of_therapy"):
         words.append(str(d["line_of_therapy"]))
     if d.get("phase"):
         phase = str(d["phase"])
         words.append(phase if phase.lower().startswith("phase") else f"Phase {phase}")
-    return " · ".join(dict.fromkeys(words))
+    return " · ".join(words)
 
 
 def fact_text(key: str, value: Any) -> str:
