@@ -46,14 +46,16 @@ async def apply_migrations(db: aiosqlite.Connection) -> int:
         raise NewerSchemaError(current, latest)
     if current == latest:
         return current  # the usual open: no write lock taken
-    if current == 0 and await _has_tables(db):
-        raise SchemaError("an SQLite database of another program (tables, but no milestone-bot schema); "
-                          "use another file")
     await db.execute("BEGIN IMMEDIATE")
     try:
+        # Both read under the lock: read apart, a store another process just migrated looked like tables with
+        # version 0, i.e. another program's database.
         current = await _version(db)
         if current > latest:
             raise NewerSchemaError(current, latest)
+        if current == 0 and await _has_tables(db):
+            raise SchemaError("an SQLite database of another program (tables, but no milestone-bot schema); "
+                              "use another file")
         for number, sql in pending:
             if number <= current:
                 continue
