@@ -15,7 +15,7 @@ import discord
 from discord import app_commands
 
 from bot.core.context import CoreContext
-from bot.discord import commands_feeds, commands_lookup, commands_subscribe, commands_trials
+from bot.discord import commands_feeds, commands_lookup, commands_status, commands_subscribe, commands_trials
 from bot.discord.library_internals import DiscordEndpoints
 from bot.discord.replies import CommandEnv, on_tree_error
 from bot.discord.sink import DiscordSink
@@ -31,7 +31,7 @@ MAX_RATELIMIT_WAIT_SECONDS = 60.0
 def build_tree(client: discord.Client, env: CommandEnv) -> app_commands.CommandTree[discord.Client]:
     tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
     tree.on_error = on_tree_error  # type: ignore[method-assign]
-    modules: list[Any] = [commands_subscribe, commands_lookup, commands_feeds, commands_trials]
+    modules: list[Any] = [commands_subscribe, commands_lookup, commands_feeds, commands_trials, commands_status]
     for module in modules:
         module.register(tree, env)
     return tree
