@@ -300,6 +300,18 @@ def trials_command() -> Run:
         action, rest = (inv.args[0].lower(), inv.args[1:]) if inv.args else ("list", [])
         if action == "list" and not rest:
             return Reply(blocks.trials_message(await trials.list_trials(inv.core)))
+        if action == "watch" and not [r for r in rest if _OPTION.match(r) is None]:
+            # No NCT IDs: a programme search, as `trials watch --program NAME` on the CLI.
+            opts, _ = options(rest, {"program", "alias", "sponsor"})
+            if len(opts.get("program", [])) != 1 or len(opts.get("sponsor", [])) > 1:
+                raise CommandError("Give NCT IDs, or one program:NAME to search for (alias:… and one sponsor:…).")
+            sponsor = plain(opts["sponsor"][0]) if "sponsor" in opts else None
+            found = await trials.watch_program(inv.core, inv.actor, plain(opts["program"][0]),
+                                               [plain(a) for a in opts.get("alias", [])], sponsor,
+                                               _trial_channel(inv))
+            return Reply(blocks.info_message(_actor_line(
+                inv, f"watches programme {blocks.esc(found.query.program)} on ClinicalTrials.gov "
+                     f"({found.trials_now} trials match now; new ones will be alerts)")), public=True)
         if action == "watch":
             opts, ids = options(rest, {"program"})
             program = plain(opts["program"][0]) if "program" in opts else None
@@ -309,6 +321,13 @@ def trials_command() -> Run:
             already = f" (already watched: {', '.join(watched.already)})" if watched.already else ""
             return Reply(blocks.info_message(_actor_line(inv, f"watches trials: {blocks.esc(added)}"
                                                               f"{blocks.esc(already)}")), public=True)
+        if action == "unwatch" and rest and all(r.startswith("program:") for r in rest):
+            if len(rest) != 1:
+                raise CommandError("Give one program:NAME to stop watching.")
+            query, dropped = await trials.unwatch_program(inv.core, inv.actor, plain(rest[0].removeprefix("program:")))
+            return Reply(blocks.info_message(_actor_line(
+                inv, f"stopped watching programme {blocks.esc(query.program)} ({dropped} trials it brought in)")),
+                public=True)
         if action == "unwatch":
             removed = await trials.unwatch_trials(inv.core, inv.actor, rest)
             return Reply(blocks.info_message(_actor_line(inv, f"stopped watching {blocks.esc(', '.join(removed))}")),
@@ -350,11 +369,12 @@ class SlashCommands:
             SubCommand("lookup", "lookup PROGRAMME", "everything known about a programme", cmd_lookup),
             SubCommand("upcoming", "upcoming [DAYS] [program:NAME]", "dated catalysts in the next DAYS (90)",
                        cmd_upcoming),
-            SubCommand("feeds", 'feeds [add URL [name:"NAME"] | remove ID | enable ID]',
+            SubCommand("feeds", 'feeds [list | add URL [name:"NAME"] | remove ID | enable ID]',
                        "watched feeds and their health; add, remove or re-enable one", cmd_feeds,
                        manages=lambda args: bool(args) and args[0].lower() != "list"),
             SubCommand("why", "why EVENT", "the rule, evidence and source behind an alert", cmd_why),
-            SubCommand("trials", "trials [watch NCT… [program:NAME] | unwatch NCT… | show NCT | enable]",
+            SubCommand("trials", "trials [list | watch NCT… [program:NAME] | watch program:NAME [alias:A] "
+                       "[sponsor:S] | unwatch NCT… | unwatch program:NAME | show NCT | enable]",
                        "ClinicalTrials.gov records watched for changes", trials_command(),
                        manages=lambda args: bool(args) and args[0].lower() not in ("list", "show")),
             SubCommand("calendar", "calendar [DAYS] [program:NAME] [remind:DAYS]",

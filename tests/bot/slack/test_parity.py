@@ -15,6 +15,7 @@ from bot.app import App
 from bot.slack.frontend import SlackFrontEnd
 from storage.models import CatalystDate, NewEvent
 from tests.bot.slack.test_commands import ADMIN, MEMBER, Bot, body_text, settings_for
+from tests.support.ctgov_fake import FakeCtgov, study
 from tests.support.slack_files import SlackFiles
 from tests.support.slack_mock import SlackMock
 from watchers.record import add_events
@@ -100,3 +101,27 @@ async def test_lookup_posts_the_timeline_picture(bot: Bot, files: SlackFiles) ->
     card = await bot.ask("lookup azer-cel", channel="C300")
     assert card["blocks"][0]["text"]["text"] == "azer-cel"  # the card still comes, saying why the picture did not
     assert "Timeline picture not posted: Slack refused the file: not_in_channel" in body_text(card)
+
+
+async def test_trials_watch_and_unwatch_a_programme_search(slack: SlackMock, tmp_path: Path, fake: FakeCtgov) -> None:
+    slack.users = {ADMIN: {"is_admin": True}, MEMBER: {"is_admin": False}}
+    fake.put(study("NCT07654321", title="A Study of Zeta-cel"))
+    app = await App.open(settings_for(slack, tmp_path, ctgov_base_url=fake.base_url,
+                                      ctgov_request_interval_seconds=0))
+    front = SlackFrontEnd(app.settings)
+    await front.start(app.core)
+    bot = Bot(app, front, slack, f"http://127.0.0.1:{front.port}/slack/events")
+    try:
+        answer = await bot.ask("trials watch program:zeta-cel alias:ZC-1 sponsor:Acme")
+        assert answer["response_type"] == "in_channel"
+        assert "watches programme zeta-cel on ClinicalTrials.gov" in body_text(answer)
+        query = await app.store.trials.find_query("zeta-cel")
+        assert query is not None and query.terms == ["zeta-cel", "ZC-1"] and query.sponsor == "Acme"
+        denied = await bot.ask("trials unwatch program:zeta-cel", user=MEMBER)
+        assert "needs a workspace admin" in denied["text"]
+        answer = await bot.ask("trials unwatch program:zeta-cel")
+        assert "stopped watching programme zeta-cel" in body_text(answer)
+        assert await app.store.trials.find_query("zeta-cel") is None
+    finally:
+        await front.stop()
+        await app.close()
