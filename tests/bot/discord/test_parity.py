@@ -4,19 +4,26 @@ against the local mock; files are read back from the multipart upload discord.py
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import discord
 import icalendar
 import pytest
+from discord import app_commands
+from discord.http import Route
 from PIL import Image
 
+from bot.app import App
+from bot.discord.frontend import DiscordFrontEnd
+from bot.settings import Settings
 from storage.models import CatalystDate, NewEvent
 from tests.support.ctgov_fake import FakeCtgov, study
-from tests.support.discord_mock import GUILD_ID
-from tests.support.discord_support import CHANNEL_ID, DiscordHarness, discord_harness, opt, sub
+from tests.support.discord_mock import APP_ID, GUILD_ID, MockDiscord
+from tests.support.discord_support import CHANNEL_ID, DiscordHarness, discord_harness, opt, settings_for, sub
 from watchers.record import add_events
 
 EPHEMERAL = 64
@@ -135,3 +142,42 @@ async def test_lookup_attaches_the_timeline_picture(h: DiscordHarness, fake: Fak
     picture = Image.open(io.BytesIO(png))
     assert picture.format == "PNG"
     assert picture.size[0] == 1000 and 200 <= picture.size[1] <= 500
+
+
+async def test_commands_are_synced_only_when_their_definitions_changed(tmp_path: Path) -> None:
+    base = Route.BASE
+    mock = MockDiscord()
+    await mock.start()
+    app = await App.open(settings_for(mock, tmp_path, discord_guild_id=GUILD_ID, seed_defaults=False))
+    put = f"/applications/{APP_ID}/guilds/{GUILD_ID}/commands"
+    try:
+        for _ in range(2):  # two restarts with the same definitions: one sync
+            front = DiscordFrontEnd(app.settings, connect_gateway=False)
+            await front.start(app.core)
+            await front.stop()
+        assert len(mock.calls_to("PUT", put)) == 1
+        front = DiscordFrontEnd(app.settings, connect_gateway=False)
+        await front.start(app.core)
+        assert front.tree is not None
+
+        @app_commands.command(name="extra", description="A command added since the last sync.")
+        async def extra(interaction: discord.Interaction[Any]) -> None: ...
+
+        front.tree.add_command(extra)
+        assert await front.sync_commands() is True
+        assert "extra" in {c["name"] for c in mock.calls_to("PUT", put)[-1].body}
+        assert await front.sync_commands() is False
+        assert len(mock.calls_to("PUT", put)) == 2
+        await front.stop()
+    finally:
+        await app.close()
+        await mock.stop()
+        Route.BASE = base
+
+
+def test_voice_warnings_are_silenced(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'x.db'}",  # type: ignore[call-arg]
+                        discord_token="test-token")
+    DiscordFrontEnd(settings, connect_gateway=False)
+    assert not [r for r in caplog.records if "voice will NOT be supported" in r.getMessage()]
