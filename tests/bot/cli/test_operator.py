@@ -122,3 +122,21 @@ async def test_status_after_a_cycle(server: LocalServer, tmp_path: Path) -> None
     answer = json.loads(out)
     assert answer["last_cycle"]["polled"] == 2 and answer["sources_failing"] == 1
     assert answer["outbox_depth"] == 0 and answer["dead_deliveries"] == 0 and answer["front_ends"] == []
+
+
+async def test_lookup_writes_the_timeline_picture(tmp_path: Path) -> None:
+    import io
+
+    from PIL import Image
+
+    db = str(tmp_path / "x.db")
+    code, _, err = await cli("programs", "add", "zeta-cel", "--alias", "ZC-101", "--db", db)
+    assert code == 0, err
+    picture = tmp_path / "zeta.png"
+    code, out, err = await cli("lookup", "ZC-101", "--picture", str(picture), "--db", db)
+    assert code == 0, err
+    assert out.startswith("zeta-cel") and f"wrote the timeline picture to {picture}" in out
+    image = Image.open(io.BytesIO(picture.read_bytes()))
+    assert image.format == "PNG" and image.size == (1000, 240)
+    code, _, err = await cli("lookup", "zeta-cel", "--picture", str(tmp_path / "no-dir" / "x.png"), "--db", db)
+    assert code == 2 and err.strip().splitlines()[-1].startswith("milestone-bot: cannot write")
