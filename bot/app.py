@@ -17,6 +17,7 @@ from bot.delivery.console import ConsoleSink
 from bot.delivery.dispatcher import Dispatcher, DispatchReport
 from bot.delivery.sink import Sink
 from bot.frontends import FrontEnd
+from bot.progress import poll_progress
 from bot.settings import Settings, names_example_contact
 from storage.models import utcnow
 from storage.store import Store, StoreError
@@ -161,8 +162,16 @@ class App:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
 
+        first_cycle = True
+
         async def poll_job() -> None:
-            report = await self.run_cycle()
+            nonlocal first_cycle
+            if first_cycle:  # a new store polls everything at once: show how far it got (on a terminal)
+                first_cycle = False
+                async with poll_progress(self.store):
+                    report = await self.run_cycle()
+            else:
+                report = await self.run_cycle()
             if report.polled:
                 log.info(
                     "polled %d sources: %d not modified, %d failed, %d new events",

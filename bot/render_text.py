@@ -286,8 +286,10 @@ def status_rows(answer: StatusAnswer) -> list[tuple[str, str]]:
     last = (f"{cycle.started_at:%Y-%m-%d %H:%M:%S} UTC, took {cycle.duration_seconds:.1f} s "
             f"({cycle.polled} polled, {cycle.failed} failed)") if cycle else "none yet"
     connected = ", ".join(f"{f.name} (since {f.connected_at:%Y-%m-%d %H:%M} UTC)" for f in answer.front_ends)
+    running = f"running (pid {answer.running_pid})" if answer.running_pid else "not running (no `run` on this store)"
     return [
         ("version", answer.version),
+        ("bot", running),
         ("last cycle", last),
         ("sources", f"{answer.sources_ok} ok, {answer.sources_failing} failing, {answer.sources_disabled} disabled"),
         ("outbox", f"{answer.outbox_depth} waiting, {answer.dead_deliveries} dead"),

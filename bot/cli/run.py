@@ -7,7 +7,7 @@ import sys
 
 from bot.app import App
 from bot.cli.common import Subparsers
-from bot.cli.progress import poll_progress
+from bot.progress import poll_progress
 from storage.database import sqlite_path
 from storage.run_lock import RunLock
 

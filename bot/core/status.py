@@ -13,8 +13,10 @@ from typing import TypeVar
 from pydantic import BaseModel, Field, ValidationError
 
 from bot.core.context import CoreContext
+from storage.database import StoreError, sqlite_path
 from storage.interfaces import Meta
 from storage.models import Source
+from storage.run_lock import lock_holder
 
 LAST_CYCLE_KEY = "status:last_cycle"
 FRONT_ENDS_KEY = "status:front_ends"
@@ -37,6 +39,7 @@ class FrontEndState(BaseModel):
 
 class StatusAnswer(BaseModel):
     version: str
+    running_pid: str | None = None  # the `milestone-bot run` using this store, if one is
     last_cycle: LastCycle | None = None
     sources_ok: int = 0
     sources_failing: int = 0
@@ -87,8 +90,10 @@ async def status(ctx: CoreContext) -> StatusAnswer:
     counts = await store.outbox.counts()
     subs = await store.subscriptions.list()
     cycles = await _read(store.meta, LAST_CYCLE_KEY, LastCycle)
+    running = _running_pid(ctx.settings.database_url)
     return StatusAnswer(
         version=bot_version(),
+        running_pid=running,
         last_cycle=cycles[0] if cycles else None,
         sources_ok=len(sources) - len(disabled) - len(failing),
         sources_failing=len(failing),
@@ -97,5 +102,13 @@ async def status(ctx: CoreContext) -> StatusAnswer:
         outbox_depth=counts.get("pending", 0),
         dead_deliveries=counts.get("dead", 0),
         disabled_subscriptions=sum(1 for s in subs if s.disabled),
-        front_ends=await _read(store.meta, FRONT_ENDS_KEY, FrontEndState),
+        # What a `run` recorded is only true while it runs (a killed one could not clear it).
+        front_ends=await _read(store.meta, FRONT_ENDS_KEY, FrontEndState) if running else [],
     )
+
+
+def _running_pid(database_url: str) -> str | None:
+    try:
+        return lock_holder(sqlite_path(database_url))
+    except StoreError:  # a store that is not a SQLite file has no lock file to ask
+        return None

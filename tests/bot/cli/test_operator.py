@@ -140,3 +140,27 @@ async def test_lookup_writes_the_timeline_picture(tmp_path: Path) -> None:
     assert image.format == "PNG" and image.size == (1000, 240)
     code, _, err = await cli("lookup", "zeta-cel", "--picture", str(tmp_path / "no-dir" / "x.png"), "--db", db)
     assert code == 2 and err.strip().splitlines()[-1].startswith("milestone-bot: cannot write")
+
+
+async def test_status_names_the_running_bot_and_its_front_ends(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from bot.core.status import FrontEndState, record_front_ends
+    from storage.run_lock import RunLock
+
+    db = tmp_path / "x.db"
+    store = await Store.open(f"sqlite:///{db}")
+    try:
+        await record_front_ends(store.meta, [FrontEndState(name="discord", connected_at=datetime(2026, 12, 1, 8, 0,
+                                                                                                   tzinfo=UTC))])
+    finally:
+        await store.close()
+    code, out, err = await cli("status", "--db", str(db))
+    assert code == 0, err
+    assert "not running (no `run` on this store)" in out
+    assert "front ends:             none connected" in out  # recorded by a `run` that is gone
+    with RunLock(str(db)):  # this process stands for the running bot
+        code, out, err = await cli("status", "--db", str(db))
+    assert code == 0, err
+    assert f"bot:                    running (pid {os.getpid()})" in out
+    assert "front ends:             discord (since 2026-12-01 08:00 UTC)" in out

@@ -1,4 +1,5 @@
-"""A progress line on stderr for long work (the first poll of many sources), shown only on a terminal.
+"""A progress line on stderr for long work (the first poll of many sources: `poll-once`, the first cycle of `run`),
+shown only on a terminal.
 
 The line is rewritten in place (carriage return) and cleared when the work ends, so it never reaches a log file
 or a pipe: redirected stderr gets the same lines as before and nothing else.
