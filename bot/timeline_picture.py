@@ -30,6 +30,7 @@ WIDTH_PX = 1000
 DPI = 100
 CACHE_SIZE = 64
 FILENAME = "timeline.png"
+LABEL_GAP = 0.12  # of the time axis: about the width of a 20-character label at 1000 px
 
 STATUS_COLOURS = {
     "NOT_YET_RECRUITING": "#b0bec5",
@@ -77,12 +78,13 @@ def render_png(timeline: Timeline) -> bytes:
     """Draw the picture (blocking: call through `timeline_png` from async code)."""
     lanes = len(timeline.trials) + 1
     height_px = 170 + 70 * lanes
-    fig = Figure(figsize=(WIDTH_PX / DPI, height_px / DPI), dpi=DPI)
+    # Constrained layout makes room for the lane labels and the legend, however long they are.
+    fig = Figure(figsize=(WIDTH_PX / DPI, height_px / DPI), dpi=DPI, layout="constrained")
     ax = fig.add_subplot()
     start, end = _span(timeline)
     ax.set_xlim(start, end)  # type: ignore[arg-type]
     ax.set_ylim(-0.7, lanes - 0.3)
-    labels = ["Milestones"] + [_short(t.label, 22) for t in timeline.trials]
+    labels = ["Milestones"] + [_short(t.label, 24) for t in timeline.trials]
     ax.set_yticks(range(lanes), labels=labels, fontsize=11)
     ax.invert_yaxis()
     seen_status: dict[str, str] = {}
@@ -105,13 +107,19 @@ def render_png(timeline: Timeline) -> bytes:
         if trial.primary_completion:
             ax.plot([mdates.date2num(trial.primary_completion)], [lane], marker="D", color="black",
                     markersize=8, zorder=3)
-    for i, marker in enumerate(timeline.markers):
+    # A label goes above the point, else below; where both are taken by a near neighbour the point stays
+    # unlabelled (the legend still says what it is) rather than printing over another label.
+    min_gap = (mdates.date2num(end) - mdates.date2num(start)) * LABEL_GAP
+    last_label = {11: float("-inf"), -13: float("-inf")}
+    for marker in timeline.markers:
         shape, colour, size = MARKERS[marker.kind]
         x = mdates.date2num(marker.when)
         ax.plot([x], [0], marker=shape, color=colour, markersize=size, zorder=3, linestyle="none")
-        # Alternate labels above and below the point so neighbours do not print over each other.
-        ax.annotate(_short(marker.label, 24), (x, 0), xytext=(0, 11 if i % 2 == 0 else -13),
-                    textcoords="offset points", ha="center", va="center", fontsize=9, color=colour)
+        side = next((dy for dy in (11, -13) if x - last_label[dy] >= min_gap), None)
+        if side is not None:
+            last_label[side] = x
+            ax.annotate(_short(marker.label, 22), (x, 0), xytext=(0, side), textcoords="offset points",
+                        ha="center", va="center", fontsize=9, color=colour)
     ax.axvline(mdates.date2num(timeline.today), color="#455a64", linestyle="--", linewidth=1)
     ax.text(mdates.date2num(timeline.today), -0.65, " today", fontsize=9, color="#455a64", va="top")
     ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
@@ -121,10 +129,10 @@ def render_png(timeline: Timeline) -> bytes:
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    title = f"{timeline.program}: trials and milestones"
+    ax.set_title(f"{_short(timeline.program, 60)}: trials and milestones", fontsize=14, loc="left")
     if timeline.more_trials:
-        title += f" (first {len(timeline.trials)} trials; {timeline.more_trials} more on the card)"
-    ax.set_title(title, fontsize=14, loc="left")
+        ax.set_title(f"first {len(timeline.trials)} trials; {timeline.more_trials} more on the card", fontsize=10,
+                     loc="right", color="#607d8b")
     if timeline.is_empty():
         ax.text(0.5, 0.5, "Nothing dated recorded yet for this programme", transform=ax.transAxes, ha="center",
                 va="center", fontsize=13, color="#607d8b",
@@ -139,8 +147,8 @@ def render_png(timeline: Timeline) -> bytes:
         handles.append(Line2D([], [], marker=shape, color=colour, linestyle="none", markersize=size * 0.8,
                               label=kind.capitalize()))
     if handles:
-        fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 5), fontsize=10, frameon=False)
-    fig.subplots_adjust(left=0.2, right=0.97, top=1 - 45 / height_px, bottom=(80 if handles else 55) / height_px)
+        fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 5), fontsize=10,
+                   frameon=False)
     out = io.BytesIO()
     fig.savefig(out, format="png", dpi=DPI)
     return out.getvalue()
