@@ -10,6 +10,7 @@ from bot.cli.common import Subparsers, UsageError
 from bot.core import programs
 from bot.core.context import CONSOLE_ACTOR
 from bot.core.lookup import lookup
+from bot.core.timeline import program_timeline
 from bot.render_text import render_card, render_program_line
 from storage.models import ProgramIn
 
@@ -17,6 +18,8 @@ from storage.models import ProgramIn
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("lookup", parents=[common], help="show a programme's card: trials, designations, readouts")
     p.add_argument("name", help="programme name or any alias (e.g. azer-cel)")
+    p.add_argument("--picture", type=Path, metavar="FILE",
+                   help="also write the timeline picture (trials and milestones over time) as a PNG to FILE")
     p.set_defaults(handler=cmd_lookup)
 
     group = sub.add_parser("programs", help="manage the programme registry").add_subparsers(
@@ -45,7 +48,17 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
 
 
 async def cmd_lookup(app: App, args: argparse.Namespace) -> int:
-    print(render_card(await lookup(app.core, args.name)))
+    card = await lookup(app.core, args.name)
+    print(render_card(card))
+    if args.picture is not None:
+        from bot.timeline_picture import timeline_png  # matplotlib loads only when a picture is asked for
+
+        png = await timeline_png(await program_timeline(app.core, card))
+        try:
+            args.picture.write_bytes(png)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.picture}: {exc.strerror}") from None
+        print(f"wrote the timeline picture to {args.picture}")
     return 0
 
 
