@@ -135,10 +135,11 @@ RULES: tuple[Rule, ...] = (
     R("other.roundup", "other", "other",
       r"\bdaily dose\b|\bround[- ]?up\b|\bstocks? to watch\b|\bbiotech stock movers\b|\bweek in review\b"),
     R("other.earnings", "other", "other",
-      r"(?<!in )(?<!by )(?<!in the )(?<!by the )(?<!during the )(?<!until the )(?<!end of the )(?<!expected )"
-      r"\b(?:first|second|third|fourth|1st|2nd|3rd|4th)[- ]quarter\b|"
-      r"(?<!in )(?<!by )(?<!during )(?<!until )(?<!expected )(?<!anticipated )(?<!planned )(?<!for )"
-      r"\bQ[1-4]\s?(?:FY)?\s?'?\d{2,4}\b|\bresults for Q[1-4]\b|"
+      # "\b" before the look-behinds: the same assertions at the same place, but it fails fast inside words
+      r"\b(?<!in )(?<!by )(?<!in the )(?<!by the )(?<!during the )(?<!until the )(?<!end of the )(?<!expected )"
+      r"(?:first|second|third|fourth|1st|2nd|3rd|4th)[- ]quarter\b|"
+      r"\b(?<!in )(?<!by )(?<!during )(?<!until )(?<!expected )(?<!anticipated )(?<!planned )(?<!for )"
+      r"Q[1-4]\s?(?:FY)?\s?'?\d{2,4}\b|\bresults for Q[1-4]\b|"
       r"\b(?:full[- ]year|fiscal(?: year)?|half[- ]year|annual|quarterly|year[- ]end)\s+"
       r"(?:\d{4}\s+)?(?:financial\s+)?(?:results|report|activities report)\b|"
       r"\bfinancial results\b|\bresults for the (?:\w+ ){0,3}(?:quarter|year|period)\b|\bearnings\b|"
@@ -160,9 +161,9 @@ RULES: tuple[Rule, ...] = (
       r"(?:[\w-]+ ){0,3}(?:corporate|business|strategic|shareholder|operational|pipeline) (?:update|"
       r"highlights)\b"),
     R("other.financing", "other", "other",
-      r"(?<!concurrent )(?<!concurrent )\b(?:public|secondary|registered direct|follow-on|underwritten|"
+      r"\b(?<!concurrent )(?:public|secondary|registered direct|follow-on|underwritten|"
       r"bought deal|equity|initial public|ATM|at-the-market|share)\s+offering\b|"
-      r"(?<!concurrent )\bprivate placement\b|\bpricing of\b|\bprices? (?:\$|upsized|its|public|offering)|"
+      r"\b(?<!concurrent )private placement\b|\bpricing of\b|\bprices? (?:\$|upsized|its|public|offering)|"
       r"\brais(?:es|ed)\s+(?:up to\s+|approximately\s+|gross proceeds of\s+)?(?:US)?[$€£]|"
       r"\bfinancing\b|\b(?:debt|credit|loan|term loan)\s+(?:facility|agreement)\b|\bconvertible notes?\b|"
       r"\bwarrants? (?:exercise|inducement)\b|\broyalt(?:y|ies)\b.{0,60}\b(?:agreement|interest|sale|"
@@ -193,9 +194,9 @@ RULES: tuple[Rule, ...] = (
       r"readout)\b|"
       r"\b(?:timeline|timing|schedule) (?:for|of) (?:[\w'-]+ ){0,6}?(?:data|results|readout)\b|"
       r"\b(?:data|results|readout) (?:release |announcement )?(?:timing|timeline|postpone\w*|delay\w*)\b",
-      unless=r"(?<!expects )(?<!expect )(?<!anticipates )(?<!anticipate )(?<!to report )(?<!to announce )"
+      unless=r"\b(?<!expects )(?<!expect )(?<!anticipates )(?<!anticipate )(?<!to report )(?<!to announce )"
       r"(?<!to release )(?<!to present )(?<!to share )(?<!will report )(?<!will announce )(?<!will present )"
-      r"\btop[- ]?line (?:results|data)\b(?![^;,.–—]{0,60}\b(?:expected|anticipated|planned|slated|"
+      r"top[- ]?line (?:results|data)\b(?![^;,.–—]{0,60}\b(?:expected|anticipated|planned|slated|"
           r"due|"
       r"on track)\b)|"
       r"\b(?:met|achieved|did not meet|failed to meet|missed) (?:its |the |both |all )?(?:co-)?primary|"
@@ -392,7 +393,7 @@ RULES: tuple[Rule, ...] = (
     R("regulatory.orphan", "regulatory", "orphan",
       r"\borphan (?:drug |medicinal product )?(?:designation|status)\b|\borphan drug\b|\bODD\b"),
     R("regulatory.fast_track", "regulatory", "fast_track",
-      r"(?<!under the )(?<!under )(?<!with )\bfast[- ]track (?:designation|status)\b|"
+      r"\b(?<!under the )(?<!under )(?<!with )fast[- ]track (?:designation|status)\b|"
       r"\b(?:grant\w*|receiv\w*|award\w*|obtain\w*)\s+(?:\w+\s+){0,3}fast[- ]track\b|\bfast[- ]track\b"
       r"(?!\s+(?:designation|status)?\s*(?:application|request|submission))(?!\s+(?:development|program|"
       r"pathway|process|basis))",
@@ -424,8 +425,8 @@ RULES: tuple[Rule, ...] = (
       unless=r"\bterminat\w* (?:\w+ ){0,2}agreement\b|\btermination agreement\b"),
     # A trial (or an arm of it) completed, its last visit done or its database locked: the trial's status changed.
     R("enrollment.study_completed", "enrollment", "status_change",
-      r"(?<!from )(?<!from the )(?<!of )(?<!of the )(?<!in )(?<!in the )(?<!recently )"
-      r"\bcomplet(?:es|ed|ion of)\s+(?:the\s+|its\s+)?(?:(?!enrol|recruit|dosing|randomi|screen|data|"
+      r"\b(?<!from )(?<!from the )(?<!of )(?<!of the )(?<!in )(?<!in the )(?<!recently )"
+      r"complet(?:es|ed|ion of)\s+(?:the\s+|its\s+)?(?:(?!enrol|recruit|dosing|randomi|screen|data|"
       r"patient|first|last|treatment|vaccination)[\w/-]+\s+){0,4}(?:clinical\s+)?(?:trial|study|arm)\b"
       r"(?!\s+(?:enrol|dosing|recruit|randomi|data|results))|"
       r"\b(?:trial|study)\b.{0,30}\b(?:has been |was |is )completed\b|"
