@@ -146,10 +146,14 @@ def _lowered(s: str) -> str | None:
     return low if len(low) == len(s) else None  # a few characters change length when lower-cased
 
 
-def _first_rule(text: str, context: str, in_title: bool) -> tuple[Rule, str] | None:
+def _first_rule(
+    text: str, context: str, in_title: bool, low_context: str | None = None
+) -> tuple[Rule, str] | None:
     if not text:
         return None
-    low, low_context = _lowered(text), _lowered(context)
+    low = _lowered(text)
+    if low_context is None:
+        low_context = _lowered(context)
     if low is None or low_context is None:
         low = low_context = None
     for rule in RULES:
@@ -171,10 +175,11 @@ def decide(title: str, lede: str) -> tuple[str, str, list[Evidence]]:
     lede_head = lede[:LEDE_CHARS]
     context = f"{title}\n{lede_head}"
     where = "title"
-    hit = _first_rule(title, context, True)
+    low_context = _lowered(context)
+    hit = _first_rule(title, context, True, low_context)
     if hit is None:
         where = "lede"
-        hit = _first_rule(lede_head, context, False)
+        hit = _first_rule(lede_head, context, False, low_context)
     if hit is None:
         return "other", "other", [Evidence(rule="default.no_rule_matched", phrase="")]
     rule, m = hit

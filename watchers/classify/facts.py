@@ -93,7 +93,8 @@ _N = re.compile(
     r"volunteers?|people|individuals|adults|children|infants|women|men))\b", _I,
 )
 _HR = re.compile(r"\b(?:hazard ratio|HR)\b[^0-9]{0,12}(0?\.\d+|[0-2]\.\d+)", _I)
-_P = re.compile(r"\b[pP]\s?(?:-value\s?)?([<=≤>])\s?(0?\.\d+(?:\s?[x×]\s?10\s?[-−]\s?\d+)?|"
+# "[pP](?<!\w[pP])" is "\b[pP]" with the boundary checked after the letter: the search can then skip to p/P.
+_P = re.compile(r"[pP](?<!\w[pP])\s?(?:-value\s?)?([<=≤>])\s?(0?\.\d+(?:\s?[x×]\s?10\s?[-−]\s?\d+)?|"
     r"\d(?:\.\d+)?[eE][-−]\d+)")
 _ROMAN = {"I": "1", "II": "2", "III": "3", "IV": "4"}
 _PHASE = re.compile(
