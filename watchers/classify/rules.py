@@ -217,14 +217,15 @@ RULES: tuple[Rule, ...] = (
       r"(?:demographics|characteristics)\b"),
     R("other.preclinical", "other", "other",
       r"\b(?:pre-?clinical|non-?clinical|in vivo|in vitro|animal|murine|mouse|primate)\b",
-      unless=r"\b(?:phase [\dI]|(?<!pre-)(?<!pre)(?<!non-)(?<!non)clinical (?:data|results|trial|study)|"
+      unless=r"\b(?:phase [\dI]|(?<!pre-)(?<!pre)(?<!non-)(?<!non)clinical (?:and (?:pre-?clinical|translational) )?"
+      r"(?:data|results|trial|study|findings)|"
       r"first-in-human)"),
     # Data presented that are not clinical results, or presentations announced without their results.
     R("other.presentation_without_results", "other", "other",
       r"\b(?:present\w*|highlight\w*|showcas\w*|shar\w*|featur\w*)\b.{0,100}\b(?:data|results|findings)\b",
       requires=r"\b(?:non-?clinical|IND-enabling|mouse models?|murine|in vivo|animal models?)\b|"
       r"^(?![\s\S]*\d\s?%)[\s\S]*\b(?:will (?:present|be presenting|share|highlight)|to be presented|upcoming|"
-      r"will be (?:given|presented|delivered|featured)|(?:being|to be|will be) held)\b"),
+      r"will be (?:given|presented|delivered|featured)|(?:to be|will be) held)\b"),
     R("regulatory.review_response", "regulatory", "other",
       r"\b(?:respon\w+|answer\w*|repl\w+)\s+(?:to\s+)?(?:\w+\s+){0,5}?(?:questions|queries|requests? for information|"
       r"list of (?:questions|outstanding issues))\b",
@@ -536,7 +537,7 @@ RULES: tuple[Rule, ...] = (
       unless=r"\bpre-?clin\w*\b(?!.{0,40}\bclinical)|\bpublication of (?:\w+ ){0,6}design\b|"
       r"\b(?:non-?clinical|IND-enabling|mouse models?|murine|in vivo|animal models?)\b|"
       r"^(?![\s\S]*\d\s?%)[\s\S]*\b(?:will (?:present|be presenting|share|highlight)|to be presented|upcoming|"
-      r"will be (?:given|presented|delivered|featured)|(?:being|to be|will be) held)\b"),
+      r"will be (?:given|presented|delivered|featured)|(?:to be|will be) held)\b"),
     R("readout.endpoint", "readout", None,
       r"\b(?:met|meets|achiev\w*|hit|hits|miss\w*|did not (?:meet|achieve)|fail\w* to (?:meet|achieve)|not "
       r"(?:met|achieved)|reach\w*)\b(?:\s+\S+){0,4}?\s+(?:its |the |both |all |key |"

@@ -199,6 +199,13 @@ HARD_CASES: list[tuple[str, str, str, str]] = [
     ("presentation to be given", "other/other",
      "Acme Bio Announces Oral Presentation of Data from Its Phase 2 Study of AB-6 at the Liver Congress",
      "An oral presentation of the study's data will be given at the congress, being held in Milan in May."),
+    # ... but a congress "being held" while the data are presented says nothing of the future
+    ("presented at a congress being held", "readout/presentation",
+     "Acme Bio Presents New Interim Data from Phase 1 Study of AB-7 at the Amyloidosis Meeting",
+     "Results were presented in an oral presentation at the meeting, being held in Madrid this week."),
+    # clinical and preclinical findings together are clinical findings
+    ("clinical and preclinical findings", "readout/presentation",
+     "Zeta Pharma Presents ZP-2 Clinical and Preclinical Findings at the Hematology Congress", ""),
     ("webcast to discuss results", "other/other",
      "Zeta Pharma Announces Details of Oral Presentation and Webcast to Discuss Clinical Results", ""),
     ("timing of a filing", "other/other", "Heron Livestock Health Announces Change in Timing of Its FDA Submission",
