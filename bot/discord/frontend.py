@@ -15,7 +15,7 @@ import discord
 from discord import app_commands
 
 from bot.core.context import CoreContext
-from bot.discord import commands_feeds, commands_lookup, commands_subscribe, commands_trials
+from bot.discord import alert_actions, commands_feeds, commands_lookup, commands_subscribe, commands_trials
 from bot.discord.library_internals import DiscordEndpoints
 from bot.discord.replies import CommandEnv, on_tree_error
 from bot.discord.sink import DiscordSink
@@ -34,6 +34,7 @@ def build_tree(client: discord.Client, env: CommandEnv) -> app_commands.CommandT
     modules: list[Any] = [commands_subscribe, commands_lookup, commands_feeds, commands_trials]
     for module in modules:
         module.register(tree, env)
+    alert_actions.register(client, tree, env)
     return tree
 
 

@@ -218,8 +218,9 @@ class MockDiscord:
             return json_response(self._application())
         if method == "PUT" and parts[0] == "applications" and parts[-1] == "commands":
             scope = parts[3] if len(parts) == 5 else "global"
-            synced = [{**cmd, "id": str(self.next_id()), "application_id": str(APP_ID), "version": "1",
-                       **({"guild_id": scope} if scope != "global" else {})} for cmd in body or []]
+            # Discord answers every command with a description ("" for the message and user context menus).
+            synced = [{"description": "", **cmd, "id": str(self.next_id()), "application_id": str(APP_ID),
+                       "version": "1", **({"guild_id": scope} if scope != "global" else {})} for cmd in body or []]
             self.synced[scope] = synced
             return json_response(synced)
         if parts[0] == "channels" and len(parts) >= 2:
