@@ -8,6 +8,7 @@ exist and are still read this way (tests/bot/discord/test_gateway.py fails if no
 """
 from __future__ import annotations
 
+import discord
 import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
@@ -30,3 +31,13 @@ class DiscordEndpoints:
         if self._saved is not None:
             Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = self._saved
             self._saved = None
+
+
+async def start_thread_on_message(client: discord.Client, channel_id: int, message_id: int, name: str) -> int:
+    """Creates a thread on a message and returns its id (the message's id, as Discord numbers them).
+
+    discord.py's public `PartialMessage.create_thread` needs the server in its cache (it builds a `Thread` with it),
+    which a REST-only client, or one whose cache is not filled yet, does not have; the HTTP call it wraps does
+    not. Checked against discord.py 2.7.1 (`HTTPClient.start_thread_with_message`)."""
+    data = await client.http.start_thread_with_message(channel_id, message_id, name=name, auto_archive_duration=1440)
+    return int(data["id"])

@@ -25,7 +25,8 @@ from bot.delivery.digest import Digest
 from bot.delivery.sink import Sent, SinkError
 from bot.discord.alert_actions import alert_view
 from bot.discord.embeds import alert_content, alert_embed, clean, cut, digest_embed, role_ids
-from storage.models import PendingDelivery
+from bot.discord.library_internals import start_thread_on_message
+from storage.models import Event, PendingDelivery
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class DiscordSink:
                 return Sent(None)  # the alert's thread is gone: an update has nothing left to reply under
         message_id, thread_id = await self._post(
             channel_id, pending.mentions, embed, content=content, view=view, nonce=nonce,
-            thread_name=clean(event.title, THREAD_NAME_MAX) or f"Alert #{event.id}",
+            thread_name=conversation_name(event),
         )
         if thread_id is None and pending.conversation is None:
             return message_id  # a plain top-level alert
@@ -105,11 +106,10 @@ class DiscordSink:
         assert conversation is not None
         thread_id = int(conversation.thread_id) if conversation.thread_id else None
         if thread_id is None:
-            root = self._client.get_partial_messageable(channel_id).get_partial_message(
-                int(conversation.root_message_id))
             try:
-                thread = await root.create_thread(name=clean(pending.event.title, THREAD_NAME_MAX) or "Follow-ups")
-                thread_id = thread.id
+                thread_id = await start_thread_on_message(
+                    self._client, channel_id, int(conversation.root_message_id),
+                    conversation_name(pending.event))
             except discord.NotFound:
                 return None  # the first message was deleted
             except discord.HTTPException as exc:
@@ -192,6 +192,12 @@ class DiscordSink:
             channel = self._client.get_channel(channel_id) or await self._client.fetch_channel(channel_id)
             self._forums[channel_id] = channel if isinstance(channel, discord.ForumChannel) else None
         return self._forums[channel_id]
+
+
+def conversation_name(event: Event) -> str:
+    """A follow-up thread is named for what it is about: the programme, else the trial, else the first alert."""
+    name = event.programs[0] if event.programs else event.trial or event.title
+    return clean(name, THREAD_NAME_MAX) or f"Alert #{event.id}"
 
 
 def _channel_id(channel: str) -> int:
