@@ -269,6 +269,9 @@ def _event_line(ev: Event) -> str:
     return f"#{ev.id} {day} {link(ev.url, ev.title)} ({esc(event_label(ev))})"
 
 
+event_line = _event_line  # the same line on the Home tab
+
+
 _REPORTED_BY = {"company": "company-reported", "fda": "FDA-listed"}
 
 
@@ -343,6 +346,12 @@ def subscription_line(sub: Subscription) -> str:
     if sub.disabled:
         line += f" · *disabled*: {esc(sub.disabled_reason or '')}"
     return line
+
+
+def muted_message(program: str, mute_id: int) -> Message:
+    line = f"Muted *{esc(program)}* here: its alerts no longer reach this channel."
+    return Message(text=line, blocks=[section(line), {"type": "actions", "elements": [
+        action_button(UNMUTE, "Unmute", mute_id, style="primary")]}])
 
 
 def subscriptions_message(answer: SubscriptionList) -> Message:
