@@ -13,7 +13,7 @@ from watchers.route.fusion import fused_recipients, fusion_target
 from watchers.route.ledger import LedgerPlan, LedgerState, is_designation, ledger_kinds, plan_ledger
 from watchers.route.programs import program_norms, resolve_programs
 from watchers.route.subscriptions import group_by_channel, matching, recipients, unmuted
-from watchers.route.updates import Update, confirmed, ledger_updates
+from watchers.route.updates import EDITABLE_PLATFORMS, Update, confirmed, ledger_updates
 from watchers.sources.base import PollOutcome
 
 
@@ -75,10 +75,11 @@ async def record_events(
             target = fusion_target(await uow.events.with_fingerprint(event.fingerprint), now)
             if target is not None:
                 await uow.events.add_source(target.event_id, source_id, event.url, now)
+                if not target.suppressed and target.source_id != source_id:
+                    # First, so the channels that get the event only now (below) get no update of it.
+                    await _queue_updates(uow, [confirmed(target.event_id, source_id, source_name)], now)
                 late = fused_recipients(matching(subs, event, source_id, audiences), source_id, target)
                 await uow.outbox.enqueue(target.event_id, group_by_channel(unmuted(late, event, mutes)), now)
-                if not target.suppressed and target.source_id != source_id:
-                    await _queue_updates(uow, [confirmed(target.event_id, source_id, source_name)], now)
                 continue
         event_id = await uow.events.insert(event, source_id, now)
         if event_id is None:
@@ -114,7 +115,7 @@ async def _source_name(uow: UnitOfWork, source_id: int | None) -> str | None:
 
 async def _queue_updates(uow: UnitOfWork, updates: Sequence[Update], now: datetime) -> None:
     for update in updates:
-        await uow.outbox.enqueue_update(update.event_id, update.change, update.note, now)
+        await uow.outbox.enqueue_update(update.event_id, update.change, update.note, now, EDITABLE_PLATFORMS)
 
 
 async def _plan_ledger(uow: UnitOfWork, event: NewEvent, event_id: int, now: datetime) -> LedgerPlan:

@@ -139,13 +139,18 @@ class OutboxRepository:
             (reason, subscription_id, subscription_id),
         )
 
-    async def enqueue_update(self, event_id: int, change: str, note: str, now: datetime) -> int:
-        """Queue an update of the event's alert (an edit and a reply saying `note`) in every channel it was sent to
-        or is about to be; `change` names the change, so recording it again queues nothing. Returns how many."""
+    async def enqueue_update(self, event_id: int, change: str, note: str, now: datetime,
+                             platforms: Sequence[str]) -> int:
+        """Queue an update of the event's alert (an edit and a reply saying `note`) in every channel of `platforms`
+        it was sent to or is about to be; `change` names the change, so recording it again queues nothing.
+        Returns how many."""
+        if not platforms:
+            return 0
         stamp = to_db(now)
         rows = await self._conn.all(
             "SELECT id, platform, channel_id FROM deliveries WHERE event_id = ? AND lane = 'instant' "
-            "AND status IN ('pending', 'sent')", (event_id,),
+            f"AND status IN ('pending', 'sent') AND platform IN ({','.join('?' * len(platforms))})",
+            [event_id, *platforms],
         )
         for instant_id, platform, channel_id in rows:
             await self._conn.write(

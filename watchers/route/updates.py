@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from storage.models import Designation, NewEvent
 from watchers.route.ledger import LedgerPlan
 
+# Where a posted alert can be edited and replied under (the console prints and forgets).
+EDITABLE_PLATFORMS = ("discord", "slack")
+
 
 @dataclass(frozen=True)
 class Update:
