@@ -188,3 +188,17 @@ async def test_a_retried_update_edits_once_and_replies_once(h: DiscordHarness) -
     assert len(updates) == 1
     rows = await h.app.store.db.all("SELECT lane, status, progress FROM deliveries WHERE lane LIKE 'update:%'")
     assert [tuple(r) for r in rows] == [("update:moved:pdufa:2027-06-30", "sent", "edited")]
+
+
+async def test_the_same_release_from_a_second_source_edits_the_alert(h: DiscordHarness) -> None:
+    ir = await h.app.store.sources.add("rss", "https://ir.test/feed", "Acme IR")
+    wire = await h.app.store.sources.add("rss", "https://wire.test/feed", "Newswire")
+    await add_events(h.app.store, [ev("r1", fingerprint="same-release")], ir.id)
+    await Dispatcher(h.app.store, [h.front.sink], base_delay_seconds=0).drain()
+    await add_events(h.app.store, [ev("r2", fingerprint="same-release", title="NEWS R1.")], wire.id)
+    await Dispatcher(h.app.store, [h.front.sink], base_delay_seconds=0).drain()
+    [root] = top_level(h)  # one alert …
+    [(_, message, _body)] = h.mock.edits  # … edited once …
+    assert message == int(root["id"])
+    # … and a reply in its thread saying who else told it.
+    assert [m["content"] for m in h.mock.messages[int(root["id"])]] == ["Update: Also reported by Newswire."]
