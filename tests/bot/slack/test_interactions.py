@@ -14,6 +14,7 @@ from bot.slack.interactions import WHY_SHORTCUT
 from storage.models import CatalystDate, NewEvent, SubscriptionFilters
 from tests.bot.slack import test_commands
 from tests.bot.slack.test_commands import ADMIN, MEMBER, SECRET, Bot, body_text
+from tests.support.paths import ROOT
 from tests.support.slack_mock import eventually
 from watchers.record import add_events
 
@@ -210,3 +211,14 @@ async def test_modal_submission_refusals_show_in_the_modal(bot: Bot) -> None:
     status, text = await interact(bot, submission(ADMIN, programs=["No such thing"]))
     assert "programs" in json.loads(text)["errors"]
     assert await bot.app.store.subscriptions.list("slack", "C200") == []
+
+
+def test_manifest_enables_what_these_need() -> None:
+    """One-step app creation still gives the Home tab, the shortcut, interactivity and the event they need."""
+    manifest = (ROOT / "slack-app-manifest.yml").read_text(encoding="utf-8")
+    assert "  app_home:\n    # " in manifest and "    home_tab_enabled: true" in manifest
+    assert f"      callback_id: {WHY_SHORTCUT}\n" in manifest and "      type: message\n" in manifest
+    assert "      - app_home_opened " in manifest
+    assert "  interactivity:\n" in manifest and "    is_enabled: true" in manifest
+    for scope in ("files:write", "channels:history", "groups:history"):
+        assert f"      - {scope} " in manifest, scope
