@@ -48,6 +48,8 @@ async def mute_program(ctx: CoreContext, actor: Actor, channel: ChannelRef, even
     event = await _event(ctx, event_id)
     if not event.programs:
         raise CommandError("This alert is about no registered programme; there is nothing to mute.")
+    if not await ctx.store.subscriptions.list(channel.platform, channel.channel_id):
+        raise CommandError("This channel's subscriptions no longer exist, so nothing reaches it to mute.")
     mute = await ctx.store.mutes.add(channel.platform, channel.channel_id, event.programs[0], actor.user_id)
     return Muted(mute=mute, channel=channel)
 

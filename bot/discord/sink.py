@@ -110,8 +110,8 @@ class DiscordSink:
                 thread_id = await start_thread_on_message(
                     self._client, channel_id, int(conversation.root_message_id),
                     conversation_name(pending.event))
-            except discord.NotFound:
-                return None  # the first message was deleted
+            except (discord.NotFound, discord.Forbidden):
+                return None  # the first message was deleted, or the bot may not create threads here
             except discord.HTTPException as exc:
                 if exc.code != THREAD_EXISTS:
                     raise
@@ -123,8 +123,8 @@ class DiscordSink:
         try:
             message = await self._client.get_partial_messageable(thread_id).send(
                 content=content, allowed_mentions=alert_mentions(pending.mentions), nonce=nonce, **kwargs)
-        except discord.NotFound:
-            return None  # the thread was deleted
+        except (discord.NotFound, discord.Forbidden):
+            return None  # the thread was deleted, or the bot may not post in threads here
         except discord.HTTPException as exc:
             if exc.code in (THREAD_ARCHIVED, THREAD_LOCKED):
                 return None

@@ -98,6 +98,7 @@ class MockDiscord:
         # Threads created on messages (channel, message, name) and message edits (channel, message, body).
         self.threads_created: list[tuple[int, int, str]] = []
         self.edits: list[tuple[int, int, dict[str, Any]]] = []
+        self.threads_forbidden = False  # the bot lacks Create Public Threads
         self.gateway_sessions = 0
         self.gateway_sends_ready = True  # False: IDENTIFY is taken but READY never comes
         self.identified: list[dict[str, Any]] = []
@@ -315,6 +316,8 @@ class MockDiscord:
         """A thread on a message takes the message's id, as Discord numbers them; one per message."""
         if self.find_message(channel_id, message_id) is None:
             return json_response({"message": "Unknown Message", "code": 10008}, 404)
+        if self.threads_forbidden:
+            return json_response(MISSING_PERMISSIONS.body, 403)
         if message_id in self.channels:
             return json_response({"message": "A thread has already been created for this message",
                                   "code": 160004}, 400)

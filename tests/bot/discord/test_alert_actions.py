@@ -160,3 +160,12 @@ async def test_why_this_alert_message_command(h: DiscordHarness) -> None:
     stranger = {**message, "id": str(h.mock.next_id())}
     refused = answer(h, await h.message_command(WHY_THIS_ALERT, stranger))
     assert "not one of this bot's alerts" in refused["content"]
+
+
+async def test_mute_after_the_channels_subscription_was_deleted_says_so(h: DiscordHarness) -> None:
+    message = await post_alert(h)
+    for sub in await h.app.store.subscriptions.list():
+        await h.app.store.subscriptions.remove(sub.id)
+    data = answer(h, await h.click(f"mb:mute:{await event_id(h)}", message))
+    assert "no longer exist" in data["content"]
+    assert await h.app.store.mutes.list() == []

@@ -202,3 +202,12 @@ async def test_the_same_release_from_a_second_source_edits_the_alert(h: DiscordH
     assert message == int(root["id"])
     # … and a reply in its thread saying who else told it.
     assert [m["content"] for m in h.mock.messages[int(root["id"])]] == ["Update: Also reported by Newswire."]
+
+
+async def test_without_thread_permission_follow_ups_stay_top_level_and_nothing_is_disabled(
+    h: DiscordHarness,
+) -> None:
+    h.mock.threads_forbidden = True
+    await deliver(h, ev("a1"), ev("a2"))
+    assert titles(top_level(h)) == ["News a1", "News a2"]
+    assert not any(s.disabled for s in await h.app.store.subscriptions.list())
