@@ -1,13 +1,13 @@
 """Benchmark: outbox delivery throughput to the local Discord REST mock, which enforces per-channel rate limits.
 
-Run from the repository root: `python bench/bench_delivery.py [--events 200] [--channels 4] [--limit 5]
-[--window 0.25] [--programmes 0]`. With `--programmes N` the alerts are about N programmes in turn, so after
-each programme's first alert per channel the rest are follow-ups in its thread (a thread created on the first
-alert, then replies): the conversation path's cost. The mock (tests/support/discord_mock.py, extended here)
-answers every message create with Discord's rate-limit headers (`X-RateLimit-Limit/Remaining/Reset-After/Bucket`)
-for a bucket of `--limit` messages per `--window` seconds per channel, and answers 429 to a request over the
-limit. The real bot (discord.py client, DiscordSink, Dispatcher, store) drains the outbox; the table shows deliveries/s against the ceiling the limits
-allow and how many 429s the bot provoked (0 means it waited out the headers instead of hitting the limit).
+Run from the repository root: `python bench/bench_delivery.py [--events 200] [--channels 4] [--limit 5] [--window
+0.25] [--programmes 0]`. With `--programmes N` the alerts are about N programmes in turn, so after each programme's
+first alert per channel the rest are follow-ups in its thread (a thread created on the first alert, then replies):
+the conversation path's cost. The mock (tests/support/discord_mock.py, extended here) answers every message create
+with Discord's rate-limit headers (`X-RateLimit-Limit/Remaining/Reset-After/Bucket`) for a bucket of `--limit`
+messages per `--window` seconds per channel, and answers 429 to a request over the limit. The real bot (discord.py
+client, DiscordSink, Dispatcher, store) drains the outbox; the table shows deliveries/s against the ceiling the
+limits allow and how many 429s the bot provoked (0 means it waited out the headers instead of hitting the limit).
 The mock runs in this process (its cost is small next to the waits the limits impose).
 """
 from __future__ import annotations
