@@ -69,6 +69,7 @@ class SlackSink:
 
     def __init__(self, client: AsyncWebClient) -> None:
         self._client = client
+        self._warned_scope = False
 
     async def send(self, pending: PendingDelivery) -> str | Sent | None:
         delivery = pending.delivery
@@ -118,7 +119,16 @@ class SlackSink:
             response = await self._client.conversations_replies(channel=channel, ts=thread_ts,
                                                                 include_all_metadata=True, limit=200)
         except SlackApiError as exc:
-            if exc.response.get("error") in THREAD_ERRORS:
+            error = exc.response.get("error")
+            if error in THREAD_ERRORS:
+                return None
+            if error == "missing_scope":
+                # An app installed from an older manifest cannot read threads: post again rather than pause all
+                # of Slack (a refused scope would otherwise look like a refused token).
+                if not self._warned_scope:
+                    log.warning("Slack: the app lacks channels:history/groups:history, so a reply retried after a "
+                                "crash may be posted twice; add the scopes (slack-app-manifest.yml) and reinstall")
+                    self._warned_scope = True
                 return None
             raise sink_error(exc, channel) from None
         except (TimeoutError, SlackClientError, aiohttp.ClientError) as exc:

@@ -124,3 +124,18 @@ async def test_a_retried_update_edits_once_and_replies_once(
     [root] = slack.top_level(CHANNEL)
     updates = [m for m in slack.thread(root["ts"]) if m["text"].startswith("Update:")]
     assert len(updates) == 1
+
+
+async def test_without_the_history_scope_a_retried_reply_is_posted_not_paused(
+    prepared: Store, slack: SlackMock, slack_client: AsyncWebClient,
+) -> None:
+    """An app installed from the older manifest cannot read threads: the retry posts (maybe twice) instead of
+    pausing every Slack delivery as if the token were refused."""
+    await deliver(prepared, slack_client, ev("a1"))
+    await add_events(prepared, [ev("a2")])
+    await prepared.db.write("UPDATE deliveries SET sending_at = '2026-01-01T00:00:00.000000+00:00' WHERE id = 2")
+    slack.fail_next("conversations.replies", "missing_scope")
+    await deliver(prepared, slack_client)
+    [root] = slack.top_level(CHANNEL)
+    assert texts(slack.thread(root["ts"])) == ["Readout · interim: News a2"]
+    assert (await prepared.outbox.counts()) == {"sent": 2}
