@@ -13,7 +13,7 @@ from watchers.route.fusion import fused_recipients, fusion_target
 from watchers.route.ledger import LedgerPlan, LedgerState, is_designation, ledger_kinds, plan_ledger
 from watchers.route.programs import program_norms, resolve_programs
 from watchers.route.subscriptions import group_by_channel, matching, recipients, unmuted
-from watchers.route.updates import EDITABLE_PLATFORMS, Update, confirmed, ledger_updates
+from watchers.route.updates import EDITABLE_PLATFORMS, Update, confirmed, ledger_updates, registry_updates
 from watchers.sources.base import PollOutcome
 
 
@@ -98,6 +98,9 @@ async def record_events(
             if plan.facts != event.facts or plan.suppress:
                 event = event.model_copy(update={"facts": plan.facts})
                 await uow.events.set_facts(event_id, plan.facts, plan.suppress)
+        if event.trial and event.reported_by == "registry":
+            earlier = await uow.events.for_trial(event.trial)
+            await _queue_updates(uow, registry_updates(event, event_id, earlier), now)
         await uow.events.link_programs(event_id, program_ids)
         if not suppressed:
             await uow.outbox.enqueue(event_id, recipients(subs, event, source_id, audiences, mutes), now)

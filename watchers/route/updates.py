@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from storage.models import Designation, NewEvent
+from storage.models import Designation, Event, NewEvent
 from watchers.route.ledger import LedgerPlan
 
 # Where a posted alert can be edited and replied under (the console prints and forgets).
@@ -44,4 +44,32 @@ def ledger_updates(event: NewEvent, event_id: int, plan: LedgerPlan, designation
         if earlier.isdigit() and int(earlier) != event_id:
             out.append(Update(int(earlier), f"moved:{cat.kind}:{cat.date}",
                               f"{cat.label}: date moved {before.get('date')} → {cat.date} (alert #{event_id})."))
+    return out
+
+
+def _changed_fields(facts: dict[str, object]) -> set[str]:
+    changes = facts.get("changes")
+    if not isinstance(changes, list):
+        return set()
+    return {str(c["field"]) for c in changes if isinstance(c, dict) and c.get("field")}
+
+
+def registry_updates(event: NewEvent, event_id: int, earlier: Sequence[Event]) -> list[Update]:
+    """A trial's registry record changed again: the latest earlier alert reporting one of the same fields (a
+    date, the enrollment, the status) is out of date, so it is updated to point at the new values."""
+    if event.reported_by != "registry" or not event.trial:
+        return []
+    fields = _changed_fields(event.facts)
+    out: list[Update] = []
+    for previous in earlier:  # newest first
+        if previous.id == event_id or previous.trial != event.trial:
+            continue
+        overlap = fields & _changed_fields(previous.facts)
+        if overlap:
+            fields -= overlap
+            what = event.title.split(": ", 1)[-1]
+            out.append(Update(previous.id, f"registry:{event_id}",
+                              f"Changed again in the registry: {what} (alert #{event_id})."))
+        if not fields:
+            break
     return out

@@ -211,3 +211,19 @@ async def test_without_thread_permission_follow_ups_stay_top_level_and_nothing_i
     await deliver(h, ev("a1"), ev("a2"))
     assert titles(top_level(h)) == ["News a1", "News a2"]
     assert not any(s.disabled for s in await h.app.store.subscriptions.list())
+
+
+async def test_a_registry_value_changed_again_edits_the_alert_that_reported_it(h: DiscordHarness) -> None:
+    def change(key: str, old: int, new: int) -> NewEvent:
+        return ev(key, kind="enrollment", subtype="other", trial="NCT01234567", reported_by="registry",
+                  title=f"NCT01234567: enrollment {old} → {new}",
+                  facts={"changes": [{"field": "enrollment", "old": {"count": old}, "new": {"count": new}}]})
+    await deliver(h, change("r1", 100, 120))
+    [root] = top_level(h)
+    await deliver(h, change("r2", 120, 90))
+    [(_, message, body)] = h.mock.edits
+    assert message == int(root["id"])
+    fields = {f["name"]: f["value"] for f in body["embeds"][0]["fields"]}
+    assert fields["Updated"] == "Changed again in the registry: enrollment 120 → 90 (alert #2)."
+    assert [m["content"] or m["embeds"][0]["title"] for m in h.mock.messages[int(root["id"])]] == [
+        "Update: Changed again in the registry: enrollment 120 → 90 (alert #2).", "NCT01234567: enrollment 120 → 90"]

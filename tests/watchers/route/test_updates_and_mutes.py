@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from storage.models import (
     CatalystDate,
     Designation,
+    Event,
     LedgerSource,
     NewEvent,
     OpenCatalyst,
@@ -14,7 +15,7 @@ from storage.models import (
 )
 from watchers.route.ledger import LedgerState, plan_ledger
 from watchers.route.subscriptions import recipients
-from watchers.route.updates import Update, confirmed, ledger_updates
+from watchers.route.updates import Update, confirmed, ledger_updates, registry_updates
 
 NOW = "2026-12-07T00:00:00.000000+00:00"
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
@@ -62,3 +63,21 @@ def test_a_moved_date_updates_the_alert_that_gave_the_old_one() -> None:
     plan = plan_ledger(event, 8, LedgerState(open_catalysts={"pdufa": before}), NOW)
     assert ledger_updates(event, 8, plan, [], None) == [
         Update(5, "moved:pdufa:2027-06-30", "PDUFA date: date moved 2027-03-01 → 2027-06-30 (alert #8).")]
+
+
+def stored(event_id: int, **kw: object) -> Event:
+    return Event(**{"id": event_id, "dedupe_key": f"k{event_id}", "kind": "enrollment", "subtype": "other",
+                    "title": "t", "detected_at": WHEN, "reported_by": "registry", "trial": "NCT01", **kw})  # type: ignore[arg-type]
+
+
+def test_a_registry_field_changed_again_updates_the_latest_alert_that_reported_it() -> None:
+    def changes(*fields: str) -> dict[str, object]:
+        return {"changes": [{"field": f, "old": 1, "new": 2} for f in fields]}
+    event = ev(kind="enrollment", trial="NCT01", reported_by="registry", title="NCT01: enrollment 120 → 90",
+               facts=changes("enrollment"))
+    earlier = [stored(7, facts=changes("overall_status")), stored(5, facts=changes("enrollment")),
+               stored(3, facts=changes("enrollment"))]
+    assert registry_updates(event, 9, earlier) == [
+        Update(5, "registry:9", "Changed again in the registry: enrollment 120 → 90 (alert #9).")]
+    assert registry_updates(event.model_copy(update={"reported_by": "company"}), 9, earlier) == []
+    assert registry_updates(event, 9, [stored(4, trial="NCT02", facts=changes("enrollment"))]) == []
