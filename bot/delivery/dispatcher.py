@@ -132,8 +132,9 @@ class Dispatcher:
                 await edit(pending)
                 await self._store.outbox.mark_progress(delivery.id, "edited")
         pending.broadcast = pending.conversation is not None and high_materiality(event)
-        if pending.conversation is not None:
-            # Before the reply: a retry that finds this mark looks for the reply before posting it again.
+        if pending.conversation is not None or getattr(sink, "looks_before_reposting", False):
+            # Before the post: a retry that finds this mark looks for the post before making it again (Discord
+            # needs none for a message: its nonce does that).
             await self._store.outbox.mark_sending(delivery.id, utcnow())
         result = await sink.send(pending)
         return result if isinstance(result, Sent) else Sent(result)

@@ -2,13 +2,15 @@
 
 A follow-up (the dispatcher sets `pending.conversation`) is a reply in the conversation's thread (`thread_ts`),
 also shown in the channel for high-materiality kinds (`reply_broadcast`); a root that was deleted makes it a new
-top-level message. Replies carry the delivery id in their message metadata: a retry after a crash (the dispatcher
-marked the delivery `sending_at` before posting) looks for it in the thread before posting again. An update
+top-level message. Every alert and reply carries the delivery id in its message metadata: a retry after a crash
+(the dispatcher marked the delivery `sending_at` before posting) looks for it in the thread, or in the channel's
+recent history, before posting again. An update
 edits the posted alert with chat.update (the same edit twice changes nothing) and replies with what changed.
 """
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -66,6 +68,9 @@ def sink_error(exc: SlackApiError, channel: str) -> SinkError:
 
 class SlackSink:
     platform = "slack"
+    # Slack takes no idempotency key: the dispatcher marks every delivery before sending, and a retry of a marked
+    # one looks for its own earlier post (by metadata) first.
+    looks_before_reposting = True
 
     def __init__(self, client: AsyncWebClient) -> None:
         self._client = client
@@ -80,12 +85,16 @@ class SlackSink:
         else:
             message = alert_message(pending.event, pending.mentions)
         conversation = pending.conversation
-        if conversation is None:
-            return await self.post(channel, message)
         metadata = {"event_type": METADATA_TYPE, "event_payload": {"delivery": delivery.id}}
+        if conversation is None:
+            if delivery.sending_at is not None:
+                earlier = await self._find_posted(channel, delivery.id, oldest=delivery.sending_at)
+                if earlier is not None:
+                    return earlier
+            return await self.post(channel, message, metadata=metadata)
         thread_ts = conversation.thread_id or conversation.root_message_id
         if delivery.sending_at is not None:
-            earlier = await self._find_reply(channel, thread_ts, delivery.id)
+            earlier = await self._find_posted(channel, delivery.id, thread_ts=thread_ts)
             if earlier is not None:
                 return Sent(earlier, thread_ts)
         try:
@@ -94,7 +103,10 @@ class SlackSink:
         except ThreadGone:
             if delivery.is_update:
                 return Sent(None)  # the alert is gone: nothing to reply under
-            return Sent(await self.post(channel, message, metadata=metadata), None, new_root=True)
+            earlier = None
+            if delivery.sending_at is not None:  # posted top-level before a crash?
+                earlier = await self._find_posted(channel, delivery.id, oldest=delivery.sending_at)
+            return Sent(earlier or await self.post(channel, message, metadata=metadata), None, new_root=True)
         return Sent(ts, thread_ts)
 
     async def edit(self, pending: PendingDelivery) -> None:
@@ -113,20 +125,27 @@ class SlackSink:
         except (TimeoutError, SlackClientError, aiohttp.ClientError) as exc:
             raise SinkError(f"Slack unreachable: {type(exc).__name__}") from None
 
-    async def _find_reply(self, channel: str, thread_ts: str, delivery_id: int) -> str | None:
-        """The reply this delivery posted before a crash, by its metadata; None when there is none."""
+    async def _find_posted(self, channel: str, delivery_id: int, *, thread_ts: str | None = None,
+                           oldest: datetime | None = None) -> str | None:
+        """What this delivery posted before a crash, found by its metadata: a reply in `thread_ts`, or a
+        top-level message since `oldest` (when the attempt began, less a minute for clocks). None when none."""
         try:
-            response = await self._client.conversations_replies(channel=channel, ts=thread_ts,
-                                                                include_all_metadata=True, limit=200)
+            if thread_ts is not None:
+                response = await self._client.conversations_replies(channel=channel, ts=thread_ts,
+                                                                    include_all_metadata=True, limit=200)
+            else:
+                since = (oldest.timestamp() - 60) if oldest is not None else 0
+                response = await self._client.conversations_history(channel=channel, oldest=f"{since:.6f}",
+                                                                    include_all_metadata=True, limit=200)
         except SlackApiError as exc:
             error = exc.response.get("error")
             if error in THREAD_ERRORS:
                 return None
             if error == "missing_scope":
-                # An app installed from an older manifest cannot read threads: post again rather than pause all
+                # An app installed from an older manifest cannot read history: post again rather than pause all
                 # of Slack (a refused scope would otherwise look like a refused token).
                 if not self._warned_scope:
-                    log.warning("Slack: the app lacks channels:history/groups:history, so a reply retried after a "
+                    log.warning("Slack: the app lacks channels:history/groups:history, so an alert retried after a "
                                 "crash may be posted twice; add the scopes (slack-app-manifest.yml) and reinstall")
                     self._warned_scope = True
                 return None

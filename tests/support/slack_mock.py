@@ -102,7 +102,7 @@ class SlackMock:
         self.server.route("/response/1", self._response)
         for method in ("auth.test", "chat.postMessage", "users.info", "usergroups.users.list",
                        "apps.connections.open", "chat.update", "chat.postEphemeral", "conversations.replies",
-                       "views.publish", "views.open", "views.update"):
+                       "views.publish", "views.open", "views.update", "conversations.history"):
             self.server.route(f"/api/{method}", self._api)
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
@@ -180,10 +180,18 @@ class SlackMock:
             return {"ok": True, "has_more": False, "messages": [
                 {"ts": m["ts"], "text": m["text"], **({"metadata": m["metadata"]} if include and m["metadata"]
                                                       else {})} for m in found]}
+        if method == "conversations.history":
+            oldest = float(params.get("oldest") or 0)
+            include = params.get("include_all_metadata") in (True, "true", "1", 1)
+            found = [m for m in reversed(self.messages) if m["channel"] == params.get("channel")
+                     and (not m.get("thread_ts") or m["reply_broadcast"]) and float(m["ts"]) >= oldest]
+            return {"ok": True, "has_more": False, "messages": [
+                {"ts": m["ts"], "text": m["text"], **({"metadata": m["metadata"]} if include and m["metadata"]
+                                                      else {})} for m in found]}
         if method == "chat.postEphemeral":
             self._ts += 1
             return {"ok": True, "message_ts": f"{int(time.time())}.{self._ts:06d}"}
-        if method in ("views.publish", "views.open", "views.update"):
+        if method in ("views.publish", "views.open", "views.update", "conversations.history"):
             view = _json(params.get("view")) or {}
             return {"ok": True, "view": {"id": f"V{len(self.calls)}", **view}}
         if method == "users.info":

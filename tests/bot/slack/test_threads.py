@@ -139,3 +139,18 @@ async def test_without_the_history_scope_a_retried_reply_is_posted_not_paused(
     [root] = slack.top_level(CHANNEL)
     assert texts(slack.thread(root["ts"])) == ["Readout · interim: News a2"]
     assert (await prepared.outbox.counts()) == {"sent": 2}
+
+
+async def test_a_retried_top_level_alert_is_posted_once(
+    prepared: Store, slack: SlackMock, slack_client: AsyncWebClient,
+) -> None:
+    await add_events(prepared, [ev("a1")])
+    await crash_during_reply(prepared, slack, slack_client)  # killed while Slack answered the first post
+    await deliver(prepared, slack_client)
+    [alert] = slack.top_level(CHANNEL)
+    assert alert["metadata"] == {"event_type": "milestone_delivery", "event_payload": {"delivery": 1}}
+    assert len(slack.called("chat.postMessage")) == 1 and len(slack.called("conversations.history")) == 1
+    row = await prepared.db.one("SELECT status, platform_message_id FROM deliveries")
+    assert row is not None and tuple(row) == ("sent", alert["ts"])
+    await deliver(prepared, slack_client, ev("a2"))  # and it is the conversation's root
+    assert texts(slack.thread(alert["ts"])) == ["Readout · interim: News a2"]
