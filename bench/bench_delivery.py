@@ -1,11 +1,13 @@
 """Benchmark: outbox delivery throughput to the local Discord REST mock, which enforces per-channel rate limits.
 
-Run from the repository root: `python bench/bench_delivery.py [--events 200] [--channels 4] [--limit 5]
-[--window 0.25]`. The mock (tests/support/discord_mock.py, extended here) answers every message create with Discord's
-rate-limit headers (`X-RateLimit-Limit/Remaining/Reset-After/Bucket`) for a bucket of `--limit` messages per
-`--window` seconds per channel, and answers 429 to a request over the limit. The real bot (discord.py client,
-DiscordSink, Dispatcher, store) drains the outbox; the table shows deliveries/s against the ceiling the limits
-allow and how many 429s the bot provoked (0 means it waited out the headers instead of hitting the limit).
+Run from the repository root: `python bench/bench_delivery.py [--events 200] [--channels 4] [--limit 5] [--window
+0.25] [--programmes 0]`. With `--programmes N` the alerts are about N programmes in turn, so after each programme's
+first alert per channel the rest are follow-ups in its thread (a thread created on the first alert, then replies):
+the conversation path's cost. The mock (tests/support/discord_mock.py, extended here) answers every message create
+with Discord's rate-limit headers (`X-RateLimit-Limit/Remaining/Reset-After/Bucket`) for a bucket of `--limit`
+messages per `--window` seconds per channel, and answers 429 to a request over the limit. The real bot (discord.py
+client, DiscordSink, Dispatcher, store) drains the outbox; the table shows deliveries/s against the ceiling the
+limits allow and how many 429s the bot provoked (0 means it waited out the headers instead of hitting the limit).
 The mock runs in this process (its cost is small next to the waits the limits impose).
 """
 from __future__ import annotations
@@ -68,7 +70,7 @@ class RateLimitedMock(MockDiscord):
         return response
 
 
-async def run(n_events: int, n_channels: int, limit: int, window: float) -> dict[str, Any]:
+async def run(n_events: int, n_channels: int, limit: int, window: float, n_programmes: int = 0) -> dict[str, Any]:
     base = Route.BASE
     mock = RateLimitedMock(limit, window)
     await mock.start()
@@ -84,7 +86,8 @@ async def run(n_events: int, n_channels: int, limit: int, window: float) -> dict
                 await add_events(app.store, [
                     NewEvent(dedupe_key=f"e{i}", kind="readout", subtype="topline",
                              title=f"Acme Bio reports topline data {i} for ACM-101", url=f"https://news.test/{i}",
-                             sponsor="Acme Bio", facts={"endpoint_met": True, "patients": 412})
+                             sponsor="Acme Bio", facts={"endpoint_met": True, "patients": 412},
+                             programs=[f"ACM-{i % n_programmes}"] if n_programmes else [])
                     for i in range(n_events)
                 ])
                 dispatcher = Dispatcher(app.store, [front.sink], base_delay_seconds=0)
@@ -99,8 +102,11 @@ async def run(n_events: int, n_channels: int, limit: int, window: float) -> dict
         await mock.stop()
         Route.BASE = base
     posted = sum(len(mock.messages[ch]) for ch in channels)
+    threaded = sum(len(mock.messages.get(thread, [])) for _ch, thread, _name in mock.threads_created)
     return {"events": n_events, "channels": n_channels, "limit": limit, "window": window, "sent": report.sent,
-            "failed": report.failed, "posted": posted, "wall": wall, "cpu": cpu, "rate": report.sent / wall,
+            "programmes": n_programmes, "top_level": posted, "threaded": threaded,
+            "failed": report.failed, "posted": posted + threaded, "wall": wall, "cpu": cpu,
+            "rate": report.sent / wall,
             "ceiling": n_channels * limit / window, "over_limit": mock.over_limit, "counts": counts}
 
 
@@ -112,6 +118,7 @@ def print_results(r: dict[str, Any]) -> None:
         ("delivered", f"{r['sent']:,} in {r['wall']:.2f} s = {r['rate']:.1f}/s ({r['cpu']:.2f} s CPU, "
                       f"{r['cpu'] / max(1, r['sent']) * 1000:.1f} ms CPU per delivery)"),
         ("share of the ceiling", f"{r['rate'] / r['ceiling']:.0%}"),
+        ("conversations", f"{r['programmes']} programmes: {r['top_level']:,} top-level, {r['threaded']:,} in threads"),
         ("429s provoked", f"{r['over_limit']} (0 = the rate-limit headers were respected)"),
         ("outbox after", json.dumps(r["counts"])),
     ]))
@@ -123,9 +130,10 @@ def main() -> int:
     ap.add_argument("--channels", type=int, default=4)
     ap.add_argument("--limit", type=int, default=5)
     ap.add_argument("--window", type=float, default=0.25)
+    ap.add_argument("--programmes", type=int, default=0)
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
-    r = asyncio.run(run(a.events, a.channels, a.limit, a.window))
+    r = asyncio.run(run(a.events, a.channels, a.limit, a.window, a.programmes))
     print_results(r)
     if a.json:
         print("BENCH-RESULT " + json.dumps(r))

@@ -12,12 +12,14 @@ from storage.models import (
     Catalyst,
     CatalystDate,
     ChannelRef,
+    Conversation,
     DeliveryTarget,
     Designation,
     Event,
     EventSource,
     FeedHistory,
     FusionCandidate,
+    Mute,
     NewEvent,
     OpenCatalyst,
     PendingDelivery,
@@ -97,6 +99,8 @@ class Events(Protocol):
 
     async def latest(self, limit: int = 20, kind: str | None = None) -> list[Event]: ...
 
+    async def for_trial(self, nct_id: str, limit: int = 20) -> list[Event]: ...
+
     async def for_program(
         self, program_id: int, limit: int = 5, kind: str | None = None, subtypes: Sequence[str] = ()
     ) -> list[Event]: ...
@@ -120,13 +124,25 @@ class Outbox(Protocol):
 
     async def for_digest(self, subscription_id: int, limit: int = 500) -> list[PendingDelivery]: ...
 
-    async def mark_delivered(self, delivery_ids: Sequence[int], platform_message_id: str | None) -> None: ...
+    async def mark_delivered(self, delivery_ids: Sequence[int], platform_message_id: str | None,
+                             thread_id: str | None = None) -> None: ...
 
     async def mark_attempt_failed(
         self, delivery_id: int, error: str, next_attempt_at: datetime, give_up: bool, count: bool = True
     ) -> None: ...
 
     async def drop_pending(self, subscription_id: int, reason: str) -> None: ...
+
+    async def enqueue_update(self, event_id: int, change: str, note: str, now: datetime,
+                             platforms: Sequence[str]) -> int: ...
+
+    async def posted_message(self, event_id: int, platform: str, channel_id: str) -> tuple[str, str | None] | None: ...
+
+    async def event_of_message(self, platform: str, channel_id: str | None, message_id: str) -> int | None: ...
+
+    async def mark_progress(self, delivery_id: int, progress: str) -> None: ...
+
+    async def mark_sending(self, delivery_id: int, now: datetime) -> None: ...
 
     async def counts(self) -> dict[str, int]: ...
 
@@ -261,6 +277,31 @@ class Subscriptions(Protocol):
     async def disable(self, sub_id: int, reason: str) -> None: ...
 
     async def ensure(self, platform: str, channel_id: str) -> Subscription: ...
+
+
+class Conversations(Protocol):
+    """The message that started a channel's conversation about a programme or trial."""
+
+    async def find(self, platform: str, channel_id: str, topics: Sequence[str]) -> Conversation | None: ...
+
+    async def start(self, platform: str, channel_id: str, topics: Sequence[str], root_message_id: str,
+                    thread_id: str | None, now: datetime) -> None: ...
+
+    async def set_thread(self, platform: str, channel_id: str, root_message_id: str, thread_id: str) -> None: ...
+
+
+class Mutes(Protocol):
+    """Programmes muted per channel."""
+
+    async def add(self, platform: str, channel_id: str, program: str, created_by: str | None = None) -> Mute: ...
+
+    async def get(self, mute_id: int) -> Mute: ...
+
+    async def remove(self, mute_id: int) -> None: ...
+
+    async def list(self, platform: str | None = None, channel_id: str | None = None) -> list[Mute]: ...
+
+    async def keys(self) -> set[tuple[str, str, str]]: ...
 
 
 class Meta(Protocol):

@@ -149,6 +149,34 @@ class Delivery(BaseModel):
     next_attempt_at: datetime
     last_error: str | None = None
     platform_message_id: str | None = None
+    note: str | None = None  # an update lane: what changed, replied under the posted alert
+    progress: str | None = None  # an update's steps done ("edited")
+    sending_at: datetime | None = None  # a reply was being posted when this was written: look before posting again
+
+    @property
+    def is_update(self) -> bool:
+        return self.lane.startswith("update:")
+
+
+class Conversation(BaseModel):
+    """The message that started a channel's conversation about a programme or trial (its thread's root)."""
+
+    platform: str
+    channel_id: str
+    topic: str
+    root_message_id: str
+    thread_id: str | None = None
+
+
+class Mute(BaseModel):
+    """A programme muted in one channel."""
+
+    id: int
+    platform: str
+    channel_id: str
+    program: str
+    created_by: str | None = None
+    created_at: datetime
 
 
 class PendingDelivery(BaseModel):
@@ -158,6 +186,11 @@ class PendingDelivery(BaseModel):
     event: Event
     # The enabled subscriptions this delivery satisfies in its channel, oldest first (never empty).
     subscriptions: list[Subscription]
+    # Filled by the dispatcher just before sending, from the store (not columns of the row):
+    conversation: Conversation | None = None  # post in this conversation's thread (a follow-up)
+    original_message_id: str | None = None  # an update: the posted alert to edit
+    original_thread_id: str | None = None  # … and the thread it is in, when it is a follow-up
+    broadcast: bool = False  # a follow-up important enough to show in the channel too (Slack reply_broadcast)
 
     @property
     def subscription(self) -> Subscription:

@@ -10,9 +10,11 @@ from contextlib import asynccontextmanager
 
 from storage.database import Connection, Database, DuplicateError, NotFoundError, StoreError, sqlite_path
 from storage.interfaces import (
+    Conversations,
     Events,
     Ledger,
     Meta,
+    Mutes,
     Outbox,
     Programs,
     SeenItems,
@@ -20,9 +22,11 @@ from storage.interfaces import (
     Subscriptions,
     Trials,
 )
+from storage.repositories.conversations import ConversationRepository
 from storage.repositories.events import EventRepository
 from storage.repositories.ledger import LedgerRepository
 from storage.repositories.meta import MetaRepository
+from storage.repositories.mutes import MuteRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.programs import ProgramRepository
 from storage.repositories.seen import SeenItemRepository
@@ -47,6 +51,8 @@ class Repositories:
         self.ledger: Ledger = LedgerRepository(conn)
         self.subscriptions: Subscriptions = SubscriptionRepository(conn)
         self.meta: Meta = MetaRepository(conn)
+        self.conversations: Conversations = ConversationRepository(conn)
+        self.mutes: Mutes = MuteRepository(conn)
 
 
 class UnitOfWork(Repositories):

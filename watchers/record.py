@@ -8,11 +8,12 @@ from datetime import datetime
 from storage.clock import to_db
 from storage.models import ChannelRef, NewEvent, utcnow
 from storage.names import fold_name
-from storage.store import Store, UnitOfWork
+from storage.store import NotFoundError, Store, UnitOfWork
 from watchers.route.fusion import fused_recipients, fusion_target
 from watchers.route.ledger import LedgerPlan, LedgerState, is_designation, ledger_kinds, plan_ledger
 from watchers.route.programs import program_norms, resolve_programs
-from watchers.route.subscriptions import group_by_channel, matching, recipients
+from watchers.route.subscriptions import group_by_channel, matching, recipients, unmuted
+from watchers.route.updates import EDITABLE_PLATFORMS, Update, confirmed, ledger_updates, registry_updates
 from watchers.sources.base import PollOutcome
 
 
@@ -63,6 +64,8 @@ async def record_events(
     if not events:
         return []
     subs = await uow.subscriptions.active()
+    mutes = await uow.mutes.keys()
+    source_name = await _source_name(uow, source_id)
     new_ids: list[int] = []
     for event in events:
         program_ids, event = resolve_programs(event, await uow.programs.resolve(program_norms(event)))
@@ -72,8 +75,11 @@ async def record_events(
             target = fusion_target(await uow.events.with_fingerprint(event.fingerprint), now)
             if target is not None:
                 await uow.events.add_source(target.event_id, source_id, event.url, now)
+                if not target.suppressed and target.source_id != source_id:
+                    # First, so the channels that get the event only now (below) get no update of it.
+                    await _queue_updates(uow, [confirmed(target.event_id, source_id, source_name)], now)
                 late = fused_recipients(matching(subs, event, source_id, audiences), source_id, target)
-                await uow.outbox.enqueue(target.event_id, group_by_channel(late), now)
+                await uow.outbox.enqueue(target.event_id, group_by_channel(unmuted(late, event, mutes)), now)
                 continue
         event_id = await uow.events.insert(event, source_id, now)
         if event_id is None:
@@ -86,13 +92,33 @@ async def record_events(
             plan = await _plan_ledger(uow, event, event_id, now)
             await _apply_ledger(uow, event, event_id, plan, now)
             suppressed = plan.suppress
+            designations = (await uow.ledger.designations(event.programs[0])
+                            if plan.designation and not plan.new_designation else [])
+            await _queue_updates(uow, ledger_updates(event, event_id, plan, designations, source_name), now)
             if plan.facts != event.facts or plan.suppress:
                 event = event.model_copy(update={"facts": plan.facts})
                 await uow.events.set_facts(event_id, plan.facts, plan.suppress)
+        if event.trial and event.reported_by == "registry":
+            earlier = await uow.events.for_trial(event.trial)
+            await _queue_updates(uow, registry_updates(event, event_id, earlier), now)
         await uow.events.link_programs(event_id, program_ids)
         if not suppressed:
-            await uow.outbox.enqueue(event_id, recipients(subs, event, source_id, audiences), now)
+            await uow.outbox.enqueue(event_id, recipients(subs, event, source_id, audiences, mutes), now)
     return new_ids
+
+
+async def _source_name(uow: UnitOfWork, source_id: int | None) -> str | None:
+    if source_id is None:
+        return None
+    try:
+        return (await uow.sources.get(source_id)).name
+    except NotFoundError:
+        return None
+
+
+async def _queue_updates(uow: UnitOfWork, updates: Sequence[Update], now: datetime) -> None:
+    for update in updates:
+        await uow.outbox.enqueue_update(update.event_id, update.change, update.note, now, EDITABLE_PLATFORMS)
 
 
 async def _plan_ledger(uow: UnitOfWork, event: NewEvent, event_id: int, now: datetime) -> LedgerPlan:

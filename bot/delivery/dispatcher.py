@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.delivery.digest import build_digest
-from bot.delivery.sink import Sink, SinkError
-from storage.models import PendingDelivery, utcnow
+from bot.delivery.sink import Sent, Sink, SinkError
+from bot.delivery.threads import high_materiality, topics
+from storage.models import Conversation, PendingDelivery, utcnow
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ class Dispatcher:
                     continue  # keep per-channel order: nothing overtakes a failed alert
                 sink = self._sinks[channel[0]]
                 try:
-                    message_id = await sink.send(pending)
+                    sent = await self._send(sink, pending)
                 except SinkError as exc:
                     blocked.add(channel)
                     if exc.auth_failed:
@@ -103,11 +104,56 @@ class Dispatcher:
                     await self._failed(pending, SinkError(f"{type(exc).__name__}: {exc}"), report)
                     continue
                 self._resume(channel[0])
-                await self._store.outbox.mark_delivered([pending.delivery.id], message_id)
+                await self._store.outbox.mark_delivered([pending.delivery.id], sent.message_id, sent.thread_id)
+                await self._remember_conversation(pending, sent)
                 report.sent += 1
                 progressed = True
             if not progressed or len(due) < batch:
                 return report
+
+    async def _send(self, sink: Sink, pending: PendingDelivery) -> Sent:
+        """Post an alert (a follow-up in its conversation's thread when the channel has one), or an update:
+        the posted alert edited, then a reply saying what changed. Each step that cannot be repeated safely is
+        recorded first, so a retry after a crash neither edits twice nor replies twice."""
+        delivery, event = pending.delivery, pending.event
+        keys = topics(event)
+        if keys and delivery.platform != "console":
+            pending.conversation = await self._store.conversations.find(delivery.platform, delivery.channel_id, keys)
+        if delivery.is_update:
+            posted = await self._store.outbox.posted_message(event.id, delivery.platform, delivery.channel_id)
+            if posted is None:
+                return Sent(None)  # the channel never got the alert (or the platform gives no ids): nothing to edit
+            pending.original_message_id, pending.original_thread_id = posted
+            if pending.conversation is None:
+                pending.conversation = Conversation(platform=delivery.platform, channel_id=delivery.channel_id,
+                                                    topic="", root_message_id=posted[0], thread_id=posted[1])
+            edit = getattr(sink, "edit", None)
+            if edit is not None and delivery.progress != "edited":
+                await edit(pending)
+                await self._store.outbox.mark_progress(delivery.id, "edited")
+        pending.broadcast = pending.conversation is not None and high_materiality(event)
+        if pending.conversation is not None or getattr(sink, "looks_before_reposting", False):
+            # Before the post: a retry that finds this mark looks for the post before making it again (Discord
+            # needs none for a message: its nonce does that).
+            await self._store.outbox.mark_sending(delivery.id, utcnow())
+        result = await sink.send(pending)
+        return result if isinstance(result, Sent) else Sent(result)
+
+    async def _remember_conversation(self, pending: PendingDelivery, sent: Sent) -> None:
+        """The first alert about a topic in a channel starts its conversation; a follow-up whose thread was gone
+        (posted top-level instead) starts it again; a thread created on the root is remembered."""
+        delivery = pending.delivery
+        keys = topics(pending.event)
+        if delivery.is_update or not keys or sent.message_id is None:
+            return
+        conversation = pending.conversation
+        if conversation is None or sent.new_root:
+            thread = sent.thread_id if sent.thread_id == sent.message_id else None  # a forum post is its own thread
+            await self._store.conversations.start(delivery.platform, delivery.channel_id, keys, sent.message_id,
+                                                  thread, utcnow())
+        elif sent.thread_id and conversation.thread_id != sent.thread_id:
+            await self._store.conversations.set_thread(delivery.platform, delivery.channel_id,
+                                                       conversation.root_message_id, sent.thread_id)
 
     async def _release_dead_claims(self) -> None:
         """Release claims of processes on this host that are gone (a bot killed mid-drain and restarted): their

@@ -1,6 +1,7 @@
 """What a delivery sink is, and how it reports failure."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.delivery.digest import Digest
@@ -26,13 +27,31 @@ class SinkError(Exception):
         self.auth_failed = auth_failed
 
 
+@dataclass(frozen=True)
+class Sent:
+    """What a threading sink posted: the message, the thread it is in (or that now hangs off it), and whether it
+    had to start a new conversation although one was asked for (its thread or root was deleted or archived)."""
+
+    message_id: str | None
+    thread_id: str | None = None
+    new_root: bool = False
+
+
 class Sink(Protocol):
     platform: str
 
-    async def send(self, pending: PendingDelivery) -> str | None:
-        """Post one alert; returns the platform's message id when it has one."""
+    async def send(self, pending: PendingDelivery) -> str | Sent | None:
+        """Post one alert (in `pending.conversation`'s thread when set; an update's note as a reply under
+        `pending.original_message_id`); returns the platform's message id when it has one."""
         ...
 
     async def send_digest(self, digest: Digest) -> str | None:
         """Post one digest message grouping many alerts."""
+        ...
+
+
+class EditingSink(Sink, Protocol):
+    async def edit(self, pending: PendingDelivery) -> None:
+        """Edit the posted alert `pending.original_message_id` to the event's current facts and the update's
+        note (an update lane). Editing twice to the same content changes nothing."""
         ...

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import discord
 
+from bot.core.alert_actions import Muted, Unmuted
 from bot.core.feeds import FeedAdded, FeedList
 from bot.core.lookup import ProgramCard
 from bot.core.subscriptions import SubscriptionList
@@ -136,13 +137,16 @@ def _event_line(ev: Event) -> str:
 # -- alerts --------------------------------------------------------------------------------------------
 
 
-def alert_embed(event: Event) -> discord.Embed:
-    """One alert: linked title, colour per kind, facts as fields, programme, source, timestamp, a why hint."""
+def alert_embed(event: Event, update: str | None = None) -> discord.Embed:
+    """One alert: linked title, colour per kind, facts as fields, programme, source, timestamp, a why hint;
+    `update` (what changed since it was posted) first when the posted alert is edited."""
     kind = KIND_LABEL.get(event.kind, event.kind.title())
     b = EmbedBuilder(
         clean(event.title), url=event.url, colour=KIND_COLOUR.get(event.kind, NEUTRAL),
         description=clean(event.summary, 600) if event.summary else None, timestamp=_when(event),
     )
+    if update:
+        b.field("Updated", clean(update, 500))
     b.field("Kind", f"{kind} · {clean(event.subtype.replace('_', ' '))}", inline=True)
     if event.programs:
         b.field("Programme", clean(", ".join(event.programs), 300), inline=True)
@@ -233,6 +237,16 @@ def card_embed(card: ProgramCard) -> discord.Embed:
     else:
         b.field("Recent events", "No events seen yet.")
     return b.done()
+
+
+def muted_embed(muted: Muted) -> discord.Embed:
+    return EmbedBuilder(f"Muted {clean(muted.mute.program)} here", colour=NEUTRAL,
+                        description="Its alerts no longer reach this channel. Unmute to get them again.").done()
+
+
+def unmuted_embed(unmuted: Unmuted) -> discord.Embed:
+    return EmbedBuilder(f"Unmuted {clean(unmuted.mute.program)} here", colour=NEUTRAL,
+                        description="Its alerts reach this channel again.").done()
 
 
 def subscription_text(sub: Subscription) -> str:

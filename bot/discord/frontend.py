@@ -15,7 +15,14 @@ import discord
 from discord import app_commands
 
 from bot.core.context import CoreContext
-from bot.discord import commands_feeds, commands_lookup, commands_status, commands_subscribe, commands_trials
+from bot.discord import (
+    alert_actions,
+    commands_feeds,
+    commands_lookup,
+    commands_status,
+    commands_subscribe,
+    commands_trials,
+)
 from bot.discord.command_sync import sync_if_changed
 from bot.discord.library_internals import DiscordEndpoints, silence_voice_warnings
 from bot.discord.replies import CommandEnv, on_tree_error
@@ -35,6 +42,7 @@ def build_tree(client: discord.Client, env: CommandEnv) -> app_commands.CommandT
     modules: list[Any] = [commands_subscribe, commands_lookup, commands_feeds, commands_trials, commands_status]
     for module in modules:
         module.register(tree, env)
+    alert_actions.register(client, tree, env)
     return tree
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+import discord
 import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
@@ -46,3 +47,13 @@ def silence_voice_warnings() -> None:
     client_log = logging.getLogger("discord.client")
     if not any(isinstance(f, _NoVoiceWarnings) for f in client_log.filters):
         client_log.addFilter(_NoVoiceWarnings())
+
+
+async def start_thread_on_message(client: discord.Client, channel_id: int, message_id: int, name: str) -> int:
+    """Creates a thread on a message and returns its id (the message's id, as Discord numbers them).
+
+    discord.py's public `PartialMessage.create_thread` needs the server in its cache (it builds a `Thread` with it),
+    which a REST-only client, or one whose cache is not filled yet, does not have; the HTTP call it wraps does
+    not. Checked against discord.py 2.7.1 (`HTTPClient.start_thread_with_message`)."""
+    data = await client.http.start_thread_with_message(channel_id, message_id, name=name, auto_archive_duration=1440)
+    return int(data["id"])

@@ -35,7 +35,8 @@ class CommandEnv:
 
 
 async def answer(interaction: discord.Interaction[Any], env: CommandEnv, work: Awaitable[T],
-                 render: Callable[[T], discord.Embed], *, ephemeral: bool = False) -> None:
+                 render: Callable[[T], discord.Embed], *, ephemeral: bool = False,
+                 view: Callable[[T], discord.ui.View] | None = None) -> None:
     task = asyncio.ensure_future(work)
     done, _ = await asyncio.wait({task}, timeout=env.defer_after)
     if not done:
@@ -47,10 +48,12 @@ async def answer(interaction: discord.Interaction[Any], env: CommandEnv, work: A
         await refuse(interaction, str(exc))
         return
     embed = render(result)
+    extra: dict[str, Any] = {"view": view(result)} if view is not None else {}
     if interaction.response.is_done():
-        await interaction.followup.send(embed=embed, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(embed=embed, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS, **extra)
     else:
-        await interaction.response.send_message(embed=embed, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS)
+        await interaction.response.send_message(embed=embed, ephemeral=ephemeral, allowed_mentions=NO_MENTIONS,
+                                                **extra)
 
 
 async def refuse(interaction: discord.Interaction[Any], message: str) -> None:

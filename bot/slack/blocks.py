@@ -136,6 +136,32 @@ def link_button(url: str | None, label: str = "Open source") -> Block | None:
     }]}
 
 
+# The alert buttons: the action_id names the action, the value the event (Slack keeps both with the message).
+WHY, CARD, MUTE, UNMUTE = "mb_why", "mb_card", "mb_mute", "mb_unmute"
+
+
+def action_button(action_id: str, label: str, value: int, style: str | None = None) -> Block:
+    button: Block = {"type": "button", "action_id": action_id, "value": str(value),
+                     "text": {"type": "plain_text", "text": clip(label, BUTTON_CHARS)}}
+    if style:
+        button["style"] = style
+    return button
+
+
+def alert_actions(event: Event) -> Block | None:
+    """Open source (a link), Why?, and for a programme's alert its card and Mute programme here."""
+    elements: list[Block] = []
+    link_block = link_button(event.url)
+    if link_block:
+        elements.extend(link_block["elements"])
+    if event.kind != "system":
+        elements.append(action_button(WHY, "Why?", event.id))
+    if event.programs:
+        elements.append(action_button(CARD, "Programme card", event.id))
+        elements.append(action_button(MUTE, "Mute programme here", event.id, style="danger"))
+    return {"type": "actions", "elements": elements} if elements else None
+
+
 def list_sections(title: str, lines: list[str], budget: int) -> list[Block]:
     """`*title*` and bullet lines (already mrkdwn) split over as few sections as fit, at most `budget` blocks."""
     blocks: list[Block] = []
@@ -170,12 +196,15 @@ def event_label(event: Event) -> str:
     return kind if event.subtype in ("", "other") else f"{kind} · {event.subtype.replace('_', ' ')}"
 
 
-def alert_message(event: Event, mention: str | Sequence[str] | None = None) -> Message:
-    """One alert: header, who/what fields, facts, context with source and time, a link button. `mention` is one
-    or several subscriptions' mentions (one delivery per channel merges them), each placed once."""
+def alert_message(event: Event, mention: str | Sequence[str] | None = None, update: str | None = None) -> Message:
+    """One alert: header, who/what fields, facts, context with source and time, its buttons. `mention` is one
+    or several subscriptions' mentions (one delivery per channel merges them), each placed once; `update` (what
+    changed since it was posted) is shown under the header when the posted alert is edited."""
     wanted = [mention] if mention is None or isinstance(mention, str) else list(mention)
     pings = list(dict.fromkeys(p for p in (safe_mention(m) for m in wanted) if p))
     blocks: list[Block] = [header(f"{event_label(event)}: {event.title}")]
+    if update:
+        blocks.append(section(f":arrows_counterclockwise: *Updated:* {esc(update)}"))
     pairs: list[tuple[str, str]] = []
     if event.programs:
         pairs.append(("Programme", ", ".join(event.programs)))
@@ -198,9 +227,9 @@ def alert_message(event: Event, mention: str | Sequence[str] | None = None) -> M
         f"Source: {esc(event.source_name or 'unknown')}", when_text(when),
         f"#{event.id}" + ("" if event.kind == "system" else f" · `/milestones why {event.id}`"),
     ))
-    button = link_button(event.url)
-    if button:
-        blocks.append(button)
+    actions = alert_actions(event)
+    if actions:
+        blocks.append(actions)
     fallback = f"{event_label(event)}: {esc(event.title)}"
     ping = " ".join(pings)
     return Message(text=clip(f"{ping} {fallback}" if ping else fallback, TEXT_CHARS), blocks=fit(blocks))
@@ -238,6 +267,9 @@ def info_message(mrkdwn: str) -> Message:
 def _event_line(ev: Event) -> str:
     day = f"{(ev.published_at or ev.detected_at):%Y-%m-%d}"
     return f"#{ev.id} {day} {link(ev.url, ev.title)} ({esc(event_label(ev))})"
+
+
+event_line = _event_line  # the same line on the Home tab
 
 
 _REPORTED_BY = {"company": "company-reported", "fda": "FDA-listed"}
@@ -314,6 +346,12 @@ def subscription_line(sub: Subscription) -> str:
     if sub.disabled:
         line += f" · *disabled*: {esc(sub.disabled_reason or '')}"
     return line
+
+
+def muted_message(program: str, mute_id: int) -> Message:
+    line = f"Muted *{esc(program)}* here: its alerts no longer reach this channel."
+    return Message(text=line, blocks=[section(line), {"type": "actions", "elements": [
+        action_button(UNMUTE, "Unmute", mute_id, style="primary")]}])
 
 
 def subscriptions_message(answer: SubscriptionList) -> Message:

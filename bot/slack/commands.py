@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
 
 from bot.core import feeds as core_feeds
 from bot.core import subscriptions as core_subs
@@ -383,6 +384,8 @@ class SlashCommands:
         ]
         self.uploader: FileUploader | None = None
         self.commands = {c.name: c for c in table}
+        # `subscribe` with nothing after it opens the subscribe modal (trigger id, channel) when set.
+        self.subscribe_modal: Callable[[str, str | None], Awaitable[None]] | None = None
 
     def register(self, bolt: AsyncApp) -> None:
         bolt.command(COMMAND)(self.on_command)
@@ -391,6 +394,16 @@ class SlashCommands:
 
     async def on_command(self, ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
+        if self.subscribe_modal is not None and str(command.get("text") or "").strip().lower() == "subscribe":
+            try:
+                await self.subscribe_modal(str(command.get("trigger_id") or ""), str(command["channel_id"]))
+                return
+            except SlackApiError as exc:
+                log.warning("could not open the subscribe modal: %s", exc.response.get("error"))
+                failed = blocks.error_message("Could not open the subscribe form; type the filters instead, e.g. "
+                                              "`/milestones subscribe program:NAME kind:readout`.")
+                await respond(text=failed.text, blocks=failed.blocks, response_type="ephemeral")
+                return
         reply = await self.run(str(command.get("text") or ""), str(command["user_id"]), str(command["channel_id"]))
         await respond(text=reply.message.text, blocks=reply.message.blocks,
                       response_type="in_channel" if reply.public else "ephemeral")

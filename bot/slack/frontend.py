@@ -17,6 +17,7 @@ from bot.frontends import FrontEndError
 from bot.settings import Settings
 from bot.slack.commands import SlashCommands
 from bot.slack.files import FileUploader
+from bot.slack.interactions import Interactions
 from bot.slack.permissions import SlackPermissions
 from bot.slack.sink import SlackSink
 
@@ -53,7 +54,10 @@ class SlackFrontEnd:
         # back to reading the environment itself.
         self.bolt = AsyncApp(client=self.client, signing_secret=secret, name="milestone-bot",
                              logger=logging.getLogger("bot.slack.bolt"))
+        self.interactions = Interactions(self._core, self.permissions, self.client)
+        self.commands.subscribe_modal = self.interactions.open_subscribe
         self.commands.register(self.bolt)
+        self.interactions.register(self.bolt)
         self._core_ctx: CoreContext | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._connecting: asyncio.Task[None] | None = None

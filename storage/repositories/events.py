@@ -90,6 +90,14 @@ class EventRepository:
         params.append(limit)
         return [event_row(r) for r in await self._conn.all(sql, params)]
 
+    async def for_trial(self, nct_id: str, limit: int = 20) -> list[Event]:
+        """The trial's events, newest first."""
+        rows = await self._conn.all(
+            f"SELECT {EVENT_COLS} FROM events e LEFT JOIN sources s ON s.id = e.source_id WHERE e.trial = ? "
+            "ORDER BY e.id DESC LIMIT ?", (nct_id, limit),
+        )
+        return [event_row(r) for r in rows]
+
     async def for_program(
         self, program_id: int, limit: int = 5, kind: str | None = None, subtypes: Sequence[str] = ()
     ) -> list[Event]:

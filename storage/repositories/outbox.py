@@ -17,10 +17,13 @@ _LIVE = (
 )
 _SELECT = (
     "SELECT d.id, d.event_id, d.platform, d.channel_id, d.lane, d.status, d.attempts, d.next_attempt_at, "
-    f"d.last_error, d.platform_message_id, {EVENT_COLS} FROM deliveries d "
+    "d.last_error, d.platform_message_id, d.note, d.progress, d.sending_at, "
+    f"{EVENT_COLS} FROM deliveries d "
     "JOIN events e ON e.id = d.event_id LEFT JOIN sources s ON s.id = e.source_id "
 )
-_N_DELIVERY = 10
+_N_DELIVERY = 13
+# What the dispatcher sends itself: instant alerts and the updates of posted ones (digests go at their hour).
+_SENT_NOW = "(d.lane = 'instant' OR d.lane LIKE 'update:%')"
 
 
 class OutboxRepository:
@@ -50,7 +53,7 @@ class OutboxRepository:
         marks = ",".join("?" * len(platforms))
         rows = await self._conn.all(
             _SELECT + f"WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND d.platform IN ({marks}) "
-            f"AND d.lane = 'instant' AND {_LIVE} ORDER BY d.id LIMIT ?",
+            f"AND {_SENT_NOW} AND {_LIVE} ORDER BY d.id LIMIT ?",
             [to_db(now), *platforms, limit],
         )
         return await self._pending(rows)
@@ -73,7 +76,7 @@ class OutboxRepository:
                 "UPDATE deliveries SET claimed_by = ?, claimed_until = ? WHERE id IN ("
                 " SELECT d.id FROM deliveries d"
                 f" WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND d.platform IN ({marks})"
-                f" AND d.lane = 'instant' AND {_LIVE} AND NOT EXISTS ("
+                f" AND {_SENT_NOW} AND {_LIVE} AND NOT EXISTS ("
                 "  SELECT 1 FROM deliveries o WHERE o.platform = d.platform AND o.channel_id = d.channel_id"
                 "  AND o.status = 'pending' AND o.claimed_until > ? AND o.claimed_by <> ?)"
                 " ORDER BY d.id LIMIT ?) RETURNING id",
@@ -106,12 +109,14 @@ class OutboxRepository:
         )
         return await self._pending(rows)
 
-    async def mark_delivered(self, delivery_ids: Sequence[int], platform_message_id: str | None) -> None:
+    async def mark_delivered(self, delivery_ids: Sequence[int], platform_message_id: str | None,
+                             thread_id: str | None = None) -> None:
+        """Sent as `platform_message_id`, inside thread `thread_id` when it is a reply."""
         stamp = to_db(utcnow())
         await self._conn.write_many(
-            "UPDATE deliveries SET status = 'sent', sent_at = ?, platform_message_id = ?, "
+            "UPDATE deliveries SET status = 'sent', sent_at = ?, platform_message_id = ?, thread_id = ?, "
             "attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL WHERE id = ?",
-            [(stamp, platform_message_id, i) for i in delivery_ids],
+            [(stamp, platform_message_id, thread_id, i) for i in delivery_ids],
         )
 
     async def mark_attempt_failed(
@@ -133,6 +138,59 @@ class OutboxRepository:
             "ON sub.id = ds.subscription_id WHERE ds.delivery_id = d.id AND sub.disabled = 0 AND sub.id != ?)",
             (reason, subscription_id, subscription_id),
         )
+
+    async def enqueue_update(self, event_id: int, change: str, note: str, now: datetime,
+                             platforms: Sequence[str]) -> int:
+        """Queue an update of the event's alert (an edit and a reply saying `note`) in every channel of `platforms`
+        it was sent to or is about to be; `change` names the change, so recording it again queues nothing.
+        Returns how many."""
+        if not platforms:
+            return 0
+        stamp = to_db(now)
+        rows = await self._conn.all(
+            "SELECT id, platform, channel_id FROM deliveries WHERE event_id = ? AND lane = 'instant' "
+            f"AND status IN ('pending', 'sent') AND platform IN ({','.join('?' * len(platforms))})",
+            [event_id, *platforms],
+        )
+        for instant_id, platform, channel_id in rows:
+            await self._conn.write(
+                "INSERT INTO deliveries (event_id, platform, channel_id, lane, note, next_attempt_at, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, platform, channel_id, lane) DO NOTHING",
+                (event_id, platform, channel_id, f"update:{change}"[:200], note[:500], stamp, stamp),
+            )
+            await self._conn.write(
+                "INSERT INTO delivery_subscriptions (delivery_id, subscription_id) "
+                "SELECT u.id, ds.subscription_id FROM deliveries u JOIN delivery_subscriptions ds "
+                "ON ds.delivery_id = ? WHERE u.event_id = ? AND u.platform = ? AND u.channel_id = ? AND u.lane = ? "
+                "ON CONFLICT DO NOTHING",
+                (instant_id, event_id, platform, channel_id, f"update:{change}"[:200]),
+            )
+        return len(rows)
+
+    async def posted_message(self, event_id: int, platform: str, channel_id: str) -> tuple[str, str | None] | None:
+        """The message the event's alert was posted as in the channel and the thread it is in (None while unsent
+        or where the platform gives no ids)."""
+        row = await self._conn.one(
+            "SELECT platform_message_id, thread_id FROM deliveries WHERE event_id = ? AND platform = ? "
+            "AND channel_id = ? AND lane = 'instant' AND status = 'sent'", (event_id, platform, channel_id),
+        )
+        return (str(row[0]), str(row[1]) if row[1] else None) if row and row[0] else None
+
+    async def event_of_message(self, platform: str, channel_id: str | None, message_id: str) -> int | None:
+        """The event a posted message (an alert, a follow-up, an update's reply) is about."""
+        sql = "SELECT event_id FROM deliveries WHERE platform = ? AND platform_message_id = ?"
+        params: list[str] = [platform, message_id]
+        if channel_id is not None:
+            sql += " AND channel_id = ?"
+            params.append(channel_id)
+        row = await self._conn.one(sql + " ORDER BY id LIMIT 1", params)
+        return int(row[0]) if row else None
+
+    async def mark_progress(self, delivery_id: int, progress: str) -> None:
+        await self._conn.write("UPDATE deliveries SET progress = ? WHERE id = ?", (progress, delivery_id))
+
+    async def mark_sending(self, delivery_id: int, now: datetime) -> None:
+        await self._conn.write("UPDATE deliveries SET sending_at = ? WHERE id = ?", (to_db(now), delivery_id))
 
     async def counts(self) -> dict[str, int]:
         rows = await self._conn.all("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
@@ -158,5 +216,6 @@ def _pending(r: Row, subs: list[Subscription]) -> PendingDelivery:
     delivery = Delivery(
         id=r[0], event_id=r[1], platform=r[2], channel_id=r[3], lane=r[4], subscription_ids=[s.id for s in subs],
         status=r[5], attempts=r[6], next_attempt_at=from_db(r[7]), last_error=r[8], platform_message_id=r[9],
+        note=r[10], progress=r[11], sending_at=from_db(r[12]) if r[12] else None,
     )
     return PendingDelivery(delivery=delivery, event=event_row(r[_N_DELIVERY:]), subscriptions=subs)

@@ -63,6 +63,14 @@ HELPERS: dict[str, str] = {
     "filings.ensure_filings_source": "adds a sponsor's 8-K feed for programmes with a CIK",
     "trials.ensure_ctgov_source": "adds the ClinicalTrials.gov source when the first trial is watched",
     "upcoming.trial_completions": "part of upcoming: completion dates from trial snapshots",
+    # Actions on a posted alert (its buttons and "Why this alert?"): a chat message is what they act on, so they
+    # exist only where alerts are messages; each answers what a command already does (why, lookup, subscribe).
+    "alert_actions.alert_why": "the Why? button of an alert: the `why` answer for its event",
+    "alert_actions.alert_card": "the Programme card button: the `lookup` answer for the alert's programme",
+    "alert_actions.mute_program": "the Mute programme here button (Discord and Slack alerts)",
+    "alert_actions.unmute": "the Unmute button of a mute's confirmation",
+    "alert_actions.why_message": "the Why this alert? message command / shortcut",
+    "home.home": "Slack's App Home tab, published when opened (subscriptions, catalysts, alerts, health)",
 }
 
 REGISTRY = "the programme registry is the operator's TOML file, kept on the command line (programs import/export)"

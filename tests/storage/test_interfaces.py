@@ -7,9 +7,11 @@ import inspect
 import pytest
 
 from storage import interfaces
+from storage.repositories.conversations import ConversationRepository
 from storage.repositories.events import EventRepository
 from storage.repositories.ledger import LedgerRepository
 from storage.repositories.meta import MetaRepository
+from storage.repositories.mutes import MuteRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.programs import ProgramRepository
 from storage.repositories.seen import SeenItemRepository
@@ -23,7 +25,8 @@ PAIRS = [
     (interfaces.Events, EventRepository), (interfaces.Outbox, OutboxRepository),
     (interfaces.Programs, ProgramRepository), (interfaces.Trials, TrialRepository),
     (interfaces.Ledger, LedgerRepository), (interfaces.Subscriptions, SubscriptionRepository),
-    (interfaces.Meta, MetaRepository),
+    (interfaces.Meta, MetaRepository), (interfaces.Conversations, ConversationRepository),
+    (interfaces.Mutes, MuteRepository),
 ]
 
 

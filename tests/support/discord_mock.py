@@ -114,6 +114,10 @@ class MockDiscord:
         self.nonce_repeats = 0
         # Message creates being answered right now (created, reply not yet written).
         self.inflight: set[tuple[str, str]] = set()  # (Authorization, nonce)
+        # Threads created on messages (channel, message, name) and message edits (channel, message, body).
+        self.threads_created: list[tuple[int, int, str]] = []
+        self.edits: list[tuple[int, int, dict[str, Any]]] = []
+        self.threads_forbidden = False  # the bot lacks Create Public Threads
         self.gateway_sessions = 0
         self.gateway_sends_ready = True  # False: IDENTIFY is taken but READY never comes
         self.identified: list[dict[str, Any]] = []
@@ -151,6 +155,19 @@ class MockDiscord:
         self.messages.setdefault(channel_id, [])
         return channel_id
 
+    def delete_message(self, channel_id: int, message_id: int) -> None:
+        self.messages[channel_id] = [m for m in self.messages.get(channel_id, []) if m["id"] != str(message_id)]
+
+    def delete_channel(self, channel_id: int) -> None:
+        self.channels.pop(channel_id, None)
+        self.messages.pop(channel_id, None)
+
+    def archive(self, thread_id: int) -> None:
+        self.channels[thread_id]["thread_metadata"]["archived"] = True
+
+    def find_message(self, channel_id: int, message_id: int | str) -> dict[str, Any] | None:
+        return next((m for m in self.messages.get(channel_id, []) if m["id"] == str(message_id)), None)
+
     def calls_to(self, method: str, suffix: str) -> list[Call]:
         return [c for c in self.calls if c.method == method and c.path.endswith(suffix)]
 
@@ -176,7 +193,7 @@ class MockDiscord:
             "content": body.get("content") or "", "author": self._user(), "timestamp": "2026-01-01T00:00:00+00:00",
             "edited_timestamp": None, "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [],
             "attachments": [], "embeds": body.get("embeds", []), "pinned": False, "flags": body.get("flags", 0),
-            "components": [], "nonce": body.get("nonce"),
+            "components": body.get("components", []), "nonce": body.get("nonce"),
         }
 
     async def _gateway(self, request: web.Request) -> web.StreamResponse:
@@ -241,8 +258,9 @@ class MockDiscord:
             return json_response(self._application())
         if method == "PUT" and parts[0] == "applications" and parts[-1] == "commands":
             scope = parts[3] if len(parts) == 5 else "global"
-            synced = [{**cmd, "id": str(self.next_id()), "application_id": str(APP_ID), "version": "1",
-                       **({"guild_id": scope} if scope != "global" else {})} for cmd in body or []]
+            # Discord answers every command with a description ("" for the message and user context menus).
+            synced = [{"description": "", **cmd, "id": str(self.next_id()), "application_id": str(APP_ID),
+                       "version": "1", **({"guild_id": scope} if scope != "global" else {})} for cmd in body or []]
             self.synced[scope] = synced
             return json_response(synced)
         if parts[0] == "channels" and len(parts) >= 2:
@@ -279,7 +297,21 @@ class MockDiscord:
             return json_response(UNKNOWN_CHANNEL.body, 404)
         if method == "GET" and not rest:
             return json_response(channel)
+        if method == "POST" and len(rest) == 3 and rest[0] == "messages" and rest[2] == "threads":
+            return self._thread_on_message(channel_id, int(rest[1]), body)
+        if method == "PATCH" and len(rest) == 2 and rest[0] == "messages":
+            message = self.find_message(channel_id, rest[1])
+            if message is None:
+                return json_response({"message": "Unknown Message", "code": 10008}, 404)
+            self.edits.append((channel_id, int(rest[1]), body))
+            for key in ("content", "embeds", "components"):
+                if key in body:
+                    message[key] = body[key]
+            message["edited_timestamp"] = "2026-01-01T00:00:01+00:00"
+            return json_response(message)
         if method == "POST" and rest == ["messages"]:
+            if channel["type"] == PUBLIC_THREAD and channel["thread_metadata"]["archived"]:
+                return json_response({"message": "Thread is archived", "code": 50083}, 400)
             if channel["type"] == FORUM:
                 return json_response({"message": "Cannot send messages in a non-text channel", "code": 50008}, 400)
             nonce = body.get("nonce")
@@ -302,6 +334,21 @@ class MockDiscord:
                                         "name": body.get("name"), **self._thread_fields(channel_id)}
             return json_response({**self.channels[thread_id], "message": message})
         return json_response({"message": "405: Method Not Allowed", "code": 0}, 405)
+
+    def _thread_on_message(self, channel_id: int, message_id: int, body: Any) -> web.Response:
+        """A thread on a message takes the message's id, as Discord numbers them; one per message."""
+        if self.find_message(channel_id, message_id) is None:
+            return json_response({"message": "Unknown Message", "code": 10008}, 404)
+        if self.threads_forbidden:
+            return json_response(MISSING_PERMISSIONS.body, 403)
+        if message_id in self.channels:
+            return json_response({"message": "A thread has already been created for this message",
+                                  "code": 160004}, 400)
+        self.threads_created.append((channel_id, message_id, str(body.get("name"))))
+        self.channels[message_id] = {**self.channels[channel_id], "id": str(message_id), "type": PUBLIC_THREAD,
+                                     "name": body.get("name"), **self._thread_fields(channel_id)}
+        self.messages.setdefault(message_id, [])
+        return json_response(self.channels[message_id])
 
     def _interaction(self, method: str, parts: list[str], body: Any) -> web.Response:
         if parts[0] == "interactions":

@@ -2,6 +2,7 @@
 interaction payloads shaped like the gateway's INTERACTION_CREATE."""
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -67,6 +68,33 @@ class DiscordHarness:
         payload = self.payload(name, options, **kw)
         interaction = discord.Interaction(data=payload, state=self.front.client._connection)  # type: ignore[arg-type]
         # The body of CommandTree._from_interaction, awaited instead of spawned as a task.
+        try:
+            await self.tree._call(interaction)
+        except app_commands.AppCommandError as exc:
+            await self.tree._dispatch_error(interaction, exc)
+        return str(payload["token"])
+
+    async def click(self, custom_id: str, message: dict[str, Any], *, manage: bool = True,
+                    channel: dict[str, Any] | None = None) -> str:
+        """A button press on `message` (as the mock stored it), delivered as the gateway's INTERACTION_CREATE is:
+        through discord.py's ConnectionState, whose view store finds the dynamic item; waits for its answer."""
+        channel_id = int(message["channel_id"])
+        payload = self.payload("", kind=3, manage=manage, channel_id=channel_id)
+        payload["data"] = {"custom_id": custom_id, "component_type": 2}
+        payload["message"] = message
+        if channel is not None:
+            payload["channel"] = channel
+        self.front.client._connection.parse_interaction_create(payload)  # type: ignore[arg-type]
+        pending = [t for t in asyncio.all_tasks() if t.get_name().startswith("discord-ui-dynamic-item")]
+        await asyncio.gather(*pending)
+        return str(payload["token"])
+
+    async def message_command(self, name: str, message: dict[str, Any], *, manage: bool = True) -> str:
+        """A message context-menu command ("Apps → name") run on `message`."""
+        payload = self.payload(name, manage=manage, channel_id=int(message["channel_id"]))
+        payload["data"].update({"type": 3, "target_id": message["id"], "options": [],
+                                "resolved": {"messages": {message["id"]: message}}})
+        interaction = discord.Interaction(data=payload, state=self.front.client._connection)  # type: ignore[arg-type]
         try:
             await self.tree._call(interaction)
         except app_commands.AppCommandError as exc:

@@ -2,7 +2,7 @@
 the channels it is addressed to."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 
 from storage.models import ChannelRef, DeliveryTarget, NewEvent, Subscription
 from storage.names import fold_name as fold
@@ -73,11 +73,24 @@ def group_by_channel(chosen: Sequence[Subscription]) -> list[DeliveryTarget]:
             for (p, c, ln), ids in groups.items()]
 
 
+Mutes = Set[tuple[str, str, str]]  # (platform, channel, folded programme)
+
+
+def unmuted(chosen: Sequence[Subscription], event: NewEvent, mutes: Mutes) -> list[Subscription]:
+    """Drop the channels where every programme the event is about is muted (an event about a muted programme
+    and another one still reaches a channel that follows the other)."""
+    if not mutes or not event.programs:
+        return list(chosen)
+    programs = {fold(p) for p in event.programs}
+    return [s for s in chosen if not all((s.platform, s.channel_id, p) in mutes for p in programs)]
+
+
 def recipients(
     subs: Sequence[Subscription],
     event: NewEvent,
     source_id: int | None,
     audiences: Mapping[str, Sequence[ChannelRef]] | None,
+    mutes: Mutes = frozenset(),
 ) -> list[DeliveryTarget]:
     """What to queue for the event: one delivery per channel (and digest), never one per subscription."""
-    return group_by_channel(matching(subs, event, source_id, audiences))
+    return group_by_channel(unmuted(matching(subs, event, source_id, audiences), event, mutes))

@@ -107,7 +107,8 @@ def test_limits_hold_for_huge_input() -> None:
     assert len(msg.blocks[0]["text"]["text"]) <= HEADER_CHARS
     assert len(msg.blocks[1]["fields"]) == 10
     assert all(len(f["text"]) <= 2000 for f in msg.blocks[1]["fields"])
-    assert "actions" not in [b["type"] for b in msg.blocks]  # a URL over 3,000 characters gets no button
+    # A URL over 3,000 characters gets no link button (the Why? button stays).
+    assert all("url" not in e for b in msg.blocks if b["type"] == "actions" for e in b["elements"])
     assert len(msg.text) <= 3000 and msg.text
     for text in texts(msg.blocks):
         assert len(text) <= SECTION_CHARS

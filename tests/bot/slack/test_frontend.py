@@ -102,7 +102,10 @@ async def test_run_forever_delivers_from_the_outbox_to_slack(
         assert posted["channel"] == "C777"
         assert posted["text"] == "<!subteam^S0ONC> Readout · topline: Azer-cel topline &lt;@U999&gt;"
         assert [b["type"] for b in posted["blocks"]] == ["header", "section", "context", "actions"]
-        assert await app.store.outbox.counts() == {"sent": 1}
+        # The mock records the post before answering it: the outbox says "sent" once the bot has the answer.
+        async def sent() -> bool:
+            return await app.store.outbox.counts() == {"sent": 1}
+        await eventually(sent)
     finally:
         running.cancel()
         with pytest.raises(asyncio.CancelledError):
