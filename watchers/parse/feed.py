@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import feedparser
 
 from watchers.parse.bidi import inert_link, strip_bidi_controls
-from watchers.parse.feed_fast import fast_parse
+from watchers.parse.feed_fast import fast_parse, markup_date
 from watchers.parse.identity import content_key, item_key
 
 
@@ -209,6 +209,12 @@ def _item(entry: feedparser.FeedParserDict, now: datetime) -> FeedItem | None:
 
 
 def _date(entry: feedparser.FeedParserDict, now: datetime) -> datetime | None:
+    # `<pubDate><time datetime="…">Fri, 05/03/2019 - 15:21</time></pubDate>` (the FDA's feeds): feedparser keeps
+    # the attributes of an unknown element as a dict under its name, and cannot parse the text (a zone-less local
+    # time), so the machine-readable attribute is the date. feed_fast.py reads the same attribute.
+    markup = dict.get(entry, "time")  # a string when the <time> had no attributes
+    if isinstance(markup, dict) and (when := markup_date(markup.get("datetime"))) is not None:
+        return when if when <= now + _FUTURE_SLACK else None
     for name in ("published_parsed", "updated_parsed", "created_parsed"):
         value = dict.get(entry, name)  # plain lookup: feedparser maps updated→published with a warning
         if value:

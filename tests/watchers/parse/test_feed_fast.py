@@ -9,7 +9,8 @@ import pytest
 
 from tests.conftest import shared_path
 from tests.support.feeds import Item, atom, items, rss
-from watchers.parse.feed import FeedParseError, clean_text, parse_feed, parse_with_feedparser
+from tests.support.paths import ROOT
+from watchers.parse.feed import FeedParseError, ParsedFeed, clean_text, parse_feed, parse_with_feedparser
 from watchers.parse.feed_fast import fast_parse
 
 
@@ -83,3 +84,67 @@ def test_real_corpus_feeds_agree_and_mostly_take_the_fast_path() -> None:
             fast += assert_same(body)
     assert total > 100
     assert fast == total  # real press-release feeds in the plain shapes never need the fallback
+
+
+# -- real feed shapes: the FDA's <pubDate><time datetime="…"> ------------------------------------------------------
+
+FDA_SHAPE = ROOT / "tests" / "data" / "feeds" / "fda_shape_press_releases.xml"
+
+
+def assert_same_on_both_paths(body: bytes, name: str) -> ParsedFeed:
+    """The fast path takes the body and gives feedparser's items, field by field (named in the failure)."""
+    fast = fast_parse(body, clean_text)
+    assert fast is not None, f"{name}: the fast path left this real feed shape to feedparser"
+    general = parse_with_feedparser(body)
+    assert fast[0] == general.title
+    assert len(fast[1]) == len(general.items), name
+    for row, item in zip(fast[1], general.items, strict=True):
+        key, title, summary, link, published, ckey = row
+        assert (title, link, key, ckey, published, summary) == (
+            item.title, item.link, item.key, item.content_key, item.published_at, item.summary), name
+    assert parse_feed(body) == general
+    return general
+
+
+def test_the_fda_shape_takes_the_fast_path_with_the_time_markup_as_date() -> None:
+    feed = assert_same_on_both_paths(FDA_SHAPE.read_bytes(), FDA_SHAPE.name)
+    first = feed.items[0]
+    assert first.published_at == datetime(2026, 3, 5, 21, 4, tzinfo=UTC)  # the datetime attribute, in UTC
+    assert first.title.startswith("FDA Approves First Treatment for Adults with Zorvalic Syndrome, a Rare Inherited "
+                                  "Disorder")  # wrapped lines joined
+    assert first.link == first.key.removeprefix("guid:")  # wrapped link and guid stripped
+    assert first.link is not None and first.link.startswith("http://www.fda.test/news-events/")
+    assert "Orphan Drug & Breakthrough" in first.summary and "it’s" in first.summary
+    assert [i.published_at for i in feed.items][1:] == [datetime(2026, 3, 3, 20, 30, 12, tzinfo=UTC),
+                                                        datetime(2026, 2, 27, 23, 59, 59, tzinfo=UTC)]
+
+
+def test_real_feed_samples_give_the_same_items_on_both_paths() -> None:
+    folder = shared_path("reference", "feeds")
+    samples = sorted(folder.glob("*.xml"))
+    assert samples, f"no real feed samples in {folder}"
+    for sample in samples:
+        feed = assert_same_on_both_paths(sample.read_bytes(), sample.name)
+        assert feed.items and all(i.published_at is not None for i in feed.items), sample.name
+
+
+@pytest.mark.parametrize("pub_date", [
+    '<pubDate><time datetime="2026-03-05T21:04:00Z">x</time><time datetime="2026-01-01T00:00:00Z">y</time></pubDate>',
+    '<pubDate>Thu, 05 Mar 2026 21:04:00 +0000</pubDate><time datetime="2026-01-01T00:00:00Z">y</time>',
+    '<pubDate><time datetime="2026-03-05 21:04">Thu, 03/05/2026 - 16:04</time></pubDate>',  # no zone
+    '<pubDate><time datetime="soon">Thu, 03/05/2026 - 16:04</time></pubDate>',
+    '<pubDate><time>Thu, 03/05/2026 - 16:04</time></pubDate>',
+    '<pubDate>Thu, <b>05 Mar</b> <time datetime="2026-03-05T21:04:00Z">x</time></pubDate>',
+])
+def test_other_time_markup_is_left_to_feedparser(pub_date: str) -> None:
+    body = ("<rss version='2.0'><channel><title>t</title><item><title>x</title><link>https://a.test/1</link>"
+            f"{pub_date}</item></channel></rss>").encode()
+    assert fast_parse(body, clean_text) is None
+    parse_feed(body)  # and the general path reads it
+
+
+def test_atom_with_time_markup_is_left_to_feedparser() -> None:
+    body = (b"<feed xmlns='http://www.w3.org/2005/Atom'><entry><title>x</title><id>1</id>"
+            b"<updated><time datetime='2026-03-05T21:04:00Z'>Thu</time></updated></entry></feed>")
+    assert fast_parse(body, clean_text) is None
+    assert parse_feed(body).items[0].published_at == datetime(2026, 3, 5, 21, 4, tzinfo=UTC)
