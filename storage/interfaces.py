@@ -65,6 +65,8 @@ class Sources(Protocol):
 
     async def mark_failed(self, source_id: int, error: str, next_poll_at: datetime, disable: bool) -> int: ...
 
+    async def mark_unreachable(self, source_id: int, error: str, now: datetime, next_poll_at: datetime) -> None: ...
+
 
 class SeenItems(Protocol):
     """Which items each source has already handed over (by item key)."""
