@@ -48,13 +48,14 @@ class DispatchReport:
 class Dispatcher:
     def __init__(
         self, store: Store, sinks: list[Sink], max_attempts: int = 8, base_delay_seconds: float = 30.0,
-        auth_retry_seconds: float = 300.0,
+        auth_retry_seconds: float = 300.0, claim_lease_seconds: float = CLAIM_LEASE.total_seconds(),
     ) -> None:
         self._store = store
         self._sinks = {s.platform: s for s in sinks}
         self._max_attempts = max_attempts
         self._base_delay = base_delay_seconds
         self._auth_retry = auth_retry_seconds
+        self._lease = timedelta(seconds=claim_lease_seconds)
         # platform → until when its sink is paused because the platform refused the bot's token.
         self._paused: dict[str, datetime] = {}
         self._lock = asyncio.Lock()
@@ -69,16 +70,30 @@ class Dispatcher:
         """
         report = DispatchReport()
         async with self._lock:
+            renewer = asyncio.create_task(self._renew_claims())
             try:
                 return await self._drain(batch, report)
             finally:
+                renewer.cancel()
+                await asyncio.gather(renewer, return_exceptions=True)
                 await self._release()
+
+    async def _renew_claims(self) -> None:
+        """While this drain runs, its claims are extended every quarter lease: a batch sent slowly (rate limits, a
+        platform answering late) stays this process's however long it takes, so another process draining the
+        same store cannot take it over and send it again. A process that dies stops renewing: its claims lapse."""
+        while True:
+            await asyncio.sleep(self._lease.total_seconds() / 4)
+            try:
+                await self._store.outbox.renew(self._owner, utcnow() + self._lease)
+            except Exception as exc:  # the next renewal tries again; the lease still covers a quarter's gap
+                log.warning("could not renew claimed deliveries: %s", exc)
 
     async def _drain(self, batch: int, report: DispatchReport) -> DispatchReport:
         await self._release_dead_claims()
         while True:
             now = utcnow()
-            due = await self._store.outbox.claim(list(self._sinks), self._owner, now, now + CLAIM_LEASE, batch)
+            due = await self._store.outbox.claim(list(self._sinks), self._owner, now, now + self._lease, batch)
             if not due:
                 return report
             progressed = False

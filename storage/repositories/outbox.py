@@ -92,6 +92,13 @@ class OutboxRepository:
         )
         return [str(r[0]) for r in rows]
 
+    async def renew(self, owner: str, until: datetime) -> None:
+        """Extend `owner`'s live claims to `until` (a drain still sending them)."""
+        await self._conn.write(
+            "UPDATE deliveries SET claimed_until = ? WHERE claimed_by = ? AND status = 'pending'",
+            (to_db(until), owner),
+        )
+
     async def release(self, owner: str) -> None:
         """Give back what `owner` claimed and did not send (e.g. a channel blocked behind a failed alert)."""
         await self._conn.write(

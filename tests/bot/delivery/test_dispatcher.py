@@ -1,6 +1,7 @@
 """The outbox drain: order per channel, retries with back-off, giving up, permanent failures."""
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from bot.delivery.dispatcher import Dispatcher
@@ -131,3 +132,30 @@ async def test_unsubscribing_stops_only_what_nobody_else_wants(store: Store) -> 
     assert sink.posted == [("a", "event 0"), ("a", "event 1")]
     await store.subscriptions.remove(kept.id)
     assert await store.outbox.counts() == {"sent": 2}
+
+
+class SlowSink(ScriptedSink):
+    """Each send takes `seconds` (a platform answering slowly, or rate limits waited out inside the sink)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    async def send(self, pending: PendingDelivery) -> str | None:
+        await asyncio.sleep(self.seconds)
+        return await super().send(pending)
+
+
+async def test_claims_are_renewed_while_a_long_drain_sends(store: Store) -> None:
+    """A drain that outlasts the lease keeps its claims: a second process draining meanwhile sends nothing twice."""
+    await store.subscriptions.ensure("console", "a")
+    await add_events(store, events(5))
+    slow, quick = SlowSink(1.0), ScriptedSink()
+    lease = 2.0  # the drain below takes ~5 s: well past the lease without renewal
+    first = asyncio.create_task(Dispatcher(store, [slow], claim_lease_seconds=lease).drain())
+    await asyncio.sleep(lease + 0.5)
+    second = await Dispatcher(store, [quick], claim_lease_seconds=lease).drain()
+    await first
+    assert second.sent == 0 and quick.posted == []
+    assert [t for _, t in slow.posted] == [f"event {i}" for i in range(5)]
+    assert await store.outbox.counts() == {"sent": 5}
