@@ -47,8 +47,9 @@ def test_markup_entities_and_odd_items_agree() -> None:
 @pytest.mark.parametrize("body", [
     b"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title><item><title>x</title>"
     b"<guid>https://a.test/permalink</guid></item></channel></rss>",  # guid used as the link
-    b"<rss version='2.0' xmlns:dc='http://purl.org/dc/elements/1.1/'><channel><item><title>x</title>"
-    b"<link>https://a.test/1</link><dc:date>2026-01-01T00:00:00Z</dc:date></item></channel></rss>",
+    b"<rss version='2.0' xmlns:dcterms='http://purl.org/dc/terms/'><channel><item><title>x</title>"
+    b"<link>https://a.test/1</link><dcterms:modified>2026-01-01T00:00:00Z</dcterms:modified></item></channel></rss>",
+    b"<feed xmlns='http://www.w3.org/2005/Atom'><entry><title>x</title><id>https://a.test/1</id></entry></feed>",
     b"<rss version='2.0'><channel><item><title>x</title><link>/relative</link></item></channel></rss>",
     b"<rss version='2.0'><channel><item><title>x</title><link>https://a.test/1</link>"
     b"<pubDate>sometime next week</pubDate></item></channel></rss>",
@@ -148,3 +149,56 @@ def test_atom_with_time_markup_is_left_to_feedparser() -> None:
             b"<updated><time datetime='2026-03-05T21:04:00Z'>Thu</time></updated></entry></feed>")
     assert fast_parse(body, clean_text) is None
     assert parse_feed(body).items[0].published_at == datetime(2026, 3, 5, 21, 4, tzinfo=UTC)
+
+
+# -- dates and elements feedparser reads that the fast path did not look at ----------------------------------------
+
+_RSS_ITEM = ('<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:a10="http://www.w3.org/2005/Atom" '
+             'xmlns:dcterms="http://purl.org/dc/terms/" xmlns:media="http://search.yahoo.com/mrss/" '
+             'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>t</title><item><title>x</title>'
+             '<link>https://a.test/1</link><description>d</description>{extra}</item></channel></rss>')
+_ATOM_ENTRY = ('<feed xmlns="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/"><title>t</title>'
+               '<entry><title>x</title><link href="https://a.test/1"/><id>1</id><summary>d</summary>{extra}</entry>'
+               '</feed>')
+
+
+@pytest.mark.parametrize("extra", [
+    "<a10:updated>2026-01-10T06:30:00Z</a10:updated>",  # .NET SyndicationFeed's RSS
+    "<dcterms:modified>2026-01-10T06:30:00Z</dcterms:modified>",
+    "<dcterms:issued>2026-01-10T06:30:00Z</dcterms:issued>",
+    "<lastBuildDate>Sat, 10 Jan 2026 06:30:00 GMT</lastBuildDate>",
+    "<content:encoded>&lt;p&gt;the whole release&lt;/p&gt;</content:encoded>",
+    "<dc:title>another title</dc:title>",
+    "<media:title>another title</media:title>",
+    "<dc:date>2026-01-10T06:30:00Z</dc:date><dc:date>2025-01-10T06:30:00Z</dc:date>",
+])
+def test_items_with_elements_feedparser_reads_are_left_to_it(extra: str) -> None:
+    """Before, the fast path ignored these: an item dated only by atom:updated or dcterms:* had no date on the fast
+    path and a date on feedparser's."""
+    body = _RSS_ITEM.format(extra=extra).encode()
+    assert fast_parse(body, clean_text) is None
+    assert parse_feed(body) == parse_with_feedparser(body)
+
+
+@pytest.mark.parametrize("extra", [
+    "<dc:date>2026-01-10T06:30:00Z</dc:date>",
+    "<dc:date>2026-01-10T06:30:00.25+05:30</dc:date>",
+    "<pubDate>Sat, 10 Jan 2026 06:30:00 GMT</pubDate><dc:date>2025-01-01T00:00:00Z</dc:date>",
+    "<dc:creator>FDA</dc:creator><category>Recalls</category>",
+])
+def test_dc_date_and_plain_metadata_take_the_fast_path(extra: str) -> None:
+    assert assert_same(_RSS_ITEM.format(extra=extra).encode())
+
+
+@pytest.mark.parametrize("when", [
+    "2026-01-10T06:30:00Z", "2026-01-10T06:30Z", "2026-01-10T06:30:00.123456789Z", "2026-01-10T06:30:00-04:00",
+    "20260110T063000Z", "2026-W02-6T06:30:00Z", "2026-010T06:30:00Z", "2026-01-10T06:30:00+0530",
+    "2026-01-10T24:00:00Z", "2026-01-10T06:30:00,5Z", "2026-01-10T06Z", "2026-01-10", "2026-01-10T06:30:00",
+])
+@pytest.mark.parametrize("template", [_RSS_ITEM.replace("{extra}", "<dc:date>{when}</dc:date>"),
+                                      _ATOM_ENTRY.replace("{extra}", "<updated>{when}</updated>")])
+def test_iso_dates_are_read_alike_or_left_to_feedparser(template: str, when: str) -> None:
+    """Python reads basic-format, week and ordinal dates and "+0530" where feedparser reads another instant (the
+    Atom path got 06:30 where feedparser got midnight): only the extended form with a zone is read here."""
+    body = template.format(when=when).encode()
+    assert parse_feed(body) == parse_with_feedparser(body)
