@@ -143,28 +143,41 @@ class Dispatcher:
         """At each digest subscription's hour, post the day's queued alerts as one grouped message."""
         report = DispatchReport()
         async with self._lock:
-            for sub in await self._store.subscriptions.list():
-                if sub.mode != "digest" or sub.disabled or sub.digest_hour != now.hour:
-                    continue
-                sink = self._sinks.get(sub.platform)
-                marker = f"digest:{sub.id}"
-                if sink is None or await self._store.meta.get(marker) == now.date().isoformat():
-                    continue
-                pending = await self._store.outbox.for_digest(sub.id)
-                if pending:
-                    digest = build_digest(sub, [p.event for p in pending])
-                    try:
-                        message_id = await sink.send_digest(digest)
-                    except SinkError as exc:
-                        if exc.permanent:
-                            await self._store.disable_subscription(sub.id, str(exc))
-                        log.warning("digest for subscription %s failed: %s", sub.id, exc)
-                        report.failed += 1
-                        continue  # tried again at the next run within the hour
-                    await self._store.outbox.mark_delivered([p.delivery.id for p in pending], message_id)
-                    report.sent += len(pending)
-                await self._store.meta.set(marker, now.date().isoformat())
+            renewer = asyncio.create_task(self._renew_claims())
+            try:
+                await self._send_digests(now, report)
+            finally:
+                renewer.cancel()
+                await asyncio.gather(renewer, return_exceptions=True)
+                await self._release()  # a digest that failed is claimable again at the next run within the hour
         return report
+
+    async def _send_digests(self, now: datetime, report: DispatchReport) -> None:
+        for sub in await self._store.subscriptions.list():
+            if sub.mode != "digest" or sub.disabled or sub.digest_hour != now.hour:
+                continue
+            sink = self._sinks.get(sub.platform)
+            marker = f"digest:{sub.id}"
+            if sink is None or await self._store.meta.get(marker) == now.date().isoformat():
+                continue
+            # Claimed like instant alerts, so two processes at the digest hour post it once.
+            started = utcnow()
+            pending = await self._store.outbox.claim_digest(sub.id, self._owner, started, started + self._lease)
+            if not pending and await self._store.outbox.for_digest(sub.id, limit=1):
+                continue  # another process holds it: done or retried by that one, not marked done here
+            if pending:
+                digest = build_digest(sub, [p.event for p in pending])
+                try:
+                    message_id = await sink.send_digest(digest)
+                except SinkError as exc:
+                    if exc.permanent:
+                        await self._store.disable_subscription(sub.id, str(exc))
+                    log.warning("digest for subscription %s failed: %s", sub.id, exc)
+                    report.failed += 1
+                    continue  # tried again at the next run within the hour
+                await self._store.outbox.mark_delivered([p.delivery.id for p in pending], message_id)
+                report.sent += len(pending)
+            await self._store.meta.set(marker, now.date().isoformat())
 
     def _is_paused(self, platform: str) -> bool:
         until = self._paused.get(platform)
