@@ -51,15 +51,16 @@ def clean_text(value: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def parse_feed(body: bytes) -> ParsedFeed:
-    """Parse a feed body. Raises FeedParseError when it is not RSS/Atom (an HTML page, broken XML)."""
+def parse_feed(body: bytes, base_url: str | None = None) -> ParsedFeed:
+    """Parse a feed body. Raises FeedParseError when it is not RSS/Atom (an HTML page, broken XML). Relative links
+    resolve against the document's xml:base, else `base_url` (where the feed was fetched from)."""
     refuse_entity_declarations(body)
     body = _fix_mislabelled_utf8(body)
     fast = fast_parse(body, clean_text)
     if fast is not None:
         title, rows = fast
         return ParsedFeed(title=title, items=_unique(FeedItem(*row) for row in rows))
-    return parse_with_feedparser(body)
+    return parse_with_feedparser(body, base_url)
 
 
 def _unique(items: Iterable[FeedItem]) -> list[FeedItem]:
@@ -70,9 +71,12 @@ def _unique(items: Iterable[FeedItem]) -> list[FeedItem]:
     return list(out.values())
 
 
-def parse_with_feedparser(body: bytes) -> ParsedFeed:
+def parse_with_feedparser(body: bytes, base_url: str | None = None) -> ParsedFeed:
     """The general path: feedparser copes with every dialect, encoding and breakage."""
-    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
+    # The fetched URL stands in for the HTTP Content-Location feedparser would see fetching it itself: the base of
+    # relative links when the document sets no xml:base. (resolve_relative_uris concerns links inside HTML.)
+    headers = {"content-location": base_url} if base_url else None
+    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False, response_headers=headers)
     version = parsed.get("version") or ""
     entries = parsed.get("entries") or []
     # A broken feed that still yielded items keeps them (real feeds are messy); one with none is an error.

@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 
 from storage.store import Store
-from tests.support.feeds import atom, items, rss
+from tests.support.feeds import Item, atom, items, rss
 from tests.support.local_server import LocalServer
 from tests.support.pipeline import Pipeline
 from watchers.fetch.http import FetchConfig, Fetcher
@@ -221,3 +221,20 @@ async def test_unreachable_sources_on_one_host_are_that_host_down_and_count(stor
     for _ in range(4):
         await rig.cycle_and_deliver()
     assert (await store.sources.get(first.id)).disabled
+
+
+async def test_relative_links_resolve_against_the_feed_url(server: LocalServer, store: Store, fetcher: Fetcher) -> None:
+    """A CMS feed without xml:base whose links are relative ("/news/2"): the alert links to the page on the feed's
+    host, as a browser would resolve it (was: "/news/2", a link nowhere and no release page to read)."""
+    rig = Pipeline(store, fetcher)
+    server.static("/ir/feed.xml", rss([Item("Acme Bio announces update number 1", guid="g1", link="/news/1")]))
+    await store.sources.add("rss", server.url("/ir/feed.xml"), "Acme IR")
+    assert await rig.cycle_and_deliver() == ""
+    server.static("/ir/feed.xml", rss([
+        Item("Acme Bio announces update number 1", guid="g1", link="/news/1"),
+        Item("Acme Bio Receives FDA Fast Track Designation for AB-101", guid="g2", link="/news/2"),
+        Item("Acme Bio doses first patient in Phase 1 trial of AB-202", guid="g3", link="news/3"),
+    ]))
+    await rig.cycle_and_deliver()
+    links = sorted(e.url for e in await store.events.latest())
+    assert links == [server.url("/ir/news/3"), server.url("/news/2")]
