@@ -2,7 +2,9 @@
 
 `python bench/feed_server.py --feeds 10000` serves /feed/<i>.xml on 127.0.0.1 (a free port, printed as the first
 line of stdout: `PORT <n>`). Each feed holds 20–50 real GlobeNewswire items (grouped by ticker; generated items
-when ../shared/corpus is absent), answers 304 to a matching If-None-Match / If-Modified-Since, and changes only
+when ../shared/corpus is absent) in one of the real feed shapes of bench/feed_shapes.py (the FDA's, read from
+../shared/reference/feeds, EDGAR's Atom, wire RSS with CDATA, dc:date, content:encoded, relative links; the shape
+is named in the `X-Bench-Shape` header), answers 304 to a matching If-None-Match / If-Modified-Since, and changes only
 when told: `POST /_mutate?fraction=0.1&new=2` gives that share of the feeds `new` new items each (the
 oldest ones roll off) and returns the changed feed numbers as JSON. Changed bodies are rendered at mutation time,
 so the measured cycle pays the server almost nothing. `--latency 0.1` makes every feed answer 100 ms late, like a
@@ -25,12 +27,11 @@ from aiohttp import web
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import corpus_rows, fake_code, fake_drug
+from bench.feed_shapes import Row, assign, shapes
 
-Item = tuple[str, str, str, str]  # title, summary, link, RFC 822 date
 
-
-def load_items() -> list[tuple[str, str, str, str, str]]:
-    """(ticker, title, summary, link, pubDate) sorted by ticker, so consecutive items share a company."""
+def load_items() -> list[tuple[str, str, str, str, datetime]]:
+    """(ticker, title, summary, link, published) sorted by ticker, so consecutive items share a company."""
     rows = corpus_rows()
     if rows:
         out = []
@@ -39,7 +40,7 @@ def load_items() -> list[tuple[str, str, str, str, str]]:
                 when = datetime.strptime(r["published_eastern"], "%Y-%m-%d %H:%M:%S%z")
             except (KeyError, ValueError):
                 when = datetime(2024, 1, 1, tzinfo=UTC)
-            out.append((r["ticker"], r["title"], r["summary"], r["link"], format_datetime(when.astimezone(UTC))))
+            out.append((r["ticker"], r["title"], r["summary"], r["link"], when.astimezone(UTC)))
         out.sort(key=lambda x: x[0])
         return out
     rng = random.Random(3)
@@ -53,7 +54,7 @@ def load_items() -> list[tuple[str, str, str, str, str]]:
         title = f"{sponsor} {rng.choice(verbs)} {fake_code(rng)} ({fake_drug(rng)})"
         summary = f"BOSTON (GLOBE NEWSWIRE) -- {title}. " + " ".join(fake_drug(rng) for _ in range(30))
         out.append((f"T{i // 30}", title, summary, f"https://news.test/release/{i}",
-                    format_datetime(start + timedelta(hours=i))))
+                    start + timedelta(hours=i)))
     return out
 
 
@@ -68,22 +69,24 @@ class Feeds:
         self.sizes = [rng.randint(20, 50) for _ in range(n_feeds)]
         self.gen = [0] * n_feeds
         self.rng = rng
+        self.shapes = shapes()
+        self.shape_of = assign(self.shapes, n_feeds)
         self.rendered: dict[int, bytes] = {}
         self.new_per_round = 2
         self.epoch = datetime(2026, 1, 1, tzinfo=UTC)
         # Links point back at this server, which serves each release's page (the bot reads it for every event).
         self.base = ""
 
-    def feed_items(self, i: int) -> list[Item]:
+    def feed_items(self, i: int) -> list[Row]:
         """The feed's current window: `gen` new items on top, then the base items, newest first."""
         n = len(self.items)
         start = self.ticker_starts[i % len(self.ticker_starts)] + (i // len(self.ticker_starts)) * 3
-        out: list[Item] = []
+        out: list[Row] = []
         for g in range(self.gen[i], 0, -1):
             for k in range(self.new_per_round):
                 index = (start + 997 * g + 31 * k) % n
                 _, title, summary, _link, _date = self.items[index]
-                when = format_datetime(self.epoch + timedelta(hours=g, minutes=k))
+                when = self.epoch + timedelta(hours=g, minutes=k)
                 out.append((title, summary, f"{self.base}/page/{index}?feed={i}&new={g}.{k}", when))
         for k in range(self.sizes[i]):
             index = (start + k) % n
@@ -101,19 +104,7 @@ class Feeds:
         cached = self.rendered.get(i)
         if cached is not None:
             return cached
-        parts = [
-            '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>',
-            f"<title>Bench feed {i}</title><link>https://news.test/feed/{i}</link>",
-            "<description>GlobeNewswire-style releases</description>",
-        ]
-        for title, summary, link, when in self.feed_items(i):
-            parts.append(
-                f"<item><title>{escape(title)}</title><link>{escape(link)}</link>"
-                f'<guid isPermaLink="true">{escape(link)}</guid><pubDate>{when}</pubDate>'
-                f"<description>{escape(summary)}</description></item>"
-            )
-        parts.append("</channel></rss>")
-        return "".join(parts).encode("utf-8")
+        return self.shapes[self.shape_of[i]].render(i, self.feed_items(i), self.base).encode("utf-8")
 
     def mutate(self, fraction: float, new: int) -> list[int]:
         # Only the changed bodies stay cached, so the server's memory stays small between rounds.
@@ -143,7 +134,9 @@ def make_app(feeds: Feeds, latency: float = 0.0) -> web.Application:
         ims = request.headers.get("If-Modified-Since")
         if (inm and inm == etag) or (not inm and ims == last_modified):
             return web.Response(status=304, headers=validators)
-        return web.Response(body=feeds.render(i), headers={**validators, "Content-Type": "application/rss+xml"})
+        headers = {**validators, "Content-Type": "application/rss+xml",
+                   "X-Bench-Shape": feeds.shapes[feeds.shape_of[i]].name}
+        return web.Response(body=feeds.render(i), headers=headers)
 
     async def page(request: web.Request) -> web.Response:
         """A release page shaped like a wire's: navigation, the release (its headline, lede and ~25 KB of body

@@ -70,9 +70,16 @@ def rows_for(results: dict[str, list[dict[str, Any]]]) -> list[tuple[str, str, s
         rows.append(("  bot process peak RSS, whole run (worst)", f"{peak:.0f} MB", "< 400 MB", verdict(peak < 400)))
         o = min((r["overhead"] for r in polls), key=lambda o: o["ratio"])
         ratios = [x for r in polls for x in r["overhead"]["ratios"]]
-        rows.append((f"overhead over feedparser ({o['feeds']:,} changed feeds)",
+        # Over the parser each feed actually took (fast path or feedparser: the mix of real shapes decides).
+        used = o.get("used_cpu", o["parse_cpu"])
+        rows.append((f"overhead over the parser used ({o['feeds']:,} changed feeds)",
                      f"{o['ratio']:.2f}×{spread(ratios, '.2f')} ({o['bot_cpu'] / o['feeds'] * 1000:.2f} vs "
-                     f"{o['parse_cpu'] / o['feeds'] * 1000:.2f} ms CPU/feed)", "≤ 1.5×", verdict(o["ratio"] <= 1.5)))
+                     f"{used / o['feeds'] * 1000:.2f} ms CPU/feed)", "≤ 1.5×", verdict(o["ratio"] <= 1.5)))
+        if paths := min(polls, key=lambda r: r["overhead"]["ratio"]).get("paths"):
+            total = paths["fast"]["items"] + paths["feedparser"]["items"]
+            rows.append(("  items on the fast path / feedparser",
+                         f"{paths['fast']['items'] / total:.0%} / {paths['feedparser']['items'] / total:.0%}"
+                         f" (over feedparser alone: {o['ratio_feedparser']:.2f}×)", "", ""))
     if runs := results.get("ctgov"):
         worsts = [max(r[2] for r in c["rows"]) for c in runs]
         c = runs[worsts.index(min(worsts))]

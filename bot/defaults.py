@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bot.core.programs import check_program, default_programs_file, parse_programs_toml
 from storage.models import ChannelRef
-from storage.store import Store
+from storage.store import Repositories, Store
 
 DEFAULT_FEEDS: list[tuple[str, str]] = [
     ("FDA press releases",
@@ -26,7 +26,13 @@ _SEEDED_TRIALS = "seeded_ctgov_defaults"  # its own flag, so stores seeded befor
 async def seed_defaults(
     store: Store, openfda_base_url: str = "https://api.fda.gov", ctgov_base_url: str = DEFAULT_CTGOV_URL
 ) -> bool:
-    """Seed once per store: a user who removes the defaults does not get them back."""
+    """Seed once per store: a user who removes the defaults does not get them back. One transaction: when any part
+    fails (a registered programme already uses a default's alias), nothing is added and nothing is marked seeded."""
+    async with store.unit_of_work() as uow:
+        return await _seed(uow, openfda_base_url, ctgov_base_url)
+
+
+async def _seed(store: Repositories, openfda_base_url: str, ctgov_base_url: str) -> bool:
     seeded = await _seed_trials(store, ctgov_base_url)
     if await store.meta.get(_SEEDED):
         return seeded
@@ -43,7 +49,7 @@ async def seed_defaults(
     return True
 
 
-async def _seed_trials(store: Store, ctgov_base_url: str) -> bool:
+async def _seed_trials(store: Repositories, ctgov_base_url: str) -> bool:
     if await store.meta.get(_SEEDED_TRIALS):
         return False
     if await store.sources.find("ctgov", ctgov_base_url) is None:

@@ -10,7 +10,7 @@ from bot.core.upcoming import UpcomingList
 from bot.core.why import WhyAnswer
 from bot.delivery.alert_view import fact_value, facts_line
 from bot.delivery.digest import Digest
-from storage.models import Catalyst, Designation, Event, Program, Source, Subscription
+from storage.models import Catalyst, Designation, Event, EventSource, Program, Source, Subscription
 from storage.trial_models import ProgramQuery, StoredTrialChange, TrialSnapshot, TrialWatch
 from watchers.sources.ctgov.alerts import describe_change, snapshot_line
 
@@ -121,6 +121,8 @@ def render_card(card: ProgramCard) -> str:
             lines.append(f"    #{ev.id} {(ev.published_at or ev.detected_at):%Y-%m-%d} {ev.title}")
             if facts:
                 lines.append(f"      {facts}")
+            if ev.id in card.sources:
+                lines.append(f"      told by {told_by(card.sources[ev.id])}")
     if card.upcoming:
         lines.append("  upcoming:")
         lines.extend(f"    {render_catalyst(c)}" for c in card.upcoming)
@@ -129,6 +131,8 @@ def render_card(card: ProgramCard) -> str:
         lines.append(f"    {render_event_line(ev)}")
         if ev.url:
             lines.append(f"            {ev.url}")
+        if ev.id in card.sources:
+            lines.append(f"            told by {told_by(card.sources[ev.id])}")
     return "\n".join(lines)
 
 
@@ -187,9 +191,18 @@ def render_why(answer: WhyAnswer) -> str:
         lines.append(f"  programmes: {', '.join(ev.programs)}")
     if ev.url:
         lines.append(f"  link: {ev.url}")
-    if answer.source_url:
+    if len(answer.sources) > 1:
+        lines.append("  told by:")
+        lines.extend(f"    {s.source_name or f'source {s.source_id}'}" + (f" {s.url}" if s.url else "")
+                     for s in answer.sources)
+    elif answer.source_url:
         lines.append(f"  source: {ev.source_name or ''} {answer.source_url}".rstrip())
     return "\n".join(lines)
+
+
+def told_by(sources: list[EventSource]) -> str:
+    """The sources of a fused event as plain text (front ends escape it): "IR feed, Wire"."""
+    return ", ".join(s.source_name or f"source {s.source_id}" for s in sources)
 
 
 def render_ledger_sources(d: Designation) -> str:

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from bot.core.context import CoreContext
 from bot.core.programs import resolve_program
-from storage.models import Catalyst, Designation, Event, Program
+from storage.models import Catalyst, Designation, Event, EventSource, Program
 from storage.names import fold_name
 from storage.trial_models import TrialSnapshot
 
@@ -33,6 +33,8 @@ class ProgramCard(BaseModel):
     regulatory: list[Event] = Field(default_factory=list)
     upcoming: list[Catalyst] = Field(default_factory=list)
     recent: list[Event] = Field(default_factory=list)
+    # The listed events told by more than one source (fused: IR feed and wire), by event id, first teller first.
+    sources: dict[int, list[EventSource]] = Field(default_factory=dict)
 
 
 async def lookup(ctx: CoreContext, name: str, today: date | None = None) -> ProgramCard:
@@ -44,7 +46,7 @@ async def lookup(ctx: CoreContext, name: str, today: date | None = None) -> Prog
     watched = [w.nct_id for w in await store.trials.list_watches() if w.program and fold_name(w.program) in names]
     nct_ids = list(dict.fromkeys([*program.nct_ids, *watched]))
     snaps = await store.trials.snapshots(nct_ids)
-    return ProgramCard(
+    card = ProgramCard(
         program=program,
         trials=[_trial_line(n, snaps.get(n)) for n in nct_ids],
         designations=await store.ledger.designations(program.name),
@@ -53,6 +55,11 @@ async def lookup(ctx: CoreContext, name: str, today: date | None = None) -> Prog
         upcoming=await store.ledger.catalysts(start=today.isoformat(), program=program.name),
         recent=await store.events.for_program(program.id, limit=5),
     )
+    for event_id in {ev.id for ev in (*card.readouts, *card.regulatory, *card.recent)}:
+        told = await store.events.sources(event_id)  # at most 11 events on a card
+        if len(told) > 1:
+            card.sources[event_id] = told
+    return card
 
 
 def _trial_line(nct_id: str, snap: TrialSnapshot | None) -> TrialLine:

@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from bot.core.context import CommandError, CoreContext
-from storage.models import Event, Evidence
+from storage.models import Event, EventSource, Evidence
 from storage.store import NotFoundError
 
 
@@ -16,6 +16,8 @@ class WhyAnswer(BaseModel):
     changes: list[dict[str, Any]] = Field(default_factory=list)
     source_url: str | None = None
     confidence: float | None = None  # the classifier's calibrated probability of the label
+    # Every source that told it (a release fused from an IR feed and a wire lists both), first teller first.
+    sources: list[EventSource] = Field(default_factory=list)
 
 
 async def why(ctx: CoreContext, event_id: int | str) -> WhyAnswer:
@@ -39,5 +41,5 @@ async def why(ctx: CoreContext, event_id: int | str) -> WhyAnswer:
             source_url = None
     confidence = event.facts.get("confidence")
     return WhyAnswer(event=event, evidence=event.evidence, changes=[c for c in changes if isinstance(c, dict)],
-                     source_url=source_url,
+                     source_url=source_url, sources=await ctx.store.events.sources(ident),
                      confidence=float(confidence) if isinstance(confidence, int | float) else None)

@@ -49,13 +49,14 @@ class DispatchReport:
 class Dispatcher:
     def __init__(
         self, store: Store, sinks: list[Sink], max_attempts: int = 8, base_delay_seconds: float = 30.0,
-        auth_retry_seconds: float = 300.0,
+        auth_retry_seconds: float = 300.0, claim_lease_seconds: float = CLAIM_LEASE.total_seconds(),
     ) -> None:
         self._store = store
         self._sinks = {s.platform: s for s in sinks}
         self._max_attempts = max_attempts
         self._base_delay = base_delay_seconds
         self._auth_retry = auth_retry_seconds
+        self._lease = timedelta(seconds=claim_lease_seconds)
         # platform → until when its sink is paused because the platform refused the bot's token.
         self._paused: dict[str, datetime] = {}
         self._lock = asyncio.Lock()
@@ -70,16 +71,30 @@ class Dispatcher:
         """
         report = DispatchReport()
         async with self._lock:
+            renewer = asyncio.create_task(self._renew_claims())
             try:
                 return await self._drain(batch, report)
             finally:
+                renewer.cancel()
+                await asyncio.gather(renewer, return_exceptions=True)
                 await self._release()
+
+    async def _renew_claims(self) -> None:
+        """While this drain runs, its claims are extended every quarter lease: a batch sent slowly (rate limits, a
+        platform answering late) stays this process's however long it takes, so another process draining the
+        same store cannot take it over and send it again. A process that dies stops renewing: its claims lapse."""
+        while True:
+            await asyncio.sleep(self._lease.total_seconds() / 4)
+            try:
+                await self._store.outbox.renew(self._owner, utcnow() + self._lease)
+            except Exception as exc:  # the next renewal tries again; the lease still covers a quarter's gap
+                log.warning("could not renew claimed deliveries: %s", exc)
 
     async def _drain(self, batch: int, report: DispatchReport) -> DispatchReport:
         await self._release_dead_claims()
         while True:
             now = utcnow()
-            due = await self._store.outbox.claim(list(self._sinks), self._owner, now, now + CLAIM_LEASE, batch)
+            due = await self._store.outbox.claim(list(self._sinks), self._owner, now, now + self._lease, batch)
             if not due:
                 return report
             progressed = False
@@ -174,28 +189,41 @@ class Dispatcher:
         """At each digest subscription's hour, post the day's queued alerts as one grouped message."""
         report = DispatchReport()
         async with self._lock:
-            for sub in await self._store.subscriptions.list():
-                if sub.mode != "digest" or sub.disabled or sub.digest_hour != now.hour:
-                    continue
-                sink = self._sinks.get(sub.platform)
-                marker = f"digest:{sub.id}"
-                if sink is None or await self._store.meta.get(marker) == now.date().isoformat():
-                    continue
-                pending = await self._store.outbox.for_digest(sub.id)
-                if pending:
-                    digest = build_digest(sub, [p.event for p in pending])
-                    try:
-                        message_id = await sink.send_digest(digest)
-                    except SinkError as exc:
-                        if exc.permanent:
-                            await self._store.disable_subscription(sub.id, str(exc))
-                        log.warning("digest for subscription %s failed: %s", sub.id, exc)
-                        report.failed += 1
-                        continue  # tried again at the next run within the hour
-                    await self._store.outbox.mark_delivered([p.delivery.id for p in pending], message_id)
-                    report.sent += len(pending)
-                await self._store.meta.set(marker, now.date().isoformat())
+            renewer = asyncio.create_task(self._renew_claims())
+            try:
+                await self._send_digests(now, report)
+            finally:
+                renewer.cancel()
+                await asyncio.gather(renewer, return_exceptions=True)
+                await self._release()  # a digest that failed is claimable again at the next run within the hour
         return report
+
+    async def _send_digests(self, now: datetime, report: DispatchReport) -> None:
+        for sub in await self._store.subscriptions.list():
+            if sub.mode != "digest" or sub.disabled or sub.digest_hour != now.hour:
+                continue
+            sink = self._sinks.get(sub.platform)
+            marker = f"digest:{sub.id}"
+            if sink is None or await self._store.meta.get(marker) == now.date().isoformat():
+                continue
+            # Claimed like instant alerts, so two processes at the digest hour post it once.
+            started = utcnow()
+            pending = await self._store.outbox.claim_digest(sub.id, self._owner, started, started + self._lease)
+            if not pending and await self._store.outbox.for_digest(sub.id, limit=1):
+                continue  # another process holds it: done or retried by that one, not marked done here
+            if pending:
+                digest = build_digest(sub, [p.event for p in pending])
+                try:
+                    message_id = await sink.send_digest(digest)
+                except SinkError as exc:
+                    if exc.permanent:
+                        await self._store.disable_subscription(sub.id, str(exc))
+                    log.warning("digest for subscription %s failed: %s", sub.id, exc)
+                    report.failed += 1
+                    continue  # tried again at the next run within the hour
+                await self._store.outbox.mark_delivered([p.delivery.id for p in pending], message_id)
+                report.sent += len(pending)
+            await self._store.meta.set(marker, now.date().isoformat())
 
     def _is_paused(self, platform: str) -> bool:
         until = self._paused.get(platform)

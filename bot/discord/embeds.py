@@ -24,6 +24,7 @@ from bot.render_text import (
     render_catalyst,
     render_ledger_sources,
     subscription_summary,
+    told_by,
     trial_text,
 )  # one formatting for every front end
 from storage.models import Event, Source, Subscription
@@ -228,12 +229,12 @@ def card_embed(card: ProgramCard) -> discord.Embed:
             lines = []
             for ev in events:
                 facts = facts_line(ev.facts)
-                lines.append(_event_line(ev) + (f"\n  {clean(facts, 300)}" if facts else ""))
+                lines.append(_event_line(ev) + (f"\n  {clean(facts, 300)}" if facts else "") + _told(card, ev))
             b.lines_field(heading, lines)
     if card.upcoming:
         b.lines_field("Upcoming", [clean(render_catalyst(c), 300) for c in card.upcoming])
     if card.recent:
-        b.lines_field("Recent events", [_event_line(ev) for ev in card.recent])
+        b.lines_field("Recent events", [_event_line(ev) + _told(card, ev) for ev in card.recent])
     else:
         b.field("Recent events", "No events seen yet.")
     return b.done()
@@ -295,11 +296,20 @@ def why_embed(answer: WhyAnswer) -> discord.Embed:
         ])
     if ev.programs:
         b.field("Programmes", clean(", ".join(ev.programs), 300), inline=True)
-    if answer.source_url or ev.source_name:
+    if len(answer.sources) > 1:  # one release from several sources (fused): each with its own link
+        b.lines_field("Told by", [
+            f"[{name}]({url})" if (url := safe_url(s.url)) else name
+            for s in answer.sources if (name := clean(s.source_name or f"source {s.source_id}", 200))
+        ])
+    elif answer.source_url or ev.source_name:
         source = clean(ev.source_name or "source", 200)
         url = safe_url(answer.source_url)
         b.field("Source", f"[{source}]({url})" if url else source, inline=True)
     return b.done()
+
+
+def _told(card: ProgramCard, ev: Event) -> str:
+    return f"\n  told by {clean(told_by(card.sources[ev.id]), 300)}" if ev.id in card.sources else ""
 
 
 def upcoming_embed(answer: UpcomingList) -> discord.Embed:

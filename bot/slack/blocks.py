@@ -20,7 +20,7 @@ from bot.core.upcoming import UpcomingList
 from bot.core.why import WhyAnswer
 from bot.delivery.alert_view import fact_items, fact_value, facts_line, http_url
 from bot.delivery.digest import Digest
-from bot.render_text import subscription_summary, trial_text
+from bot.render_text import subscription_summary, told_by, trial_text
 from storage.models import Catalyst, Designation, Event, Source, Subscription
 
 # Slack's documented limits.
@@ -264,6 +264,10 @@ def info_message(mrkdwn: str) -> Message:
     return Message(text=clip(mrkdwn, TEXT_CHARS), blocks=[section(mrkdwn)])
 
 
+def _told(card: ProgramCard, ev: Event) -> str:
+    return f"\n    told by {esc(told_by(card.sources[ev.id]))}" if ev.id in card.sources else ""
+
+
 def _event_line(ev: Event) -> str:
     day = f"{(ev.published_at or ev.detected_at):%Y-%m-%d}"
     return f"#{ev.id} {day} {link(ev.url, ev.title)} ({esc(event_label(ev))})"
@@ -321,12 +325,12 @@ def card_message(card: ProgramCard) -> Message:
             event_lines = []
             for ev in events:
                 facts = facts_line(ev.facts)
-                event_lines.append(_event_line(ev) + (f"\n    {esc(facts)}" if facts else ""))
+                event_lines.append(_event_line(ev) + (f"\n    {esc(facts)}" if facts else "") + _told(card, ev))
             groups.append((heading, event_lines))
     if card.upcoming:
         groups.append(("Upcoming", [catalyst_line(c) for c in card.upcoming]))
     if card.recent:
-        groups.append(("Recent events", [_event_line(ev) for ev in card.recent]))
+        groups.append(("Recent events", [_event_line(ev) + _told(card, ev) for ev in card.recent]))
     for title, lines in groups:
         budget = MAX_BLOCKS - len(blocks) - 1
         if budget < 2:
@@ -382,7 +386,10 @@ def why_message(answer: WhyAnswer) -> Message:
     if lines:
         blocks.append(section("\n".join(lines)))
     ctx = [f"{esc(event_label(ev))} · {when_text(ev.published_at or ev.detected_at)}"]
-    if answer.source_url:
+    if len(answer.sources) > 1:  # one release from several sources (fused): each with its own link
+        ctx.append("Told by: " + ", ".join(link(s.url, s.source_name or f"source {s.source_id}")
+                                           for s in answer.sources))
+    elif answer.source_url:
         ctx.append("Source: " + link(answer.source_url, ev.source_name or answer.source_url))
     blocks.append(context(*ctx))
     button = link_button(ev.url)

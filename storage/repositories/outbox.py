@@ -95,11 +95,39 @@ class OutboxRepository:
         )
         return [str(r[0]) for r in rows]
 
+    async def renew(self, owner: str, until: datetime) -> None:
+        """Extend `owner`'s live claims to `until` (a drain still sending them)."""
+        await self._conn.write(
+            "UPDATE deliveries SET claimed_until = ? WHERE claimed_by = ? AND status = 'pending'",
+            (to_db(until), owner),
+        )
+
     async def release(self, owner: str) -> None:
         """Give back what `owner` claimed and did not send (e.g. a channel blocked behind a failed alert)."""
         await self._conn.write(
             "UPDATE deliveries SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?", (owner,)
         )
+
+    async def claim_digest(
+        self, subscription_id: int, owner: str, now: datetime, until: datetime, limit: int = 500
+    ) -> list[PendingDelivery]:
+        """Claim everything queued for a digest subscription for `owner` until `until`, or nothing while another
+        owner holds a live claim on any of it (two processes at the digest hour post one digest, whole)."""
+        lane, stamp = f"digest:{subscription_id}", to_db(now)
+        async with self._conn.atomic() as tx:
+            claimed = await tx.all(
+                "UPDATE deliveries SET claimed_by = ?, claimed_until = ? WHERE id IN ("
+                f" SELECT d.id FROM deliveries d WHERE d.status = 'pending' AND d.lane = ? AND {_LIVE}"
+                "  AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.lane = d.lane AND o.status = 'pending'"
+                "  AND o.claimed_until > ? AND o.claimed_by <> ?)"
+                " ORDER BY d.id LIMIT ?) RETURNING id",
+                [owner, to_db(until), lane, stamp, owner, limit],
+            )
+            if not claimed:
+                return []
+            ids = [r[0] for r in claimed]
+            rows = await tx.all(_SELECT + f"WHERE d.id IN ({','.join('?' * len(ids))}) ORDER BY d.id", ids)
+        return await self._pending(rows)
 
     async def for_digest(self, subscription_id: int, limit: int = 500) -> list[PendingDelivery]:
         """Everything queued for a digest subscription since its last digest."""

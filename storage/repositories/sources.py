@@ -102,3 +102,11 @@ class SourceRepository:
             )
             row = await tx.one("SELECT consecutive_failures FROM sources WHERE id = ?", (source_id,))
         return int(row[0]) if row else 0
+
+    async def mark_unreachable(self, source_id: int, error: str, now: datetime, next_poll_at: datetime) -> None:
+        """A poll that got no answer while no source answered (our network is down): the error is shown and the
+        poll retried, but it is not counted toward disabling the source."""
+        await self._conn.write(
+            "UPDATE sources SET last_error = ?, last_attempt_at = ?, next_poll_at = ? WHERE id = ?",
+            (error[:1000], to_db(now), to_db(next_poll_at), source_id),
+        )

@@ -54,12 +54,16 @@ class FetchResult:
 
 
 class FetchError(Exception):
-    """A fetch that failed; `str(error)` is one clear line for the user and the source's health."""
+    """A fetch that failed; `str(error)` is one clear line for the user and the source's health. `network` is
+    True when no answer came at all (refused, DNS, timeout, connection dropped): the poll cycle tells the source's
+    own outage from ours with it."""
 
-    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, retry_after: float | None = None,
+                 *, network: bool = False) -> None:
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+        self.network = network
 
 
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -140,18 +144,19 @@ class Fetcher:
         except AddressRefused as exc:
             raise FetchError(str(exc)) from None
         except TimeoutError:
-            raise FetchError(f"timed out after {self.config.timeout_seconds:g} s") from None
+            raise FetchError(f"timed out after {self.config.timeout_seconds:g} s", network=True) from None
         except aiohttp.ClientConnectorError as exc:
             cause = exc.os_error if isinstance(getattr(exc, "os_error", None), AddressRefused) else None
             if cause is not None:
                 raise FetchError(str(cause)) from None
             detail = exc.strerror or redact_urls(str(exc))
-            raise FetchError(f"cannot connect to {exc.host}:{exc.port}: {detail}") from None
+            raise FetchError(f"cannot connect to {exc.host}:{exc.port}: {detail}", network=True) from None
         except aiohttp.ClientError as exc:
             refused = _find_refusal(exc)
             if refused is not None:
                 raise FetchError(str(refused)) from None
-            raise FetchError(f"HTTP error: {type(exc).__name__}: {redact_urls(str(exc))}") from None
+            raise FetchError(f"HTTP error: {type(exc).__name__}: {redact_urls(str(exc))}",
+                             network=isinstance(exc, aiohttp.ClientConnectionError)) from None
 
     def _check_url(self, url: URL) -> None:
         if url.scheme not in ("http", "https"):

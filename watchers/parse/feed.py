@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import feedparser
 
 from watchers.parse.bidi import inert_link, strip_bidi_controls
-from watchers.parse.feed_fast import fast_parse
+from watchers.parse.feed_fast import fast_parse, markup_date
 from watchers.parse.identity import content_key, item_key
 
 
@@ -51,15 +51,16 @@ def clean_text(value: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def parse_feed(body: bytes) -> ParsedFeed:
-    """Parse a feed body. Raises FeedParseError when it is not RSS/Atom (an HTML page, broken XML)."""
+def parse_feed(body: bytes, base_url: str | None = None) -> ParsedFeed:
+    """Parse a feed body. Raises FeedParseError when it is not RSS/Atom (an HTML page, broken XML). Relative links
+    resolve against the document's xml:base, else `base_url` (where the feed was fetched from)."""
     refuse_entity_declarations(body)
     body = _fix_mislabelled_utf8(body)
     fast = fast_parse(body, clean_text)
     if fast is not None:
         title, rows = fast
         return ParsedFeed(title=title, items=_unique(FeedItem(*row) for row in rows))
-    return parse_with_feedparser(body)
+    return parse_with_feedparser(body, base_url)
 
 
 def _unique(items: Iterable[FeedItem]) -> list[FeedItem]:
@@ -70,9 +71,12 @@ def _unique(items: Iterable[FeedItem]) -> list[FeedItem]:
     return list(out.values())
 
 
-def parse_with_feedparser(body: bytes) -> ParsedFeed:
+def parse_with_feedparser(body: bytes, base_url: str | None = None) -> ParsedFeed:
     """The general path: feedparser copes with every dialect, encoding and breakage."""
-    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
+    # The fetched URL stands in for the HTTP Content-Location feedparser would see fetching it itself: the base of
+    # relative links when the document sets no xml:base. (resolve_relative_uris concerns links inside HTML.)
+    headers = {"content-location": base_url} if base_url else None
+    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False, response_headers=headers)
     version = parsed.get("version") or ""
     entries = parsed.get("entries") or []
     # A broken feed that still yielded items keeps them (real feeds are messy); one with none is an error.
@@ -209,6 +213,12 @@ def _item(entry: feedparser.FeedParserDict, now: datetime) -> FeedItem | None:
 
 
 def _date(entry: feedparser.FeedParserDict, now: datetime) -> datetime | None:
+    # `<pubDate><time datetime="…">Fri, 05/03/2019 - 15:21</time></pubDate>` (the FDA's feeds): feedparser keeps
+    # the attributes of an unknown element as a dict under its name, and cannot parse the text (a zone-less local
+    # time), so the machine-readable attribute is the date. feed_fast.py reads the same attribute.
+    markup = dict.get(entry, "time")  # a string when the <time> had no attributes
+    if isinstance(markup, dict) and (when := markup_date(markup.get("datetime"))) is not None:
+        return when if when <= now + _FUTURE_SLACK else None
     for name in ("published_parsed", "updated_parsed", "created_parsed"):
         value = dict.get(entry, name)  # plain lookup: feedparser maps updated→published with a warning
         if value:

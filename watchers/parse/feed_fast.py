@@ -3,12 +3,18 @@
 feedparser is most of the cost of a changed feed (bench/bench_poll_cycle.py: ~4.7 ms of ~7.4 ms per feed), while
 ElementTree reads the same fields from the same bytes ~20× faster. This module only handles the subset whose
 meaning is unambiguous — the fields the bot reads, as plain text, with RFC 822 / ISO 8601 dates — and answers
-None for anything else (a DOCTYPE, broken XML, XHTML content, an unparsable date, a guid standing in for the
-link, namespaced dates, ...), so feedparser decides every doubtful case. tests/watchers/parse/test_feed_fast.py
-checks that both paths give identical items on real corpus feeds and on the project's own fixtures.
+None for anything else (a DOCTYPE, broken XML, XHTML content, an unparsable date, a guid or id standing in for
+the link, an item element outside the short list feedparser is known to read harmlessly, an ISO date outside the
+extended form with a zone, ...), so feedparser decides every doubtful case. `dc:date` dates an item without a
+pubDate, as feedparser's `updated` does. One piece of markup is read here too,
+because the FDA's feeds (two of the three default sources) use it: a `<pubDate>` holding one `<time datetime="…">`
+(Drupal's rendering), whose attribute is the item's date on both paths (feed.py reads it from feedparser's entry).
+tests/watchers/parse/test_feed_fast.py checks that both paths give identical items on the real samples in
+../shared/reference/feeds, on real corpus items and on the project's own fixtures (tests/data/feeds/).
 """
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -18,9 +24,23 @@ from watchers.parse.bidi import inert_link
 from watchers.parse.identity import content_key, item_key
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
-_CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
 _DC_DATE = "{http://purl.org/dc/elements/1.1/}date"
 _FUTURE_SLACK = timedelta(days=2)
+_DC = "{http://purl.org/dc/elements/1.1/}"
+# The one ISO 8601 spelling both parsers read alike: extended date and time, seconds optional, a zone.
+_W3CDTF = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:\d{2})")
+# The item children whose meaning to feedparser is known not to touch the fields the bot reads (or, for pubDate
+# and dc:date, is read here the same way). Anything else may: feedparser takes a date from `atom:updated` (.NET's
+# SyndicationFeed writes it), `dcterms:modified`, `dcterms:issued` or an item's `lastBuildDate`, a summary from
+# `content:encoded` or `dc:description`, a title from `dc:title` or `media:title`; so anything else is its call.
+_RSS_CHILDREN = frozenset({
+    "title", "link", "description", "guid", "pubDate", "category", "author", "comments", "enclosure", "source",
+    *(f"{_DC}{name}" for name in ("date", "creator", "subject", "identifier", "language", "publisher",
+                                  "contributor", "rights", "format", "type")),
+})
+_ATOM_CHILDREN = frozenset(f"{_ATOM}{name}" for name in (
+    "id", "title", "link", "summary", "content", "published", "updated", "author", "category", "contributor",
+    "rights", "source"))
 
 
 class _Unsure(Exception):
@@ -78,8 +98,8 @@ def _rss(root: ET.Element, clean_text: Callable[[str, int], str]):
     now = datetime.now(UTC)
     items = []
     for item in channel.iterfind("item"):
-        if item.find(_DC_DATE) is not None or item.find(_CONTENT_ENCODED) is not None:
-            raise _Unsure  # feedparser folds these into published / summary
+        if any(child.tag not in _RSS_CHILDREN for child in item):
+            raise _Unsure  # an element feedparser may read a date, title or summary from
         guid_el = item.find("guid")
         link_el = item.find("link")
         if guid_el is not None and link_el is None and guid_el.get("isPermaLink", "true").lower() != "false":
@@ -87,8 +107,13 @@ def _rss(root: ET.Element, clean_text: Callable[[str, int], str]):
         link = _text(link_el)
         if link.strip() and not link.strip().startswith(("http://", "https://")):
             raise _Unsure  # relative links: feedparser's base resolution applies
-        raw_date = _text(item.find("pubDate"))
-        when = _rfc822(raw_date) if raw_date.strip() else None
+        pub_date = item.find("pubDate")
+        if (times := list(item.iter("time"))):
+            when = _time_markup(pub_date, times)
+        elif (raw_date := _text(pub_date)).strip():
+            when = _rfc822(raw_date)
+        else:
+            when = _dc_date(item)
         done = _finish(_text(guid_el), link, _text(item.find("title")), _text(item.find("description")),
                        when, clean_text, now)
         if done is not None:
@@ -100,6 +125,10 @@ def _atom(root: ET.Element, clean_text: Callable[[str, int], str]):
     now = datetime.now(UTC)
     items = []
     for entry in root.iterfind(f"{_ATOM}entry"):
+        if any(child.tag not in _ATOM_CHILDREN for child in entry):
+            raise _Unsure  # e.g. dc:date, Atom 0.3's issued/created: feedparser may date the entry by them
+        if entry.find(f".//{_ATOM}time") is not None or entry.find(".//time") is not None:
+            raise _Unsure  # feedparser would take the <time> markup's date (feed.py)
         for name in ("title", "summary"):
             el = entry.find(f"{_ATOM}{name}")
             if el is not None and el.get("type") == "xhtml":
@@ -114,6 +143,8 @@ def _atom(root: ET.Element, clean_text: Callable[[str, int], str]):
                 break
         if link.strip() and not link.strip().startswith(("http://", "https://")):
             raise _Unsure
+        if not link.strip() and _text(entry.find(f"{_ATOM}id")).strip():
+            raise _Unsure  # feedparser then takes the id for the link (as it does an RSS guid)
         when = None
         for name in ("published", "updated"):
             raw = _text(entry.find(f"{_ATOM}{name}"))
@@ -127,6 +158,40 @@ def _atom(root: ET.Element, clean_text: Callable[[str, int], str]):
     return clean_text(_text(root.find(f"{_ATOM}title")), 200), items
 
 
+def markup_date(value: object) -> datetime | None:
+    """The date of `<time datetime="2019-05-03T19:21:28Z">`: ISO 8601 with a zone, in UTC to the second, or None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return when.astimezone(UTC).replace(microsecond=0) if when.tzinfo is not None else None
+
+
+def _time_markup(pub_date: ET.Element | None, times: list[ET.Element]) -> datetime:
+    """`<pubDate><time datetime="…">Fri, 05/03/2019 - 15:21</time></pubDate>` (the FDA's feeds): the attribute is
+    the date; the text is a local time without a zone. feedparser keeps the attributes of the item's last `<time>`
+    wherever it is, so only the one shape is read here: a single `<time>`, the pubDate's only child."""
+    if pub_date is None or len(times) != 1 or len(pub_date) != 1 or pub_date[0] is not times[0]:
+        raise _Unsure
+    when = markup_date(times[0].get("datetime"))
+    if when is None:
+        raise _Unsure
+    return when
+
+
+def _dc_date(item: ET.Element) -> datetime | None:
+    """An item without a pubDate dated by `dc:date` (W3C-DTF, which feedparser reads as its `updated`)."""
+    dates = item.findall(_DC_DATE)
+    if not dates:
+        return None
+    if len(dates) > 1:
+        raise _Unsure  # which one feedparser keeps is its business
+    raw = _text(dates[0])
+    return _iso(raw) if raw.strip() else None
+
+
 def _rfc822(text: str) -> datetime:
     try:
         when = parsedate_to_datetime(text.strip())
@@ -138,8 +203,11 @@ def _rfc822(text: str) -> datetime:
 
 
 def _iso(text: str) -> datetime:
+    text = text.strip()
+    if not _W3CDTF.fullmatch(text):
+        raise _Unsure  # basic format, week or ordinal dates, "+0530": Python and feedparser read them differently
     try:
-        when = datetime.fromisoformat(text.strip())
+        when = datetime.fromisoformat(text)
     except ValueError:
         raise _Unsure from None
     if when.tzinfo is None:

@@ -23,15 +23,15 @@ class FeedParser:
         self.processes = max(0, processes)
         self._pool: ProcessPoolExecutor | None = None
 
-    async def parse(self, body: bytes) -> ParsedFeed:
-        """parse_feed(body), off the event loop; raises FeedParseError like parse_feed."""
+    async def parse(self, body: bytes, base_url: str | None = None) -> ParsedFeed:
+        """parse_feed(body, base_url), off the event loop; raises FeedParseError like parse_feed."""
         if not self.processes:
-            return await asyncio.to_thread(parse_feed, body)
+            return await asyncio.to_thread(parse_feed, body, base_url)
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"))
         pool = self._pool
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, parse_feed, body)
+            return await asyncio.get_running_loop().run_in_executor(pool, parse_feed, body, base_url)
         except BrokenProcessPool:
             # A worker died (killed, out of memory): this feed fails, the next parse gets a fresh pool.
             log.warning("a feed parser process died; starting a new pool")

@@ -7,6 +7,7 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from storage.models import NewEvent, Source, utcnow
 from storage.store import Store
@@ -33,6 +34,7 @@ class CycleReport:
     failed: int = 0
     new_event_ids: list[int] = field(default_factory=list)
     errors: dict[int, str] = field(default_factory=dict)
+    outage: bool = False  # every source polled got no answer, on several hosts: our network, not theirs
 
 
 @dataclass(frozen=True)
@@ -62,20 +64,50 @@ class PollCycle:
             sources = [s for s in sources if s.kind in self._watchers]
             report = CycleReport()
             gate = asyncio.Semaphore(self._config.concurrency)
+            unanswered: list[tuple[Source, FetchError]] = []
 
             async def one(source: Source) -> None:
                 async with gate:
-                    await self._poll_source(source, report)
+                    await self._poll_source(source, report, unanswered)
 
             await asyncio.gather(*(one(s) for s in sources))
+            await self._settle_unanswered(unanswered, report)
             return report
 
-    async def _poll_source(self, source: Source, report: CycleReport) -> None:
+    async def _settle_unanswered(self, unanswered: list[tuple[Source, FetchError]], report: CycleReport) -> None:
+        """Sources that got no answer at all (refused, DNS, timeout). When every source polled this cycle got none,
+        on at least two hosts, the network is ours that is down (a laptop offline, DNS gone): the polls are retried
+        next cycle without spending the sources' failure attempts, or a night offline would disable every source.
+        Otherwise each counts as that source's failure."""
+        if not unanswered:
+            return
+        hosts = {urlsplit(source.url).hostname or source.url for source, _ in unanswered}
+        if len(unanswered) == report.polled and len(hosts) >= 2:
+            report.outage = True
+            log.warning("no source answered (%d sources on %d hosts): network outage on our side; not counted "
+                        "against the sources", len(unanswered), len(hosts))
+            now = utcnow()
+            for source, exc in unanswered:
+                report.failed += 1
+                report.errors[source.id] = str(exc)
+                await self._store.sources.mark_unreachable(source.id, str(exc), now, self._next_poll(now, 0))
+            return
+        for source, exc in unanswered:
+            await self._failed(source, str(exc), exc.retry_after, report)
+
+    async def _poll_source(self, source: Source, report: CycleReport,
+                           unanswered: list[tuple[Source, FetchError]]) -> None:
         report.polled += 1
         watcher = self._watchers[source.kind]
         try:
             outcome, new_ids = await refresh_source(self._store, watcher, source, self._next_poll(utcnow(), 0))
-        except (FetchError, FeedParseError) as exc:
+        except FetchError as exc:
+            if exc.network:
+                unanswered.append((source, exc))  # settled when the cycle knows whether anything answered
+                return
+            await self._failed(source, str(exc), exc.retry_after, report)
+            return
+        except FeedParseError as exc:
             await self._failed(source, str(exc), getattr(exc, "retry_after", None), report)
             return
         except Exception as exc:  # one broken source must never stop the others

@@ -21,6 +21,7 @@ class Fetched:
     not_modified: bool = False
     partial_error: str | None = None  # some of the work failed: kept as the source's last error
     skipped: bool = False
+    url: str | None = None  # where the answer came from (after redirects): relative links in it resolve against it
 
 
 @dataclass(frozen=True)

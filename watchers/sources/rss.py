@@ -29,11 +29,11 @@ class RssWatcher:
 
     async def fetch(self, source: Source) -> Fetched:
         result = await self._fetcher.get(source.url, etag=source.etag, last_modified=source.last_modified)
-        return Fetched(result.body, result.etag, result.last_modified, result.not_modified)
+        return Fetched(result.body, result.etag, result.last_modified, result.not_modified, url=result.url)
 
     async def parse(self, source: Source, fetched: Fetched) -> list[Item]:
         # Parsing is CPU-bound: keep it off the event loop (a thread, or worker processes).
-        feed = await self._parser.parse(fetched.payload)
+        feed = await self._parser.parse(fetched.payload, fetched.url or source.url)
         return [Item(i.key, i, i.content_key, i.published_at) for i in feed.items]
 
     async def classify(self, source: Source, fetched: Fetched, items: list[Item]) -> Classified:

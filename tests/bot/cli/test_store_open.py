@@ -23,6 +23,24 @@ def test_failed_seeding_closes_the_store_and_exits(tmp_path: Path) -> None:
     assert code == 0 and "mine" in out, err
 
 
+def test_failed_seeding_adds_nothing(tmp_path: Path) -> None:
+    """Seeding is one transaction: when a default programme cannot be added, no default feed, trial or
+    programme is left behind, and a later start with the conflict resolved seeds everything."""
+    db = str(tmp_path / "x.db")
+    assert cli("programs", "add", "mine", "--alias", "Leqembi", "--sponsor", "Foo", "--db", db)[0] == 0
+    assert cli("feeds", "list", "--db", db, env={"SEED_DEFAULTS": "true"})[0] == 1
+    code, out, err = cli("feeds", "list", "--db", db)
+    assert code == 0, err
+    assert "fda.gov" not in out and "globenewswire" not in out.lower()  # was: the three default feeds
+    code, out, err = cli("trials", "list", "--db", db)
+    assert code == 0 and out.startswith("no trials watched"), out  # was: the default trials, flagged as seeded
+    assert cli("programs", "remove", "mine", "--db", db)[0] == 0
+    code, out, err = cli("feeds", "list", "--db", db, env={"SEED_DEFAULTS": "true"})
+    assert code == 0 and "fda.gov" in out, err
+    code, out, err = cli("trials", "list", "--db", db, env={"SEED_DEFAULTS": "true"})
+    assert code == 0 and "NCT05531279" in out, out
+
+
 def test_new_store_in_a_read_only_directory(tmp_path: Path) -> None:
     folder = tmp_path / "ro"
     folder.mkdir()

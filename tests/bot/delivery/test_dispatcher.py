@@ -1,8 +1,10 @@
 """The outbox drain: order per channel, retries with back-off, giving up, permanent failures."""
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import UTC, datetime, timedelta
 
+from bot.delivery.digest import Digest
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.sink import SinkError
 from storage.models import NewEvent, PendingDelivery, SubscriptionFilters, utcnow
@@ -131,3 +133,73 @@ async def test_unsubscribing_stops_only_what_nobody_else_wants(store: Store) -> 
     assert sink.posted == [("a", "event 0"), ("a", "event 1")]
     await store.subscriptions.remove(kept.id)
     assert await store.outbox.counts() == {"sent": 2}
+
+
+class SlowSink(ScriptedSink):
+    """Each send takes `seconds` (a platform answering slowly, or rate limits waited out inside the sink)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    async def send(self, pending: PendingDelivery) -> str | None:
+        await asyncio.sleep(self.seconds)
+        return await super().send(pending)
+
+
+async def test_claims_are_renewed_while_a_long_drain_sends(store: Store) -> None:
+    """A drain that outlasts the lease keeps its claims: a second process draining meanwhile sends nothing twice."""
+    await store.subscriptions.ensure("console", "a")
+    await add_events(store, events(5))
+    slow, quick = SlowSink(1.0), ScriptedSink()
+    lease = 2.0  # the drain below takes ~5 s: well past the lease without renewal
+    first = asyncio.create_task(Dispatcher(store, [slow], claim_lease_seconds=lease).drain())
+    await asyncio.sleep(lease + 0.5)
+    second = await Dispatcher(store, [quick], claim_lease_seconds=lease).drain()
+    await first
+    assert second.sent == 0 and quick.posted == []
+    assert [t for _, t in slow.posted] == [f"event {i}" for i in range(5)]
+    assert await store.outbox.counts() == {"sent": 5}
+
+
+class SlowDigestSink(ScriptedSink):
+    """Posts digests slowly into a list shared by several processes' sinks."""
+
+    def __init__(self, seconds: float, digests: list[str]) -> None:
+        super().__init__()
+        self.seconds, self.digests = seconds, digests
+
+    async def send_digest(self, digest: Digest) -> str | None:
+        await asyncio.sleep(self.seconds)
+        self.digests.append(digest.subscription.channel_id)
+        return f"digest-{len(self.digests)}"
+
+
+async def test_two_processes_at_the_digest_hour_post_it_once(store: Store) -> None:
+    await store.subscriptions.add("console", "a", SubscriptionFilters(), mode="digest", digest_hour=7)
+    await add_events(store, events(3))
+    posted: list[str] = []
+    at_seven = datetime(2026, 3, 2, 7, 5, tzinfo=UTC)
+    first, second = (Dispatcher(store, [SlowDigestSink(0.5, posted)]) for _ in range(2))
+    reports = await asyncio.gather(first.send_digests(at_seven), second.send_digests(at_seven))
+    assert posted == ["a"]  # was: ["a", "a"]
+    assert sorted(r.sent for r in reports) == [0, 3]
+    assert await store.outbox.counts() == {"sent": 3}
+    assert (await second.send_digests(at_seven)).sent == 0  # done for the day
+
+
+async def test_a_failed_digest_is_retried_within_the_hour(store: Store) -> None:
+    await store.subscriptions.add("console", "a", SubscriptionFilters(), mode="digest", digest_hour=7)
+    await add_events(store, events(2))
+    posted: list[str] = []
+    sink = SlowDigestSink(0, posted)
+    failing = ScriptedSink()
+    failing.send_digest = _raise_once  # type: ignore[method-assign]
+    at_seven = datetime(2026, 3, 2, 7, 5, tzinfo=UTC)
+    assert (await Dispatcher(store, [failing]).send_digests(at_seven)).failed == 1
+    assert (await Dispatcher(store, [sink]).send_digests(at_seven)).sent == 2  # its claim was given back
+    assert posted == ["a"]
+
+
+async def _raise_once(digest: Digest) -> str | None:
+    raise SinkError("HTTP 502")

@@ -9,7 +9,8 @@ import pytest
 
 from tests.conftest import shared_path
 from tests.support.feeds import Item, atom, items, rss
-from watchers.parse.feed import FeedParseError, clean_text, parse_feed, parse_with_feedparser
+from tests.support.paths import ROOT
+from watchers.parse.feed import FeedParseError, ParsedFeed, clean_text, parse_feed, parse_with_feedparser
 from watchers.parse.feed_fast import fast_parse
 
 
@@ -46,8 +47,9 @@ def test_markup_entities_and_odd_items_agree() -> None:
 @pytest.mark.parametrize("body", [
     b"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title><item><title>x</title>"
     b"<guid>https://a.test/permalink</guid></item></channel></rss>",  # guid used as the link
-    b"<rss version='2.0' xmlns:dc='http://purl.org/dc/elements/1.1/'><channel><item><title>x</title>"
-    b"<link>https://a.test/1</link><dc:date>2026-01-01T00:00:00Z</dc:date></item></channel></rss>",
+    b"<rss version='2.0' xmlns:dcterms='http://purl.org/dc/terms/'><channel><item><title>x</title>"
+    b"<link>https://a.test/1</link><dcterms:modified>2026-01-01T00:00:00Z</dcterms:modified></item></channel></rss>",
+    b"<feed xmlns='http://www.w3.org/2005/Atom'><entry><title>x</title><id>https://a.test/1</id></entry></feed>",
     b"<rss version='2.0'><channel><item><title>x</title><link>/relative</link></item></channel></rss>",
     b"<rss version='2.0'><channel><item><title>x</title><link>https://a.test/1</link>"
     b"<pubDate>sometime next week</pubDate></item></channel></rss>",
@@ -83,3 +85,120 @@ def test_real_corpus_feeds_agree_and_mostly_take_the_fast_path() -> None:
             fast += assert_same(body)
     assert total > 100
     assert fast == total  # real press-release feeds in the plain shapes never need the fallback
+
+
+# -- real feed shapes: the FDA's <pubDate><time datetime="…"> ------------------------------------------------------
+
+FDA_SHAPE = ROOT / "tests" / "data" / "feeds" / "fda_shape_press_releases.xml"
+
+
+def assert_same_on_both_paths(body: bytes, name: str) -> ParsedFeed:
+    """The fast path takes the body and gives feedparser's items, field by field (named in the failure)."""
+    fast = fast_parse(body, clean_text)
+    assert fast is not None, f"{name}: the fast path left this real feed shape to feedparser"
+    general = parse_with_feedparser(body)
+    assert fast[0] == general.title
+    assert len(fast[1]) == len(general.items), name
+    for row, item in zip(fast[1], general.items, strict=True):
+        key, title, summary, link, published, ckey = row
+        assert (title, link, key, ckey, published, summary) == (
+            item.title, item.link, item.key, item.content_key, item.published_at, item.summary), name
+    assert parse_feed(body) == general
+    return general
+
+
+def test_the_fda_shape_takes_the_fast_path_with_the_time_markup_as_date() -> None:
+    feed = assert_same_on_both_paths(FDA_SHAPE.read_bytes(), FDA_SHAPE.name)
+    first = feed.items[0]
+    assert first.published_at == datetime(2026, 3, 5, 21, 4, tzinfo=UTC)  # the datetime attribute, in UTC
+    assert first.title.startswith("FDA Approves First Treatment for Adults with Zorvalic Syndrome, a Rare Inherited "
+                                  "Disorder")  # wrapped lines joined
+    assert first.link == first.key.removeprefix("guid:")  # wrapped link and guid stripped
+    assert first.link is not None and first.link.startswith("http://www.fda.test/news-events/")
+    assert "Orphan Drug & Breakthrough" in first.summary and "it’s" in first.summary
+    assert [i.published_at for i in feed.items][1:] == [datetime(2026, 3, 3, 20, 30, 12, tzinfo=UTC),
+                                                        datetime(2026, 2, 27, 23, 59, 59, tzinfo=UTC)]
+
+
+def test_real_feed_samples_give_the_same_items_on_both_paths() -> None:
+    folder = shared_path("reference", "feeds")
+    samples = sorted(folder.glob("*.xml"))
+    assert samples, f"no real feed samples in {folder}"
+    for sample in samples:
+        feed = assert_same_on_both_paths(sample.read_bytes(), sample.name)
+        assert feed.items and all(i.published_at is not None for i in feed.items), sample.name
+
+
+@pytest.mark.parametrize("pub_date", [
+    '<pubDate><time datetime="2026-03-05T21:04:00Z">x</time><time datetime="2026-01-01T00:00:00Z">y</time></pubDate>',
+    '<pubDate>Thu, 05 Mar 2026 21:04:00 +0000</pubDate><time datetime="2026-01-01T00:00:00Z">y</time>',
+    '<pubDate><time datetime="2026-03-05 21:04">Thu, 03/05/2026 - 16:04</time></pubDate>',  # no zone
+    '<pubDate><time datetime="soon">Thu, 03/05/2026 - 16:04</time></pubDate>',
+    '<pubDate><time>Thu, 03/05/2026 - 16:04</time></pubDate>',
+    '<pubDate>Thu, <b>05 Mar</b> <time datetime="2026-03-05T21:04:00Z">x</time></pubDate>',
+])
+def test_other_time_markup_is_left_to_feedparser(pub_date: str) -> None:
+    body = ("<rss version='2.0'><channel><title>t</title><item><title>x</title><link>https://a.test/1</link>"
+            f"{pub_date}</item></channel></rss>").encode()
+    assert fast_parse(body, clean_text) is None
+    parse_feed(body)  # and the general path reads it
+
+
+def test_atom_with_time_markup_is_left_to_feedparser() -> None:
+    body = (b"<feed xmlns='http://www.w3.org/2005/Atom'><entry><title>x</title><id>1</id>"
+            b"<updated><time datetime='2026-03-05T21:04:00Z'>Thu</time></updated></entry></feed>")
+    assert fast_parse(body, clean_text) is None
+    assert parse_feed(body).items[0].published_at == datetime(2026, 3, 5, 21, 4, tzinfo=UTC)
+
+
+# -- dates and elements feedparser reads that the fast path did not look at ----------------------------------------
+
+_RSS_ITEM = ('<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:a10="http://www.w3.org/2005/Atom" '
+             'xmlns:dcterms="http://purl.org/dc/terms/" xmlns:media="http://search.yahoo.com/mrss/" '
+             'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>t</title><item><title>x</title>'
+             '<link>https://a.test/1</link><description>d</description>{extra}</item></channel></rss>')
+_ATOM_ENTRY = ('<feed xmlns="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/"><title>t</title>'
+               '<entry><title>x</title><link href="https://a.test/1"/><id>1</id><summary>d</summary>{extra}</entry>'
+               '</feed>')
+
+
+@pytest.mark.parametrize("extra", [
+    "<a10:updated>2026-01-10T06:30:00Z</a10:updated>",  # .NET SyndicationFeed's RSS
+    "<dcterms:modified>2026-01-10T06:30:00Z</dcterms:modified>",
+    "<dcterms:issued>2026-01-10T06:30:00Z</dcterms:issued>",
+    "<lastBuildDate>Sat, 10 Jan 2026 06:30:00 GMT</lastBuildDate>",
+    "<content:encoded>&lt;p&gt;the whole release&lt;/p&gt;</content:encoded>",
+    "<dc:title>another title</dc:title>",
+    "<media:title>another title</media:title>",
+    "<dc:date>2026-01-10T06:30:00Z</dc:date><dc:date>2025-01-10T06:30:00Z</dc:date>",
+])
+def test_items_with_elements_feedparser_reads_are_left_to_it(extra: str) -> None:
+    """Before, the fast path ignored these: an item dated only by atom:updated or dcterms:* had no date on the fast
+    path and a date on feedparser's."""
+    body = _RSS_ITEM.format(extra=extra).encode()
+    assert fast_parse(body, clean_text) is None
+    assert parse_feed(body) == parse_with_feedparser(body)
+
+
+@pytest.mark.parametrize("extra", [
+    "<dc:date>2026-01-10T06:30:00Z</dc:date>",
+    "<dc:date>2026-01-10T06:30:00.25+05:30</dc:date>",
+    "<pubDate>Sat, 10 Jan 2026 06:30:00 GMT</pubDate><dc:date>2025-01-01T00:00:00Z</dc:date>",
+    "<dc:creator>FDA</dc:creator><category>Recalls</category>",
+])
+def test_dc_date_and_plain_metadata_take_the_fast_path(extra: str) -> None:
+    assert assert_same(_RSS_ITEM.format(extra=extra).encode())
+
+
+@pytest.mark.parametrize("when", [
+    "2026-01-10T06:30:00Z", "2026-01-10T06:30Z", "2026-01-10T06:30:00.123456789Z", "2026-01-10T06:30:00-04:00",
+    "20260110T063000Z", "2026-W02-6T06:30:00Z", "2026-010T06:30:00Z", "2026-01-10T06:30:00+0530",
+    "2026-01-10T24:00:00Z", "2026-01-10T06:30:00,5Z", "2026-01-10T06Z", "2026-01-10", "2026-01-10T06:30:00",
+])
+@pytest.mark.parametrize("template", [_RSS_ITEM.replace("{extra}", "<dc:date>{when}</dc:date>"),
+                                      _ATOM_ENTRY.replace("{extra}", "<updated>{when}</updated>")])
+def test_iso_dates_are_read_alike_or_left_to_feedparser(template: str, when: str) -> None:
+    """Python reads basic-format, week and ordinal dates and "+0530" where feedparser reads another instant (the
+    Atom path got 06:30 where feedparser got midnight): only the extended form with a zone is read here."""
+    body = template.format(when=when).encode()
+    assert parse_feed(body) == parse_with_feedparser(body)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 from aiohttp import web
 
 from storage.store import Store
-from tests.support.feeds import atom, items, rss
+from tests.support.feeds import Item, atom, items, rss
 from tests.support.local_server import LocalServer
 from tests.support.pipeline import Pipeline
 from watchers.fetch.http import FetchConfig, Fetcher
@@ -176,3 +177,64 @@ async def test_retry_after_pushes_next_poll(server: LocalServer, store: Store, f
     s = await store.sources.get(source.id)
     assert s.next_poll_at and s.last_attempt_at
     assert (s.next_poll_at - s.last_attempt_at).total_seconds() >= 7199
+
+
+def _closed_port() -> int:
+    """A local port nothing listens on: connecting to it is refused at once, like a network that is down."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_every_source_unreachable_at_once_is_our_outage_and_spends_no_attempts(
+    store: Store, fetcher: Fetcher
+) -> None:
+    port = _closed_port()
+    rig = Pipeline(store, fetcher, max_failures=4)
+    sources = [await store.sources.add("rss", f"http://{host}:{port}/feed.xml", f"feed on {host}")
+               for host in ("127.0.0.1", "127.0.0.2", "127.0.0.3")]
+    outputs = [await rig.cycle_and_deliver() for _ in range(6)]  # more cycles than the failure limit
+    assert outputs == [""] * 6  # no "failing" or "disabled" notice
+    for source in sources:
+        after = await store.sources.get(source.id)
+        assert not after.disabled and after.consecutive_failures == 0
+        assert after.last_error is not None and "cannot connect" in after.last_error  # health still says why
+
+
+async def test_one_unreachable_source_among_reachable_ones_still_counts(
+    server: LocalServer, store: Store, fetcher: Fetcher
+) -> None:
+    server.static("/ok.xml", rss(items(2)), content_type="application/rss+xml")
+    rig = Pipeline(store, fetcher, max_failures=4)
+    await store.sources.add("rss", server.url("/ok.xml"), "good")
+    down = await store.sources.add("rss", f"http://127.0.0.2:{_closed_port()}/feed.xml", "unreachable")
+    outputs = [await rig.cycle_and_deliver() for _ in range(4)]
+    assert "Source disabled after 4 failures in a row: unreachable" in outputs[3]
+    assert (await store.sources.get(down.id)).disabled
+
+
+async def test_unreachable_sources_on_one_host_are_that_host_down_and_count(store: Store, fetcher: Fetcher) -> None:
+    port = _closed_port()
+    rig = Pipeline(store, fetcher, max_failures=4)
+    first = await store.sources.add("rss", f"http://127.0.0.2:{port}/a.xml", "a")
+    await store.sources.add("rss", f"http://127.0.0.2:{port}/b.xml", "b")
+    for _ in range(4):
+        await rig.cycle_and_deliver()
+    assert (await store.sources.get(first.id)).disabled
+
+
+async def test_relative_links_resolve_against_the_feed_url(server: LocalServer, store: Store, fetcher: Fetcher) -> None:
+    """A CMS feed without xml:base whose links are relative ("/news/2"): the alert links to the page on the feed's
+    host, as a browser would resolve it (was: "/news/2", a link nowhere and no release page to read)."""
+    rig = Pipeline(store, fetcher)
+    server.static("/ir/feed.xml", rss([Item("Acme Bio announces update number 1", guid="g1", link="/news/1")]))
+    await store.sources.add("rss", server.url("/ir/feed.xml"), "Acme IR")
+    assert await rig.cycle_and_deliver() == ""
+    server.static("/ir/feed.xml", rss([
+        Item("Acme Bio announces update number 1", guid="g1", link="/news/1"),
+        Item("Acme Bio Receives FDA Fast Track Designation for AB-101", guid="g2", link="/news/2"),
+        Item("Acme Bio doses first patient in Phase 1 trial of AB-202", guid="g3", link="news/3"),
+    ]))
+    await rig.cycle_and_deliver()
+    links = sorted(e.url for e in await store.events.latest())
+    assert links == [server.url("/ir/news/3"), server.url("/news/2")]

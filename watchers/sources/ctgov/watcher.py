@@ -96,10 +96,12 @@ class CtgovWatcher:
             if len(failed) == len(by_id) and not found:
                 # Nothing at all came back: a failed poll (back-off, Retry-After, health notices).
                 raise FetchError("; ".join(errors)[:900], getattr(last_error, "status", None),
-                                 getattr(last_error, "retry_after", None))
+                                 getattr(last_error, "retry_after", None),
+                                 network=getattr(last_error, "network", False))
         elif errors and not found:
             raise FetchError("; ".join(errors)[:900], getattr(last_error, "status", None),
-                             getattr(last_error, "retry_after", None))
+                             getattr(last_error, "retry_after", None),
+                             network=getattr(last_error, "network", False))
         if missing:
             errors.append("not found on ClinicalTrials.gov: " + ", ".join(missing[:20])
                           + (f" and {len(missing) - 20} more" if len(missing) > 20 else ""))
