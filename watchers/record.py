@@ -10,6 +10,7 @@ from storage.models import ChannelRef, NewEvent, utcnow
 from storage.names import fold_name
 from storage.store import Store, UnitOfWork
 from watchers.route.fusion import fused_recipients, fusion_target
+from watchers.route.learning import LearningPlan, learning_norms, plan_learning
 from watchers.route.ledger import LedgerPlan, LedgerState, is_designation, ledger_kinds, plan_ledger
 from watchers.route.programs import program_norms, resolve_programs
 from watchers.route.subscriptions import group_by_channel, matching, recipients
@@ -65,7 +66,7 @@ async def record_events(
     subs = await uow.subscriptions.active()
     new_ids: list[int] = []
     for event in events:
-        program_ids, event = resolve_programs(event, await uow.programs.resolve(program_norms(event)))
+        program_ids, event = await _learn_and_resolve(uow, event)
         if event.fingerprint and source_id is not None:
             # The same release from another source (IR feed and wire): one more source on the event, no alert
             # but to the channels that follow only this source.
@@ -90,9 +91,32 @@ async def record_events(
                 event = event.model_copy(update={"facts": plan.facts})
                 await uow.events.set_facts(event_id, plan.facts, plan.suppress)
         await uow.events.link_programs(event_id, program_ids)
+        await uow.events.index_names(event_id, program_norms(event))
         if not suppressed:
             await uow.outbox.enqueue(event_id, recipients(subs, event, source_id, audiences), now)
     return new_ids
+
+
+async def _learn_and_resolve(uow: UnitOfWork, event: NewEvent) -> tuple[list[int], NewEvent]:
+    """Drug names no programme knows become (or extend, or merge) learned programmes, then every name resolves to
+    its programme. One read when the event teaches nothing (the common case)."""
+    if not event.programs:
+        return [], event
+    known = await uow.programs.known(learning_norms(event))
+    plan = plan_learning(event, known)
+    if plan:
+        await _apply_learning(uow, plan)
+        return resolve_programs(event, await uow.programs.resolve(program_norms(event)))
+    return resolve_programs(event, {norm: (pid, name) for norm, (pid, name, _) in known.items()})
+
+
+async def _apply_learning(uow: UnitOfWork, plan: LearningPlan) -> None:
+    for program in plan.creates:
+        await uow.programs.add_learned(program)
+    for merge in plan.merges:
+        await uow.programs.merge(merge.kept_id, merge.merged_id, merge.reason)
+    for extension in plan.extends:
+        await uow.programs.add_aliases(extension.program_id, extension.aliases)
 
 
 async def _plan_ledger(uow: UnitOfWork, event: NewEvent, event_id: int, now: datetime) -> LedgerPlan:
