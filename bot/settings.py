@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     slack_http_host: str = "0.0.0.0"
     slack_http_port: int = Field(3000, ge=0, le=65535)
     slack_admin_user_group: str = ""
+    # Registering or tracking a programme back-fills its card from ClinicalTrials.gov (trials found by its names).
+    onboarding_backfill: bool = True
+    # Also read each found trial's version history from the website (undocumented endpoint: off unless asked).
+    ctgov_history: bool = False
+    ctgov_history_url: str = "https://clinicaltrials.gov/api/int"
+    # How long a lookup's ClinicalTrials.gov search is reused before it is asked again.
+    lookup_cache_hours: float = Field(24, ge=0, le=24 * 30)
 
     @field_validator("user_agent")
     @classmethod
@@ -81,6 +88,7 @@ class Settings(BaseSettings):
         return value
 
     @field_validator("openfda_base_url", "edgar_base_url", "ctgov_base_url", "discord_api_base", "slack_api_base",
+                     "ctgov_history_url",
                      mode="before")
     @classmethod
     def _http_base(cls, value: object, info: ValidationInfo) -> object:

@@ -31,7 +31,14 @@ from storage.models import (
     Subscription,
     SubscriptionFilters,
 )
-from storage.trial_models import ProgramQuery, StoredTrialChange, TrialSnapshot, TrialUpdate, TrialWatch
+from storage.trial_models import (
+    ProgramQuery,
+    StoredTrialChange,
+    TrialChange,
+    TrialSnapshot,
+    TrialUpdate,
+    TrialWatch,
+)
 
 
 class Sources(Protocol):
@@ -224,6 +231,23 @@ class Trials(Protocol):
     async def save_updates(
         self, updates: Sequence[TrialUpdate], primed_query_ids: Sequence[int], now: datetime
     ) -> None: ...
+
+    async def note_interventions(self, names: Sequence[str], now: datetime) -> None: ...
+
+    async def intervention_choices(self, norm_pattern: str, limit: int = 25) -> list[str]: ...
+
+    async def cached_search(self, key: str, since: datetime) -> list[TrialSnapshot] | None: ...
+
+    async def save_search(self, key: str, snapshots: Sequence[TrialSnapshot], now: datetime) -> None: ...
+
+    async def save_history(
+        self, nct_id: str, versions: Sequence[tuple[int, str, TrialSnapshot]], changes: Sequence[tuple[str,
+                                                                                                       TrialChange]],
+    ) -> None: ...
+
+    async def version_count(self, nct_ids: Sequence[str]) -> dict[str, int]: ...
+
+    async def save_snapshots(self, snapshots: Sequence[TrialSnapshot], now: datetime) -> None: ...
 
 
 class Ledger(Protocol):
