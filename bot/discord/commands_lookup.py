@@ -7,19 +7,26 @@ import discord
 from discord import app_commands
 
 from bot.core.lookup import lookup as core_lookup
+from bot.core.lookup import track as core_track
 from bot.core.upcoming import MAX_DAYS
 from bot.core.upcoming import upcoming as core_upcoming
 from bot.core.why import why as core_why
 from bot.discord import embeds
 from bot.discord.commands_subscribe import programme_autocomplete
+from bot.discord.permissions import actor
 from bot.discord.replies import CommandEnv, answer
 
 
 def register(tree: app_commands.CommandTree[Any], env: CommandEnv) -> None:
     @app_commands.command(name="lookup", description="Everything known about a drug programme.")
-    @app_commands.describe(programme="Programme name or alias")
+    @app_commands.describe(programme="Programme name or alias, or any drug name",
+                           track="Follow it from now on (registers it; needs Manage Server)")
     @app_commands.autocomplete(programme=programme_autocomplete(env))
-    async def lookup(interaction: discord.Interaction[Any], programme: str) -> None:
+    async def lookup(interaction: discord.Interaction[Any], programme: str, track: bool = False) -> None:
+        if track:
+            await answer(interaction, env, core_track(env.core, actor(interaction), programme),
+                         lambda tracked: embeds.card_embed(tracked.card))
+            return
         await answer(interaction, env, core_lookup(env.core, programme), embeds.card_embed)
 
     @app_commands.command(name="upcoming", description="Dated catalysts (PDUFA dates, guidance) coming up.")

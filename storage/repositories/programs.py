@@ -118,12 +118,14 @@ class ProgramRepository:
         row = await self._conn.one("SELECT value FROM meta WHERE key = ?", (LEARNED_VERSION,))
         return str(row[0]) if row else "0"
 
-    async def name_choices(self, prefix: str, limit: int = 25) -> list[str]:
+    async def name_choices(self, prefix: str, limit: int = 25, mode: str = "both") -> list[str]:
         """Names (and aliases) starting with, then containing, the typed text, registered before learned: for
-        autocomplete. Prefix matches use the alias index; the substring pass runs only when they are too few."""
+        autocomplete. Prefix matches use the alias index; the substring pass runs only when they are too few.
+        `mode`: "prefix" or "contains" for one pass only."""
         norm = fold_name(prefix)
         out: list[str] = []
-        for pattern in (f"{norm}%", f"%{norm}%"):
+        patterns = {"prefix": [f"{norm}%"], "contains": [f"%{norm}%"]}.get(mode, [f"{norm}%", f"%{norm}%"])
+        for pattern in patterns:
             rows = await self._conn.all(
                 "SELECT p.name, MIN(CASE WHEN p.kind = 'registered' THEN 0 ELSE 1 END) AS k FROM program_aliases a "
                 "JOIN programs p ON p.id = a.program_id WHERE a.norm LIKE ? GROUP BY p.name ORDER BY k, p.name "
@@ -234,7 +236,7 @@ class ProgramRepository:
                 raise DuplicateError(f"merge #{merge_id} was undone already")
             moved = json.loads(row[7])
             kept_id, old = merge.kept_id, moved["program"]
-            await self._check_names_free(db, ProgramIn(name=old["name"]), None)
+            await self._check_names_free(db, ProgramIn(name=old["name"]), kept_id)  # its names are with the kept
             cur = await db.write(
                 "INSERT INTO programs (name, sponsors, nct_ids, created_at, kind) VALUES (?, ?, ?, ?, ?)",
                 (old["name"], json.dumps(old["sponsors"]), json.dumps(old["nct_ids"]), old["created_at"],

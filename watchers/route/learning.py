@@ -178,7 +178,8 @@ def plan_learning(
                 sponsors=[sponsor] if sponsor else [],
             ))
             continue
-        kept_id = min(owners)
+        # The programme kept is the one with the better name (an INN over a code), then the older one.
+        kept_id = min(owners, key=lambda pid: (_NAME_RANK.get(drug_shape(owners[pid][1]) or "", 3), pid))
         for other_id, (_, other_name, _) in sorted(owners.items()):
             if other_id != kept_id:
                 plan.merges.append(Merge(kept_id, other_id,

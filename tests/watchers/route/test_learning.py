@@ -45,11 +45,14 @@ def test_an_inn_alone_later_extends_nothing_and_an_alias_pairing_extends_the_lea
     assert [(e.program_id, e.aliases) for e in plan.extends] == [(7, ("Zapora",))]
 
 
-def test_two_learned_names_shown_to_be_one_are_merged_into_the_older() -> None:
+def test_two_learned_names_shown_to_be_one_are_merged_into_the_inn() -> None:
     known = {"velotinib": (9, "velotinib", "learned"), "xyz9": (4, "XYZ-9", "learned")}
     plan = plan_learning(event("Acme Bio: velotinib, formerly XYZ-9, met its primary endpoint"), known)
-    assert [(m.kept_id, m.merged_id) for m in plan.merges] == [(4, 9)]
+    assert [(m.kept_id, m.merged_id) for m in plan.merges] == [(9, 4)]
     assert not plan.creates
+    codes = {"xyz9": (9, "XYZ-9", "learned"), "abc1234": (4, "ABC-1234", "learned")}
+    plan = plan_learning(event("Acme Bio: XYZ-9 (ABC-1234) met its primary endpoint"), codes)
+    assert [(m.kept_id, m.merged_id) for m in plan.merges] == [(4, 9)]  # two codes: the older is kept
 
 
 def test_registered_programmes_are_never_extended_or_merged() -> None:
