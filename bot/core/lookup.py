@@ -109,7 +109,7 @@ async def _untracked_card(ctx: CoreContext, name: str, today: date) -> ProgramCa
         readouts=[e for e in events if e.kind == "readout"][:3],
         regulatory=[e for e in events if e.kind == "regulatory" and e.subtype in REGULATORY_STEPS][:3],
         upcoming=upcoming, recent=events[:5], tracked=False,
-        notes=[*notes, "Not tracked: `lookup NAME --track` (or the Track button) follows it from now on."],
+        notes=[*notes, "Not tracked: `lookup NAME --track` follows it from now on."],
     )
 
 

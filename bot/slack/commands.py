@@ -18,7 +18,7 @@ from bot.core import feeds as core_feeds
 from bot.core import subscriptions as core_subs
 from bot.core import trials
 from bot.core.context import Actor, CommandError, CoreContext, PermissionDenied
-from bot.core.lookup import lookup
+from bot.core.lookup import lookup, track
 from bot.core.upcoming import upcoming
 from bot.core.why import why
 from bot.slack import blocks
@@ -182,9 +182,13 @@ async def cmd_subscriptions(inv: Invocation) -> Reply:
 
 
 async def cmd_lookup(inv: Invocation) -> Reply:
-    name = " ".join(plain(a) for a in inv.args)
+    words = [plain(a) for a in inv.args]
+    follow = "--track" in words  # `lookup NAME --track`: follow it from now on (registers it)
+    name = " ".join(w for w in words if w != "--track")
     if not name:
         raise CommandError("Give a programme name, e.g. `/milestones lookup azer-cel`.")
+    if follow:
+        return Reply(blocks.card_message((await track(inv.core, inv.actor, name)).card))
     return Reply(blocks.card_message(await lookup(inv.core, name)))
 
 
@@ -274,7 +278,8 @@ class SlashCommands:
             SubCommand("unsubscribe", "unsubscribe ID", "remove one of this channel's subscriptions",
                        cmd_unsubscribe, manages=True),
             SubCommand("subscriptions", "subscriptions", "list this channel's subscriptions", cmd_subscriptions),
-            SubCommand("lookup", "lookup PROGRAMME", "everything known about a programme", cmd_lookup),
+            SubCommand("lookup", "lookup PROGRAMME [--track]", "everything known about a programme", cmd_lookup,
+                       manages=lambda args: "--track" in args),
             SubCommand("upcoming", "upcoming [DAYS] [program:NAME]", "dated catalysts in the next DAYS (90)",
                        cmd_upcoming),
             SubCommand("feeds", 'feeds [add URL [name:"NAME"] | remove ID | enable ID]',
