@@ -49,12 +49,14 @@ adults children pediatric pivotal topline interim final once daily weekly monthl
 """.split())
 _BRAND = re.compile(r"^[A-Za-z][A-Za-z0-9\-]{3,24}$")
 _ABBREVIATION = re.compile(r"^[A-Z]{2,4}$")  # ORR, PFS, NSCLC-like short capitals are not brands
-_PAIR_TAIL = (
-    r"\s*[®™]?\s*(?:\(\s*(?:(?:formerly|previously)(?:\s+known\s+as)?|also\s+known\s+as|a\.?k\.?a\.?)?[:,]?\s*"
-    r"([^()\n;]{2,60}?)\s*[®™]?\s*\)|,\s*(?:(?:formerly|previously)(?:\s+known\s+as)?|also\s+known\s+as)\s+"
-    r"([\w\-]+(?:\s[\w\-]+)?)\b)"
+_OTHER = r"(?:(?:formerly|previously)(?:\s+known\s+as)?|also\s+known\s+as|a\.?k\.?a\.?)"
+# "NAME (OTHER)", "NAME (formerly OTHER)", "NAME, formerly OTHER": NAME is one or two words, found in one pass
+# over the text whatever the event's names are (they are matched against both sides afterwards).
+_PAIR_RE = re.compile(
+    r"(?<![\w\-])([\w\-]+(?:\s[\w\-]+)?)\s*[®™]?\s*(?:\(\s*" + _OTHER + r"?[:,]?\s*([^()\n;]{2,60}?)\s*[®™]?\s*\)"
+    r"|,\s*" + _OTHER + r"\s+([\w\-]+(?:\s[\w\-]+)?)\b)",
+    re.IGNORECASE,
 )
-_PAIR_HEAD = r"([\w\-]+(?:\s[\w\-]+)?)\s*[®™]?\s*\(\s*"
 
 
 @dataclass(frozen=True)
@@ -110,20 +112,21 @@ def _brand_like(name: str, sponsor: str | None) -> bool:
 def text_pairings(text: str, names: Sequence[str]) -> list[tuple[str, str]]:
     """(name, other name) pairs the text states for these names: "NAME (OTHER)", "OTHER (NAME)", "NAME, formerly
     OTHER", "NAME (formerly OTHER)"."""
+    if "(" not in text and "," not in text:
+        return []
+    by_norm = {fold_name(n): n for n in names if fold_name(n)}
     pairs: list[tuple[str, str]] = []
-    for name in names:
-        if not name.strip():
+    for m in _PAIR_RE.finditer(text):
+        head = m.group(1).strip()
+        other = (m.group(2) or m.group(3) or "").strip(" ,.")
+        if not other:
             continue
-        escaped = re.escape(name)
-        for m in re.finditer(r"(?<![\w\-])" + escaped + _PAIR_TAIL, text, re.IGNORECASE):
-            other = (m.group(1) or m.group(2) or "").strip(" ,.")
-            if other:
+        heads = [head, head.rsplit(" ", 1)[1]] if " " in head else [head]  # "announces zapotinib (ABC-123)"
+        for candidate in heads:
+            if (name := by_norm.get(fold_name(candidate))) is not None:
                 pairs.append((name, other))
-        for m in re.finditer(_PAIR_HEAD + escaped + r"\s*[®™]?\s*\)", text, re.IGNORECASE):
-            head = m.group(1).strip()
-            pairs.append((name, head))
-            if " " in head:  # "announces zapotinib (ABC-123)": the last word alone
-                pairs.append((name, head.rsplit(" ", 1)[1]))
+        if (name := by_norm.get(fold_name(other))) is not None:
+            pairs.extend((name, candidate) for candidate in heads)
     return pairs
 
 
