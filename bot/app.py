@@ -4,18 +4,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import time
 from dataclasses import dataclass, field
 from datetime import UTC
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.core.context import CoreContext
+from bot.core.status import FrontEndState, record_cycle, record_front_ends
 from bot.defaults import seed_defaults
 from bot.delivery.console import ConsoleSink
 from bot.delivery.dispatcher import Dispatcher, DispatchReport
 from bot.delivery.sink import Sink
 from bot.frontends import FrontEnd
-from bot.settings import Settings
+from bot.progress import poll_progress
+from bot.settings import Settings, names_example_contact
 from storage.models import utcnow
 from storage.store import Store, StoreError
 from watchers.fetch.http import Fetcher
@@ -101,6 +104,12 @@ class App:
     async def close(self) -> None:
         await _close(self.store, self.fetcher, self.parser)
 
+    def warn_about_settings(self) -> None:
+        """Settings that run but will fail later, said once when polling starts."""
+        if names_example_contact(self.settings.user_agent):
+            log.warning("USER_AGENT still names the example contact (%s): SEC EDGAR refuses such requests; "
+                        "set USER_AGENT to the project and your e-mail address", self.settings.user_agent)
+
     async def use_console(self, as_json: bool = False) -> None:
         """The default sink when no chat token is set, with an implicit subscription to everything."""
         sink = ConsoleSink(as_json=as_json)
@@ -113,14 +122,24 @@ class App:
     async def catalyst_notices(self) -> list[int]:
         return await catalyst_notices(self.store, utcnow().date(), self.settings.reminder_days())
 
+    async def run_cycle(self, due_only: bool = True) -> CycleReport:
+        """One poll cycle, its time and duration recorded for `status`."""
+        started, clock = utcnow(), time.monotonic()
+        report = await self.cycle.run_once(due_only=due_only)
+        if report.polled:
+            await record_cycle(self.store.meta, started, time.monotonic() - clock, report.polled, report.failed,
+                               report.not_modified)
+        return report
+
     async def poll_once(self) -> tuple[CycleReport, DispatchReport]:
-        report = await self.cycle.run_once(due_only=False)
+        report = await self.run_cycle(due_only=False)
         report.new_event_ids.extend(await self.catalyst_notices())
         delivered = await self.dispatcher().drain()
         return report, delivered
 
     async def run_forever(self) -> None:
         """The main job: seed defaults, poll on a schedule, deliver, until SIGINT/SIGTERM."""
+        self.warn_about_settings()
         front_ends = build_front_ends(self.settings)
         started: list[FrontEnd] = []
         for front_end in front_ends:
@@ -134,6 +153,7 @@ class App:
             started.append(front_end)
             self.sinks.append(front_end.sink)
             log.info("%s front end started", front_end.name)
+        await record_front_ends(self.store.meta, [FrontEndState(name=f.name, connected_at=utcnow()) for f in started])
         if not self.sinks:
             await self.use_console()
         dispatcher = self.dispatcher()
@@ -142,8 +162,16 @@ class App:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
 
+        first_cycle = True
+
         async def poll_job() -> None:
-            report = await self.cycle.run_once()
+            nonlocal first_cycle
+            if first_cycle:  # a new store polls everything at once: show how far it got (on a terminal)
+                first_cycle = False
+                async with poll_progress(self.store):
+                    report = await self.run_cycle()
+            else:
+                report = await self.run_cycle()
             if report.polled:
                 log.info(
                     "polled %d sources: %d not modified, %d failed, %d new events",
@@ -181,5 +209,6 @@ class App:
             scheduler.shutdown(wait=False)
             for front_end in front_ends:
                 await front_end.stop()
+            await record_front_ends(self.store.meta, [])
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)

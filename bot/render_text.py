@@ -5,6 +5,7 @@ import json
 
 from bot.core.lookup import ProgramCard, TrialLine
 from bot.core.registry import Onboarded
+from bot.core.status import StatusAnswer
 from bot.core.subscriptions import SubscriptionList
 from bot.core.upcoming import UpcomingList
 from bot.core.why import WhyAnswer
@@ -306,3 +307,33 @@ def _dated(date: str | None, kind: str | None) -> str | None:
     if not date:
         return None
     return f"{date} ({kind})" if kind else date
+
+
+def status_rows(answer: StatusAnswer) -> list[tuple[str, str]]:
+    """The status as (label, value) rows: every front end shows the same facts in its own layout."""
+    cycle = answer.last_cycle
+    last = (f"{cycle.started_at:%Y-%m-%d %H:%M:%S} UTC, took {cycle.duration_seconds:.1f} s "
+            f"({cycle.polled} polled, {cycle.failed} failed)") if cycle else "none yet"
+    connected = ", ".join(f"{f.name} (since {f.connected_at:%Y-%m-%d %H:%M} UTC)" for f in answer.front_ends)
+    running = f"running (pid {answer.running_pid})" if answer.running_pid else "not running (no `run` on this store)"
+    return [
+        ("version", answer.version),
+        ("bot", running),
+        ("last cycle", last),
+        ("sources", f"{answer.sources_ok} ok, {answer.sources_failing} failing, {answer.sources_disabled} disabled"),
+        ("outbox", f"{answer.outbox_depth} waiting, {answer.dead_deliveries} dead"),
+        ("disabled subscriptions", str(answer.disabled_subscriptions)),
+        ("front ends", connected or "none connected"),
+    ]
+
+
+def attention_line(source: Source) -> str:
+    state = "disabled" if source.disabled else f"failing ({source.consecutive_failures} in a row)"
+    error = f": {source.last_error[:120]}" if source.last_error else ""
+    return f"#{source.id} {source.name} {state}{error}"
+
+
+def render_status(answer: StatusAnswer) -> str:
+    lines = [f"{label + ':':<24}{value}" for label, value in status_rows(answer)]
+    lines += [f"  ! {attention_line(s)}" for s in answer.attention]
+    return "\n".join(lines)

@@ -1,6 +1,7 @@
 """Settings from the environment and `.env` (every one documented in .env.example)."""
 from __future__ import annotations
 
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
@@ -13,6 +14,12 @@ from watchers.sources import SourceConfig
 
 DEFAULT_DISCORD_API_BASE = "https://discord.com/api/v10"
 DEFAULT_USER_AGENT = "milestone-bot/0.1 (biotech milestone alerts; contact: set USER_AGENT to your e-mail)"
+# The contacts the shipped defaults name (.env.example, the default above): SEC EDGAR refuses them.
+EXAMPLE_CONTACTS = ("you@example.org", "set USER_AGENT to your e-mail", "@example.com", "@example.org")
+
+
+def names_example_contact(user_agent: str) -> bool:
+    return any(example in user_agent.lower() for example in EXAMPLE_CONTACTS)
 
 
 class Settings(BaseSettings):
@@ -60,6 +67,8 @@ class Settings(BaseSettings):
     slack_http_host: str = "0.0.0.0"
     slack_http_port: int = Field(3000, ge=0, le=65535)
     slack_admin_user_group: str = ""
+    # Log lines as text (default) or as one JSON object per line, for log collectors.
+    log_format: Literal["text", "json"] = "text"
     # Registering or tracking a programme back-fills its card from ClinicalTrials.gov (trials found by its names).
     onboarding_backfill: bool = True
     # Also read each found trial's version history from the website (undocumented endpoint: off unless asked).

@@ -53,3 +53,22 @@ class RunLock:
             os.ftruncate(self._fd, 0)
             os.close(self._fd)  # closing releases the lock; the file stays (deleting it would race a new start)
             self._fd = None
+
+
+def lock_holder(db_path: str) -> str | None:
+    """The pid of the `run` holding the store's lock, or None when no bot runs on it (for `status`)."""
+    if fcntl is None or db_path == ":memory:" or not os.path.exists(f"{db_path}.lock"):
+        return None
+    try:
+        fd = os.open(f"{db_path}.lock", os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return os.read(fd, 32).decode(errors="replace").strip() or "unknown"
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)

@@ -9,16 +9,18 @@ import sys
 from collections.abc import Sequence
 
 from bot.app import App
-from bot.cli import classify, config_io, events, feeds, filings, programs, run, subscriptions, trials
+from bot.cli import classify, config_io, events, feeds, filings, programs, run, status, subscriptions, trials
 from bot.cli.common import Handler, UsageError
 from bot.core.context import CommandError
+from bot.core.status import bot_version
 from bot.frontends import FrontEndError
+from bot.log_format import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 from storage.store import StoreError, sqlite_path
 from watchers.fetch.http import FetchError
 from watchers.parse.feed import FeedParseError
 
-GROUPS = [run, feeds, filings, programs, subscriptions, trials, events, classify, config_io]
+GROUPS = [run, feeds, filings, programs, subscriptions, trials, events, classify, config_io, status]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Biotech milestone alerts: watches feeds and registries, posts readouts, enrollment "
         "changes and FDA actions to the console, Discord or Slack.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {bot_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in GROUPS:
         group.register(sub, common)
@@ -46,19 +49,16 @@ async def _run(handler: Handler, settings: Settings, args: argparse.Namespace) -
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if getattr(args, "verbose", False) else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    if not getattr(args, "verbose", False):
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    verbose = getattr(args, "verbose", False)
+    configure_logging(verbose)
     try:
         overrides = {"database_url": f"sqlite:///{args.db}"} if getattr(args, "db", None) else {}
         settings = load_settings(**overrides)
     except SettingsError as exc:
         print(f"milestone-bot: {exc}", file=sys.stderr)
         return 2
+    if settings.log_format != "text":
+        configure_logging(verbose, settings.log_format)
     if getattr(args, "offline", False):
         return args.offline(args)
     try:

@@ -11,6 +11,7 @@ from bot.core import learned, programs
 from bot.core.context import CONSOLE_ACTOR
 from bot.core.lookup import lookup, track
 from bot.core.registry import Onboarded, onboard
+from bot.core.timeline import program_timeline
 from bot.render_text import render_card, render_merge_line, render_onboarded, render_program_line
 from storage.models import ProgramIn
 
@@ -20,6 +21,8 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("name", help="programme name or any alias (e.g. azer-cel), or any drug name")
     p.add_argument("--track", action="store_true",
                    help="follow it: register it (or promote a learned one) and back-fill its trials")
+    p.add_argument("--picture", type=Path, metavar="FILE",
+                   help="also write the timeline picture (trials and milestones over time) as a PNG to FILE")
     p.set_defaults(handler=cmd_lookup)
 
     group = sub.add_parser("programs", help="manage the programme registry").add_subparsers(
@@ -57,14 +60,24 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
 
 
 async def cmd_lookup(app: App, args: argparse.Namespace) -> int:
-    if not args.track:
-        print(render_card(await lookup(app.core, args.name)))
-        return 0
-    tracked = await track(app.core, CONSOLE_ACTOR, args.name)
-    print(f"{'tracking' if tracked.created else 'now registered'}: {tracked.card.program.name}")
-    if tracked.onboarded is not None:
-        print(render_onboarded(tracked.onboarded))
-    print(render_card(tracked.card))
+    if args.track:
+        tracked = await track(app.core, CONSOLE_ACTOR, args.name)
+        print(f"{'tracking' if tracked.created else 'now registered'}: {tracked.card.program.name}")
+        if tracked.onboarded is not None:
+            print(render_onboarded(tracked.onboarded))
+        card = tracked.card
+    else:
+        card = await lookup(app.core, args.name)
+    print(render_card(card))
+    if args.picture is not None:
+        from bot.timeline_picture import timeline_png  # matplotlib loads only when a picture is asked for
+
+        png = await timeline_png(await program_timeline(app.core, card))
+        try:
+            args.picture.write_bytes(png)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.picture}: {exc.strerror}") from None
+        print(f"wrote the timeline picture to {args.picture}")
     return 0
 
 

@@ -2,18 +2,24 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from bot.app import App
 from bot.cli.common import Subparsers
+from bot.progress import poll_progress
 from storage.database import sqlite_path
 from storage.run_lock import RunLock
+
+# The poll cycle logs each failing source as a warning; `poll-once` prints each error itself, once, instead.
+POLL_CYCLE_LOGGER = "watchers.schedule.poll_cycle"
 
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("run", parents=[common], help="poll on a schedule and deliver alerts until Ctrl-C")
     p.set_defaults(handler=cmd_run)
-    p = sub.add_parser("poll-once", parents=[common], help="poll every watched source once, then deliver")
+    p = sub.add_parser("poll-once", parents=[common], help="poll every watched source once, then deliver "
+                       "(exit status 1 when every source failed)")
     p.add_argument("--json", action="store_true", help="print each new event as one JSON line")
     p.set_defaults(handler=cmd_poll_once)
 
@@ -26,14 +32,27 @@ async def cmd_run(app: App, args: argparse.Namespace) -> int:
 
 
 async def cmd_poll_once(app: App, args: argparse.Namespace) -> int:
+    app.warn_about_settings()
     await app.use_console(as_json=args.json)
-    report, delivered = await app.poll_once()
-    for source_id, error in report.errors.items():
-        print(f"source {source_id}: {error}", file=sys.stderr)
+    cycle_log = logging.getLogger(POLL_CYCLE_LOGGER)
+    level = cycle_log.level
+    if not args.verbose:
+        cycle_log.setLevel(logging.ERROR)
+    try:
+        async with poll_progress(app.store):
+            report, delivered = await app.poll_once()
+    finally:
+        cycle_log.setLevel(level)
+    names = {s.id: f"{s.name} <{s.url}>" for s in await app.store.sources.list()}
+    for source_id, error in sorted(report.errors.items()):
+        print(f"source #{source_id} {names.get(source_id, '(removed)')} failed: {error}", file=sys.stderr)
     if not args.json:
         print(
             f"polled {report.polled} sources: {report.not_modified} not modified, {report.failed} failed, "
             f"{len(report.new_event_ids)} new events, {delivered.sent} alerts delivered",
             file=sys.stderr,
         )
+    if report.polled and report.failed == report.polled:
+        print("milestone-bot: every source failed (is the network down?)", file=sys.stderr)
+        return 1
     return 0

@@ -27,31 +27,43 @@ def programme_autocomplete(env: CommandEnv) -> Any:
     return complete
 
 
+def programmes_autocomplete(env: CommandEnv) -> Any:
+    """Completes the last of several comma-separated programmes, keeping the ones before it."""
+    async def complete(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+        done, _, typing = current.rpartition(",")
+        before = split_list(done)
+        names = [n for n in await core_choices.program_choices(env.core, typing) if n not in before]
+        return choices([", ".join([*before, n]) for n in names])
+    return complete
+
+
 def register(tree: app_commands.CommandTree[Any], env: CommandEnv) -> None:
     @app_commands.command(name="subscribe", description="Post alerts matching these filters in this channel.")
     @app_commands.describe(
-        programme="Drug programme name or alias",
+        programme="Drug programme name or alias (comma-separate several)",
         sponsor="Sponsor company (comma-separate several)",
         kinds="readout, enrollment, regulatory, other (comma-separated)",
+        subtypes="e.g. topline, fast_track, approval, first_patient (comma-separated)",
         keywords="Words or phrases in the title (comma-separated)",
         role="Role to mention with each alert",
         everything="No filter: every alert",
         digest_hour="Post one daily digest at this hour (UTC) instead of each alert at once",
     )
-    @app_commands.autocomplete(programme=programme_autocomplete(env))
+    @app_commands.autocomplete(programme=programmes_autocomplete(env))
     @app_commands.guild_only()
     @manage_server()
     async def subscribe(
         interaction: discord.Interaction[Any], programme: str | None = None, sponsor: str | None = None,
         kinds: str | None = None, keywords: str | None = None, role: discord.Role | None = None,
         everything: bool = False, digest_hour: app_commands.Range[int, 0, 23] | None = None,
+        subtypes: str | None = None,
     ) -> None:
         if role is not None and role.is_default():
             await refuse(interaction, "Pick a role to mention other than @everyone.")
             return
         req = core.SubscribeRequest(
-            programs=[programme] if programme else [], sponsors=split_list(sponsor), kinds=split_list(kinds),
-            keywords=split_list(keywords), everything=everything,
+            programs=split_list(programme), sponsors=split_list(sponsor), kinds=split_list(kinds),
+            subtypes=split_list(subtypes), keywords=split_list(keywords), everything=everything,
             mention=f"<@&{role.id}>" if role is not None else None,  # stored as a role mention, pinged on alerts
             mode="digest" if digest_hour is not None else "instant", digest_hour=digest_hour,
         )

@@ -1,4 +1,4 @@
-"""/trials watch|unwatch|list: ClinicalTrials.gov trials and programmes (server-wide configuration)."""
+"""/trials watch|unwatch|list|show|enable: ClinicalTrials.gov trials and programmes (server-wide configuration)."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,7 +7,7 @@ import discord
 from discord import app_commands
 
 from bot.core import trials as core
-from bot.discord import embeds
+from bot.discord import embeds, embeds_status
 from bot.discord.commands_subscribe import programme_autocomplete, split_list
 from bot.discord.permissions import PLATFORM, actor, recheck_manage_server
 from bot.discord.replies import CommandEnv, answer, refuse
@@ -69,5 +69,16 @@ def register(tree: app_commands.CommandTree[Any], env: CommandEnv) -> None:
     @trials.command(name="list", description="Watched trials with their state, and programmes.")
     async def list_(interaction: discord.Interaction[Any]) -> None:
         await answer(interaction, env, core.list_trials(env.core), embeds.trial_list_embed)
+
+    @trials.command(name="show", description="A trial's current record and the changes seen so far.")
+    @app_commands.describe(nct_id="NCT ID, e.g. NCT05531279")
+    async def show(interaction: discord.Interaction[Any], nct_id: str) -> None:
+        await answer(interaction, env, core.show_trial(env.core, nct_id), embeds_status.trial_detail_embed)
+
+    @trials.command(name="enable", description="Poll ClinicalTrials.gov again after it was disabled for failing.")
+    @recheck_manage_server()
+    async def enable(interaction: discord.Interaction[Any]) -> None:
+        await answer(interaction, env, core.enable_registry(env.core, actor(interaction)),
+                     embeds_status.registry_enabled_embed)
 
     tree.add_command(trials)

@@ -15,8 +15,9 @@ import discord
 from discord import app_commands
 
 from bot.core.context import CoreContext
-from bot.discord import commands_feeds, commands_lookup, commands_subscribe, commands_trials
-from bot.discord.library_internals import DiscordEndpoints
+from bot.discord import commands_feeds, commands_lookup, commands_status, commands_subscribe, commands_trials
+from bot.discord.command_sync import sync_if_changed
+from bot.discord.library_internals import DiscordEndpoints, silence_voice_warnings
 from bot.discord.replies import CommandEnv, on_tree_error
 from bot.discord.sink import DiscordSink
 from bot.frontends import FrontEndError
@@ -31,7 +32,7 @@ MAX_RATELIMIT_WAIT_SECONDS = 60.0
 def build_tree(client: discord.Client, env: CommandEnv) -> app_commands.CommandTree[discord.Client]:
     tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
     tree.on_error = on_tree_error  # type: ignore[method-assign]
-    modules: list[Any] = [commands_subscribe, commands_lookup, commands_feeds, commands_trials]
+    modules: list[Any] = [commands_subscribe, commands_lookup, commands_feeds, commands_trials, commands_status]
     for module in modules:
         module.register(tree, env)
     return tree
@@ -48,6 +49,7 @@ class DiscordFrontEnd:
         self._defer_after = defer_after
         # discord.py's API base and gateway are process-wide: set from start to stop, not when built.
         self._endpoints = DiscordEndpoints()
+        silence_voice_warnings()
         # Slash commands need no privileged intents; guilds keeps channel types cached for the sink.
         self.client = discord.Client(
             intents=discord.Intents(guilds=True),
@@ -57,12 +59,14 @@ class DiscordFrontEnd:
         self._sink = DiscordSink(self.client)
         self.tree: app_commands.CommandTree[discord.Client] | None = None
         self._gateway: asyncio.Task[None] | None = None
+        self._core: CoreContext | None = None
 
     @property
     def sink(self) -> DiscordSink:
         return self._sink
 
     async def start(self, core: CoreContext) -> None:
+        self._core = core
         self.tree = build_tree(self.client, CommandEnv(core=core, defer_after=self._defer_after))
         token = self._settings.discord_token
         assert token is not None
@@ -83,17 +87,19 @@ class DiscordFrontEnd:
             await self._connect()
         log.info("Discord: logged in as %s (application %s)", self.client.user, self.client.application_id)
 
-    async def sync_commands(self) -> list[app_commands.AppCommand]:
-        assert self.tree is not None
+    async def sync_commands(self) -> bool:
+        """Sync the slash commands if their definitions changed since the last sync; True when synced."""
+        assert self.tree is not None and self._core is not None
         guild_id = self._settings.discord_guild_id
-        if guild_id is not None:
-            guild = discord.Object(guild_id)
+        guild = discord.Object(guild_id) if guild_id is not None else None
+        if guild is not None:
             self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-            log.info("Discord: %d slash commands synced to server %s", len(synced), guild_id)
-        else:
-            synced = await self.tree.sync()
-            log.info("Discord: %d slash commands synced globally (may take up to an hour to appear)", len(synced))
+        synced = await sync_if_changed(self.tree, self._core.store.meta, guild, self.client.application_id,
+                                       self._settings.discord_api_base)
+        if synced and guild_id is not None:
+            log.info("Discord: slash commands synced to server %s", guild_id)
+        elif synced:
+            log.info("Discord: slash commands synced globally (may take up to an hour to appear)")
         return synced
 
     async def _use_api_gateway(self) -> None:

@@ -8,6 +8,8 @@ exist and are still read this way (tests/bot/discord/test_gateway.py fails if no
 """
 from __future__ import annotations
 
+import logging
+
 import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
@@ -30,3 +32,17 @@ class DiscordEndpoints:
         if self._saved is not None:
             Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = self._saved
             self._saved = None
+
+
+class _NoVoiceWarnings(logging.Filter):
+    """discord.py warns at every Client() that PyNaCl / davey are missing, so "voice will NOT be supported":
+    this bot never joins voice, so the two lines are only noise at each start-up."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "voice will NOT be supported" not in record.getMessage()
+
+
+def silence_voice_warnings() -> None:
+    client_log = logging.getLogger("discord.client")
+    if not any(isinstance(f, _NoVoiceWarnings) for f in client_log.filters):
+        client_log.addFilter(_NoVoiceWarnings())

@@ -17,12 +17,16 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from bot.core import feeds as core_feeds
 from bot.core import subscriptions as core_subs
 from bot.core import trials
+from bot.core.calendar_ics import catalysts_to_ics, event_links
 from bot.core.context import Actor, CommandError, CoreContext, PermissionDenied
-from bot.core.lookup import lookup, track
-from bot.core.upcoming import upcoming
+from bot.core.lookup import ProgramCard, lookup, track
+from bot.core.status import status
+from bot.core.timeline import program_timeline
+from bot.core.upcoming import MAX_DAYS, upcoming
 from bot.core.why import why
-from bot.slack import blocks
+from bot.slack import blocks, status_blocks
 from bot.slack.blocks import Message
+from bot.slack.files import FileUploader, UploadFailed
 from bot.slack.permissions import SlackPermissions
 from storage.models import ChannelRef
 
@@ -39,6 +43,7 @@ _SUBTEAM = re.compile(r"^<!subteam\^([A-Z0-9]+)(?:\|[^>]*)?>$")
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _SPECIAL = re.compile(r"^<!(here|channel|everyone)(?:\|[^>]*)?>$")
 _GROUP_ID = re.compile(r"^S[A-Z0-9]{6,}$")
+ICS_FILENAME = "catalysts.ics"
 
 
 @dataclass
@@ -53,6 +58,7 @@ class Invocation:
     channel: core_subs.ChannelRef
     actor: Actor
     args: list[str]
+    uploader: FileUploader | None = None  # posts files into the channel (calendar, timeline picture)
 
 
 Run = Callable[[Invocation], Awaitable[Reply]]
@@ -187,9 +193,65 @@ async def cmd_lookup(inv: Invocation) -> Reply:
     name = " ".join(w for w in words if w != "--track")
     if not name:
         raise CommandError("Give a programme name, e.g. `/milestones lookup azer-cel`.")
-    if follow:
-        return Reply(blocks.card_message((await track(inv.core, inv.actor, name)).card))
-    return Reply(blocks.card_message(await lookup(inv.core, name)))
+    card = (await track(inv.core, inv.actor, name)).card if follow else await lookup(inv.core, name)
+    message = blocks.card_message(card)
+    if inv.uploader is not None:
+        note = await upload_timeline(inv, card)
+        message.blocks = blocks.fit([*message.blocks, blocks.context(note)])
+    return Reply(message)
+
+
+async def upload_timeline(inv: Invocation, card: ProgramCard) -> str:
+    """Posts the card's timeline picture into the channel; returns the line the card ends with."""
+    assert inv.uploader is not None
+    try:
+        from bot.timeline_picture import FILENAME, timeline_png  # matplotlib loads on the first picture
+
+        png = await timeline_png(await program_timeline(inv.core, card))
+    except Exception:
+        log.warning("timeline picture for %s failed", card.program.name, exc_info=True)
+        return "The timeline picture could not be drawn; the error has been logged."
+    try:
+        await inv.uploader.upload(inv.channel.channel_id, FILENAME, png, f"{card.program.name}: timeline",
+                                  f"Timeline of {blocks.esc(card.program.name)}: trials and milestones over time")
+    except UploadFailed as exc:
+        return f"Timeline picture not posted: {blocks.esc(str(exc))}"
+    return "The timeline picture is posted in this channel."
+
+
+async def cmd_status(inv: Invocation) -> Reply:
+    if inv.args:
+        raise CommandError("`status` takes no arguments.")
+    return Reply(status_blocks.status_message(await status(inv.core)))
+
+
+async def cmd_calendar(inv: Invocation) -> Reply:
+    opts, bare = options(inv.args, {"days", "program", "remind"})
+    days_raw = [*opts.get("days", []), *(b for b in bare if b.isdigit())]
+    names = [*opts.get("program", []), *(b for b in bare if not b.isdigit())]
+    if len(days_raw) > 1 or len(names) > 1 or len(opts.get("remind", [])) > 1:
+        raise CommandError("Give at most one number of days, one programme and one remind:, e.g. "
+                           "`calendar 365 azer-cel remind:7`.")
+    try:
+        days = int(days_raw[0]) if days_raw else MAX_DAYS
+        remind = int(opts["remind"][0]) if "remind" in opts else None
+    except ValueError:
+        raise CommandError("days: and remind: take whole numbers, e.g. remind:7.") from None
+    if remind is not None and not 0 <= remind <= 365:
+        raise CommandError("remind: takes 0 to 365 days.")
+    if inv.uploader is None:
+        raise CommandError("Files cannot be posted from here.")
+    found = await upcoming(inv.core, days=days, program=plain(names[0]) if names else None)
+    links = await event_links(inv.core.store.events, found.catalysts)
+    ics = catalysts_to_ics(found.catalysts, links=links, reminder_days=remind)
+    what = f" for {found.program}" if found.program else ""
+    try:
+        await inv.uploader.upload(inv.channel.channel_id, ICS_FILENAME, ics.encode("utf-8"), "Catalyst calendar",
+                                  f"Catalyst calendar{blocks.esc(what)}: {len(found.catalysts)} dates in the next "
+                                  f"{found.days} days (open with any calendar app)")
+    except UploadFailed as exc:
+        raise CommandError(str(exc)) from None
+    return Reply(blocks.info_message(f"Posted `{ICS_FILENAME}` ({len(found.catalysts)} catalysts) in this channel."))
 
 
 async def cmd_upcoming(inv: Invocation) -> Reply:
@@ -240,6 +302,18 @@ def trials_command() -> Run:
         action, rest = (inv.args[0].lower(), inv.args[1:]) if inv.args else ("list", [])
         if action == "list" and not rest:
             return Reply(blocks.trials_message(await trials.list_trials(inv.core)))
+        if action == "watch" and not [r for r in rest if _OPTION.match(r) is None]:
+            # No NCT IDs: a programme search, as `trials watch --program NAME` on the CLI.
+            opts, _ = options(rest, {"program", "alias", "sponsor"})
+            if len(opts.get("program", [])) != 1 or len(opts.get("sponsor", [])) > 1:
+                raise CommandError("Give NCT IDs, or one program:NAME to search for (alias:… and one sponsor:…).")
+            sponsor = plain(opts["sponsor"][0]) if "sponsor" in opts else None
+            found = await trials.watch_program(inv.core, inv.actor, plain(opts["program"][0]),
+                                               [plain(a) for a in opts.get("alias", [])], sponsor,
+                                               _trial_channel(inv))
+            return Reply(blocks.info_message(_actor_line(
+                inv, f"watches programme {blocks.esc(found.query.program)} on ClinicalTrials.gov "
+                     f"({found.trials_now} trials match now; new ones will be alerts)")), public=True)
         if action == "watch":
             opts, ids = options(rest, {"program"})
             program = plain(opts["program"][0]) if "program" in opts else None
@@ -249,11 +323,27 @@ def trials_command() -> Run:
             already = f" (already watched: {', '.join(watched.already)})" if watched.already else ""
             return Reply(blocks.info_message(_actor_line(inv, f"watches trials: {blocks.esc(added)}"
                                                               f"{blocks.esc(already)}")), public=True)
+        if action == "unwatch" and rest and all(r.startswith("program:") for r in rest):
+            if len(rest) != 1:
+                raise CommandError("Give one program:NAME to stop watching.")
+            query, dropped = await trials.unwatch_program(inv.core, inv.actor, plain(rest[0].removeprefix("program:")))
+            return Reply(blocks.info_message(_actor_line(
+                inv, f"stopped watching programme {blocks.esc(query.program)} ({dropped} trials it brought in)")),
+                public=True)
         if action == "unwatch":
             removed = await trials.unwatch_trials(inv.core, inv.actor, rest)
             return Reply(blocks.info_message(_actor_line(inv, f"stopped watching {blocks.esc(', '.join(removed))}")),
                          public=True)
-        raise CommandError("Use `trials`, `trials watch NCT… [program:NAME]` or `trials unwatch NCT…`.")
+        if action == "show":
+            if len(rest) != 1:
+                raise CommandError("Give one NCT ID, e.g. `/milestones trials show NCT05531279`.")
+            return Reply(status_blocks.trial_detail_message(await trials.show_trial(inv.core, plain(rest[0]))))
+        if action == "enable" and not rest:
+            source = await trials.enable_registry(inv.core, inv.actor)
+            return Reply(blocks.info_message(_actor_line(inv, f"re-enabled {blocks.source_line(source)}")),
+                         public=True)
+        raise CommandError("Use `trials`, `trials watch NCT… [program:NAME]`, `trials unwatch NCT…`, "
+                           "`trials show NCT…` or `trials enable`.")
 
     def _trial_channel(inv: Invocation) -> ChannelRef:
         return ChannelRef(platform=inv.channel.platform, channel_id=inv.channel.channel_id)
@@ -282,14 +372,19 @@ class SlashCommands:
                        manages=lambda args: "--track" in args),
             SubCommand("upcoming", "upcoming [DAYS] [program:NAME]", "dated catalysts in the next DAYS (90)",
                        cmd_upcoming),
-            SubCommand("feeds", 'feeds [add URL [name:"NAME"] | remove ID | enable ID]',
+            SubCommand("feeds", 'feeds [list | add URL [name:"NAME"] | remove ID | enable ID]',
                        "watched feeds and their health; add, remove or re-enable one", cmd_feeds,
                        manages=lambda args: bool(args) and args[0].lower() != "list"),
             SubCommand("why", "why EVENT", "the rule, evidence and source behind an alert", cmd_why),
-            SubCommand("trials", "trials [watch NCT… [program:NAME] | unwatch NCT…]",
+            SubCommand("trials", "trials [list | watch NCT… [program:NAME] | watch program:NAME [alias:A] "
+                       "[sponsor:S] | unwatch NCT… | unwatch program:NAME | show NCT | enable]",
                        "ClinicalTrials.gov records watched for changes", trials_command(),
-                       manages=lambda args: bool(args) and args[0].lower() != "list"),
+                       manages=lambda args: bool(args) and args[0].lower() not in ("list", "show")),
+            SubCommand("calendar", "calendar [DAYS] [program:NAME] [remind:DAYS]",
+                       "post the catalyst calendar (.ics) in this channel", cmd_calendar),
+            SubCommand("status", "status", "how the bot is doing: last poll, sources, outbox, front ends", cmd_status),
         ]
+        self.uploader: FileUploader | None = None
         self.commands = {c.name: c for c in table}
 
     def register(self, bolt: AsyncApp) -> None:
@@ -321,7 +416,7 @@ class SlashCommands:
             can_manage = sub.needs_manage(args[1:]) and await self._permissions.can_manage(user_id)
             actor = Actor(platform="slack", user_id=user_id, can_manage=can_manage)
             channel = core_subs.ChannelRef(platform="slack", channel_id=channel_id)
-            return await sub.run(Invocation(self._core(), channel, actor, args[1:]))
+            return await sub.run(Invocation(self._core(), channel, actor, args[1:], self.uploader))
         except PermissionDenied:
             group = " or a member of the bot's admin user group" if self._permissions.group else ""
             return Reply(blocks.error_message(f"That changes configuration, which needs a workspace admin{group}."))

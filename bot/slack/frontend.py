@@ -16,6 +16,7 @@ from bot.core.context import CommandError, CoreContext
 from bot.frontends import FrontEndError
 from bot.settings import Settings
 from bot.slack.commands import SlashCommands
+from bot.slack.files import FileUploader
 from bot.slack.permissions import SlackPermissions
 from bot.slack.sink import SlackSink
 
@@ -47,6 +48,7 @@ class SlackFrontEnd:
         self._sink = SlackSink(self.client)
         self.permissions = SlackPermissions(self.client, settings.slack_admin_user_group or None)
         self.commands = SlashCommands(self._core, self.permissions)
+        self.commands.uploader = FileUploader(self.client)
         # Passing our client makes bolt use SLACK_API_BASE too; signing_secret is explicit so bolt never falls
         # back to reading the environment itself.
         self.bolt = AsyncApp(client=self.client, signing_secret=secret, name="milestone-bot",

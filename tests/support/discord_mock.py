@@ -15,6 +15,8 @@ Messages live in this object, i.e. in the test process, so they outlive any numb
 from __future__ import annotations
 
 import asyncio
+import email.parser
+import email.policy
 import itertools
 import json
 import time
@@ -42,6 +44,23 @@ class Call:
     query: dict[str, str]
     headers: dict[str, str]
     body: Any
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # form field → (file name, content)
+
+
+def parse_multipart(content_type: str, raw: bytes) -> tuple[Any, dict[str, tuple[str, bytes]]]:
+    """Discord's upload form: the JSON body in `payload_json`, each file in `files[n]`."""
+    message = email.parser.BytesParser(policy=email.policy.default).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
+    body: Any = None
+    files: dict[str, tuple[str, bytes]] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True) or b""
+        if name == "payload_json":
+            body = json.loads(data)
+        elif name:
+            files[str(name)] = (str(part.get_filename()), data)
+    return body, files
 
 
 @dataclass
@@ -194,11 +213,15 @@ class MockDiscord:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         raw = await request.read()
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            body = raw.decode(errors="replace")
-        call = Call(request.method, request.path, dict(request.query), dict(request.headers), body)
+        files: dict[str, tuple[str, bytes]] = {}
+        if request.content_type == "multipart/form-data":  # a message with files: payload_json + files[n]
+            body, files = parse_multipart(request.headers["Content-Type"], raw)
+        else:
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = raw.decode(errors="replace")
+        call = Call(request.method, request.path, dict(request.query), dict(request.headers), body, files)
         self.calls.append(call)
         parts = request.path.removeprefix("/api/v10").strip("/").split("/")
         method = request.method

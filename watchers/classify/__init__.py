@@ -41,7 +41,7 @@ from .learned import features, load_model
 from .rules import DEFAULT_SUBTYPE, LEDE_UPGRADES, RULES, RULES_BY_NAME, SUBTYPE_REFINERS, Rule
 from .sponsor import find_sponsor, is_company
 
-__all__ = ["Classification", "Evidence", "ProgramFinder", "classify"]
+__all__ = ["Analysis", "Classification", "Evidence", "ProgramFinder", "analyse", "classify"]
 
 Label = Literal["readout", "enrollment", "regulatory", "other"]
 
@@ -146,10 +146,14 @@ def _lowered(s: str) -> str | None:
     return low if len(low) == len(s) else None  # a few characters change length when lower-cased
 
 
-def _first_rule(text: str, context: str, in_title: bool) -> tuple[Rule, str] | None:
+def _first_rule(
+    text: str, context: str, in_title: bool, low_context: str | None = None
+) -> tuple[Rule, str] | None:
     if not text:
         return None
-    low, low_context = _lowered(text), _lowered(context)
+    low = _lowered(text)
+    if low_context is None:
+        low_context = _lowered(context)
     if low is None or low_context is None:
         low = low_context = None
     for rule in RULES:
@@ -171,10 +175,11 @@ def decide(title: str, lede: str) -> tuple[str, str, list[Evidence]]:
     lede_head = lede[:LEDE_CHARS]
     context = f"{title}\n{lede_head}"
     where = "title"
-    hit = _first_rule(title, context, True)
+    low_context = _lowered(context)
+    hit = _first_rule(title, context, True, low_context)
     if hit is None:
         where = "lede"
-        hit = _first_rule(lede_head, context, False)
+        hit = _first_rule(lede_head, context, False, low_context)
     if hit is None:
         return "other", "other", [Evidence(rule="default.no_rule_matched", phrase="")]
     rule, m = hit
@@ -340,12 +345,57 @@ BODY_FACT_KEYS = ("endpoint_met", "hazard_ratio", "p_value", "orr", "cr_rate", "
 BODY_CORE_CHARS = 8_000  # core facts are stated near the top of a release; the rest is detail and boilerplate
 
 
-def classify(
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """What :func:`classify` works out from the title and lede; :meth:`finish` adds what a body states.
+
+    The release page of an event is read after the event is known, so the pipeline analyses the title and lede
+    once, and finishes the same analysis a second time with the page instead of classifying the item again.
+    """
+
+    title: str  # prepared (normalised quotes, "FDA", spaces)
+    lede: str
+    label: Label
+    subtype: str
+    evidence: tuple[Evidence, ...]
+    confidence: float
+    programs: tuple[str, ...]
+    sponsor: str | None
+    language: str
+    lede_facts: dict[str, Any]  # core facts of the title and lede (never mutated)
+    not_trials: frozenset[str]
+
+    def finish(self, body: str | None = None) -> Classification:
+        """The classification; ``body`` (the release page, HTML or text) adds results, safety, meeting, design
+        and core facts the lede does not state."""
+        facts = dict(self.lede_facts)
+        text_b = body_text(body) if body else ""
+        if text_b:
+            body_facts = extract_facts(self.title, text_b[:BODY_CORE_CHARS], self.label, self.subtype, self.not_trials)
+            for key, value in body_facts.items():
+                if key in BODY_FACT_KEYS and key not in facts:
+                    facts[key] = value
+        head = f"{self.title}\n{self.lede[:FACT_CHARS]}"
+        facts.update(detail_facts(f"{head}\n{text_b}" if text_b else head, self.label, self.subtype,
+                                  detailed=bool(text_b)))
+        if self.language != "en":
+            facts["language"] = self.language
+        # every field is built here with its declared type: skip pydantic's validation (a measurable share per item)
+        return Classification.model_construct(
+            label=self.label,
+            subtype=self.subtype,
+            programs=list(self.programs),
+            sponsor=self.sponsor,
+            facts=facts,
+            evidence=list(self.evidence),
+            confidence=round(self.confidence, 4),
+        )
+
+
+def analyse(
     title: str, summary: str = "", source: str | None = None, programs: ProgramFinder | None = None,
-    *, body: str | None = None,
-) -> Classification:
-    """Classify one release from its title and summary (the lede); ``body``, the release page as HTML or plain
-    text, adds facts (results, safety, meeting, design, and core facts the lede does not state)."""
+) -> Analysis:
+    """Label, subtype, programmes, sponsor and lede facts of one release (see :func:`classify`)."""
     title_p = _prepare(title, MAX_TITLE)
     summary_p = _prepare(summary, MAX_SUMMARY)
     lede = _lede(summary_p, title_p)
@@ -380,22 +430,14 @@ def classify(
         w.casefold() for w in (sponsor or "").split()
     )
     facts = extract_facts(title_p, lede[:FACT_CHARS], label, subtype, not_trials)
-    text_b = body_text(body) if body else ""
-    if text_b:
-        for key, value in extract_facts(title_p, text_b[:BODY_CORE_CHARS], label, subtype, not_trials).items():
-            if key in BODY_FACT_KEYS and key not in facts:
-                facts[key] = value
-    head = f"{title_p}\n{lede[:FACT_CHARS]}"
-    facts.update(detail_facts(f"{head}\n{text_b}" if text_b else head, label, subtype, detailed=bool(text_b)))
-    if language != "en":
-        facts["language"] = language
-    # every field is built here with its declared type: skip pydantic's validation (a measurable share per item)
-    return Classification.model_construct(
-        label=label,
-        subtype=subtype,
-        programs=programs_found,
-        sponsor=sponsor,
-        facts=facts,
-        evidence=evidence,
-        confidence=round(confidence, 4),
-    )
+    return Analysis(title_p, lede, label, subtype, tuple(evidence), confidence,  # type: ignore[arg-type]
+                    tuple(programs_found), sponsor, language, facts, not_trials)
+
+
+def classify(
+    title: str, summary: str = "", source: str | None = None, programs: ProgramFinder | None = None,
+    *, body: str | None = None,
+) -> Classification:
+    """Classify one release from its title and summary (the lede); ``body``, the release page as HTML or plain
+    text, adds facts (results, safety, meeting, design, and core facts the lede does not state)."""
+    return analyse(title, summary, source, programs).finish(body)

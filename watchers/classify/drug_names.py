@@ -17,6 +17,7 @@ Three kinds of names are found:
 from __future__ import annotations
 
 import re
+from operator import methodcaller
 
 from .rules import lower_pattern
 
@@ -179,12 +180,13 @@ def _norm(s: str) -> str:
 
 _WORD_RE = re.compile(r"[A-Za-z][a-z]{5,}")
 _STEM_TUPLE = tuple(sorted(set(_STEMS)))
+_ENDS_WITH_STEM = methodcaller("endswith", _STEM_TUPLE)
 
 
 def find_inn(text: str) -> list[str]:
     out: list[str] = []
     # cheap scan first: only words with a drug-stem ending get the full regex
-    if not any(w.endswith(_STEM_TUPLE) for w in _WORD_RE.findall(text)):
+    if not any(map(_ENDS_WITH_STEM, _WORD_RE.findall(text))):
         return out
     for w in _WORD_RE.finditer(text):
         if not w.group(0).endswith(_STEM_TUPLE):

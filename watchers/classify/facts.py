@@ -93,7 +93,8 @@ _N = re.compile(
     r"volunteers?|people|individuals|adults|children|infants|women|men))\b", _I,
 )
 _HR = re.compile(r"\b(?:hazard ratio|HR)\b[^0-9]{0,12}(0?\.\d+|[0-2]\.\d+)", _I)
-_P = re.compile(r"\b[pP]\s?(?:-value\s?)?([<=≤>])\s?(0?\.\d+(?:\s?[x×]\s?10\s?[-−]\s?\d+)?|"
+# "[pP](?<!\w[pP])" is "\b[pP]" with the boundary checked after the letter: the search can then skip to p/P.
+_P = re.compile(r"[pP](?<!\w[pP])\s?(?:-value\s?)?([<=≤>])\s?(0?\.\d+(?:\s?[x×]\s?10\s?[-−]\s?\d+)?|"
     r"\d(?:\.\d+)?[eE][-−]\d+)")
 _ROMAN = {"I": "1", "II": "2", "III": "3", "IV": "4"}
 _PHASE = re.compile(
@@ -230,6 +231,22 @@ _INDICATION_F, _PDUFA_F, _ENDPOINT_NOT_F, _ENDPOINT_MET_F, _ORR_F, _N_F, _HR_F, 
 )
 
 
+# Speed gates (each a superset of what its pattern can match, so a gate only skips searches that cannot match):
+#: _INDICATION needs one of its lead phrases; "for patients with" and "in adults with" both contain " with".
+_INDICATION_GATE = ("for the treatment of", "for the prevention of", "for the management of", "to treat", " with")
+#: _N needs a digit and "=" or one of its nouns ("men" always follows a space or hyphen there).
+_N_GATE = ("=", "patient", "participant", "subject", "volunteer", "people", "individuals", "adults", "children",
+           "infants", "women", " men", "-men")
+_DIGIT = re.compile(r"\d")
+#: _GUIDANCE3 needs one of its trigger words ("plan" alone, which _GUIDANCE2 needs, is not one of them).
+_GUIDANCE3_GATE = ("expect", "anticipat", "planned", "on track")
+
+
+def _indication(part: str) -> _Match | re.Match[str] | None:
+    low = part.lower()
+    return _INDICATION_F.search(part, low) if any(map(low.__contains__, _INDICATION_GATE)) else None
+
+
 def extract_facts(
     title: str, lede: str, label: str, subtype: str, not_trials: frozenset[str] = frozenset()
 ) -> dict[str, Any]:
@@ -266,7 +283,7 @@ def extract_facts(
     if m:
         facts["pdufa_date"] = m.group(1)
 
-    m = _INDICATION_F.search(title, title.lower()) or _INDICATION_F.search(lede, lede.lower())
+    m = _indication(title) or _indication(lede)
     if m:
         facts["indication"] = m.group(1).strip()
 
@@ -283,7 +300,7 @@ def extract_facts(
         v = _first(_CR.search(text))
         if v:
             facts["cr_rate"] = v.replace(" ", "")
-    m = _N_F.search(text, llow)
+    m = _N_F.search(text, llow) if any(map(low.__contains__, _N_GATE)) and _DIGIT.search(text) else None
     if m:
         n = _num(m.group(1) or m.group(2))
         if n is not None and 0 < n < 10_000_000 and not 1990 <= n <= 2039:  # not a year
@@ -317,7 +334,9 @@ def extract_facts(
     if any(k in low for k in ("expect", "anticipat", "planned", "on track", "project", "guided", "schedul")):
         m = _guidance(text, low)
     if m is None and any(k in low for k in ("expect", "anticipat", "plan", "on track")):
-        m = _GUIDANCE2.search(text) or _GUIDANCE3.search(text)
+        m = _GUIDANCE2.search(text)
+        if m is None and any(k in low for k in _GUIDANCE3_GATE):
+            m = _GUIDANCE3.search(text)
     if m:
         facts["guidance"] = " ".join(m.group(1).split())
     m = _NCT.search(text) if "NCT" in text else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from storage.models import CatalystDate, NewEvent, Source
-from watchers.classify import ProgramFinder, classify
+from watchers.classify import Classification, ProgramFinder, analyse
 from watchers.parse.date_text import parse_date_text
 from watchers.parse.feed import FeedItem
 
@@ -39,7 +39,11 @@ def event_from_item(
     item: FeedItem, source: Source, programs: ProgramFinder | None = None, body: str | None = None
 ) -> NewEvent:
     """The item classified; `body` (the release page, when it was read) adds facts the lede does not state."""
-    result = classify(item.title, item.summary, source.url, programs, body=body)
+    return event_from_result(item, source, analyse(item.title, item.summary, source.url, programs).finish(body))
+
+
+def event_from_result(item: FeedItem, source: Source, result: Classification) -> NewEvent:
+    """The item as an event, from its classification (``analyse(...).finish(body)``)."""
     # The calibrated confidence travels with the facts: `why` shows it, alerts do not.
     facts = {**result.facts, "confidence": round(result.confidence, 3)}
     trial = facts.get("nct_id") if isinstance(facts.get("nct_id"), str) else None

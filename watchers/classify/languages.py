@@ -309,6 +309,19 @@ LANGUAGE_RULES: dict[str, tuple[Rule, ...]] = {
 }
 
 
+# A CHMP opinion (any language names the committee by its acronym) is ``regulatory/other``, not the approval its
+# wording resembles ("positive CHMP-Empfehlung für … Zulassung", "avis positif du CHMP … autorisation").
+LANGUAGE_RULES = {
+    lang: tuple(
+        r2 for r in rules for r2 in (
+            (R(f"{lang}.chmp_opinion", "regulatory", "other", r"\bCHMP\b|\bCOMP\b", flags=0), r)
+            if r.name == f"{lang}.approval" else (r,)
+        )
+    )
+    for lang, rules in LANGUAGE_RULES.items()
+}
+
+
 def first_language_rule(lang: str, title: str, lede: str) -> tuple[Rule, str, str] | None:
     """The first rule of ``lang`` that fires on the title, else on the lede: (rule, matched phrase, where)."""
     rules = LANGUAGE_RULES.get(lang, ())

@@ -94,18 +94,24 @@ REG = (r"(?:FDA|Food and Drug Administration|EMA|European Medicines Agency|MHRA|
 APP = (r"(?:s?NDA|s?BLA|MAA|ANDA|NDS|PMA|510\s?\(k\)|De Novo|(?:new drug|biologics? license|"
     r"marketing authori[sz]ation|"
        r"supplemental \w+|premarket approval)\s+application|application|filing|dossier|submission|"
-       r"supplement)")
+       r"supplement|(?:CMC )?technical section)")
 APP_SPECIFIC = (r"\b(?:s?NDA|s?BLA|MAA|ANDA|PMA|510\s?\(k\)|De Novo|new drug application|"
     r"biologics? license application|"
-                r"marketing authori[sz]ation application|premarket approval)\b")
+                r"marketing authori[sz]ation application|premarket approval|UKCA|CE mark(?:ing)?)\b")
 DESIG = (r"(?:fast[- ]track|breakthrough(?: therapy| device)?|orphan(?: drug)?|RMAT|regenerative medicine|"
          r"PRIME|priority medicines?)")
+#: Approvals given by others than a regulator of the product: a stock exchange's listing, a payer's coverage.
+NOT_A_REGULATOR = (r"\bapprov\w*\s+(?:of\s+|for\s+)?(?:\w+\s+){0,2}(?:listing|coverage|reimbursement)\b|"
+                   r"\bapprov\w* to (?:list|trade)\b|"
+                   r"\b(?:CMS|Medicare|Medicaid|stock exchange|CSE|TSX)\s+(?:\w+\s+){0,2}approv\w*")
 FUTURE = r"(?:expected|anticipated|planned|on track|due|slated|to be (?:reported|announced|presented))"
 
 MEETING = (
     r"(?:(?:type[- ][ABCD]|end[- ]of[- ]phase(?: \w+)?|EOP\d|pre-?(?:NDA|BLA|IND|MAA|submission)|"
     r"scientific advice|CMC|advice|guidance|BPD \w+|biosimilar \w+)\s+meeting|"
-    r"meetings? with (?:the )?(?:U\.?S\.? )?" + REG + r"|(?:FDA|EMA|regulatory) meetings?|meeting request)"
+    r"meetings? with (?:the )?(?:U\.?S\.? )?" + REG + r"|(?:FDA|EMA|regulatory) meetings?|meeting request|"
+    # Japan's PMDA (and others) hold "consultations": the same step as a meeting
+    r"(?:PMDA|FDA|EMA|MHRA|regulatory|scientific|Agency) consultations?|consultations? with (?:the )?" + REG + r")"
 )
 OUTCOME = (
     r"(?:positive|successful|productive|constructive|favou?rable|agreement|alignment|aligned|agree[sd]?|"
@@ -135,10 +141,11 @@ RULES: tuple[Rule, ...] = (
     R("other.roundup", "other", "other",
       r"\bdaily dose\b|\bround[- ]?up\b|\bstocks? to watch\b|\bbiotech stock movers\b|\bweek in review\b"),
     R("other.earnings", "other", "other",
-      r"(?<!in )(?<!by )(?<!in the )(?<!by the )(?<!during the )(?<!until the )(?<!end of the )(?<!expected )"
-      r"\b(?:first|second|third|fourth|1st|2nd|3rd|4th)[- ]quarter\b|"
-      r"(?<!in )(?<!by )(?<!during )(?<!until )(?<!expected )(?<!anticipated )(?<!planned )(?<!for )"
-      r"\bQ[1-4]\s?(?:FY)?\s?'?\d{2,4}\b|\bresults for Q[1-4]\b|"
+      # "\b" before the look-behinds: the same assertions at the same place, but it fails fast inside words
+      r"\b(?<!in )(?<!by )(?<!in the )(?<!by the )(?<!during the )(?<!until the )(?<!end of the )(?<!expected )"
+      r"(?:first|second|third|fourth|1st|2nd|3rd|4th)[- ]quarter\b|"
+      r"\b(?<!in )(?<!by )(?<!during )(?<!until )(?<!expected )(?<!anticipated )(?<!planned )(?<!for )"
+      r"Q[1-4]\s?(?:FY)?\s?'?\d{2,4}\b|\bresults for Q[1-4]\b|"
       r"\b(?:full[- ]year|fiscal(?: year)?|half[- ]year|annual|quarterly|year[- ]end)\s+"
       r"(?:\d{4}\s+)?(?:financial\s+)?(?:results|report|activities report)\b|"
       r"\bfinancial results\b|\bresults for the (?:\w+ ){0,3}(?:quarter|year|period)\b|\bearnings\b|"
@@ -160,9 +167,9 @@ RULES: tuple[Rule, ...] = (
       r"(?:[\w-]+ ){0,3}(?:corporate|business|strategic|shareholder|operational|pipeline) (?:update|"
       r"highlights)\b"),
     R("other.financing", "other", "other",
-      r"(?<!concurrent )(?<!concurrent )\b(?:public|secondary|registered direct|follow-on|underwritten|"
+      r"\b(?<!concurrent )(?:public|secondary|registered direct|follow-on|underwritten|"
       r"bought deal|equity|initial public|ATM|at-the-market|share)\s+offering\b|"
-      r"(?<!concurrent )\bprivate placement\b|\bpricing of\b|\bprices? (?:\$|upsized|its|public|offering)|"
+      r"\b(?<!concurrent )private placement\b|\bpricing of\b|\bprices? (?:\$|upsized|its|public|offering)|"
       r"\brais(?:es|ed)\s+(?:up to\s+|approximately\s+|gross proceeds of\s+)?(?:US)?[$€£]|"
       r"\bfinancing\b|\b(?:debt|credit|loan|term loan)\s+(?:facility|agreement)\b|\bconvertible notes?\b|"
       r"\bwarrants? (?:exercise|inducement)\b|\broyalt(?:y|ies)\b.{0,60}\b(?:agreement|interest|sale|"
@@ -181,8 +188,10 @@ RULES: tuple[Rule, ...] = (
       r"\bto (?:report|announce|release|present|share|highlight|showcase|unveil)\b|"
       r"\bwill (?:present|report|announce|host|share)\b|"
       r"\b(?:to|will) (?:provide|give|deliver|offer) (?:an? )?(?:\w+ )?(?:update|overview|review)\b|"
+      r"\b(?:to|will) (?:hold|host)\b.{0,40}\b(?:update|review)\b|"
       r"\bto be (?:presented|highlighted|featured|reported|shared|showcased|announced|discussed)\b|"
-      r"\b(?:abstracts?|data|poster|presentation)s?\b.{0,120}\b(?:accepted|selected) for (?:\w+ )?(?:oral |"
+      r"\b(?:abstracts?|data|poster|presentation|trial|study|results)s?\b.{0,120}\b(?:accepted|selected) for "
+      r"(?:[\w-]+ ){0,3}?(?:oral |"
       r"poster )?"
       r"(?:presentation|publication)|\bupcoming (?:oral |poster )?presentations?\b|"
       r"\bpresentations? at upcoming\b|\bat (?:the )?upcoming\b|\bacceptance of (?:[\w-]+ ){0,3}abstracts?\b|"
@@ -191,11 +200,12 @@ RULES: tuple[Rule, ...] = (
       # Guidance headlines: "X Expects Topline Data from ... in 2H 2027" announces timing, not data.
       r"\b(?:expects?|anticipates?|plans to report|on track to report)\s+(?:[\w-]+\s+){0,3}?(?:data|results|"
       r"readout)\b|"
-      r"\b(?:timeline|timing|schedule) (?:for|of) (?:[\w'-]+ ){0,6}?(?:data|results|readout)\b|"
+      r"\b(?:timeline|timing|schedule) (?:for|of) (?:[\w'-]+ ){0,6}?(?:data|results|readout|submission|filing|"
+      r"application)\b|\b(?:webcast|conference call|call|webinar) to (?:discuss|review)\b|"
       r"\b(?:data|results|readout) (?:release |announcement )?(?:timing|timeline|postpone\w*|delay\w*)\b",
-      unless=r"(?<!expects )(?<!expect )(?<!anticipates )(?<!anticipate )(?<!to report )(?<!to announce )"
+      unless=r"\b(?<!expects )(?<!expect )(?<!anticipates )(?<!anticipate )(?<!to report )(?<!to announce )"
       r"(?<!to release )(?<!to present )(?<!to share )(?<!will report )(?<!will announce )(?<!will present )"
-      r"\btop[- ]?line (?:results|data)\b(?![^;,.–—]{0,60}\b(?:expected|anticipated|planned|slated|"
+      r"top[- ]?line (?:results|data)\b(?![^;,.–—]{0,60}\b(?:expected|anticipated|planned|slated|"
           r"due|"
       r"on track)\b)|"
       r"\b(?:met|achieved|did not meet|failed to meet|missed) (?:its |the |both |all )?(?:co-)?primary|"
@@ -207,13 +217,19 @@ RULES: tuple[Rule, ...] = (
       r"(?:demographics|characteristics)\b"),
     R("other.preclinical", "other", "other",
       r"\b(?:pre-?clinical|non-?clinical|in vivo|in vitro|animal|murine|mouse|primate)\b",
-      unless=r"\b(?:phase [\dI]|(?<!pre-)(?<!pre)(?<!non-)(?<!non)clinical (?:data|results|trial|study)|"
+      unless=r"\b(?:phase [\dI]|(?<!pre-)(?<!pre)(?<!non-)(?<!non)clinical (?:and (?:pre-?clinical|translational) )?"
+      r"(?:data|results|trial|study|findings)|"
       r"first-in-human)"),
     # Data presented that are not clinical results, or presentations announced without their results.
     R("other.presentation_without_results", "other", "other",
       r"\b(?:present\w*|highlight\w*|showcas\w*|shar\w*|featur\w*)\b.{0,100}\b(?:data|results|findings)\b",
       requires=r"\b(?:non-?clinical|IND-enabling|mouse models?|murine|in vivo|animal models?)\b|"
-      r"^(?![\s\S]*\d\s?%)[\s\S]*\b(?:will (?:present|be presenting|share|highlight)|to be presented|upcoming)\b"),
+      r"^(?![\s\S]*\d\s?%)[\s\S]*\b(?:will (?:present|be presenting|share|highlight)|to be presented|upcoming|"
+      r"will be (?:given|presented|delivered|featured)|(?:to be|will be) held)\b"),
+    R("regulatory.review_response", "regulatory", "other",
+      r"\b(?:respon\w+|answer\w*|repl\w+)\s+(?:to\s+)?(?:\w+\s+){0,5}?(?:questions|queries|requests? for information|"
+      r"list of (?:questions|outstanding issues))\b",
+      requires=REG + r"|\bCHMP\b|" + APP_SPECIFIC + r"|\bnew drug submission\b|\bunder review\b"),
     R("other.people", "other", "other",
       r"\bappoint\w*\b|\b(?:names|named|hires|elects|promotes)\b.{0,60}\b(?:chief|officer|president|director|"
       r"CEO|CFO|CMO|COO|CSO|chair\w*|head|board)\b|\bjoins\b.{0,40}\b(?:board|team)\b|\bsuccession\b|"
@@ -279,7 +295,12 @@ RULES: tuple[Rule, ...] = (
       requires=r"\b(?:IND|CTA|CTN|IDE|FDA|EMA|MHRA|regulator\w*|clinical|trials?|stud(?:y|ies)|first-in-human|"
       r"Health Canada|PMDA|NMPA|TGA|agency|authority)\b",
       unless=r"\bclinical hold\b|\bon (?:partial )?hold\b|\b(?:anticipat\w*|expect\w*|plan\w*|intend\w*|on track)\s+"
-      r"(?:to\s+)?(?:submit\w*|fil(?:e|ing)|open\w*)\s+(?:\w+\s+){0,3}(?:IND|CTA|CTN)s?\b"),
+      r"(?:to\s+)?(?:submit\w*|fil(?:e|ing)|open\w*)\s+(?:\w+\s+){0,3}(?:IND|CTA|CTN)s?\b|" + NOT_A_REGULATOR),
+    # A regulator allowing an expanded access programme (or more patients in it) is not a product approval.
+    R("regulatory.expanded_access", "regulatory", "other",
+      r"\b(?:approv\w*|clear\w*|accept\w*|allow\w*|authori[sz]\w*)\b.{0,80}\bexpanded access\b|"
+      r"\bexpanded access (?:program|protocol)s?\b.{0,40}\b(?:approv\w*|clear\w*|allow\w*|authori[sz]\w*)\b",
+      requires=REG),
     R("regulatory.protocol_change", "regulatory", "other",
       r"\b(?:approv\w*|clear\w*|accept\w*)\b.{0,80}\b(?:protocol amendment|protocol|amendment|study design|"
       r"trial design|label (?:update|expansion)|(?:manufacturing |production )?(?:facility|plant)|"
@@ -325,14 +346,15 @@ RULES: tuple[Rule, ...] = (
       unless=r"\b(?:seek\w*|pursu\w*|support\w*|potential|eligible|plans? to|intend\w*|could|may|would)\s+"
       r"(?:\w+\s+){0,3}accelerated approval"),
     R("regulatory.approval", "regulatory", "approval",
-      r"\b(?:" + REG + r"|European Commission|EC|Commission|Japan\w*|China)\)?\s+"
+      r"\b(?<!newly )(?<!recently )(?:" + REG + r"|European Commission|EC|Commission|Japan\w*|China)\)?\s+"
       r"(?:has |have )?(?:grants? |granted )?(?:full |conditional |marketing |premarket )?approv(?:es|ed|"
       r"al)\b|"
       r"\bapprov(?:es|ed|al)\b.{0,40}\bby (?:the )?(?:U\.?S\.? )?" + REG + r"|"
       r"\b(?:receiv\w*|grant\w*|obtain\w*|wins?|secur\w*|gains?|announces?)\s+(?:\w+\s+){0,3}"
       r"(?:full |conditional |marketing |regulatory |FDA |EU |European |U\.?S\.? )*(?:approval|"
       r"authori[sz]ation|"
-      r"clearance)\b|\b(?:conditional )?marketing authori[sz]ation\b(?!\s+application)|"
+      r"clearance)\b(?!\s+(?:application|request|submission))|"
+      r"\b(?:conditional )?marketing authori[sz]ation\b(?!\s+application)|"
       r"\b510\s?\(k\) clearance\b|\bFDA (?:clears|clearance)\b|\bapproved (?:in|for|by)\b|"
       r"\b(?:FDA|EU|European|regulatory|Japanese|Chinese) (?:nod|green light|OK|thumbs[- ]up)\b|"
       r"\b(?:nod|green light) (?:from|by) (?:the )?(?:FDA|EMA|regulators?)\b",
@@ -341,6 +363,7 @@ RULES: tuple[Rule, ...] = (
       r"products?|medicines?|indications?|patients|label\w*|s?NDA|s?BLA|MAA|510\s?\(k\)|PMA|De Novo|"
       r"marketing|commerciali[sz]\w*|tests?|assays?|diagnostics?|kits?|systems?)\b|[®™]|\b[A-Z]{2,}-?\d",
       unless=r"\b(?:stud(?:y|ies)|trials?|protocol)\s+(?:\w+\s+){0,2}approved by\b|"
+      + NOT_A_REGULATOR + r"|"
       r"\b(?:seek\w*|pursu\w*|potential|if approved|support\w*|toward\w*|path(?:way)? to|plans? to|"
       r"intend\w*|expects? to|anticipat\w*)\s+(?:\w+\s+){0,3}(?:approval|"
       r"authori[sz]ation)(?!.{0,80}\b(?:approv(?:es|ed)|"
@@ -392,7 +415,7 @@ RULES: tuple[Rule, ...] = (
     R("regulatory.orphan", "regulatory", "orphan",
       r"\borphan (?:drug |medicinal product )?(?:designation|status)\b|\borphan drug\b|\bODD\b"),
     R("regulatory.fast_track", "regulatory", "fast_track",
-      r"(?<!under the )(?<!under )(?<!with )\bfast[- ]track (?:designation|status)\b|"
+      r"\b(?<!under the )(?<!under )(?<!with )fast[- ]track (?:designation|status)\b|"
       r"\b(?:grant\w*|receiv\w*|award\w*|obtain\w*)\s+(?:\w+\s+){0,3}fast[- ]track\b|\bfast[- ]track\b"
       r"(?!\s+(?:designation|status)?\s*(?:application|request|submission))(?!\s+(?:development|program|"
       r"pathway|process|basis))",
@@ -424,8 +447,8 @@ RULES: tuple[Rule, ...] = (
       unless=r"\bterminat\w* (?:\w+ ){0,2}agreement\b|\btermination agreement\b"),
     # A trial (or an arm of it) completed, its last visit done or its database locked: the trial's status changed.
     R("enrollment.study_completed", "enrollment", "status_change",
-      r"(?<!from )(?<!from the )(?<!of )(?<!of the )(?<!in )(?<!in the )(?<!recently )"
-      r"\bcomplet(?:es|ed|ion of)\s+(?:the\s+|its\s+)?(?:(?!enrol|recruit|dosing|randomi|screen|data|"
+      r"\b(?<!from )(?<!from the )(?<!of )(?<!of the )(?<!in )(?<!in the )(?<!recently )"
+      r"complet(?:es|ed|ion of)\s+(?:the\s+|its\s+)?(?:(?!enrol|recruit|dosing|randomi|screen|data|"
       r"patient|first|last|treatment|vaccination)[\w/-]+\s+){0,4}(?:clinical\s+)?(?:trial|study|arm)\b"
       r"(?!\s+(?:enrol|dosing|recruit|randomi|data|results))|"
       r"\b(?:trial|study)\b.{0,30}\b(?:has been |was |is )completed\b|"
@@ -513,7 +536,8 @@ RULES: tuple[Rule, ...] = (
       r"(?:data|results|abstract|presentation)",
       unless=r"\bpre-?clin\w*\b(?!.{0,40}\bclinical)|\bpublication of (?:\w+ ){0,6}design\b|"
       r"\b(?:non-?clinical|IND-enabling|mouse models?|murine|in vivo|animal models?)\b|"
-      r"^(?![\s\S]*\d\s?%)[\s\S]*\b(?:will (?:present|be presenting|share|highlight)|to be presented|upcoming)\b"),
+      r"^(?![\s\S]*\d\s?%)[\s\S]*\b(?:will (?:present|be presenting|share|highlight)|to be presented|upcoming|"
+      r"will be (?:given|presented|delivered|featured)|(?:to be|will be) held)\b"),
     R("readout.endpoint", "readout", None,
       r"\b(?:met|meets|achiev\w*|hit|hits|miss\w*|did not (?:meet|achieve)|fail\w* to (?:meet|achieve)|not "
       r"(?:met|achieved)|reach\w*)\b(?:\s+\S+){0,4}?\s+(?:its |the |both |all |key |"
@@ -578,7 +602,7 @@ TITLE_ONLY = frozenset({
     "regulatory.submission_for_approval", "regulatory.dsmb", "enrollment.other", "regulatory.submitted_to_regulator",
     "readout.data_and_start", "other.presentation_without_results", "regulatory.determination",
     "other.corporate_update", "other.earnings", "other.investor_event", "other.future_results_event",
-    "other.preclinical", "other.people", "other.corporate",
+    "other.preclinical", "other.people", "other.corporate", "regulatory.review_response",
 })
 RULES = tuple(replace(r, title_only=True) if r.name in TITLE_ONLY else r for r in RULES)
 
@@ -596,6 +620,7 @@ GATES: dict[str, tuple[str, ...]] = {
     "other.investor_event": ("to ", "will ", "participat", "present", "conference call", "webcast", "webinar",
                              "fireside", "investor", "r&d day", "kol event"),
     "other.future_results_event": ("to ", "will ", "abstract", "data", "poster", "presentation", "upcoming",
+                                   "accepted for", "selected for", "webcast", "call", "webinar",
                                    "expect", "anticipat", "slated", "due", "timeline", "timing", "schedule",
                                    "postpone", "delay"),
     "other.preclinical": ("clinical", "vivo", "vitro", "animal", "murine", "mouse", "primate"),
@@ -637,8 +662,11 @@ GATES: dict[str, tuple[str, ...]] = {
     "regulatory.protocol_change": ("approv", "clear", "accept"),
     "regulatory.clinical_hold": ("hold",),
     "regulatory.meeting_agreement": ("meeting", "align", "agree", "consensus", "concurrence", "responses",
-                                     "special protocol", "spa", "minutes", "feedback", "guidance", "advice"),
-    "regulatory.meeting": ("meeting",),
+                                     "special protocol", "spa", "minutes", "feedback", "guidance", "advice",
+                                     "consult"),
+    "regulatory.meeting": ("meeting", "consult"),
+    "regulatory.expanded_access": ("expanded access",),
+    "regulatory.review_response": ("respon", "answer", "repl"),
     "regulatory.crl": ("crl", "complete response", "reject", "declines", "turns down", "spurns", "refuses"),
     "regulatory.submission_for_approval": ("approval", "authori", "clearance"),
     "regulatory.accelerated_approval": ("accelerated approval",),
@@ -648,7 +676,7 @@ GATES: dict[str, tuple[str, ...]] = {
     "regulatory.pdufa_date": ("pdufa", "extend", "extension", "time", "action date", "goal date", "delay",
                               "push", "postpone"),
     "regulatory.submission": ("nda", "bla", "maa", "nds", "pma", "510", "de novo", "application", "filing",
-                              "dossier", "submission", "supplement"),
+                              "dossier", "submission", "supplement", "technical section"),
     "regulatory.breakthrough": ("breakthrough", "btd"),
     "regulatory.rmat": ("rmat", "regenerative"),
     "regulatory.prime": ("prime", "priority medicines"),

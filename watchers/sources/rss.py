@@ -4,8 +4,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from storage.models import Source
-from watchers.classify import ProgramFinder
-from watchers.classify.item_events import event_from_item
+from watchers.classify import ProgramFinder, analyse
+from watchers.classify.item_events import event_from_result
 from watchers.fetch.http import Fetcher
 from watchers.fetch.release_pages import ReleasePages
 from watchers.parse.pool import FeedParser
@@ -40,12 +40,14 @@ class RssWatcher:
         finder = await self._programs() if self._programs else None
         events = []
         for item in items:
-            event = event_from_item(item.data, source, finder)
+            analysis = analyse(item.data.title, item.data.summary, source.url, finder)
+            event = event_from_result(item.data, source, analysis.finish())
             if self._pages is not None and event.kind != "other" and item.data.link:
                 # An event: its release page may state what the lede does not (every result, safety, design).
+                # Only the facts are redone with it: the title and lede were analysed once, above.
                 body = await self._pages.body(item.data.link)
                 if body is not None:
-                    event = event_from_item(item.data, source, finder, body=body)
+                    event = event_from_result(item.data, source, analysis.finish(body))
             events.append(event)
         return feed_events(items, events)
 

@@ -11,6 +11,11 @@ from watchers.classify import classify
 from watchers.classify.languages import detect_language
 
 CASES: list[tuple[str, str, str]] = [
+    # a CHMP opinion reads like an approval in every language, but is regulatory/other
+    ("de", "regulatory/other",
+     "Nordwind Bio erhält positive CHMP-Empfehlung für die Zulassung von NW-3 in der Europäischen Union"),
+    ("fr", "regulatory/other",
+     "Lumière Santé reçoit un avis positif du CHMP pour une autorisation de mise sur le marché de son vaccin"),
     # German
     ("de", "regulatory/approval",
      "Nordwind Bio erhält die Zulassung der Europäischen Kommission für NW-12 bei Morbus Fabry"),

@@ -60,6 +60,10 @@ CASES: list[tuple[str, str, str, str]] = [
      "FDA Approves Protocol Amendment for Acme's Ongoing Phase 3 Study", ""),
     ("regulatory.rare_pediatric", "regulatory/other",
      "Acme Bio Granted Rare Pediatric Disease Designation for AB-909", ""),
+    ("regulatory.expanded_access", "regulatory/other",
+     "Acme Bio Announces FDA Approval of Expanded Access Program for AB-12 in Retinal Dystrophy", ""),
+    ("regulatory.review_response", "regulatory/other",
+     "Zeta Pharma Submits Responses to Health Canada Questions on Its New Drug Submission for ZP-4", ""),
     ("regulatory.other_designation", "regulatory/other",
      "Zeta Receives QIDP Designation for Novel Antibiotic ZT-3", ""),
     ("regulatory.update", "regulatory/other",
@@ -170,6 +174,47 @@ CASES: list[tuple[str, str, str, str]] = [
 ]
 
 HARD_CASES: list[tuple[str, str, str, str]] = [
+    # a validated "Marketing Authorization Application" is an acceptance, not an authorisation
+    ("MAA validated", "regulatory/acceptance",
+     "Acme Bio Announces EMA Validation for Marketing Authorization Application of AB-3 in Sarcoma", ""),
+    # a regulator's consultation is a meeting: its stated outcome is an agreement
+    ("PMDA consultation outcome", "regulatory/meeting_agreement",
+     "Kestrel Cardio Shares Update from PMDA Consultation on KC-9; Japanese Approval Path Confirmed", ""),
+    ("consultation minutes", "regulatory/meeting_agreement",
+     "Kestrel Cardio Announces Approval Timeline Based on Regulatory Consultation Minutes", ""),
+    # approvals by others than a regulator of the product, or "approved" as an adjective, are not approvals
+    ("listing approval", "other/other", "Zeta Pharma Receives Conditional Approval of Its Stock Exchange Listing", ""),
+    ("coverage approval", "other/other",
+     "Acme Bio Announces CMS Approval of Coverage for Its Pivotal Heart Failure Study", ""),
+    ("newly approved in the lede", "other/other", "Zeta Pharma Signs Distribution Deal in the United States",
+     "The deal covers the newly FDA approved high-dose formulation of zetabimab."),
+    # sections of an application and device marks are submissions
+    ("CMC section submitted", "regulatory/submission",
+     "Heron Livestock Health Announces Submission of CMC Technical Section to the FDA", ""),
+    ("UKCA application", "regulatory/submission", "Osprey Diagnostics Submits Application for UKCA Mark", ""),
+    # a presentation accepted (of a trial, with words before "oral") and a data review to be held: no data yet
+    ("trial accepted for oral presentation", "other/other",
+     "Acme Bio's Phase 2 Trial of AB-5 Accepted for Featured Session Oral Presentation at the Memory Congress",
+     "The trial will be presented in two sessions."),
+    ("presentation to be given", "other/other",
+     "Acme Bio Announces Oral Presentation of Data from Its Phase 2 Study of AB-6 at the Liver Congress",
+     "An oral presentation of the study's data will be given at the congress, being held in Milan in May."),
+    # ... but a congress "being held" while the data are presented says nothing of the future
+    ("presented at a congress being held", "readout/presentation",
+     "Acme Bio Presents New Interim Data from Phase 1 Study of AB-7 at the Amyloidosis Meeting",
+     "Results were presented in an oral presentation at the meeting, being held in Madrid this week."),
+    # clinical and preclinical findings together are clinical findings
+    ("clinical and preclinical findings", "readout/presentation",
+     "Zeta Pharma Presents ZP-2 Clinical and Preclinical Findings at the Hematology Congress", ""),
+    ("webcast to discuss results", "other/other",
+     "Zeta Pharma Announces Details of Oral Presentation and Webcast to Discuss Clinical Results", ""),
+    ("timing of a filing", "other/other", "Heron Livestock Health Announces Change in Timing of Its FDA Submission",
+     ""),
+    ("approval to list shares", "other/other", "Osprey Diagnostics Announces Listing on a Canadian Exchange",
+     "Osprey Diagnostics (the Company) today announced that it received conditional approval to list its common "
+     "shares on the exchange."),
+    ("to hold a data review", "other/other",
+     "Zeta Pharma to Hold Clinical Update and Investigator Data Review of ZP-8 on Tuesday, May 5", ""),
     # the primary event decides: an earnings release mentioning a designation is other
     ("earnings mentioning designation", "other/other",
      "Acme Reports Second Quarter Results and Recent Orphan Drug Designation", ""),

@@ -1,0 +1,83 @@
+"""The classifier's fast paths give exactly what the plain paths give.
+
+* Rules: each rule is tried through its speed gate and its lower-cased twin pattern; on every title and lede of
+  the real corpus (../shared, skipped without it) and on every rule headline of our own, the fast path must
+  find the same span as the rule's case-insensitive pattern run on the original text, with no gate.
+* A release page read after the item was classified finishes the same analysis (title and lede are not
+  classified again): the result equals a fresh classification with the body, and finishing twice leaves the
+  first result unchanged.
+"""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from tests.conftest import shared_path
+from tests.watchers.classify.test_rules import CASES, HARD_CASES
+from watchers.classify import LEDE_CHARS, _fires, _lede, _lowered, _prepare, analyse, classify
+from watchers.classify.rules import RULES
+
+BODY = (
+    "<html><body><h1>Northgate Bio Presents Phase 1b Data</h1><p>In the Phase 1b trial, the objective response "
+    "rate was 93% across 14 patients with indolent lymphoma and 67% in DLBCL. No grade 3 or higher cytokine "
+    "release syndrome was observed. The randomized, pivotal Phase 3 trial in third-line DLBCL will enroll "
+    "240 patients.</p></body></html>"
+)
+
+
+def _texts(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    out = []
+    for title, summary in pairs:
+        title_p = _prepare(title, 1_000)
+        out.append((title_p, _lede(_prepare(summary, 2_000), title_p)[:LEDE_CHARS]))
+    return out
+
+
+def _check_rules(texts: list[tuple[str, str]]) -> list[str]:
+    wrong = []
+    for title, lede in texts:
+        context = f"{title}\n{lede}"
+        low_context = _lowered(context)
+        for text in (title, lede):
+            low = _lowered(text)
+            if not text or low is None or low_context is None:
+                continue
+            for rule in RULES:
+                fast = _fires(rule, text, context, low, low_context)
+                plain = _fires(rule, text, context)
+                if fast != plain:
+                    wrong.append(f"{rule.name}: fast {fast} plain {plain} on {text[:80]!r}")
+    return wrong
+
+
+def test_fast_rule_paths_equal_plain_paths_on_our_headlines() -> None:
+    assert _check_rules(_texts([(t, s) for _, _, t, s in CASES + HARD_CASES])) == []
+
+
+@pytest.mark.slow  # every rule on 8,000 texts, both ways: about half a minute
+def test_fast_rule_paths_equal_plain_paths_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    assert len(rows) > 4_000
+    wrong = _check_rules(_texts(rows))
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+def test_a_release_page_finishes_the_same_analysis() -> None:
+    title = "Northgate Bio Presents Azer-cel Phase 1b Data at ASCO"
+    lede = "Northgate Bio today reported Phase 1b data for azer-cel presented at ASCO."
+    analysis = analyse(title, lede)
+    first = analysis.finish()
+    with_body = analysis.finish(BODY)
+    assert with_body.model_dump() == classify(title, lede, body=BODY).model_dump()
+    assert first.model_dump() == classify(title, lede).model_dump()  # finishing with a body changed nothing here
+    assert "results" in with_body.facts and with_body.facts != first.facts
+
+
+@pytest.mark.parametrize("body", [None, "", BODY])
+def test_finish_is_repeatable(body: str | None) -> None:
+    analysis = analyse("Acme Bio Announces Topline Results from Phase 2 Trial of AB-1", "The trial met its endpoint.")
+    assert analysis.finish(body).model_dump() == analysis.finish(body).model_dump()
