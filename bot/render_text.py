@@ -4,13 +4,14 @@ from __future__ import annotations
 import json
 
 from bot.core.lookup import ProgramCard, TrialLine
+from bot.core.registry import Onboarded
 from bot.core.status import StatusAnswer
 from bot.core.subscriptions import SubscriptionList
 from bot.core.upcoming import UpcomingList
 from bot.core.why import WhyAnswer
 from bot.delivery.alert_view import fact_value, facts_line
 from bot.delivery.digest import Digest
-from storage.models import Catalyst, Designation, Event, EventSource, Program, Source, Subscription
+from storage.models import Catalyst, Designation, Event, EventSource, Program, ProgramMerge, Source, Subscription
 from storage.trial_models import ProgramQuery, StoredTrialChange, TrialSnapshot, TrialWatch
 from watchers.sources.ctgov.alerts import describe_change, snapshot_line
 
@@ -107,6 +108,8 @@ def render_card(card: ProgramCard) -> str:
         lines.append("  trials:")
         for t in card.trials:
             lines.append("    " + trial_text(t) + (f" — {t.title}" if t.title else ""))
+            if history := trial_history_text(t):
+                lines.append(f"      {history}")
     if card.designations:
         lines.append("  designations:")
         for d in card.designations:
@@ -133,7 +136,33 @@ def render_card(card: ProgramCard) -> str:
             lines.append(f"            {ev.url}")
         if ev.id in card.sources:
             lines.append(f"            told by {told_by(card.sources[ev.id])}")
+    lines.extend(f"  {note}" for note in card.notes)
     return "\n".join(lines)
+
+
+def trial_history_text(t: TrialLine) -> str | None:
+    """'primary completion moved 3 times, +14 months in all; enrollment target 30 → 16', or None."""
+    parts = []
+    if t.primary_completion_slips:
+        times = "once" if t.primary_completion_slips == 1 else f"{t.primary_completion_slips} times"
+        parts.append(f"primary completion moved {times}, {t.primary_completion_slip_months:+d} months in all")
+    if t.enrollment_from is not None and t.enrollment is not None:
+        parts.append(f"enrollment {t.enrollment_from} → {t.enrollment}")
+    return "; ".join(parts) or None
+
+
+def render_onboarded(done: Onboarded) -> str:
+    lines = [f"back-filled {done.program}: {len(done.trials)} trial{'s' if len(done.trials) != 1 else ''} from "
+             f"ClinicalTrials.gov" + (f", history of {done.history_trials}" if done.history_trials else "")]
+    if done.aliases_added:
+        lines.append(f"  other names from the registry: {', '.join(done.aliases_added)}")
+    lines.extend(f"  {note}" for note in done.notes)
+    return "\n".join(lines)
+
+
+def render_merge_line(m: ProgramMerge) -> str:
+    undone = f" · undone {m.undone_at:%Y-%m-%d}" if m.undone_at else ""
+    return f"#{m.id} {m.merged_name} → {m.kept_name} · {m.merged_at:%Y-%m-%d %H:%M} · {m.reason}{undone}"
 
 
 def trial_text(t: TrialLine) -> str:

@@ -69,6 +69,13 @@ class Settings(BaseSettings):
     slack_admin_user_group: str = ""
     # Log lines as text (default) or as one JSON object per line, for log collectors.
     log_format: Literal["text", "json"] = "text"
+    # Registering or tracking a programme back-fills its card from ClinicalTrials.gov (trials found by its names).
+    onboarding_backfill: bool = True
+    # Also read each found trial's version history from the website (undocumented endpoint: off unless asked).
+    ctgov_history: bool = False
+    ctgov_history_url: str = "https://clinicaltrials.gov/api/int"
+    # How long a lookup's ClinicalTrials.gov search is reused before it is asked again.
+    lookup_cache_hours: float = Field(24, ge=0, le=24 * 30)
 
     @field_validator("user_agent")
     @classmethod
@@ -90,6 +97,7 @@ class Settings(BaseSettings):
         return value
 
     @field_validator("openfda_base_url", "edgar_base_url", "ctgov_base_url", "discord_api_base", "slack_api_base",
+                     "ctgov_history_url",
                      mode="before")
     @classmethod
     def _http_base(cls, value: object, info: ValidationInfo) -> object:

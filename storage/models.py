@@ -225,6 +225,28 @@ class Program(ProgramIn):
     id: int
     alias_flags: list[ProgramAlias] = Field(default_factory=list)
     created_at: datetime
+    # registered: a user or the TOML file added it; learned: created from drug names the stream mentions.
+    kind: str = "registered"
+
+
+class LearnedProgram(BaseModel):
+    """A programme to create from the stream: its name, the other names the text pairs with it, its sponsor."""
+
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+    sponsors: list[str] = Field(default_factory=list)
+
+
+class ProgramMerge(BaseModel):
+    """Two learned programmes found to be one: the merged one's names, events and ledger rows moved to the kept."""
+
+    id: int
+    kept_id: int
+    kept_name: str
+    merged_name: str
+    reason: str
+    merged_at: datetime
+    undone_at: datetime | None = None
 
 
 class LedgerSource(BaseModel):

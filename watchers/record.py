@@ -10,6 +10,7 @@ from storage.models import ChannelRef, NewEvent, utcnow
 from storage.names import fold_name
 from storage.store import NotFoundError, Store, UnitOfWork
 from watchers.route.fusion import fused_recipients, fusion_target
+from watchers.route.learning import LearningPlan, learning_norms, plan_learning
 from watchers.route.ledger import LedgerPlan, LedgerState, is_designation, ledger_kinds, plan_ledger
 from watchers.route.programs import program_norms, resolve_programs
 from watchers.route.subscriptions import group_by_channel, matching, recipients, unmuted
@@ -68,7 +69,7 @@ async def record_events(
     source_name = await _source_name(uow, source_id)
     new_ids: list[int] = []
     for event in events:
-        program_ids, event = resolve_programs(event, await uow.programs.resolve(program_norms(event)))
+        program_ids, event = await _learn_and_resolve(uow, event)
         if event.fingerprint and source_id is not None:
             # The same release from another source (IR feed and wire): one more source on the event, no alert
             # but to the channels that follow only this source.
@@ -102,6 +103,7 @@ async def record_events(
             earlier = await uow.events.for_trial(event.trial)
             await _queue_updates(uow, registry_updates(event, event_id, earlier), now)
         await uow.events.link_programs(event_id, program_ids)
+        await uow.events.index_names(event_id, program_norms(event))
         if not suppressed:
             await uow.outbox.enqueue(event_id, recipients(subs, event, source_id, audiences, mutes), now)
     return new_ids
@@ -119,6 +121,28 @@ async def _source_name(uow: UnitOfWork, source_id: int | None) -> str | None:
 async def _queue_updates(uow: UnitOfWork, updates: Sequence[Update], now: datetime) -> None:
     for update in updates:
         await uow.outbox.enqueue_update(update.event_id, update.change, update.note, now, EDITABLE_PLATFORMS)
+
+
+async def _learn_and_resolve(uow: UnitOfWork, event: NewEvent) -> tuple[list[int], NewEvent]:
+    """Drug names no programme knows become (or extend, or merge) learned programmes, then every name resolves to
+    its programme. One read when the event teaches nothing (the common case)."""
+    if not event.programs:
+        return [], event
+    known = await uow.programs.known(learning_norms(event))
+    plan = plan_learning(event, known)
+    if plan:
+        await _apply_learning(uow, plan)
+        return resolve_programs(event, await uow.programs.resolve(program_norms(event)))
+    return resolve_programs(event, {norm: (pid, name) for norm, (pid, name, _) in known.items()})
+
+
+async def _apply_learning(uow: UnitOfWork, plan: LearningPlan) -> None:
+    for program in plan.creates:
+        await uow.programs.add_learned(program)
+    for merge in plan.merges:
+        await uow.programs.merge(merge.kept_id, merge.merged_id, merge.reason)
+    for extension in plan.extends:
+        await uow.programs.add_aliases(extension.program_id, extension.aliases)
 
 
 async def _plan_ledger(uow: UnitOfWork, event: NewEvent, event_id: int, now: datetime) -> LedgerPlan:

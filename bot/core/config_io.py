@@ -111,7 +111,7 @@ async def export_config(ctx: CoreContext) -> ConfigDocument:
         ))
     programs = [
         ProgramIn(**p.model_dump(include=set(ProgramIn.model_fields)))
-        for p in sorted(await store.programs.list(), key=lambda p: p.name.casefold())
+        for p in sorted(await store.programs.list(kind="registered"), key=lambda p: p.name.casefold())
     ]
     return ConfigDocument(
         sources=[SourceEntry(kind=s.kind, url=s.url, name=s.name, enabled=not s.disabled) for s in sources],

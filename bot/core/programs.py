@@ -91,7 +91,8 @@ async def remove_program(ctx: CoreContext, actor: Actor, name: str) -> Program:
 
 
 async def list_programs(ctx: CoreContext) -> list[Program]:
-    return await ctx.store.programs.list()
+    """The registered programmes (learned ones: `programs list --learned`)."""
+    return await ctx.store.programs.list(kind="registered")
 
 
 async def resolve_program(ctx: CoreContext, name: str) -> Program:
@@ -105,16 +106,26 @@ async def resolve_program(ctx: CoreContext, name: str) -> Program:
     return program
 
 
-async def unknown_program_message(ctx: CoreContext, name: str) -> str:
-    table = await ctx.store.programs.alias_table()
-    by_norm = {fold_name(alias): program for program, alias, _, _ in table}
-    close = difflib.get_close_matches(fold_name(name), list(by_norm), n=5, cutoff=0.6)
-    partial = [norm for norm in by_norm if fold_name(name) and fold_name(name) in norm]
-    suggestions = list(dict.fromkeys(by_norm[n] for n in [*close, *partial]))[:3]
+async def unknown_program_message(ctx: CoreContext, name: str, what: str = "programme") -> str:
+    """'No programme named …', with suggestions from every known name: registered and learned programmes' names
+    and aliases, and intervention names seen on ClinicalTrials.gov. Candidates share the typed name's first
+    character (an index range, not the whole table), then difflib ranks them."""
+    norm = fold_name(name)
+    candidates: dict[str, str] = {}  # folded candidate → what to suggest
+    if norm:
+        for alias, program in await ctx.store.programs.similar_names(norm[:1]):
+            candidates.setdefault(fold_name(alias), program)
+        for intervention in await ctx.store.trials.intervention_choices(norm[:1] + "%", 2000):
+            candidates.setdefault(fold_name(intervention), intervention)
+        for program in await ctx.store.programs.name_choices(norm, 5):  # contains the typed text anywhere
+            candidates.setdefault(fold_name(program), program)
+    close = difflib.get_close_matches(norm, list(candidates), n=5, cutoff=0.6)
+    partial = [n for n in candidates if norm and norm in n]
+    suggestions = list(dict.fromkeys(candidates[n] for n in [*close, *partial]))[:3]
     shown = name if len(name) <= 60 else name[:57] + "..."
     if suggestions:
-        return f"No programme named '{shown}'. Did you mean {', '.join(suggestions)}?"
-    return f"No programme named '{shown}'. `programs list` shows the known ones; `programs add` creates one."
+        return f"No {what} named '{shown}'. Did you mean {', '.join(suggestions)}?"
+    return f"No {what} named '{shown}'. `programs list` shows the known ones; `programs add` creates one."
 
 
 def parse_programs_toml(text: str) -> list[ProgramIn]:

@@ -10,6 +10,7 @@ from discord import app_commands
 
 from bot.core.lookup import ProgramCard
 from bot.core.lookup import lookup as core_lookup
+from bot.core.lookup import track as core_track
 from bot.core.timeline import program_timeline
 from bot.core.upcoming import MAX_DAYS
 from bot.core.upcoming import upcoming as core_upcoming
@@ -17,6 +18,7 @@ from bot.core.why import why as core_why
 from bot.discord import embeds
 from bot.discord.attachments import Attachment, answer_with_files
 from bot.discord.commands_subscribe import programme_autocomplete
+from bot.discord.permissions import actor
 from bot.discord.replies import CommandEnv, answer
 
 log = logging.getLogger(__name__)
@@ -41,10 +43,16 @@ def card_with_picture(env: CommandEnv) -> Callable[[ProgramCard], Awaitable[tupl
 
 def register(tree: app_commands.CommandTree[Any], env: CommandEnv) -> None:
     @app_commands.command(name="lookup", description="Everything known about a drug programme.")
-    @app_commands.describe(programme="Programme name or alias")
+    @app_commands.describe(programme="Programme name or alias, or any drug name",
+                           track="Follow it from now on (registers it; needs Manage Server)")
     @app_commands.autocomplete(programme=programme_autocomplete(env))
-    async def lookup(interaction: discord.Interaction[Any], programme: str) -> None:
-        await answer_with_files(interaction, env, core_lookup(env.core, programme), card_with_picture(env))
+    async def lookup(interaction: discord.Interaction[Any], programme: str, track: bool = False) -> None:
+        render = card_with_picture(env)
+        if track:
+            await answer_with_files(interaction, env, core_track(env.core, actor(interaction), programme),
+                                    lambda tracked: render(tracked.card))
+            return
+        await answer_with_files(interaction, env, core_lookup(env.core, programme), render)
 
     @app_commands.command(name="upcoming", description="Dated catalysts (PDUFA dates, guidance) coming up.")
     @app_commands.describe(days="How many days ahead (default 90)", programme="Only this programme")

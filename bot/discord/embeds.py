@@ -25,6 +25,7 @@ from bot.render_text import (
     render_ledger_sources,
     subscription_summary,
     told_by,
+    trial_history_text,
     trial_text,
 )  # one formatting for every front end
 from storage.models import Event, Source, Subscription
@@ -216,7 +217,9 @@ def card_embed(card: ProgramCard) -> discord.Embed:
     if card.trials:
         lines = []
         for t in card.trials:
-            lines.append(clean(trial_text(t)) + (f" — {clean(t.title, 120)}" if t.title else ""))
+            history = trial_history_text(t)
+            lines.append(clean(trial_text(t)) + (f" — {clean(t.title, 120)}" if t.title else "")
+                         + (f"\n  {clean(history, 200)}" if history else ""))
         b.lines_field("Trials", lines)
     if card.designations:
         b.lines_field("Designations", [
@@ -237,6 +240,8 @@ def card_embed(card: ProgramCard) -> discord.Embed:
         b.lines_field("Recent events", [_event_line(ev) + _told(card, ev) for ev in card.recent])
     else:
         b.field("Recent events", "No events seen yet.")
+    if card.notes:
+        b.lines_field("Notes", [clean(n, 300) for n in card.notes])
     return b.done()
 
 

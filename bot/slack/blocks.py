@@ -20,7 +20,7 @@ from bot.core.upcoming import UpcomingList
 from bot.core.why import WhyAnswer
 from bot.delivery.alert_view import fact_items, fact_value, facts_line, http_url
 from bot.delivery.digest import Digest
-from bot.render_text import subscription_summary, told_by, trial_text
+from bot.render_text import subscription_summary, told_by, trial_history_text, trial_text
 from storage.models import Catalyst, Designation, Event, Source, Subscription
 
 # Slack's documented limits.
@@ -316,7 +316,9 @@ def card_message(card: ProgramCard) -> Message:
         trial_lines = []
         for t in card.trials:
             line = link(f"https://clinicaltrials.gov/study/{t.nct_id}", trial_text(t))
-            trial_lines.append(line + (f" — {esc(t.title)}" if t.title else ""))
+            history = trial_history_text(t)
+            trial_lines.append(line + (f" — {esc(t.title)}" if t.title else "")
+                               + (f"\n    {esc(history)}" if history else ""))
         groups.append(("Trials", trial_lines))
     if card.designations:
         groups.append(("Designations", [designation_line(d) for d in card.designations]))
@@ -338,6 +340,8 @@ def card_message(card: ProgramCard) -> Message:
         blocks.extend(list_sections(title, lines, budget))
     if not card.recent:
         blocks.append(context("No events seen yet."))
+    for note in card.notes[:2]:
+        blocks.append(context(esc(note)))
     return Message(text=clip(f"Programme card: {esc(p.name)}", TEXT_CHARS), blocks=fit(blocks))
 
 

@@ -20,7 +20,7 @@ from bot.core import subscriptions as core_subs
 from bot.core import trials
 from bot.core.calendar_ics import catalysts_to_ics, event_links
 from bot.core.context import Actor, CommandError, CoreContext, PermissionDenied
-from bot.core.lookup import ProgramCard, lookup
+from bot.core.lookup import ProgramCard, lookup, track
 from bot.core.status import status
 from bot.core.timeline import program_timeline
 from bot.core.upcoming import MAX_DAYS, upcoming
@@ -189,10 +189,12 @@ async def cmd_subscriptions(inv: Invocation) -> Reply:
 
 
 async def cmd_lookup(inv: Invocation) -> Reply:
-    name = " ".join(plain(a) for a in inv.args)
+    words = [plain(a) for a in inv.args]
+    follow = "--track" in words  # `lookup NAME --track`: follow it from now on (registers it)
+    name = " ".join(w for w in words if w != "--track")
     if not name:
         raise CommandError("Give a programme name, e.g. `/milestones lookup azer-cel`.")
-    card = await lookup(inv.core, name)
+    card = (await track(inv.core, inv.actor, name)).card if follow else await lookup(inv.core, name)
     message = blocks.card_message(card)
     if inv.uploader is not None:
         note = await upload_timeline(inv, card)
@@ -367,7 +369,8 @@ class SlashCommands:
             SubCommand("unsubscribe", "unsubscribe ID", "remove one of this channel's subscriptions",
                        cmd_unsubscribe, manages=True),
             SubCommand("subscriptions", "subscriptions", "list this channel's subscriptions", cmd_subscriptions),
-            SubCommand("lookup", "lookup PROGRAMME", "everything known about a programme", cmd_lookup),
+            SubCommand("lookup", "lookup PROGRAMME [--track]", "everything known about a programme", cmd_lookup,
+                       manages=lambda args: "--track" in args),
             SubCommand("upcoming", "upcoming [DAYS] [program:NAME]", "dated catalysts in the next DAYS (90)",
                        cmd_upcoming),
             SubCommand("feeds", 'feeds [list | add URL [name:"NAME"] | remove ID | enable ID]',

@@ -65,6 +65,26 @@ class EventRepository:
             [(event_id, pid) for pid in program_ids],
         )
 
+    async def index_names(self, event_id: int, norms: Sequence[str]) -> None:
+        """The folded names an event mentions: `lookup` finds a name's events even when no programme has it."""
+        await self._conn.write_many(
+            "INSERT INTO event_names (norm, event_id) VALUES (?, ?) ON CONFLICT (norm, event_id) DO NOTHING",
+            [(n, event_id) for n in dict.fromkeys(norms) if n],
+        )
+
+    async def for_names(self, norms: Sequence[str], limit: int = 5) -> list[Event]:
+        """The latest events mentioning any of these folded names."""
+        if not norms:
+            return []
+        marks = ",".join("?" * len(norms))
+        rows = await self._conn.all(
+            f"SELECT {EVENT_COLS} FROM events e LEFT JOIN sources s ON s.id = e.source_id WHERE e.id IN "
+            f"(SELECT event_id FROM event_names WHERE norm IN ({marks}) ORDER BY event_id DESC LIMIT ?) "
+            "ORDER BY e.detected_at DESC, e.id DESC",
+            [*norms, limit],
+        )
+        return [event_row(r) for r in rows]
+
     async def set_facts(self, event_id: int, facts: dict[str, Any], suppressed: bool) -> None:
         await self._conn.write(
             "UPDATE events SET facts = ?, suppressed = ? WHERE id = ?",

@@ -204,6 +204,81 @@ class TrialRepository:
             await db.write(f"UPDATE trial_queries SET primed = 1 WHERE id IN ({marks})", list(primed_query_ids))
 
 
+    # -- what lookups and onboarding remember ---------------------------------------------------
+
+    async def note_interventions(self, names: Sequence[str], now: datetime) -> None:
+        """Intervention names seen on ClinicalTrials.gov: suggestions and autocomplete offer them."""
+        rows = {}
+        for name in names:
+            norm = "".join(ch for ch in name.casefold() if ch.isalnum())
+            if norm and len(name) <= 120:
+                rows[norm] = (norm, name.strip(), to_db(now))
+        await self._conn.write_many(
+            "INSERT INTO intervention_names (norm, name, seen_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (norm) DO UPDATE SET seen_at = excluded.seen_at",
+            list(rows.values()),
+        )
+
+    async def intervention_choices(self, norm_pattern: str, limit: int = 25) -> list[str]:
+        """Intervention names whose folded form is LIKE the pattern."""
+        rows = await self._conn.all(
+            "SELECT name FROM intervention_names WHERE norm LIKE ? ORDER BY name LIMIT ?", (norm_pattern, limit))
+        return [r[0] for r in rows]
+
+    async def cached_search(self, key: str, since: datetime) -> list[TrialSnapshot] | None:
+        """A registry search answered after `since`, or None."""
+        row = await self._conn.one("SELECT body, fetched_at FROM registry_searches WHERE query_key = ?", (key,))
+        if row is None or (from_db(row[1]) or since) < since:
+            return None
+        return [TrialSnapshot.model_validate(s) for s in json.loads(row[0])]
+
+    async def save_search(self, key: str, snapshots: Sequence[TrialSnapshot], now: datetime) -> None:
+        await self._conn.write(
+            "INSERT INTO registry_searches (query_key, body, fetched_at) VALUES (?, ?, ?) ON CONFLICT (query_key) "
+            "DO UPDATE SET body = excluded.body, fetched_at = excluded.fetched_at",
+            (key, json.dumps([s.model_dump() for s in snapshots]), to_db(now)),
+        )
+
+    async def save_history(
+        self, nct_id: str, versions: Sequence[tuple[int, str, TrialSnapshot]], changes: Sequence[tuple[str,
+                                                                                                       TrialChange]],
+    ) -> None:
+        """A trial's past versions (number, version date, snapshot) and the changes between them, each dated at
+        its version date: the card's slip history starts years before the bot did."""
+        async with self._conn.atomic() as db:
+            await db.write_many(
+                "INSERT INTO trial_versions (nct_id, version, version_date, snapshot) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (nct_id, version) DO NOTHING",
+                [(nct_id, v, d, snap.model_dump_json()) for v, d, snap in versions],
+            )
+            await db.write("DELETE FROM trial_changes WHERE nct_id = ? AND last_update_posted = 'history'",
+                           (nct_id,))
+            await db.write_many(
+                "INSERT INTO trial_changes (nct_id, field, change, detail, last_update_posted, seen_at) "
+                "VALUES (?, ?, ?, ?, 'history', ?)",
+                [(nct_id, c.field, c.change, c.model_dump_json(), day) for day, c in changes],
+            )
+
+    async def version_count(self, nct_ids: Sequence[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for chunk in _chunks(list(dict.fromkeys(nct_ids))):
+            marks = ",".join("?" * len(chunk))
+            for r in await self._conn.all(
+                f"SELECT nct_id, COUNT(*) FROM trial_versions WHERE nct_id IN ({marks}) GROUP BY nct_id", list(chunk)
+            ):
+                out[r[0]] = int(r[1])
+        return out
+
+    async def save_snapshots(self, snapshots: Sequence[TrialSnapshot], now: datetime) -> None:
+        """Today's snapshot of trials found for a programme, without changes (onboarding is quiet)."""
+        stamp = to_db(now)
+        await self._conn.write_many(
+            "INSERT INTO trial_snapshots (nct_id, last_update_posted, snapshot, first_seen_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (nct_id) DO NOTHING",
+            [(s.nct_id, s.last_update_posted, s.model_dump_json(), stamp, stamp) for s in snapshots],
+        )
+
+
 def _ref_cols(ref: ChannelRef | None) -> tuple[str | None, str | None]:
     return (ref.platform, ref.channel_id) if ref else (None, None)
 

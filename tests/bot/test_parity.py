@@ -38,6 +38,11 @@ COMMANDS: dict[str, list[Path]] = {
     "config_io.export_config": [("export",)],
     "config_io.import_config": [("import",)],
     "lookup.lookup": [("lookup",)],
+    "lookup.track": [("lookup",)],  # `--track` / the `track` option of lookup
+    "learned.list_learned": [("programs", "list")],  # `programs list --learned`
+    "learned.list_merges": [("programs", "merges")],
+    "learned.undo_merge": [("programs", "unmerge")],
+    "learned.promote": [("programs", "promote")],
     "timeline.program_timeline": [("lookup",)],  # the picture that comes with the card
     "status.status": [("status",)],
     "subscriptions.subscribe": [("subscribe",)],
@@ -71,6 +76,9 @@ HELPERS: dict[str, str] = {
     "alert_actions.unmute": "the Unmute button of a mute's confirmation",
     "alert_actions.why_message": "the Why this alert? message command / shortcut",
     "home.home": "Slack's App Home tab, published when opened (subscriptions, catalysts, alerts, health)",
+    "lookup.program_card": "the card of a programme, for lookup and lookup --track",
+    "registry.onboard": "the quiet back-fill run by programs add and lookup --track",
+    "registry.search_registry": "the cached ClinicalTrials.gov search of lookup and the back-fill",
 }
 
 REGISTRY = "the programme registry is the operator's TOML file, kept on the command line (programs import/export)"
@@ -79,7 +87,7 @@ FILINGS = "SEC feeds follow the programmes' CIKs, registered with the registry o
 # (front end, command path) → why that front end does not have it.
 EXCEPTIONS: dict[tuple[str, Path], str] = {
     **{(front, ("programs", action)): REGISTRY for front in ("discord", "slack")
-       for action in ("add", "remove", "list", "import")},
+       for action in ("add", "remove", "list", "import", "merges", "unmerge", "promote")},
     **{(front, (name,)): HOST_FILES for front in ("discord", "slack") for name in ("export", "import")},
     **{(front, ("filings", action)): FILINGS for front in ("discord", "slack") for action in ("watch", "list")},
 }

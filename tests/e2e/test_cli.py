@@ -14,8 +14,9 @@ from tests.support.paths import ROOT
 
 
 async def cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[int, str, str]:
+    # No back-fill on `programs add`: it would ask the real ClinicalTrials.gov (tests that want it turn it on).
     full_env = {**os.environ, "ALLOW_PRIVATE_ADDRESSES": "true", "HTTP_TIMEOUT_SECONDS": "2", "SEED_DEFAULTS": "false",
-                **(env or {})}
+                "ONBOARDING_BACKFILL": "false", **(env or {})}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", *args, env=full_env, cwd=cwd or ROOT,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,

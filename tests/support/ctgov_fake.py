@@ -2,6 +2,9 @@
 
 Serves `GET /api/v2/studies` (filter.ids, query.intr, query.spons, pageSize, pageToken) and
 `GET /api/v2/studies/{nctId}`; records every request; can page smaller than asked and fail chosen batches.
+Also the website's version history in the shape of the real answer (`/api/int/studies/{nctId}?history=true`:
+`history.changes` with version, date, status, moduleLabels, and `history.originalData`; and
+`/api/int/studies/{nctId}/history/{version}`: the record at that version).
 """
 from __future__ import annotations
 
@@ -89,12 +92,19 @@ class FakeCtgov:
     max_ids: int | None = None  # more IDs than this in one request → 414
     fail: Failure | None = None  # returns a status to answer with instead, or None
     requests: list[dict[str, str]] = field(default_factory=list)
+    # nct → [(version date, record at that version)], oldest first; served by the history endpoints
+    histories: dict[str, list[tuple[str, dict[str, Any]]]] = field(default_factory=dict)
+    history_status: int | None = None  # answer every history request with this status instead
     port: int = 0
     _runner: web.AppRunner | None = None
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/v2"
+
+    @property
+    def history_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/int"
 
     def put(self, *records: dict[str, Any]) -> None:
         for r in records:
@@ -131,10 +141,31 @@ class FakeCtgov:
             return web.json_response({"message": "not found"}, status=404)
         return web.json_response(record)
 
+    async def _history(self, request: web.Request) -> web.StreamResponse:
+        self.requests.append({"path": request.path, **dict(request.query)})
+        if self.history_status:
+            return web.json_response({"message": "unavailable"}, status=self.history_status)
+        versions = self.histories.get(request.match_info["nct"])
+        if not versions:
+            return web.json_response({"message": "not found"}, status=404)
+        if "version" in request.match_info:
+            number = int(request.match_info["version"])
+            if not 0 <= number < len(versions):
+                return web.json_response({"message": "not found"}, status=404)
+            return web.json_response({"study": versions[number][1]})
+        changes = [{"version": i, "date": day, "status": rec["protocolSection"]["statusModule"]["overallStatus"],
+                    "moduleLabels": ["Study Status", "Study Design"] if i else []}
+                   for i, (day, rec) in enumerate(versions)]
+        first = versions[0][1]["protocolSection"]["designModule"].get("enrollmentInfo")
+        return web.json_response({"study": versions[-1][1], "history": {
+            "changes": changes, "originalData": {"enrollmentInfo": first, "leadSponsorSame": True}}})
+
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/api/v2/studies", self._studies)
         app.router.add_get("/api/v2/studies/{nct}", self._one)
+        app.router.add_get("/api/int/studies/{nct}", self._history)
+        app.router.add_get("/api/int/studies/{nct}/history/{version}", self._history)
         # 1,000 IDs make a ~12 kB request line; aiohttp's default limit is 8 kB.
         self._runner, self.port = await serve_app(app, max_line_size=65536)
 

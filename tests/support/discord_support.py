@@ -125,7 +125,9 @@ def sub(name: str, *options: dict[str, Any]) -> dict[str, Any]:
 def settings_for(mock: MockDiscord, tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": f"sqlite:///{tmp_path / 'discord.db'}", "discord_token": "test-token",
-        "discord_api_base": mock.api_base, "allow_private_addresses": True, **overrides,
+        "discord_api_base": mock.api_base, "allow_private_addresses": True,
+        # A lookup of an unknown name also asks ClinicalTrials.gov: nothing listens here, so it fails at once.
+        "ctgov_base_url": "http://127.0.0.1:9/api/v2", **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 

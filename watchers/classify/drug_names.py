@@ -288,3 +288,23 @@ def dedupe(names) -> list[str]:
         seen.add(k)
         out.append(n)
     return out
+
+
+_INN_WHOLE = re.compile(r"(?:" + _INN_RE.pattern + r")", re.IGNORECASE)
+
+
+def drug_shape(name: str) -> str | None:
+    """What kind of drug name this whole string is: 'inn', 'code', 'short' (azer-cel) or None (anything else:
+    a word, a brand without its mark, a target). Learned programmes are only ever created from these shapes."""
+    name = name.strip()
+    if not name or len(name) > 60:
+        return None
+    if _SHORT_CEL_RE.fullmatch(name):
+        return "short"
+    if find_codes(name) == [name]:
+        return "code"
+    low = name.casefold()
+    m = _INN_WHOLE.fullmatch(low)
+    if m and low.split("-")[0].split()[0] not in _STOP and len(m.group(1)) >= 6:
+        return "inn"
+    return None

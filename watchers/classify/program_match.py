@@ -8,6 +8,7 @@ the alias "azer-cel", while "cel" inside "azercelosis" never does. At each word 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
@@ -30,13 +31,20 @@ class ProgramMatcher:
         """`table`: (programme name, alias, needs sponsor nearby, sponsors) rows, as the store lists them."""
         self._targets: dict[str, _Target] = {}
         self._prefixes: set[str] = set()
+        made: dict[tuple[str, bool], _Target] = {}  # one target per programme, shared by its aliases
         for program, alias, needs_sponsor, sponsors in table:
             norm = fold_name(alias)
             if not norm:
                 continue
-            self._targets[norm] = _Target(program, needs_sponsor, tuple(s.casefold() for s in sponsors if s))
-            # Every character prefix, so a word boundary inside the alias may fall anywhere ("abc123" ~ "abc 123").
-            self._prefixes.update(norm[:i] for i in range(1, len(norm)))
+            target = made.get((program, needs_sponsor))
+            if target is None:
+                target = made[program, needs_sponsor] = _Target(
+                    program, needs_sponsor, tuple(s.casefold() for s in sponsors if s))
+            self._targets[norm] = target
+            # The prefixes ending where a text may break the alias into words: at its own spaces and hyphens and
+            # where letters meet digits ("azer-cel" ~ "azer cel", "abc123" ~ "abc 123"). Not every character
+            # prefix: at 200,000 learned aliases those are 2.4 million strings, ~130 MB and seconds to build.
+            self._prefixes.update(_boundary_prefixes(alias))
         self.size = len(self._targets)
 
     def find(self, text: str) -> list[str]:
@@ -70,23 +78,45 @@ class ProgramMatcher:
         return found
 
 
+_PIECE = re.compile(r"[^\W\d_]+|\d+")
+
+
+def _boundary_prefixes(alias: str) -> list[str]:
+    pieces = _PIECE.findall(alias.casefold())
+    if len(pieces) < 2:
+        return []
+    out, acc = [], ""
+    for piece in pieces[:-1]:
+        acc += piece
+        out.append(acc)
+    return out
+
+
 def _sponsor_near(target: _Target, lowered_text: str) -> bool:
     return any(s in lowered_text for s in target.sponsors)
 
 
 class MatcherCache:
-    """The matcher for the store's current registry, rebuilt only when the registry's version changes."""
+    """The matcher for the store's current registry: rebuilt when a registered programme changes, and when the
+    stream has taught new names, at most once per `learned_refresh_seconds` (a rebuild at 200,000 learned aliases
+    takes about a second; in between, a learned drug-shaped name still resolves through the store, since the
+    classifier finds it on its own)."""
 
-    def __init__(self, registry: ProgramRegistry) -> None:
+    def __init__(self, registry: ProgramRegistry, learned_refresh_seconds: float = 300.0) -> None:
         self._registry = registry
         self._version: str | None = None
+        self._learned: str | None = None
+        self._built_at = float("-inf")
+        self._refresh = learned_refresh_seconds
         self._matcher = ProgramMatcher([])
 
     async def get(self) -> ProgramMatcher:
         version = await self._registry.version()
-        if version != self._version:
+        learned = await self._registry.learned_version()
+        now = time.monotonic()
+        if version != self._version or (learned != self._learned and now - self._built_at >= self._refresh):
             self._matcher = ProgramMatcher(await self._registry.alias_table())
-            self._version = version
+            self._version, self._learned, self._built_at = version, learned, now
         return self._matcher
 
 
@@ -94,5 +124,7 @@ class ProgramRegistry(Protocol):
     """The part of the store the matcher reads (storage.repositories.programs)."""
 
     async def version(self) -> str: ...
+
+    async def learned_version(self) -> str: ...
 
     async def alias_table(self) -> list[tuple[str, str, bool, list[str]]]: ...

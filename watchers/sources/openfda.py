@@ -46,7 +46,7 @@ class OpenFdaWatcher:
         self._last_request = 0.0
 
     async def fetch(self, source: Source) -> Fetched:
-        queries = search_queries(await self._store.programs.list())
+        queries = search_queries(await self._store.programs.list(kind="registered"))
         if self._too_soon(source, len(queries)):
             # Polling now would overspend the daily limit: ask again later. A skip is not a success, so the
             # pacing clock (the last real success) does not move.

@@ -19,7 +19,8 @@ HANG_SECONDS = 30
 
 def cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[int | None, str, str]:
     """Exit code (None if the process hung and was killed), stdout, stderr."""
-    full_env = {**os.environ, "SEED_DEFAULTS": "false", **(env or {})}
+    # No back-fill on `programs add`: it would ask the real ClinicalTrials.gov (tests that want it turn it on).
+    full_env = {**os.environ, "SEED_DEFAULTS": "false", "ONBOARDING_BACKFILL": "false", **(env or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", *args], env=full_env, cwd=cwd or ROOT,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

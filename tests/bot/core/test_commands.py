@@ -32,7 +32,9 @@ CHAN = subs.ChannelRef(platform="discord", channel_id="42")
 async def ctx(store: Store) -> AsyncIterator[CoreContext]:
     await seed_defaults_programs_only(store)
     async with Fetcher(FetchConfig(timeout_seconds=2)) as fetcher:
-        yield CoreContext(store, fetcher, Settings(max_subscriptions_per_channel=3, _env_file=None))
+        # A lookup of an unknown name also asks ClinicalTrials.gov: the address guard refuses this one at once.
+        yield CoreContext(store, fetcher, Settings(max_subscriptions_per_channel=3, _env_file=None,
+                                                   ctgov_base_url="http://127.0.0.1:9/api/v2"))
 
 
 async def seed_defaults_programs_only(store: Store) -> None:

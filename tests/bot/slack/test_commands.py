@@ -86,6 +86,8 @@ def settings_for(slack: SlackMock, tmp_path: Path, **extra: Any) -> Settings:
         "slack_signing_secret": SECRET, "slack_api_base": slack.api_base, "slack_http_host": "127.0.0.1",
         "slack_http_port": 0, "slack_admin_user_group": "S0ADMINS", "allow_private_addresses": True,
         "http_timeout_seconds": 10,
+        # A lookup of an unknown name also asks ClinicalTrials.gov: nothing listens here, so it fails at once.
+        "ctgov_base_url": "http://127.0.0.1:9/api/v2",
     }
     return Settings(_env_file=None, **{**values, **extra})
 

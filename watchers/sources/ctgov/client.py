@@ -75,6 +75,10 @@ class CtgovClient:
 
     async def get_json(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
         """One paced GET with retries on 429/5xx; raises FetchError when it gives up."""
+        return await self.get_json_at(f"{self.base_url}{path}", params)
+
+    async def get_json_at(self, url: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+        """`get_json` for an address outside the API (the website's history), with the same pacing."""
         attempt = 0
         while True:
             result: FetchResult | None = None
@@ -83,7 +87,7 @@ class CtgovClient:
                 await self._wait_turn()
                 self.requests += 1
                 try:
-                    result = await self._fetcher.get(f"{self.base_url}{path}", params=params,
+                    result = await self._fetcher.get(url, params=params,
                                                      headers={"Accept": "application/json"})
                 except FetchError as exc:
                     error = exc
@@ -134,12 +138,15 @@ class CtgovClient:
         out.requests = self.requests - before
         return out
 
-    async def search(self, terms: Sequence[str], sponsor: str | None = None) -> list[dict[str, Any]]:
-        """Trials whose interventions match any of the names (and the sponsor, when given)."""
+    async def search(
+        self, terms: Sequence[str], sponsor: str | None = None, max_pages: int = MAX_SEARCH_PAGES
+    ) -> list[dict[str, Any]]:
+        """Trials whose interventions match any of the names (and the sponsor, when given); `max_pages=1` is one
+        request (a lookup)."""
         params = {"query.intr": " OR ".join(_quoted(t) for t in terms if t.strip())}
         if sponsor:
             params["query.spons"] = _quoted(sponsor)
-        return await self._pages(params, MAX_SEARCH_PAGES)
+        return await self._pages(params, max_pages)
 
 
 def _json_object(result: FetchResult) -> dict[str, Any]:
