@@ -74,10 +74,12 @@ class Settings(BaseSettings):
         value = value.strip()
         if not value:  # SQLite would quietly use a throwaway temporary store
             raise ValueError("must name the store, e.g. sqlite:///milestones.db")
+        if value.startswith(("postgresql://", "postgres://")):
+            return value  # PostgreSQL: checked by connecting, at start
         try:
             sqlite_path(value)
         except StoreError as exc:
-            raise ValueError(f"{exc}; only sqlite:///PATH is supported") from None
+            raise ValueError(f"{exc}; use sqlite:///PATH or postgresql://USER@HOST:PORT/DATABASE") from None
         return value
 
     @field_validator("openfda_base_url", "edgar_base_url", "ctgov_base_url", "discord_api_base", "slack_api_base",

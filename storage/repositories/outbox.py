@@ -37,8 +37,9 @@ class OutboxRepository:
                 (event_id, target.platform, target.channel_id, target.lane, stamp, stamp),
             )
             await self._conn.write_many(
-                "INSERT OR IGNORE INTO delivery_subscriptions (delivery_id, subscription_id) "
-                "SELECT id, ? FROM deliveries WHERE event_id = ? AND platform = ? AND channel_id = ? AND lane = ?",
+                "INSERT INTO delivery_subscriptions (delivery_id, subscription_id) "
+                "SELECT id, ? FROM deliveries WHERE event_id = ? AND platform = ? AND channel_id = ? AND lane = ? "
+                "ON CONFLICT (delivery_id, subscription_id) DO NOTHING",
                 [(sub_id, event_id, target.platform, target.channel_id, target.lane)
                  for sub_id in target.subscription_ids],
             )
@@ -70,14 +71,17 @@ class OutboxRepository:
         stamp = to_db(now)
         async with self._conn.atomic() as tx:
             claimed = await tx.all(
-                "UPDATE deliveries SET claimed_by = ?, claimed_until = ? WHERE id IN ("
+                # The row's own claim is checked again outside the sub-select: on PostgreSQL a concurrent claimer
+                # blocks on the row, then re-reads this condition on the committed row and skips it.
+                "UPDATE deliveries SET claimed_by = ?, claimed_until = ? "
+                "WHERE (claimed_until IS NULL OR claimed_until <= ? OR claimed_by = ?) AND id IN ("
                 " SELECT d.id FROM deliveries d"
                 f" WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND d.platform IN ({marks})"
                 f" AND d.lane = 'instant' AND {_LIVE} AND NOT EXISTS ("
                 "  SELECT 1 FROM deliveries o WHERE o.platform = d.platform AND o.channel_id = d.channel_id"
                 "  AND o.status = 'pending' AND o.claimed_until > ? AND o.claimed_by <> ?)"
                 " ORDER BY d.id LIMIT ?) RETURNING id",
-                [owner, to_db(until), stamp, *platforms, stamp, owner, limit],
+                [owner, to_db(until), stamp, owner, stamp, *platforms, stamp, owner, limit],
             )
             if not claimed:
                 return []
@@ -120,7 +124,8 @@ class OutboxRepository:
         """Record a failed send; `count=False` (a rate limit, a paused sink) defers it without using an attempt."""
         await self._conn.write(
             "UPDATE deliveries SET attempts = attempts + ?, last_error = ?, next_attempt_at = ?, "
-            "status = CASE WHEN ? THEN 'dead' ELSE status END, claimed_by = NULL, claimed_until = NULL WHERE id = ?",
+            "status = CASE WHEN ? = 1 THEN 'dead' ELSE status END, claimed_by = NULL, claimed_until = NULL "
+            "WHERE id = ?",
             (1 if count else 0, error[:1000], to_db(next_attempt_at), 1 if give_up else 0, delivery_id),
         )
 
