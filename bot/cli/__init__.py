@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import psycopg
 
 from bot.app import App
-from bot.cli import classify, config_io, events, feeds, filings, programs, run, subscriptions, trials
+from bot.cli import classify, config_io, events, feeds, filings, programs, run, subscriptions, trials, workers
 from bot.cli.common import Handler, UsageError
 from bot.core.context import CommandError
 from bot.frontends import FrontEndError
@@ -21,7 +21,7 @@ from storage.store import StoreError, StoreUnreachableError, sqlite_path
 from watchers.fetch.http import FetchError
 from watchers.parse.feed import FeedParseError
 
-GROUPS = [run, feeds, filings, programs, subscriptions, trials, events, classify, config_io]
+GROUPS = [run, feeds, filings, programs, subscriptions, trials, events, classify, config_io, workers]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,6 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if not getattr(args, "verbose", False):
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        logging.getLogger("procrastinate").setLevel(logging.WARNING)  # a line per job: -v shows them
     try:
         overrides = {"database_url": f"sqlite:///{args.db}"} if getattr(args, "db", None) else {}
         settings = load_settings(**overrides)

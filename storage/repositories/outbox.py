@@ -57,7 +57,8 @@ class OutboxRepository:
         return await self._pending(rows)
 
     async def claim(
-        self, platforms: Sequence[str], owner: str, now: datetime, until: datetime, limit: int = 100
+        self, platforms: Sequence[str], owner: str, now: datetime, until: datetime, limit: int = 100,
+        channel: tuple[str, str] | None = None,
     ) -> list[PendingDelivery]:
         """Claim due instant deliveries for `owner` until `until`, oldest first, and return them.
 
@@ -69,6 +70,7 @@ class OutboxRepository:
             return []
         marks = ",".join("?" * len(platforms))
         stamp = to_db(now)
+        only, only_params = ("", []) if channel is None else (" AND d.platform = ? AND d.channel_id = ?", list(channel))
         async with self._conn.atomic() as tx:
             claimed = await tx.all(
                 # The row's own claim is checked again outside the sub-select: on PostgreSQL a concurrent claimer
@@ -77,17 +79,29 @@ class OutboxRepository:
                 "WHERE (claimed_until IS NULL OR claimed_until <= ? OR claimed_by = ?) AND id IN ("
                 " SELECT d.id FROM deliveries d"
                 f" WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND d.platform IN ({marks})"
-                f" AND d.lane = 'instant' AND {_LIVE} AND NOT EXISTS ("
+                f" AND d.lane = 'instant'{only} AND {_LIVE} AND NOT EXISTS ("
                 "  SELECT 1 FROM deliveries o WHERE o.platform = d.platform AND o.channel_id = d.channel_id"
                 "  AND o.status = 'pending' AND o.claimed_until > ? AND o.claimed_by <> ?)"
                 " ORDER BY d.id LIMIT ?) RETURNING id",
-                [owner, to_db(until), stamp, owner, stamp, *platforms, stamp, owner, limit],
+                [owner, to_db(until), stamp, owner, stamp, *platforms, *only_params, stamp, owner, limit],
             )
             if not claimed:
                 return []
             ids = [r[0] for r in claimed]
             rows = await tx.all(_SELECT + f"WHERE d.id IN ({','.join('?' * len(ids))}) ORDER BY d.id", ids)
         return await self._pending(rows)
+
+    async def due_channels(self, platforms: Sequence[str], now: datetime) -> list[tuple[str, str]]:
+        """The channels with an instant delivery waiting to be sent now (what delivery jobs are made for)."""
+        if not platforms:
+            return []
+        rows = await self._conn.all(
+            f"SELECT DISTINCT d.platform, d.channel_id FROM deliveries d WHERE d.status = 'pending' "
+            f"AND d.next_attempt_at <= ? AND d.platform IN ({','.join('?' * len(platforms))}) "
+            f"AND d.lane = 'instant' AND {_LIVE} ORDER BY d.platform, d.channel_id",
+            [to_db(now), *platforms],
+        )
+        return [(str(r[0]), str(r[1])) for r in rows]
 
     async def claimants(self, now: datetime) -> list[str]:
         """Who holds live claims (a dispatcher may release those of processes it knows are dead)."""

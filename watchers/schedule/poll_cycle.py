@@ -70,6 +70,18 @@ class PollCycle:
             await asyncio.gather(*(one(s) for s in sources))
             return report
 
+    def polls(self, source: Source) -> bool:
+        """Whether this cycle has a watcher for the source's kind."""
+        return source.kind in self._watchers
+
+    async def poll_one(self, source: Source) -> CycleReport:
+        """Poll one source with the same isolation, back-off and health notices as a cycle (a queue job's work:
+        several run at once, one per source, so this takes no cycle lock)."""
+        report = CycleReport()
+        if self.polls(source):
+            await self._poll_source(source, report)
+        return report
+
     async def _poll_source(self, source: Source, report: CycleReport) -> None:
         report.polled += 1
         watcher = self._watchers[source.kind]
