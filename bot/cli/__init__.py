@@ -47,6 +47,24 @@ async def _run(handler: Handler, settings: Settings, args: argparse.Namespace) -
         await app.close()
 
 
+_TERSE = ("procrastinate", "psycopg.pool", "asyncio")
+
+
+def _one_line(record: logging.LogRecord) -> bool:
+    """A library's log record as one line: its message's first line, the exception's first line, no traceback."""
+    if not record.name.startswith(_TERSE):
+        return True
+    text = record.getMessage().strip().splitlines()
+    message = text[0] if text else ""
+    if record.exc_info and record.exc_info[1] is not None:
+        exc = record.exc_info[1]
+        cause = exc.__cause__ or exc
+        detail = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+        message = f"{message} {type(cause).__name__}: {detail}".strip()
+    record.msg, record.args, record.exc_info, record.exc_text = message, None, None, None
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -57,6 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "verbose", False):
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
         logging.getLogger("procrastinate").setLevel(logging.WARNING)  # a line per job: -v shows them
+        # The queue's and the pool's complaints about a lost database (with tracebacks, over several lines): one
+        # line each; the worker says what it does about it.
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_one_line)
     try:
         overrides = {"database_url": f"sqlite:///{args.db}"} if getattr(args, "db", None) else {}
         settings = load_settings(**overrides)

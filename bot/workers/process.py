@@ -75,8 +75,11 @@ async def build_worker(app: App) -> WorkerParts:
     grace = timedelta(seconds=2 * settings.worker_reconcile_seconds)
     sources = SourceJobs(queue, app.store, app.cycle, on_polled, overdue_grace=grace)
 
+    # No `lock`: a reconciler killed mid-run would hold it, and the stalled-job recovery that frees locks is this
+    # task. Each tick is deferred once across workers (procrastinate's periodic defers), and every step is safe to
+    # run twice.
     @queue.periodic(cron=_reconcile_cron(settings.worker_reconcile_seconds), periodic_id="reconcile")
-    @queue.task(name=RECONCILE_TASK, queueing_lock=RECONCILE_TASK, lock=RECONCILE_TASK)
+    @queue.task(name=RECONCILE_TASK, queueing_lock=RECONCILE_TASK)
     async def reconcile(timestamp: int | None = None) -> None:
         await recover_stalled_jobs(queue, settings.worker_stalled_seconds)
         await sources.reconcile()

@@ -13,6 +13,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -20,7 +21,7 @@ from typing import Any
 
 import procrastinate
 import psycopg
-from procrastinate.exceptions import AlreadyEnqueued, ConnectorException
+from procrastinate.exceptions import AlreadyEnqueued, ConnectorException, UniqueViolation
 from procrastinate.jobs import Job, Status
 from procrastinate.schema import SchemaManager
 
@@ -144,17 +145,22 @@ class SourceJobs:
 async def recover_stalled_jobs(queue: procrastinate.App, seconds_since_heartbeat: float = 30.0) -> int:
     """Put back in the queue the jobs that workers which stopped sending heartbeats (killed, frozen, cut off)
     left in `doing`; returns how many. A stalled job whose queueing lock is taken meanwhile (the reconciler queued
-    its source again) is closed as failed instead: the queued one does its work."""
+    its source again) is closed as failed instead: the queued one does its work.
+
+    Safe to run twice at once: a job another run retried first is no longer `doing`, and retrying it again fails
+    without changing it (only a queueing-lock conflict closes a job)."""
     manager = queue.job_manager
     recovered = 0
     for job in await manager.get_stalled_jobs(seconds_since_heartbeat=seconds_since_heartbeat):
         try:
             await manager.retry_job(job)
             recovered += 1
-        except (AlreadyEnqueued, ConnectorException) as exc:  # a unique violation on the queueing lock
-            log.info("stalled job %s (%s) not retried (%s): its work is queued again already", job.id,
-                     job.task_name, type(exc).__name__)
-            await _close_failed(manager, job)
+        except UniqueViolation:
+            log.info("stalled job %s (%s) closed: its work is queued again already", job.id, job.task_name)
+            with contextlib.suppress(ConnectorException):  # closed meanwhile by another run
+                await _close_failed(manager, job)
+        except ConnectorException as exc:  # retried meanwhile by another run
+            log.debug("stalled job %s not retried: %s", job.id, exc)
     if recovered:
         log.warning("recovered %d jobs left running by stopped workers", recovered)
     return recovered

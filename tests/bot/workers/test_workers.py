@@ -7,9 +7,11 @@ import os
 import signal
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from aiohttp import web
 
 from storage.clock import to_db
@@ -17,6 +19,7 @@ from storage.store import Store
 from tests.support.feeds import items, rss
 from tests.support.local_server import LocalServer
 from tests.support.paths import ROOT
+from tests.support.pg_server import PgServer, server_binaries
 
 FEEDS = 8
 
@@ -123,3 +126,58 @@ async def test_a_worker_refuses_sqlite_in_one_line(tmp_path: Path) -> None:
     assert err.decode().strip().splitlines() == [
         "milestone-bot: workers share their work through PostgreSQL: set DATABASE_URL=postgresql://… "
         "(on SQLite, `milestone-bot run` does everything in one process)"]
+
+
+@pytest.fixture
+def own_pg() -> Iterator[PgServer]:
+    """A server of this test's own, to stop and start again (CI's shared one must stay up)."""
+    if server_binaries() is None:
+        pytest.skip("no PostgreSQL server binaries here (apt-get install postgresql)")
+    server = PgServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def test_a_worker_survives_the_database_going_away(own_pg: PgServer, server: LocalServer,
+                                                          tmp_path: Path) -> None:
+    feeds = CountingFeeds(server)
+    url = own_pg.create_database("milestones")
+    store = await Store.open(url)
+    for i in range(2):
+        await store.sources.add("rss", server.url(f"/feed/{i}.xml"), f"Feed {i}")
+    await store.subscriptions.ensure("console", "stdout")
+    out, err = tmp_path / "w.out", tmp_path / "w.err"
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "worker", cwd=ROOT, env=_env(url),
+                                                stdout=out.open("wb"), stderr=err.open("wb"))
+    try:
+        async def primed() -> bool:
+            return all(s.primed for s in await store.sources.list())
+
+        await _until(primed)
+        await store.close()
+        await asyncio.to_thread(own_pg.pause)
+        await asyncio.sleep(4)  # the worker notices, logs it and retries with back-off
+        assert proc.returncode is None, err.read_text()[-2000:]
+        await asyncio.to_thread(own_pg.resume)
+        store = await Store.open(url)
+        for i in range(2):
+            feeds.counts[i] = 3
+        await store.db.write("UPDATE sources SET next_poll_at = ?", (to_db(datetime(2000, 1, 1, tzinfo=UTC)),))
+
+        async def sent() -> bool:
+            return (await store.outbox.counts()).get("sent", 0) == 2
+
+        await _until(sent, 90)
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(proc.wait(), 30)
+        await store.close()
+    log = err.read_text()
+    assert "database unreachable" in log and "Traceback" not in log, log[-3000:]
+    assert code == 0
+    printed = out.read_text()
+    assert [printed.count(f"Feed{i} Bio announces update number 3\n") for i in range(2)] == [1, 1]
