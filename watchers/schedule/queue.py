@@ -40,6 +40,7 @@ OVERDUE_GRACE = timedelta(seconds=60)
 # Any fixed 64-bit number: the advisory lock taken to install procrastinate's schema once.
 SCHEMA_LOCK = 0x6D696C65717565
 
+DEFER_BATCH = 500
 OnPolled = Callable[[CycleReport], Awaitable[None]]
 
 
@@ -113,9 +114,20 @@ class SourceJobs:
         added by a command); returns how many jobs that made."""
         now = now or utcnow()
         made = 0
-        for source in await self._store.sources.due(now - self._grace):
-            if self._cycle.polls(source) and await self.defer(source.id):
-                made += 1
+        overdue = [s.id for s in await self._store.sources.due(now - self._grace) if self._cycle.polls(s)]
+        for start in range(0, len(overdue), DEFER_BATCH):
+            chunk = overdue[start : start + DEFER_BATCH]
+            # One INSERT for the lot (tens of thousands of sources after an outage or at first start); when one
+            # of them has a job queued already the insert is refused whole, and they are queued one by one.
+            try:
+                await self._queue.job_manager.batch_defer_jobs_async([
+                    self._task.configure(lock=poll_lock(i), queueing_lock=poll_lock(i)).make_new_job(source_id=i)
+                    for i in chunk
+                ])
+                made += len(chunk)
+            except AlreadyEnqueued:
+                for source_id in chunk:
+                    made += await self.defer(source_id)
         if made:
             log.info("reconciler: queued the polls of %d overdue sources", made)
         return made
