@@ -115,6 +115,16 @@ class SourceJobs:
         now = now or utcnow()
         made = 0
         overdue = [s.id for s in await self._store.sources.due(now - self._grace) if self._cycle.polls(s)]
+        if overdue:
+            # Those whose job is running or waiting its turn already are no business of the reconciler (a backlog
+            # after an outage would otherwise be queued again, refused and checked one by one, every run).
+            busy = await self._queue.connector.execute_query_all_async(
+                "SELECT lock FROM procrastinate_jobs WHERE task_name = %(task)s AND (status = 'doing' OR "
+                "(status = 'todo' AND (scheduled_at IS NULL OR scheduled_at <= %(now)s)))",
+                task=POLL_TASK, now=now,
+            )
+            taken = {row["lock"] for row in busy}
+            overdue = [i for i in overdue if poll_lock(i) not in taken]
         for start in range(0, len(overdue), DEFER_BATCH):
             chunk = overdue[start : start + DEFER_BATCH]
             # One INSERT for the lot (tens of thousands of sources after an outage or at first start); when one
