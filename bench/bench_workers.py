@@ -27,6 +27,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import psycopg
+
 from bench.bench_poll_cycle import FeedServer, setup_store
 from bench.common import table
 from bot.settings import Settings
@@ -40,7 +42,7 @@ from watchers.schedule.poll_cycle import CycleConfig, PollCycle
 from watchers.sources import SourceConfig, build_watchers
 
 ROOT = Path(__file__).resolve().parents[1]
-CONCURRENCY = 64
+CONCURRENCY = 64  # POLL_CONCURRENCY and WORKER_CONCURRENCY; --concurrency sets both
 PAST = "2000-01-01T00:00:00.000000+00:00"
 
 
@@ -95,7 +97,16 @@ async def pg_cycle(url: str, server: FeedServer, n: int, workers: int, fraction:
             procs.append(await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bot.cli", "worker", cwd=ROOT, env=worker_env(url),
                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL))
-        await asyncio.sleep(6)  # started and idle
+        # Started and idle: every worker registered with the queue (a loaded machine takes seconds to import).
+        for _ in range(1200):
+            try:
+                row = await store.db.one("SELECT COUNT(*) FROM procrastinate_workers")
+            except psycopg.Error:  # the first worker has not installed the queue's tables yet
+                row = None
+            if row is not None and row[0] >= workers:
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1)
         await server.mutate(fraction)
         start_stamp = to_db(utcnow())
         t = time.perf_counter()
@@ -143,7 +154,8 @@ async def run(n: int, latency: float, worker_counts: list[int], fraction: float,
         server.stop()
     one = next((r for r in rows if r["backend"] == "postgres" and r["processes"] == 1), None)
     sqlite = rows[0]
-    summary: dict[str, Any] = {"feeds": n, "latency": latency, "fraction": fraction, "runs": rows,
+    summary: dict[str, Any] = {"feeds": n, "latency": latency, "fraction": fraction, "concurrency": CONCURRENCY,
+                               "runs": rows,
                                "load_avg": os.getloadavg()}
     if one is not None:
         summary["pg1_vs_sqlite_wall"] = round(one["wall"] / sqlite["wall"], 2)
@@ -154,13 +166,17 @@ async def run(n: int, latency: float, worker_counts: list[int], fraction: float,
 
 
 def main() -> None:
+    global CONCURRENCY
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feeds", type=int, default=4000)
     parser.add_argument("--latency", type=float, default=1.0)
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--fraction", type=float, default=0.05)
+    parser.add_argument("--concurrency", type=int, default=CONCURRENCY,
+                        help="polls at once in SQLite's process and in each worker")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    CONCURRENCY = args.concurrency
     Settings(_env_file=None)  # type: ignore[call-arg]  # fail early on a broken environment
     pg = PgServer(os.environ.get(ENV_URL))
     pg.start()

@@ -135,6 +135,12 @@ class Database:
         async with self._write_lock:
             await self._db.close()
 
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[None]:
+        """One process at a time in the block: on SQLite each of its writes already takes the file's write lock
+        (check-then-insert units of work are BEGIN IMMEDIATE), so there is nothing more to hold."""
+        yield
+
     async def integrity_check(self) -> str:
         row = await self.one("PRAGMA integrity_check")
         return str(row[0]) if row else "no answer"

@@ -155,6 +155,17 @@ class PgDatabase:
         async with self._pool.connection() as conn, conn.transaction():
             yield PgTransaction(conn)
 
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[None]:
+        """One process at a time in the block, across every process on this database (a session advisory lock
+        on its own connection, released at the end even if the block raises)."""
+        async with self._pool.connection() as conn:
+            await conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (name,))
+            try:
+                yield
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (name,))
+
     async def integrity_check(self) -> str:
         # PostgreSQL checks its own pages; what is left to ask is whether the server answers.
         row = await self.one("SELECT 'ok'")

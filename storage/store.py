@@ -6,7 +6,7 @@ bound to one transaction (the poll's: items seen, events stored, deliveries queu
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from storage.database import (
     Connection,
@@ -88,6 +88,10 @@ class Store(Repositories):
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
         async with self.db.atomic() as tx:
             yield UnitOfWork(tx)
+
+    def exclusive(self, name: str) -> AbstractAsyncContextManager[None]:
+        """A block only one process runs at a time (e.g. seeding a new store while several workers start)."""
+        return self.db.exclusive(name)
 
     async def integrity_check(self) -> str:
         return await self.db.integrity_check()

@@ -181,3 +181,19 @@ async def test_a_worker_survives_the_database_going_away(own_pg: PgServer, serve
     assert code == 0
     printed = out.read_text()
     assert [printed.count(f"Feed{i} Bio announces update number 3\n") for i in range(2)] == [1, 1]
+
+
+async def test_processes_starting_together_seed_a_new_database_once(pg_server: PgServer) -> None:
+    url = pg_server.create_database(f"milestone_seed_{os.getpid()}")
+    env = {**_env(url), "SEED_DEFAULTS": "true"}
+    procs = [await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "feeds", "list", cwd=ROOT,
+                                                  env=env, stdout=asyncio.subprocess.DEVNULL,
+                                                  stderr=asyncio.subprocess.PIPE) for _ in range(4)]
+    results = [await asyncio.wait_for(proc.communicate(), 120) for proc in procs]
+    assert [p.returncode for p in procs] == [0] * 4, [err.decode()[-500:] for _, err in results]
+    store = await Store.open(url)
+    try:
+        urls = [s.url for s in await store.sources.list()]
+        assert urls and len(urls) == len(set(urls))
+    finally:
+        await store.close()
