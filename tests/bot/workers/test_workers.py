@@ -197,3 +197,26 @@ async def test_processes_starting_together_seed_a_new_database_once(pg_server: P
         assert urls and len(urls) == len(set(urls))
     finally:
         await store.close()
+
+
+async def test_run_on_postgresql_is_a_worker_too(pg_url: str, server: LocalServer, tmp_path: Path) -> None:
+    CountingFeeds(server)
+    store = await Store.open(pg_url)
+    try:
+        for i in range(2):
+            await store.sources.add("rss", server.url(f"/feed/{i}.xml"), f"Feed {i}")
+        err = tmp_path / "run.err"
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "run", cwd=ROOT,
+                                                    env=_env(pg_url), stdout=asyncio.subprocess.DEVNULL,
+                                                    stderr=err.open("wb"))
+        try:
+            async def primed() -> bool:
+                return all(s.primed for s in await store.sources.list())
+
+            await _until(primed)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            code = await asyncio.wait_for(proc.wait(), 30)
+        assert code == 0, err.read_text()[-2000:]
+    finally:
+        await store.close()
