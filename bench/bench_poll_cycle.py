@@ -132,8 +132,9 @@ class FeedServer:
             self.proc.kill()
 
 
-async def setup_store(path: str, server: FeedServer, n_feeds: int) -> Store:
-    store = await Store.open(f"sqlite:///{path}")
+async def setup_store(path: str, server: FeedServer, n_feeds: int, url: str | None = None) -> Store:
+    """`url` (e.g. a PostgreSQL one) instead of an SQLite file at `path`."""
+    store = await Store.open(url or f"sqlite:///{path}")
     now = to_db(utcnow())
     async with store.db.atomic() as db:
         await db.write_many(

@@ -46,7 +46,9 @@ def build_front_ends(settings: Settings) -> list[FrontEnd]:
 
 async def _seed(store: Store, settings: Settings) -> None:
     try:
-        seeded = await seed_defaults(store, settings.openfda_base_url, settings.ctgov_base_url)
+        # Workers starting together on a new PostgreSQL store would all seed it at once: one at a time.
+        async with store.exclusive("milestone-bot seed"):
+            seeded = await seed_defaults(store, settings.openfda_base_url, settings.ctgov_base_url)
     except StoreError as exc:
         # e.g. a programme registered before seeding already uses a default's alias: say how to get past it.
         raise StoreError(

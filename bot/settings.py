@@ -76,6 +76,14 @@ class Settings(BaseSettings):
     ctgov_history_url: str = "https://clinicaltrials.gov/api/int"
     # How long a lookup's ClinicalTrials.gov search is reused before it is asked again.
     lookup_cache_hours: float = Field(24, ge=0, le=24 * 30)
+    # PostgreSQL workers (`milestone-bot worker`): jobs run at once per worker process (polls and deliveries are
+    # I/O-bound), how often the reconciler re-queues lost sources and stalled jobs, when a silent worker is dead.
+    worker_concurrency: int = Field(32, ge=1, le=1000)
+    worker_reconcile_seconds: int = Field(30, ge=1, le=3600)
+    worker_stalled_seconds: float = Field(30, ge=5, le=3600)
+    # `milestone-bot gateway` holding a slice of Discord shards: e.g. DISCORD_SHARD_IDS=0,1 DISCORD_SHARD_COUNT=4.
+    discord_shard_ids: str = ""
+    discord_shard_count: int | None = Field(None, ge=1, le=10_000)
 
     @field_validator("user_agent")
     @classmethod
@@ -90,10 +98,12 @@ class Settings(BaseSettings):
         value = value.strip()
         if not value:  # SQLite would quietly use a throwaway temporary store
             raise ValueError("must name the store, e.g. sqlite:///milestones.db")
+        if value.startswith(("postgresql://", "postgres://")):
+            return value  # PostgreSQL: checked by connecting, at start
         try:
             sqlite_path(value)
         except StoreError as exc:
-            raise ValueError(f"{exc}; only sqlite:///PATH is supported") from None
+            raise ValueError(f"{exc}; use sqlite:///PATH or postgresql://USER@HOST:PORT/DATABASE") from None
         return value
 
     @field_validator("openfda_base_url", "edgar_base_url", "ctgov_base_url", "discord_api_base", "slack_api_base",
@@ -123,12 +133,24 @@ class Settings(BaseSettings):
             raise ValueError("must be comma-separated whole days between 1 and 365, e.g. 30,7,1")
         return ",".join(days)
 
+    @field_validator("discord_shard_ids")
+    @classmethod
+    def _shard_ids(cls, value: str) -> str:
+        ids = [s.strip() for s in value.split(",") if s.strip()]
+        if not all(s.isdigit() for s in ids):
+            raise ValueError("must be comma-separated shard numbers, e.g. 0,1")
+        return ",".join(ids)
+
+    def shard_ids(self) -> list[int] | None:
+        """The shards this gateway holds (None: all of DISCORD_SHARD_COUNT, or no sharding)."""
+        return [int(s) for s in self.discord_shard_ids.split(",") if s] or None
+
     def reminder_days(self) -> list[int]:
         return [int(d) for d in self.pdufa_reminder_days.split(",") if d]
 
     @field_validator(
         "discord_token", "slack_bot_token", "slack_app_token", "slack_signing_secret", "discord_guild_id",
-        "openfda_api_key", mode="before",
+        "openfda_api_key", "discord_shard_count", mode="before",
     )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:

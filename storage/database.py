@@ -25,6 +25,10 @@ class StoreError(Exception):
     """A request the store cannot satisfy; the message is meant for the user."""
 
 
+class StoreUnreachableError(StoreError):
+    """The database server did not answer at start (PostgreSQL): a setting or a server to fix, not a bug."""
+
+
 class DuplicateError(StoreError):
     pass
 
@@ -39,6 +43,8 @@ def sqlite_path(database_url: str) -> str:
         return database_url[len("sqlite:///") :]
     if database_url.startswith("sqlite://"):
         return database_url[len("sqlite://") :] or ":memory:"
+    if database_url.startswith(("postgresql://", "postgres://")):
+        raise StoreError("a PostgreSQL URL names no SQLite file")
     if "://" in database_url:
         raise StoreError(f"unsupported DATABASE_URL scheme: {database_url.split('://', 1)[0]}")
     return database_url
@@ -92,6 +98,8 @@ class Transaction:
 class Database:
     """The connection outside any unit of work: reads as they come, each write its own transaction."""
 
+    dialect = "sqlite"
+
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
         self._tx = Transaction(db)
@@ -126,6 +134,16 @@ class Database:
     async def close(self) -> None:
         async with self._write_lock:
             await self._db.close()
+
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[None]:
+        """One process at a time in the block: on SQLite each of its writes already takes the file's write lock
+        (check-then-insert units of work are BEGIN IMMEDIATE), so there is nothing more to hold."""
+        yield
+
+    async def integrity_check(self) -> str:
+        row = await self.one("PRAGMA integrity_check")
+        return str(row[0]) if row else "no answer"
 
     async def all(self, sql: str, params: Params = ()) -> list[Row]:
         return await self._tx.all(sql, params)

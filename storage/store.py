@@ -6,9 +6,17 @@ bound to one transaction (the poll's: items seen, events stored, deliveries queu
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from storage.database import Connection, Database, DuplicateError, NotFoundError, StoreError, sqlite_path
+from storage.database import (
+    Connection,
+    Database,
+    DuplicateError,
+    NotFoundError,
+    StoreError,
+    StoreUnreachableError,
+    sqlite_path,
+)
 from storage.interfaces import (
     Conversations,
     Events,
@@ -22,6 +30,7 @@ from storage.interfaces import (
     Subscriptions,
     Trials,
 )
+from storage.postgres import PgDatabase, is_postgres_url
 from storage.repositories.conversations import ConversationRepository
 from storage.repositories.events import EventRepository
 from storage.repositories.ledger import LedgerRepository
@@ -34,7 +43,10 @@ from storage.repositories.sources import SourceRepository
 from storage.repositories.subscriptions import SubscriptionRepository
 from storage.repositories.trials import TrialRepository
 
-__all__ = ["DuplicateError", "NotFoundError", "Store", "StoreError", "UnitOfWork", "sqlite_path"]
+__all__ = [
+    "DuplicateError", "NotFoundError", "Store", "StoreError", "StoreUnreachableError", "UnitOfWork", "is_postgres_url",
+    "sqlite_path",
+]
 
 
 class Repositories:
@@ -60,12 +72,19 @@ class UnitOfWork(Repositories):
 
 
 class Store(Repositories):
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database | PgDatabase) -> None:
         super().__init__(db)
         self.db = db  # public for diagnostics (integrity checks, counts in tests and benches)
 
+    @property
+    def dialect(self) -> str:
+        """"sqlite" or "postgres": what runs the store (PostgreSQL allows several worker processes)."""
+        return self.db.dialect
+
     @classmethod
     async def open(cls, database_url: str) -> Store:
+        if is_postgres_url(database_url):
+            return cls(await PgDatabase.open(database_url))
         return cls(await Database.open(database_url))
 
     async def close(self) -> None:
@@ -76,9 +95,12 @@ class Store(Repositories):
         async with self.db.atomic() as tx:
             yield UnitOfWork(tx)
 
+    def exclusive(self, name: str) -> AbstractAsyncContextManager[None]:
+        """A block only one process runs at a time (e.g. seeding a new store while several workers start)."""
+        return self.db.exclusive(name)
+
     async def integrity_check(self) -> str:
-        row = await self.db.one("PRAGMA integrity_check")
-        return str(row[0]) if row else "no answer"
+        return await self.db.integrity_check()
 
     async def disable_subscription(self, sub_id: int, reason: str) -> None:
         """Disable a subscription and stop what is queued for it, together."""

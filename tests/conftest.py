@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import itertools
+import os
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -9,6 +12,10 @@ from storage.store import Store
 from tests.support.ctgov_fake import FakeCtgov
 from tests.support.local_server import LocalServer
 from tests.support.paths import SHARED
+from tests.support.pg_server import ENV_URL, PgServer, server_binaries
+
+PG_TEMPLATE = "milestone_template"
+_databases = itertools.count(1)
 
 
 def shared_path(*parts: str) -> Path:
@@ -47,3 +54,39 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
         yield s
     finally:
         await s.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One PostgreSQL server for the session: CI's (TEST_DATABASE_URL), else a throwaway one started here, with a
+    migrated template database that each test's database is copied from."""
+    external = os.environ.get(ENV_URL)
+    if not external and server_binaries() is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must provide PostgreSQL: set {ENV_URL} or install the postgresql package")
+        pytest.skip("no PostgreSQL server binaries here (apt-get install postgresql, or set TEST_DATABASE_URL)")
+    server = PgServer(external)
+    server.start()
+    try:
+        url = server.create_database(PG_TEMPLATE)
+
+        async def migrate() -> None:
+            await (await Store.open(url)).close()
+
+        asyncio.run(migrate())
+        yield server
+    finally:
+        if external:
+            server.drop_database(PG_TEMPLATE)
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for one test."""
+    name = f"milestone_test_{os.getpid()}_{next(_databases)}"
+    url = pg_server.create_database(name, template=PG_TEMPLATE)
+    try:
+        yield url
+    finally:
+        pg_server.drop_database(name)

@@ -8,19 +8,22 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 
+import psycopg
+
 from bot.app import App
-from bot.cli import classify, config_io, events, feeds, filings, programs, run, status, subscriptions, trials
+from bot.cli import classify, config_io, events, feeds, filings, programs, run, status, subscriptions, trials, workers
 from bot.cli.common import Handler, UsageError
 from bot.core.context import CommandError
 from bot.core.status import bot_version
 from bot.frontends import FrontEndError
 from bot.log_format import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
-from storage.store import StoreError, sqlite_path
+from storage.postgres import redacted
+from storage.store import StoreError, StoreUnreachableError, sqlite_path
 from watchers.fetch.http import FetchError
 from watchers.parse.feed import FeedParseError
 
-GROUPS = [run, feeds, filings, programs, subscriptions, trials, events, classify, config_io, status]
+GROUPS = [run, feeds, filings, programs, subscriptions, trials, events, classify, config_io, status, workers]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,11 +68,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_run(args.handler, settings, args))
     except (UsageError, CommandError, FrontEndError, StoreError, FetchError, FeedParseError) as exc:
         print(f"milestone-bot: {exc}", file=sys.stderr)
-        return 2 if isinstance(exc, UsageError) else 1
+        # A store that cannot be reached at start is a setting (or a server) to fix, like bad usage.
+        return 2 if isinstance(exc, UsageError | StoreUnreachableError) else 1
     except KeyboardInterrupt:
         return 130
     except sqlite3.Error as exc:  # e.g. the disk filled up or the file was damaged while the command ran
         print(f"milestone-bot: store {sqlite_path(settings.database_url)}: {exc}", file=sys.stderr)
+        return 1
+    except psycopg.Error as exc:  # e.g. the PostgreSQL server went away while a one-shot command ran
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        print(f"milestone-bot: store {redacted(settings.database_url)}: {first}", file=sys.stderr)
         return 1
     except Exception as exc:
         # A bug, not bad input: still one line (the store is closed by now), the traceback only with -v.

@@ -7,7 +7,10 @@ import sys
 
 from bot.app import App
 from bot.cli.common import Subparsers
+from bot.cli.workers import stop_on_signals
 from bot.progress import poll_progress
+from bot.workers.gateway import start_front_ends
+from bot.workers.process import run_worker
 from storage.database import sqlite_path
 from storage.run_lock import RunLock
 
@@ -25,9 +28,24 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
 
 
 async def cmd_run(app: App, args: argparse.Namespace) -> int:
+    if app.store.dialect == "postgres":
+        # On PostgreSQL the work is shared through the queue (any number of `run` or `worker` processes may
+        # share it): this one process is a gateway and a worker.
+        return await _run_both(app)
     # Two bots on one store would poll and post everything twice: the second refuses to start.
     with RunLock(sqlite_path(app.settings.database_url)):
         await app.run_forever()
+    return 0
+
+
+async def _run_both(app: App) -> int:
+    with stop_on_signals() as stop:
+        front_ends = await start_front_ends(app)
+        try:
+            await run_worker(app, stop)
+        finally:
+            for front_end in front_ends:
+                await front_end.stop()
     return 0
 
 

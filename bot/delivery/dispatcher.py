@@ -64,8 +64,9 @@ class Dispatcher:
         # unique per dispatcher.
         self._owner = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
-    async def drain(self, batch: int = 200) -> DispatchReport:
-        """Send every due delivery, oldest first (so each channel sees alerts in order).
+    async def drain(self, batch: int = 200, channel: tuple[str, str] | None = None) -> DispatchReport:
+        """Send every due delivery (of one (platform, channel) when given), oldest first (so each channel sees
+        alerts in order).
 
         Each batch is claimed first (a lease in the store), so another process draining the same store skips it.
         """
@@ -73,7 +74,7 @@ class Dispatcher:
         async with self._lock:
             renewer = asyncio.create_task(self._renew_claims())
             try:
-                return await self._drain(batch, report)
+                return await self._drain(batch, report, channel)
             finally:
                 renewer.cancel()
                 await asyncio.gather(renewer, return_exceptions=True)
@@ -90,11 +91,12 @@ class Dispatcher:
             except Exception as exc:  # the next renewal tries again; the lease still covers a quarter's gap
                 log.warning("could not renew claimed deliveries: %s", exc)
 
-    async def _drain(self, batch: int, report: DispatchReport) -> DispatchReport:
+    async def _drain(self, batch: int, report: DispatchReport, channel: tuple[str, str] | None) -> DispatchReport:
         await self._release_dead_claims()
         while True:
             now = utcnow()
-            due = await self._store.outbox.claim(list(self._sinks), self._owner, now, now + self._lease, batch)
+            due = await self._store.outbox.claim(list(self._sinks), self._owner, now, now + self._lease, batch,
+                                                 channel=channel)
             if not due:
                 return report
             progressed = False

@@ -59,11 +59,21 @@ class DiscordFrontEnd:
         self._endpoints = DiscordEndpoints()
         silence_voice_warnings()
         # Slash commands need no privileged intents; guilds keeps channel types cached for the sink.
-        self.client = discord.Client(
-            intents=discord.Intents(guilds=True),
-            allowed_mentions=discord.AllowedMentions.none(),  # the default for every send: nobody is pinged
-            max_ratelimit_timeout=MAX_RATELIMIT_WAIT_SECONDS,
-        )
+        options: dict[str, Any] = {
+            "intents": discord.Intents(guilds=True),
+            "allowed_mentions": discord.AllowedMentions.none(),  # the default for every send: nobody is pinged
+            "max_ratelimit_timeout": MAX_RATELIMIT_WAIT_SECONDS,
+        }
+        shard_ids = settings.shard_ids()
+        if shard_ids is not None and settings.discord_shard_count is None:
+            raise FrontEndError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT (the total number of shards)")
+        if settings.discord_shard_count is not None:
+            # Past one gateway connection: this process holds its slice of the shards (several `gateway`
+            # processes hold the others); alerts need no gateway, workers post them over REST.
+            self.client: discord.Client = discord.AutoShardedClient(
+                shard_count=settings.discord_shard_count, shard_ids=shard_ids, **options)
+        else:
+            self.client = discord.Client(**options)
         self._sink = DiscordSink(self.client)
         self.tree: app_commands.CommandTree[discord.Client] | None = None
         self._gateway: asyncio.Task[None] | None = None

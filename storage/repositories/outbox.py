@@ -40,8 +40,9 @@ class OutboxRepository:
                 (event_id, target.platform, target.channel_id, target.lane, stamp, stamp),
             )
             await self._conn.write_many(
-                "INSERT OR IGNORE INTO delivery_subscriptions (delivery_id, subscription_id) "
-                "SELECT id, ? FROM deliveries WHERE event_id = ? AND platform = ? AND channel_id = ? AND lane = ?",
+                "INSERT INTO delivery_subscriptions (delivery_id, subscription_id) "
+                "SELECT id, ? FROM deliveries WHERE event_id = ? AND platform = ? AND channel_id = ? AND lane = ? "
+                "ON CONFLICT (delivery_id, subscription_id) DO NOTHING",
                 [(sub_id, event_id, target.platform, target.channel_id, target.lane)
                  for sub_id in target.subscription_ids],
             )
@@ -59,7 +60,8 @@ class OutboxRepository:
         return await self._pending(rows)
 
     async def claim(
-        self, platforms: Sequence[str], owner: str, now: datetime, until: datetime, limit: int = 100
+        self, platforms: Sequence[str], owner: str, now: datetime, until: datetime, limit: int = 100,
+        channel: tuple[str, str] | None = None,
     ) -> list[PendingDelivery]:
         """Claim due instant deliveries for `owner` until `until`, oldest first, and return them.
 
@@ -71,22 +73,38 @@ class OutboxRepository:
             return []
         marks = ",".join("?" * len(platforms))
         stamp = to_db(now)
+        only, only_params = ("", []) if channel is None else (" AND d.platform = ? AND d.channel_id = ?", list(channel))
         async with self._conn.atomic() as tx:
             claimed = await tx.all(
-                "UPDATE deliveries SET claimed_by = ?, claimed_until = ? WHERE id IN ("
+                # The row's own claim is checked again outside the sub-select: on PostgreSQL a concurrent claimer
+                # blocks on the row, then re-reads this condition on the committed row and skips it.
+                "UPDATE deliveries SET claimed_by = ?, claimed_until = ? "
+                "WHERE (claimed_until IS NULL OR claimed_until <= ? OR claimed_by = ?) AND id IN ("
                 " SELECT d.id FROM deliveries d"
                 f" WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND d.platform IN ({marks})"
-                f" AND {_SENT_NOW} AND {_LIVE} AND NOT EXISTS ("
+                f" AND {_SENT_NOW}{only} AND {_LIVE} AND NOT EXISTS ("
                 "  SELECT 1 FROM deliveries o WHERE o.platform = d.platform AND o.channel_id = d.channel_id"
                 "  AND o.status = 'pending' AND o.claimed_until > ? AND o.claimed_by <> ?)"
                 " ORDER BY d.id LIMIT ?) RETURNING id",
-                [owner, to_db(until), stamp, *platforms, stamp, owner, limit],
+                [owner, to_db(until), stamp, owner, stamp, *platforms, *only_params, stamp, owner, limit],
             )
             if not claimed:
                 return []
             ids = [r[0] for r in claimed]
             rows = await tx.all(_SELECT + f"WHERE d.id IN ({','.join('?' * len(ids))}) ORDER BY d.id", ids)
         return await self._pending(rows)
+
+    async def due_channels(self, platforms: Sequence[str], now: datetime) -> list[tuple[str, str]]:
+        """The channels with an instant delivery waiting to be sent now (what delivery jobs are made for)."""
+        if not platforms:
+            return []
+        rows = await self._conn.all(
+            f"SELECT DISTINCT d.platform, d.channel_id FROM deliveries d WHERE d.status = 'pending' "
+            f"AND d.next_attempt_at <= ? AND d.platform IN ({','.join('?' * len(platforms))}) "
+            f"AND {_SENT_NOW} AND {_LIVE} ORDER BY d.platform, d.channel_id",
+            [to_db(now), *platforms],
+        )
+        return [(str(r[0]), str(r[1])) for r in rows]
 
     async def claimants(self, now: datetime) -> list[str]:
         """Who holds live claims (a dispatcher may release those of processes it knows are dead)."""
@@ -153,7 +171,8 @@ class OutboxRepository:
         """Record a failed send; `count=False` (a rate limit, a paused sink) defers it without using an attempt."""
         await self._conn.write(
             "UPDATE deliveries SET attempts = attempts + ?, last_error = ?, next_attempt_at = ?, "
-            "status = CASE WHEN ? THEN 'dead' ELSE status END, claimed_by = NULL, claimed_until = NULL WHERE id = ?",
+            "status = CASE WHEN ? = 1 THEN 'dead' ELSE status END, claimed_by = NULL, claimed_until = NULL "
+            "WHERE id = ?",
             (1 if count else 0, error[:1000], to_db(next_attempt_at), 1 if give_up else 0, delivery_id),
         )
 

@@ -24,13 +24,13 @@ class ProgramRepository:
         """Create a programme. Every alias (and the name itself) must be free across programmes."""
         async with self._conn.atomic() as db:
             await self._check_names_free(db, program, None)
-            cur = await db.write(
+            row = await db.one(
                 "INSERT INTO programs (name, sponsors, nct_ids, cik, ticker, indication, notes, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (program.name, json.dumps(program.sponsors), json.dumps(program.nct_ids), program.cik,
                  program.ticker, program.indication, program.notes, to_db(utcnow())),
             )
-            program_id = int(cur.lastrowid or 0)
+            program_id = int(row[0]) if row else 0
             await self._write_aliases(db, program_id, program, needs_sponsor)
             await _bump_version(db)
         return await self.get(program_id)

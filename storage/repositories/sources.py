@@ -20,11 +20,11 @@ class SourceRepository:
             existing = await tx.one("SELECT id FROM sources WHERE kind = ? AND url = ?", (kind, url))
             if existing:
                 raise DuplicateError(f"{kind} source {url} is already watched (id {existing[0]})")
-            cur = await tx.write(
-                "INSERT INTO sources (kind, url, name, created_at, next_poll_at) VALUES (?, ?, ?, ?, ?)",
+            row = await tx.one(
+                "INSERT INTO sources (kind, url, name, created_at, next_poll_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
                 (kind, url, name, now, now),
             )
-            source_id = int(cur.lastrowid or 0)
+            source_id = int(row[0]) if row else 0
         return await self.get(source_id)
 
     async def get(self, source_id: int) -> Source:
@@ -96,7 +96,7 @@ class SourceRepository:
         async with self._conn.atomic() as tx:
             await tx.write(
                 "UPDATE sources SET consecutive_failures = consecutive_failures + 1, last_error = ?, "
-                "last_attempt_at = ?, next_poll_at = ?, disabled = CASE WHEN ? THEN 1 ELSE disabled END "
+                "last_attempt_at = ?, next_poll_at = ?, disabled = CASE WHEN ? = 1 THEN 1 ELSE disabled END "
                 "WHERE id = ?",
                 (error[:1000], to_db(utcnow()), to_db(next_poll_at), 1 if disable else 0, source_id),
             )

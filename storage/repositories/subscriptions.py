@@ -36,14 +36,14 @@ class SubscriptionRepository:
         make a second): an existing disabled one is enabled again with the new settings (subscribing again
         after fixing the channel), an enabled one raises `AlreadySubscribed` naming it."""
         key = filters.key()
-        cur = await self._conn.write(
+        inserted = await self._conn.one(
             "INSERT INTO subscriptions (platform, channel_id, filters, filters_key, mention, mode, digest_hour, "
-            "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
             (platform, channel_id, filters.model_dump_json(), key, mention, mode, digest_hour, created_by,
              to_db(utcnow())),
         )
-        if cur.rowcount:
-            return await self.get(int(cur.lastrowid or 0))
+        if inserted is not None:
+            return await self.get(int(inserted[0]))
         row = await self._conn.one(
             f"SELECT {SUB_COLS} FROM subscriptions WHERE platform = ? AND channel_id = ? AND mode = ? "
             "AND filters_key = ?", (platform, channel_id, mode, key),

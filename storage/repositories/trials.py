@@ -94,13 +94,13 @@ class TrialRepository:
             row = await db.one("SELECT id FROM trial_queries WHERE program = ?", (program,))
             if row:
                 raise DuplicateError(f"programme {program} is already watched")
-            cur = await db.write(
+            inserted = await db.one(
                 "INSERT INTO trial_queries (program, terms, sponsor, requested_platform, requested_channel, "
-                "requested_user, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "requested_user, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (program, json.dumps(list(terms)), sponsor, *_ref_cols(requested_by), requested_user,
                  to_db(utcnow())),
             )
-            query_id = int(cur.lastrowid or 0)
+            query_id = int(inserted[0]) if inserted else 0
         return await self.get_query(query_id)
 
     async def get_query(self, query_id: int) -> ProgramQuery:

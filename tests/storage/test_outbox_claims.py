@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 from storage.models import NewEvent, utcnow
 from storage.store import Store
@@ -15,8 +14,8 @@ async def _queue(store: Store, channels: list[str], n: int) -> None:
     await add_events(store, [NewEvent(dedupe_key=f"e{i}", kind="other", title=f"event {i}") for i in range(n)])
 
 
-async def test_a_claim_is_exclusive_until_it_expires(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'x.db'}"
+async def test_a_claim_is_exclusive_until_it_expires(store_url: str) -> None:
+    url = store_url
     mine, theirs = await Store.open(url), await Store.open(url)
     try:
         await _queue(mine, ["a"], 3)

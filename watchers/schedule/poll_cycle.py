@@ -95,6 +95,20 @@ class PollCycle:
         for source, exc in unanswered:
             await self._failed(source, str(exc), exc.retry_after, report)
 
+    def polls(self, source: Source) -> bool:
+        """Whether this cycle has a watcher for the source's kind."""
+        return source.kind in self._watchers
+
+    async def poll_one(self, source: Source) -> CycleReport:
+        """Poll one source with the same isolation, back-off and health notices as a cycle (a queue job's work:
+        several run at once, one per source, so this takes no cycle lock)."""
+        report = CycleReport()
+        if self.polls(source):
+            unanswered: list[tuple[Source, FetchError]] = []
+            await self._poll_source(source, report, unanswered)
+            await self._settle_unanswered(unanswered, report)  # one source alone is never our outage
+        return report
+
     async def _poll_source(self, source: Source, report: CycleReport,
                            unanswered: list[tuple[Source, FetchError]]) -> None:
         report.polled += 1

@@ -39,7 +39,7 @@ def test_values_that_would_crash_later_are_refused_at_start(tmp_path: Path) -> N
 
 
 def test_unsupported_database_url_exits_2(tmp_path: Path) -> None:
-    code, _, err = cli("feeds", "list", env={"DATABASE_URL": "postgresql://db.example/bot"}, cwd=tmp_path)
+    code, _, err = cli("feeds", "list", env={"DATABASE_URL": "mysql://db.example/bot"}, cwd=tmp_path)
     assert code == 2, err
     assert one_line(err).startswith("milestone-bot: invalid setting DATABASE_URL: ")
 
