@@ -3,6 +3,8 @@
 * Rules: each rule is tried through its speed gate and its lower-cased twin pattern; on every title and lede of
   the real corpus (../shared, skipped without it) and on every rule headline of our own, the fast path must
   find the same span as the rule's case-insensitive pattern run on the original text, with no gate.
+* Label model: ``predict_text`` (tokens mapped straight to weight rows) gives the scores of
+  ``predict(features(...))`` on our headlines and on every corpus item (up to the order of the float sums).
 * A release page read after the item was classified finishes the same analysis (title and lede are not
   classified again): the result equals a fresh classification with the body, and finishing twice leaves the
   first result unchanged.
@@ -11,12 +13,14 @@
 from __future__ import annotations
 
 import csv
+import math
 
 import pytest
 
 from tests.conftest import shared_path
 from tests.watchers.classify.test_rules import CASES, HARD_CASES
 from watchers.classify import LEDE_CHARS, _fires, _lede, _lowered, _prepare, analyse, classify
+from watchers.classify.learned import LabelModel, features, load_model
 from watchers.classify.rules import RULES
 
 BODY = (
@@ -81,3 +85,33 @@ def test_a_release_page_finishes_the_same_analysis() -> None:
 def test_finish_is_repeatable(body: str | None) -> None:
     analysis = analyse("Acme Bio Announces Topline Results from Phase 2 Trial of AB-1", "The trial met its endpoint.")
     assert analysis.finish(body).model_dump() == analysis.finish(body).model_dump()
+
+
+def _model_differences(model: LabelModel, texts: list[tuple[str, str]]) -> list[str]:
+    wrong = []
+    for title, lede in texts:
+        for rule, label in ((None, None), ("readout.topline@title", "readout"), ("other.earnings@lede", "other")):
+            plain = model.scores(features(title, lede, rule, label))
+            fast = model.text_scores(title, lede, rule, label)
+            if not all(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) for a, b in zip(plain, fast, strict=True)):
+                wrong.append(f"{rule}: fast {fast} plain {plain} on {title[:80]!r}")
+    return wrong
+
+
+def test_model_fast_path_equals_features_on_our_headlines() -> None:
+    model = load_model()
+    assert model is not None
+    extra = [("", ""), ("Data data DATA 2024 2025", "data data results results 12 mg 13 mg"),
+             ("Acme's Phase-2 trial: topline — met", "topline topline met met the primary endpoint")]
+    texts = _texts([(t, s) for _, _, t, s in CASES + HARD_CASES]) + extra
+    assert _model_differences(model, texts) == []
+
+
+def test_model_fast_path_equals_features_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    model = load_model()
+    assert model is not None
+    wrong = _model_differences(model, _texts(rows))
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
