@@ -38,6 +38,7 @@ from .drug_names import dedupe, find_drug_names
 from .facts import extract_facts
 from .languages import SUPPORTED, detect_language, first_language_rule
 from .learned import load_model
+from .prescan import GateScan
 from .rules import DEFAULT_SUBTYPE, LEDE_UPGRADES, RULES, RULES_BY_NAME, SUBTYPE_REFINERS, Rule
 from .sponsor import find_sponsor, is_company
 
@@ -122,6 +123,13 @@ def _fires(
     """
     if low is not None and rule.gate and not any(map(low.__contains__, rule.gate)):
         return None
+    return _fires_open(rule, text, context, low, low_context)
+
+
+def _fires_open(
+    rule: Rule, text: str, context: str, low: str | None = None, low_context: str | None = None
+) -> tuple[int, int] | None:
+    """:func:`_fires` for a rule whose gate is known to be open."""
     if rule.fast is not None and low is not None and low_context is not None:
         m = rule.fast.search(low)
         if m is None:
@@ -156,13 +164,27 @@ def _first_rule(
         low_context = _lowered(context)
     if low is None or low_context is None:
         low = low_context = None
-    for rule in RULES:
-        if rule.title_only and not in_title:
-            continue
-        span = _fires(rule, text, context, low, low_context)
-        if span is not None:
-            return rule, text[span[0] : span[1]]
+    if low is None:
+        for rule in RULES:
+            if rule.title_only and not in_title:
+                continue
+            span = _fires(rule, text, context)
+            if span is not None:
+                return rule, text[span[0] : span[1]]
+        return None
+    # one literal scan opens the gates of the rules worth trying (see .prescan); the rest are skipped unread
+    mask = _GATES.open_mask(low) & (_ALL_RULES if in_title else _LEDE_RULES)
+    for i, rule in enumerate(RULES):
+        if mask >> i & 1:
+            span = _fires_open(rule, text, context, low, low_context)
+            if span is not None:
+                return rule, text[span[0] : span[1]]
     return None
+
+
+_GATES = GateScan(RULES)
+_ALL_RULES = (1 << len(RULES)) - 1
+_LEDE_RULES = sum(1 << i for i, r in enumerate(RULES) if not r.title_only)
 
 
 def _phrase(m: re.Match[str] | str) -> str:

@@ -5,6 +5,8 @@
   find the same span as the rule's case-insensitive pattern run on the original text, with no gate.
 * Label model: ``predict_text`` (tokens mapped straight to weight rows) gives the scores of
   ``predict(features(...))`` on our headlines and on every corpus item (up to the order of the float sums).
+* Rule gates: the one-pass literal scan (:mod:`watchers.classify.prescan`, Aho-Corasick) opens exactly the
+  rules whose gates the per-rule substring checks open, with and without the optional package.
 * A release page read after the item was classified finishes the same analysis (title and lede are not
   classified again): the result equals a fresh classification with the body, and finishing twice leaves the
   first result unchanged.
@@ -21,6 +23,7 @@ from tests.conftest import shared_path
 from tests.watchers.classify.test_rules import CASES, HARD_CASES
 from watchers.classify import LEDE_CHARS, _fires, _lede, _lowered, _prepare, analyse, classify
 from watchers.classify.learned import LabelModel, features, load_model
+from watchers.classify.prescan import GateScan
 from watchers.classify.rules import RULES
 
 BODY = (
@@ -114,4 +117,36 @@ def test_model_fast_path_equals_features_on_the_real_corpus() -> None:
     model = load_model()
     assert model is not None
     wrong = _model_differences(model, _texts(rows))
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+def _per_rule_mask(low: str) -> int:
+    return sum(1 << i for i, r in enumerate(RULES) if not r.gate or any(g in low for g in r.gate))
+
+
+def _scan_differences(texts: list[str]) -> list[str]:
+    scan, plain = GateScan(RULES), GateScan(RULES)
+    plain._automaton = None  # the fallback without pyahocorasick
+    assert scan._automaton is not None, "pyahocorasick is a dependency of the project"
+    wrong = []
+    for text in texts:
+        low = text.lower()
+        want = _per_rule_mask(low)
+        if scan.open_mask(low) != want or plain.open_mask(low) != want:
+            wrong.append(f"{text[:80]!r}: scan {scan.open_mask(low):x} fallback {plain.open_mask(low):x} want {want:x}")
+    return wrong
+
+
+def test_gate_scan_opens_the_rules_the_per_rule_checks_open() -> None:
+    texts = [t for pair in _texts([(t, s) for _, _, t, s in CASES + HARD_CASES]) for t in pair]
+    # overlapping and nested literals: "approval" holds "approv", "filing" holds "fil", "hold" ends "threshold"
+    texts += ["", "approval filing threshold", "FDA ok", "50% cut", "Q3 ind CTA"]
+    assert _scan_differences(texts) == []
+
+
+def test_gate_scan_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    wrong = _scan_differences([t for pair in _texts(rows) for t in pair])
     assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
