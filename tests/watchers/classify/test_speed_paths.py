@@ -7,6 +7,7 @@
   ``predict(features(...))`` on our headlines and on every corpus item (up to the order of the float sums).
 * Rule gates: the one-pass literal scan (:mod:`watchers.classify.prescan`, Aho-Corasick) opens exactly the
   rules whose gates the per-rule substring checks open, with and without the optional package.
+* Drug stems: the stem scan before the INN word scan never closes on a text where a word ends with a stem.
 * A release page read after the item was classified finishes the same analysis (title and lede are not
   classified again): the result equals a fresh classification with the body, and finishing twice leaves the
   first result unchanged.
@@ -21,7 +22,7 @@ import pytest
 
 from tests.conftest import shared_path
 from tests.watchers.classify.test_rules import CASES, HARD_CASES
-from watchers.classify import LEDE_CHARS, _fires, _lede, _lowered, _prepare, analyse, classify
+from watchers.classify import LEDE_CHARS, _fires, _lede, _lowered, _prepare, analyse, classify, drug_names
 from watchers.classify.learned import LabelModel, features, load_model
 from watchers.classify.prescan import GateScan
 from watchers.classify.rules import RULES
@@ -150,3 +151,26 @@ def test_gate_scan_on_the_real_corpus() -> None:
         rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
     wrong = _scan_differences([t for pair in _texts(rows) for t in pair])
     assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+def _stem_gate_misses(texts: list[str]) -> list[str]:
+    return [t[:80] for t in texts
+            if any(map(drug_names._ENDS_WITH_STEM, drug_names._WORD_RE.findall(t)))
+            and not drug_names._may_end_with_stem(t)]
+
+
+def test_stem_scan_never_skips_a_word_with_a_drug_stem() -> None:
+    texts = [f"{t}\n{s}" for t, s in _texts([(t, s) for _, _, t, s in CASES + HARD_CASES])]
+    texts += ["pembrolizumab", "Acme's Keytruda (pembrolizumab) plus gene therapy", "making skin", "Genmab's",
+              "nusinersen-abcd", "BioXcel", "a statistic"]
+    assert drug_names._STEM_SCAN is not None, "pyahocorasick is a dependency of the project"
+    assert _stem_gate_misses(texts) == []
+    assert not drug_names._may_end_with_stem("Acme makes kinder statistics")  # the scan does close
+
+
+def test_stem_scan_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [f"{_prepare(t, 1_000)}\n{_prepare(s, 2_000)[:1_000]}" for t, s in rows]
+    assert _stem_gate_misses(texts) == []
