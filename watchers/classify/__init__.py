@@ -39,7 +39,7 @@ from .facts import extract_facts
 from .languages import SUPPORTED, detect_language, first_language_rule
 from .learned import load_model
 from .prescan import GateScan
-from .rules import DEFAULT_SUBTYPE, LEDE_UPGRADES, RULES, RULES_BY_NAME, SUBTYPE_REFINERS, Rule
+from .rules import DEFAULT_SUBTYPE, LEDE_UPGRADES, RULES, RULES_BY_NAME, SUBTYPE_REFINERS, Rule, fold_lower
 from .sponsor import find_sponsor, is_company
 
 __all__ = ["Analysis", "Classification", "Evidence", "ProgramFinder", "analyse", "classify"]
@@ -150,8 +150,7 @@ def _fires_open(
 
 
 def _lowered(s: str) -> str | None:
-    low = s.lower()
-    return low if len(low) == len(s) else None  # a few characters change length when lower-cased
+    return fold_lower(s)  # None when a few characters change length when lower-cased
 
 
 def _first_rule(

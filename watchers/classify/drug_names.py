@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from operator import methodcaller
 
-from .rules import lower_pattern
+from .rules import gate_lower, lower_pattern
 
 _STEMS = (
     "mab", "cel", "leucel", "tinib", "parin", "gene", "tide", "siran", "rsen", "stat", "cept", "ciclib",
@@ -118,7 +118,7 @@ _SLOT_FAST = re.compile(lower_pattern(_SLOT_RE.pattern))
 
 def find_slot_names(text: str, exclude: frozenset[str] = frozenset()) -> list[str]:
     out: list[str] = []
-    low = text.lower()
+    low = gate_lower(text)  # ı/ſ folded, as IGNORECASE reads them
     same = len(low) == len(text)
     for m in (_SLOT_FAST.finditer(low) if same else _SLOT_RE.finditer(text)):
         word = text[m.start(1) : m.end(1)]

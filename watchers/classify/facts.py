@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .rules import lower_pattern
+from .rules import gate_lower, lower_pattern
 
 _I = re.IGNORECASE
 
@@ -243,7 +243,7 @@ _GUIDANCE3_GATE = ("expect", "anticipat", "planned", "on track")
 
 
 def _indication(part: str) -> _Match | re.Match[str] | None:
-    low = part.lower()
+    low = gate_lower(part)
     return _INDICATION_F.search(part, low) if any(map(low.__contains__, _INDICATION_GATE)) else None
 
 
@@ -252,7 +252,7 @@ def extract_facts(
 ) -> dict[str, Any]:
     """Facts stated in the title and lede; ``not_trials`` (drug codes, sponsor words) are not trial names."""
     text = f"{title}\n{lede}"
-    low = text.lower()
+    low = gate_lower(text)  # ı/ſ folded: the gates and lower-cased twins see what IGNORECASE sees
     llow: str | None = low if len(low) == len(text) else None
     facts: dict[str, Any] = {}
 

@@ -68,6 +68,26 @@ def lower_pattern(p: str) -> str:
     return "".join(out)
 
 
+def fold_lower(s: str) -> str | None:
+    """``s`` lower-cased for the lower-cased twins and the speed gates, or None when they cannot be used on it.
+
+    None when lower-casing changes the length (spans would not line up). Dotless ı and long ſ are the only
+    letters that IGNORECASE matches to an ASCII letter (i, s) but ``str.lower`` leaves alone: they are folded
+    to i and s (same length), so a twin on this text matches exactly where the case-insensitive pattern
+    matches on the original, and a gate sees the letter the pattern sees.
+    """
+    low = gate_lower(s)
+    return low if len(low) == len(s) else None
+
+
+def gate_lower(s: str) -> str:
+    """``s`` lower-cased with ı and ſ folded to i and s, for substring gates before case-insensitive patterns."""
+    low = s.lower()
+    if not low.isascii() and ("ı" in low or "ſ" in low):
+        low = low.replace("ı", "i").replace("ſ", "s")
+    return low
+
+
 def _fast(p: str | None) -> re.Pattern[str] | None:
     return re.compile(lower_pattern(p)) if p else None
 

@@ -5,6 +5,8 @@
   find the same span as the rule's case-insensitive pattern run on the original text, with no gate.
 * Label model: ``predict_text`` (tokens mapped straight to weight rows) gives the scores of
   ``predict(features(...))`` on our headlines and on every corpus item (up to the order of the float sums).
+* Dotless ı and long ſ (IGNORECASE reads them as i and s, ``str.lower`` keeps them): the gates and twins see
+  them folded, so they agree with the case-insensitive patterns there too.
 * Rule gates: the one-pass literal scan (:mod:`watchers.classify.prescan`, Aho-Corasick) opens exactly the
   rules whose gates the per-rule substring checks open, with and without the optional package.
 * Drug stems: the stem scan before the INN word scan never closes on a text where a word ends with a stem.
@@ -174,3 +176,23 @@ def test_stem_scan_on_the_real_corpus() -> None:
         rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
     texts = [f"{_prepare(t, 1_000)}\n{_prepare(s, 2_000)[:1_000]}" for t, s in rows]
     assert _stem_gate_misses(texts) == []
+
+
+FOLD_ONLY_HEADLINES = [
+    ("Acme Annoﬁnces Fırst Patıent Dosed ın Phase 1 Trıal of AB-1", "enrollment"),
+    ("Acme Bio Reports Fırst Quarter 2024 Fınancıal Results", "other"),
+    ("Acme Bio Receıves FDA Fast Track Desıgnatıon for AB-1", "regulatory"),
+    ("Acme Bio Announceſ Poſitive Topline Reſults from Phase 3 Trial", "readout"),
+]
+
+
+def test_dotless_i_and_long_s_take_the_same_rules_as_plain_letters() -> None:
+    assert _check_rules(_texts([(t, "") for t, _ in FOLD_ONLY_HEADLINES])) == []
+    assert [classify(t).label for t, _ in FOLD_ONLY_HEADLINES] == [label for _, label in FOLD_ONLY_HEADLINES]
+
+
+def test_dotless_i_opens_the_fact_gates() -> None:
+    from watchers.classify.facts import extract_facts
+
+    facts = extract_facts("Acme Phase 3 Trial Met Its Primary Endpoınt", "", "readout", "topline")
+    assert facts.get("endpoint_met") is True
