@@ -131,14 +131,20 @@ def _fires_open(
 ) -> tuple[int, int] | None:
     """:func:`_fires` for a rule whose gate is known to be open."""
     if rule.fast is not None and low is not None and low_context is not None:
-        m = rule.fast.search(low)
-        if m is None:
-            return None
+        if rule.fast_parts:
+            span = _parts_search(rule, low)
+            if span is None:
+                return None
+        else:
+            m = rule.fast.search(low)
+            if m is None:
+                return None
+            span = m.span()
         if rule.fast_requires is not None and rule.fast_requires.search(low_context) is None:
             return None
         if rule.fast_unless is not None and rule.fast_unless.search(low_context) is not None:
             return None
-        return m.span()
+        return span
     m = rule.pattern.search(text)
     if m is None:
         return None
@@ -147,6 +153,17 @@ def _fires_open(
     if rule.unless is not None and rule.unless.search(context) is not None:
         return None
     return m.span()
+
+
+def _parts_search(rule: Rule, low: str) -> tuple[int, int] | None:
+    """The span ``rule.fast.search(low)`` gives, from the alternatives whose literals occur (see PART_GATES)."""
+    best: tuple[int, int] | None = None
+    for gate, rx in rule.fast_parts:
+        if any(map(low.__contains__, gate)):
+            m = rx.search(low)
+            if m is not None and (best is None or m.start() < best[0]):
+                best = m.span()
+    return best
 
 
 def _lowered(s: str) -> str | None:

@@ -7,6 +7,8 @@
   ``predict(features(...))`` on our headlines and on every corpus item (up to the order of the float sums).
 * Dotless ı and long ſ (IGNORECASE reads them as i and s, ``str.lower`` keeps them): the gates and twins see
   them folded, so they agree with the case-insensitive patterns there too.
+* Fact patterns: every lower-cased twin of :mod:`watchers.classify.facts` finds what its case-insensitive
+  pattern finds on every corpus title + lede.
 * Rule gates: the one-pass literal scan (:mod:`watchers.classify.prescan`, Aho-Corasick) opens exactly the
   rules whose gates the per-rule substring checks open, with and without the optional package.
 * Drug stems: the stem scan before the INN word scan never closes on a text where a word ends with a stem.
@@ -196,3 +198,37 @@ def test_dotless_i_opens_the_fact_gates() -> None:
 
     facts = extract_facts("Acme Phase 3 Trial Met Its Primary Endpoınt", "", "readout", "topline")
     assert facts.get("endpoint_met") is True
+
+
+def _twin_differences(texts: list[str]) -> list[str]:
+    from watchers.classify import facts
+    from watchers.classify.rules import gate_lower
+
+    twins = {name: tw for name, tw in vars(facts).items() if isinstance(tw, facts._Fast)}
+    assert {"_GUIDANCE2_F", "_GUIDANCE3_F", "_PDUFA_F"} <= set(twins)
+    wrong = []
+    for text in texts:
+        low = gate_lower(text)
+        for name, tw in twins.items():
+            fast, plain = tw.search(text, low), tw.orig.search(text)
+            got = None if fast is None else (fast.group(0), fast.groups())
+            want = None if plain is None else (plain.group(0), plain.groups())
+            if got != want:
+                wrong.append(f"{name}: fast {got} plain {want} on {text[:80]!r}")
+    return wrong
+
+
+def test_fact_twins_equal_their_patterns() -> None:
+    texts = ["Topline data expected in 2H 2026", "Acme Expects to Report Phase 2 Data in the Second Half of 2027",
+             "Results from the ALPINE trial are anticipated during Q3 2025", "PDUFA target action date of May 1, 2025"]
+    assert _twin_differences(texts) == []
+
+
+def test_fact_twins_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [f"{t}\n{lede[:1_000]}" for t, lede in (
+        (tp, _lede(_prepare(s, 2_000), tp)) for tp, s in ((_prepare(t, 1_000), s) for t, s in rows))]
+    wrong = _twin_differences(texts)
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
