@@ -11,6 +11,7 @@
   pattern finds on every corpus title + lede.
 * Rule gates: the one-pass literal scan (:mod:`watchers.classify.prescan`, Aho-Corasick) opens exactly the
   rules whose gates the per-rule substring checks open, with and without the optional package.
+* Product-name slots: the literal scan never closes on a text the slot pattern matches.
 * Drug stems: the stem scan before the INN word scan never closes on a text where a word ends with a stem.
 * A release page read after the item was classified finishes the same analysis (title and lede are not
   classified again): the result equals a fresh classification with the body, and finishing twice leaves the
@@ -232,3 +233,25 @@ def test_fact_twins_on_the_real_corpus() -> None:
         (tp, _lede(_prepare(s, 2_000), tp)) for tp, s in ((_prepare(t, 1_000), s) for t, s in rows))]
     wrong = _twin_differences(texts)
     assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+def _slot_gate_misses(texts: list[str]) -> list[str]:
+    from watchers.classify.rules import gate_lower
+
+    return [t[:80] for t in texts if drug_names._SLOT_RE.search(t) and not drug_names._may_have_slot(gate_lower(t))]
+
+
+def test_slot_scan_never_skips_a_slot() -> None:
+    texts = [f"{t}\n{s}" for t, s in _texts([(t, s) for _, _, t, s in CASES + HARD_CASES])]
+    texts += ["FDA Approval of Zoryve for Psoriasis", "Phase 2 Study of Natrunix in RA", "Non-Inferiority of Capre vs"]
+    assert sum(bool(drug_names._SLOT_RE.search(t)) for t in texts) > 3
+    assert _slot_gate_misses(texts) == []
+    assert not drug_names._may_have_slot("acme announces pricing of public offering")
+
+
+def test_slot_scan_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [f"{t}\n{lede[:300]}" for t, lede in _texts(rows)]
+    assert _slot_gate_misses(texts) == []
