@@ -37,8 +37,9 @@ from .detail_facts import body_text, detail_facts
 from .drug_names import dedupe, find_drug_names
 from .facts import extract_facts
 from .languages import SUPPORTED, detect_language, first_language_rule
-from .learned import features, load_model
-from .rules import DEFAULT_SUBTYPE, LEDE_UPGRADES, RULES, RULES_BY_NAME, SUBTYPE_REFINERS, Rule
+from .learned import load_model
+from .prescan import GateScan
+from .rules import DEFAULT_SUBTYPE, LEDE_UPGRADES, RULES, RULES_BY_NAME, SUBTYPE_REFINERS, Rule, fold_lower
 from .sponsor import find_sponsor, is_company
 
 __all__ = ["Analysis", "Classification", "Evidence", "ProgramFinder", "analyse", "classify"]
@@ -122,15 +123,28 @@ def _fires(
     """
     if low is not None and rule.gate and not any(map(low.__contains__, rule.gate)):
         return None
+    return _fires_open(rule, text, context, low, low_context)
+
+
+def _fires_open(
+    rule: Rule, text: str, context: str, low: str | None = None, low_context: str | None = None
+) -> tuple[int, int] | None:
+    """:func:`_fires` for a rule whose gate is known to be open."""
     if rule.fast is not None and low is not None and low_context is not None:
-        m = rule.fast.search(low)
-        if m is None:
-            return None
+        if rule.fast_parts:
+            span = _parts_search(rule, low)
+            if span is None:
+                return None
+        else:
+            m = rule.fast.search(low)
+            if m is None:
+                return None
+            span = m.span()
         if rule.fast_requires is not None and rule.fast_requires.search(low_context) is None:
             return None
         if rule.fast_unless is not None and rule.fast_unless.search(low_context) is not None:
             return None
-        return m.span()
+        return span
     m = rule.pattern.search(text)
     if m is None:
         return None
@@ -141,9 +155,19 @@ def _fires(
     return m.span()
 
 
+def _parts_search(rule: Rule, low: str) -> tuple[int, int] | None:
+    """The span ``rule.fast.search(low)`` gives, from the alternatives whose literals occur (see PART_GATES)."""
+    best: tuple[int, int] | None = None
+    for gate, rx in rule.fast_parts:
+        if any(map(low.__contains__, gate)):
+            m = rx.search(low)
+            if m is not None and (best is None or m.start() < best[0]):
+                best = m.span()
+    return best
+
+
 def _lowered(s: str) -> str | None:
-    low = s.lower()
-    return low if len(low) == len(s) else None  # a few characters change length when lower-cased
+    return fold_lower(s)  # None when a few characters change length when lower-cased
 
 
 def _first_rule(
@@ -156,13 +180,27 @@ def _first_rule(
         low_context = _lowered(context)
     if low is None or low_context is None:
         low = low_context = None
-    for rule in RULES:
-        if rule.title_only and not in_title:
-            continue
-        span = _fires(rule, text, context, low, low_context)
-        if span is not None:
-            return rule, text[span[0] : span[1]]
+    if low is None:
+        for rule in RULES:
+            if rule.title_only and not in_title:
+                continue
+            span = _fires(rule, text, context)
+            if span is not None:
+                return rule, text[span[0] : span[1]]
+        return None
+    # one literal scan opens the gates of the rules worth trying (see .prescan); the rest are skipped unread
+    mask = _GATES.open_mask(low) & (_ALL_RULES if in_title else _LEDE_RULES)
+    for i, rule in enumerate(RULES):
+        if mask >> i & 1:
+            span = _fires_open(rule, text, context, low, low_context)
+            if span is not None:
+                return rule, text[span[0] : span[1]]
     return None
+
+
+_GATES = GateScan(RULES)
+_ALL_RULES = (1 << len(RULES)) - 1
+_LEDE_RULES = sum(1 << i for i, r in enumerate(RULES) if not r.title_only)
 
 
 def _phrase(m: re.Match[str] | str) -> str:
@@ -311,7 +349,7 @@ def _learned(
     if model is None:
         return label, subtype, evidence, 0.5 if evidence[0].rule.startswith("default.") else 0.8
     rule = None if evidence[0].rule.startswith("default.") else evidence[0].rule
-    probs = model.predict(features(title, lede, rule, label if rule else None))
+    probs = model.predict_text(title, lede, rule, label if rule else None)  # = predict(features(...)), faster
     return combine(title, lede, label, subtype, evidence, probs, Thresholds(*model.thresholds))
 
 

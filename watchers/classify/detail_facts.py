@@ -24,6 +24,8 @@ import html
 import re
 from typing import Any
 
+from .rules import gate_lower
+
 MAX_BODY_HTML = 400_000
 MAX_BODY_CHARS = 60_000
 MAX_RESULTS = 20
@@ -359,7 +361,7 @@ def _line(m: re.Match[str]) -> str:
 
 
 def extract_design(text: str) -> dict[str, Any] | None:
-    low = text.lower()
+    low = gate_lower(text)  # the substring gates see ı/ſ as IGNORECASE does (i/s)
     design: dict[str, Any] = {"randomised": None, "pivotal": None, "single_trial": None, "line_of_therapy": None,
                               "phase": None}
     if "randomi" in low or "single" in low:
@@ -399,7 +401,7 @@ def detail_facts(text: str, label: str, subtype: str, detailed: bool = False) ->
     results = extract_results(sents)
     if results:
         facts["results"] = results
-    low = text.lower()
+    low = gate_lower(text)  # the substring gates see ı/ſ as IGNORECASE does (i/s)
     if any(k in low for k in _SAFETY_WORDS):
         safety = extract_safety(sents)
         if safety:

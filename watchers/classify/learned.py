@@ -21,6 +21,7 @@ import json
 import math
 import re
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from zlib import crc32
@@ -89,6 +90,28 @@ class _RowCache(dict[str, "tuple[float, ...] | None"]):
         return value
 
 
+class _KeyedRows(dict[Any, "tuple[float, ...] | None"]):
+    """A word (or a word pair, as a tuple) of one text -> the weight row of its feature, or None.
+
+    The same mapping as :class:`_RowCache` (feature text -> CRC-32 -> row), keyed by what the tokenizer gives
+    directly, so :meth:`LabelModel.predict_text` builds no feature strings for words it has seen before.
+    """
+
+    LIMIT = 200_000
+
+    def __init__(self, weights: dict[int, tuple[float, ...]], prefix: str) -> None:
+        super().__init__()
+        self.weights = weights
+        self.prefix = prefix
+
+    def __missing__(self, key: Any) -> tuple[float, ...] | None:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        text = self.prefix + (key if isinstance(key, str) else f"{key[0]} {key[1]}")
+        value = self[key] = self.weights.get(crc32(text.encode()))
+        return value
+
+
 class LabelModel:
     """Weights and calibration loaded from JSON; :meth:`predict` gives calibrated label probabilities."""
 
@@ -104,6 +127,8 @@ class LabelModel:
             float(th.get("event", 0.5)), float(th.get("veto", 0.9)), float(th.get("rescue", 0.1))
         )
         self._rows = _RowCache(self.weights)
+        self._title_rows = _KeyedRows(self.weights, "t:")
+        self._lede_rows = _KeyedRows(self.weights, "l:")
         self.meta: dict[str, Any] = dict(data.get("meta", {}))
 
     def scores(self, feats: list[str]) -> list[float]:
@@ -114,9 +139,35 @@ class LabelModel:
             return list(self.bias)
         return [b + sum(col) for b, col in zip(self.bias, zip(*rows, strict=True), strict=True)]
 
+    def text_scores(self, title: str, lede: str, rule: str | None, rule_label: str | None) -> list[float]:
+        """:meth:`scores` of ``features(title, lede, rule, rule_label)``, without building the feature list.
+
+        The features of different groups (title/lede, word/pair, rule) never share a text, so removing
+        duplicates within each group, as here, is what ``set(features)`` does.
+        """
+        tw = _words(title[:TITLE_CHARS])
+        lw = _words(lede[:LEDE_CHARS])
+        t_rows, l_rows = self._title_rows.__getitem__, self._lede_rows.__getitem__
+        rows = [
+            *map(t_rows, set(tw)), *map(t_rows, set(pairwise(tw))),
+            *map(l_rows, set(lw)), *map(l_rows, set(pairwise(lw))),
+            self._rows[f"r:{rule}" if rule else "r:none"], self._rows[f"rl:{rule_label or 'none'}"],
+        ]
+        rows = list(filter(None, rows))
+        if not rows:
+            return list(self.bias)
+        return [b + sum(col) for b, col in zip(self.bias, zip(*rows, strict=True), strict=True)]
+
+    def predict_text(self, title: str, lede: str, rule: str | None, rule_label: str | None) -> dict[str, float]:
+        """:meth:`predict` of ``features(title, lede, rule, rule_label)``: the classifier's fast path."""
+        return self._calibrated(self.text_scores(title, lede, rule, rule_label))
+
     def predict(self, feats: list[str]) -> dict[str, float]:
         """Calibrated probability of each label."""
-        s = [x / self.temperature for x in self.scores(feats)]
+        return self._calibrated(self.scores(feats))
+
+    def _calibrated(self, scores: list[float]) -> dict[str, float]:
+        s = [x / self.temperature for x in scores]
         top = max(s)
         e = [math.exp(x - top) for x in s]
         z = sum(e)

@@ -47,6 +47,9 @@ class Rule:
     fast: re.Pattern[str] | None = None
     fast_requires: re.Pattern[str] | None = None
     fast_unless: re.Pattern[str] | None = None
+    # The lower-cased twin split into its top-level alternatives, each with its own gate (see PART_GATES);
+    # empty when the rule's twin runs whole.
+    fast_parts: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = ()
 
 
 def _c(p: str, flags: int = FLAGS) -> re.Pattern[str]:
@@ -66,6 +69,26 @@ def lower_pattern(p: str) -> str:
         out.append(ch.lower())
         i += 1
     return "".join(out)
+
+
+def fold_lower(s: str) -> str | None:
+    """``s`` lower-cased for the lower-cased twins and the speed gates, or None when they cannot be used on it.
+
+    None when lower-casing changes the length (spans would not line up). Dotless ı and long ſ are the only
+    letters that IGNORECASE matches to an ASCII letter (i, s) but ``str.lower`` leaves alone: they are folded
+    to i and s (same length), so a twin on this text matches exactly where the case-insensitive pattern
+    matches on the original, and a gate sees the letter the pattern sees.
+    """
+    low = gate_lower(s)
+    return low if len(low) == len(s) else None
+
+
+def gate_lower(s: str) -> str:
+    """``s`` lower-cased with ı and ſ folded to i and s, for substring gates before case-insensitive patterns."""
+    low = s.lower()
+    if not low.isascii() and ("ı" in low or "ſ" in low):
+        low = low.replace("ı", "i").replace("ſ", "s")
+    return low
 
 
 def _fast(p: str | None) -> re.Pattern[str] | None:
@@ -706,6 +729,58 @@ GATES: dict[str, tuple[str, ...]] = {
                         "shr", "cut", "lower", "slow", "reduce", "halt"),
 }
 RULES = tuple(replace(r, gate=GATES.get(r.name, ())) for r in RULES)
+
+
+def top_level_alternatives(p: str) -> list[str]:
+    """A regex source split at its top-level ``|`` (outside groups, classes and escapes)."""
+    parts: list[str] = []
+    depth, in_class, i, start = 0, False, 0, 0
+    while i < len(p):
+        ch = p[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(p[start:i])
+            start = i + 1
+        i += 1
+    parts.append(p[start:])
+    return parts
+
+
+#: Rules whose long alternation is run one alternative at a time, each only when one of its own literals occurs
+#: in the lower-cased text (one gate per top-level alternative, in order; each a superset like GATES). The
+#: leftmost match wins, and on a tie the earlier alternative, which is what the whole alternation returns.
+PART_GATES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "other.future_results_event": (
+        ("to ",), ("will ",), ("to ", "will "), ("to ", "will "), ("to be",), ("accepted for ", "selected for "),
+        ("upcoming",), ("upcoming",), ("upcoming",), ("acceptance of",),
+        ("expected", "anticipated", "slated", "due "),
+        ("expect", "anticipate", "plans to report", "on track to report"),
+        ("timeline ", "timing ", "schedule "), ("to discuss", "to review"), ("timing", "timeline", "postpone", "delay"),
+    ),
+}
+
+
+def _with_parts(rule: Rule) -> Rule:
+    gates = PART_GATES.get(rule.name)
+    if gates is None or rule.fast is None:
+        return rule
+    alternatives = top_level_alternatives(rule.fast.pattern)
+    if len(alternatives) != len(gates):
+        raise ValueError(f"{rule.name}: {len(alternatives)} alternatives, {len(gates)} part gates")
+    return replace(rule, fast_parts=tuple((g, re.compile(a)) for g, a in zip(gates, alternatives, strict=True)))
+
+
+RULES = tuple(_with_parts(r) for r in RULES)
 
 #: Refiners for generic rules: within a decided label, the first of these patterns that matches the text
 #: (title first, then lede) gives the subtype.

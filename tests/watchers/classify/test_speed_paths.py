@@ -3,6 +3,16 @@
 * Rules: each rule is tried through its speed gate and its lower-cased twin pattern; on every title and lede of
   the real corpus (../shared, skipped without it) and on every rule headline of our own, the fast path must
   find the same span as the rule's case-insensitive pattern run on the original text, with no gate.
+* Label model: ``predict_text`` (tokens mapped straight to weight rows) gives the scores of
+  ``predict(features(...))`` on our headlines and on every corpus item (up to the order of the float sums).
+* Dotless ı and long ſ (IGNORECASE reads them as i and s, ``str.lower`` keeps them): the gates and twins see
+  them folded, so they agree with the case-insensitive patterns there too.
+* Fact patterns: every lower-cased twin of :mod:`watchers.classify.facts` finds what its case-insensitive
+  pattern finds on every corpus title + lede.
+* Rule gates: the one-pass literal scan (:mod:`watchers.classify.prescan`, Aho-Corasick) opens exactly the
+  rules whose gates the per-rule substring checks open, with and without the optional package.
+* Product-name slots: the literal scan never closes on a text the slot pattern matches.
+* Drug stems: the stem scan before the INN word scan never closes on a text where a word ends with a stem.
 * A release page read after the item was classified finishes the same analysis (title and lede are not
   classified again): the result equals a fresh classification with the body, and finishing twice leaves the
   first result unchanged.
@@ -11,12 +21,15 @@
 from __future__ import annotations
 
 import csv
+import math
 
 import pytest
 
 from tests.conftest import shared_path
 from tests.watchers.classify.test_rules import CASES, HARD_CASES
-from watchers.classify import LEDE_CHARS, _fires, _lede, _lowered, _prepare, analyse, classify
+from watchers.classify import LEDE_CHARS, _fires, _lede, _lowered, _prepare, analyse, classify, drug_names
+from watchers.classify.learned import LabelModel, features, load_model
+from watchers.classify.prescan import GateScan
 from watchers.classify.rules import RULES
 
 BODY = (
@@ -81,3 +94,164 @@ def test_a_release_page_finishes_the_same_analysis() -> None:
 def test_finish_is_repeatable(body: str | None) -> None:
     analysis = analyse("Acme Bio Announces Topline Results from Phase 2 Trial of AB-1", "The trial met its endpoint.")
     assert analysis.finish(body).model_dump() == analysis.finish(body).model_dump()
+
+
+def _model_differences(model: LabelModel, texts: list[tuple[str, str]]) -> list[str]:
+    wrong = []
+    for title, lede in texts:
+        for rule, label in ((None, None), ("readout.topline@title", "readout"), ("other.earnings@lede", "other")):
+            plain = model.scores(features(title, lede, rule, label))
+            fast = model.text_scores(title, lede, rule, label)
+            if not all(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) for a, b in zip(plain, fast, strict=True)):
+                wrong.append(f"{rule}: fast {fast} plain {plain} on {title[:80]!r}")
+    return wrong
+
+
+def test_model_fast_path_equals_features_on_our_headlines() -> None:
+    model = load_model()
+    assert model is not None
+    extra = [("", ""), ("Data data DATA 2024 2025", "data data results results 12 mg 13 mg"),
+             ("Acme's Phase-2 trial: topline — met", "topline topline met met the primary endpoint")]
+    texts = _texts([(t, s) for _, _, t, s in CASES + HARD_CASES]) + extra
+    assert _model_differences(model, texts) == []
+
+
+def test_model_fast_path_equals_features_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    model = load_model()
+    assert model is not None
+    wrong = _model_differences(model, _texts(rows))
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+def _per_rule_mask(low: str) -> int:
+    return sum(1 << i for i, r in enumerate(RULES) if not r.gate or any(g in low for g in r.gate))
+
+
+def _scan_differences(texts: list[str]) -> list[str]:
+    scan, plain = GateScan(RULES), GateScan(RULES)
+    plain._automaton = None  # the fallback without pyahocorasick
+    assert scan._automaton is not None, "pyahocorasick is a dependency of the project"
+    wrong = []
+    for text in texts:
+        low = text.lower()
+        want = _per_rule_mask(low)
+        if scan.open_mask(low) != want or plain.open_mask(low) != want:
+            wrong.append(f"{text[:80]!r}: scan {scan.open_mask(low):x} fallback {plain.open_mask(low):x} want {want:x}")
+    return wrong
+
+
+def test_gate_scan_opens_the_rules_the_per_rule_checks_open() -> None:
+    texts = [t for pair in _texts([(t, s) for _, _, t, s in CASES + HARD_CASES]) for t in pair]
+    # overlapping and nested literals: "approval" holds "approv", "filing" holds "fil", "hold" ends "threshold"
+    texts += ["", "approval filing threshold", "FDA ok", "50% cut", "Q3 ind CTA"]
+    assert _scan_differences(texts) == []
+
+
+def test_gate_scan_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    wrong = _scan_differences([t for pair in _texts(rows) for t in pair])
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+def _stem_gate_misses(texts: list[str]) -> list[str]:
+    return [t[:80] for t in texts
+            if any(map(drug_names._ENDS_WITH_STEM, drug_names._WORD_RE.findall(t)))
+            and not drug_names._may_end_with_stem(t)]
+
+
+def test_stem_scan_never_skips_a_word_with_a_drug_stem() -> None:
+    texts = [f"{t}\n{s}" for t, s in _texts([(t, s) for _, _, t, s in CASES + HARD_CASES])]
+    texts += ["pembrolizumab", "Acme's Keytruda (pembrolizumab) plus gene therapy", "making skin", "Genmab's",
+              "nusinersen-abcd", "BioXcel", "a statistic"]
+    assert drug_names._STEM_SCAN is not None, "pyahocorasick is a dependency of the project"
+    assert _stem_gate_misses(texts) == []
+    assert not drug_names._may_end_with_stem("Acme makes kinder statistics")  # the scan does close
+
+
+def test_stem_scan_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [f"{_prepare(t, 1_000)}\n{_prepare(s, 2_000)[:1_000]}" for t, s in rows]
+    assert _stem_gate_misses(texts) == []
+
+
+FOLD_ONLY_HEADLINES = [
+    ("Acme Annoﬁnces Fırst Patıent Dosed ın Phase 1 Trıal of AB-1", "enrollment"),
+    ("Acme Bio Reports Fırst Quarter 2024 Fınancıal Results", "other"),
+    ("Acme Bio Receıves FDA Fast Track Desıgnatıon for AB-1", "regulatory"),
+    ("Acme Bio Announceſ Poſitive Topline Reſults from Phase 3 Trial", "readout"),
+]
+
+
+def test_dotless_i_and_long_s_take_the_same_rules_as_plain_letters() -> None:
+    assert _check_rules(_texts([(t, "") for t, _ in FOLD_ONLY_HEADLINES])) == []
+    assert [classify(t).label for t, _ in FOLD_ONLY_HEADLINES] == [label for _, label in FOLD_ONLY_HEADLINES]
+
+
+def test_dotless_i_opens_the_fact_gates() -> None:
+    from watchers.classify.facts import extract_facts
+
+    facts = extract_facts("Acme Phase 3 Trial Met Its Primary Endpoınt", "", "readout", "topline")
+    assert facts.get("endpoint_met") is True
+
+
+def _twin_differences(texts: list[str]) -> list[str]:
+    from watchers.classify import facts
+    from watchers.classify.rules import gate_lower
+
+    twins = {name: tw for name, tw in vars(facts).items() if isinstance(tw, facts._Fast)}
+    assert {"_GUIDANCE2_F", "_GUIDANCE3_F", "_PDUFA_F"} <= set(twins)
+    wrong = []
+    for text in texts:
+        low = gate_lower(text)
+        for name, tw in twins.items():
+            fast, plain = tw.search(text, low), tw.orig.search(text)
+            got = None if fast is None else (fast.group(0), fast.groups())
+            want = None if plain is None else (plain.group(0), plain.groups())
+            if got != want:
+                wrong.append(f"{name}: fast {got} plain {want} on {text[:80]!r}")
+    return wrong
+
+
+def test_fact_twins_equal_their_patterns() -> None:
+    texts = ["Topline data expected in 2H 2026", "Acme Expects to Report Phase 2 Data in the Second Half of 2027",
+             "Results from the ALPINE trial are anticipated during Q3 2025", "PDUFA target action date of May 1, 2025"]
+    assert _twin_differences(texts) == []
+
+
+def test_fact_twins_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [f"{t}\n{lede[:1_000]}" for t, lede in (
+        (tp, _lede(_prepare(s, 2_000), tp)) for tp, s in ((_prepare(t, 1_000), s) for t, s in rows))]
+    wrong = _twin_differences(texts)
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+def _slot_gate_misses(texts: list[str]) -> list[str]:
+    from watchers.classify.rules import gate_lower
+
+    return [t[:80] for t in texts if drug_names._SLOT_RE.search(t) and not drug_names._may_have_slot(gate_lower(t))]
+
+
+def test_slot_scan_never_skips_a_slot() -> None:
+    texts = [f"{t}\n{s}" for t, s in _texts([(t, s) for _, _, t, s in CASES + HARD_CASES])]
+    texts += ["FDA Approval of Zoryve for Psoriasis", "Phase 2 Study of Natrunix in RA", "Non-Inferiority of Capre vs"]
+    assert sum(bool(drug_names._SLOT_RE.search(t)) for t in texts) > 3
+    assert _slot_gate_misses(texts) == []
+    assert not drug_names._may_have_slot("acme announces pricing of public offering")
+
+
+def test_slot_scan_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [f"{t}\n{lede[:300]}" for t, lede in _texts(rows)]
+    assert _slot_gate_misses(texts) == []
