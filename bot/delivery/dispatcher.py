@@ -91,12 +91,12 @@ class Dispatcher:
             except Exception as exc:  # the next renewal tries again; the lease still covers a quarter's gap
                 log.warning("could not renew claimed deliveries: %s", exc)
 
-    async def _drain(self, batch: int, report: DispatchReport, channel: tuple[str, str] | None) -> DispatchReport:
+    async def _drain(self, batch: int, report: DispatchReport, only: tuple[str, str] | None) -> DispatchReport:
         await self._release_dead_claims()
         while True:
             now = utcnow()
             due = await self._store.outbox.claim(list(self._sinks), self._owner, now, now + self._lease, batch,
-                                                 channel=channel)
+                                                 channel=only)
             if not due:
                 return report
             progressed = False
