@@ -162,10 +162,13 @@ class App:
             await dispatcher.send_digests(utcnow())
 
         tick = min(60.0, self.settings.poll_interval_seconds)
+        if self.settings.adaptive_polling:
+            # Adaptive polls are placed to the second (30 s apart at busy minutes): a coarse tick would waste that.
+            tick = min(tick, 5.0)
         scheduler = AsyncIOScheduler(timezone=UTC)
         common = {"misfire_grace_time": 300, "coalesce": True, "max_instances": 1}
         # Each source carries its own next poll time (with jitter and back-off); this job polls the due ones.
-        scheduler.add_job(poll_job, "interval", seconds=tick, jitter=max(1, int(tick * 0.1)),
+        scheduler.add_job(poll_job, "interval", seconds=tick, jitter=max(1, int(tick * 0.1)) if tick >= 10 else None,
                           id="poll", next_run_time=utcnow(), **common)
         scheduler.add_job(deliver_job, "interval", seconds=self.settings.delivery_interval_seconds,
                           id="deliver", **common)

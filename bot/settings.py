@@ -60,6 +60,16 @@ class Settings(BaseSettings):
     slack_http_host: str = "0.0.0.0"
     slack_http_port: int = Field(3000, ge=0, le=65535)
     slack_admin_user_group: str = ""
+    # Adaptive polling: each feed polled when it is likely to publish (learned from its items' dates), with as
+    # many requests a day as POLL_INTERVAL_SECONDS makes (or POLL_REQUESTS_PER_DAY), never more often than the
+    # floor nor less often than the ceiling. False: every feed every POLL_INTERVAL_SECONDS.
+    adaptive_polling: bool = True
+    poll_requests_per_day: float | None = Field(None, ge=1, le=2880)
+    poll_floor_seconds: float = Field(30, ge=5, le=3600)
+    poll_ceiling_seconds: float = Field(3600, ge=60, le=86400)
+    # Politeness per host, across every source on it (hundreds of company feeds share one wire's host).
+    host_requests_per_second: float = Field(2, gt=0, le=100)
+    host_concurrency: int = Field(4, ge=1, le=100)
 
     @field_validator("user_agent")
     @classmethod
@@ -168,6 +178,10 @@ class Settings(BaseSettings):
             jitter_fraction=self.poll_jitter_fraction,
             max_consecutive_failures=self.max_consecutive_failures,
             concurrency=self.poll_concurrency,
+            adaptive=self.adaptive_polling,
+            requests_per_day=self.poll_requests_per_day,
+            floor_seconds=self.poll_floor_seconds,
+            ceiling_seconds=self.poll_ceiling_seconds,
         )
 
 

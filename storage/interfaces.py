@@ -78,6 +78,16 @@ class SeenItems(Protocol):
     async def history(self, source_id: int) -> FeedHistory: ...
 
 
+class Publications(Protocol):
+    """Each source's publication times as seen (what the adaptive poll schedule learns from)."""
+
+    async def add(self, source_id: int, published: Iterable[datetime | None]) -> None: ...
+
+    async def for_sources(self, source_ids: Sequence[int]) -> dict[int, list[datetime]]: ...
+
+    async def since(self, after: datetime) -> dict[int, list[datetime]]: ...
+
+
 class Events(Protocol):
     """Stored events and the programmes each is linked to."""
 

@@ -15,6 +15,7 @@ from storage.interfaces import (
     Meta,
     Outbox,
     Programs,
+    Publications,
     SeenItems,
     Sources,
     Subscriptions,
@@ -25,6 +26,7 @@ from storage.repositories.ledger import LedgerRepository
 from storage.repositories.meta import MetaRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.programs import ProgramRepository
+from storage.repositories.publications import PublicationRepository
 from storage.repositories.seen import SeenItemRepository
 from storage.repositories.sources import SourceRepository
 from storage.repositories.subscriptions import SubscriptionRepository
@@ -47,6 +49,7 @@ class Repositories:
         self.ledger: Ledger = LedgerRepository(conn)
         self.subscriptions: Subscriptions = SubscriptionRepository(conn)
         self.meta: Meta = MetaRepository(conn)
+        self.publications: Publications = PublicationRepository(conn)
 
 
 class UnitOfWork(Repositories):

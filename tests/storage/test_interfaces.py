@@ -12,6 +12,7 @@ from storage.repositories.ledger import LedgerRepository
 from storage.repositories.meta import MetaRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.programs import ProgramRepository
+from storage.repositories.publications import PublicationRepository
 from storage.repositories.seen import SeenItemRepository
 from storage.repositories.sources import SourceRepository
 from storage.repositories.subscriptions import SubscriptionRepository
@@ -23,7 +24,7 @@ PAIRS = [
     (interfaces.Events, EventRepository), (interfaces.Outbox, OutboxRepository),
     (interfaces.Programs, ProgramRepository), (interfaces.Trials, TrialRepository),
     (interfaces.Ledger, LedgerRepository), (interfaces.Subscriptions, SubscriptionRepository),
-    (interfaces.Meta, MetaRepository),
+    (interfaces.Meta, MetaRepository), (interfaces.Publications, PublicationRepository),
 ]
 
 

@@ -14,11 +14,14 @@ from watchers.fetch.http import FetchError
 from watchers.parse.feed import FeedParseError
 from watchers.pipeline import refresh_source
 from watchers.record import add_events
+from watchers.schedule.cadence import Budget, History, Prior, build_prior, next_poll_at, phase_for
 from watchers.sources.base import Watcher
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(hours=12)
+PRIOR_REFRESH = timedelta(hours=6)  # all sources' habits change slowly; rebuilding the prior is one scan
+PRIOR_WINDOW = timedelta(days=365)
 
 
 def _enable_hint(source: Source) -> str:
@@ -41,6 +44,18 @@ class CycleConfig:
     jitter_fraction: float = 0.1
     max_consecutive_failures: int = 11
     concurrency: int = 64
+    # Adaptive polling (watchers/schedule/cadence.py): each source polled when it is likely to publish, within
+    # `requests_per_day` (None: as many as the fixed interval makes); off, every source every interval.
+    adaptive: bool = False
+    requests_per_day: float | None = None
+    floor_seconds: float = 30.0
+    ceiling_seconds: float = 3600.0
+
+    def budget(self) -> Budget:
+        per_day = self.requests_per_day or 86400.0 / self.interval_seconds
+        return Budget(requests_per_day=per_day, floor_seconds=self.floor_seconds,
+                      ceiling_seconds=max(self.ceiling_seconds, self.floor_seconds * 2),
+                      fixed_interval_seconds=self.interval_seconds, jitter_fraction=self.jitter_fraction)
 
 
 class PollCycle:
@@ -49,6 +64,9 @@ class PollCycle:
         self._watchers = dict(watchers) if isinstance(watchers, Mapping) else {w.kind: w for w in watchers}
         self._config = config
         self._lock = asyncio.Lock()
+        self._prior: Prior | None = None
+        self._prior_at: datetime | None = None
+        self._histories: dict[int, list[datetime]] = {}
 
     async def run_once(self, now: datetime | None = None, due_only: bool = True) -> CycleReport:
         # A cycle never overlaps itself, whoever triggers it.
@@ -60,6 +78,8 @@ class PollCycle:
                 else [s for s in await self._store.sources.list() if not s.disabled]
             )
             sources = [s for s in sources if s.kind in self._watchers]
+            if self._config.adaptive and sources:
+                await self._learn([s.id for s in sources], now)
             report = CycleReport()
             gate = asyncio.Semaphore(self._config.concurrency)
 
@@ -68,13 +88,30 @@ class PollCycle:
                     await self._poll_source(source, report)
 
             await asyncio.gather(*(one(s) for s in sources))
+            self._histories = {}
             return report
+
+    async def _learn(self, source_ids: list[int], now: datetime) -> None:
+        """The due sources' publication dates, and the prior from all sources' (refreshed now and then)."""
+        if self._prior is None or self._prior_at is None or now - self._prior_at >= PRIOR_REFRESH:
+            everyone = await self._store.publications.since(now - PRIOR_WINDOW)
+            # Built from nothing yet (a new store): asked again next cycle rather than in six hours.
+            self._prior = build_prior(everyone.values(), now) if everyone else None
+            self._prior_at = now
+        self._histories = await self._store.publications.for_sources(source_ids)
+
+    def next_poll_for(self, source: Source, now: datetime) -> datetime:
+        """After a successful poll: the adaptive schedule's next poll, or the fixed interval's."""
+        if not self._config.adaptive:
+            return self._next_poll(now, 0)
+        history = History(tuple(self._histories.get(source.id, ())), self._prior)
+        return next_poll_at(history, now, self._config.budget(), phase=phase_for(source.id))
 
     async def _poll_source(self, source: Source, report: CycleReport) -> None:
         report.polled += 1
         watcher = self._watchers[source.kind]
         try:
-            outcome, new_ids = await refresh_source(self._store, watcher, source, self._next_poll(utcnow(), 0))
+            outcome, new_ids = await refresh_source(self._store, watcher, source, self.next_poll_for(source, utcnow()))
         except (FetchError, FeedParseError) as exc:
             await self._failed(source, str(exc), getattr(exc, "retry_after", None), report)
             return
