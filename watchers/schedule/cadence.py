@@ -22,7 +22,7 @@ The fallback: no usable dates (none, all the same instant, date-only, all in the
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -46,11 +46,14 @@ _QUIET_SUNDAY = range(6 * 24, 6 * 24 + 4)
 class Params:
     """The policy's free parameters (chosen on the learning period of the replay, never on the scored one)."""
 
-    exponent: float = 0.5  # poll density ∝ rate ** exponent (0.5: the square-root rule)
+    exponent: float = 0.5  # poll density ∝ rate ** exponent (0.5: the square-root rule) over the hours …
+    minute_exponent: float = 0.5  # … and over the minutes of the hour
+    day_pooling: float = 0.0  # share of a weekday hour's count taken from the same hour on every weekday
     hour_prior_weight: float = 8.0  # the prior counts as this many items in a source's hour-of-week profile
     minute_prior_weight: float = 30.0  # … and in its minute-of-hour profile
     neighbour_hours: float = 0.5  # weight each hour lends its neighbours (a habit drifts by an hour)
     floor_rate: float = 0.02  # every hour keeps at least this share of the average hour's rate
+    min_share: float = 0.0  # poll density never below this share of the budget's average (bounds the tail)
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ def phase_for(source_id: int) -> float:
     return (source_id * _GOLDEN) % 1.0
 
 
-def usable_dates(published: Iterable[datetime], now: datetime) -> list[datetime]:
+def usable_dates(published: Iterable[datetime], now: datetime | None) -> list[datetime]:
     """The dates that say something about the time of day: distinct, not in the future, not ancient; none when
     the feed gives dates only (most at local or UTC midnight) or stamps most items with one date."""
     seen: set[datetime] = set()
@@ -102,7 +105,7 @@ def usable_dates(published: Iterable[datetime], now: datetime) -> list[datetime]
     for d in published:
         given += 1
         d = d if d.tzinfo else d.replace(tzinfo=UTC)
-        if now - _MAX_AGE <= d <= now + timedelta(minutes=5):
+        if now is None or now - _MAX_AGE <= d <= now + timedelta(minutes=5):  # None: all known to be inside
             seen.add(d)
     if given >= 5 and len(seen) * 5 < given:
         return []  # most items share a date: the feed stamps its build time, not each release's
@@ -146,16 +149,22 @@ def build_prior(histories: Iterable[Iterable[datetime]], now: datetime) -> Prior
                  tuple((c + 0.5) / (total + 0.5 * MINUTES) for c in minutes))
 
 
-def _grid(hours: tuple[int, ...], minutes: tuple[int, ...], prior: Prior, params: Params,
+def _grid(hours: tuple[float, ...], minutes: tuple[int, ...], prior: Prior, params: Params,
           budget: Budget) -> tuple[float, ...]:
     """Cumulative poll mass at the end of each minute of the local week (the grid's coordinates)."""
     return _grid_cached(hours, minutes, prior, params, budget)
 
 
 @lru_cache(maxsize=4096)
-def _grid_cached(hours: tuple[int, ...], minutes: tuple[int, ...], prior: Prior, params: Params,
+def _grid_cached(hours: tuple[float, ...], minutes: tuple[int, ...], prior: Prior, params: Params,
                  budget: Budget) -> tuple[float, ...]:
     n = sum(hours)
+    if params.day_pooling:
+        # A habit at 07:00 on Tuesdays is likely one at 07:00 on weekdays: pool weekdays by hour of the day.
+        by_hour = [sum(hours[d * 24 + h] for d in range(5)) / 5 for h in range(24)]
+        a = params.day_pooling
+        hours = tuple((1 - a) * c + a * by_hour[i % 24] if i < 5 * 24 else c for i, c in enumerate(hours))
+        n = sum(hours)
     spread = [hours[i] + params.neighbour_hours * (hours[i - 1] + hours[(i + 1) % HOURS]) for i in range(HOURS)]
     spread_total = sum(spread) or 1.0
     k_h, k_m = params.hour_prior_weight, params.minute_prior_weight
@@ -163,37 +172,76 @@ def _grid_cached(hours: tuple[int, ...], minutes: tuple[int, ...], prior: Prior,
     least = params.floor_rate / HOURS
     hour_p = [max(p, least) for p in hour_p]
     minute_p = [(c + k_m * p) / (n + k_m) for c, p in zip(minutes, prior.minutes, strict=True)]
-    weight = [(hour_p[h] * minute_p[m]) ** params.exponent for h in range(HOURS) for m in range(MINUTES)]
+    hour_w = [p**params.exponent for p in hour_p]
+    minute_w = [p**params.minute_exponent for p in minute_p]
+    weight = [hw * mw for hw in hour_w for mw in minute_w]
     lo = 1.0 / max(budget.ceiling_seconds - budget.floor_seconds, 1.0)
     hi = 1.0 / budget.floor_seconds
-    quiet = {h * MINUTES + m for h in _QUIET_SUNDAY for m in range(MINUTES)}
+    quiet = [False] * WEEK_MINUTES
+    for h in _QUIET_SUNDAY:
+        quiet[h * MINUTES : (h + 1) * MINUTES] = [True] * MINUTES
     target = 7 * budget.requests_per_day - 3  # polls a week may hold (margin: daylight saving, rounding)
-
-    def density(scale: float) -> list[float]:
-        return [lo if i in quiet else min(hi, max(lo, scale * w)) for i, w in enumerate(weight)]
-
-    if sum(density(0.0)) * 60 >= target:
-        uniform = target / WEEK_SECONDS  # too small a budget for the ceiling: the budget wins
-        per_minute = [max(uniform, 1e-9) * 60] * WEEK_MINUTES
-    else:
-        low, high = 0.0, 1.0
-        while sum(density(high)) * 60 < target and high < 1e12:
-            high *= 2
-        for _ in range(50):
-            mid = (low + high) / 2
-            if sum(density(mid)) * 60 < target:
-                low = mid
-            else:
-                high = mid
-        per_minute = [d * 60 for d in density(low)]
+    lo = min(max(lo, params.min_share * target / WEEK_SECONDS), hi)
+    if WEEK_MINUTES * lo * 60 >= target:
+        uniform = max(target, 1.0) / WEEK_SECONDS  # too small a budget for the ceiling: the budget wins
+        return tuple(accumulate([uniform * 60] * WEEK_MINUTES))
+    scale = _solve_scale(sorted(w for w, q in zip(weight, quiet, strict=True) if not q),
+                         target / 60 - lo * sum(quiet), lo, hi)
+    per_minute = [60 * (lo if q else min(hi, max(lo, scale * w))) for w, q in zip(weight, quiet, strict=True)]
     return tuple(accumulate(per_minute))
 
 
-def _learn(history: History, now: datetime) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
-    dates = usable_dates(history.published, now)
-    if not dates:
-        return None
-    return _bins(dates)
+def _solve_scale(weights: list[float], wanted: float, lo: float, hi: float) -> float:
+    """The scale s with Σ clip(s·w, lo, hi) = wanted (weights sorted): a monotone function of s, evaluated in
+    O(log n) with prefix sums, found by bisection."""
+    prefix = list(accumulate(weights, initial=0.0))
+    n = len(weights)
+
+    def total(scale: float) -> float:
+        if scale <= 0:
+            return lo * n
+        a = bisect_left(weights, lo / scale)  # these sit at the ceiling's rate
+        b = bisect_right(weights, hi / scale)  # beyond this, at the floor's
+        return lo * a + scale * (prefix[b] - prefix[a]) + hi * (n - b)
+
+    if hi * n <= wanted:  # the budget allows polling at the floor everywhere
+        return 1e300  # every bin at the floor's rate
+    low, high = 0.0, 1.0
+    while total(high) < wanted:
+        high *= 2
+    for _ in range(200):
+        mid = (low + high) / 2
+        if total(mid) < wanted:
+            low = mid
+        else:
+            high = mid
+        if high - low <= low * 1e-12:
+            break
+    return low
+
+
+Bins = tuple[tuple[int, ...], tuple[int, ...]]
+
+
+def _learn(history: History, now: datetime) -> Bins | None:
+    published = history.published
+    try:
+        # Every date inside the window (the usual case): the result does not depend on `now`, so it is cached.
+        if published and now - _MAX_AGE <= min(published) and max(published) <= now + timedelta(minutes=5):
+            return _learn_all(published)
+    except TypeError:
+        pass  # naive and aware dates mixed: the slow path sorts that out
+    return _learn_at(published, now)
+
+
+@lru_cache(maxsize=8192)
+def _learn_all(published: tuple[datetime, ...]) -> Bins | None:
+    return _learn_at(published, None)
+
+
+def _learn_at(published: Iterable[datetime], now: datetime | None) -> Bins | None:
+    dates = usable_dates(published, now)
+    return _bins(dates) if dates else None
 
 
 def next_poll_at(history: History, now: datetime, budget: Budget, *, phase: float = 0.0) -> datetime:
