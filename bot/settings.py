@@ -160,6 +160,10 @@ class Settings(BaseSettings):
             user_agent=self.user_agent,
             allow_private_addresses=self.allow_private_addresses,
             private_allowlist=frozenset(h.strip() for h in self.private_address_allowlist.split(",") if h.strip()),
+            host_requests_per_second=self.host_requests_per_second,
+            host_concurrency=self.host_concurrency,
+            # EDGAR keeps its own agreed pace (10 requests per second), above the default per-host one.
+            host_rates=((urlsplit(self.edgar_base_url).hostname or "", self.edgar_requests_per_second),),
         )
 
     def source_config(self) -> SourceConfig:
