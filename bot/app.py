@@ -108,7 +108,9 @@ class App:
         self.sinks.append(sink)
 
     def dispatcher(self) -> Dispatcher:
-        return Dispatcher(self.store, self.sinks, max_attempts=self.settings.max_delivery_attempts)
+        return Dispatcher(self.store, self.sinks, max_attempts=self.settings.max_delivery_attempts,
+                          max_concurrent=self.settings.delivery_concurrency,
+                          global_rates={"discord": self.settings.discord_global_rate_per_second})
 
     async def catalyst_notices(self) -> list[int]:
         return await catalyst_notices(self.store, utcnow().date(), self.settings.reminder_days())
@@ -137,6 +139,9 @@ class App:
         if not self.sinks:
             await self.use_console()
         dispatcher = self.dispatcher()
+        # A poll that queues deliveries wakes the dispatcher at once (the interval job stays as the fallback).
+        self.cycle.on_new_events = dispatcher.wake
+        woken = asyncio.create_task(dispatcher.run_when_woken())
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -182,6 +187,7 @@ class App:
         finally:
             log.info("shutting down")
             scheduler.shutdown(wait=False)
+            woken.cancel()
             for front_end in front_ends:
                 await front_end.stop()
             for sig in (signal.SIGINT, signal.SIGTERM):

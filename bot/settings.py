@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     # Politeness per host, across every source on it (hundreds of company feeds share one wire's host).
     host_requests_per_second: float = Field(2, gt=0, le=100)
     host_concurrency: int = Field(4, ge=1, le=100)
+    # Delivery: channels are sent to concurrently, at most this many sends at once; Discord allows a bot 50
+    # requests a second in all (its global limit), whatever the channels.
+    delivery_concurrency: int = Field(50, ge=1, le=1000)
+    discord_global_rate_per_second: float = Field(50, gt=0, le=10000)
 
     @field_validator("user_agent")
     @classmethod

@@ -1,6 +1,7 @@
 """`why`: what produced an alert — the rule and evidence, a registry change's before/after, the source."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -16,6 +17,7 @@ class WhyAnswer(BaseModel):
     changes: list[dict[str, Any]] = Field(default_factory=list)
     source_url: str | None = None
     confidence: float | None = None  # the classifier's calibrated probability of the label
+    alerted_at: datetime | None = None  # when its first alert went out: publication → alert is the delay felt
 
 
 async def why(ctx: CoreContext, event_id: int | str) -> WhyAnswer:
@@ -40,4 +42,5 @@ async def why(ctx: CoreContext, event_id: int | str) -> WhyAnswer:
     confidence = event.facts.get("confidence")
     return WhyAnswer(event=event, evidence=event.evidence, changes=[c for c in changes if isinstance(c, dict)],
                      source_url=source_url,
-                     confidence=float(confidence) if isinstance(confidence, int | float) else None)
+                     confidence=float(confidence) if isinstance(confidence, int | float) else None,
+                     alerted_at=await ctx.store.outbox.first_sent_at(event.id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -53,8 +53,9 @@ class CycleConfig:
 
     def budget(self) -> Budget:
         per_day = self.requests_per_day or 86400.0 / self.interval_seconds
-        return Budget(requests_per_day=per_day, floor_seconds=self.floor_seconds,
-                      ceiling_seconds=max(self.ceiling_seconds, self.floor_seconds * 2),
+        floor = min(self.floor_seconds, self.interval_seconds)  # asked for 10 s polling, never held to 30 s
+        return Budget(requests_per_day=per_day, floor_seconds=floor,
+                      ceiling_seconds=max(self.ceiling_seconds, floor * 2),
                       fixed_interval_seconds=self.interval_seconds, jitter_fraction=self.jitter_fraction)
 
 
@@ -67,6 +68,8 @@ class PollCycle:
         self._prior: Prior | None = None
         self._prior_at: datetime | None = None
         self._histories: dict[int, list[datetime]] = {}
+        # Called as soon as a poll queues deliveries (the app wakes its dispatcher), not at the cycle's end.
+        self.on_new_events: Callable[[], None] | None = None
 
     async def run_once(self, now: datetime | None = None, due_only: bool = True) -> CycleReport:
         # A cycle never overlaps itself, whoever triggers it.
@@ -122,6 +125,8 @@ class PollCycle:
         if outcome.not_modified:
             report.not_modified += 1
         report.new_event_ids.extend(new_ids)
+        if new_ids and self.on_new_events is not None:
+            self.on_new_events()
 
     async def _failed(self, source: Source, error: str, retry_after: float | None, report: CycleReport) -> None:
         report.failed += 1
