@@ -146,8 +146,8 @@ def score(fixed: dict[str, float], adaptive: dict[str, float]) -> float:
 
 CANDIDATES = [
     Params(exponent=e, minute_exponent=me, hour_prior_weight=16.0, minute_prior_weight=30.0, neighbour_hours=0.5,
-           day_pooling=pool, min_share=m)
-    for e in (0.15, 0.25, 0.35, 0.5) for me in (0.35, 0.5, 0.65) for pool in (0.0, 0.5) for m in (0.0,)
+           day_pooling=0.5, half_life_days=hl)
+    for e in (0.35, 0.5) for me in (0.35, 0.5) for hl in (0.0, 90.0, 240.0)
 ]
 
 

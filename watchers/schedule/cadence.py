@@ -54,6 +54,7 @@ class Params:
     neighbour_hours: float = 0.5  # weight each hour lends its neighbours (a habit drifts by an hour)
     floor_rate: float = 0.02  # every hour keeps at least this share of the average hour's rate
     min_share: float = 0.0  # poll density never below this share of the budget's average (bounds the tail)
+    half_life_days: float = 0.0  # a date this much older than the newest counts half (0: all count the same)
 
 
 @dataclass(frozen=True)
@@ -117,17 +118,24 @@ def usable_dates(published: Iterable[datetime], now: datetime | None) -> list[da
     return dates
 
 
+Bins = tuple[tuple[float, ...], tuple[float, ...]]
+
+
 def _is_midnight(d: datetime) -> bool:
     return d.hour == 0 and d.minute == 0 and d.second == 0
 
 
-def _bins(dates: Sequence[datetime]) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    hours = [0] * HOURS
-    minutes = [0] * MINUTES
+def _bins(dates: Sequence[datetime], half_life_days: float = 0.0) -> Bins:
+    """Counts per hour of the week and minute of the hour; with a half-life, older dates count less (habits
+    drift), relative to the newest date so the result does not depend on the clock."""
+    hours = [0.0] * HOURS
+    minutes = [0.0] * MINUTES
+    newest = max(dates) if dates and half_life_days else None
     for d in dates:
+        weight = 0.5 ** ((newest - d).total_seconds() / (half_life_days * 86400)) if newest else 1.0
         local = d.astimezone(ZONE)
-        hours[local.weekday() * 24 + local.hour] += 1
-        minutes[local.minute] += 1
+        hours[local.weekday() * 24 + local.hour] += weight
+        minutes[local.minute] += weight
     return tuple(hours), tuple(minutes)
 
 
@@ -149,14 +157,14 @@ def build_prior(histories: Iterable[Iterable[datetime]], now: datetime) -> Prior
                  tuple((c + 0.5) / (total + 0.5 * MINUTES) for c in minutes))
 
 
-def _grid(hours: tuple[float, ...], minutes: tuple[int, ...], prior: Prior, params: Params,
+def _grid(hours: tuple[float, ...], minutes: tuple[float, ...], prior: Prior, params: Params,
           budget: Budget) -> tuple[float, ...]:
     """Cumulative poll mass at the end of each minute of the local week (the grid's coordinates)."""
     return _grid_cached(hours, minutes, prior, params, budget)
 
 
 @lru_cache(maxsize=4096)
-def _grid_cached(hours: tuple[float, ...], minutes: tuple[int, ...], prior: Prior, params: Params,
+def _grid_cached(hours: tuple[float, ...], minutes: tuple[float, ...], prior: Prior, params: Params,
                  budget: Budget) -> tuple[float, ...]:
     n = sum(hours)
     if params.day_pooling:
@@ -220,28 +228,25 @@ def _solve_scale(weights: list[float], wanted: float, lo: float, hi: float) -> f
     return low
 
 
-Bins = tuple[tuple[int, ...], tuple[int, ...]]
-
-
 def _learn(history: History, now: datetime) -> Bins | None:
     published = history.published
     try:
         # Every date inside the window (the usual case): the result does not depend on `now`, so it is cached.
         if published and now - _MAX_AGE <= min(published) and max(published) <= now + timedelta(minutes=5):
-            return _learn_all(published)
+            return _learn_all(published, history.params.half_life_days)
     except TypeError:
         pass  # naive and aware dates mixed: the slow path sorts that out
-    return _learn_at(published, now)
+    return _learn_at(published, now, history.params.half_life_days)
 
 
 @lru_cache(maxsize=8192)
-def _learn_all(published: tuple[datetime, ...]) -> Bins | None:
-    return _learn_at(published, None)
+def _learn_all(published: tuple[datetime, ...], half_life_days: float) -> Bins | None:
+    return _learn_at(published, None, half_life_days)
 
 
-def _learn_at(published: Iterable[datetime], now: datetime | None) -> Bins | None:
+def _learn_at(published: Iterable[datetime], now: datetime | None, half_life_days: float = 0.0) -> Bins | None:
     dates = usable_dates(published, now)
-    return _bins(dates) if dates else None
+    return _bins(dates, half_life_days) if dates else None
 
 
 def next_poll_at(history: History, now: datetime, budget: Budget, *, phase: float = 0.0) -> datetime:
@@ -292,5 +297,5 @@ def describe(history: History, now: datetime, budget: Budget) -> Cadence:
     cumulative = _grid(hours, learned[1], history.prior or Prior(), history.params, budget)
     days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
     top = sorted((i for i in range(HOURS) if hours[i]), key=lambda i: -hours[i])[:3]
-    return Cadence(sum(hours), True, tuple(f"{days[i // 24]} {i % 24:02d}:00" for i in top),
-                   cumulative[-1] / 7)
+    busiest = tuple(f"{days[i // 24]} {i % 24:02d}:00" for i in top)
+    return Cadence(len(usable_dates(history.published, now)), True, busiest, cumulative[-1] / 7)
