@@ -65,7 +65,8 @@ class Dispatcher:
         # Sends in flight at once, over all channels, and each platform's global pace (Discord: 50 a second
         # per bot, whichever channels they go to); per-channel limits are the platform library's.
         self._gate = asyncio.Semaphore(max_concurrent)
-        self._global = {platform: RateLimiter(rate) for platform, rate in (global_rates or {}).items() if rate > 0}
+        # 3 % below the limit: a send paced exactly at it can still land 101st in some second (network jitter).
+        self._global = {p: RateLimiter(rate * 0.97) for p, rate in (global_rates or {}).items() if rate > 0}
         self._wake = asyncio.Event()
         # Who holds a claim: host and pid (so a restarted bot can tell its killed predecessor's claims), then
         # unique per dispatcher.

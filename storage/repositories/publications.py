@@ -9,6 +9,7 @@ from storage.database import Connection
 
 _CHUNK = 500  # stays under every backend's bound-parameter limit
 KEEP = 400  # dates kept per source: a year or more of a busy issuer
+PRIOR_SAMPLE = 200_000  # the prior reads at most this many recent dates (a few seconds, tens of MB)
 
 
 class PublicationRepository:
@@ -47,10 +48,11 @@ class PublicationRepository:
                 found.setdefault(int(source_id), []).append(from_db(stamp))  # type: ignore[arg-type]
         return found
 
-    async def since(self, after: datetime) -> dict[int, list[datetime]]:
-        """Every source's dates after a moment (what the global prior is built from)."""
+    async def since(self, after: datetime, limit: int = PRIOR_SAMPLE) -> dict[int, list[datetime]]:
+        """Sources' dates after a moment, the newest `limit` of them (what the global prior is built from)."""
         rows = await self._conn.all(
-            "SELECT source_id, published_at FROM source_publications WHERE published_at > ?", (to_db(after),)
+            "SELECT source_id, published_at FROM source_publications WHERE published_at > ? "
+            "ORDER BY published_at DESC LIMIT ?", (to_db(after), limit)
         )
         found: dict[int, list[datetime]] = {}
         for source_id, stamp in rows:

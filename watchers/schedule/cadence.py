@@ -46,10 +46,11 @@ _QUIET_SUNDAY = range(6 * 24, 6 * 24 + 4)
 class Params:
     """The policy's free parameters (chosen on the learning period of the replay, never on the scored one)."""
 
-    exponent: float = 0.5  # poll density ∝ rate ** exponent (0.5: the square-root rule) over the hours …
-    minute_exponent: float = 0.5  # … and over the minutes of the hour
-    day_pooling: float = 0.0  # share of a weekday hour's count taken from the same hour on every weekday
-    hour_prior_weight: float = 8.0  # the prior counts as this many items in a source's hour-of-week profile
+    # Defaults: the set bench/bench_time_to_alert.py chose on the corpus's learning period (never the scored one).
+    exponent: float = 0.35  # poll density ∝ rate ** exponent (0.5: the square-root rule) over the hours …
+    minute_exponent: float = 0.35  # … and over the minutes of the hour
+    day_pooling: float = 0.5  # share of a weekday hour's count taken from the same hour on every weekday
+    hour_prior_weight: float = 16.0  # the prior counts as this many items in a source's hour-of-week profile
     minute_prior_weight: float = 30.0  # … and in its minute-of-hour profile
     neighbour_hours: float = 0.5  # weight each hour lends its neighbours (a habit drifts by an hour)
     floor_rate: float = 0.02  # every hour keeps at least this share of the average hour's rate

@@ -67,7 +67,6 @@ class PollCycle:
         self._lock = asyncio.Lock()
         self._prior: Prior | None = None
         self._prior_at: datetime | None = None
-        self._histories: dict[int, list[datetime]] = {}
         # Called as soon as a poll queues deliveries (the app wakes its dispatcher), not at the cycle's end.
         self.on_new_events: Callable[[], None] | None = None
 
@@ -82,7 +81,7 @@ class PollCycle:
             )
             sources = [s for s in sources if s.kind in self._watchers]
             if self._config.adaptive and sources:
-                await self._learn([s.id for s in sources], now)
+                await self._refresh_prior(now)
             report = CycleReport()
             gate = asyncio.Semaphore(self._config.concurrency)
 
@@ -91,30 +90,31 @@ class PollCycle:
                     await self._poll_source(source, report)
 
             await asyncio.gather(*(one(s) for s in sources))
-            self._histories = {}
             return report
 
-    async def _learn(self, source_ids: list[int], now: datetime) -> None:
-        """The due sources' publication dates, and the prior from all sources' (refreshed now and then)."""
+    async def _refresh_prior(self, now: datetime) -> None:
+        """The prior from all sources' recent dates (refreshed now and then; bounded, so 100,000 feeds fit)."""
         if self._prior is None or self._prior_at is None or now - self._prior_at >= PRIOR_REFRESH:
             everyone = await self._store.publications.since(now - PRIOR_WINDOW)
             # Built from nothing yet (a new store): asked again next cycle rather than in six hours.
             self._prior = build_prior(everyone.values(), now) if everyone else None
             self._prior_at = now
-        self._histories = await self._store.publications.for_sources(source_ids)
 
-    def next_poll_for(self, source: Source, now: datetime) -> datetime:
-        """After a successful poll: the adaptive schedule's next poll, or the fixed interval's."""
+    async def next_poll_for(self, source: Source, now: datetime) -> datetime:
+        """After a successful poll: the adaptive schedule's next poll, or the fixed interval's. The source's dates
+        are read when it is polled (one keyed query), not for every due source at once."""
         if not self._config.adaptive:
             return self._next_poll(now, 0)
-        history = History(tuple(self._histories.get(source.id, ())), self._prior)
+        dates = (await self._store.publications.for_sources([source.id])).get(source.id, [])
+        history = History(tuple(dates), self._prior)
         return next_poll_at(history, now, self._config.budget(), phase=phase_for(source.id))
 
     async def _poll_source(self, source: Source, report: CycleReport) -> None:
         report.polled += 1
         watcher = self._watchers[source.kind]
         try:
-            outcome, new_ids = await refresh_source(self._store, watcher, source, self.next_poll_for(source, utcnow()))
+            outcome, new_ids = await refresh_source(self._store, watcher, source,
+                                                  await self.next_poll_for(source, utcnow()))
         except (FetchError, FeedParseError) as exc:
             await self._failed(source, str(exc), getattr(exc, "retry_after", None), report)
             return
