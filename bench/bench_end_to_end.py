@@ -103,7 +103,7 @@ async def run(n_feeds: int, n_pub: int, duration: float, interval: float) -> dic
         env.pop("SLACK_BOT_TOKEN", None)
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot.cli", "run", "--db", str(db), env=env, cwd=ROOT,
-            stdout=asyncio.subprocess.PIPE, stderr=open(Path(tmp) / "bot.log", "wb"))  # noqa: SIM115
+            stdout=asyncio.subprocess.PIPE, stderr=open(Path(tmp) / "bot.log", "wb"))  # noqa: ASYNC230
         seen: dict[str, float] = {}
 
         async def read() -> None:
