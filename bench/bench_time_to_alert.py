@@ -145,9 +145,9 @@ def score(fixed: dict[str, float], adaptive: dict[str, float]) -> float:
 
 
 CANDIDATES = [
-    Params(exponent=e, minute_exponent=me, hour_prior_weight=16.0, minute_prior_weight=30.0, neighbour_hours=0.5,
-           day_pooling=0.5, half_life_days=hl)
-    for e in (0.35, 0.5) for me in (0.35, 0.5) for hl in (0.0, 90.0, 240.0)
+    Params(exponent=e, minute_exponent=0.35, hour_prior_weight=16.0, minute_prior_weight=30.0, neighbour_hours=0.5,
+           day_pooling=0.5, busy_gap_seconds=gap, busy_threshold=threshold)
+    for e in (0.35, 0.5) for gap, threshold in ((0.0, 1.0), (240.0, 1.0), (240.0, 2.0), (360.0, 1.0))
 ]
 
 

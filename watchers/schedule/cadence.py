@@ -56,6 +56,8 @@ class Params:
     floor_rate: float = 0.02  # every hour keeps at least this share of the average hour's rate
     min_share: float = 0.0  # poll density never below this share of the budget's average (bounds the tail)
     half_life_days: float = 0.0  # a date this much older than the newest counts half (0: all count the same)
+    busy_gap_seconds: float = 0.0  # in the source's busy hours polls are at most this far apart (0: no such cap)
+    busy_threshold: float = 1.0  # an hour is busy when its rate is at least this many times the average hour's
 
 
 @dataclass(frozen=True)
@@ -194,39 +196,64 @@ def _grid_cached(hours: tuple[float, ...], minutes: tuple[float, ...], prior: Pr
     if WEEK_MINUTES * lo * 60 >= target:
         uniform = max(target, 1.0) / WEEK_SECONDS  # too small a budget for the ceiling: the budget wins
         return tuple(accumulate([uniform * 60] * WEEK_MINUTES))
-    scale = _solve_scale(sorted(w for w, q in zip(weight, quiet, strict=True) if not q),
-                         target / 60 - lo * sum(quiet), lo, hi)
-    per_minute = [60 * (lo if q else min(hi, max(lo, scale * w))) for w, q in zip(weight, quiet, strict=True)]
-    return tuple(accumulate(per_minute))
+    # Busy hours get a denser minimum (bounds the wait for a release at an unusual minute of a usual hour), if
+    # the budget allows it after every other minute's minimum.
+    lows = [lo] * WEEK_MINUTES
+    if params.busy_gap_seconds > 0:
+        busy_lo = min(max(lo, 1.0 / params.busy_gap_seconds), hi)
+        busy = [i for i in range(WEEK_MINUTES)
+                if not quiet[i] and hour_p[i // MINUTES] * HOURS >= params.busy_threshold]
+        if (WEEK_MINUTES - len(busy)) * lo * 60 + len(busy) * busy_lo * 60 < target:
+            for i in busy:
+                lows[i] = busy_lo
+    groups: dict[float, list[float]] = {}
+    for w, q, low in zip(weight, quiet, lows, strict=True):
+        if not q:
+            groups.setdefault(low, []).append(w)
+    solve = [(sorted(ws), low) for low, ws in groups.items()]
+
+    def per_minute(polls: float) -> list[float]:
+        scale = _solve_scale(solve, polls / 60 - lo * sum(quiet), hi)
+        return [60 * (lo if q else min(hi, max(low, scale * w))) for w, q, low in zip(weight, quiet, lows, strict=True)]
+
+    # Any 7 days that contain the spring change of clocks span 169 local hours: one hour's polls more than the grid
+    # holds. So the grid holds that much less (solved again; a lower scale only lowers every hour's share).
+    first = per_minute(target)
+    busiest_hour = max(sum(first[h * MINUTES : (h + 1) * MINUTES]) for h in range(HOURS))
+    return tuple(accumulate(per_minute(max(target - busiest_hour, WEEK_MINUTES * lo * 60 + 1))))
 
 
-def _solve_scale(weights: list[float], wanted: float, lo: float, hi: float) -> float:
-    """The scale s with Σ clip(s·w, lo, hi) = wanted (weights sorted): a monotone function of s, evaluated in
-    O(log n) with prefix sums, found by bisection."""
-    prefix = list(accumulate(weights, initial=0.0))
-    n = len(weights)
+def _solve_scale(groups: list[tuple[list[float], float]], wanted: float, hi: float) -> float:
+    """The scale s with Σ clip(s·w, low, hi) = wanted over groups of sorted weights sharing a lower bound: a
+    monotone function of s, evaluated in O(log n) per group with prefix sums, found by bisection."""
+    prepared = [(ws, list(accumulate(ws, initial=0.0)), low) for ws, low in groups]
 
     def total(scale: float) -> float:
-        if scale <= 0:
-            return lo * n
-        a = bisect_left(weights, lo / scale)  # these sit at the ceiling's rate
-        b = bisect_right(weights, hi / scale)  # beyond this, at the floor's
-        return lo * a + scale * (prefix[b] - prefix[a]) + hi * (n - b)
+        out = 0.0
+        for ws, prefix, low in prepared:
+            n = len(ws)
+            if scale <= 0:
+                out += low * n
+                continue
+            a = bisect_left(ws, low / scale)  # these sit at their lower bound
+            b = bisect_right(ws, hi / scale)  # beyond this, at the floor's rate
+            out += low * a + scale * (prefix[b] - prefix[a]) + hi * (n - b)
+        return out
 
-    if hi * n <= wanted:  # the budget allows polling at the floor everywhere
+    if hi * sum(len(ws) for ws, _ in groups) <= wanted:  # the budget allows polling at the floor everywhere
         return 1e300  # every bin at the floor's rate
-    low, high = 0.0, 1.0
-    while total(high) < wanted:
-        high *= 2
+    low_s, high_s = 0.0, 1.0
+    while total(high_s) < wanted:
+        high_s *= 2
     for _ in range(200):
-        mid = (low + high) / 2
+        mid = (low_s + high_s) / 2
         if total(mid) < wanted:
-            low = mid
+            low_s = mid
         else:
-            high = mid
-        if high - low <= low * 1e-12:
+            high_s = mid
+        if high_s - low_s <= low_s * 1e-12:
             break
-    return low
+    return low_s
 
 
 def _learn(history: History, now: datetime) -> Bins | None:
