@@ -56,7 +56,7 @@ class Params:
     floor_rate: float = 0.02  # every hour keeps at least this share of the average hour's rate
     min_share: float = 0.0  # poll density never below this share of the budget's average (bounds the tail)
     half_life_days: float = 0.0  # a date this much older than the newest counts half (0: all count the same)
-    busy_gap_seconds: float = 0.0  # in the source's busy hours polls are at most this far apart (0: no such cap)
+    busy_gap_seconds: float = 360.0  # in the source's busy hours polls are at most this far apart (0: no cap)
     busy_threshold: float = 1.0  # an hour is busy when its rate is at least this many times the average hour's
 
 
