@@ -8,6 +8,8 @@ with Discord's rate-limit headers (`X-RateLimit-Limit/Remaining/Reset-After/Buck
 messages per `--window` seconds per channel, and answers 429 to a request over the limit. The real bot (discord.py
 client, DiscordSink, Dispatcher, store) drains the outbox; the table shows deliveries/s against the ceiling the
 limits allow and how many 429s the bot provoked (0 means it waited out the headers instead of hitting the limit).
+The mock also answers a global 429 beyond `--global-rate` messages a second over all channels (Discord's 50 a
+second, scaled like the window); the dispatcher paces itself to it. Channels are sent to concurrently.
 The mock runs in this process (its cost is small next to the waits the limits impose).
 """
 from __future__ import annotations
@@ -39,12 +41,15 @@ from watchers.record import add_events
 class RateLimitedMock(MockDiscord):
     """Message creates carry Discord's bucket headers; a request over the limit gets a 429."""
 
-    def __init__(self, limit: int, window: float) -> None:
+    def __init__(self, limit: int, window: float, global_rate: float) -> None:
         super().__init__()
         self.limit = limit
         self.window = window
+        self.global_rate = global_rate  # messages per second over every channel (Discord's global limit)
+        self._recent: list[float] = []  # message creates in the last second
         self._buckets: dict[int, tuple[float, int]] = {}  # channel → (window start, used)
         self.over_limit = 0
+        self.over_global = 0
 
     def _channel(
         self, method: str, channel_id: int, rest: list[str], body: Any, author: str = ""
@@ -52,6 +57,14 @@ class RateLimitedMock(MockDiscord):
         if not (method == "POST" and rest == ["messages"]):
             return super()._channel(method, channel_id, rest, body, author)
         now = time.monotonic()
+        self._recent = [t for t in self._recent if now - t < 1.0]
+        if len(self._recent) >= self.global_rate:
+            self.over_global += 1
+            body = {"message": "You are being rate limited.", "retry_after": 1.0 - (now - self._recent[0]),
+                    "global": True}
+            return json_response(body, 429, {"X-RateLimit-Global": "true", "X-RateLimit-Scope": "global",
+                                             "Retry-After": "1"})
+        self._recent.append(now)
         start, used = self._buckets.get(channel_id, (now, 0))
         if now - start >= self.window:
             start, used = now, 0
@@ -70,9 +83,10 @@ class RateLimitedMock(MockDiscord):
         return response
 
 
-async def run(n_events: int, n_channels: int, limit: int, window: float, n_programmes: int = 0) -> dict[str, Any]:
+async def run(n_events: int, n_channels: int, limit: int, window: float, n_programmes: int = 0,
+              global_rate: float = 1000.0) -> dict[str, Any]:
     base = Route.BASE
-    mock = RateLimitedMock(limit, window)
+    mock = RateLimitedMock(limit, window, global_rate)
     await mock.start()
     channels = [mock.add_channel(1400000000000000001 + i) for i in range(n_channels)]
     try:
@@ -90,7 +104,8 @@ async def run(n_events: int, n_channels: int, limit: int, window: float, n_progr
                              programs=[f"ACM-{i % n_programmes}"] if n_programmes else [])
                     for i in range(n_events)
                 ])
-                dispatcher = Dispatcher(app.store, [front.sink], base_delay_seconds=0)
+                dispatcher = Dispatcher(app.store, [front.sink], base_delay_seconds=0,
+                                        global_rates={"discord": global_rate})
                 t0, c0 = time.perf_counter(), time.process_time()
                 report = await dispatcher.drain()
                 wall, cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -107,19 +122,20 @@ async def run(n_events: int, n_channels: int, limit: int, window: float, n_progr
             "programmes": n_programmes, "top_level": posted, "threaded": threaded,
             "failed": report.failed, "posted": posted + threaded, "wall": wall, "cpu": cpu,
             "rate": report.sent / wall,
-            "ceiling": n_channels * limit / window, "over_limit": mock.over_limit, "counts": counts}
+            "ceiling": min(n_channels * limit / window, global_rate), "global_rate": global_rate,
+            "over_limit": mock.over_limit + mock.over_global, "over_global": mock.over_global, "counts": counts}
 
 
 def print_results(r: dict[str, Any]) -> None:
     print(table([
         ("outbox", f"{r['events']:,} alerts × {r['channels']} channels = {r['events'] * r['channels']:,} deliveries"),
-        ("mock rate limit", f"{r['limit']} messages per {r['window']:g} s per channel "
-                            f"(ceiling {r['ceiling']:.0f}/s over all channels)"),
+        ("mock rate limit", f"{r['limit']} messages per {r['window']:g} s per channel, {r['global_rate']:g}/s in "
+                            f"all (ceiling {r['ceiling']:.0f}/s over all channels)"),
         ("delivered", f"{r['sent']:,} in {r['wall']:.2f} s = {r['rate']:.1f}/s ({r['cpu']:.2f} s CPU, "
                       f"{r['cpu'] / max(1, r['sent']) * 1000:.1f} ms CPU per delivery)"),
         ("share of the ceiling", f"{r['rate'] / r['ceiling']:.0%}"),
         ("conversations", f"{r['programmes']} programmes: {r['top_level']:,} top-level, {r['threaded']:,} in threads"),
-        ("429s provoked", f"{r['over_limit']} (0 = the rate-limit headers were respected)"),
+        ("429s provoked", f"{r['over_limit']}, {r['over_global']} of them global (0 = the limits were respected)"),
         ("outbox after", json.dumps(r["counts"])),
     ]))
 
@@ -131,9 +147,11 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=5)
     ap.add_argument("--window", type=float, default=0.25)
     ap.add_argument("--programmes", type=int, default=0)
+    # Discord's 50 a second, scaled like the window (Discord's 5 per 5 s per channel → 5 per 0.25 s: 20×).
+    ap.add_argument("--global-rate", type=float, default=1000.0)
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
-    r = asyncio.run(run(a.events, a.channels, a.limit, a.window, a.programmes))
+    r = asyncio.run(run(a.events, a.channels, a.limit, a.window, a.programmes, a.global_rate))
     print_results(r)
     if a.json:
         print("BENCH-RESULT " + json.dumps(r))

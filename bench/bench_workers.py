@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import psycopg
 
 from bench.bench_poll_cycle import FeedServer, setup_store
-from bench.common import table
+from bench.common import ONE_HOST_STANDS_FOR_MANY, table
 from bot.settings import Settings
 from storage.clock import to_db
 from storage.models import utcnow
@@ -80,7 +80,8 @@ async def prime_pg(url: str, server: FeedServer, n: int) -> float:
 
 def worker_env(url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
-    return {**env, "DATABASE_URL": url, "SEED_DEFAULTS": "false", "ALLOW_PRIVATE_ADDRESSES": "true",
+    return {**env, "DATABASE_URL": url, **ONE_HOST_STANDS_FOR_MANY,
+            "SEED_DEFAULTS": "false", "ALLOW_PRIVATE_ADDRESSES": "true",
             "POLL_INTERVAL_SECONDS": "86400", "WORKER_RECONCILE_SECONDS": "1", "RELEASE_PAGES": "false",
             "WORKER_CONCURRENCY": str(CONCURRENCY), "HTTP_TIMEOUT_SECONDS": "60"}
 

@@ -39,3 +39,10 @@ def peak_rss_mb() -> float:
 def table(rows: list[tuple[str, str]]) -> str:
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
+
+
+# Settings for a harness whose local feed server stands for sources on many hosts, polled on a fixed schedule:
+# per-host politeness (2 requests/s by default) would measure one host's pacing, and adaptive polling would move
+# polls to times the harness does not expect.
+ONE_HOST_STANDS_FOR_MANY = {"ADAPTIVE_POLLING": "false", "HOST_REQUESTS_PER_SECOND": "10000",
+                            "HOST_CONCURRENCY": "10000"}

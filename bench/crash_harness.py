@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.common import ONE_HOST_STANDS_FOR_MANY  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from storage.clock import to_db  # noqa: E402
@@ -186,6 +187,7 @@ def pending_by_event(db: Path) -> dict[int, int]:
 def bot_env(lane: Lane, mock: MockDiscord) -> dict[str, str]:
     return {
         **os.environ, "DISCORD_TOKEN": lane.token, "DISCORD_API_BASE": mock.api_base, "SEED_DEFAULTS": "false",
+        **ONE_HOST_STANDS_FOR_MANY,
         "ALLOW_PRIVATE_ADDRESSES": "true", "POLL_INTERVAL_SECONDS": "10", "DELIVERY_INTERVAL_SECONDS": "0.3",
         "HTTP_TIMEOUT_SECONDS": "5", "DISCORD_READY_TIMEOUT_SECONDS": "20", "PYTHONUNBUFFERED": "1",
     }

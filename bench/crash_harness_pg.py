@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.common import ONE_HOST_STANDS_FOR_MANY  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from storage.clock import to_db  # noqa: E402
@@ -113,6 +114,7 @@ def worker_env(url: str, mock: MockDiscord) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_"))}
     return {
         **env, "DATABASE_URL": url, "DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE": mock.api_base,
+        **ONE_HOST_STANDS_FOR_MANY,
         "SEED_DEFAULTS": "false", "ALLOW_PRIVATE_ADDRESSES": "true", "POLL_INTERVAL_SECONDS": "3600",
         "HTTP_TIMEOUT_SECONDS": "5", "RELEASE_PAGES": "false", "PYTHONUNBUFFERED": "1",
         "WORKER_RECONCILE_SECONDS": str(RECONCILE_SECONDS), "WORKER_STALLED_SECONDS": str(STALLED_SECONDS),

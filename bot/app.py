@@ -119,7 +119,9 @@ class App:
         self.sinks.append(sink)
 
     def dispatcher(self) -> Dispatcher:
-        return Dispatcher(self.store, self.sinks, max_attempts=self.settings.max_delivery_attempts)
+        return Dispatcher(self.store, self.sinks, max_attempts=self.settings.max_delivery_attempts,
+                          max_concurrent=self.settings.delivery_concurrency,
+                          global_rates={"discord": self.settings.discord_global_rate_per_second})
 
     async def catalyst_notices(self) -> list[int]:
         return await catalyst_notices(self.store, utcnow().date(), self.settings.reminder_days())
@@ -159,6 +161,9 @@ class App:
         if not self.sinks:
             await self.use_console()
         dispatcher = self.dispatcher()
+        # A poll that queues deliveries wakes the dispatcher at once (the interval job stays as the fallback).
+        self.cycle.on_new_events = dispatcher.wake
+        woken = asyncio.create_task(dispatcher.run_when_woken())
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -192,10 +197,13 @@ class App:
             await dispatcher.send_digests(utcnow())
 
         tick = min(60.0, self.settings.poll_interval_seconds)
+        if self.settings.adaptive_polling:
+            # Adaptive polls are placed to the second (30 s apart at busy minutes): a coarse tick would waste that.
+            tick = min(tick, 5.0)
         scheduler = AsyncIOScheduler(timezone=UTC)
         common = {"misfire_grace_time": 300, "coalesce": True, "max_instances": 1}
         # Each source carries its own next poll time (with jitter and back-off); this job polls the due ones.
-        scheduler.add_job(poll_job, "interval", seconds=tick, jitter=max(1, int(tick * 0.1)),
+        scheduler.add_job(poll_job, "interval", seconds=tick, jitter=max(1, int(tick * 0.1)) if tick >= 10 else None,
                           id="poll", next_run_time=utcnow(), **common)
         scheduler.add_job(deliver_job, "interval", seconds=self.settings.delivery_interval_seconds,
                           id="deliver", **common)
@@ -209,6 +217,7 @@ class App:
         finally:
             log.info("shutting down")
             scheduler.shutdown(wait=False)
+            woken.cancel()
             for front_end in front_ends:
                 await front_end.stop()
             await record_front_ends(self.store.meta, [])

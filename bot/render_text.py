@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
+from bot.core.feeds import FeedCadence
 from bot.core.lookup import ProgramCard, TrialLine
 from bot.core.registry import Onboarded
 from bot.core.status import StatusAnswer
@@ -92,6 +94,17 @@ def render_source_health(source: Source) -> str:
     if source.last_error:
         line += f"\n      last error: {source.last_error}"
     return line
+
+
+def render_cadence(cadence: FeedCadence) -> str:
+    """The learned cadence and the next poll, indented under the feed's health line."""
+    nxt = f"next poll {cadence.next_poll_at:%Y-%m-%d %H:%M:%S} UTC" if cadence.next_poll_at else "next poll now"
+    if not cadence.adaptive:
+        why = "no usable publication dates yet" if not cadence.dates else "adaptive polling off"
+        return f"      cadence: fixed interval, {cadence.polls_per_day:g} polls/day ({why}); {nxt}"
+    busiest = ", ".join(cadence.busiest) or "none yet"
+    return (f"      cadence: learned from {cadence.dates} dates, busiest {busiest} (Eastern); "
+            f"{cadence.polls_per_day:g} polls/day; {nxt}")
 
 
 # -- command answers ---------------------------------------------------------------------------------
@@ -226,12 +239,34 @@ def render_why(answer: WhyAnswer) -> str:
                      for s in answer.sources)
     elif answer.source_url:
         lines.append(f"  source: {ev.source_name or ''} {answer.source_url}".rstrip())
+    lines.append(f"  timing: {render_timing(ev.published_at, ev.detected_at, answer.alerted_at)}")
     return "\n".join(lines)
 
 
 def told_by(sources: list[EventSource]) -> str:
     """The sources of a fused event as plain text (front ends escape it): "IR feed, Wire"."""
     return ", ".join(s.source_name or f"source {s.source_id}" for s in sources)
+
+
+def render_timing(published: datetime | None, detected: datetime, alerted: datetime | None) -> str:
+    """published → detected → alert sent, each as a delay after publication (what a user waits)."""
+    if published is None:
+        start, parts = detected, [f"detected {detected:%Y-%m-%d %H:%M:%S} UTC (the source gave no date)"]
+    else:
+        start = published
+        parts = [f"published {published:%Y-%m-%d %H:%M:%S} UTC", f"detected {_after(published, detected)}"]
+    parts.append(f"alert sent {_after(start, alerted)}" if alerted else "alert not sent yet")
+    return " → ".join(parts)
+
+
+def _after(start: datetime, end: datetime) -> str:
+    seconds = (end - start).total_seconds()
+    if seconds < 0:
+        return f"{end:%H:%M:%S} (the source's date is {-seconds:.0f} s ahead)"
+    minutes, sec = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    text = f"{hours} h {minutes} min" if hours else f"{minutes} min {sec} s" if minutes else f"{sec} s"
+    return f"+{text}"
 
 
 def render_ledger_sources(d: Designation) -> str:

@@ -84,6 +84,20 @@ class Settings(BaseSettings):
     # `milestone-bot gateway` holding a slice of Discord shards: e.g. DISCORD_SHARD_IDS=0,1 DISCORD_SHARD_COUNT=4.
     discord_shard_ids: str = ""
     discord_shard_count: int | None = Field(None, ge=1, le=10_000)
+    # Adaptive polling: each feed polled when it is likely to publish (learned from its items' dates), with as
+    # many requests a day as POLL_INTERVAL_SECONDS makes (or POLL_REQUESTS_PER_DAY), never more often than the
+    # floor nor less often than the ceiling. False: every feed every POLL_INTERVAL_SECONDS.
+    adaptive_polling: bool = True
+    poll_requests_per_day: float | None = Field(None, ge=1, le=2880)
+    poll_floor_seconds: float = Field(30, ge=5, le=3600)
+    poll_ceiling_seconds: float = Field(3600, ge=60, le=86400)
+    # Politeness per host, across every source on it (hundreds of company feeds share one wire's host).
+    host_requests_per_second: float = Field(2, gt=0, le=10_000)
+    host_concurrency: int = Field(4, ge=1, le=10_000)
+    # Delivery: channels are sent to concurrently, at most this many sends at once; Discord allows a bot 50
+    # requests a second in all (its global limit), whatever the channels.
+    delivery_concurrency: int = Field(50, ge=1, le=1000)
+    discord_global_rate_per_second: float = Field(50, gt=0, le=10000)
 
     @field_validator("user_agent")
     @classmethod
@@ -189,6 +203,10 @@ class Settings(BaseSettings):
             user_agent=self.user_agent,
             allow_private_addresses=self.allow_private_addresses,
             private_allowlist=frozenset(h.strip() for h in self.private_address_allowlist.split(",") if h.strip()),
+            host_requests_per_second=self.host_requests_per_second,
+            host_concurrency=self.host_concurrency,
+            # EDGAR keeps its own agreed pace (10 requests per second), above the default per-host one.
+            host_rates=((urlsplit(self.edgar_base_url).hostname or "", self.edgar_requests_per_second),),
         )
 
     def source_config(self) -> SourceConfig:
@@ -207,6 +225,10 @@ class Settings(BaseSettings):
             jitter_fraction=self.poll_jitter_fraction,
             max_consecutive_failures=self.max_consecutive_failures,
             concurrency=self.poll_concurrency,
+            adaptive=self.adaptive_polling,
+            requests_per_day=self.poll_requests_per_day,
+            floor_seconds=self.poll_floor_seconds,
+            ceiling_seconds=self.poll_ceiling_seconds,
         )
 
 

@@ -91,6 +91,16 @@ class SeenItems(Protocol):
     async def history(self, source_id: int) -> FeedHistory: ...
 
 
+class Publications(Protocol):
+    """Each source's publication times as seen (what the adaptive poll schedule learns from)."""
+
+    async def add(self, source_id: int, published: Iterable[datetime | None]) -> None: ...
+
+    async def for_sources(self, source_ids: Sequence[int]) -> dict[int, list[datetime]]: ...
+
+    async def since(self, after: datetime, limit: int = 200_000) -> dict[int, list[datetime]]: ...
+
+
 class Events(Protocol):
     """Stored events and the programmes each is linked to."""
 
@@ -126,6 +136,8 @@ class Outbox(Protocol):
     dispatcher."""
 
     async def enqueue(self, event_id: int, targets: Sequence[DeliveryTarget], now: datetime) -> None: ...
+
+    async def first_sent_at(self, event_id: int) -> datetime | None: ...
 
     async def due(self, platforms: Sequence[str], now: datetime, limit: int = 100) -> list[PendingDelivery]: ...
 

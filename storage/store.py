@@ -25,6 +25,7 @@ from storage.interfaces import (
     Mutes,
     Outbox,
     Programs,
+    Publications,
     SeenItems,
     Sources,
     Subscriptions,
@@ -38,6 +39,7 @@ from storage.repositories.meta import MetaRepository
 from storage.repositories.mutes import MuteRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.programs import ProgramRepository
+from storage.repositories.publications import PublicationRepository
 from storage.repositories.seen import SeenItemRepository
 from storage.repositories.sources import SourceRepository
 from storage.repositories.subscriptions import SubscriptionRepository
@@ -65,6 +67,7 @@ class Repositories:
         self.meta: Meta = MetaRepository(conn)
         self.conversations: Conversations = ConversationRepository(conn)
         self.mutes: Mutes = MuteRepository(conn)
+        self.publications: Publications = PublicationRepository(conn)
 
 
 class UnitOfWork(Repositories):

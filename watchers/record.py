@@ -36,6 +36,8 @@ async def record_outcome(store: Store, outcome: PollOutcome, next_poll_at: datet
     async with store.unit_of_work() as uow:
         await uow.sources.mark_polled(outcome.source_id, now, next_poll_at, **health)  # type: ignore[arg-type]
         await uow.seen.add(outcome.source_id, outcome.seen_items, now)
+        # The dates as seen teach the source's publication habits (watchers/schedule/cadence.py).
+        await uow.publications.add(outcome.source_id, [i.published_at for i in outcome.seen_items])
         if outcome.writes is not None:
             await outcome.writes.save(uow, now)
         return await record_events(uow, outcome.events, outcome.source_id, now, outcome.audiences)

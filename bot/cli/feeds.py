@@ -7,7 +7,7 @@ from bot.app import App
 from bot.cli.common import Subparsers
 from bot.core import feeds
 from bot.core.context import CONSOLE_ACTOR
-from bot.render_text import render_source_health
+from bot.render_text import render_cadence, render_source_health
 
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -41,6 +41,8 @@ async def cmd_list(app: App, args: argparse.Namespace) -> int:
         print("no feeds watched; add one with: milestone-bot feeds add URL")
     for source in listing.feeds:
         print(render_source_health(source))
+        if source.id in listing.cadence:
+            print(render_cadence(listing.cadence[source.id]))
     return 0
 
 

@@ -3,17 +3,20 @@ from __future__ import annotations
 
 import asyncio
 import unicodedata
+from datetime import datetime
 
 from pydantic import BaseModel
 from yarl import URL
 
 from bot.core.context import Actor, CommandError, CoreContext, require_manage
-from storage.models import Source
+from storage.models import Source, utcnow
 from storage.store import StoreError
 from watchers.fetch.address_guard import AddressRefused, check_literal_host
 from watchers.fetch.http import FetchConfig, FetchError
 from watchers.parse.bidi import strip_bidi_controls
 from watchers.parse.feed import FeedParseError, parse_feed
+from watchers.schedule.cadence import History, build_prior, describe
+from watchers.schedule.poll_cycle import PRIOR_WINDOW
 
 
 class FeedAdded(BaseModel):
@@ -21,8 +24,19 @@ class FeedAdded(BaseModel):
     items_now: int
 
 
+class FeedCadence(BaseModel):
+    """What the adaptive schedule learned about a feed (watchers/schedule/cadence.py)."""
+
+    dates: int  # publication dates it learned from
+    adaptive: bool  # False: polled at the fixed interval (no usable dates, or adaptive polling off)
+    busiest: list[str]  # busiest hours of the week, Eastern time
+    polls_per_day: float
+    next_poll_at: datetime | None
+
+
 class FeedList(BaseModel):
     feeds: list[Source]
+    cadence: dict[int, FeedCadence] = {}
 
 
 MAX_URL_LENGTH = 2000
@@ -86,7 +100,26 @@ async def add_feed(ctx: CoreContext, actor: Actor, url: str, name: str | None = 
 
 
 async def list_feeds(ctx: CoreContext) -> FeedList:
-    return FeedList(feeds=await ctx.store.sources.list("rss"))
+    sources = await ctx.store.sources.list("rss")
+    return FeedList(feeds=sources, cadence=await cadences(ctx, sources))
+
+
+async def cadences(ctx: CoreContext, sources: list[Source]) -> dict[int, FeedCadence]:
+    """Each source's learned cadence, as the poll cycle sees it (same history, prior and budget)."""
+    now = utcnow()
+    config = ctx.settings.cycle_config()
+    histories = await ctx.store.publications.for_sources([s.id for s in sources])
+    everyone = await ctx.store.publications.since(now - PRIOR_WINDOW)
+    prior = build_prior(everyone.values(), now) if everyone else None
+    out = {}
+    for source in sources:
+        learned = describe(History(tuple(histories.get(source.id, ())), prior), now, config.budget())
+        adaptive = learned.adaptive and config.adaptive
+        out[source.id] = FeedCadence(
+            dates=learned.items, adaptive=adaptive, busiest=list(learned.busiest) if adaptive else [],
+            polls_per_day=round(learned.polls_per_day if adaptive else 86400 / config.interval_seconds, 1),
+            next_poll_at=source.next_poll_at)
+    return out
 
 
 async def remove_feed(ctx: CoreContext, actor: Actor, source_id: int) -> Source:

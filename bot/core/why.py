@@ -1,6 +1,7 @@
 """`why`: what produced an alert — the rule and evidence, a registry change's before/after, the source."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -18,6 +19,7 @@ class WhyAnswer(BaseModel):
     confidence: float | None = None  # the classifier's calibrated probability of the label
     # Every source that told it (a release fused from an IR feed and a wire lists both), first teller first.
     sources: list[EventSource] = Field(default_factory=list)
+    alerted_at: datetime | None = None  # when its first alert went out: publication → alert is the delay felt
 
 
 async def why(ctx: CoreContext, event_id: int | str) -> WhyAnswer:
@@ -42,4 +44,5 @@ async def why(ctx: CoreContext, event_id: int | str) -> WhyAnswer:
     confidence = event.facts.get("confidence")
     return WhyAnswer(event=event, evidence=event.evidence, changes=[c for c in changes if isinstance(c, dict)],
                      source_url=source_url, sources=await ctx.store.events.sources(ident),
-                     confidence=float(confidence) if isinstance(confidence, int | float) else None)
+                     confidence=float(confidence) if isinstance(confidence, int | float) else None,
+                     alerted_at=await ctx.store.outbox.first_sent_at(event.id))

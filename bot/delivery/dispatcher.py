@@ -1,4 +1,5 @@
-"""Drains the outbox to the sinks: retries with exponential back-off, gives up cleanly."""
+"""Drains the outbox to the sinks: channels concurrently (each in order), retries with exponential back-off, gives
+up cleanly."""
 from __future__ import annotations
 
 import asyncio
@@ -6,6 +7,7 @@ import logging
 import os
 import socket
 import uuid
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,6 +16,7 @@ from bot.delivery.sink import Sent, Sink, SinkError
 from bot.delivery.threads import high_materiality, topics
 from storage.models import Conversation, PendingDelivery, utcnow
 from storage.store import Store
+from watchers.fetch.rate_limit import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,7 @@ class Dispatcher:
     def __init__(
         self, store: Store, sinks: list[Sink], max_attempts: int = 8, base_delay_seconds: float = 30.0,
         auth_retry_seconds: float = 300.0, claim_lease_seconds: float = CLAIM_LEASE.total_seconds(),
+        max_concurrent: int = 50, global_rates: dict[str, float] | None = None,
     ) -> None:
         self._store = store
         self._sinks = {s.platform: s for s in sinks}
@@ -60,6 +64,12 @@ class Dispatcher:
         # platform → until when its sink is paused because the platform refused the bot's token.
         self._paused: dict[str, datetime] = {}
         self._lock = asyncio.Lock()
+        # Sends in flight at once, over all channels, and each platform's global pace (Discord: 50 a second
+        # per bot, whichever channels they go to); per-channel limits are the platform library's.
+        self._gate = asyncio.Semaphore(max_concurrent)
+        # 3 % below the limit: a send paced exactly at it can still land 101st in some second (network jitter).
+        self._global = {p: RateLimiter(rate * 0.97) for p, rate in (global_rates or {}).items() if rate > 0}
+        self._wake = asyncio.Event()
         # Who holds a claim: host and pid (so a restarted bot can tell its killed predecessor's claims), then
         # unique per dispatcher.
         self._owner = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -92,41 +102,98 @@ class Dispatcher:
                 log.warning("could not renew claimed deliveries: %s", exc)
 
     async def _drain(self, batch: int, report: DispatchReport, only: tuple[str, str] | None) -> DispatchReport:
+        """Claim batches and feed one ordered queue per channel; each channel has its own sender, all running
+        concurrently under the global cap. The next batch is claimed while the last is being sent (at most
+        `batch` deliveries wait in the queues), so no channel idles at a batch boundary."""
         await self._release_dead_claims()
-        while True:
-            now = utcnow()
-            due = await self._store.outbox.claim(list(self._sinks), self._owner, now, now + self._lease, batch,
-                                                 channel=only)
-            if not due:
-                return report
-            progressed = False
-            blocked: set[tuple[str, str]] = set()
-            refused: set[str] = set()  # platforms that refused the token during this drain
-            for pending in due:
-                channel = (pending.delivery.platform, pending.delivery.channel_id)
-                if channel in blocked or channel[0] in refused or self._is_paused(channel[0]):
-                    continue  # keep per-channel order: nothing overtakes a failed alert
-                sink = self._sinks[channel[0]]
-                try:
-                    sent = await self._send(sink, pending)
-                except SinkError as exc:
-                    blocked.add(channel)
-                    if exc.auth_failed:
-                        refused.add(channel[0])
-                    await self._failed(pending, exc, report)
+        refused: set[str] = set()  # platforms that refused the token during this drain
+        blocked: set[tuple[str, str]] = set()  # channels stopped by a failure: nothing overtakes it
+        queues: dict[tuple[str, str], deque[PendingDelivery]] = {}
+        senders: dict[tuple[str, str], asyncio.Task[None]] = {}
+        progress = asyncio.Event()
+        try:
+            while True:
+                now = utcnow()
+                due = await self._store.outbox.claim(list(self._sinks), self._owner, now, now + self._lease, batch,
+                                                     channel=only)
+                if not due:
+                    running = [t for t in senders.values() if not t.done()]
+                    if not running:
+                        return report
+                    await asyncio.gather(*running)  # what they leave undone may be claimable again
                     continue
-                except Exception as exc:  # a sink bug must not stop delivery to other channels
-                    log.exception("sink %s crashed", sink.platform)
+                for pending in due:
+                    channel = (pending.delivery.platform, pending.delivery.channel_id)
+                    if channel in blocked:
+                        continue  # stays claimed until the drain ends, then released
+                    queues.setdefault(channel, deque()).append(pending)
+                    task = senders.get(channel)
+                    if task is None or task.done():
+                        senders[channel] = asyncio.create_task(
+                            self._send_channel(channel, queues[channel], blocked, refused, report, progress))
+                while sum(len(q) for q in queues.values()) >= batch:
+                    progress.clear()
+                    await progress.wait()
+        finally:
+            for task in senders.values():
+                task.cancel()
+            await asyncio.gather(*senders.values(), return_exceptions=True)
+
+    async def _send_channel(
+        self, channel: tuple[str, str], queue: deque[PendingDelivery], blocked: set[tuple[str, str]],
+        refused: set[str], report: DispatchReport, progress: asyncio.Event,
+    ) -> None:
+        """One channel's queue, in order, until it is empty; stops the channel at the first failure."""
+        platform = channel[0]
+        sink = self._sinks[platform]
+        try:
+            while queue:
+                if platform in refused or self._is_paused(platform):
                     blocked.add(channel)
-                    await self._failed(pending, SinkError(f"{type(exc).__name__}: {exc}"), report)
-                    continue
-                self._resume(channel[0])
+                    return
+                pending = queue.popleft()
+                async with self._gate:
+                    limiter = self._global.get(platform)
+                    if limiter is not None:
+                        await limiter.wait()  # the platform's global limit, across every channel
+                        if pending.delivery.is_update:
+                            await limiter.wait()  # an update is two requests: the edit and the reply
+                    try:
+                        sent = await self._send(sink, pending)
+                    except SinkError as exc:
+                        blocked.add(channel)
+                        if exc.auth_failed:
+                            refused.add(platform)
+                        await self._failed(pending, exc, report)
+                        return
+                    except Exception as exc:  # a sink bug must not stop delivery to other channels
+                        log.exception("sink %s crashed", sink.platform)
+                        blocked.add(channel)
+                        await self._failed(pending, SinkError(f"{type(exc).__name__}: {exc}"), report)
+                        return
+                self._resume(platform)
                 await self._store.outbox.mark_delivered([pending.delivery.id], sent.message_id, sent.thread_id)
                 await self._remember_conversation(pending, sent)
                 report.sent += 1
-                progressed = True
-            if not progressed or len(due) < batch:
-                return report
+                progress.set()
+        finally:
+            if channel in blocked:
+                queue.clear()
+            progress.set()
+
+    def wake(self) -> None:
+        """Deliveries were queued: the waiting loop (`run_when_woken`) drains now, not at the next interval."""
+        self._wake.set()
+
+    async def run_when_woken(self) -> None:
+        """Drain each time `wake` is called, until cancelled."""
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self.drain()
+            except Exception:  # the interval job drains again later; this loop must survive
+                log.exception("delivery after a wake-up failed")
 
     async def _send(self, sink: Sink, pending: PendingDelivery) -> Sent:
         """Post an alert (a follow-up in its conversation's thread when the channel has one), or an update:

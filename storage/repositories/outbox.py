@@ -82,11 +82,14 @@ class OutboxRepository:
                 "WHERE (claimed_until IS NULL OR claimed_until <= ? OR claimed_by = ?) AND id IN ("
                 " SELECT d.id FROM deliveries d"
                 f" WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND d.platform IN ({marks})"
+                # Not what this owner already holds: a dispatcher claims its next batch while sending the last.
+                " AND (d.claimed_by IS NULL OR d.claimed_by <> ? OR d.claimed_until <= ?)"
                 f" AND {_SENT_NOW}{only} AND {_LIVE} AND NOT EXISTS ("
                 "  SELECT 1 FROM deliveries o WHERE o.platform = d.platform AND o.channel_id = d.channel_id"
                 "  AND o.status = 'pending' AND o.claimed_until > ? AND o.claimed_by <> ?)"
                 " ORDER BY d.id LIMIT ?) RETURNING id",
-                [owner, to_db(until), stamp, owner, stamp, *platforms, *only_params, stamp, owner, limit],
+                [owner, to_db(until), stamp, owner, stamp, *platforms, owner, stamp, *only_params, stamp, owner,
+                 limit],
             )
             if not claimed:
                 return []
@@ -154,6 +157,13 @@ class OutboxRepository:
             [f"digest:{subscription_id}", limit],
         )
         return await self._pending(rows)
+
+    async def first_sent_at(self, event_id: int) -> datetime | None:
+        """When the event's first alert went out (None: not sent yet)."""
+        row = await self._conn.one(
+            "SELECT MIN(sent_at) FROM deliveries WHERE event_id = ? AND status = 'sent'", (event_id,)
+        )
+        return from_db(row[0]) if row and row[0] else None
 
     async def mark_delivered(self, delivery_ids: Sequence[int], platform_message_id: str | None,
                              thread_id: str | None = None) -> None:

@@ -1,6 +1,7 @@
 """The benchmark scripts still run end to end (tiny sizes; no timing is asserted — speed lives in bench/)."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -31,3 +32,20 @@ def test_poll_cycle_bench_runs_small() -> None:
     assert "overhead over the parser used" in done.stdout
     # The feeds come in several real shapes, read by both parsers, each shape reported with its path.
     assert "parse path (changed feeds)" in done.stdout and "feedparser:" in done.stdout and "fast:" in done.stdout
+
+
+@pytest.mark.slow
+def test_time_to_alert_bench_reports_both_policies() -> None:
+    from tests.conftest import shared_path
+
+    shared_path("corpus", "globenewswire_biotech_items.csv")
+    done = subprocess.run([sys.executable, "bench/bench_time_to_alert.py", "--no-tune", "--json"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    [line] = [x for x in done.stdout.splitlines() if x.startswith("BENCH-RESULT ")]
+    result = json.loads(line.removeprefix("BENCH-RESULT "))
+    for policy in ("fixed", "adaptive"):
+        assert set(result[policy]) == {"median_s", "p95_s", "max_s", "requests_per_source_day"}
+    # The same budget: adaptive never spends more requests than fixed polling.
+    assert result["adaptive"]["requests_per_source_day"] <= result["fixed"]["requests_per_source_day"]
+    assert result["sources"] > 0 and result["items_scored"] > 0

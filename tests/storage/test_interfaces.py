@@ -14,6 +14,7 @@ from storage.repositories.meta import MetaRepository
 from storage.repositories.mutes import MuteRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.programs import ProgramRepository
+from storage.repositories.publications import PublicationRepository
 from storage.repositories.seen import SeenItemRepository
 from storage.repositories.sources import SourceRepository
 from storage.repositories.subscriptions import SubscriptionRepository
@@ -27,6 +28,7 @@ PAIRS = [
     (interfaces.Ledger, LedgerRepository), (interfaces.Subscriptions, SubscriptionRepository),
     (interfaces.Meta, MetaRepository), (interfaces.Conversations, ConversationRepository),
     (interfaces.Mutes, MuteRepository),
+    (interfaces.Meta, MetaRepository), (interfaces.Publications, PublicationRepository),
 ]
 
 

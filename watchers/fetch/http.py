@@ -19,6 +19,7 @@ import aiohttp
 from yarl import URL
 
 from watchers.fetch.address_guard import AddressRefused, GuardedResolver, check_literal_host
+from watchers.fetch.host_limits import HostLimits
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,11 @@ class FetchConfig:
     max_redirects: int = 5
     # Literal addresses ("10.0.0.5" or "10.0.0.5:8080") exempt from the guard, e.g. an intranet feed server.
     private_allowlist: frozenset[str] = frozenset()
+    # Politeness per host across every source (watchers/fetch/host_limits.py). The app sets 2 and 4 (settings
+    # HOST_REQUESTS_PER_SECOND, HOST_CONCURRENCY); unset here (0: unpaced) so tests and benches choose their own.
+    host_requests_per_second: float = 0.0
+    host_concurrency: int = 1000
+    host_rates: tuple[tuple[str, float], ...] = ()  # hosts with their own pace, e.g. (("www.sec.gov", 10.0),)
 
 
 @dataclass
@@ -73,6 +79,7 @@ class Fetcher:
     def __init__(self, config: FetchConfig) -> None:
         self.config = config
         self._session: aiohttp.ClientSession | None = None
+        self.hosts = HostLimits(config.host_requests_per_second, config.host_concurrency, dict(config.host_rates))
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -125,9 +132,11 @@ class Fetcher:
             async with asyncio.timeout(self.config.timeout_seconds):
                 for _hop in range(self.config.max_redirects + 1):
                     self._check_url(current)
-                    async with self._session.get(
+                    host = current.host or ""
+                    async with self.hosts.slot(host), self._session.get(
                         current, headers=request_headers, allow_redirects=False
                     ) as resp:
+                        self.hosts.answered(host, resp.status, _retry_after(resp.headers.get("Retry-After")))
                         if resp.status in _REDIRECTS:
                             location = resp.headers.get("Location")
                             if not location:

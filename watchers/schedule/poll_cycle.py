@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -15,11 +15,14 @@ from watchers.fetch.http import FetchError
 from watchers.parse.feed import FeedParseError
 from watchers.pipeline import refresh_source
 from watchers.record import add_events
+from watchers.schedule.cadence import Budget, History, Prior, build_prior, next_poll_at, phase_for
 from watchers.sources.base import Watcher
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(hours=12)
+PRIOR_REFRESH = timedelta(hours=6)  # all sources' habits change slowly; rebuilding the prior is one scan
+PRIOR_WINDOW = timedelta(days=365)
 
 
 def _enable_hint(source: Source) -> str:
@@ -43,6 +46,19 @@ class CycleConfig:
     jitter_fraction: float = 0.1
     max_consecutive_failures: int = 11
     concurrency: int = 64
+    # Adaptive polling (watchers/schedule/cadence.py): each source polled when it is likely to publish, within
+    # `requests_per_day` (None: as many as the fixed interval makes); off, every source every interval.
+    adaptive: bool = False
+    requests_per_day: float | None = None
+    floor_seconds: float = 30.0
+    ceiling_seconds: float = 3600.0
+
+    def budget(self) -> Budget:
+        per_day = self.requests_per_day or 86400.0 / self.interval_seconds
+        floor = min(self.floor_seconds, self.interval_seconds)  # asked for 10 s polling, never held to 30 s
+        return Budget(requests_per_day=per_day, floor_seconds=floor,
+                      ceiling_seconds=max(self.ceiling_seconds, floor * 2),
+                      fixed_interval_seconds=self.interval_seconds, jitter_fraction=self.jitter_fraction)
 
 
 class PollCycle:
@@ -51,6 +67,10 @@ class PollCycle:
         self._watchers = dict(watchers) if isinstance(watchers, Mapping) else {w.kind: w for w in watchers}
         self._config = config
         self._lock = asyncio.Lock()
+        self._prior: Prior | None = None
+        self._prior_at: datetime | None = None
+        # Called as soon as a poll queues deliveries (the app wakes its dispatcher), not at the cycle's end.
+        self.on_new_events: Callable[[], None] | None = None
 
     async def run_once(self, now: datetime | None = None, due_only: bool = True) -> CycleReport:
         # A cycle never overlaps itself, whoever triggers it.
@@ -62,6 +82,8 @@ class PollCycle:
                 else [s for s in await self._store.sources.list() if not s.disabled]
             )
             sources = [s for s in sources if s.kind in self._watchers]
+            if self._config.adaptive and sources:
+                await self._refresh_prior(now)
             report = CycleReport()
             gate = asyncio.Semaphore(self._config.concurrency)
             unanswered: list[tuple[Source, FetchError]] = []
@@ -73,6 +95,23 @@ class PollCycle:
             await asyncio.gather(*(one(s) for s in sources))
             await self._settle_unanswered(unanswered, report)
             return report
+
+    async def _refresh_prior(self, now: datetime) -> None:
+        """The prior from all sources' recent dates (refreshed now and then; bounded, so 100,000 feeds fit)."""
+        if self._prior is None or self._prior_at is None or now - self._prior_at >= PRIOR_REFRESH:
+            everyone = await self._store.publications.since(now - PRIOR_WINDOW)
+            # Built from nothing yet (a new store): asked again next cycle rather than in six hours.
+            self._prior = build_prior(everyone.values(), now) if everyone else None
+            self._prior_at = now
+
+    async def next_poll_for(self, source: Source, now: datetime) -> datetime:
+        """After a successful poll: the adaptive schedule's next poll, or the fixed interval's. The source's dates
+        are read when it is polled (one keyed query), not for every due source at once."""
+        if not self._config.adaptive:
+            return self._next_poll(now, 0)
+        dates = (await self._store.publications.for_sources([source.id])).get(source.id, [])
+        history = History(tuple(dates), self._prior)
+        return next_poll_at(history, now, self._config.budget(), phase=phase_for(source.id))
 
     async def _settle_unanswered(self, unanswered: list[tuple[Source, FetchError]], report: CycleReport) -> None:
         """Sources that got no answer at all (refused, DNS, timeout). When every source polled this cycle got none,
@@ -104,6 +143,8 @@ class PollCycle:
         several run at once, one per source, so this takes no cycle lock)."""
         report = CycleReport()
         if self.polls(source):
+            if self._config.adaptive:
+                await self._refresh_prior(utcnow())
             unanswered: list[tuple[Source, FetchError]] = []
             await self._poll_source(source, report, unanswered)
             await self._settle_unanswered(unanswered, report)  # one source alone is never our outage
@@ -114,7 +155,8 @@ class PollCycle:
         report.polled += 1
         watcher = self._watchers[source.kind]
         try:
-            outcome, new_ids = await refresh_source(self._store, watcher, source, self._next_poll(utcnow(), 0))
+            outcome, new_ids = await refresh_source(self._store, watcher, source,
+                                                  await self.next_poll_for(source, utcnow()))
         except FetchError as exc:
             if exc.network:
                 unanswered.append((source, exc))  # settled when the cycle knows whether anything answered
@@ -131,6 +173,8 @@ class PollCycle:
         if outcome.not_modified:
             report.not_modified += 1
         report.new_event_ids.extend(new_ids)
+        if new_ids and self.on_new_events is not None:
+            self.on_new_events()
 
     async def _failed(self, source: Source, error: str, retry_after: float | None, report: CycleReport) -> None:
         report.failed += 1

@@ -203,3 +203,79 @@ async def test_a_failed_digest_is_retried_within_the_hour(store: Store) -> None:
 
 async def _raise_once(digest: Digest) -> str | None:
     raise SinkError("HTTP 502")
+
+
+class GatedSink(ScriptedSink):
+    """Channel "a"'s first alert is sent only once channel "b" has had one: a dispatcher sending one delivery at a
+    time (a first, oldest first) would wait forever; one sending channels concurrently gets through."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.b_sent = asyncio.Event()
+        self.in_flight = 0
+        self.most = 0
+
+    async def send(self, pending: PendingDelivery) -> str | None:
+        self.in_flight += 1
+        self.most = max(self.most, self.in_flight)
+        try:
+            channel = pending.subscription.channel_id
+            if channel == "a" and not self.b_sent.is_set():
+                await self.b_sent.wait()
+            await asyncio.sleep(0)
+            result = await super().send(pending)
+            if channel == "b":
+                self.b_sent.set()
+            return result
+        finally:
+            self.in_flight -= 1
+
+
+async def test_channels_are_sent_to_concurrently_each_in_order(store: Store) -> None:
+    for channel in ("a", "b", "c"):
+        await store.subscriptions.ensure("console", channel)
+    await add_events(store, events(4))
+    sink = GatedSink()
+    report = await asyncio.wait_for(Dispatcher(store, [sink]).drain(), timeout=10)
+    assert report.sent == 12
+    for channel in ("a", "b", "c"):
+        assert [t for c, t in sink.posted if c == channel] == [f"event {i}" for i in range(4)]
+    assert sink.most > 1
+
+
+async def test_a_global_cap_bounds_sends_in_flight(store: Store) -> None:
+    for i in range(8):
+        await store.subscriptions.ensure("console", f"ch{i}")
+    await add_events(store, events(3))
+
+    class Slow(ScriptedSink):
+        in_flight = 0
+        most = 0
+
+        async def send(self, pending: PendingDelivery) -> str | None:
+            Slow.in_flight += 1
+            Slow.most = max(Slow.most, Slow.in_flight)
+            await asyncio.sleep(0.01)
+            Slow.in_flight -= 1
+            return await super().send(pending)
+
+    sink = Slow()
+    assert (await Dispatcher(store, [sink], max_concurrent=3).drain()).sent == 24
+    assert Slow.most == 3
+
+
+async def test_wake_drains_at_once(store: Store) -> None:
+    await store.subscriptions.ensure("console", "a")
+    sink = ScriptedSink()
+    dispatcher = Dispatcher(store, [sink])
+    loop = asyncio.create_task(dispatcher.run_when_woken())
+    try:
+        await add_events(store, events(2))
+        dispatcher.wake()
+        for _ in range(500):
+            if len(sink.posted) == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert sink.posted == [("a", "event 0"), ("a", "event 1")]
+    finally:
+        loop.cancel()

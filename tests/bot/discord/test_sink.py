@@ -271,3 +271,18 @@ async def test_app_end_to_end_feed_to_discord(h: DiscordHarness, server: LocalSe
     assert embed["description"] == "Summary of update 3."
     [delivery] = await h.app.store.db.all("SELECT id FROM deliveries")
     assert body["nonce"] == f"d{delivery[0]}"
+
+
+async def test_channels_in_parallel_keep_their_order_under_429s(h: DiscordHarness) -> None:
+    channels = [CHANNEL_ID, *(h.mock.add_channel(CHANNEL_ID + i) for i in range(1, 4))]
+    for channel in channels:
+        await subscribe(h, channel)
+    h.mock.rate_limit_every = 3  # every third create, whichever channel, is refused for a moment
+    await add_events(h.app.store, [event(f"e{i}", title=f"Acme Bio reports topline data {i} for ACM-101",
+                                         url=f"https://news.test/acme/{i}") for i in range(6)])
+    await Dispatcher(h.app.store, [h.front.sink], base_delay_seconds=0, max_concurrent=4).drain()
+    assert h.mock.rate_limited_count > 0
+    for channel in channels:
+        titles = [m["embeds"][0]["title"] for m in h.mock.messages[channel]]
+        assert titles == [f"Acme Bio reports topline data {i} for ACM-101" for i in range(6)]
+    assert await h.app.store.outbox.counts() == {"sent": 24}

@@ -1,0 +1,124 @@
+"""The adaptive poll schedule's properties: budget, floor, ceiling, fallback, spread, and that it follows habits."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from watchers.schedule.cadence import (
+    ZONE,
+    Budget,
+    History,
+    build_prior,
+    describe,
+    next_poll_at,
+    phase_for,
+)
+
+NOW = datetime(2024, 10, 28, 4, 0, tzinfo=UTC)  # Monday; the week simulated below contains the end of DST
+
+
+def _habit(days: int = 60, hour: int = 7, minutes: tuple[int, ...] = (0, 0, 30, 5)) -> tuple[datetime, ...]:
+    """Weekday releases at `hour` Eastern, on the hour, half-hour or five past."""
+    out = []
+    for d in range(1, days):
+        day = (NOW - timedelta(days=d)).astimezone(ZONE)
+        if day.weekday() < 5:
+            local = day.replace(hour=hour, minute=minutes[d % len(minutes)], second=0, microsecond=0)
+            out.append(local.astimezone(UTC))
+    return tuple(out)
+
+
+def _simulate(history: History, budget: Budget, start: datetime, days: float = 7, phase: float = 0.0,
+              lag: float = 0.0) -> list[datetime]:
+    """Poll as the live scheduler does: each poll (taking `lag` seconds) asks for the next one."""
+    polls = [start]
+    t = start
+    while True:
+        t = next_poll_at(history, t + timedelta(seconds=lag), budget, phase=phase)
+        if t >= start + timedelta(days=days):
+            return polls
+        polls.append(t)
+
+
+week_starts = st.datetimes(min_value=datetime(2023, 1, 1), max_value=datetime(2025, 12, 31), timezones=st.just(UTC))
+
+
+@settings(max_examples=25, deadline=None)
+@given(start=week_starts, phase=st.floats(0, 0.999), hour=st.integers(0, 23),
+       per_day=st.sampled_from([30.0, 144.0, 600.0]), lag=st.sampled_from([0.0, 2.5, 45.0]))
+def test_budget_floor_and_ceiling_hold_over_a_simulated_week(
+    start: datetime, phase: float, hour: int, per_day: float, lag: float
+) -> None:
+    history = History(tuple(d - (NOW - start) for d in _habit(hour=hour)))
+    budget = Budget(requests_per_day=per_day)
+    polls = _simulate(history, budget, start, phase=phase, lag=lag)
+    assert len(polls) <= 7 * per_day
+    gaps = [(b - a).total_seconds() for a, b in pairwise(polls)]
+    assert min(gaps) >= budget.floor_seconds - 1e-6
+    assert max(gaps) <= max(budget.ceiling_seconds, 86400 / per_day * 1.01) + lag + 1e-6
+
+
+def test_budget_is_used_not_only_respected() -> None:
+    # The grid spends the budget (less its margins: 3 a week, and the busiest hour's polls, which any 7 days
+    # spanning the spring change of clocks hold twice): no cheap win from simply polling less.
+    polls = _simulate(History(_habit()), Budget(), NOW)
+    assert 0.95 * 7 * 144 <= len(polls) <= 7 * 144
+
+
+def test_polls_crowd_where_the_source_publishes() -> None:
+    polls = _simulate(History(_habit(hour=7)), Budget(), NOW)
+    local = [p.astimezone(ZONE) for p in polls]
+    at_seven = [p for p in local if p.weekday() < 5 and p.hour == 7]
+    at_three = [p for p in local if p.weekday() < 5 and p.hour == 15]
+    assert len(at_seven) > 3 * len(at_three)
+    # A release at 7:00 sharp is heard within a minute on every weekday.
+    for day in range(5):
+        seven = (NOW.astimezone(ZONE) + timedelta(days=day)).replace(hour=7, minute=0, second=0)
+        assert min((p - seven).total_seconds() for p in local if p >= seven) <= 60
+
+
+def test_no_or_nonsense_dates_fall_back_to_the_fixed_interval() -> None:
+    budget = Budget(fixed_interval_seconds=600)
+    same_instant = History((NOW - timedelta(days=3, hours=5),) * 50)
+    date_only = History(tuple(datetime(2024, 10, d, tzinfo=UTC) for d in range(1, 25)))
+    future = History(tuple(NOW + timedelta(days=d) for d in range(1, 30)))
+    for history in (History(), same_instant, date_only, future):
+        assert next_poll_at(history, NOW, budget) == NOW + timedelta(seconds=600)
+        assert not describe(history, NOW, budget).adaptive
+    assert describe(History(_habit()), NOW, budget).adaptive
+
+
+def test_a_new_source_leans_on_the_prior_of_all_sources() -> None:
+    prior = build_prior([_habit(hour=10) for _ in range(20)], NOW)
+    one_item = History(_habit(hour=10)[:1], prior)
+    polls = _simulate(one_item, Budget(), NOW)
+    ten = [p for p in polls if p.astimezone(ZONE).hour == 10 and p.astimezone(ZONE).weekday() < 5]
+    four = [p for p in polls if p.astimezone(ZONE).hour == 16 and p.astimezone(ZONE).weekday() < 5]
+    assert len(ten) > 3 * len(four)
+
+
+def test_sources_sharing_a_likely_minute_do_not_poll_in_the_same_second() -> None:
+    history = History(_habit(hour=7))
+    budget = Budget()
+    seven = NOW.astimezone(ZONE).replace(hour=6, minute=58).astimezone(UTC)
+    per_second: Counter[int] = Counter()
+    sources = 600
+    for source_id in range(1, sources + 1):
+        t = seven
+        for _ in range(6):
+            t = next_poll_at(history, t, budget, phase=phase_for(source_id))
+            per_second[int(t.timestamp())] += 1
+    # Identical habits, 600 sources: at most 30 s of spacing means ≥ 20 per second on average if they lined up
+    # perfectly; the phases spread them over each grid step instead of one instant.
+    assert max(per_second.values()) <= sources // 30 * 2
+
+
+def test_budget_holds_over_the_week_clocks_spring_forward() -> None:
+    # 2024-03-10: 168 real hours span 169 local ones (found by the property test above).
+    start = datetime(2024, 3, 4, tzinfo=UTC)
+    history = History(tuple(d - (NOW - start) for d in _habit(hour=0)))
+    assert len(_simulate(history, Budget(), start)) <= 7 * 144

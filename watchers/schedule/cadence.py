@@ -1,0 +1,329 @@
+"""When to poll a source next: often when it is likely to publish, rarely when not, within a request budget.
+
+A pure function of the source's past publication times (no I/O): `next_poll_at(history, now, budget)`.
+
+The model. Press releases cluster: on weekdays, in a few hours of the (US Eastern) day, on the hour, the half-hour
+or five past, and each issuer has its own hours. A source's publication rate is modelled as
+    rate(hour of the week) × rate(minute of the hour)
+each estimated from the source's own dates shrunk towards a global prior (all sources' dates), so a source with
+three items leans on the prior and one with three hundred on itself. Times are binned in America/New_York local
+time (the wires' clock, daylight saving included).
+
+The placement. For events of rate λ(t) and polls of density d(t), the expected wait is smallest with d ∝ √λ
+(the square-root rule); the exponent is a parameter (chosen on the replay's learning period only, see
+bench/bench_time_to_alert.py). The density is clipped to [1/(ceiling − floor), 1/floor] and scaled so one week
+holds at most `7 × requests_per_day − 3` polls. Polls sit on a fixed grid of that density over the local week
+(one grid point per unit of accumulated density, shifted by the source's `phase`), so however often the function
+is called, a week never holds more polls than the grid has points: the budget holds without remembering past
+polls. The phase (from the source id) spreads sources that share a likely minute across that minute.
+
+The fallback: no usable dates (none, all the same instant, date-only, all in the future) → the fixed interval.
+"""
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from itertools import accumulate
+from zoneinfo import ZoneInfo
+
+ZONE = ZoneInfo("America/New_York")
+HOURS = 168
+MINUTES = 60
+WEEK_MINUTES = HOURS * MINUTES
+WEEK_SECONDS = WEEK_MINUTES * 60
+_GOLDEN = (math.sqrt(5) - 1) / 2
+_MAX_AGE = timedelta(days=730)  # older habits say little about today's
+# Sunday 00:00–03:59 local: the hour repeated when daylight saving ends lies here; kept at the ceiling's rate so
+# the repeat costs at most a poll or two (the budget keeps a margin of 3 for it).
+_QUIET_SUNDAY = range(6 * 24, 6 * 24 + 4)
+
+
+@dataclass(frozen=True)
+class Params:
+    """The policy's free parameters (chosen on the learning period of the replay, never on the scored one)."""
+
+    # Defaults: the set bench/bench_time_to_alert.py chose on the corpus's learning period (never the scored one).
+    exponent: float = 0.35  # poll density ∝ rate ** exponent (0.5: the square-root rule) over the hours …
+    minute_exponent: float = 0.35  # … and over the minutes of the hour
+    day_pooling: float = 0.5  # share of a weekday hour's count taken from the same hour on every weekday
+    hour_prior_weight: float = 16.0  # the prior counts as this many items in a source's hour-of-week profile
+    minute_prior_weight: float = 30.0  # … and in its minute-of-hour profile
+    neighbour_hours: float = 0.5  # weight each hour lends its neighbours (a habit drifts by an hour)
+    floor_rate: float = 0.02  # every hour keeps at least this share of the average hour's rate
+    min_share: float = 0.0  # poll density never below this share of the budget's average (bounds the tail)
+    half_life_days: float = 0.0  # a date this much older than the newest counts half (0: all count the same)
+    busy_gap_seconds: float = 360.0  # in the source's busy hours polls are at most this far apart (0: no cap)
+    busy_threshold: float = 1.0  # an hour is busy when its rate is at least this many times the average hour's
+
+
+@dataclass(frozen=True)
+class Prior:
+    """All sources' publication habits: the share of items in each hour of the week and minute of the hour."""
+
+    hours: tuple[float, ...] = field(default_factory=lambda: (1.0 / HOURS,) * HOURS)
+    minutes: tuple[float, ...] = field(default_factory=lambda: (1.0 / MINUTES,) * MINUTES)
+
+
+@dataclass(frozen=True)
+class Budget:
+    requests_per_day: float = 144.0  # the default: the same as polling every 600 s
+    floor_seconds: float = 30.0
+    ceiling_seconds: float = 3600.0
+    fixed_interval_seconds: float = 600.0  # used when the dates teach nothing
+    jitter_fraction: float = 0.0  # the fixed interval stretched by up to this share, so sources drift apart
+
+
+@dataclass(frozen=True)
+class History:
+    """A source's publication times as seen, and the prior that fills in what they do not say."""
+
+    published: tuple[datetime, ...] = ()
+    prior: Prior | None = None
+    params: Params = Params()
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """What the policy learned about a source, for display (`feeds list`)."""
+
+    items: int
+    adaptive: bool
+    busiest: tuple[str, ...]  # e.g. ("Tue 10:00", "Mon 02:00") in Eastern time
+    polls_per_day: float
+
+
+def phase_for(source_id: int) -> float:
+    """A well-spread phase in [0, 1) per source (golden-ratio sequence): neighbours' polls do not coincide."""
+    return (source_id * _GOLDEN) % 1.0
+
+
+def usable_dates(published: Iterable[datetime], now: datetime | None) -> list[datetime]:
+    """The dates that say something about the time of day: distinct, not in the future, not ancient; none when
+    the feed gives dates only (most at local or UTC midnight) or stamps most items with one date."""
+    seen: set[datetime] = set()
+    given = 0
+    for d in published:
+        given += 1
+        d = d if d.tzinfo else d.replace(tzinfo=UTC)
+        if now is None or now - _MAX_AGE <= d <= now + timedelta(minutes=5):  # None: all known to be inside
+            seen.add(d)
+    if given >= 5 and len(seen) * 5 < given:
+        return []  # most items share a date: the feed stamps its build time, not each release's
+    dates = sorted(seen)
+    if dates:
+        midnight = sum(1 for d in dates if _is_midnight(d) or _is_midnight(d.astimezone(ZONE)))
+        if midnight * 2 > len(dates):
+            return []  # date-only feed: the time of day is made up
+    return dates
+
+
+Bins = tuple[tuple[float, ...], tuple[float, ...]]
+
+
+def _is_midnight(d: datetime) -> bool:
+    return d.hour == 0 and d.minute == 0 and d.second == 0
+
+
+def _bins(dates: Sequence[datetime], half_life_days: float = 0.0) -> Bins:
+    """Counts per hour of the week and minute of the hour; with a half-life, older dates count less (habits
+    drift), relative to the newest date so the result does not depend on the clock."""
+    hours = [0.0] * HOURS
+    minutes = [0.0] * MINUTES
+    newest = max(dates) if dates and half_life_days else None
+    for d in dates:
+        weight = 0.5 ** ((newest - d).total_seconds() / (half_life_days * 86400)) if newest else 1.0
+        local = d.astimezone(ZONE)
+        hours[local.weekday() * 24 + local.hour] += weight
+        minutes[local.minute] += weight
+    return tuple(hours), tuple(minutes)
+
+
+def build_prior(histories: Iterable[Iterable[datetime]], now: datetime) -> Prior:
+    """The global prior from every source's dates (each source weighs as much as its items)."""
+    hours = [0.0] * HOURS
+    minutes = [0.0] * MINUTES
+    for published in histories:
+        h, m = _bins(usable_dates(published, now))
+        for i, c in enumerate(h):
+            hours[i] += c
+        for i, c in enumerate(m):
+            minutes[i] += c
+    total = sum(hours)
+    if total == 0:
+        return Prior()
+    # A little uniform mass: an hour nobody has used yet is unlikely, not impossible.
+    return Prior(tuple((c + 0.5) / (total + 0.5 * HOURS) for c in hours),
+                 tuple((c + 0.5) / (total + 0.5 * MINUTES) for c in minutes))
+
+
+def _grid(hours: tuple[float, ...], minutes: tuple[float, ...], prior: Prior, params: Params,
+          budget: Budget) -> tuple[float, ...]:
+    """Cumulative poll mass at the end of each minute of the local week (the grid's coordinates)."""
+    return _grid_cached(hours, minutes, prior, params, budget)
+
+
+@lru_cache(maxsize=4096)
+def _grid_cached(hours: tuple[float, ...], minutes: tuple[float, ...], prior: Prior, params: Params,
+                 budget: Budget) -> tuple[float, ...]:
+    n = sum(hours)
+    if params.day_pooling:
+        # A habit at 07:00 on Tuesdays is likely one at 07:00 on weekdays: pool weekdays by hour of the day.
+        by_hour = [sum(hours[d * 24 + h] for d in range(5)) / 5 for h in range(24)]
+        a = params.day_pooling
+        hours = tuple((1 - a) * c + a * by_hour[i % 24] if i < 5 * 24 else c for i, c in enumerate(hours))
+        n = sum(hours)
+    spread = [hours[i] + params.neighbour_hours * (hours[i - 1] + hours[(i + 1) % HOURS]) for i in range(HOURS)]
+    spread_total = sum(spread) or 1.0
+    k_h, k_m = params.hour_prior_weight, params.minute_prior_weight
+    hour_p = [(n * s / spread_total + k_h * p) / (n + k_h) for s, p in zip(spread, prior.hours, strict=True)]
+    least = params.floor_rate / HOURS
+    hour_p = [max(p, least) for p in hour_p]
+    minute_p = [(c + k_m * p) / (n + k_m) for c, p in zip(minutes, prior.minutes, strict=True)]
+    hour_w = [p**params.exponent for p in hour_p]
+    minute_w = [p**params.minute_exponent for p in minute_p]
+    weight = [hw * mw for hw in hour_w for mw in minute_w]
+    lo = 1.0 / max(budget.ceiling_seconds - budget.floor_seconds, 1.0)
+    hi = 1.0 / budget.floor_seconds
+    quiet = [False] * WEEK_MINUTES
+    for h in _QUIET_SUNDAY:
+        quiet[h * MINUTES : (h + 1) * MINUTES] = [True] * MINUTES
+    target = 7 * budget.requests_per_day - 3  # polls a week may hold (margin: daylight saving, rounding)
+    lo = min(max(lo, params.min_share * target / WEEK_SECONDS), hi)
+    if WEEK_MINUTES * lo * 60 >= target:
+        uniform = max(target, 1.0) / WEEK_SECONDS  # too small a budget for the ceiling: the budget wins
+        return tuple(accumulate([uniform * 60] * WEEK_MINUTES))
+    # Busy hours get a denser minimum (bounds the wait for a release at an unusual minute of a usual hour), if
+    # the budget allows it after every other minute's minimum.
+    lows = [lo] * WEEK_MINUTES
+    if params.busy_gap_seconds > 0:
+        busy_lo = min(max(lo, 1.0 / params.busy_gap_seconds), hi)
+        busy = [i for i in range(WEEK_MINUTES)
+                if not quiet[i] and hour_p[i // MINUTES] * HOURS >= params.busy_threshold]
+        if (WEEK_MINUTES - len(busy)) * lo * 60 + len(busy) * busy_lo * 60 < target:
+            for i in busy:
+                lows[i] = busy_lo
+    groups: dict[float, list[float]] = {}
+    for w, q, low in zip(weight, quiet, lows, strict=True):
+        if not q:
+            groups.setdefault(low, []).append(w)
+    solve = [(sorted(ws), low) for low, ws in groups.items()]
+
+    def per_minute(polls: float) -> list[float]:
+        scale = _solve_scale(solve, polls / 60 - lo * sum(quiet), hi)
+        return [60 * (lo if q else min(hi, max(low, scale * w))) for w, q, low in zip(weight, quiet, lows, strict=True)]
+
+    # Any 7 days that contain the spring change of clocks span 169 local hours: one hour's polls more than the grid
+    # holds. So the grid holds that much less (solved again; a lower scale only lowers every hour's share).
+    first = per_minute(target)
+    busiest_hour = max(sum(first[h * MINUTES : (h + 1) * MINUTES]) for h in range(HOURS))
+    return tuple(accumulate(per_minute(max(target - busiest_hour, WEEK_MINUTES * lo * 60 + 1))))
+
+
+def _solve_scale(groups: list[tuple[list[float], float]], wanted: float, hi: float) -> float:
+    """The scale s with Σ clip(s·w, low, hi) = wanted over groups of sorted weights sharing a lower bound: a
+    monotone function of s, evaluated in O(log n) per group with prefix sums, found by bisection."""
+    prepared = [(ws, list(accumulate(ws, initial=0.0)), low) for ws, low in groups]
+
+    def total(scale: float) -> float:
+        out = 0.0
+        for ws, prefix, low in prepared:
+            n = len(ws)
+            if scale <= 0:
+                out += low * n
+                continue
+            a = bisect_left(ws, low / scale)  # these sit at their lower bound
+            b = bisect_right(ws, hi / scale)  # beyond this, at the floor's rate
+            out += low * a + scale * (prefix[b] - prefix[a]) + hi * (n - b)
+        return out
+
+    if hi * sum(len(ws) for ws, _ in groups) <= wanted:  # the budget allows polling at the floor everywhere
+        return 1e300  # every bin at the floor's rate
+    low_s, high_s = 0.0, 1.0
+    while total(high_s) < wanted:
+        high_s *= 2
+    for _ in range(200):
+        mid = (low_s + high_s) / 2
+        if total(mid) < wanted:
+            low_s = mid
+        else:
+            high_s = mid
+        if high_s - low_s <= low_s * 1e-12:
+            break
+    return low_s
+
+
+def _learn(history: History, now: datetime) -> Bins | None:
+    published = history.published
+    try:
+        # Every date inside the window (the usual case): the result does not depend on `now`, so it is cached.
+        if published and now - _MAX_AGE <= min(published) and max(published) <= now + timedelta(minutes=5):
+            return _learn_all(published, history.params.half_life_days)
+    except TypeError:
+        pass  # naive and aware dates mixed: the slow path sorts that out
+    return _learn_at(published, now, history.params.half_life_days)
+
+
+@lru_cache(maxsize=8192)
+def _learn_all(published: tuple[datetime, ...], half_life_days: float) -> Bins | None:
+    return _learn_at(published, None, half_life_days)
+
+
+def _learn_at(published: Iterable[datetime], now: datetime | None, half_life_days: float = 0.0) -> Bins | None:
+    dates = usable_dates(published, now)
+    return _bins(dates, half_life_days) if dates else None
+
+
+def next_poll_at(history: History, now: datetime, budget: Budget, *, phase: float = 0.0) -> datetime:
+    """The next poll: the first grid point after `now`, at least `floor` after it (see the module docstring)."""
+    now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    learned = _learn(history, now)
+    if learned is None:
+        # Spread over up to `jitter_fraction` more (never less: the budget holds), varying from poll to poll.
+        spread = 1 + budget.jitter_fraction * ((now.timestamp() * _GOLDEN + phase) % 1.0)
+        return now + timedelta(seconds=max(budget.fixed_interval_seconds * spread, budget.floor_seconds))
+    cumulative = _grid(learned[0], learned[1], history.prior or Prior(), history.params, budget)
+    total = cumulative[-1]
+    local = now.astimezone(ZONE)
+    offset = (local.weekday() * 1440 + local.hour * 60 + local.minute) + (local.second + local.microsecond / 1e6) / 60
+    minute = min(int(offset), WEEK_MINUTES - 1)
+    before = cumulative[minute - 1] if minute else 0.0
+    mass = before + (cumulative[minute] - before) * (offset - minute)  # the grid position of `now`
+    # The first grid point strictly after now: each poll then owns a grid point of its own, so a week never
+    # holds more polls than grid points, however late a poll runs.
+    wanted = math.floor(mass + phase + 1e-6) + 1 - phase  # 1e-6: datetimes keep microseconds only
+    laps = 0
+    while wanted > total:
+        wanted -= total
+        laps += 1
+    found = min(bisect_left(cumulative, wanted), WEEK_MINUTES - 1)
+    prev = cumulative[found - 1] if found else 0.0
+    step = cumulative[found] - prev
+    at = found + ((wanted - prev) / step if step > 0 else 0.0)  # minutes into the local week
+    delay = (at + laps * WEEK_MINUTES - offset) * 60
+    if delay < budget.floor_seconds:
+        # Too close: wait the floor and then as long again as the grid point was away, not the floor alone, so
+        # sources started together (all due at once) stay spread by their phases instead of piling up.
+        delay += budget.floor_seconds
+    return now + timedelta(seconds=min(delay, _ceiling(budget)))
+
+
+def _ceiling(budget: Budget) -> float:
+    # With a budget below one poll per ceiling, the budget's own interval is the longest wait.
+    return max(budget.ceiling_seconds, WEEK_SECONDS / max(7 * budget.requests_per_day - 3, 1))
+
+
+def describe(history: History, now: datetime, budget: Budget) -> Cadence:
+    """What was learned, for people: items used, adaptive or fixed, the busiest hours, polls per day."""
+    learned = _learn(history, now)
+    if learned is None:
+        return Cadence(0, False, (), 86400 / budget.fixed_interval_seconds)
+    hours, _ = learned
+    cumulative = _grid(hours, learned[1], history.prior or Prior(), history.params, budget)
+    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    top = sorted((i for i in range(HOURS) if hours[i]), key=lambda i: -hours[i])[:3]
+    busiest = tuple(f"{days[i // 24]} {i % 24:02d}:00" for i in top)
+    return Cadence(len(usable_dates(history.published, now)), True, busiest, cumulative[-1] / 7)
