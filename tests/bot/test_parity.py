@@ -75,6 +75,7 @@ HELPERS: dict[str, str] = {
     "alert_actions.mute_program": "the Mute programme here button (Discord and Slack alerts)",
     "alert_actions.unmute": "the Unmute button of a mute's confirmation",
     "alert_actions.why_message": "the Why this alert? message command / shortcut",
+    "feeds.cadences": "part of feeds list: each feed's learned polling cadence and next poll",
     "home.home": "Slack's App Home tab, published when opened (subscriptions, catalysts, alerts, health)",
     "lookup.program_card": "the card of a programme, for lookup and lookup --track",
     "registry.onboard": "the quiet back-fill run by programs add and lookup --track",
