@@ -38,6 +38,12 @@ def _alive(pid: int) -> bool:
 # How long a claimed batch stays this dispatcher's: long enough to send it through rate limits; a process that
 # dies holding claims delays those alerts by at most this much before another process retries them.
 CLAIM_LEASE = timedelta(minutes=5)
+# A rate limit this short is waited out inside the drain, the channel holding its order behind the refused alert,
+# at most SHORT_LIMIT_WAITS times in a row; a longer (or persistent) one defers the channel to a later drain.
+# Platform libraries retry short limits themselves, but only so often (discord.py gives up after 5 tries), and
+# channels sent to concurrently can make one request meet a shared limit more times than that.
+SHORT_LIMIT_SECONDS = 5.0
+SHORT_LIMIT_WAITS = 5
 
 
 @dataclass
@@ -47,6 +53,10 @@ class DispatchReport:
     dead: int = 0
     rate_limited: int = 0
     paused: int = 0  # deferred because the platform refused the bot's token
+
+
+def _short_limit(exc: SinkError) -> bool:
+    return exc.rate_limited and exc.retry_after is not None and exc.retry_after <= SHORT_LIMIT_SECONDS
 
 
 class Dispatcher:
@@ -152,15 +162,15 @@ class Dispatcher:
                     blocked.add(channel)
                     return
                 pending = queue.popleft()
-                async with self._gate:
-                    limiter = self._global.get(platform)
-                    if limiter is not None:
-                        await limiter.wait()  # the platform's global limit, across every channel
-                        if pending.delivery.is_update:
-                            await limiter.wait()  # an update is two requests: the edit and the reply
+                waits = 0
+                while True:
                     try:
-                        sent = await self._send(sink, pending)
+                        sent = await self._send_gated(sink, pending)
                     except SinkError as exc:
+                        if _short_limit(exc) and waits < SHORT_LIMIT_WAITS:
+                            waits += 1  # no attempt used: the platform only said "a moment"
+                            await asyncio.sleep(exc.retry_after or 0.0)
+                            continue
                         blocked.add(channel)
                         if exc.auth_failed:
                             refused.add(platform)
@@ -171,6 +181,7 @@ class Dispatcher:
                         blocked.add(channel)
                         await self._failed(pending, SinkError(f"{type(exc).__name__}: {exc}"), report)
                         return
+                    break
                 self._resume(platform)
                 await self._store.outbox.mark_delivered([pending.delivery.id], sent.message_id, sent.thread_id)
                 await self._remember_conversation(pending, sent)
@@ -180,6 +191,16 @@ class Dispatcher:
             if channel in blocked:
                 queue.clear()
             progress.set()
+
+    async def _send_gated(self, sink: Sink, pending: PendingDelivery) -> Sent:
+        """One send under the global cap of sends in flight and the platform's global pace."""
+        async with self._gate:
+            limiter = self._global.get(sink.platform)
+            if limiter is not None:
+                await limiter.wait()  # the platform's global limit, across every channel
+                if pending.delivery.is_update:
+                    await limiter.wait()  # an update is two requests: the edit and the reply
+            return await self._send(sink, pending)
 
     def wake(self) -> None:
         """Deliveries were queued: the waiting loop (`run_when_woken`) drains now, not at the next interval."""

@@ -4,7 +4,8 @@
   between Discord accepting a message and the store marking it sent, the retry returns the first message
   instead of posting a second one.
 - Rate limits (429) are handled inside discord.py (it sleeps `retry_after` and retries); only a limit longer
-  than the client's `max_ratelimit_timeout` reaches us, as a retryable SinkError with `retry_after`.
+  than the client's `max_ratelimit_timeout`, or a short one still on after discord.py's 5 tries, reaches us, as a
+  rate-limited SinkError with `retry_after` (the dispatcher waits a short one out within the drain).
 - A deleted channel (404) or lost access/permission (403) is permanent: the dispatcher then disables the
   subscription and logs the reason instead of retrying forever.
 - A follow-up (the dispatcher sets `pending.conversation`) goes into the thread on the conversation's first
@@ -184,6 +185,12 @@ class DiscordSink:
             )
         if exc.status == 401:
             return SinkError("Discord refused DISCORD_TOKEN (HTTP 401)", auth_failed=True)
+        if exc.status == 429:
+            # discord.py waited a short limit out 5 times and was refused each time (a burst over many channels can
+            # do that): still only a rate limit, not a failed send.
+            wait = _retry_after(exc)
+            return SinkError(f"Discord rate limit still on after discord.py's retries ({cut(exc.text, 200)})",
+                             retry_after=wait, rate_limited=True)
         return SinkError(f"Discord HTTP {exc.status} (code {exc.code}): {cut(exc.text, 200)}")
 
     async def _forum(self, channel_id: int) -> discord.ForumChannel | None:
@@ -205,3 +212,15 @@ def _channel_id(channel: str) -> int:
         return int(channel)
     except ValueError:
         raise SinkError(f"'{channel}' is not a Discord channel id", permanent=True) from None
+
+
+def _retry_after(exc: discord.HTTPException) -> float | None:
+    """How long a 429 asked to wait: discord.py keeps the response, not the body's `retry_after`; its headers say it
+    (the bucket's reset first, as precise as the body; `Retry-After` is whole seconds)."""
+    headers = getattr(exc.response, "headers", None) or {}
+    for name in ("X-RateLimit-Reset-After", "Retry-After"):
+        try:
+            return max(0.0, float(headers[name]))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return None

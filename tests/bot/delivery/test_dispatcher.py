@@ -5,7 +5,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.delivery.digest import Digest
-from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.dispatcher import SHORT_LIMIT_WAITS, Dispatcher
 from bot.delivery.sink import SinkError
 from storage.models import NewEvent, PendingDelivery, SubscriptionFilters, utcnow
 from storage.store import Store
@@ -99,6 +99,36 @@ async def test_rate_limits_wait_but_never_use_up_attempts(store: Store) -> None:
     assert await store.outbox.counts() == {"sent": 4}
     assert [t for c, t in sink.posted if c == "a"] == ["event 0", "event 1"]
 
+
+
+async def test_a_short_rate_limit_is_waited_out_within_the_drain(store: Store) -> None:
+    # A platform library retries short 429s itself only so often (discord.py: 5 tries); a burst over concurrent
+    # channels can refuse one request more times than that, and the short limit then reaches the dispatcher.
+    await store.subscriptions.ensure("console", "a")
+    await store.subscriptions.ensure("console", "b")
+    await add_events(store, events(3))
+    short = SinkError("rate limit of 0.01s", retry_after=0.01, rate_limited=True)
+    sink = ScriptedSink({"a": [short] * 2})
+    report = await Dispatcher(store, [sink], base_delay_seconds=60).drain()
+    # One drain sends everything, "a" in order behind its refused alert; no attempt burnt, nothing deferred.
+    assert (report.sent, report.rate_limited, report.failed) == (6, 0, 0)
+    assert [t for c, t in sink.posted if c == "a"] == ["event 0", "event 1", "event 2"]
+    assert await store.outbox.counts() == {"sent": 6}
+    rows = await store.db.all("SELECT attempts, last_error FROM deliveries")
+    assert {tuple(r) for r in rows} == {(1, None)}
+
+
+async def test_a_short_rate_limit_that_keeps_coming_is_deferred_after_a_few_waits(store: Store) -> None:
+    await store.subscriptions.ensure("console", "a")
+    await add_events(store, events(1))
+    short = SinkError("rate limit of 0.01s", retry_after=0.01, rate_limited=True)
+    sink = ScriptedSink({"a": [short] * 50})
+    report = await asyncio.wait_for(Dispatcher(store, [sink]).drain(), timeout=10)
+    assert (report.sent, report.rate_limited, report.failed) == (0, 1, 0)
+    # The first try and SHORT_LIMIT_WAITS waited retries in the drain, then it is the next drain's turn.
+    assert len(sink.errors["a"]) == 50 - 1 - SHORT_LIMIT_WAITS
+    [row] = await store.db.all("SELECT status, attempts FROM deliveries")
+    assert tuple(row) == ("pending", 0)
 
 async def test_permanent_failure_disables_subscription(store: Store) -> None:
     sub = await store.subscriptions.add("console", "gone", SubscriptionFilters())

@@ -119,6 +119,21 @@ async def test_429_is_waited_out_by_discord_py_then_posted_once(h: DiscordHarnes
     assert await h.app.store.outbox.counts() == {"sent": 1}
 
 
+
+async def test_a_short_429_that_outlasts_discord_py_tries_is_a_rate_limit_not_a_failure(h: DiscordHarness) -> None:
+    # discord.py retries a short 429 only 5 times, then raises HTTPException(429): still a rate limit, waited out
+    # by the dispatcher in the same drain, the same nonce, no attempt burnt.
+    await subscribe(h)
+    h.mock.script[CHANNEL_ID] = [rate_limited(0.01)] * 5
+    await add_events(h.app.store, [event()])
+    report = await Dispatcher(h.app.store, [h.front.sink], base_delay_seconds=60).drain()
+    assert (report.sent, report.failed, report.rate_limited) == (1, 0, 0)
+    sent = posts(h)
+    assert len(sent) == 6 and len({p["nonce"] for p in sent}) == 1
+    assert len(h.mock.messages[CHANNEL_ID]) == 1
+    [row] = await h.app.store.db.all("SELECT status, attempts, last_error FROM deliveries")
+    assert tuple(row) == ("sent", 1, None)
+
 async def test_a_long_rate_limit_defers_without_using_an_attempt(h: DiscordHarness) -> None:
     await subscribe(h)
     h.mock.script[CHANNEL_ID] = [rate_limited(120.0)]  # longer than discord.py may wait: it reaches the dispatcher
