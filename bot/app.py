@@ -144,19 +144,8 @@ class App:
     async def run_forever(self) -> None:
         """The main job: seed defaults, poll on a schedule, deliver, until SIGINT/SIGTERM."""
         self.warn_about_settings()
-        front_ends = build_front_ends(self.settings)
-        started: list[FrontEnd] = []
-        for front_end in front_ends:
-            try:
-                await front_end.start(self.core)
-            except BaseException:
-                # One failing front end (e.g. a refused token) stops the run: close the ones already connected.
-                for other in started:
-                    await other.stop()
-                raise
-            started.append(front_end)
-            self.sinks.append(front_end.sink)
-            log.info("%s front end started", front_end.name)
+        started = await start_front_ends(self)
+        self.sinks.extend(front_end.sink for front_end in started)
         await record_front_ends(self.store.meta, [FrontEndState(name=f.name, connected_at=utcnow()) for f in started])
         if not self.sinks:
             await self.use_console()
@@ -218,8 +207,24 @@ class App:
             log.info("shutting down")
             scheduler.shutdown(wait=False)
             woken.cancel()
-            for front_end in front_ends:
+            for front_end in started:
                 await front_end.stop()
             await record_front_ends(self.store.meta, [])
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
+
+
+async def start_front_ends(app: App) -> list[FrontEnd]:
+    """Every configured front end, started. One failing (e.g. a refused token) stops the ones already connected and
+    the error goes up: a run or a gateway does not start half-connected."""
+    started: list[FrontEnd] = []
+    for front_end in build_front_ends(app.settings):
+        try:
+            await front_end.start(app.core)
+        except BaseException:
+            for other in started:
+                await other.stop()
+            raise
+        started.append(front_end)
+        log.info("%s front end started", front_end.name)
+    return started

@@ -5,11 +5,10 @@ import argparse
 import logging
 import sys
 
-from bot.app import App
+from bot.app import App, start_front_ends
 from bot.cli.common import Subparsers
 from bot.cli.workers import stop_on_signals
 from bot.progress import poll_progress
-from bot.workers.gateway import start_front_ends
 from bot.workers.process import run_worker
 from storage.database import sqlite_path
 from storage.run_lock import RunLock

@@ -5,25 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from bot.app import App, build_front_ends
-from bot.frontends import FrontEnd, FrontEndError
+from bot.app import App, start_front_ends
+from bot.frontends import FrontEndError
 
 log = logging.getLogger(__name__)
-
-
-async def start_front_ends(app: App) -> list[FrontEnd]:
-    """Every configured front end, started; one failing stops the ones already started."""
-    started: list[FrontEnd] = []
-    for front_end in build_front_ends(app.settings):
-        try:
-            await front_end.start(app.core)
-        except BaseException:
-            for other in started:
-                await other.stop()
-            raise
-        started.append(front_end)
-        log.info("%s front end started", front_end.name)
-    return started
 
 
 async def run_gateway(app: App, stop: asyncio.Event) -> None:
