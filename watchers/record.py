@@ -13,7 +13,14 @@ from watchers.route.fusion import fused_recipients, fusion_target
 from watchers.route.learning import LearningPlan, learning_norms, plan_learning
 from watchers.route.ledger import LedgerPlan, LedgerState, is_designation, ledger_kinds, plan_ledger
 from watchers.route.programs import program_norms, resolve_programs
-from watchers.route.subscriptions import group_by_channel, matching, recipients, unmuted
+from watchers.route.subscriptions import (
+    filter_names,
+    group_by_channel,
+    matching,
+    recipients,
+    under_current_names,
+    unmuted,
+)
 from watchers.route.updates import EDITABLE_PLATFORMS, Update, confirmed, ledger_updates, registry_updates
 from watchers.sources.base import PollOutcome
 
@@ -68,6 +75,8 @@ async def record_events(
         return []
     subs = await uow.subscriptions.active()
     mutes = await uow.mutes.keys()
+    if names := filter_names(subs, mutes):
+        subs, mutes = under_current_names(subs, mutes, await uow.programs.resolve(names))
     source_name = await _source_name(uow, source_id)
     new_ids: list[int] = []
     for event in events:

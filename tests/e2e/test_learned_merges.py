@@ -12,7 +12,7 @@ from bot.core.context import CONSOLE_ACTOR, Actor, CommandError, CoreContext
 from bot.core.lookup import lookup
 from bot.core.programs import add_program, list_programs
 from bot.settings import Settings
-from storage.models import ProgramIn, utcnow
+from storage.models import ProgramIn, SubscriptionFilters, utcnow
 from storage.store import Store
 from tests.support.ctgov_fake import FakeCtgov
 from tests.support.feeds import Item, rss
@@ -41,15 +41,25 @@ async def test_merge_moves_events_and_ledger_and_undo_puts_them_back(
         server.static("/vl.xml", rss(feed))
         await pipe.cycle_and_deliver()
         assert sorted(p.name for p in await learned.list_learned(ctx)) == ["VT-88", "velotinib"]
+        # A channel that follows VT-88 by the name it had then, and one that muted it.
+        await store.subscriptions.add("discord", "follows-vt88", SubscriptionFilters(programs=["VT-88"]))
+        await store.subscriptions.add("discord", "muted-vt88", SubscriptionFilters())
+        await store.mutes.add("discord", "muted-vt88", "VT-88")
         feed.append(news(3, "Vela Thera Doses First Patient in Phase 3 Trial of velotinib, formerly VT-88"))
         server.static("/vl.xml", rss(feed))
         out = await pipe.cycle_and_deliver()
         assert "velotinib" in out
+        feed.append(news(4, "Vela Thera Completes Enrollment in Phase 3 Trial of velotinib in Psoriasis"))
+        server.static("/vl.xml", rss(feed))
+        await pipe.cycle_and_deliver()
+        queued = await store.outbox.due(["discord"], utcnow(), limit=50)
+        completes = [p.delivery.channel_id for p in queued if "Completes Enrollment" in p.event.title]
+        assert completes == ["follows-vt88"]  # the merged name still reaches its follower; the mute still holds
         assert [p.name for p in await learned.list_learned(ctx)] == ["velotinib"]
         card = await lookup(ctx, "VT-88", today=date(2026, 1, 1))
         assert card.program.name == "velotinib" and card.program.aliases == ["VT-88"]
         assert [d.designation for d in card.designations] == ["fast_track"]
-        assert len(card.recent) == 3
+        assert len(card.recent) == 4
         [merge] = await learned.list_merges(ctx)
         assert (merge.kept_name, merge.merged_name) == ("velotinib", "VT-88")
         assert "velotinib, formerly VT-88" in merge.reason
@@ -61,7 +71,7 @@ async def test_merge_moves_events_and_ledger_and_undo_puts_them_back(
         assert [e.title for e in back.recent] == ["Vela Thera Receives FDA Fast Track Designation for VT-88 in "
                                                   "Psoriasis"]
         kept = await lookup(ctx, "velotinib", today=date(2026, 1, 1))
-        assert kept.designations == [] and len(kept.recent) == 2
+        assert kept.designations == [] and len(kept.recent) == 3
         with pytest.raises(CommandError, match="undone already"):
             await learned.undo_merge(ctx, CONSOLE_ACTOR, str(merge.id))
         with pytest.raises(CommandError, match="Manage Server"):

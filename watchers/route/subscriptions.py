@@ -85,6 +85,30 @@ def unmuted(chosen: Sequence[Subscription], event: NewEvent, mutes: Mutes) -> li
     return [s for s in chosen if not all((s.platform, s.channel_id, p) in mutes for p in programs)]
 
 
+def filter_names(subs: Sequence[Subscription], mutes: Mutes) -> list[str]:
+    """The folded programme names subscriptions and mutes were made with, to look up in the registry."""
+    names = [fold(p) for s in subs for p in s.filters.programs] + [key for _, _, key in mutes]
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def under_current_names(
+    subs: Sequence[Subscription], mutes: Mutes, known: Mapping[str, tuple[int, str]]
+) -> tuple[list[Subscription], Mutes]:
+    """Subscriptions and mutes keep the programme name they were made with; once that programme is merged into
+    another its name is an alias of the one kept, and events carry the kept name. Compare them under the name an
+    event would carry now (`known`: folded name → (programme id, registry name))."""
+    def current(name: str) -> str:
+        return known.get(fold(name), (0, name))[1]
+
+    renamed: list[Subscription] = []
+    for sub in subs:
+        names = list(dict.fromkeys(current(p) for p in sub.filters.programs))
+        if names != sub.filters.programs:
+            sub = sub.model_copy(update={"filters": sub.filters.model_copy(update={"programs": names})})
+        renamed.append(sub)
+    return renamed, {(platform, channel, fold(current(key))) for platform, channel, key in mutes}
+
+
 def recipients(
     subs: Sequence[Subscription],
     event: NewEvent,

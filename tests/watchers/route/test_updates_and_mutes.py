@@ -81,3 +81,19 @@ def test_a_registry_field_changed_again_updates_the_latest_alert_that_reported_i
         Update(5, "registry:9", "Changed again in the registry: enrollment 120 → 90 (alert #9).")]
     assert registry_updates(event.model_copy(update={"reported_by": "company"}), 9, earlier) == []
     assert registry_updates(event, 9, [stored(4, trial="NCT02", facts=changes("enrollment"))]) == []
+
+
+def test_filters_and_mutes_made_with_a_merged_name_follow_the_programme_kept() -> None:
+    from watchers.route.subscriptions import filter_names, under_current_names
+    by_old_name = Subscription(id=3, platform="discord", channel_id="c", created_at=WHEN,
+                               filters=SubscriptionFilters(programs=["VT-88"]))
+    subs, mutes = [sub(1, "a"), by_old_name], {("discord", "a", "vt88")}
+    event = ev(programs=["velotinib"])  # what events carry once VT-88 was merged into velotinib
+    assert filter_names(subs, mutes) == ["vt88"]
+    assert [t.channel_id for t in recipients(subs, event, None, None, mutes)] == ["a"]  # before: both wrong
+    known = {"vt88": (5, "velotinib")}
+    now_subs, now_mutes = under_current_names(subs, mutes, known)
+    assert [t.channel_id for t in recipients(now_subs, event, None, None, now_mutes)] == ["c"]
+    assert by_old_name.filters.programs == ["VT-88"]  # the stored subscription is not rewritten
+    # Names no programme knows are compared as they are.
+    assert under_current_names(subs, mutes, {}) == (subs, mutes)
