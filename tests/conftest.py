@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import itertools
 import os
+import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -16,6 +18,35 @@ from tests.support.pg_server import ENV_URL, PgServer, server_binaries
 
 PG_TEMPLATE = "milestone_template"
 _databases = itertools.count(1)
+
+
+_LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_name_lookups() -> Iterator[None]:
+    """No network in tests: a host name other than localhost is never sent to DNS. It fails at once as an unknown
+    name does (a test linking to https://news.test/… reads nothing from anywhere, and waits for nothing)."""
+    real = socket.getaddrinfo
+
+    def local_only(host: bytes | str | None, *args: object, **kwargs: object) -> object:
+        name = host.decode() if isinstance(host, bytes) else host
+        if name is None or name.lower() in _LOCAL_NAMES or _is_address(name):
+            return real(host, *args, **kwargs)  # type: ignore[arg-type]
+        raise socket.gaierror(socket.EAI_NONAME, f"Name or service not known ({name}: tests look up no names)")
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(socket, "getaddrinfo", local_only)
+    yield
+    patch.undo()
+
+
+def _is_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name.strip("[]").split("%")[0])
+    except ValueError:
+        return False
+    return True
 
 
 def shared_path(*parts: str) -> Path:
