@@ -98,12 +98,18 @@ def render_source_health(source: Source) -> str:
 
 def render_cadence(cadence: FeedCadence) -> str:
     """The learned cadence and the next poll, indented under the feed's health line."""
+    return f"      {cadence_text(cadence)}"
+
+
+def cadence_text(cadence: FeedCadence) -> str:
+    """"cadence: learned from 6 dates, busiest Tue 07:00 (Eastern); 140 polls/day; next poll …" (plain text: the
+    chat front ends escape it)."""
     nxt = f"next poll {cadence.next_poll_at:%Y-%m-%d %H:%M:%S} UTC" if cadence.next_poll_at else "next poll now"
     if not cadence.adaptive:
         why = "no usable publication dates yet" if not cadence.dates else "adaptive polling off"
-        return f"      cadence: fixed interval, {cadence.polls_per_day:g} polls/day ({why}); {nxt}"
+        return f"cadence: fixed interval, {cadence.polls_per_day:g} polls/day ({why}); {nxt}"
     busiest = ", ".join(cadence.busiest) or "none yet"
-    return (f"      cadence: learned from {cadence.dates} dates, busiest {busiest} (Eastern); "
+    return (f"cadence: learned from {cadence.dates} dates, busiest {busiest} (Eastern); "
             f"{cadence.polls_per_day:g} polls/day; {nxt}")
 
 

@@ -21,8 +21,10 @@ from bot.core.why import WhyAnswer
 from bot.delivery.alert_view import fact_items, fact_value, facts_line, http_url
 from bot.delivery.digest import Digest
 from bot.render_text import (
+    cadence_text,
     render_catalyst,
     render_ledger_sources,
+    render_timing,
     subscription_summary,
     told_by,
     trial_history_text,
@@ -310,6 +312,7 @@ def why_embed(answer: WhyAnswer) -> discord.Embed:
         source = clean(ev.source_name or "source", 200)
         url = safe_url(answer.source_url)
         b.field("Source", f"[{source}]({url})" if url else source, inline=True)
+    b.field("Timing", clean(render_timing(ev.published_at, ev.detected_at, answer.alerted_at), 300))
     return b.done()
 
 
@@ -352,6 +355,8 @@ def feeds_embed(answer: FeedList) -> discord.Embed:
     text, shown = "", 0
     for source in answer.feeds:
         line = source_text(source)
+        if source.id in answer.cadence:
+            line += f"\n└ {clean(cadence_text(answer.cadence[source.id]), 300)}"
         if len(text) + len(line) + 40 > DESCRIPTION_MAX:
             break
         text += line + "\n"

@@ -20,7 +20,14 @@ from bot.core.upcoming import UpcomingList
 from bot.core.why import WhyAnswer
 from bot.delivery.alert_view import fact_items, fact_value, facts_line, http_url
 from bot.delivery.digest import Digest
-from bot.render_text import subscription_summary, told_by, trial_history_text, trial_text
+from bot.render_text import (
+    cadence_text,
+    render_timing,
+    subscription_summary,
+    told_by,
+    trial_history_text,
+    trial_text,
+)
 from storage.models import Catalyst, Designation, Event, Source, Subscription
 
 # Slack's documented limits.
@@ -387,8 +394,8 @@ def why_message(answer: WhyAnswer) -> Message:
                      for c in answer.changes)
     if ev.programs:
         lines.append(f"*Programmes:* {esc(', '.join(ev.programs))}")
-    if lines:
-        blocks.append(section("\n".join(lines)))
+    lines.append(f"*Timing* {esc(render_timing(ev.published_at, ev.detected_at, answer.alerted_at))}")
+    blocks.append(section("\n".join(lines)))
     ctx = [f"{esc(event_label(ev))} · {when_text(ev.published_at or ev.detected_at)}"]
     if len(answer.sources) > 1:  # one release from several sources (fused): each with its own link
         ctx.append("Told by: " + ", ".join(link(s.url, s.source_name or f"source {s.source_id}")
@@ -426,7 +433,9 @@ def source_line(source: Source) -> str:
 def feeds_message(answer: FeedList) -> Message:
     if not answer.feeds:
         return info_message("No feeds are watched. `/milestones feeds add URL` adds one.")
-    blocks = list_sections("Watched feeds", [source_line(s) for s in answer.feeds], MAX_BLOCKS)
+    lines = [source_line(s) + (f"\n   _{esc(cadence_text(answer.cadence[s.id]))}_" if s.id in answer.cadence else "")
+             for s in answer.feeds]
+    blocks = list_sections("Watched feeds", lines, MAX_BLOCKS)
     return Message(text=f"{len(answer.feeds)} watched feeds", blocks=fit(blocks))
 
 
