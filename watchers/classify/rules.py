@@ -269,7 +269,7 @@ RULES: tuple[Rule, ...] = (
       r"\b(?:license|licensing|collaboration|partnership|commerciali[sz]ation|distribution|supply|"
       r"co-development|"
       r"development|option|research|merger|asset purchase|purchase|definitive|strategic|"
-      r"exclusive)\s+agreement\b|"
+      r"exclusive)\s+(?:agreement|deal)\b|"
       r"\b(?:partners|collaborates|teams up) with\b|\b(?:strategic )?(?:collaboration|partnership) with\b|"
       r"\bletter of intent\b|\b(?:to )?acquir(?:e|es|ed|ing|ition)\b|\bmerger\b|\bmerge\b|"
       r"\bmilestone payments?\b|\bawards? (?:\$[\d.]+\s?\w*\s+(?:in\s+)?)?(?:funding|grants?|contract)\b|"
@@ -695,7 +695,7 @@ GATES: dict[str, tuple[str, ...]] = {
     "other.financing": ("offering", "placement", "pric", "rais", "financ", "debt", "credit", "loan",
                         "convertible", "warrant", "royalt", "voucher", "ipo", "proceeds", "shelf", "runway",
                         "prospectus"),
-    "other.corporate": ("agreement", "partner", "collaborat", "teams up", "letter of intent", "acqui",
+    "other.corporate": ("agreement", "deal", "partner", "collaborat", "teams up", "letter of intent", "acqui",
                         "merge", "business combination", "patent", "nasdaq", "compliance", "listing",
                         "inducement", "voting", "holder", "general meeting", "reverse", "repurchase",
                         "buyback", "workforce", "restructur", "strategic", "corporate", "name change",
