@@ -117,11 +117,11 @@ REG = (r"(?:FDA|Food and Drug Administration|EMA|European Medicines Agency|MHRA|
        # national regulators named in their own terms: Japan's ministry, EU member states' agencies, China's CDE
        r"MHLW|Ministry of Health,? Labou?r and Welfare|AEMPS|BfArM|Paul[- ]Ehrlich[- ]Institu\w+|ANSM|AIFA|"
        r"Agency (?:of|for) Medicines(?: and (?:Health|Medical) Products)?|competent authorit(?:y|ies)|"
-       r"Center for Drug Evaluation)")
+       r"Center for Drug Evaluation|Ministry of (?:Public )?Health)")
 APP = (r"(?:s?NDA|s?BLA|MAA|ANDA|NDS|PMA|510\s?\(k\)|De Novo|(?:new drug|biologics? license|"
     r"marketing authori[sz]ation|"
        r"supplemental \w+|premarket approval)\s+application|application|filing|dossier|submission|"
-       r"supplement|(?:CMC )?technical section)")
+       r"supplement|(?:CMC )?technical section|type I{1,2}B? variation)")
 APP_SPECIFIC = (r"\b(?:s?NDA|s?BLA|MAA|ANDA|PMA|510\s?\(k\)|De Novo|new drug application|"
     r"biologics? license application|"
                 r"marketing authori[sz]ation application|premarket approval|UKCA|CE mark(?:ing)?)\b")
@@ -310,11 +310,12 @@ RULES: tuple[Rule, ...] = (
       r"\b(?:EU|European|EMA) (?:regulators?|committee|panel)\b.{0,30}\b(?:recommend\w*|backs?|"
       r"endorse\w*)\b"),
     R("regulatory.ind_clearance", "regulatory", "other",
-      r"\b(?:IND|CTA|CTN|investigational new drug|clinical trial application|IDE)\b.{0,60}\b(?:clear\w*|"
+      r"\b(?:IND|CTA|CTN|investigational (?:new drug|device exemption)|clinical trial application|IDE)\b.{0,60}"
+      r"\b(?:clear\w*|"
       r"authori[sz]\w*|"
       r"approv\w*|accept\w*|allow\w*|go[- ]ahead|active|effective|submi\w*|fil\w*)\b|"
       r"\b(?:clear\w*|authori[sz]\w*|approv\w*|accept\w*|submi\w*|fil(?:es|ed|ing))\b.{0,40}\b(?:IND|CTA|CTN|"
-      r"investigational new drug|clinical trial application|IDE)s?\b|"
+      r"investigational (?:new drug|device exemption)|clinical trial application|IDE)s?\b|"
       r"\b(?:approval|clearance|authori[sz]ation|permission|green light|nod)(?: (?:from|by) [^,;:]{0,60}?)? "
       r"to (?:initiate|begin|start|commence|conduct|proceed|enroll|launch|open)\b|\bmay proceed\b|"
       r"\b(?:authori[sz]es|clears|allows)\b.{0,30}\b(?:phase [\dI]\w* |clinical )?(?:trial|study)\b|"
@@ -332,7 +333,9 @@ RULES: tuple[Rule, ...] = (
       requires=REG),
     # A regulator refusing to file an application, and a regulator's inspection or GMP audit of a product's site
     # (and its findings: a Form 483, a warning letter) are regulatory steps that are neither a CRL nor an approval.
-    R("regulatory.refusal_to_file", "regulatory", "other", r"\brefus\w*[- ]to[- ]file\b|\bRTF letter\b"),
+    R("regulatory.refusal_to_file", "regulatory", "other",
+      r"\brefus\w*[- ]to[- ]file\b|\bRTF letter\b|\bwithdr(?:aw|aws|awn|awal|ew)\b(?:\s+\S+){0,4}?\s+"
+      + APP_SPECIFIC),
     R("regulatory.inspection", "regulatory", "other",
       r"\b(?:c?GMP|good manufacturing practices?(?: \(c?GMP\))?|pre-?approval|pre-?license|PAI|PLI|regulatory|"
       r"FDA|EMA)\s+(?:\w+\s+)?(?:inspections?|audits?)\b|\bwarning letter\b|\bForm 483\b",
@@ -352,7 +355,8 @@ RULES: tuple[Rule, ...] = (
     # ---------------------------------------------------------------- regulatory actions
     R("regulatory.clinical_hold", "regulatory", "clinical_hold",
       r"\bclinical hold\b|\b(?:put|puts|placed|places|placing)\b.{0,80}\bon (?:a )?(?:partial |full )?"
-      r"(?:clinical )?hold\b|\b(?:lift\w*|remov\w*|releas\w*)\b.{0,30}\bhold\b|\bhold\b.{0,30}\b(?:lifted|"
+      r"(?:clinical )?hold\b|\b(?:impos\w*|issu\w*)\b.{0,40}\b(?:partial |full )?hold\b|"
+      r"\b(?:lift\w*|remov\w*|releas\w*)\b.{0,30}\bhold\b|\bhold\b.{0,30}\b(?:lifted|"
       r"removed)\b"),
     R("regulatory.meeting_agreement", "regulatory", "meeting_agreement",
       r"\b" + OUTCOME + r"\b.{0,50}\b" + MEETING + r"|\b" + MEETING + r".{0,50}\b" + OUTCOME + r"\b|"
@@ -410,7 +414,9 @@ RULES: tuple[Rule, ...] = (
       r"\b(?:FDA|EU|European|regulatory|Japanese|Chinese) (?:nod|green light|OK|thumbs[- ]up)\b|"
       r"\b(?:nod|green light) (?:from|by) (?:the )?(?:FDA|EMA|regulators?)\b",
       requires=REG + r"|\b(?:European Commission|EC|Japan\w*|China|Chin\w+|Europe\w*|EU|U\.?S\.?|US|"
-      r"Canad\w*|Brazil\w*|Australia\w*|UK|Swiss\w*|drugs?|therap\w+|treatments?|vaccines?|devices?|biosimilars?|"
+      r"Canad\w*|Brazil\w*|Australia\w*|UK|Swiss\w*|Switzerland|Taiwan\w*|Korea\w*|Saudi|Israel\w*|Mexic\w*|"
+      r"India|Singapore|Hong Kong|Turk\w*|Argentin\w*|Colombia\w*|Emirates|UAE|"
+      r"drugs?|therap\w+|treatments?|vaccines?|devices?|biosimilars?|"
       r"products?|medicines?|indications?|patients|label\w*|s?NDA|s?BLA|MAA|510\s?\(k\)|PMA|De Novo|"
       r"marketing|commerciali[sz]\w*|tests?|assays?|diagnostics?|kits?|systems?|CE[- ]mark\w*)\b|[®™]|"
       r"\b[A-Z]{2,}-?\d",
@@ -432,7 +438,7 @@ RULES: tuple[Rule, ...] = (
       r"\baccept\w* for (?:filing|review)\b",
       requires=REG + "|" + APP_SPECIFIC),
     R("regulatory.pdufa_date", "regulatory", "pdufa_date",
-      r"\bPDUFA\b|\b(?:extend\w*|delay\w*|push\w* back|postpone\w*)\b.{0,40}\b(?:review|action date|"
+      r"\bPDUFA\b|\b(?:extend\w*|extension|delay\w*|push\w* back|postpone\w*)\b.{0,40}\b(?:review|action date|"
       r"goal date|"
       r"decision)\b|\breview (?:period |"
       r"clock )?extension\b|"
@@ -481,7 +487,8 @@ RULES: tuple[Rule, ...] = (
     R("regulatory.other_designation", "regulatory", "other",
       r"\b(?:QIDP|qualified infectious disease product|sakigake|innovation passport|ILAP|"
       r"PRIORITY designation|"
-      r"promising innovative medicine)\b"),
+      r"promising innovative medicine|platform technology designation|national priority voucher|Project Orbis|"
+      r"Real-Time Oncology Review|RTOR)\b"),
     # ---------------------------------------------------------------- data announced alongside a trial start
     R("readout.data_and_start", "readout", None,
       r"\b(?:positive|interim|top[- ]?line|initial|preliminary|new|updated|final)\s+(?:[\w-]+\s+){0,2}?(?:data|"
@@ -685,7 +692,8 @@ GATES: dict[str, tuple[str, ...]] = {
     "regulatory.dsmb": ("dsmb", "dmc", "idmc", "dsmc", "monitoring", "safety review", "src",
                         "dose escalation"),
     "regulatory.other_designation": ("qidp", "qualified infectious", "sakigake", "innovation passport",
-                                     "ilap", "priority designation", "promising innovative"),
+                                     "ilap", "priority designation", "promising innovative", "platform technology",
+                                     "national priority voucher", "orbis", "real-time oncology", "rtor"),
     "regulatory.update": ("regulat", "fda", "ema"),
     "enrollment.study_completed": ("complet", "last ", "lplv", "database lock"),
     "enrollment.status_change": ("paus", "halt", "discontinu", "terminat", "suspend", "stop", "resum",
@@ -716,7 +724,7 @@ GATES: dict[str, tuple[str, ...]] = {
                                  "approv", "clear", "authori", "permission", "green light", "nod",
                                  "may proceed", "allow"),
     "regulatory.protocol_change": ("approv", "clear", "accept"),
-    "regulatory.refusal_to_file": ("refus", "rtf"),
+    "regulatory.refusal_to_file": ("refus", "rtf", "withdr"),
     "regulatory.inspection": ("inspection", "audit", "warning letter", "form 483"),
     "regulatory.clinical_hold": ("hold",),
     "regulatory.meeting_agreement": ("meeting", "align", "agree", "consensus", "concurrence", "responses",
@@ -736,7 +744,7 @@ GATES: dict[str, tuple[str, ...]] = {
     "regulatory.pdufa_date": ("pdufa", "extend", "extension", "time", "action date", "goal date", "delay",
                               "push", "postpone"),
     "regulatory.submission": ("nda", "bla", "maa", "nds", "pma", "510", "de novo", "application", "filing",
-                              "dossier", "submission", "supplement", "technical section"),
+                              "dossier", "submission", "supplement", "technical section", "variation"),
     "regulatory.breakthrough": ("breakthrough", "btd"),
     "regulatory.rmat": ("rmat", "regenerative"),
     "regulatory.prime": ("prime", "priority medicines"),

@@ -49,6 +49,19 @@ CONCEPTS: list[tuple[str, str]] = [
     ("regulatory/other", "Quill Bio Passes GMP Inspection by the European Medicines Agency"),
     ("regulatory/other", "Quill Bio Completes FDA Pre-Approval Inspection of Its Fill-Finish Site"),
     ("regulatory/other", "FDA Issues Warning Letter to Quill Bio Over Its Manufacturing Site"),
+    # second round: approvals by country or ministry, a hold imposed, a review extended, variations, withdrawals,
+    # the agency's schemes, a device trial's exemption
+    ("regulatory/approval", "Quill Bio's Lindor Approved in Taiwan for Adults with Fabry Disease"),
+    ("regulatory/approval", "Quill Bio Receives Approval in Saudi Arabia for Lindor"),
+    ("regulatory/approval", "Quill Bio Receives Israeli Ministry of Health Approval for Lindor"),
+    ("regulatory/clinical_hold", "FDA Imposes Partial Hold on Quill Bio's Gene Therapy Study"),
+    ("regulatory/pdufa_date", "Quill Bio Announces FDA Extension of Review Period for Lindor Application"),
+    ("regulatory/submission", "Quill Bio Submits Type II Variation to EMA to Extend the Lindor Indication"),
+    ("regulatory/other", "Quill Bio Withdraws Marketing Authorization Application for Lindor in Europe"),
+    ("regulatory/other", "Quill Bio Receives FDA Platform Technology Designation for Its Lipid Carrier"),
+    ("regulatory/other", "Quill Bio Awarded Commissioner's National Priority Voucher for QB-7"),
+    ("regulatory/other", "Quill Bio's Lindor Application Reviewed Under Project Orbis"),
+    ("regulatory/other", "Quill Medical Receives FDA Approval of Investigational Device Exemption for Pivotal Study"),
 ]
 
 GUARDS: list[tuple[str, str]] = [
@@ -60,6 +73,8 @@ GUARDS: list[tuple[str, str]] = [
     ("other/other", "Quill Bio to Undergo FDA Pre-Approval Inspection in March"),
     ("other/other", "Quill Bio Presents Baseline Characteristics of Phase 3 Trial Participants"),
     ("other/other", "Quill Bio Reports Third Quarter Results and Highlights CE Mark Approval"),
+    ("other/other", "Quill Bio Stockholders Approve Reverse Split at Annual Meeting"),
+    ("other/other", "Quill Bio Wins Ministry of Health Research Grant for QB-7 Programme"),
 ]
 
 
