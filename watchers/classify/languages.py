@@ -161,7 +161,7 @@ LANGUAGE_RULES: dict[str, tuple[Rule, ...]] = {
         R("fr.to_present", "other", "other",
           r"\b(?:présentera|présenteront|sera présenté\w*|seront présenté\w*|annoncera)\b"),
         R("fr.ind_clearance", "regulatory", "other",
-          r"\b(?:IND|CTA)\b|\bautorisation (?:d'essai|de l'essai|d'un essai) clinique\b"),
+          r"\b(?:IND|CTA)\b|\b(?:autorisation|dossier|demande) (?:d'essai|de l'essai|d'un essai|d'étude) clinique\b"),
         R("fr.approval", "regulatory", "approval",
           r"\bautorisation de mise sur le marché\b|\bAMM\b|\bapprobation\b|\bapprouv\w*\b|\bhomologation\b",
           unless=r"\b(?:demande|soumission|dépôt|soumet|dépose)\b"),

@@ -335,7 +335,10 @@ RULES: tuple[Rule, ...] = (
     # (and its findings: a Form 483, a warning letter) are regulatory steps that are neither a CRL nor an approval.
     R("regulatory.refusal_to_file", "regulatory", "other",
       r"\brefus\w*[- ]to[- ]file\b|\bRTF letter\b|\bwithdr(?:aw|aws|awn|awal|ew)\b(?:\s+\S+){0,4}?\s+"
-      + APP_SPECIFIC),
+      + APP_SPECIFIC + r"|"
+      # a marketing authorisation revoked or suspended is the regulator's step back, not an approval
+      r"\b(?:revok\w*|revocation|suspen\w*)\b.{0,60}\bmarketing authori[sz]ations?\b|"
+      r"\bmarketing authori[sz]ations?\b.{0,80}\b(?:revoked|suspended)\b"),
     R("regulatory.inspection", "regulatory", "other",
       r"\b(?:c?GMP|good manufacturing practices?(?: \(c?GMP\))?|pre-?approval|pre-?license|PAI|PLI|regulatory|"
       r"FDA|EMA)\s+(?:\w+\s+)?(?:inspections?|audits?)\b|\bwarning letter\b|\bForm 483\b",
@@ -724,7 +727,7 @@ GATES: dict[str, tuple[str, ...]] = {
                                  "approv", "clear", "authori", "permission", "green light", "nod",
                                  "may proceed", "allow"),
     "regulatory.protocol_change": ("approv", "clear", "accept"),
-    "regulatory.refusal_to_file": ("refus", "rtf", "withdr"),
+    "regulatory.refusal_to_file": ("refus", "rtf", "withdr", "revok", "revocation", "suspen"),
     "regulatory.inspection": ("inspection", "audit", "warning letter", "form 483"),
     "regulatory.clinical_hold": ("hold",),
     "regulatory.meeting_agreement": ("meeting", "align", "agree", "consensus", "concurrence", "responses",

@@ -74,6 +74,8 @@ CASES: list[tuple[str, str, str]] = [
      "Lumière Santé annonce un accord avec la FDA sur le plan de l'essai de phase 3 de son vaccin"),
     ("fr", "regulatory/clinical_hold",
      "La FDA lève la suspension clinique de l'essai de phase 2 de Lumière Santé pour son vaccin"),
+    ("fr", "regulatory/other",
+     "La FDA approuve le dossier d'essai clinique de Lumière Santé pour son vaccin contre la grippe"),
     ("es", "regulatory/priority_review",
      "La FDA concede revisión prioritaria a la solicitud de Sol Terapéutica para su medicamento"),
     ("it", "regulatory/acceptance",

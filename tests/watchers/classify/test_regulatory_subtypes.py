@@ -62,6 +62,8 @@ CONCEPTS: list[tuple[str, str]] = [
     ("regulatory/other", "Quill Bio Awarded Commissioner's National Priority Voucher for QB-7"),
     ("regulatory/other", "Quill Bio's Lindor Application Reviewed Under Project Orbis"),
     ("regulatory/other", "Quill Medical Receives FDA Approval of Investigational Device Exemption for Pivotal Study"),
+    ("regulatory/other", "European Commission Revokes the Marketing Authorisations of Two Generic Copies of Lindor"),
+    ("regulatory/other", "Marketing Authorization for Lindor Suspended in the EU Pending Safety Review"),
 ]
 
 GUARDS: list[tuple[str, str]] = [
