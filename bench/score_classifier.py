@@ -4,12 +4,13 @@
 * train — ``tests/data/stream_labels.csv`` split=train (1,200 items) joined to the corpus text: event recall,
   false alarms (true ``other`` called an event), label accuracy, regulatory-subtype accuracy, both with the
   shipped model (in-sample: the model was trained on these) and by 5-fold cross-validation (``--cv``; needs
-  scikit-learn: the model is refitted per fold, as ``bench/train_classifier.py`` does);
+  scikit-learn: the model is refitted per fold, as ``bench/train_classifier.py`` does); ``--subtypes`` adds the
+  cross-validated table of gold regulatory subtype × predicted subtype (counts, train only);
 * test — split=test (450 newest items, FROZEN): only with ``--test``. Prints the figures only, never an item,
   and appends them to ``tests/data/frozen_test_runs.jsonl`` so the number of looks is on record. Nothing may be
   tuned on it.
 
-Usage: python bench/score_classifier.py [--dev PATH] [--cv] [--test] [-v]   (-v lists dev and train misses)
+Usage: python bench/score_classifier.py [--dev PATH] [--cv] [--subtypes] [--test] [-v]   (-v lists dev and train misses)
 """
 
 from __future__ import annotations
@@ -106,8 +107,8 @@ def score_split(split: str, verbose: bool = False) -> dict[str, float]:
     return stream_metrics(gold, pred)
 
 
-def score_train_cv() -> dict[str, float] | None:
-    """5-fold cross-validated figures on train (the model refitted per fold with the shipped settings)."""
+def train_cv_predictions() -> tuple[list[tuple[str, str]], list[tuple[str, str]]] | None:
+    """Gold and 5-fold cross-validated predictions on train (the model refitted per fold, shipped settings)."""
     try:
         import sklearn  # noqa: F401
     except ImportError:
@@ -123,7 +124,38 @@ def score_train_cv() -> dict[str, float] | None:
     scores, _ = tc.cross_validate(rows, float(model.meta.get("C", 0.1)))
     temp = tc.fit_temperature(scores, [tc.LABELS.index(r["label"]) for r in rows])
     pred = tc.oof_predictions(rows, scores, temp, Thresholds(*model.thresholds))
-    return stream_metrics([(r["label"], r["subtype"]) for r in rows], pred)
+    return [(r["label"], r["subtype"]) for r in rows], pred
+
+
+def score_train_cv() -> dict[str, float] | None:
+    """5-fold cross-validated figures on train (the model refitted per fold with the shipped settings)."""
+    got = train_cv_predictions()
+    return stream_metrics(*got) if got else None
+
+
+def subtype_table(gold: list[tuple[str, str]], pred: list[tuple[str, str]]) -> str:
+    """Gold regulatory subtype × predicted label/subtype, with counts (only the gold-regulatory items)."""
+    by_gold: dict[str, dict[str, int]] = {}
+    for g, p in zip(gold, pred, strict=True):
+        if g[0] != "regulatory":
+            continue
+        got = p[1] if p[0] == "regulatory" else f"({p[0]})"
+        row = by_gold.setdefault(g[1], {})
+        row[got] = row.get(got, 0) + 1
+    lines = [f"{'gold subtype':22} {'n':>4} {'right':>5}  predicted (count), wrong ones"]
+    for sub, row in sorted(by_gold.items(), key=lambda kv: -sum(kv[1].values())):
+        n = sum(row.values())
+        wrong = ", ".join(f"{k} {v}" for k, v in sorted(row.items(), key=lambda kv: -kv[1]) if k != sub)
+        lines.append(f"{sub:22} {n:>4} {row.get(sub, 0):>5}  {wrong}")
+    # the other direction: what gold-regulatory items and non-regulatory items were called each subtype wrongly
+    false_for: dict[str, int] = {}
+    for g, p in zip(gold, pred, strict=True):
+        if p[0] == "regulatory" and g != p:
+            key = p[1]
+            false_for[key] = false_for.get(key, 0) + 1
+    lines.append("predicted regulatory subtype, wrongly (from any gold): "
+                 + ", ".join(f"{k} {v}" for k, v in sorted(false_for.items(), key=lambda kv: -kv[1])))
+    return "\n".join(lines)
 
 
 def _fmt(res: dict[str, float]) -> str:
@@ -134,6 +166,8 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("dev_path", nargs="?", type=Path, default=DEV)
     ap.add_argument("--cv", action="store_true", help="also 5-fold cross-validation on train (needs scikit-learn)")
+    ap.add_argument("--subtypes", action="store_true",
+                    help="with --cv: gold × predicted regulatory subtype on train, cross-validated")
     ap.add_argument("--test", action="store_true", help="score the FROZEN test split (report only; logged)")
     ap.add_argument("-v", action="store_true", help="list dev and train misses")
     args = ap.parse_args(argv)
@@ -145,9 +179,12 @@ def main(argv: list[str]) -> int:
         print(f"stream          skipped: {CORPUS_CSV} not found")
         return 0
     print("train (in-sample, shipped model)", _fmt(score_split("train", verbose=args.v)))
-    if args.cv:
-        cv = score_train_cv()
-        print("train (5-fold CV)              ", _fmt(cv) if cv else "skipped: scikit-learn or the model missing")
+    if args.cv or args.subtypes:
+        got = train_cv_predictions()
+        print("train (5-fold CV)              ",
+              _fmt(stream_metrics(*got)) if got else "skipped: scikit-learn or the model missing")
+        if got and args.subtypes:
+            print(subtype_table(*got))
     if args.test:
         res = score_split("test")
         print("TEST (frozen)                  ", _fmt(res))

@@ -161,7 +161,7 @@ LANGUAGE_RULES: dict[str, tuple[Rule, ...]] = {
         R("fr.to_present", "other", "other",
           r"\b(?:présentera|présenteront|sera présenté\w*|seront présenté\w*|annoncera)\b"),
         R("fr.ind_clearance", "regulatory", "other",
-          r"\b(?:IND|CTA)\b|\bautorisation (?:d'essai|de l'essai|d'un essai) clinique\b"),
+          r"\b(?:IND|CTA)\b|\b(?:autorisation|dossier|demande) (?:d'essai|de l'essai|d'un essai|d'étude) clinique\b"),
         R("fr.approval", "regulatory", "approval",
           r"\bautorisation de mise sur le marché\b|\bAMM\b|\bapprobation\b|\bapprouv\w*\b|\bhomologation\b",
           unless=r"\b(?:demande|soumission|dépôt|soumet|dépose)\b"),
@@ -320,6 +320,83 @@ LANGUAGE_RULES = {
     )
     for lang, rules in LANGUAGE_RULES.items()
 }
+
+
+# Regulatory steps short of an approval, in each language (issue 13: regulatory subtypes): an agreement with a
+# regulator comes before the language's corporate "agreement" rule; a clinical hold, an application accepted or
+# validated, priority review and an application submitted come before the approval their wording resembles.
+_AGENCY = r"(?:FDA|EMA|MHRA|PMDA|NMPA|BfArM|ANSM|AEMPS|AIFA|Swissmedic|Health Canada|CHMP)"
+_REG_STEPS: dict[str, dict[str, str]] = {
+    "de": {
+        "meeting_agreement": r"\b(?:einigung|übereinstimmung)\b.{0,30}\b(?:" + _AGENCY + r"|behörde\w*)\b|"
+        r"\bwissenschaftliche\w* beratung\b",
+        "clinical_hold": r"\bclinical hold\b|\bklinische\w* (?:halt|stopp)\w*|\bhaltebescheid\w*",
+        "acceptance": r"\b(?:validier\w*|akzeptier\w*|angenommen)\b.{0,60}antrag|"
+        r"antrag\w*\b.{0,40}\b(?:validiert|angenommen|akzeptiert)\b",
+        "priority_review": r"\bpriority[- ]review\b|\bvorrangige\w* prüfung\b|\bbeschleunigte\w* prüfung\b",
+        "submission": r"\bzulassungsantr\w*|\beinreichung\b.{0,60}antrag|antrag\w*\b.{0,60}\beingereicht\b",
+    },
+    "fr": {
+        "meeting_agreement": r"\b(?:accord|alignement|align\w+)\b.{0,30}\b(?:" + _AGENCY + r"|agence)\b|"
+        r"\bavis scientifique\b",
+        "clinical_hold": r"\bclinical hold\b|\bsuspension clinique\b",
+        "acceptance": r"\b(?:valid|accept)\w*\b.{0,60}\bdemande\b|\bdemande\b.{0,80}\b(?:validée|acceptée)\b",
+        "priority_review": r"\bpriority review\b|\bexamen prioritaire\b|\bévaluation prioritaire\b",
+        "submission": r"\b(?:soumet|soumis|soumission|dépose|dépôt)\b.{0,60}\b(?:demande|dossier)\b",
+    },
+    "es": {
+        "meeting_agreement": r"\b(?:acuerdo|alineaci[oó]n)\b.{0,30}\b(?:" + _AGENCY + r"|agencia)\b|"
+        r"\basesoramiento científico\b",
+        "clinical_hold": r"\bclinical hold\b|\bsuspensi[oó]n clínica\b",
+        "acceptance": r"\b(?:valid|acept)\w*\b.{0,60}\bsolicitud\b",
+        "priority_review": r"\bpriority review\b|\brevisi[oó]n prioritaria\b",
+        "submission": r"\b(?:present\w*|somet\w*)\b.{0,60}\bsolicitud\b",
+    },
+    "it": {
+        "meeting_agreement": r"\b(?:accordo|allineamento)\b.{0,30}\b(?:" + _AGENCY + r"|agenzia)\b|"
+        r"\bconsulenza scientifica\b",
+        "clinical_hold": r"\bclinical hold\b|\bsospensione clinica\b",
+        "acceptance": r"\b(?:convalid|valid|accett)\w*\b.{0,60}\bdomanda\b",
+        "priority_review": r"\bpriority review\b|\brevisione prioritaria\b|\bvalutazione prioritaria\b",
+        "submission": r"\b(?:present\w*|sottopo\w*|depositat\w*)\b.{0,60}\bdomanda\b",
+    },
+    "da": {
+        "meeting_agreement": r"\benighed\b.{0,30}\b" + _AGENCY + r"\b|\bvidenskabelig rådgivning\b",
+        "clinical_hold": r"\bclinical hold\b|\bklinisk (?:stop|pause)\b",
+        "acceptance": r"\b(?:valider|accepter)\w*\b.{0,60}ansøgning",
+        "priority_review": r"\bpriority review\b|\bprioriteret (?:behandling|vurdering)\b",
+        "submission": r"\b(?:indsend\w*|indleve\w*)\b.{0,60}ansøgning|"
+        r"\bansøgning\w* om markedsføringstilladelse\b",
+    },
+    "sv": {
+        "meeting_agreement": r"\b(?:samsyn|överenskommelse)\b.{0,30}\b" + _AGENCY + r"\b|\bvetenskaplig rådgivning\b",
+        "clinical_hold": r"\bclinical hold\b|\bkliniskt stopp\b",
+        "acceptance": r"\b(?:validera\w*|accepter\w*|godtag\w*)\b.{0,60}ansökan\b",
+        "priority_review": r"\bpriority review\b|\bprioriterad (?:granskning|prövning|bedömning)\b",
+        "submission": r"\b(?:lämnar in|lämnat in|inlämn\w*)\b.{0,60}ansökan\b|"
+        r"\bansökan om marknadsföringstillstånd\b",
+    },
+}
+
+
+def _with_regulatory_steps(lang: str, rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
+    steps = _REG_STEPS.get(lang)
+    if not steps:
+        return rules
+    agreement = R(f"{lang}.meeting_agreement", "regulatory", "meeting_agreement", steps["meeting_agreement"])
+    before_approval = tuple(
+        R(f"{lang}.{sub}", "regulatory", sub, steps[sub])
+        for sub in ("clinical_hold", "acceptance", "priority_review", "submission")
+    )
+    out: list[Rule] = [agreement]
+    for r in rules:
+        if r.name == f"{lang}.approval":
+            out.extend(before_approval)
+        out.append(r)
+    return tuple(out)
+
+
+LANGUAGE_RULES = {lang: _with_regulatory_steps(lang, rules) for lang, rules in LANGUAGE_RULES.items()}
 
 
 def first_language_rule(lang: str, title: str, lede: str) -> tuple[Rule, str, str] | None:

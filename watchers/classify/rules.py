@@ -113,11 +113,15 @@ def R(
 REG = (r"(?:FDA|Food and Drug Administration|EMA|European Medicines Agency|MHRA|PMDA|Health Canada|NMPA|TGA|"
        r"regulator\w*|SFDA|MFDS|TFDA|ANVISA|COFEPRIS|Swissmedic|Medsafe|"
        r"(?:Food and Drug|Medicines?|Health Products?|Regulatory|Health) (?:Regulatory )?(?:Authority|"
-       r"Agency))")
+       r"Agency)|"
+       # national regulators named in their own terms: Japan's ministry, EU member states' agencies, China's CDE
+       r"MHLW|Ministry of Health,? Labou?r and Welfare|AEMPS|BfArM|Paul[- ]Ehrlich[- ]Institu\w+|ANSM|AIFA|"
+       r"Agency (?:of|for) Medicines(?: and (?:Health|Medical) Products)?|competent authorit(?:y|ies)|"
+       r"Center for Drug Evaluation|Ministry of (?:Public )?Health)")
 APP = (r"(?:s?NDA|s?BLA|MAA|ANDA|NDS|PMA|510\s?\(k\)|De Novo|(?:new drug|biologics? license|"
     r"marketing authori[sz]ation|"
        r"supplemental \w+|premarket approval)\s+application|application|filing|dossier|submission|"
-       r"supplement|(?:CMC )?technical section)")
+       r"supplement|(?:CMC )?technical section|type I{1,2}B? variation)")
 APP_SPECIFIC = (r"\b(?:s?NDA|s?BLA|MAA|ANDA|PMA|510\s?\(k\)|De Novo|new drug application|"
     r"biologics? license application|"
                 r"marketing authori[sz]ation application|premarket approval|UKCA|CE mark(?:ing)?)\b")
@@ -139,7 +143,7 @@ MEETING = (
 OUTCOME = (
     r"(?:positive|successful|productive|constructive|favou?rable|agreement|alignment|aligned|agree[sd]?|"
     r"feedback|minutes|outcome|clarity|clarif\w+|confirm\w*|supportive|update (?:from|on)|results? of|"
-    r"written responses?)"
+    r"written responses?|supports?|supported|path forward|clear path)"
 )
 
 # Medical congresses where data are presented.
@@ -237,7 +241,9 @@ RULES: tuple[Rule, ...] = (
     R("other.baseline", "other", "other",
       r"\b(?:protocol|study|trial) design\b|\bdesign of (?:the |its |an? )?(?:upcoming|planned|ongoing|new)\b|"
       r"\bbaseline (?:\w+ ){0,2}(?:characteristics|demographics)\b|\b(?:patient|participant|subject) "
-      r"(?:demographics|characteristics)\b"),
+      r"(?:demographics|characteristics)\b",
+      unless=r"\b(?:feedback|agree\w*|align\w*|advice|guidance|concurrence)\b.{0,60}\b" + REG + r"\b|\b"
+      + REG + r"\b.{0,60}\b(?:feedback|agree\w*|align\w*|advice|guidance|concurrence)\b"),
     R("other.preclinical", "other", "other",
       r"\b(?:pre-?clinical|non-?clinical|in vivo|in vitro|animal|murine|mouse|primate)\b",
       unless=r"\b(?:phase [\dI]|(?<!pre-)(?<!pre)(?<!non-)(?<!non)clinical (?:and (?:pre-?clinical|translational) )?"
@@ -263,7 +269,7 @@ RULES: tuple[Rule, ...] = (
       r"\b(?:license|licensing|collaboration|partnership|commerciali[sz]ation|distribution|supply|"
       r"co-development|"
       r"development|option|research|merger|asset purchase|purchase|definitive|strategic|"
-      r"exclusive)\s+agreement\b|"
+      r"exclusive)\s+(?:agreement|deal)\b|"
       r"\b(?:partners|collaborates|teams up) with\b|\b(?:strategic )?(?:collaboration|partnership) with\b|"
       r"\bletter of intent\b|\b(?:to )?acquir(?:e|es|ed|ing|ition)\b|\bmerger\b|\bmerge\b|"
       r"\bmilestone payments?\b|\bawards? (?:\$[\d.]+\s?\w*\s+(?:in\s+)?)?(?:funding|grants?|contract)\b|"
@@ -292,7 +298,8 @@ RULES: tuple[Rule, ...] = (
       r"\b(?:submi\w+|request\w*|appl(?:y|ies|ied|ication) for|seek\w*|files?|filed)\s+"
       r"(?:(?!under\b|with\b|following\b|after\b|granted\b)\w+\s+){0,4}?(?:a |an |for )?"
       + DESIG + r"(?:\s+(?:drug|therapy|device))?(?:\s+(?:designation|status))?\b|"
-      + DESIG + r"(?:\s+(?:drug|therapy))?\s+(?:designation\s+)?(?:request|application|submission)\b"),
+      + DESIG + r"(?:\s+(?:drug|therapy))?\s+(?:designation\s+)?(?:request|application|submission)\b",
+      unless=r"\b(?:grants?|granted|approv(?:es|ed))\s+(?:[\w']+\s+){0,3}?request\b"),
     R("regulatory.advisory_committee", "regulatory", "other",
       r"\badvisory committee\b|\bAdComm?\b|\bODAC\b|\bVRBPAC\b|"
       r"\b(?:FDA|agency|expert|advisory|outside)\s+(?:panel|advis[eo]rs)\b.{0,40}\b(?:vot\w*|backs?|"
@@ -303,14 +310,14 @@ RULES: tuple[Rule, ...] = (
       r"\b(?:EU|European|EMA) (?:regulators?|committee|panel)\b.{0,30}\b(?:recommend\w*|backs?|"
       r"endorse\w*)\b"),
     R("regulatory.ind_clearance", "regulatory", "other",
-      r"\b(?:IND|CTA|CTN|investigational new drug|clinical trial application|IDE)\b.{0,60}\b(?:clear\w*|"
+      r"\b(?:IND|CTA|CTN|investigational (?:new drug|device exemption)|clinical trial application|IDE)\b.{0,60}"
+      r"\b(?:clear\w*|"
       r"authori[sz]\w*|"
       r"approv\w*|accept\w*|allow\w*|go[- ]ahead|active|effective|submi\w*|fil\w*)\b|"
       r"\b(?:clear\w*|authori[sz]\w*|approv\w*|accept\w*|submi\w*|fil(?:es|ed|ing))\b.{0,40}\b(?:IND|CTA|CTN|"
-      r"investigational new drug|clinical trial application|IDE)s?\b|"
-      r"\b(?:approval|clearance|authori[sz]ation|permission|green light|nod) to (?:initiate|begin|start|"
-      r"commence|"
-      r"conduct|proceed|enroll|launch|open)\b|\bmay proceed\b|"
+      r"investigational (?:new drug|device exemption)|clinical trial application|IDE)s?\b|"
+      r"\b(?:approval|clearance|authori[sz]ation|permission|green light|nod)(?: (?:from|by) [^,;:]{0,60}?)? "
+      r"to (?:initiate|begin|start|commence|conduct|proceed|enroll|launch|open)\b|\bmay proceed\b|"
       r"\b(?:authori[sz]es|clears|allows)\b.{0,30}\b(?:phase [\dI]\w* |clinical )?(?:trial|study)\b|"
       r"\b(?:regulatory )?(?:clearance|approval|authori[sz]ation)\b.{0,30}\b(?:for|"
       r"of)\b.{0,20}\b(?:phase [\dI]\w*|"
@@ -324,9 +331,23 @@ RULES: tuple[Rule, ...] = (
       r"\b(?:approv\w*|clear\w*|accept\w*|allow\w*|authori[sz]\w*)\b.{0,80}\bexpanded access\b|"
       r"\bexpanded access (?:program|protocol)s?\b.{0,40}\b(?:approv\w*|clear\w*|allow\w*|authori[sz]\w*)\b",
       requires=REG),
+    # A regulator refusing to file an application, and a regulator's inspection or GMP audit of a product's site
+    # (and its findings: a Form 483, a warning letter) are regulatory steps that are neither a CRL nor an approval.
+    R("regulatory.refusal_to_file", "regulatory", "other",
+      r"\brefus\w*[- ]to[- ]file\b|\bRTF letter\b|\bwithdr(?:aw|aws|awn|awal|ew)\b(?:\s+\S+){0,4}?\s+"
+      + APP_SPECIFIC + r"|"
+      # a marketing authorisation revoked or suspended is the regulator's step back, not an approval
+      r"\b(?:revok\w*|revocation|suspen\w*)\b.{0,60}\bmarketing authori[sz]ations?\b|"
+      r"\bmarketing authori[sz]ations?\b.{0,80}\b(?:revoked|suspended)\b"),
+    R("regulatory.inspection", "regulatory", "other",
+      r"\b(?:c?GMP|good manufacturing practices?(?: \(c?GMP\))?|pre-?approval|pre-?license|PAI|PLI|regulatory|"
+      r"FDA|EMA)\s+(?:\w+\s+)?(?:inspections?|audits?)\b|\bwarning letter\b|\bForm 483\b",
+      requires=REG + r"|\bministry\b|\bGMP\b|good manufacturing",
+      unless=r"\b(?:upcoming|scheduled|expected|anticipated|planned|to undergo)\b.{0,40}\b(?:inspection|audit)s?\b|"
+      r"\b(?:inspection|audit)s?\b.{0,30}\b(?:expected|anticipated|scheduled|planned)\b"),
     R("regulatory.protocol_change", "regulatory", "other",
-      r"\b(?:approv\w*|clear\w*|accept\w*)\b.{0,80}\b(?:protocol amendment|protocol|amendment|study design|"
-      r"trial design|label (?:update|expansion)|(?:manufacturing |production )?(?:facility|plant)|"
+      r"\b(?:approv\w*|clear\w*|accept\w*)\b.{0,80}\b(?:protocol amendment|protocol|(?<!label )amendment|"
+      r"study design|trial design|(?:manufacturing |production )?(?:facility|plant)|"
       r"manufacturing site)\b",
       unless=r"\bclinical hold\b"),
     R("regulatory.dsmb", "enrollment", "status_change",
@@ -337,7 +358,8 @@ RULES: tuple[Rule, ...] = (
     # ---------------------------------------------------------------- regulatory actions
     R("regulatory.clinical_hold", "regulatory", "clinical_hold",
       r"\bclinical hold\b|\b(?:put|puts|placed|places|placing)\b.{0,80}\bon (?:a )?(?:partial |full )?"
-      r"(?:clinical )?hold\b|\b(?:lift\w*|remov\w*|releas\w*)\b.{0,30}\bhold\b|\bhold\b.{0,30}\b(?:lifted|"
+      r"(?:clinical )?hold\b|\b(?:impos\w*|issu\w*)\b.{0,40}\b(?:partial |full )?hold\b|"
+      r"\b(?:lift\w*|remov\w*|releas\w*)\b.{0,30}\bhold\b|\bhold\b.{0,30}\b(?:lifted|"
       r"removed)\b"),
     R("regulatory.meeting_agreement", "regulatory", "meeting_agreement",
       r"\b" + OUTCOME + r"\b.{0,50}\b" + MEETING + r"|\b" + MEETING + r".{0,50}\b" + OUTCOME + r"\b|"
@@ -348,8 +370,13 @@ RULES: tuple[Rule, ...] = (
       r"regulatory (?:feedback|advice|guidance))\b|\b(?:outcome|conclusion)s? (?:of|from) (?:the |a |its )?"
       r"(?:\w+ ){0,2}scientific advice\b|\bscientific advice\b.{0,80}\b(?:support\w*|agree\w*|align\w*|"
       r"confirm\w*|endors\w*)\b|"
-      r"\b(?:feedback|guidance|advice) from (?:both )?(?:the )?(?:U\.?S\.? )?" + REG + r"\b.{0,60}\b(?:path\w*|design|"
-      r"registration|approval|submission|phase)",
+      r"\b(?:feedback|guidance|advice) from (?:both )?(?:the )?(?:U\.?S\.? )?(?:\w+\s+){0,2}?" + REG
+      + r"\b.{0,60}\b(?:path\w*|design|registration|approval|submission|phase|trial|study|plan)|"
+      # the agency's written answers in place of a meeting, or the agency itself agreeing to a plan
+      r"\bwritten (?:responses?|feedback|answers?) from (?:the )?(?:U\.?S\.? )?" + REG + r"|"
+      r"\b" + REG + r"\s+(?:has\s+)?(?:agrees?|agreed|concurs?|concurred|aligns?|aligned)\b(?!\s+to (?:meet|hold))|"
+      r"\b" + REG + r"\s+(?:feedback|advice|guidance|agreement|alignment|concurrence)\s+(?:on|for|regarding|"
+      r"supporting|confirming)\b",
       unless=r"\bmeeting request\b|\b(?:to|will) (?:hold|have|meet)\b|\bschedul\w+\b"),
     R("regulatory.meeting", "regulatory", "other", MEETING),
     R("regulatory.crl", "regulatory", "crl",
@@ -373,18 +400,29 @@ RULES: tuple[Rule, ...] = (
       r"(?:has |have )?(?:grants? |granted )?(?:full |conditional |marketing |premarket )?approv(?:es|ed|"
       r"al)\b|"
       r"\bapprov(?:es|ed|al)\b.{0,40}\bby (?:the )?(?:U\.?S\.? )?" + REG + r"|"
-      r"\b(?:receiv\w*|grant\w*|obtain\w*|wins?|secur\w*|gains?|announces?)\s+(?:\w+\s+){0,3}"
+      r"\b(?:receiv\w*|grant\w*|obtain\w*|wins?|secur\w*|gains?|announces?)\s+(?:[\w-]+\s+){0,3}"
       r"(?:full |conditional |marketing |regulatory |FDA |EU |European |U\.?S\.? )*(?:approval|"
       r"authori[sz]ation|"
       r"clearance)\b(?!\s+(?:application|request|submission))|"
+      # a product's label widened or changed by its regulator is an approval (of the new label)
+      r"\bapprov\w*\b.{0,60}\b(?<!open-)(?<!open )label (?:update|expansion|extension|amendment|change)s?\b|"
+      r"\b(?:expanded|updated|new|broader) label\b.{0,40}\bapprov\w*|"
+      r"\baddition of\b.{0,60}\bto (?:the )?(?:[\w®™-]+ ){0,3}label\b|"
+      # a device's CE mark (not its application, renewal or recertification)
+      r"\b(?:receiv\w*|grant\w*|obtain\w*|secur\w*|achiev\w*|awarded|wins?|gains?)\s+(?:[\w-]+\s+){0,3}"
+      r"CE[- ]mark(?:ing)?\b(?!\s+(?:application|submission|recertification|renewal))|"
       r"\b(?:conditional )?marketing authori[sz]ation\b(?!\s+application)|"
       r"\b510\s?\(k\) clearance\b|\bFDA (?:clears|clearance)\b|\bapproved (?:in|for|by)\b|"
+      r"\bnotice of compliance\b|"
       r"\b(?:FDA|EU|European|regulatory|Japanese|Chinese) (?:nod|green light|OK|thumbs[- ]up)\b|"
       r"\b(?:nod|green light) (?:from|by) (?:the )?(?:FDA|EMA|regulators?)\b",
       requires=REG + r"|\b(?:European Commission|EC|Japan\w*|China|Chin\w+|Europe\w*|EU|U\.?S\.?|US|"
-      r"Canad\w*|Brazil\w*|Australia\w*|UK|Swiss\w*|drugs?|therap\w+|treatments?|vaccines?|devices?|biosimilars?|"
+      r"Canad\w*|Brazil\w*|Australia\w*|UK|Swiss\w*|Switzerland|Taiwan\w*|Korea\w*|Saudi|Israel\w*|Mexic\w*|"
+      r"India|Singapore|Hong Kong|Turk\w*|Argentin\w*|Colombia\w*|Emirates|UAE|"
+      r"drugs?|therap\w+|treatments?|vaccines?|devices?|biosimilars?|"
       r"products?|medicines?|indications?|patients|label\w*|s?NDA|s?BLA|MAA|510\s?\(k\)|PMA|De Novo|"
-      r"marketing|commerciali[sz]\w*|tests?|assays?|diagnostics?|kits?|systems?)\b|[®™]|\b[A-Z]{2,}-?\d",
+      r"marketing|commerciali[sz]\w*|tests?|assays?|diagnostics?|kits?|systems?|CE[- ]mark\w*)\b|[®™]|"
+      r"\b[A-Z]{2,}-?\d",
       unless=r"\b(?:stud(?:y|ies)|trials?|protocol)\s+(?:\w+\s+){0,2}approved by\b|"
       + NOT_A_REGULATOR + r"|"
       r"\b(?:seek\w*|pursu\w*|potential|if approved|support\w*|toward\w*|path(?:way)? to|plans? to|"
@@ -403,7 +441,7 @@ RULES: tuple[Rule, ...] = (
       r"\baccept\w* for (?:filing|review)\b",
       requires=REG + "|" + APP_SPECIFIC),
     R("regulatory.pdufa_date", "regulatory", "pdufa_date",
-      r"\bPDUFA\b|\b(?:extend\w*|delay\w*|push\w* back|postpone\w*)\b.{0,40}\b(?:review|action date|"
+      r"\bPDUFA\b|\b(?:extend\w*|extension|delay\w*|push\w* back|postpone\w*)\b.{0,40}\b(?:review|action date|"
       r"goal date|"
       r"decision)\b|\breview (?:period |"
       r"clock )?extension\b|"
@@ -426,7 +464,10 @@ RULES: tuple[Rule, ...] = (
     R("regulatory.submitted_to_regulator", "regulatory", "other",
       r"\b(?:submi\w+|fil(?:es|ed|ing)|provid\w+)\s+(?:(?:an?|the|its)\s+)?(?:[\w-]+\s+){0,5}?(?:protocol|response|"
       r"briefing (?:package|document)|package|dossier|data|plan)\s+(?:\w+\s+){0,6}?to (?:the )?(?:U\.?S\.? )?"
-      r"(?:FDA|EMA|MHRA|PMDA|CHMP|Health Canada|regulators?|agency)\b|\bexpanded access (?:protocol|program)\b"),
+      r"(?:FDA|EMA|MHRA|PMDA|CHMP|Health Canada|regulators?|agency)\b|"
+      # an expanded access programme named alone, but not patients' results from one (those are a readout)
+      r"^(?!.*\b(?:improvements?|results|data|outcomes?|responses?|efficacy|benefit)\b).*"
+      r"\bexpanded access (?:protocol|program)\b"),
     R("regulatory.breakthrough", "regulatory", "breakthrough",
       r"\bbreakthrough (?:therapy|device)(?: designation| status)?\b|\bBTD\b|\bbreakthrough designation\b"),
     R("regulatory.rmat", "regulatory", "rmat",
@@ -449,7 +490,8 @@ RULES: tuple[Rule, ...] = (
     R("regulatory.other_designation", "regulatory", "other",
       r"\b(?:QIDP|qualified infectious disease product|sakigake|innovation passport|ILAP|"
       r"PRIORITY designation|"
-      r"promising innovative medicine)\b"),
+      r"promising innovative medicine|platform technology designation|national priority voucher|Project Orbis|"
+      r"Real-Time Oncology Review|RTOR)\b"),
     # ---------------------------------------------------------------- data announced alongside a trial start
     R("readout.data_and_start", "readout", None,
       r"\b(?:positive|interim|top[- ]?line|initial|preliminary|new|updated|final)\s+(?:[\w-]+\s+){0,2}?(?:data|"
@@ -622,6 +664,7 @@ TITLE_ONLY = frozenset({
     "readout.presentation", "readout.final", "readout.interim", "readout.generic", "readout.follow_up",
     "enrollment.discontinued_in_update", "other.baseline",
     "regulatory.update", "regulatory.meeting", "regulatory.protocol_change", "regulatory.submission",
+    "regulatory.inspection",
     "regulatory.submission_for_approval", "regulatory.dsmb", "enrollment.other", "regulatory.submitted_to_regulator",
     "readout.data_and_start", "other.presentation_without_results", "regulatory.determination",
     "other.corporate_update", "other.earnings", "other.investor_event", "other.future_results_event",
@@ -652,7 +695,8 @@ GATES: dict[str, tuple[str, ...]] = {
     "regulatory.dsmb": ("dsmb", "dmc", "idmc", "dsmc", "monitoring", "safety review", "src",
                         "dose escalation"),
     "regulatory.other_designation": ("qidp", "qualified infectious", "sakigake", "innovation passport",
-                                     "ilap", "priority designation", "promising innovative"),
+                                     "ilap", "priority designation", "promising innovative", "platform technology",
+                                     "national priority voucher", "orbis", "real-time oncology", "rtor"),
     "regulatory.update": ("regulat", "fda", "ema"),
     "enrollment.study_completed": ("complet", "last ", "lplv", "database lock"),
     "enrollment.status_change": ("paus", "halt", "discontinu", "terminat", "suspend", "stop", "resum",
@@ -662,7 +706,7 @@ GATES: dict[str, tuple[str, ...]] = {
     "other.financing": ("offering", "placement", "pric", "rais", "financ", "debt", "credit", "loan",
                         "convertible", "warrant", "royalt", "voucher", "ipo", "proceeds", "shelf", "runway",
                         "prospectus"),
-    "other.corporate": ("agreement", "partner", "collaborat", "teams up", "letter of intent", "acqui",
+    "other.corporate": ("agreement", "deal", "partner", "collaborat", "teams up", "letter of intent", "acqui",
                         "merge", "business combination", "patent", "nasdaq", "compliance", "listing",
                         "inducement", "voting", "holder", "general meeting", "reverse", "repurchase",
                         "buyback", "workforce", "restructur", "strategic", "corporate", "name change",
@@ -683,8 +727,11 @@ GATES: dict[str, tuple[str, ...]] = {
                                  "approv", "clear", "authori", "permission", "green light", "nod",
                                  "may proceed", "allow"),
     "regulatory.protocol_change": ("approv", "clear", "accept"),
+    "regulatory.refusal_to_file": ("refus", "rtf", "withdr", "revok", "revocation", "suspen"),
+    "regulatory.inspection": ("inspection", "audit", "warning letter", "form 483"),
     "regulatory.clinical_hold": ("hold",),
     "regulatory.meeting_agreement": ("meeting", "align", "agree", "consensus", "concurrence", "responses",
+                                     "written", "concur",
                                      "special protocol", "spa", "minutes", "feedback", "guidance", "advice",
                                      "consult"),
     "regulatory.meeting": ("meeting", "consult"),
@@ -693,13 +740,14 @@ GATES: dict[str, tuple[str, ...]] = {
     "regulatory.crl": ("crl", "complete response", "reject", "declines", "turns down", "spurns", "refuses"),
     "regulatory.submission_for_approval": ("approval", "authori", "clearance"),
     "regulatory.accelerated_approval": ("accelerated approval",),
-    "regulatory.approval": ("approv", "authori", "clear", "nod", "green light", " ok", "thumbs"),
+    "regulatory.approval": ("approv", "authori", "clear", "nod", "green light", " ok", "thumbs", "addition of",
+                            "ce mark", "ce-mark", "notice of compliance"),
     "regulatory.priority_review": ("priority review",),
     "regulatory.acceptance": ("accept", "validat"),
     "regulatory.pdufa_date": ("pdufa", "extend", "extension", "time", "action date", "goal date", "delay",
                               "push", "postpone"),
     "regulatory.submission": ("nda", "bla", "maa", "nds", "pma", "510", "de novo", "application", "filing",
-                              "dossier", "submission", "supplement", "technical section"),
+                              "dossier", "submission", "supplement", "technical section", "variation"),
     "regulatory.breakthrough": ("breakthrough", "btd"),
     "regulatory.rmat": ("rmat", "regenerative"),
     "regulatory.prime": ("prime", "priority medicines"),
