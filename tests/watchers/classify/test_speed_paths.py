@@ -255,3 +255,37 @@ def test_slot_scan_on_the_real_corpus() -> None:
         rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
     texts = [f"{t}\n{lede[:300]}" for t, lede in _texts(rows)]
     assert _slot_gate_misses(texts) == []
+
+
+# --- the model's tokenizer: one translate + split instead of two regex scans -----------------------------------
+TOKEN_EDGES = [
+    "", "   ", "a--b -abc- x' 'y it's rock'n'roll first-in-human co-primary", "Phase 1/2a: 10,000 pts (n=12)",
+    "snake_case_word __x__", "Ünïcode café — naïve résumé", "digits ٣٤ and ²³ and ①", "KELVIN \u212a İstanbul",
+    "ZORYVE®  CASGEVY™ «quoted» “curly” ‘single’", "tab\tnew\nline\r\x0bvertical", "A–B A—B A‐B", "ſtar ıtem",
+    "mixed ASCII and é-e and e-é and é'e", "x-1-y-2 '-' -'- a-'b", "ÀÉÎ-ÕÜ", "emoji 🧬 gene", "Ⅻ roman Ⅻ-i",
+]
+
+
+def _token_differences(texts: list[str]) -> list[str]:
+    from watchers.classify.learned import _words, _words_plain
+
+    return [f"{t[:80]!r}: {_words(t)} != {_words_plain(t)}" for t in texts if _words(t) != _words_plain(t)]
+
+
+def test_model_tokens_equal_the_word_pattern_on_edge_cases() -> None:
+    import random
+
+    rng = random.Random(13)
+    alphabet = "aZ09 -'_.,;:()/\t\né®ı™—٣İ\u212a\u00a0🧬"
+    fuzz = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(3_000)]
+    texts = TOKEN_EDGES + fuzz + [t for pair in _texts([(t, s) for _, _, t, s in CASES + HARD_CASES]) for t in pair]
+    assert _token_differences(texts) == []
+
+
+def test_model_tokens_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [t for pair in _texts(rows) for t in pair] + [s for _, s in rows]
+    wrong = _token_differences(texts)
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
