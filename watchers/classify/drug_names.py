@@ -287,15 +287,41 @@ _HEADLINE_WORD = re.compile(
 _PREV_WORDS = re.compile(r"((?:[A-Z][\w\-]*\s+){1,3})$")
 
 
+_MARK = re.compile("[®™]")
+
+
+def _brand_spans(text: str) -> list[tuple[int, int]]:
+    """The spans of group 1 of ``_BRAND_RE.finditer(text)``, read backwards from each ® / ™.
+
+    The regex tries every word start and backtracks over every word; here only the words before a mark are
+    read. Same result: the name must end right before the mark (or one whitespace before it), so it is the
+    whole run of word characters and hyphens that ends there, starting with an ASCII letter, ending with an
+    ASCII letter or digit, at least two characters long.
+    """
+    spans: list[tuple[int, int]] = []
+    for mark in _MARK.finditer(text):
+        end = mark.start()
+        if end and text[end - 1].isspace():
+            end -= 1
+        if not end or not ("a" <= text[end - 1] <= "z" or "A" <= text[end - 1] <= "Z" or "0" <= text[end - 1] <= "9"):
+            continue
+        start = end - 1
+        while start and (text[start - 1].isalnum() or text[start - 1] in "_-"):  # \w is alnum or "_"
+            start -= 1
+        if end - start >= 2 and ("a" <= text[start] <= "z" or "A" <= text[start] <= "Z"):
+            spans.append((start, end))
+    return spans
+
+
 def find_brands(text: str, exclude: frozenset[str] = frozenset()) -> list[str]:
     out: list[str] = []
     if "®" not in text and "™" not in text:
         return out
-    for m in _BRAND_RE.finditer(text):
-        name = m.group(1)
+    for start, end in _brand_spans(text):  # = the spans of group 1 of _BRAND_RE.finditer(text)
+        name = text[start:end]
         low = _norm(name)
         if low in _BRAND_GENERIC:
-            prev = _PREV_WORDS.search(text, max(0, m.start(1) - 60), m.start(1))
+            prev = _PREV_WORDS.search(text, max(0, start - 60), start)
             if prev:
                 words = prev.group(1).split()
                 while words and _HEADLINE_WORD.match(words[0]):

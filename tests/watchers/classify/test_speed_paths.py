@@ -289,3 +289,39 @@ def test_model_tokens_on_the_real_corpus() -> None:
     texts = [t for pair in _texts(rows) for t in pair] + [s for _, s in rows]
     wrong = _token_differences(texts)
     assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+# --- ®/™ brand names read backwards from each mark -------------------------------------------------------------
+BRAND_EDGES = [
+    "", "®", "™ZORYVE", "ZORYVE®", "ZORYVE ®", "ZORYVE  ®", "ZORYVE\t™", "A®", "AB®", "1AB®", "_AB®", "-AB®",
+    "AB-®", "AB_®", "A-B®", "é-AB®", "ÉAB®", "ABé®", "AB2®", "a.b®", "x/AB®", "NexoBrid® and CASGEVY™ (ZORYVE®)",
+    "AB®™ CD™® EF ™™", "Acme's Keytruda®", "A\u00a0B\u2009®", "AB\x1c®", "Ab_c-d9 ®x", "Kelvin \u212aAB®",
+]
+
+
+def _brand_differences(texts: list[str]) -> list[str]:
+    wrong = []
+    for t in texts:
+        want = [m.span(1) for m in drug_names._BRAND_RE.finditer(t)]
+        if drug_names._brand_spans(t) != want:
+            wrong.append(f"{t[:80]!r}: {drug_names._brand_spans(t)} != {want}")
+    return wrong
+
+
+def test_brand_spans_equal_the_brand_pattern_on_edge_cases() -> None:
+    import random
+
+    rng = random.Random(13)
+    alphabet = "aZ09 -_.'/\t\n®™é\u00a0\x1cK"
+    fuzz = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))) for _ in range(5_000)]
+    assert _brand_differences(BRAND_EDGES + fuzz) == []
+
+
+def test_brand_spans_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [f"{_prepare(t, 1_000)}\n{_prepare(s, 2_000)[:1_000]}" for t, s in rows] + [s for _, s in rows]
+    assert sum("®" in t or "™" in t for t in texts) > 100
+    wrong = _brand_differences(texts)
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
