@@ -148,13 +148,38 @@ def _may_have_slot(low: str) -> bool:
     return next(_SLOT_SCAN.iter(low), None) is not None
 
 
+def _slot_matches(low: str) -> list[re.Match[str]]:
+    """``list(_SLOT_FAST.finditer(low))``, trying the pattern only where one of its alternatives can begin.
+
+    Every alternative holds one of :data:`_SLOT_LITERALS` at its start, or 1 (``s?nda``, ``s?bla``) or 4
+    (``non-inferiority``) characters after it, so a match can only start at one of those offsets before a
+    literal the scan finds; trying them in order, each from the end of the last match, is what ``finditer``
+    does (it would fail everywhere else). The regex alone tries its ~40 alternatives at every character.
+    """
+    if _SLOT_SCAN is None:
+        return list(_SLOT_FAST.finditer(low))
+    starts: set[int] = set()
+    for end, n in _SLOT_SCAN.iter(low):
+        start = end - n + 1
+        starts.update((start, start - 1, start - 4))
+    out: list[re.Match[str]] = []
+    pos = 0
+    for start in sorted(starts):
+        if start >= pos:
+            m = _SLOT_FAST.match(low, start)
+            if m is not None:
+                out.append(m)
+                pos = m.end()
+    return out
+
+
 def find_slot_names(text: str, exclude: frozenset[str] = frozenset()) -> list[str]:
     out: list[str] = []
     low = gate_lower(text)  # ı/ſ folded, as IGNORECASE reads them
     if not _may_have_slot(low):
         return out
     same = len(low) == len(text)
-    for m in (_SLOT_FAST.finditer(low) if same else _SLOT_RE.finditer(text)):
+    for m in (_slot_matches(low) if same else _SLOT_RE.finditer(text)):
         word = text[m.start(1) : m.end(1)]
         low = word.casefold()
         if low in _SLOT_STOP or low in exclude or low.rstrip("s") in _SLOT_STOP:

@@ -325,3 +325,48 @@ def test_brand_spans_on_the_real_corpus() -> None:
     assert sum("®" in t or "™" in t for t in texts) > 100
     wrong = _brand_differences(texts)
     assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+# --- product-name slots tried only where an alternative can begin ----------------------------------------------
+SLOT_EDGES = [
+    "", "study of", "Study of Natrunix in RA", "sNDA for Zoryve in adults; BLA for capre, and MAA for nexobrid (EU)",
+    "non-inferiority of Capre versus X", "Non-Inferiority of Capre vs. X", "superiority of Foo in",
+    "a trial of  Foo in",
+    "data on Foo\nnext", "results for Foo ®", "designations for Foo to", "studies with Foostudy of Bar in",
+    "study of evaluating in for x", "xstudy of Foo in", "hold on Foo as", "supplement to the Foo in",
+    "dosed with Foo plus Bar, evaluating Baz under",
+]
+
+
+def _slot_differences(texts: list[str]) -> list[str]:
+    from watchers.classify.rules import gate_lower
+
+    wrong = []
+    for text in texts:
+        low = gate_lower(text)
+        want = [(m.span(), m.span(1)) for m in drug_names._SLOT_FAST.finditer(low)]
+        got = [(m.span(), m.span(1)) for m in drug_names._slot_matches(low)]
+        if got != want:
+            wrong.append(f"{text[:80]!r}: {got} != {want}")
+    return wrong
+
+
+def test_slot_matches_equal_the_slot_pattern_on_edge_cases() -> None:
+    import random
+
+    rng = random.Random(13)
+    words = ["study", "studies", "of", "for", "with", "s", "nda", "bla", "maa", "non-", "inferiority", "data", "on",
+             "Foo", "Zoryve", "in", "and", "\n", ",", "x", "®", "review", "designations", "results", "hold", " "]
+    fuzz = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 12))) for _ in range(5_000)]
+    fuzz += ["".join(rng.choice(words) for _ in range(rng.randint(0, 12))) for _ in range(2_000)]
+    assert sum(bool(drug_names._SLOT_FAST.search(t.lower())) for t in fuzz) > 100
+    assert _slot_differences(SLOT_EDGES + fuzz) == []
+
+
+def test_slot_matches_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [f"{t}\n{lede[:300]}" for t, lede in _texts(rows)] + [s for _, s in rows]
+    wrong = _slot_differences(texts)
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
