@@ -113,13 +113,40 @@ _AFTER_NAME = re.compile(rf"[®™]?(?:,?\s+{_SUFFIX_WORDS}|\s*\({_EXCHANGES})",
 _BEFORE_NAME = re.compile(r"\b(?:partners?|licensee|licensor|collaborator)\s+$", re.IGNORECASE)
 
 
+class _Release:
+    """What :func:`is_company` reads of one release, worked out once for all the names checked in it."""
+
+    __slots__ = ("_lede_company", "low", "summary", "text", "title")
+
+    def __init__(self, title: str, summary: str) -> None:
+        self.title, self.summary = title, summary
+        self.text = f"{title}\n{summary[:1_500]}"
+        self.low = self.text.lower()
+        self._lede_company: str | None = None
+
+    def lede_company(self) -> str:
+        """The casefolded company of the wire-service lede ("" when there is none)."""
+        if self._lede_company is None:
+            m = _LEDE_COMPANY.search(self.summary)
+            self._lede_company = _clean(m.group(1)).casefold() if m else ""
+        return self._lede_company
+
+
+# The release last asked about: the classifier asks about every drug name of one release in turn. Reused only
+# for the very same title and summary objects (``is``), so it never answers for another text.
+_LAST_RELEASE = _Release("", "")
+
+
 def is_company(name: str, title: str, summary: str) -> bool:
     """Whether ``name`` is written as a company in the text: with a company suffix or an exchange ticker,
     as a partner/licensee, or as the company of the wire-service lede."""
+    global _LAST_RELEASE
     if not name:
         return False
-    text = f"{title}\n{summary[:1_500]}"
-    low, key = text.lower(), name.lower()
+    release = _LAST_RELEASE
+    if release.title is not title or release.summary is not summary:
+        release = _LAST_RELEASE = _Release(title, summary)
+    text, low, key = release.text, release.low, name.lower()
     if len(low) != len(text):
         low, key = text, name
     start = low.find(key)
@@ -132,8 +159,8 @@ def is_company(name: str, title: str, summary: str) -> bool:
         if boundary and (_AFTER_NAME.match(text, end) or _BEFORE_NAME.search(text[max(0, start - 20) : start])):
             return True
         start = low.find(key, end)
-    m = _LEDE_COMPANY.search(summary)
-    return bool(m and _clean(m.group(1)).casefold() == name.casefold())
+    company = release.lede_company()
+    return bool(company) and company == name.casefold()
 
 
 def _is_drug_name(name: str) -> bool:

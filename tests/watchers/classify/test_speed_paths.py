@@ -370,3 +370,19 @@ def test_slot_matches_on_the_real_corpus() -> None:
     texts = [f"{t}\n{lede[:300]}" for t, lede in _texts(rows)] + [s for _, s in rows]
     wrong = _slot_differences(texts)
     assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+def test_is_company_reuses_a_release_only_for_the_same_texts() -> None:
+    from watchers.classify.sponsor import is_company
+
+    title = "Phase 2 Data for Acmezumab"
+    as_company = "BOSTON, May 1, 2024 (GLOBE NEWSWIRE) -- Acmezumab, Inc. (Nasdaq: ACMZ) today announced data."
+    as_drug = "BOSTON, May 1, 2024 (GLOBE NEWSWIRE) -- Northgate Bio today announced data for acmezumab."
+    as_lede_company = "BOSTON, May 1, 2024 (GLOBE NEWSWIRE) -- Acmezumab (ACMZ) today announced data."
+    for _ in range(2):  # each answer twice in a row, then the other text: a stale release would answer wrongly
+        assert [is_company("Acmezumab", title, s) for s in (as_company, as_company, as_drug, as_drug)] == [
+            True, True, False, False]
+        assert [is_company("acmezumab", title, s) for s in (as_lede_company, as_drug, as_lede_company)] == [
+            True, False, True]
+        assert is_company("Acmezumab", "Acmezumab Pharma Inc Wins", as_drug)  # same summary, another title
+        assert not is_company("Acmezumab", "Acmezumab Wins", as_drug)
