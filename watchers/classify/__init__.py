@@ -101,11 +101,25 @@ def _prepare(s: str, limit: int) -> str:
     return " ".join(s.split())
 
 
+# _DATELINE as a yes/no on ASCII text: its literal alternatives as substrings ("(GLOBE NEWSWIRE)" and
+# "(PR NEWSWIRE)" hold "newswire"), its anchored one as a match at the start
+_DATELINE_WORDS = ("newswire", "newmediawire", "(business wire)", "(accesswire)")
+_DATELINE_START = re.compile(r"\s*[A-Z][A-Za-z .,&;]{2,60}\d{4}", re.IGNORECASE)
+
+
+def _has_dateline(head: str) -> bool:
+    """``_DATELINE.search(head) is not None``, without trying the alternation at every character."""
+    if not head.isascii():  # IGNORECASE also reads a few letters outside ASCII as ASCII ones
+        return _DATELINE.search(head) is not None
+    low = head.lower()
+    return any(map(low.__contains__, _DATELINE_WORDS)) or _DATELINE_START.match(head) is not None
+
+
 def _lede(summary: str, title: str) -> str:
     """The summary without the dateline/company boilerplate, and without a repeat of the title."""
     if not summary or summary == title:
         return ""
-    if _DATELINE.search(summary[:200]):
+    if _has_dateline(summary[:200]):
         m = _BOILERPLATE_END.search(summary, 0, 900)
         if m:
             summary = summary[m.end():]

@@ -386,3 +386,24 @@ def test_is_company_reuses_a_release_only_for_the_same_texts() -> None:
             True, False, True]
         assert is_company("Acmezumab", "Acmezumab Pharma Inc Wins", as_drug)  # same summary, another title
         assert not is_company("Acmezumab", "Acmezumab Wins", as_drug)
+
+
+def test_dateline_check_equals_the_dateline_pattern() -> None:
+    import random
+
+    from watchers.classify import _DATELINE, _has_dateline
+
+    rng = random.Random(13)
+    parts = ["(GLOBE NEWSWIRE)", "(Business Wire)", "(PR Newswire)", "(ACCESSWIRE)", "newswire", "NewMediaWire",
+             "BUSINESS WIRE", "access wire", "BOSTON", "May 1, 2024", " ", "  ", "\t", "--", "2024", "a", "ſ", "ı",
+             "\u212a", "é", ",", "(", ")", "Acme Bio", "1999"]
+    texts = ["".join(rng.choice(parts) for _ in range(rng.randint(0, 8))) for _ in range(5_000)]
+    texts += ["", "BOSTON, May 1, 2024 (GLOBE NEWSWIRE) -- Acme", "  BOSTON 2024", "B 2024", "BO 2024", "Ab1234",
+              "x (BUSINESS WIRE) y", "(business wire)", "(ACCESSWIRE)", "a\nBOSTON 2024", "ſOSTON 2024",
+              "NEWſWIRE", "(BUſıNESS WıRE)", "NEWMEDıAWıRE"]
+    wrong = [t for t in texts if _has_dateline(t) != (_DATELINE.search(t) is not None)]
+    assert wrong == []
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        heads = [_prepare(r.get("summary") or "", 2_000)[:200] for r in csv.DictReader(f)]
+    assert [h for h in heads if _has_dateline(h) != (_DATELINE.search(h) is not None)] == []
