@@ -234,8 +234,13 @@ _GUIDANCE_F, _GUIDANCE2_F, _GUIDANCE3_F = _Fast(_GUIDANCE), _Fast(_GUIDANCE2), _
 
 
 # Speed gates (each a superset of what its pattern can match, so a gate only skips searches that cannot match):
-#: _INDICATION needs one of its lead phrases; "for patients with" and "in adults with" both contain " with".
-_INDICATION_GATE = ("for the treatment of", "for the prevention of", "for the management of", "to treat", " with")
+#: _INDICATION needs one of its lead phrases (each written with single spaces in the pattern).
+_INDICATION_GATE = ("for the treatment of", "for the prevention of", "for the management of", "to treat",
+                    "for patients with", "for people with", "for adults with", "for children with", "in patients with",
+                    "in adults with", "in children with", "in people with", "in participants with", "in subjects with")
+#: _PDUFA needs one of its lead words and then "date" or "goal" ("date" alone is in "update", "candidate").
+_PDUFA_LEAD = ("pdufa", "action", "goal")
+_PDUFA_DATE = ("date", "goal")
 #: _N needs a digit and "=" or one of its nouns ("men" always follows a space or hyphen there).
 _N_GATE = ("=", "patient", "participant", "subject", "volunteer", "people", "individuals", "adults", "children",
            "infants", "women", " men", "-men")
@@ -281,7 +286,8 @@ def extract_facts(
                 facts["hold_status"] = "partial"
             else:
                 facts["hold_status"] = "imposed"
-    m = _PDUFA_F.search(text, llow) if ("pdufa" in low or "date" in low or "goal" in low) else None
+    pdufa = any(map(low.__contains__, _PDUFA_LEAD)) and any(map(low.__contains__, _PDUFA_DATE))
+    m = _PDUFA_F.search(text, llow) if pdufa else None
     if m:
         facts["pdufa_date"] = m.group(1)
 

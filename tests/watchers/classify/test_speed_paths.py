@@ -407,3 +407,45 @@ def test_dateline_check_equals_the_dateline_pattern() -> None:
     with path.open(newline="", encoding="utf-8") as f:
         heads = [_prepare(r.get("summary") or "", 2_000)[:200] for r in csv.DictReader(f)]
     assert [h for h in heads if _has_dateline(h) != (_DATELINE.search(h) is not None)] == []
+
+
+# --- fact gates: a gate closes only on texts its pattern cannot match -----------------------------------------
+def _fact_gate_misses(texts: list[str]) -> list[str]:
+    from watchers.classify import facts
+    from watchers.classify.rules import gate_lower
+
+    misses = []
+    for text in texts:
+        low = gate_lower(text)
+        if facts._INDICATION.search(text) and not any(g in low for g in facts._INDICATION_GATE):
+            misses.append(f"indication: {text[:80]!r}")
+        pdufa = any(g in low for g in facts._PDUFA_LEAD) and any(g in low for g in facts._PDUFA_DATE)
+        if facts._PDUFA.search(text) and not pdufa:
+            misses.append(f"pdufa: {text[:80]!r}")
+    return misses
+
+
+def test_fact_gates_never_close_on_a_match() -> None:
+    texts = ["Approved for the Treatment of Adults With Psoriasis", "Data in Participants With RA",
+             "FDA Sets PDUFA Goal of May 1, 2025", "Target Action Date: June 2, 2025", "action goal Q3 2025",
+             "Study in Subjects With Gout", "fOR PATıENTS WıTH gout", "Goal date of first quarter 2026"]
+    assert sum(bool(f) for t in texts for f in (_indication_match(t), _pdufa_match(t))) >= 6
+    assert _fact_gate_misses(texts) == []
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    corpus = [t for tp, s in ((_prepare(t, 1_000), s) for t, s in rows)
+              for t in (tp, _lede(_prepare(s, 2_000), tp)[:1_000], f"{tp}\n{_lede(_prepare(s, 2_000), tp)[:1_000]}")]
+    assert _fact_gate_misses(corpus) == []
+
+
+def _indication_match(text: str) -> bool:
+    from watchers.classify import facts
+
+    return facts._INDICATION.search(text) is not None
+
+
+def _pdufa_match(text: str) -> bool:
+    from watchers.classify import facts
+
+    return facts._PDUFA.search(text) is not None
