@@ -115,12 +115,51 @@ def _has_dateline(head: str) -> bool:
     return any(map(low.__contains__, _DATELINE_WORDS)) or _DATELINE_START.match(head) is not None
 
 
+# Every match of _BOILERPLATE_END holds one of these verbs (none holds another)
+_BOILERPLATE_VERBS = ("announced", "announces", "reported", "reports", "presented", "provided", "provides",
+                      "confirmed", "shared", "released", "published")
+
+
+def _verb_scan():  # type: ignore[no-untyped-def]
+    try:
+        import ahocorasick
+    except ImportError:  # optional: the plain search gives the same match
+        return None
+    automaton = ahocorasick.Automaton()
+    for verb in _BOILERPLATE_VERBS:
+        automaton.add_word(verb, len(verb))
+    automaton.make_automaton()
+    return automaton
+
+
+_VERB_SCAN = _verb_scan()
+
+
+def _boilerplate_end(summary: str, end: int = 900) -> re.Match[str] | None:
+    """``_BOILERPLATE_END.search(summary, 0, end)``, started where its match can first begin.
+
+    A match is "today/has/have, whitespace, verb" or "verb, whitespace, today": it holds a verb. The first verb
+    in the text (the automaton's first hit: no verb holds another) is the match's verb, or the match starts
+    after it (the words before a verb are too short to hold one). So no match starts before that verb's
+    whitespace and the five characters of "today" before it; the regex alone tries every character up to the
+    match (a dateline and a company name, about 150 characters).
+    """
+    if _VERB_SCAN is None:
+        return _BOILERPLATE_END.search(summary, 0, end)
+    for verb_end, n in _VERB_SCAN.iter(summary, 0, min(end, len(summary))):
+        start = verb_end - n + 1
+        while start and summary[start - 1].isspace():
+            start -= 1
+        return _BOILERPLATE_END.search(summary, max(0, start - 5), end)
+    return None
+
+
 def _lede(summary: str, title: str) -> str:
     """The summary without the dateline/company boilerplate, and without a repeat of the title."""
     if not summary or summary == title:
         return ""
     if _has_dateline(summary[:200]):
-        m = _BOILERPLATE_END.search(summary, 0, 900)
+        m = _boilerplate_end(summary, 900)
         if m:
             summary = summary[m.end():]
     return summary.strip(" -–—:,")

@@ -449,3 +449,30 @@ def _pdufa_match(text: str) -> bool:
     from watchers.classify import facts
 
     return facts._PDUFA.search(text) is not None
+
+
+def test_boilerplate_end_equals_the_boilerplate_pattern() -> None:
+    import random
+
+    from watchers.classify import _BOILERPLATE_END, _VERB_SCAN, _boilerplate_end
+
+    def span(m: object) -> object:
+        return None if m is None else m.span()  # type: ignore[attr-defined]
+
+    assert _VERB_SCAN is not None, "pyahocorasick is a dependency of the project"
+    rng = random.Random(13)
+    words = ["today", "has", "have", "announced", "announces", "reported", "reports", "presented", "provided",
+             "provides", "confirmed", "shared", "released", "published", "x", "s", "Acme", "(GLOBE NEWSWIRE) --",
+             "un", "Today", "ANNOUNCED"]
+    gaps = [" ", " ", " ", "  ", "\t", "\n", "\u00a0", "", ","]
+    texts = ["".join(rng.choice(words) + rng.choice(gaps) for _ in range(rng.randint(0, 8))) for _ in range(8_000)]
+    texts += ["", "Acme today announced", "Acme has  reported", "Acme reported today", "xtoday announced",
+              "unreported today", "today announcedx", "has\u00a0shared", "a" * 890 + " today announced",
+              "a" * 893 + " has shared", "a" * 880 + " has\tshared today", "shared " * 200 + "today"]
+    assert sum(_BOILERPLATE_END.search(t, 0, 900) is not None for t in texts) > 1_000
+    wrong = [t[:80] for t in texts if span(_boilerplate_end(t)) != span(_BOILERPLATE_END.search(t, 0, 900))]
+    assert wrong == []
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        summaries = [_prepare(r.get("summary") or "", 2_000) for r in csv.DictReader(f)]
+    assert [s[:80] for s in summaries if span(_boilerplate_end(s)) != span(_BOILERPLATE_END.search(s, 0, 900))] == []
