@@ -287,16 +287,20 @@ def _find_short_cel(text: str) -> list[str]:
     return [m.group(1) for m in _SHORT_CEL_RE.finditer(text)]
 
 
+_LETTERS = re.compile(r"[A-Za-z]+")
+_YEAR_LIKE = re.compile(r"[A-Z]{1,3}\d{4}")
+
+
 def find_codes(text: str) -> list[str]:
     out: list[str] = []
     for m in _CODE_RE.finditer(text):
         code = m.group(1)
-        prefix = re.match(r"[A-Za-z]+", code)
+        prefix = _LETTERS.match(code)
         if prefix is None or _CODE_STOP_PREFIX.match(prefix.group(0)) or _CODE_STOP_PREFIX.match(code):
             continue
         if _CODE_TRIAL_LIKE.match(code):
             continue
-        if re.fullmatch(r"[A-Z]{1,3}\d{4}", code) and code[-4:-2] in ("19", "20"):  # "FY2024", "Q2025"
+        if _YEAR_LIKE.fullmatch(code) and code[-4:-2] in ("19", "20"):  # "FY2024", "Q2025"
             continue
         out.append(code)
     return out
