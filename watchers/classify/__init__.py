@@ -483,6 +483,9 @@ class Analysis:
         )
 
 
+_NAME_WORD = re.compile(r"[\w\-]+")
+
+
 def analyse(
     title: str, summary: str = "", source: str | None = None, programs: ProgramFinder | None = None,
 ) -> Analysis:
@@ -511,7 +514,7 @@ def analyse(
             names.extend(str(n) for n in programs.find(f"{title}\n{summary}"))
         except Exception:  # a faulty store must not break classification
             pass
-    exclude = frozenset(w.casefold() for w in re.findall(r"[\w\-]+", sponsor or "") if len(w) > 3)
+    exclude = frozenset(w.casefold() for w in _NAME_WORD.findall(sponsor or "") if len(w) > 3)
     found = find_drug_names(text, exclude, head=f"{title_p}\n{lede[:300]}")
     # a company named in the text (suffix, ticker, partner, the lede's company) is never a programme
     names.extend(n for n in found if not is_company(n, title_p, summary_p))
