@@ -476,3 +476,16 @@ def test_boilerplate_end_equals_the_boilerplate_pattern() -> None:
     with path.open(newline="", encoding="utf-8") as f:
         summaries = [_prepare(r.get("summary") or "", 2_000) for r in csv.DictReader(f)]
     assert [s[:80] for s in summaries if span(_boilerplate_end(s)) != span(_BOILERPLATE_END.search(s, 0, 900))] == []
+
+
+def test_two_english_marks_equals_counting_them_all() -> None:
+    import random
+
+    from watchers.classify.languages import _ENGLISH_MARKS, _two_english_marks
+
+    rng = random.Random(13)
+    words = ["the", "of", "and", "for", "with", "to", "in", "from", "on", "x", "der", "le", "thé", "ofthe", ""]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 7))) for _ in range(8_000)]
+    texts += ["", " of the ", " of  the ", " of the the ", "a of b the c", " the the", "the of "]
+    assert {len(_ENGLISH_MARKS.findall(t)) for t in texts} >= {0, 1, 2, 3}
+    assert [t for t in texts if _two_english_marks(t) != (len(_ENGLISH_MARKS.findall(t)) >= 2)] == []
