@@ -243,11 +243,13 @@ def _first_rule(
         return None
     # one literal scan opens the gates of the rules worth trying (see .prescan); the rest are skipped unread
     mask = _GATES.open_mask(low) & (_ALL_RULES if in_title else _LEDE_RULES)
-    for i, rule in enumerate(RULES):
-        if mask >> i & 1:
-            span = _fires_open(rule, text, context, low, low_context)
-            if span is not None:
-                return rule, text[span[0] : span[1]]
+    while mask:  # the open rules in table order, lowest bit first (about 4 of 56: not a walk over the table)
+        bit = mask & -mask
+        rule = RULES[bit.bit_length() - 1]
+        span = _fires_open(rule, text, context, low, low_context)
+        if span is not None:
+            return rule, text[span[0] : span[1]]
+        mask ^= bit
     return None
 
 
