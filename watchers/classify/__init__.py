@@ -224,8 +224,9 @@ def _lowered(s: str) -> str | None:
 
 
 def _first_rule(
-    text: str, context: str, in_title: bool, low_context: str | None = None
+    text: str, context: str, in_title: bool, low_context: str | None = None, label: str | None = None
 ) -> tuple[Rule, str] | None:
+    """The first rule (of ``label``'s rules, if given) that fires on ``text``, and the phrase it matched."""
     if not text:
         return None
     low = _lowered(text)
@@ -235,7 +236,7 @@ def _first_rule(
         low = low_context = None
     if low is None:
         for rule in RULES:
-            if rule.title_only and not in_title:
+            if (rule.title_only and not in_title) or (label is not None and rule.label != label):
                 continue
             span = _fires(rule, text, context)
             if span is not None:
@@ -243,6 +244,8 @@ def _first_rule(
         return None
     # one literal scan opens the gates of the rules worth trying (see .prescan); the rest are skipped unread
     mask = _GATES.open_mask(low) & (_ALL_RULES if in_title else _LEDE_RULES)
+    if label is not None:
+        mask &= _LABEL_RULES.get(label, 0)
     while mask:  # the open rules in table order, lowest bit first (about 4 of 56: not a walk over the table)
         bit = mask & -mask
         rule = RULES[bit.bit_length() - 1]
@@ -256,6 +259,9 @@ def _first_rule(
 _GATES = GateScan(RULES)
 _ALL_RULES = (1 << len(RULES)) - 1
 _LEDE_RULES = sum(1 << i for i, r in enumerate(RULES) if not r.title_only)
+_LABEL_RULES: dict[str, int] = {}
+for _i, _r in enumerate(RULES):
+    _LABEL_RULES[_r.label] = _LABEL_RULES.get(_r.label, 0) | 1 << _i
 
 
 def _phrase(m: re.Match[str] | str) -> str:
@@ -312,22 +318,20 @@ def subtype_for(label: str, title: str, lede: str) -> tuple[str, Evidence | None
         return "other", None
     lede_head = lede[:LEDE_CHARS]
     context = f"{title}\n{lede_head}"
+    low_context = _lowered(context)
     for where, text in (("title", title), ("lede", lede_head)):
-        if not text:
-            continue
-        for rule in RULES:
-            if rule.label != label or (rule.title_only and where != "title"):
-                continue
-            span = _fires(rule, text, context)
-            if span is not None:
-                sub = rule.subtype
-                if sub is None:
-                    for s, rx in SUBTYPE_REFINERS.get(label, ()):
-                        if rx.search(context):
-                            sub = s
-                            break
-                sub = sub if sub in TAXONOMY[label] else DEFAULT_SUBTYPE[label]
-                return sub, Evidence(rule=f"{rule.name}@{where}", phrase=_phrase(text[span[0] : span[1]]))
+        # the gates and lower-cased twins, as in decide (test_speed_paths: the same spans as the plain patterns)
+        hit = _first_rule(text, context, where == "title", low_context, label)
+        if hit is not None:
+            rule, phrase = hit
+            sub = rule.subtype
+            if sub is None:
+                for s, rx in SUBTYPE_REFINERS.get(label, ()):
+                    if rx.search(context):
+                        sub = s
+                        break
+            sub = sub if sub in TAXONOMY[label] else DEFAULT_SUBTYPE[label]
+            return sub, Evidence(rule=f"{rule.name}@{where}", phrase=_phrase(phrase))
     return DEFAULT_SUBTYPE[label], None
 
 

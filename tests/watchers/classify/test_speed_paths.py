@@ -489,3 +489,47 @@ def test_two_english_marks_equals_counting_them_all() -> None:
     texts += ["", " of the ", " of  the ", " of the the ", "a of b the c", " the the", "the of "]
     assert {len(_ENGLISH_MARKS.findall(t)) for t in texts} >= {0, 1, 2, 3}
     assert [t for t in texts if _two_english_marks(t) != (len(_ENGLISH_MARKS.findall(t)) >= 2)] == []
+
+
+def _subtype_for_plain(label: str, title: str, lede: str) -> tuple[str, object]:
+    """subtype_for as it was: every rule of the label, plain patterns, no gates."""
+    from watchers.classify import DEFAULT_SUBTYPE, SUBTYPE_REFINERS, TAXONOMY, Evidence, _phrase
+
+    lede_head = lede[:LEDE_CHARS]
+    context = f"{title}\n{lede_head}"
+    for where, text in (("title", title), ("lede", lede_head)):
+        if not text:
+            continue
+        for rule in RULES:
+            if rule.label != label or (rule.title_only and where != "title"):
+                continue
+            span = _fires(rule, text, context)
+            if span is not None:
+                sub = rule.subtype
+                if sub is None:
+                    sub = next((s for s, rx in SUBTYPE_REFINERS.get(label, ()) if rx.search(context)), None)
+                sub = sub if sub in TAXONOMY[label] else DEFAULT_SUBTYPE[label]
+                return sub, Evidence(rule=f"{rule.name}@{where}", phrase=_phrase(text[span[0] : span[1]]))
+    return DEFAULT_SUBTYPE[label], None
+
+
+def _subtype_differences(texts: list[tuple[str, str]]) -> list[str]:
+    from watchers.classify import subtype_for
+
+    return [f"{label}: {title[:60]!r}" for title, lede in texts for label in ("readout", "enrollment", "regulatory")
+            if subtype_for(label, title, lede) != _subtype_for_plain(label, title, lede)]
+
+
+def test_subtype_for_equals_the_plain_rule_walk() -> None:
+    texts = _texts([(t, s) for _, _, t, s in CASES + HARD_CASES]) + _texts([(t, "") for t, _ in FOLD_ONLY_HEADLINES])
+    texts += [("İ Acme Receives FDA Approval", "The FDA approved İ-1."), ("", "Topline results were positive.")]
+    assert len({_subtype_for_plain("regulatory", t, lede)[0] for t, lede in texts}) > 5
+    assert _subtype_differences(texts) == []
+
+
+def test_subtype_for_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    wrong = _subtype_differences(_texts(rows))
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
