@@ -62,6 +62,16 @@ _TICKER_COMPANY = re.compile(
     r"XETRA|"
     r"[A-Z]{2,5}\))[\s:]",
 )
+# Every _TICKER_COMPANY match ends with this; a text without it is not searched (the full pattern tries every
+# word start of the text before giving up, about 20 us for a 2,000-character summary).
+_TICKER_MARK = re.compile(r"\((?:Nasdaq|NASDAQ|NYSE|ASX|TSX|OTC\w*|Euronext|LSE|AIM|SIX|XETRA|[A-Z]{2,5}\))[\s:]")
+
+
+def _ticker_company(text: str) -> re.Match[str] | None:
+    """``_TICKER_COMPANY.search(text)``, skipped when the text has no ticker mark."""
+    return _TICKER_COMPANY.search(text) if _TICKER_MARK.search(text) else None
+
+
 _SAID_COMPANY = re.compile(
     r"(?:^|[.;]\s+)([A-Z][\w&.’'\-]*(?:\s+[A-Z][\w&.’'\-]*){0,4}?)(?:\s+(?:Inc|Ltd|SA|AG|PLC|plc|NV)\.?)?\s+"
     r"(?:on \w+ )?said\b"
@@ -186,7 +196,7 @@ def find_sponsor(title: str, summary: str) -> str | None:
         if name and not _BAD_SUBJECT.match(name):
             return name
     for rx in (_LEDE_COMPANY, _TICKER_COMPANY, _SAID_COMPANY):
-        m = rx.search(summary) if rx is not _TICKER_COMPANY else rx.search(summary) or rx.search(title)
+        m = rx.search(summary) if rx is not _TICKER_COMPANY else _ticker_company(summary) or _ticker_company(title)
         if m:
             found = m.group(0)
             if rx is _TICKER_COMPANY and not _EXCHANGE.search(found) and not _COMPANY_WORD.search(found):

@@ -533,3 +533,20 @@ def test_subtype_for_on_the_real_corpus() -> None:
         rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
     wrong = _subtype_differences(_texts(rows))
     assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+def test_ticker_mark_is_in_every_ticker_company_match() -> None:
+    import random
+
+    from watchers.classify.sponsor import _TICKER_COMPANY, _TICKER_MARK
+
+    rng = random.Random(13)
+    words = ["Acme", "Bio", "Inc.", ",", "(Nasdaq:", "(NASDAQ: ACME)", "(OTCQB:", "(ACME)", "(AB)", "(ABCDEF)", "(",
+             ")", ":", "\n", "Ltd", "today", "A/S", "(XETRA", "(NYSE", "Euronext)"]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 8))) for _ in range(8_000)]
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts += [_prepare(t, 1_000) for t, _ in rows] + [_prepare(s, 2_000) for _, s in rows]
+    assert sum(_TICKER_COMPANY.search(t) is not None for t in texts) > 2_000
+    assert [t[:80] for t in texts if _TICKER_COMPANY.search(t) and not _TICKER_MARK.search(t)] == []
