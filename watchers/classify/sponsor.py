@@ -95,10 +95,22 @@ _TRAILING_SUFFIX = re.compile(r",?\s+" + _SUFFIX + r"$")
 _TRIAL_OR_CODE = re.compile(r"^(?=[A-Z0-9\-]*[\-\d])[A-Z0-9\-]{4,}$")
 
 
+# What a name must end with for _TRAILING_JUNK / _TRAILING_SUFFIX to match ("$" also matches before a final
+# newline; the name is stripped before the suffix check); other names skip the search, which tries every
+# character of the name.
+_JUNK_ENDINGS = (",", "and", "&", "\n")
+_SUFFIX_ENDINGS = ("Inc", "Ltd", "Limited", "Corp", "Corporation", "AG", "SA", "S.A", "N.V", "NV", "plc", "PLC", "GmbH",
+                   "LLC", "Co", "A/S", "SE", ".")
+
+
 def _clean(name: str) -> str:
-    name = _MARKS.sub("", name).strip(" ,–—-")
-    name = _TRAILING_JUNK.sub("", name).strip()
-    name = _TRAILING_SUFFIX.sub("", name).strip(" ,")
+    name = (_MARKS.sub("", name) if "™" in name or "®" in name else name).strip(" ,–—-")
+    if name.endswith(_JUNK_ENDINGS):
+        name = _TRAILING_JUNK.sub("", name)
+    name = name.strip()
+    if name.endswith(_SUFFIX_ENDINGS):
+        name = _TRAILING_SUFFIX.sub("", name)
+    name = name.strip(" ,")
     words = name.split()
     while len(words) > 1 and _TRIAL_OR_CODE.match(words[-1]):  # "Pliant Therapeutics INTEGRIS-PSC"
         words.pop()

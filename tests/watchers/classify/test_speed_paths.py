@@ -550,3 +550,27 @@ def test_ticker_mark_is_in_every_ticker_company_match() -> None:
     texts += [_prepare(t, 1_000) for t, _ in rows] + [_prepare(s, 2_000) for _, s in rows]
     assert sum(_TICKER_COMPANY.search(t) is not None for t in texts) > 2_000
     assert [t[:80] for t in texts if _TICKER_COMPANY.search(t) and not _TICKER_MARK.search(t)] == []
+
+
+def test_clean_name_equals_the_plain_substitutions() -> None:
+    import random
+
+    from watchers.classify import sponsor
+
+    def plain(name: str) -> str:
+        name = sponsor._MARKS.sub("", name).strip(" ,–—-")
+        name = sponsor._TRAILING_JUNK.sub("", name).strip()
+        name = sponsor._TRAILING_SUFFIX.sub("", name).strip(" ,")
+        words = name.split()
+        while len(words) > 1 and sponsor._TRIAL_OR_CODE.match(words[-1]):
+            words.pop()
+        return " ".join(words)
+
+    rng = random.Random(13)
+    parts = ["Acme", "Bio", "Inc", "Inc.", "S.A", "N.V.", "A/S", "Co", "Corporation", "SE", "plc", ",", " and", "&",
+             "\n", "™", "®", " ", "  ", "-", "–", "AB-12", "GmbH", "LLC", "Ltd.", "and", "sand"]
+    names = ["".join(rng.choice(parts) for _ in range(rng.randint(0, 7))) for _ in range(10_000)]
+    names += ["", "Acme Bio, Inc.", "Acme and", "Acme &", "Acme,", "Acme Inc\n", "Acme and\n", "Acme ® Inc",
+              "Pliant Therapeutics INTEGRIS-PSC"]
+    assert sum(plain(n) != n for n in names) > 3_000
+    assert [n for n in names if sponsor._clean(n) != plain(n)] == []
