@@ -574,3 +574,23 @@ def test_clean_name_equals_the_plain_substitutions() -> None:
               "Pliant Therapeutics INTEGRIS-PSC"]
     assert sum(plain(n) != n for n in names) > 3_000
     assert [n for n in names if sponsor._clean(n) != plain(n)] == []
+
+
+def test_guidance_twins_tried_at_their_start_literals_equal_their_patterns() -> None:
+    import random
+
+    from watchers.classify import facts
+
+    assert facts._GUIDANCE3_F.starts is not None and facts._GUIDANCE2_F.starts is not None
+    rng = random.Random(13)
+    slots = [["", "Acme", "the", "ſtill", "metadata"], ["", "Topline", "top-line", "top line", "interim", "final",
+             "pivotal", "Expects", "anticipates", "plans", "on track"], ["", "to report", "to", "Phase 3"],
+             ["data", "results", "readout", "Data", "x"], ["", "from the trial", "are", "is now", ";", "."],
+             ["expected", "anticipated", "planned", "on track", "ıs"], ["", "to be", "now"],
+             ["in", "by", "during", "for"], ["2H 2026", "the second half of 2027", "Q3 2025", "year-end", "2026", "x"]]
+    texts = [" ".join(rng.choice(slot) for slot in slots if rng.random() < 0.9) for _ in range(10_000)]
+    texts += ["Topline data expected in 2H 2026", "Acme Expects to Report Phase 2 Data in the Second Half of 2027",
+              "top line results anticipated during Q3 2025", "metadata results planned in 2026"]
+    assert sum(facts._GUIDANCE3.search(t) is not None for t in texts) > 300
+    assert sum(facts._GUIDANCE2.search(t) is not None for t in texts) > 100
+    assert _twin_differences(texts) == []
