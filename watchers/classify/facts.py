@@ -248,9 +248,17 @@ def _first(m: _Match | re.Match[str] | None) -> str | None:
     return next((g for g in m.groups() if g), None)
 
 
-_INDICATION_F, _PDUFA_F, _ENDPOINT_NOT_F, _ENDPOINT_MET_F, _ORR_F, _N_F, _HR_F, _ENROLL_F = (
-    _Fast(rx) for rx in (_INDICATION, _PDUFA, _ENDPOINT_NOT, _ENDPOINT_MET, _ORR, _N, _HR, _ENROLL)
-)
+_ORR_F, _N_F, _ENROLL_F = (_Fast(rx) for rx in (_ORR, _N, _ENROLL))
+# These begin with one of a few words (after \b): tried only where one occurs (a release body is 8,000 characters)
+_INDICATION_F = _Fast(_INDICATION, starts=(
+    "for the treatment of", "for the prevention of", "for the management of", "for patients with", "for people with",
+    "for adults with", "for children with", "to treat", "in patients with", "in adults with", "in children with",
+    "in people with", "in participants with", "in subjects with"))
+_PDUFA_F = _Fast(_PDUFA, starts=("pdufa", "target action", "action", "goal"))
+_ENDPOINT_NOT_F = _Fast(_ENDPOINT_NOT, starts=("did not", "does not", "didn", "failed to", "fails to", "not", "primary",
+                                               "miss"))
+_ENDPOINT_MET_F = _Fast(_ENDPOINT_MET, starts=("met", "meets", "achiev", "hit", "reach", "primary"))
+_HR_F = _Fast(_HR, starts=("hazard ratio", "hr"))
 # whole-lede scans and the windows around guidance triggers: the twins take about half the time
 # _GUIDANCE2 begins with its trigger verb; _GUIDANCE3 with a qualifier ("top" of top-line/topline), its noun or
 # its verb. (_GUIDANCE may begin with a space or "safety": it runs on short windows, whole.)

@@ -594,3 +594,25 @@ def test_guidance_twins_tried_at_their_start_literals_equal_their_patterns() -> 
     assert sum(facts._GUIDANCE3.search(t) is not None for t in texts) > 300
     assert sum(facts._GUIDANCE2.search(t) is not None for t in texts) > 100
     assert _twin_differences(texts) == []
+
+
+def test_fact_twins_tried_at_their_start_words_equal_their_patterns() -> None:
+    import random
+
+    from bench.bench_body_facts import make_page
+    from watchers.classify import facts
+    from watchers.classify.detail_facts import body_text
+
+    rng = random.Random(13)
+    slots = [["", "The trial", "Acme", "It", "unmet"], ["", "did not", "does not", "didn't", "didn’t", "failed to",
+             "fails to", "not", "met", "meets", "achieved", "hit", "reached", "missed", "target action", "PDUFA",
+             "goal", "hazard ratio", "HR", "for the treatment of", "for patients with", "to treat",
+             "in participants with", "in subjects with"], ["", "meet", "achieve", "the", "its", "of", "date of",
+             "(HR)", "=", "severe"], ["primary", "primary efficacy", "secondary", "date", "goal", "0.54", "asthma"],
+             ["", "endpoint", "end-point", "endpoints", "was", "were", "not met", "met", "achieved"],
+             ["", "May 1, 2025", "Q3 2025", "in adults", ",", ".", "; p<0.001", "0.71"]]
+    texts = [" ".join(rng.choice(slot) for slot in slots if rng.random() < 0.9) for _ in range(10_000)]
+    texts += [body_text(make_page(kb, seed)) for kb, seed in ((30, 7), (12, 1), (5, 2))]
+    for rx in (facts._ENDPOINT_NOT, facts._ENDPOINT_MET, facts._PDUFA, facts._HR, facts._INDICATION):
+        assert sum(rx.search(t) is not None for t in texts) > 50, rx.pattern[:40]
+    assert _twin_differences(texts) == []
