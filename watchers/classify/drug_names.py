@@ -148,13 +148,38 @@ def _may_have_slot(low: str) -> bool:
     return next(_SLOT_SCAN.iter(low), None) is not None
 
 
+def _slot_matches(low: str) -> list[re.Match[str]]:
+    """``list(_SLOT_FAST.finditer(low))``, trying the pattern only where one of its alternatives can begin.
+
+    Every alternative holds one of :data:`_SLOT_LITERALS` at its start, or 1 (``s?nda``, ``s?bla``) or 4
+    (``non-inferiority``) characters after it, so a match can only start at one of those offsets before a
+    literal the scan finds; trying them in order, each from the end of the last match, is what ``finditer``
+    does (it would fail everywhere else). The regex alone tries its ~40 alternatives at every character.
+    """
+    if _SLOT_SCAN is None:
+        return list(_SLOT_FAST.finditer(low))
+    starts: set[int] = set()
+    for end, n in _SLOT_SCAN.iter(low):
+        start = end - n + 1
+        starts.update((start, start - 1, start - 4))
+    out: list[re.Match[str]] = []
+    pos = 0
+    for start in sorted(starts):
+        if start >= pos:
+            m = _SLOT_FAST.match(low, start)
+            if m is not None:
+                out.append(m)
+                pos = m.end()
+    return out
+
+
 def find_slot_names(text: str, exclude: frozenset[str] = frozenset()) -> list[str]:
     out: list[str] = []
     low = gate_lower(text)  # ı/ſ folded, as IGNORECASE reads them
     if not _may_have_slot(low):
         return out
     same = len(low) == len(text)
-    for m in (_SLOT_FAST.finditer(low) if same else _SLOT_RE.finditer(text)):
+    for m in (_slot_matches(low) if same else _SLOT_RE.finditer(text)):
         word = text[m.start(1) : m.end(1)]
         low = word.casefold()
         if low in _SLOT_STOP or low in exclude or low.rstrip("s") in _SLOT_STOP:
@@ -262,16 +287,20 @@ def _find_short_cel(text: str) -> list[str]:
     return [m.group(1) for m in _SHORT_CEL_RE.finditer(text)]
 
 
+_LETTERS = re.compile(r"[A-Za-z]+")
+_YEAR_LIKE = re.compile(r"[A-Z]{1,3}\d{4}")
+
+
 def find_codes(text: str) -> list[str]:
     out: list[str] = []
     for m in _CODE_RE.finditer(text):
         code = m.group(1)
-        prefix = re.match(r"[A-Za-z]+", code)
+        prefix = _LETTERS.match(code)
         if prefix is None or _CODE_STOP_PREFIX.match(prefix.group(0)) or _CODE_STOP_PREFIX.match(code):
             continue
         if _CODE_TRIAL_LIKE.match(code):
             continue
-        if re.fullmatch(r"[A-Z]{1,3}\d{4}", code) and code[-4:-2] in ("19", "20"):  # "FY2024", "Q2025"
+        if _YEAR_LIKE.fullmatch(code) and code[-4:-2] in ("19", "20"):  # "FY2024", "Q2025"
             continue
         out.append(code)
     return out
@@ -287,15 +316,41 @@ _HEADLINE_WORD = re.compile(
 _PREV_WORDS = re.compile(r"((?:[A-Z][\w\-]*\s+){1,3})$")
 
 
+_MARK = re.compile("[®™]")
+
+
+def _brand_spans(text: str) -> list[tuple[int, int]]:
+    """The spans of group 1 of ``_BRAND_RE.finditer(text)``, read backwards from each ® / ™.
+
+    The regex tries every word start and backtracks over every word; here only the words before a mark are
+    read. Same result: the name must end right before the mark (or one whitespace before it), so it is the
+    whole run of word characters and hyphens that ends there, starting with an ASCII letter, ending with an
+    ASCII letter or digit, at least two characters long.
+    """
+    spans: list[tuple[int, int]] = []
+    for mark in _MARK.finditer(text):
+        end = mark.start()
+        if end and text[end - 1].isspace():
+            end -= 1
+        if not end or not ("a" <= text[end - 1] <= "z" or "A" <= text[end - 1] <= "Z" or "0" <= text[end - 1] <= "9"):
+            continue
+        start = end - 1
+        while start and (text[start - 1].isalnum() or text[start - 1] in "_-"):  # \w is alnum or "_"
+            start -= 1
+        if end - start >= 2 and ("a" <= text[start] <= "z" or "A" <= text[start] <= "Z"):
+            spans.append((start, end))
+    return spans
+
+
 def find_brands(text: str, exclude: frozenset[str] = frozenset()) -> list[str]:
     out: list[str] = []
     if "®" not in text and "™" not in text:
         return out
-    for m in _BRAND_RE.finditer(text):
-        name = m.group(1)
+    for start, end in _brand_spans(text):  # = the spans of group 1 of _BRAND_RE.finditer(text)
+        name = text[start:end]
         low = _norm(name)
         if low in _BRAND_GENERIC:
-            prev = _PREV_WORDS.search(text, max(0, m.start(1) - 60), m.start(1))
+            prev = _PREV_WORDS.search(text, max(0, start - 60), start)
             if prev:
                 words = prev.group(1).split()
                 while words and _HEADLINE_WORD.match(words[0]):

@@ -175,20 +175,42 @@ def _guidance(text: str, low: str) -> _Match | re.Match[str] | None:
 class _Fast:
     """A case-insensitive pattern plus its lower-cased twin, run on lower-cased text (faster in ``re``).
 
-    ``search`` returns a match-like object whose groups are taken from the original text.
+    ``search`` returns a match-like object whose groups are taken from the original text. ``starts``: literals
+    one of which every match begins with; the twin is then tried only where they occur (a literal scan), not
+    at every character (the guidance patterns begin with optional words, which ``re`` cannot skip ahead to).
     """
 
-    __slots__ = ("fast", "orig")
+    __slots__ = ("fast", "orig", "starts")
 
-    def __init__(self, rx: re.Pattern[str]) -> None:
+    def __init__(self, rx: re.Pattern[str], starts: tuple[str, ...] = ()) -> None:
         self.orig = rx
         self.fast = re.compile(lower_pattern(rx.pattern))
+        self.starts = _literal_starts(starts) if starts else None
 
     def search(self, text: str, low: str | None) -> _Match | re.Match[str] | None:
         if low is None or len(low) != len(text):
             return self.orig.search(text)
-        m = self.fast.search(low)
+        if self.starts is None:
+            m = self.fast.search(low)
+        else:  # the first position, in text order, where the twin matches: what search finds
+            m = None
+            for start in sorted({end - n + 1 for end, n in self.starts.iter(low)}):
+                m = self.fast.match(low, start)
+                if m is not None:
+                    break
         return _Match(m, text) if m else None
+
+
+def _literal_starts(literals: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    try:
+        import ahocorasick
+    except ImportError:  # optional: the plain search gives the same match
+        return None
+    automaton = ahocorasick.Automaton()
+    for literal in literals:
+        automaton.add_word(literal, len(literal))
+    automaton.make_automaton()
+    return automaton
 
 
 class _Match:
@@ -226,16 +248,34 @@ def _first(m: _Match | re.Match[str] | None) -> str | None:
     return next((g for g in m.groups() if g), None)
 
 
-_INDICATION_F, _PDUFA_F, _ENDPOINT_NOT_F, _ENDPOINT_MET_F, _ORR_F, _N_F, _HR_F, _ENROLL_F = (
-    _Fast(rx) for rx in (_INDICATION, _PDUFA, _ENDPOINT_NOT, _ENDPOINT_MET, _ORR, _N, _HR, _ENROLL)
-)
+_ORR_F, _N_F, _ENROLL_F = (_Fast(rx) for rx in (_ORR, _N, _ENROLL))
+# These begin with one of a few words (after \b): tried only where one occurs (a release body is 8,000 characters)
+_INDICATION_F = _Fast(_INDICATION, starts=(
+    "for the treatment of", "for the prevention of", "for the management of", "for patients with", "for people with",
+    "for adults with", "for children with", "to treat", "in patients with", "in adults with", "in children with",
+    "in people with", "in participants with", "in subjects with"))
+_PDUFA_F = _Fast(_PDUFA, starts=("pdufa", "target action", "action", "goal"))
+_ENDPOINT_NOT_F = _Fast(_ENDPOINT_NOT, starts=("did not", "does not", "didn", "failed to", "fails to", "not", "primary",
+                                               "miss"))
+_ENDPOINT_MET_F = _Fast(_ENDPOINT_MET, starts=("met", "meets", "achiev", "hit", "reach", "primary"))
+_HR_F = _Fast(_HR, starts=("hazard ratio", "hr"))
 # whole-lede scans and the windows around guidance triggers: the twins take about half the time
-_GUIDANCE_F, _GUIDANCE2_F, _GUIDANCE3_F = _Fast(_GUIDANCE), _Fast(_GUIDANCE2), _Fast(_GUIDANCE3)
+# _GUIDANCE2 begins with its trigger verb; _GUIDANCE3 with a qualifier ("top" of top-line/topline), its noun or
+# its verb. (_GUIDANCE may begin with a space or "safety": it runs on short windows, whole.)
+_GUIDANCE_F = _Fast(_GUIDANCE)
+_GUIDANCE2_F = _Fast(_GUIDANCE2, starts=("expect", "anticipat", "plan", "on track"))
+_GUIDANCE3_F = _Fast(_GUIDANCE3, starts=("top", "interim", "final", "initial", "pivotal", "data", "results",
+                                         "readout", "expect", "anticipat"))
 
 
 # Speed gates (each a superset of what its pattern can match, so a gate only skips searches that cannot match):
-#: _INDICATION needs one of its lead phrases; "for patients with" and "in adults with" both contain " with".
-_INDICATION_GATE = ("for the treatment of", "for the prevention of", "for the management of", "to treat", " with")
+#: _INDICATION needs one of its lead phrases (each written with single spaces in the pattern).
+_INDICATION_GATE = ("for the treatment of", "for the prevention of", "for the management of", "to treat",
+                    "for patients with", "for people with", "for adults with", "for children with", "in patients with",
+                    "in adults with", "in children with", "in people with", "in participants with", "in subjects with")
+#: _PDUFA needs one of its lead words and then "date" or "goal" ("date" alone is in "update", "candidate").
+_PDUFA_LEAD = ("pdufa", "action", "goal")
+_PDUFA_DATE = ("date", "goal")
 #: _N needs a digit and "=" or one of its nouns ("men" always follows a space or hyphen there).
 _N_GATE = ("=", "patient", "participant", "subject", "volunteer", "people", "individuals", "adults", "children",
            "infants", "women", " men", "-men")
@@ -281,7 +321,8 @@ def extract_facts(
                 facts["hold_status"] = "partial"
             else:
                 facts["hold_status"] = "imposed"
-    m = _PDUFA_F.search(text, llow) if ("pdufa" in low or "date" in low or "goal" in low) else None
+    pdufa = any(map(low.__contains__, _PDUFA_LEAD)) and any(map(low.__contains__, _PDUFA_DATE))
+    m = _PDUFA_F.search(text, llow) if pdufa else None
     if m:
         facts["pdufa_date"] = m.group(1)
 

@@ -60,10 +60,17 @@ _LETTERS: dict[str, str] = {"ç": "fr", "œ": "fr", "ê": "fr", "î": "fr", "û"
 _ENGLISH_MARKS = re.compile(r" (?:the|of|and|for|with|to|in|from|on) ")
 
 
+def _two_english_marks(low: str) -> bool:
+    """``len(_ENGLISH_MARKS.findall(low)) >= 2``, stopping at the second match (``findall`` searches on from
+    the end of each match, as the second ``search`` does)."""
+    first = _ENGLISH_MARKS.search(low)
+    return first is not None and _ENGLISH_MARKS.search(low, first.end()) is not None
+
+
 def detect_language(title: str, lede: str = "") -> str:
     """ISO 639-1 code of the release's language ("en" when in doubt and the text looks English)."""
     text = f"{title} {lede[:200]}"
-    if len(_ENGLISH_MARKS.findall(text.lower())) >= 2 and (text.isascii() or _ACCENTED.search(text) is None):
+    if _two_english_marks(text.lower()) and (text.isascii() or _ACCENTED.search(text) is None):
         return "en"  # most releases: English (® and dashes aside), decided without a vote
     votes = _votes(text)
     votes.pop(None, None)

@@ -35,8 +35,47 @@ _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 _DIGITS = re.compile(r"\d")
 
 
-def _words(text: str) -> list[str]:
+def _words_plain(text: str) -> list[str]:
+    """The model's words: lower-cased, digits folded to ``0``, runs of letters/digits joined by ``-`` or ``'``."""
     return _WORD.findall(_DIGITS.sub("0", text.lower()))
+
+
+# One C pass over the bytes of a lower-cased ASCII text does what the two regex passes do: digits -> "0", every
+# character that is not a letter, digit, "-" or "'" -> space (upper-case letters -> lower-case, for safety).
+_TOKEN_TABLE = bytes(
+    c + 32 if 65 <= c <= 90 else 48 if 48 <= c <= 57 else c if 97 <= c <= 122 or c in (39, 45) else 32
+    for c in range(256)
+)
+_ASCII_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
+# a character outside ASCII that the word pattern reads as part of a word (é, ü, a Unicode digit, ...)
+_WIDE_WORD_CHAR = re.compile(r"(?=[^\x00-\x7f])[^\W_]")
+
+
+def _words(text: str) -> list[str]:
+    """:func:`_words_plain`, about twice as fast: ``str.split`` on a translated copy instead of two regex scans.
+
+    Exact: in ASCII, ``[^\\W_]`` is ``[a-z0-9]`` after lower-casing; characters outside ASCII that are not word
+    characters (®, ™, dashes, quotes) separate words as a space does, so they become ``?`` (then a space); a
+    text with a word character outside ASCII takes the plain path. Tokens holding ``-`` or ``'`` are re-read
+    with the word pattern (``a--b``, ``-a``, ``a'`` are not one word).
+    """
+    low = text.lower()
+    if low.isascii():
+        s = low.encode().translate(_TOKEN_TABLE).decode()
+    elif _WIDE_WORD_CHAR.search(low) is None:
+        s = low.encode("ascii", "replace").translate(_TOKEN_TABLE).decode()
+    else:
+        return _WORD.findall(_DIGITS.sub("0", low))
+    tokens = s.split()
+    if "-" not in s and "'" not in s:
+        return tokens
+    out: list[str] = []
+    for w in tokens:
+        if w.isalnum():
+            out.append(w)
+        else:
+            out.extend(_ASCII_WORD.findall(w))
+    return out
 
 
 def _grams(prefix: str, words: list[str]) -> list[str]:

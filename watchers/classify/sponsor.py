@@ -62,6 +62,16 @@ _TICKER_COMPANY = re.compile(
     r"XETRA|"
     r"[A-Z]{2,5}\))[\s:]",
 )
+# Every _TICKER_COMPANY match ends with this; a text without it is not searched (the full pattern tries every
+# word start of the text before giving up, about 20 us for a 2,000-character summary).
+_TICKER_MARK = re.compile(r"\((?:Nasdaq|NASDAQ|NYSE|ASX|TSX|OTC\w*|Euronext|LSE|AIM|SIX|XETRA|[A-Z]{2,5}\))[\s:]")
+
+
+def _ticker_company(text: str) -> re.Match[str] | None:
+    """``_TICKER_COMPANY.search(text)``, skipped when the text has no ticker mark."""
+    return _TICKER_COMPANY.search(text) if _TICKER_MARK.search(text) else None
+
+
 _SAID_COMPANY = re.compile(
     r"(?:^|[.;]\s+)([A-Z][\w&.’'\-]*(?:\s+[A-Z][\w&.’'\-]*){0,4}?)(?:\s+(?:Inc|Ltd|SA|AG|PLC|plc|NV)\.?)?\s+"
     r"(?:on \w+ )?said\b"
@@ -85,10 +95,22 @@ _TRAILING_SUFFIX = re.compile(r",?\s+" + _SUFFIX + r"$")
 _TRIAL_OR_CODE = re.compile(r"^(?=[A-Z0-9\-]*[\-\d])[A-Z0-9\-]{4,}$")
 
 
+# What a name must end with for _TRAILING_JUNK / _TRAILING_SUFFIX to match ("$" also matches before a final
+# newline; the name is stripped before the suffix check); other names skip the search, which tries every
+# character of the name.
+_JUNK_ENDINGS = (",", "and", "&", "\n")
+_SUFFIX_ENDINGS = ("Inc", "Ltd", "Limited", "Corp", "Corporation", "AG", "SA", "S.A", "N.V", "NV", "plc", "PLC", "GmbH",
+                   "LLC", "Co", "A/S", "SE", ".")
+
+
 def _clean(name: str) -> str:
-    name = _MARKS.sub("", name).strip(" ,–—-")
-    name = _TRAILING_JUNK.sub("", name).strip()
-    name = _TRAILING_SUFFIX.sub("", name).strip(" ,")
+    name = (_MARKS.sub("", name) if "™" in name or "®" in name else name).strip(" ,–—-")
+    if name.endswith(_JUNK_ENDINGS):
+        name = _TRAILING_JUNK.sub("", name)
+    name = name.strip()
+    if name.endswith(_SUFFIX_ENDINGS):
+        name = _TRAILING_SUFFIX.sub("", name)
+    name = name.strip(" ,")
     words = name.split()
     while len(words) > 1 and _TRIAL_OR_CODE.match(words[-1]):  # "Pliant Therapeutics INTEGRIS-PSC"
         words.pop()
@@ -113,13 +135,40 @@ _AFTER_NAME = re.compile(rf"[®™]?(?:,?\s+{_SUFFIX_WORDS}|\s*\({_EXCHANGES})",
 _BEFORE_NAME = re.compile(r"\b(?:partners?|licensee|licensor|collaborator)\s+$", re.IGNORECASE)
 
 
+class _Release:
+    """What :func:`is_company` reads of one release, worked out once for all the names checked in it."""
+
+    __slots__ = ("_lede_company", "low", "summary", "text", "title")
+
+    def __init__(self, title: str, summary: str) -> None:
+        self.title, self.summary = title, summary
+        self.text = f"{title}\n{summary[:1_500]}"
+        self.low = self.text.lower()
+        self._lede_company: str | None = None
+
+    def lede_company(self) -> str:
+        """The casefolded company of the wire-service lede ("" when there is none)."""
+        if self._lede_company is None:
+            m = _LEDE_COMPANY.search(self.summary)
+            self._lede_company = _clean(m.group(1)).casefold() if m else ""
+        return self._lede_company
+
+
+# The release last asked about: the classifier asks about every drug name of one release in turn. Reused only
+# for the very same title and summary objects (``is``), so it never answers for another text.
+_LAST_RELEASE = _Release("", "")
+
+
 def is_company(name: str, title: str, summary: str) -> bool:
     """Whether ``name`` is written as a company in the text: with a company suffix or an exchange ticker,
     as a partner/licensee, or as the company of the wire-service lede."""
+    global _LAST_RELEASE
     if not name:
         return False
-    text = f"{title}\n{summary[:1_500]}"
-    low, key = text.lower(), name.lower()
+    release = _LAST_RELEASE
+    if release.title is not title or release.summary is not summary:
+        release = _LAST_RELEASE = _Release(title, summary)
+    text, low, key = release.text, release.low, name.lower()
     if len(low) != len(text):
         low, key = text, name
     start = low.find(key)
@@ -132,8 +181,8 @@ def is_company(name: str, title: str, summary: str) -> bool:
         if boundary and (_AFTER_NAME.match(text, end) or _BEFORE_NAME.search(text[max(0, start - 20) : start])):
             return True
         start = low.find(key, end)
-    m = _LEDE_COMPANY.search(summary)
-    return bool(m and _clean(m.group(1)).casefold() == name.casefold())
+    company = release.lede_company()
+    return bool(company) and company == name.casefold()
 
 
 def _is_drug_name(name: str) -> bool:
@@ -159,7 +208,7 @@ def find_sponsor(title: str, summary: str) -> str | None:
         if name and not _BAD_SUBJECT.match(name):
             return name
     for rx in (_LEDE_COMPANY, _TICKER_COMPANY, _SAID_COMPANY):
-        m = rx.search(summary) if rx is not _TICKER_COMPANY else rx.search(summary) or rx.search(title)
+        m = rx.search(summary) if rx is not _TICKER_COMPANY else _ticker_company(summary) or _ticker_company(title)
         if m:
             found = m.group(0)
             if rx is _TICKER_COMPANY and not _EXCHANGE.search(found) and not _COMPANY_WORD.search(found):

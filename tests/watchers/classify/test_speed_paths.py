@@ -255,3 +255,364 @@ def test_slot_scan_on_the_real_corpus() -> None:
         rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
     texts = [f"{t}\n{lede[:300]}" for t, lede in _texts(rows)]
     assert _slot_gate_misses(texts) == []
+
+
+# --- the model's tokenizer: one translate + split instead of two regex scans -----------------------------------
+TOKEN_EDGES = [
+    "", "   ", "a--b -abc- x' 'y it's rock'n'roll first-in-human co-primary", "Phase 1/2a: 10,000 pts (n=12)",
+    "snake_case_word __x__", "Ünïcode café — naïve résumé", "digits ٣٤ and ²³ and ①", "KELVIN \u212a İstanbul",
+    "ZORYVE®  CASGEVY™ «quoted» “curly” ‘single’", "tab\tnew\nline\r\x0bvertical", "A–B A—B A‐B", "ſtar ıtem",
+    "mixed ASCII and é-e and e-é and é'e", "x-1-y-2 '-' -'- a-'b", "ÀÉÎ-ÕÜ", "emoji 🧬 gene", "Ⅻ roman Ⅻ-i",
+]
+
+
+def _token_differences(texts: list[str]) -> list[str]:
+    from watchers.classify.learned import _words, _words_plain
+
+    return [f"{t[:80]!r}: {_words(t)} != {_words_plain(t)}" for t in texts if _words(t) != _words_plain(t)]
+
+
+def test_model_tokens_equal_the_word_pattern_on_edge_cases() -> None:
+    import random
+
+    rng = random.Random(13)
+    alphabet = "aZ09 -'_.,;:()/\t\né®ı™—٣İ\u212a\u00a0🧬"
+    fuzz = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(3_000)]
+    texts = TOKEN_EDGES + fuzz + [t for pair in _texts([(t, s) for _, _, t, s in CASES + HARD_CASES]) for t in pair]
+    assert _token_differences(texts) == []
+
+
+def test_model_tokens_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [t for pair in _texts(rows) for t in pair] + [s for _, s in rows]
+    wrong = _token_differences(texts)
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+# --- ®/™ brand names read backwards from each mark -------------------------------------------------------------
+BRAND_EDGES = [
+    "", "®", "™ZORYVE", "ZORYVE®", "ZORYVE ®", "ZORYVE  ®", "ZORYVE\t™", "A®", "AB®", "1AB®", "_AB®", "-AB®",
+    "AB-®", "AB_®", "A-B®", "é-AB®", "ÉAB®", "ABé®", "AB2®", "a.b®", "x/AB®", "NexoBrid® and CASGEVY™ (ZORYVE®)",
+    "AB®™ CD™® EF ™™", "Acme's Keytruda®", "A\u00a0B\u2009®", "AB\x1c®", "Ab_c-d9 ®x", "Kelvin \u212aAB®",
+]
+
+
+def _brand_differences(texts: list[str]) -> list[str]:
+    wrong = []
+    for t in texts:
+        want = [m.span(1) for m in drug_names._BRAND_RE.finditer(t)]
+        if drug_names._brand_spans(t) != want:
+            wrong.append(f"{t[:80]!r}: {drug_names._brand_spans(t)} != {want}")
+    return wrong
+
+
+def test_brand_spans_equal_the_brand_pattern_on_edge_cases() -> None:
+    import random
+
+    rng = random.Random(13)
+    alphabet = "aZ09 -_.'/\t\n®™é\u00a0\x1cK"
+    fuzz = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))) for _ in range(5_000)]
+    assert _brand_differences(BRAND_EDGES + fuzz) == []
+
+
+def test_brand_spans_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [f"{_prepare(t, 1_000)}\n{_prepare(s, 2_000)[:1_000]}" for t, s in rows] + [s for _, s in rows]
+    assert sum("®" in t or "™" in t for t in texts) > 100
+    wrong = _brand_differences(texts)
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+# --- product-name slots tried only where an alternative can begin ----------------------------------------------
+SLOT_EDGES = [
+    "", "study of", "Study of Natrunix in RA", "sNDA for Zoryve in adults; BLA for capre, and MAA for nexobrid (EU)",
+    "non-inferiority of Capre versus X", "Non-Inferiority of Capre vs. X", "superiority of Foo in",
+    "a trial of  Foo in",
+    "data on Foo\nnext", "results for Foo ®", "designations for Foo to", "studies with Foostudy of Bar in",
+    "study of evaluating in for x", "xstudy of Foo in", "hold on Foo as", "supplement to the Foo in",
+    "dosed with Foo plus Bar, evaluating Baz under",
+]
+
+
+def _slot_differences(texts: list[str]) -> list[str]:
+    from watchers.classify.rules import gate_lower
+
+    wrong = []
+    for text in texts:
+        low = gate_lower(text)
+        want = [(m.span(), m.span(1)) for m in drug_names._SLOT_FAST.finditer(low)]
+        got = [(m.span(), m.span(1)) for m in drug_names._slot_matches(low)]
+        if got != want:
+            wrong.append(f"{text[:80]!r}: {got} != {want}")
+    return wrong
+
+
+def test_slot_matches_equal_the_slot_pattern_on_edge_cases() -> None:
+    import random
+
+    rng = random.Random(13)
+    words = ["study", "studies", "of", "for", "with", "s", "nda", "bla", "maa", "non-", "inferiority", "data", "on",
+             "Foo", "Zoryve", "in", "and", "\n", ",", "x", "®", "review", "designations", "results", "hold", " "]
+    fuzz = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 12))) for _ in range(5_000)]
+    fuzz += ["".join(rng.choice(words) for _ in range(rng.randint(0, 12))) for _ in range(2_000)]
+    assert sum(bool(drug_names._SLOT_FAST.search(t.lower())) for t in fuzz) > 100
+    assert _slot_differences(SLOT_EDGES + fuzz) == []
+
+
+def test_slot_matches_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [f"{t}\n{lede[:300]}" for t, lede in _texts(rows)] + [s for _, s in rows]
+    wrong = _slot_differences(texts)
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+def test_is_company_reuses_a_release_only_for_the_same_texts() -> None:
+    from watchers.classify.sponsor import is_company
+
+    title = "Phase 2 Data for Acmezumab"
+    as_company = "BOSTON, May 1, 2024 (GLOBE NEWSWIRE) -- Acmezumab, Inc. (Nasdaq: ACMZ) today announced data."
+    as_drug = "BOSTON, May 1, 2024 (GLOBE NEWSWIRE) -- Northgate Bio today announced data for acmezumab."
+    as_lede_company = "BOSTON, May 1, 2024 (GLOBE NEWSWIRE) -- Acmezumab (ACMZ) today announced data."
+    for _ in range(2):  # each answer twice in a row, then the other text: a stale release would answer wrongly
+        assert [is_company("Acmezumab", title, s) for s in (as_company, as_company, as_drug, as_drug)] == [
+            True, True, False, False]
+        assert [is_company("acmezumab", title, s) for s in (as_lede_company, as_drug, as_lede_company)] == [
+            True, False, True]
+        assert is_company("Acmezumab", "Acmezumab Pharma Inc Wins", as_drug)  # same summary, another title
+        assert not is_company("Acmezumab", "Acmezumab Wins", as_drug)
+
+
+def test_dateline_check_equals_the_dateline_pattern() -> None:
+    import random
+
+    from watchers.classify import _DATELINE, _has_dateline
+
+    rng = random.Random(13)
+    parts = ["(GLOBE NEWSWIRE)", "(Business Wire)", "(PR Newswire)", "(ACCESSWIRE)", "newswire", "NewMediaWire",
+             "BUSINESS WIRE", "access wire", "BOSTON", "May 1, 2024", " ", "  ", "\t", "--", "2024", "a", "ſ", "ı",
+             "\u212a", "é", ",", "(", ")", "Acme Bio", "1999"]
+    texts = ["".join(rng.choice(parts) for _ in range(rng.randint(0, 8))) for _ in range(5_000)]
+    texts += ["", "BOSTON, May 1, 2024 (GLOBE NEWSWIRE) -- Acme", "  BOSTON 2024", "B 2024", "BO 2024", "Ab1234",
+              "x (BUSINESS WIRE) y", "(business wire)", "(ACCESSWIRE)", "a\nBOSTON 2024", "ſOSTON 2024",
+              "NEWſWIRE", "(BUſıNESS WıRE)", "NEWMEDıAWıRE"]
+    wrong = [t for t in texts if _has_dateline(t) != (_DATELINE.search(t) is not None)]
+    assert wrong == []
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        heads = [_prepare(r.get("summary") or "", 2_000)[:200] for r in csv.DictReader(f)]
+    assert [h for h in heads if _has_dateline(h) != (_DATELINE.search(h) is not None)] == []
+
+
+# --- fact gates: a gate closes only on texts its pattern cannot match -----------------------------------------
+def _fact_gate_misses(texts: list[str]) -> list[str]:
+    from watchers.classify import facts
+    from watchers.classify.rules import gate_lower
+
+    misses = []
+    for text in texts:
+        low = gate_lower(text)
+        if facts._INDICATION.search(text) and not any(g in low for g in facts._INDICATION_GATE):
+            misses.append(f"indication: {text[:80]!r}")
+        pdufa = any(g in low for g in facts._PDUFA_LEAD) and any(g in low for g in facts._PDUFA_DATE)
+        if facts._PDUFA.search(text) and not pdufa:
+            misses.append(f"pdufa: {text[:80]!r}")
+    return misses
+
+
+def test_fact_gates_never_close_on_a_match() -> None:
+    texts = ["Approved for the Treatment of Adults With Psoriasis", "Data in Participants With RA",
+             "FDA Sets PDUFA Goal of May 1, 2025", "Target Action Date: June 2, 2025", "action goal Q3 2025",
+             "Study in Subjects With Gout", "fOR PATıENTS WıTH gout", "Goal date of first quarter 2026"]
+    assert sum(bool(f) for t in texts for f in (_indication_match(t), _pdufa_match(t))) >= 6
+    assert _fact_gate_misses(texts) == []
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    corpus = [t for tp, s in ((_prepare(t, 1_000), s) for t, s in rows)
+              for t in (tp, _lede(_prepare(s, 2_000), tp)[:1_000], f"{tp}\n{_lede(_prepare(s, 2_000), tp)[:1_000]}")]
+    assert _fact_gate_misses(corpus) == []
+
+
+def _indication_match(text: str) -> bool:
+    from watchers.classify import facts
+
+    return facts._INDICATION.search(text) is not None
+
+
+def _pdufa_match(text: str) -> bool:
+    from watchers.classify import facts
+
+    return facts._PDUFA.search(text) is not None
+
+
+def test_boilerplate_end_equals_the_boilerplate_pattern() -> None:
+    import random
+
+    from watchers.classify import _BOILERPLATE_END, _VERB_SCAN, _boilerplate_end
+
+    def span(m: object) -> object:
+        return None if m is None else m.span()  # type: ignore[attr-defined]
+
+    assert _VERB_SCAN is not None, "pyahocorasick is a dependency of the project"
+    rng = random.Random(13)
+    words = ["today", "has", "have", "announced", "announces", "reported", "reports", "presented", "provided",
+             "provides", "confirmed", "shared", "released", "published", "x", "s", "Acme", "(GLOBE NEWSWIRE) --",
+             "un", "Today", "ANNOUNCED"]
+    gaps = [" ", " ", " ", "  ", "\t", "\n", "\u00a0", "", ","]
+    texts = ["".join(rng.choice(words) + rng.choice(gaps) for _ in range(rng.randint(0, 8))) for _ in range(8_000)]
+    texts += ["", "Acme today announced", "Acme has  reported", "Acme reported today", "xtoday announced",
+              "unreported today", "today announcedx", "has\u00a0shared", "a" * 890 + " today announced",
+              "a" * 893 + " has shared", "a" * 880 + " has\tshared today", "shared " * 200 + "today"]
+    assert sum(_BOILERPLATE_END.search(t, 0, 900) is not None for t in texts) > 1_000
+    wrong = [t[:80] for t in texts if span(_boilerplate_end(t)) != span(_BOILERPLATE_END.search(t, 0, 900))]
+    assert wrong == []
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        summaries = [_prepare(r.get("summary") or "", 2_000) for r in csv.DictReader(f)]
+    assert [s[:80] for s in summaries if span(_boilerplate_end(s)) != span(_BOILERPLATE_END.search(s, 0, 900))] == []
+
+
+def test_two_english_marks_equals_counting_them_all() -> None:
+    import random
+
+    from watchers.classify.languages import _ENGLISH_MARKS, _two_english_marks
+
+    rng = random.Random(13)
+    words = ["the", "of", "and", "for", "with", "to", "in", "from", "on", "x", "der", "le", "thé", "ofthe", ""]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 7))) for _ in range(8_000)]
+    texts += ["", " of the ", " of  the ", " of the the ", "a of b the c", " the the", "the of "]
+    assert {len(_ENGLISH_MARKS.findall(t)) for t in texts} >= {0, 1, 2, 3}
+    assert [t for t in texts if _two_english_marks(t) != (len(_ENGLISH_MARKS.findall(t)) >= 2)] == []
+
+
+def _subtype_for_plain(label: str, title: str, lede: str) -> tuple[str, object]:
+    """subtype_for as it was: every rule of the label, plain patterns, no gates."""
+    from watchers.classify import DEFAULT_SUBTYPE, SUBTYPE_REFINERS, TAXONOMY, Evidence, _phrase
+
+    lede_head = lede[:LEDE_CHARS]
+    context = f"{title}\n{lede_head}"
+    for where, text in (("title", title), ("lede", lede_head)):
+        if not text:
+            continue
+        for rule in RULES:
+            if rule.label != label or (rule.title_only and where != "title"):
+                continue
+            span = _fires(rule, text, context)
+            if span is not None:
+                sub = rule.subtype
+                if sub is None:
+                    sub = next((s for s, rx in SUBTYPE_REFINERS.get(label, ()) if rx.search(context)), None)
+                sub = sub if sub in TAXONOMY[label] else DEFAULT_SUBTYPE[label]
+                return sub, Evidence(rule=f"{rule.name}@{where}", phrase=_phrase(text[span[0] : span[1]]))
+    return DEFAULT_SUBTYPE[label], None
+
+
+def _subtype_differences(texts: list[tuple[str, str]]) -> list[str]:
+    from watchers.classify import subtype_for
+
+    return [f"{label}: {title[:60]!r}" for title, lede in texts for label in ("readout", "enrollment", "regulatory")
+            if subtype_for(label, title, lede) != _subtype_for_plain(label, title, lede)]
+
+
+def test_subtype_for_equals_the_plain_rule_walk() -> None:
+    texts = _texts([(t, s) for _, _, t, s in CASES + HARD_CASES]) + _texts([(t, "") for t, _ in FOLD_ONLY_HEADLINES])
+    texts += [("İ Acme Receives FDA Approval", "The FDA approved İ-1."), ("", "Topline results were positive.")]
+    assert len({_subtype_for_plain("regulatory", t, lede)[0] for t, lede in texts}) > 5
+    assert _subtype_differences(texts) == []
+
+
+def test_subtype_for_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    wrong = _subtype_differences(_texts(rows))
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+def test_ticker_mark_is_in_every_ticker_company_match() -> None:
+    import random
+
+    from watchers.classify.sponsor import _TICKER_COMPANY, _TICKER_MARK
+
+    rng = random.Random(13)
+    words = ["Acme", "Bio", "Inc.", ",", "(Nasdaq:", "(NASDAQ: ACME)", "(OTCQB:", "(ACME)", "(AB)", "(ABCDEF)", "(",
+             ")", ":", "\n", "Ltd", "today", "A/S", "(XETRA", "(NYSE", "Euronext)"]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 8))) for _ in range(8_000)]
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts += [_prepare(t, 1_000) for t, _ in rows] + [_prepare(s, 2_000) for _, s in rows]
+    assert sum(_TICKER_COMPANY.search(t) is not None for t in texts) > 2_000
+    assert [t[:80] for t in texts if _TICKER_COMPANY.search(t) and not _TICKER_MARK.search(t)] == []
+
+
+def test_clean_name_equals_the_plain_substitutions() -> None:
+    import random
+
+    from watchers.classify import sponsor
+
+    def plain(name: str) -> str:
+        name = sponsor._MARKS.sub("", name).strip(" ,–—-")
+        name = sponsor._TRAILING_JUNK.sub("", name).strip()
+        name = sponsor._TRAILING_SUFFIX.sub("", name).strip(" ,")
+        words = name.split()
+        while len(words) > 1 and sponsor._TRIAL_OR_CODE.match(words[-1]):
+            words.pop()
+        return " ".join(words)
+
+    rng = random.Random(13)
+    parts = ["Acme", "Bio", "Inc", "Inc.", "S.A", "N.V.", "A/S", "Co", "Corporation", "SE", "plc", ",", " and", "&",
+             "\n", "™", "®", " ", "  ", "-", "–", "AB-12", "GmbH", "LLC", "Ltd.", "and", "sand"]
+    names = ["".join(rng.choice(parts) for _ in range(rng.randint(0, 7))) for _ in range(10_000)]
+    names += ["", "Acme Bio, Inc.", "Acme and", "Acme &", "Acme,", "Acme Inc\n", "Acme and\n", "Acme ® Inc",
+              "Pliant Therapeutics INTEGRIS-PSC"]
+    assert sum(plain(n) != n for n in names) > 3_000
+    assert [n for n in names if sponsor._clean(n) != plain(n)] == []
+
+
+def test_guidance_twins_tried_at_their_start_literals_equal_their_patterns() -> None:
+    import random
+
+    from watchers.classify import facts
+
+    assert facts._GUIDANCE3_F.starts is not None and facts._GUIDANCE2_F.starts is not None
+    rng = random.Random(13)
+    slots = [["", "Acme", "the", "ſtill", "metadata"], ["", "Topline", "top-line", "top line", "interim", "final",
+             "pivotal", "Expects", "anticipates", "plans", "on track"], ["", "to report", "to", "Phase 3"],
+             ["data", "results", "readout", "Data", "x"], ["", "from the trial", "are", "is now", ";", "."],
+             ["expected", "anticipated", "planned", "on track", "ıs"], ["", "to be", "now"],
+             ["in", "by", "during", "for"], ["2H 2026", "the second half of 2027", "Q3 2025", "year-end", "2026", "x"]]
+    texts = [" ".join(rng.choice(slot) for slot in slots if rng.random() < 0.9) for _ in range(10_000)]
+    texts += ["Topline data expected in 2H 2026", "Acme Expects to Report Phase 2 Data in the Second Half of 2027",
+              "top line results anticipated during Q3 2025", "metadata results planned in 2026"]
+    assert sum(facts._GUIDANCE3.search(t) is not None for t in texts) > 300
+    assert sum(facts._GUIDANCE2.search(t) is not None for t in texts) > 100
+    assert _twin_differences(texts) == []
+
+
+def test_fact_twins_tried_at_their_start_words_equal_their_patterns() -> None:
+    import random
+
+    from bench.bench_body_facts import make_page
+    from watchers.classify import facts
+    from watchers.classify.detail_facts import body_text
+
+    rng = random.Random(13)
+    slots = [["", "The trial", "Acme", "It", "unmet"], ["", "did not", "does not", "didn't", "didn’t", "failed to",
+             "fails to", "not", "met", "meets", "achieved", "hit", "reached", "missed", "target action", "PDUFA",
+             "goal", "hazard ratio", "HR", "for the treatment of", "for patients with", "to treat",
+             "in participants with", "in subjects with"], ["", "meet", "achieve", "the", "its", "of", "date of",
+             "(HR)", "=", "severe"], ["primary", "primary efficacy", "secondary", "date", "goal", "0.54", "asthma"],
+             ["", "endpoint", "end-point", "endpoints", "was", "were", "not met", "met", "achieved"],
+             ["", "May 1, 2025", "Q3 2025", "in adults", ",", ".", "; p<0.001", "0.71"]]
+    texts = [" ".join(rng.choice(slot) for slot in slots if rng.random() < 0.9) for _ in range(10_000)]
+    texts += [body_text(make_page(kb, seed)) for kb, seed in ((30, 7), (12, 1), (5, 2))]
+    for rx in (facts._ENDPOINT_NOT, facts._ENDPOINT_MET, facts._PDUFA, facts._HR, facts._INDICATION):
+        assert sum(rx.search(t) is not None for t in texts) > 50, rx.pattern[:40]
+    assert _twin_differences(texts) == []
