@@ -184,6 +184,19 @@ def _grid_params(name: str) -> list[Params]:
     if name == "prior":  # a time-of-day ceiling from every source's working hours
         return [replace(base, prior_gap_seconds=gap, prior_threshold=th)
                 for gap in (600.0, 900.0, 1200.0) for th in (0.5, 1.0, 2.0)]
+    if name == "tail":  # the busy cover, the prior's time-of-day cap and the concentration, jointly
+        return [base] + [replace(base, busy_gap_seconds=gap, busy_share=share, prior_gap_seconds=pg, exponent=e)
+                         for gap in (240.0, 300.0) for share in (0.45, 0.6, 0.75) for pg in (0.0, 900.0)
+                         for e in (0.35, 0.5)]
+    if name == "tail2":  # round 2, around round 1's best (busy cover at 360 s, 60 % of the week's polls)
+        cover = replace(base, busy_share=0.6)
+        return ([replace(cover, busy_gap_seconds=gap, busy_share=share)
+                 for gap in (360.0, 420.0, 480.0) for share in (0.5, 0.6, 0.7)]
+                + [replace(cover, prior_gap_seconds=900.0, busy_gap_seconds=gap, busy_share=share)
+                   for gap, share in ((360.0, 0.6), (420.0, 0.6), (360.0, 0.5))]
+                + [replace(cover, exponent=0.5), replace(cover, exponent=0.25),
+                   replace(cover, neighbour_hours=1.0), replace(cover, day_pooling=0.8),
+                   replace(cover, min_share=0.25), replace(cover, hour_prior_weight=48.0)])
     if name == "smooth":  # shifts by an hour, weekday pooling, how much the prior weighs
         return [replace(base, neighbour_hours=nb, day_pooling=dp, hour_prior_weight=hw)
                 for nb in (0.25, 0.5, 1.0) for dp in (0.5, 0.8) for hw in (8.0, 16.0, 48.0)]
