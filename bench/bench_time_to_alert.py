@@ -197,6 +197,9 @@ def _grid_params(name: str) -> list[Params]:
                 + [replace(cover, exponent=0.5), replace(cover, exponent=0.25),
                    replace(cover, neighbour_hours=1.0), replace(cover, day_pooling=0.8),
                    replace(cover, min_share=0.25), replace(cover, hour_prior_weight=48.0)])
+    if name == "tail3":  # round 2 as run (the shared lock was taken until the deadline): two combinations
+        cover = replace(base, busy_share=0.6)
+        return [replace(cover, prior_gap_seconds=900.0), replace(cover, neighbour_hours=1.0)]
     if name == "smooth":  # shifts by an hour, weekday pooling, how much the prior weighs
         return [replace(base, neighbour_hours=nb, day_pooling=dp, hour_prior_weight=hw)
                 for nb in (0.25, 0.5, 1.0) for dp in (0.5, 0.8) for hw in (8.0, 16.0, 48.0)]

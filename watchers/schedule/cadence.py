@@ -59,7 +59,7 @@ class Params:
     busy_gap_seconds: float = 360.0  # in the source's busy hours polls are at most this far apart (0: no cap)
     busy_threshold: float = 1.0  # an hour is busy when its rate is at least this many times the average hour's
     # The tail (issue 19): a release at an hour the source rarely uses waits as long as polls are apart there.
-    busy_share: float = 0.0  # > 0: the busy hours are instead the likeliest hours, by rate, whose gap cap fits in
+    busy_share: float = 0.6  # > 0: the busy hours are instead the likeliest hours, by rate, whose gap cap fits in
     #                          this share of the week's polls (the rest still goes where the rate is highest)
     prior_gap_seconds: float = 0.0  # in the hours every source uses (the prior's rate ≥ prior_threshold × the
     prior_threshold: float = 1.0  # average hour's), polls at most this far apart whatever the source's habits

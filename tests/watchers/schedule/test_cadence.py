@@ -84,11 +84,17 @@ def test_polls_crowd_where_the_source_publishes() -> None:
     local = [p.astimezone(ZONE) for p in polls]
     at_seven = [p for p in local if p.weekday() < 5 and p.hour == 7]
     at_three = [p for p in local if p.weekday() < 5 and p.hour == 15]
-    assert len(at_seven) > 3 * len(at_three)
-    # A release at 7:00 sharp is heard within a minute on every weekday.
+    # More than twice (it was 3× before the busy cover: 60 % of the week's polls now bound the wait in the
+    # likeliest hours, 15:00 among them when the source has no prior to rank them by).
+    assert len(at_seven) > 2 * len(at_three)
+    # A release at 7:00 sharp is heard within two minutes on every weekday; within one when the whole budget
+    # goes to the peaks (no busy cover: the trade the cover makes for the tail, chosen on the replay's folds).
+    peaks_only = [p.astimezone(ZONE) for p in _simulate(History(_habit(hour=7), None, Params(busy_share=0.0)),
+                                                         Budget(), NOW)]
     for day in range(5):
         seven = (NOW.astimezone(ZONE) + timedelta(days=day)).replace(hour=7, minute=0, second=0)
-        assert min((p - seven).total_seconds() for p in local if p >= seven) <= 60
+        assert min((p - seven).total_seconds() for p in local if p >= seven) <= 120
+        assert min((p - seven).total_seconds() for p in peaks_only if p >= seven) <= 60
 
 
 def test_no_or_nonsense_dates_fall_back_to_the_fixed_interval() -> None:
