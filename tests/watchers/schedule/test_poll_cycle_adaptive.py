@@ -28,7 +28,9 @@ def _weekday_releases(hour: int, days: int = 40) -> list[Item]:
     for d in range(1, days):
         day = (utcnow() - timedelta(days=d)).astimezone(ZONE)
         if day.weekday() < 5:
-            at = day.replace(hour=hour, minute=0, second=0, microsecond=0).astimezone(UTC)
+            # Five past: on the hour, an evening habit (19:00 Eastern in winter) falls on midnight UTC and reads
+            # as a date-only feed (the fixed fallback), which made the test fail from 12:00 to 12:59 UTC.
+            at = day.replace(hour=hour, minute=5, second=0, microsecond=0).astimezone(UTC)
             out.append(Item(f"Acme Bio update {d}", guid=f"acme-{d}", link=f"https://news.test/{d}", published=at))
     return out
 
