@@ -166,11 +166,12 @@ def make_app(feeds: Feeds, latency: float = 0.0) -> web.Application:
     return app
 
 
-async def serve(n_feeds: int, latency: float) -> None:
+async def serve(n_feeds: int, latency: float, port: int = 0) -> None:
     feeds = Feeds(n_feeds)
     runner = web.AppRunner(make_app(feeds, latency), access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
+    # A fixed port keeps a primed store reusable: item links (and so the items' keys) name the server's address.
+    site = web.TCPSite(runner, "127.0.0.1", port, backlog=4096)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     feeds.base = f"http://127.0.0.1:{port}"
@@ -185,5 +186,6 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--feeds", type=int, default=10_000)
     ap.add_argument("--latency", type=float, default=0.0, help="seconds each feed request waits before answering")
+    ap.add_argument("--port", type=int, default=0, help="0: a free port")
     a = ap.parse_args()
-    asyncio.run(serve(a.feeds, a.latency))
+    asyncio.run(serve(a.feeds, a.latency, a.port))

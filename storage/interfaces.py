@@ -22,6 +22,7 @@ from storage.models import (
     LearnedProgram,
     Mute,
     NewEvent,
+    NotModified,
     OpenCatalyst,
     PendingDelivery,
     Program,
@@ -71,6 +72,8 @@ class Sources(Protocol):
         last_modified: str | None = None,
         partial_error: str | None = None,
     ) -> None: ...
+
+    async def mark_not_modified_many(self, polls: Sequence[NotModified]) -> None: ...
 
     async def mark_skipped(self, source_id: int, now: datetime, next_poll_at: datetime) -> None: ...
 

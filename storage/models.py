@@ -46,6 +46,15 @@ class Source(BaseModel):
     created_at: datetime
 
 
+class NotModified(BaseModel):
+    """A successful poll the source answered 304 (not modified) to: its health to write, validators kept."""
+
+    source_id: int
+    at: datetime
+    next_poll_at: datetime
+    partial_error: str | None = None
+
+
 class CatalystDate(BaseModel):
     """A dated catalyst an event announces; `date` is ISO (a coarse date is its last month)."""
 

@@ -10,9 +10,10 @@ watchers/classify/, the decisions in watchers/route/. Delivery happens later, fr
 """
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from storage.models import NewEvent, SeenItem, Source
+from storage.models import NewEvent, NotModified, SeenItem, Source
 from storage.store import Store
 from watchers.record import record_outcome
 from watchers.route.novelty import (
@@ -29,12 +30,14 @@ from watchers.sources.base import Classified, Item, PollOutcome, Watcher
 
 
 async def refresh_source(
-    store: Store, watcher: Watcher, source: Source, next_poll_at: datetime
+    store: Store, watcher: Watcher, source: Source, next_poll_at: datetime,
+    not_modified: Callable[[NotModified], Awaitable[None]] | None = None,
 ) -> tuple[PollOutcome, list[int]]:
     """Poll one source and record what it says; returns the outcome and the ids of new events (their deliveries
-    are queued). Raises FetchError / FeedParseError when the source could not be read."""
+    are queued). Raises FetchError / FeedParseError when the source could not be read. `not_modified`: see
+    record_outcome."""
     outcome = await collect(store, watcher, source)
-    return outcome, await record_outcome(store, outcome, next_poll_at)
+    return outcome, await record_outcome(store, outcome, next_poll_at, not_modified)
 
 
 async def collect(store: Store, watcher: Watcher, source: Source) -> PollOutcome:

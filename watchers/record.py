@@ -2,11 +2,11 @@
 one delivery per channel it reaches. The decisions are made by watchers/route/ from what the store already knows."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 
 from storage.clock import to_db
-from storage.models import ChannelRef, NewEvent, utcnow
+from storage.models import ChannelRef, NewEvent, NotModified, utcnow
 from storage.names import fold_name
 from storage.store import NotFoundError, Store, UnitOfWork
 from watchers.route.fusion import fused_recipients, fusion_target
@@ -25,8 +25,12 @@ from watchers.route.updates import EDITABLE_PLATFORMS, Update, confirmed, ledger
 from watchers.sources.base import PollOutcome
 
 
-async def record_outcome(store: Store, outcome: PollOutcome, next_poll_at: datetime) -> list[int]:
-    """Apply one poll in one transaction; returns the ids of events stored for the first time.
+async def record_outcome(
+    store: Store, outcome: PollOutcome, next_poll_at: datetime,
+    not_modified: Callable[[NotModified], Awaitable[None]] | None = None,
+) -> list[int]:
+    """Apply one poll in one transaction; returns the ids of events stored for the first time. `not_modified`,
+    when given, takes a 304's health instead of writing it now (a cycle writes them together).
 
     Running it twice stores nothing twice (items, events and deliveries are keyed)."""
     now = utcnow()
@@ -36,6 +40,11 @@ async def record_outcome(store: Store, outcome: PollOutcome, next_poll_at: datet
         return []
     health = {"not_modified": outcome.not_modified, "etag": outcome.etag, "last_modified": outcome.last_modified,
               "partial_error": outcome.partial_error}
+    if not_modified is not None and outcome.not_modified and not (outcome.seen_items or outcome.events
+                                                                  or outcome.writes):
+        await not_modified(NotModified(source_id=outcome.source_id, at=now, next_poll_at=next_poll_at,
+                                       partial_error=outcome.partial_error))
+        return []
     if not (outcome.seen_items or outcome.events or outcome.writes):
         # Nothing but the source's health (a 304, an empty feed): one statement, no transaction round trips.
         await store.sources.mark_polled(outcome.source_id, now, next_poll_at, **health)  # type: ignore[arg-type]

@@ -1,12 +1,13 @@
 """Watched sources and their polling health (validators, failures, next poll time)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from storage.clock import to_db
 from storage.database import Connection, DuplicateError, NotFoundError
-from storage.models import Source, SourceKind, utcnow
+from storage.models import NotModified, Source, SourceKind, utcnow
 from storage.rows import SOURCE_COLS, source_row
 
 
@@ -50,7 +51,9 @@ class SourceRepository:
         if kind is not None:
             sql += " AND kind = ?"
             params.append(kind)
-        return [source_row(r) for r in await self._conn.all(sql + " ORDER BY id", params)]
+        # Sorted here, not by ORDER BY id: SQLite would walk the whole table in id order rather than take the few
+        # due ones from the next_poll_at index (migration 0012), 100,000 rows at every tick.
+        return sorted((source_row(r) for r in await self._conn.all(sql, params)), key=lambda s: s.id)
 
     async def remove(self, source_id: int) -> Source:
         source = await self.get(source_id)
@@ -82,6 +85,15 @@ class SourceRepository:
             params += [etag, last_modified]
         params.append(source_id)
         await self._conn.write(f"UPDATE sources SET {', '.join(sets)} WHERE id = ?", params)
+
+    async def mark_not_modified_many(self, polls: Sequence[NotModified]) -> None:
+        """Several 304s at once (what mark_polled writes for each, validators kept), in one transaction: a cycle
+        over 100,000 feeds is mostly these, and one statement each was most of its store time."""
+        await self._conn.write_many(
+            "UPDATE sources SET consecutive_failures = 0, last_error = ?, primed = 1, last_success_at = ?, "
+            "last_attempt_at = ?, next_poll_at = ? WHERE id = ?",
+            [(p.partial_error, to_db(p.at), to_db(p.at), to_db(p.next_poll_at), p.source_id) for p in polls],
+        )
 
     async def mark_skipped(self, source_id: int, now: datetime, next_poll_at: datetime) -> None:
         """A poll the source skipped itself (e.g. to respect a rate limit): neither a success nor a failure, so

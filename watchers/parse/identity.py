@@ -8,6 +8,7 @@ not announce an item again — and a changed title under the same GUID is recogn
 from __future__ import annotations
 
 import hashlib
+import re
 import string
 from urllib.parse import urlsplit, urlunsplit
 
@@ -45,12 +46,17 @@ def _is_tracking(name: str) -> bool:
 
 # Punctuation, ASCII and the typographic kind feeds swap freely (curly quotes, dashes, ®): folded to spaces.
 # str.translate + split is ~4× faster than a \W regex, which matters at tens of thousands of items per cycle.
-_FOLD = str.maketrans(dict.fromkeys(string.punctuation + "“”‘’‚„–—―…®™©•·«»‹›¡¿§¶†‡°\u00a0", " "))
+_FOLDED = string.punctuation + "“”‘’‚„–—―…®™©•·«»‹›¡¿§¶†‡°\u00a0"
+_FOLD = str.maketrans(dict.fromkeys(_FOLDED, " "))
+# The same folding for a text that is not ASCII (a curly quote is enough): there str.translate with a dict goes
+# character by character and this class is ~3× faster (100 → 33 µs for a lede); ASCII text keeps translate.
+_FOLD_RX = re.compile(f"[{re.escape(_FOLDED)}]")
 
 
 def _normalise(text: str) -> str:
     """Case, punctuation and spacing folded away: a re-rendered feed gives the same text."""
-    return " ".join(text.casefold().translate(_FOLD).split())
+    folded = text.casefold()
+    return " ".join((folded.translate(_FOLD) if folded.isascii() else _FOLD_RX.sub(" ", folded)).split())
 
 
 def _content(title: str, summary: str) -> str:

@@ -4,18 +4,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from storage.models import NewEvent, Source, utcnow
+from storage.models import NewEvent, NotModified, Source, utcnow
 from storage.store import Store
 from watchers.fetch.http import FetchError
 from watchers.parse.feed import FeedParseError
 from watchers.pipeline import refresh_source
 from watchers.record import add_events
 from watchers.schedule.cadence import Budget, History, Prior, build_prior, next_poll_at, phase_for
+from watchers.schedule.not_modified import NotModifiedWrites
 from watchers.sources.base import Watcher
 
 log = logging.getLogger(__name__)
@@ -85,14 +86,20 @@ class PollCycle:
             if self._config.adaptive and sources:
                 await self._refresh_prior(now)
             report = CycleReport()
-            gate = asyncio.Semaphore(self._config.concurrency)
             unanswered: list[tuple[Source, FetchError]] = []
+            writes = NotModifiedWrites(self._store)
+            queue = iter(sources)
 
-            async def one(source: Source) -> None:
-                async with gate:
-                    await self._poll_source(source, report, unanswered)
+            async def worker() -> None:
+                # `concurrency` workers take the due sources in turn: as many polls at once as a task per
+                # source behind a semaphore, without 100,000 tasks waiting in memory.
+                for source in queue:
+                    await self._poll_source(source, report, unanswered, writes.add)
 
-            await asyncio.gather(*(one(s) for s in sources))
+            try:
+                await asyncio.gather(*(worker() for _ in range(min(self._config.concurrency, len(sources)))))
+            finally:
+                await writes.flush()
             await self._settle_unanswered(unanswered, report)
             return report
 
@@ -151,12 +158,13 @@ class PollCycle:
         return report
 
     async def _poll_source(self, source: Source, report: CycleReport,
-                           unanswered: list[tuple[Source, FetchError]]) -> None:
+                           unanswered: list[tuple[Source, FetchError]],
+                           not_modified: Callable[[NotModified], Awaitable[None]] | None = None) -> None:
         report.polled += 1
         watcher = self._watchers[source.kind]
         try:
             outcome, new_ids = await refresh_source(self._store, watcher, source,
-                                                  await self.next_poll_for(source, utcnow()))
+                                                  await self.next_poll_for(source, utcnow()), not_modified)
         except FetchError as exc:
             if exc.network:
                 unanswered.append((source, exc))  # settled when the cycle knows whether anything answered
