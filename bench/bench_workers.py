@@ -1,16 +1,26 @@
 """Poll throughput of 1, 2 and 4 `milestone-bot worker` processes on one PostgreSQL, beside SQLite's one process.
 
-    python bench/bench_workers.py [--feeds 4000] [--latency 1.0] [--workers 1,2,4] [--fraction 0.05] [--json]
+    python bench/bench_workers.py [--feeds 4000] [--latency 1.0] [--concurrency 64] [--workers 1,2,4]
+                                  [--fraction 0.05] [--json]
 
 Local feeds (`bench/feed_server.py`, its own process) answer `--latency` seconds late, like remote servers: the work
-is I/O-bound on purpose (this machine has 2 cores; more processes can only help when they mostly wait). Every store
-is primed first, untimed (a feed's first poll records its 20–50 items). Then each timed cycle: `--fraction` of the
-feeds gain items, every source is made due, and the clock runs until every source has been polled once:
-- SQLite: one process, `PollCycle.run_once` with POLL_CONCURRENCY=64 (what `run` does);
-- PostgreSQL: N worker processes (WORKER_CONCURRENCY=64 each), already started and idle; the sources are made due
-  in the store and the reconciler (every second) queues their jobs. The time includes that pickup (≤ 1 s) and the
-  workers' delivery jobs (console sink) for the new events.
-Prints cycle wall time and polls per second for each.
+is I/O-bound on purpose (this machine has 2 cores; more processes can only help when they mostly wait).
+
+Priming (untimed, reported): the state of a bot that has polled every feed once.
+- SQLite: every feed's real first poll (`PollCycle`, fetch → parse → record its 20–50 items as seen, validators,
+  publication dates), with the server answering at once (`POST /_latency`) instead of `--latency` late;
+- PostgreSQL: set up the same way (`setup_store`), then given the rows that priming wrote (`sources` health and
+  validators, `seen_items`, `source_publications`) with COPY, matched by URL; then the queue of a fleet in its
+  steady state: one poll job per source, waiting for its next poll.
+Then each timed cycle: `--fraction` of the feeds gain items, every source comes due at once, and the clock runs
+until every source has been polled once:
+- SQLite: one process, `PollCycle.run_once` with POLL_CONCURRENCY=`--concurrency` (what `run` does);
+- PostgreSQL: N worker processes (WORKER_CONCURRENCY=`--concurrency` each), already started and idle; every source's
+  `next_poll_at` and its waiting job's time are set to now in one transaction, and the workers pick the jobs up
+  (fetch polling ≤ 1 s; each job re-defers its source). The time includes the workers' delivery jobs (console
+  sink) for the new events. Not modelled: the rolling steady state, where most waiting jobs are not due yet (each
+  procrastinate fetch then walks them; see the branch note on `pgscale`).
+Prints cycle wall time, polls per second, and CPU seconds of the bot's process(es) for each.
 """
 from __future__ import annotations
 
