@@ -226,6 +226,12 @@ async def pg_cycle(url: str, server: FeedServer, n: int, workers: int, fraction:
         cpu = cpu_seconds(pids) - cpu0
         events = await store.db.one("SELECT COUNT(*) FROM events WHERE detected_at >= ?", (start_stamp,))
         queued = await store.db.one("SELECT COUNT(*) FROM procrastinate_jobs WHERE status = 'todo'")
+        failed = await store.db.all(
+            "SELECT last_error, COUNT(*) FROM sources WHERE last_attempt_at >= ? AND consecutive_failures > 0 "
+            "GROUP BY last_error ORDER BY COUNT(*) DESC LIMIT 3", (start_stamp,))
+        # When the last polls landed: a long tail (polls far after the rest) shows as the late share.
+        ends = sorted(str(r[0]) for r in await store.db.all(
+            "SELECT last_attempt_at FROM sources WHERE last_attempt_at >= ?", (start_stamp,)))
     finally:
         for proc in procs:
             proc.send_signal(signal.SIGTERM)
@@ -237,7 +243,10 @@ async def pg_cycle(url: str, server: FeedServer, n: int, workers: int, fraction:
         await store.close()
     return {"backend": "postgres", "processes": workers, "wall": round(wall, 2), "polls": n,
             "polls_per_second": round(n / wall, 1), "events": int(events[0]) if events else 0,
-            "worker_cpu_seconds": round(cpu, 1), "jobs_queued_after": int(queued[0]) if queued else 0}
+            "worker_cpu_seconds": round(cpu, 1), "jobs_queued_after": int(queued[0]) if queued else 0,
+            "failed": sum(int(r[1]) for r in failed), "errors": [str(r[0])[:120] for r in failed],
+            "p99_poll_at": ends[int(len(ends) * 0.99) - 1][11:19] if ends else None,
+            "last_poll_at": ends[-1][11:19] if ends else None, "start_at": start_stamp[11:19]}
 
 
 async def run(n: int, latency: float, worker_counts: list[int], fraction: float, url: str) -> dict[str, Any]:
