@@ -8,7 +8,8 @@ is named in the `X-Bench-Shape` header), answers 304 to a matching If-None-Match
 when told: `POST /_mutate?fraction=0.1&new=2` gives that share of the feeds `new` new items each (the
 oldest ones roll off) and returns the changed feed numbers as JSON. Changed bodies are rendered at mutation time,
 so the measured cycle pays the server almost nothing. `--latency 0.1` makes every feed answer 100 ms late, like a
-remote server (the wait costs no CPU), which is what makes POLL_CONCURRENCY matter.
+remote server (the wait costs no CPU), which is what makes POLL_CONCURRENCY matter; `POST /_latency?seconds=0`
+changes it while serving (a benchmark primes its stores at full speed, then measures with the latency).
 """
 from __future__ import annotations
 
@@ -119,9 +120,11 @@ class Feeds:
 
 
 def make_app(feeds: Feeds, latency: float = 0.0) -> web.Application:
+    delay = [latency]  # changed by POST /_latency (a benchmark primes its stores without waiting)
+
     async def feed(request: web.Request) -> web.StreamResponse:
-        if latency:
-            await asyncio.sleep(latency)  # a remote server's round trip, without using any CPU
+        if delay[0]:
+            await asyncio.sleep(delay[0])  # a remote server's round trip, without using any CPU
         try:
             i = int(request.match_info["n"])
             feeds.gen[i]
@@ -159,10 +162,15 @@ def make_app(feeds: Feeds, latency: float = 0.0) -> web.Application:
         changed = feeds.mutate(fraction, int(request.query.get("new", "2")))
         return web.Response(text=json.dumps(changed), content_type="application/json")
 
+    async def set_latency(request: web.Request) -> web.Response:
+        delay[0] = float(request.query.get("seconds", str(latency)))
+        return web.Response(text=json.dumps(delay[0]), content_type="application/json")
+
     app = web.Application()
     app.router.add_get("/feed/{n:\\d+}.xml", feed)
     app.router.add_get("/page/{n:\\d+}", page)
     app.router.add_post("/_mutate", mutate)
+    app.router.add_post("/_latency", set_latency)
     return app
 
 

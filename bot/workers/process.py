@@ -117,6 +117,9 @@ async def run_worker(app: App, stop: asyncio.Event) -> None:
                         stalled_worker_timeout=settings.worker_stalled_seconds,
                         update_heartbeat_interval=max(1.0, settings.worker_stalled_seconds / 3),
                         fetch_job_polling_interval=1.0,
+                        # A finished poll leaves nothing to keep (the store holds what it did): deleting it keeps
+                        # the queue at one row per source, not one per poll ever made. Failures stay, to be read.
+                        delete_jobs="successful",
                     ), stop)
             except (psycopg.Error, procrastinate.exceptions.ConnectorException, OSError) as exc:
                 if stop.is_set():

@@ -160,11 +160,14 @@ class ProgramRepository:
 
     async def add_learned(self, program: LearnedProgram) -> int:
         """Store a learned programme as decided (watchers/route/learning.py checked its names are free)."""
-        cur = await self._conn.write(
-            "INSERT INTO programs (name, sponsors, nct_ids, created_at, kind) VALUES (?, ?, '[]', ?, 'learned')",
+        # RETURNING, not lastrowid: PostgreSQL has none (the id was 0 there, and its aliases failed their key).
+        row = await self._conn.one(
+            "INSERT INTO programs (name, sponsors, nct_ids, created_at, kind) VALUES (?, ?, '[]', ?, 'learned') "
+            "RETURNING id",
             (program.name, json.dumps(program.sponsors), to_db(utcnow())),
         )
-        program_id = int(cur.lastrowid or 0)
+        assert row is not None
+        program_id = int(row[0])
         await self.add_aliases(program_id, [program.name, *program.aliases])
         return program_id
 
@@ -217,13 +220,14 @@ class ProgramRepository:
             sponsors = list(dict.fromkeys([*kept.sponsors, *gone.sponsors]))
             await db.write("UPDATE programs SET sponsors = ? WHERE id = ?", (json.dumps(sponsors), kept_id))
             await db.write("DELETE FROM programs WHERE id = ?", (merged_id,))
-            cur = await db.write(
+            row = await db.one(
                 "INSERT INTO program_merges (kept_id, kept_name, merged_name, reason, moved, merged_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (kept_id, kept.name, gone.name, reason, json.dumps(moved), to_db(utcnow())),
             )
             await _bump_version(db)
-        return int(cur.lastrowid or 0)
+        assert row is not None
+        return int(row[0])
 
     async def undo_merge(self, merge_id: int) -> ProgramMerge:
         """Put a merged programme back as it was: its names, events, ledger rows and trial labels."""
@@ -237,12 +241,13 @@ class ProgramRepository:
             moved = json.loads(row[7])
             kept_id, old = merge.kept_id, moved["program"]
             await self._check_names_free(db, ProgramIn(name=old["name"]), kept_id)  # its names are with the kept
-            cur = await db.write(
-                "INSERT INTO programs (name, sponsors, nct_ids, created_at, kind) VALUES (?, ?, ?, ?, ?)",
+            inserted = await db.one(
+                "INSERT INTO programs (name, sponsors, nct_ids, created_at, kind) VALUES (?, ?, ?, ?, ?) RETURNING id",
                 (old["name"], json.dumps(old["sponsors"]), json.dumps(old["nct_ids"]), old["created_at"],
                  old["kind"]),
             )
-            back = int(cur.lastrowid or 0)
+            assert inserted is not None
+            back = int(inserted[0])
             norms = [a[1] for a in moved["aliases"]]
             await _update_ids(db, "program_aliases", "program_id = ?", (back,), norms, key="norm",
                               where=("program_id = ?", kept_id))

@@ -39,6 +39,14 @@ class CycleReport:
     new_event_ids: list[int] = field(default_factory=list)
     errors: dict[int, str] = field(default_factory=dict)
     outage: bool = False  # every source polled got no answer, on several hosts: our network, not theirs
+    # The next poll each polled source was given, as written to the store (None: the poll disabled it), so a queue
+    # job re-defers its source without reading it back; kept by `poll_one` only (a cycle of 100,000 sources has no
+    # use for it).
+    next_polls: dict[int, datetime | None] | None = None
+
+    def scheduled(self, source_id: int, when: datetime | None) -> None:
+        if self.next_polls is not None:
+            self.next_polls[source_id] = when
 
 
 @dataclass(frozen=True)
@@ -136,7 +144,9 @@ class PollCycle:
             for source, exc in unanswered:
                 report.failed += 1
                 report.errors[source.id] = str(exc)
-                await self._store.sources.mark_unreachable(source.id, str(exc), now, self._next_poll(now, 0))
+                retry_at = self._next_poll(now, 0)
+                await self._store.sources.mark_unreachable(source.id, str(exc), now, retry_at)
+                report.scheduled(source.id, retry_at)
             return
         for source, exc in unanswered:
             await self._failed(source, str(exc), exc.retry_after, report)
@@ -147,8 +157,9 @@ class PollCycle:
 
     async def poll_one(self, source: Source) -> CycleReport:
         """Poll one source with the same isolation, back-off and health notices as a cycle (a queue job's work:
-        several run at once, one per source, so this takes no cycle lock)."""
-        report = CycleReport()
+        several run at once, one per source, so this takes no cycle lock). The report holds the source's next poll
+        as written (`next_polls`)."""
+        report = CycleReport(next_polls={})
         if self.polls(source):
             if self._config.adaptive:
                 await self._refresh_prior(utcnow())
@@ -163,8 +174,8 @@ class PollCycle:
         report.polled += 1
         watcher = self._watchers[source.kind]
         try:
-            outcome, new_ids = await refresh_source(self._store, watcher, source,
-                                                  await self.next_poll_for(source, utcnow()), not_modified)
+            next_poll = await self.next_poll_for(source, utcnow())
+            outcome, new_ids = await refresh_source(self._store, watcher, source, next_poll, not_modified)
         except FetchError as exc:
             if exc.network:
                 unanswered.append((source, exc))  # settled when the cycle knows whether anything answered
@@ -178,6 +189,7 @@ class PollCycle:
             log.exception("unexpected error polling source %s (%s)", source.id, source.url)
             await self._failed(source, f"internal error: {type(exc).__name__}: {exc}", None, report)
             return
+        report.scheduled(source.id, next_poll)
         if outcome.not_modified:
             report.not_modified += 1
         report.new_event_ids.extend(new_ids)
@@ -194,6 +206,7 @@ class PollCycle:
         if retry_after:
             next_poll = max(next_poll, utcnow() + timedelta(seconds=min(retry_after, MAX_BACKOFF.total_seconds())))
         failures = await self._store.sources.mark_failed(source.id, error, next_poll, disable)
+        report.scheduled(source.id, None if disable else next_poll)
         log.warning("source %s (%s) failed (%d in a row): %s", source.id, source.name, failures, error)
         notice = self._health_notice(source, failures, error, disable)
         if notice is not None:

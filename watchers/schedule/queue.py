@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import select
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +25,7 @@ import psycopg
 from procrastinate.exceptions import AlreadyEnqueued, ConnectorException, UniqueViolation
 from procrastinate.jobs import Job, Status
 from procrastinate.schema import SchemaManager
+from psycopg_pool import AsyncConnectionPool
 
 from storage.database import NotFoundError
 from storage.models import utcnow
@@ -50,8 +52,35 @@ def poll_lock(source_id: int) -> str:
 
 def build_queue(database_url: str, max_connections: int = 10) -> procrastinate.App:
     """The procrastinate app over the store's database (its tables live beside the store's)."""
-    connector = procrastinate.PsycopgConnector(conninfo=database_url, min_size=1, max_size=max_connections)
+    connector = procrastinate.PsycopgConnector(conninfo=database_url, min_size=1, max_size=max_connections,
+                                               pool_factory=_queue_pool)
     return procrastinate.App(connector=connector)
+
+
+def _queue_pool(**pool_args: Any) -> AsyncConnectionPool:
+    """procrastinate's pool, in autocommit and checked without a round trip.
+
+    Every queue call is one statement (a stored function: fetch, defer, finish); in a transaction it cost BEGIN and
+    COMMIT round trips besides, and procrastinate's default check of each borrowed connection (an empty query)
+    one more: four round trips for one. Autocommit makes it one; the check below only asks the server when the
+    idle connection has something to read (a server that shut down or dropped it says so, or closes it)."""
+    # Set on each new connection (not in the pool's connect arguments: procrastinate adds `autocommit` to those
+    # for its listening connection, and twice is an error).
+    pool_args["configure"] = _autocommit
+    pool_args["check"] = _check_idle_connection
+    return AsyncConnectionPool(**pool_args)
+
+
+async def _autocommit(conn: psycopg.AsyncConnection[Any]) -> None:
+    await conn.set_autocommit(True)
+
+
+async def _check_idle_connection(conn: psycopg.AsyncConnection[Any]) -> None:
+    if conn.closed or conn.broken:
+        raise psycopg.OperationalError("the connection is closed")
+    # Nothing is expected on an idle connection: anything readable is the server's goodbye, or an end of file.
+    if select.select([conn.fileno()], [], [], 0)[0]:
+        await AsyncConnectionPool.check_connection(conn)
 
 
 async def ensure_queue_schema(database_url: str) -> bool:
@@ -156,12 +185,11 @@ class SourceJobs:
         report = await self._cycle.poll_one(source)
         self.polls += 1
         await self._on_polled(report)
-        try:
-            source = await self._store.sources.get(source_id)
-        except NotFoundError:
-            return
-        if not source.disabled:
-            await self.defer(source_id, source.next_poll_at)
+        # The next poll as the poll wrote it (not read back: one round trip less per job). A source changed by a
+        # command meanwhile (made due, disabled, removed) is the reconciler's or the next job's to see.
+        next_poll = (report.next_polls or {}).get(source_id)
+        if next_poll is not None:
+            await self.defer(source_id, next_poll)
 
 
 async def recover_stalled_jobs(queue: procrastinate.App, seconds_since_heartbeat: float = 30.0) -> int:

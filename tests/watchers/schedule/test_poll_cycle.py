@@ -238,3 +238,25 @@ async def test_relative_links_resolve_against_the_feed_url(server: LocalServer, 
     await rig.cycle_and_deliver()
     links = sorted(e.url for e in await store.events.latest())
     assert links == [server.url("/ir/news/3"), server.url("/news/2")]
+
+
+async def test_poll_one_reports_the_next_poll_it_wrote(server: LocalServer, store: Store, fetcher: Fetcher) -> None:
+    """A queue job re-defers its source from the report, without reading the source back: the report must hold
+    what the store holds, after a success, a failure, and the failure that disables the source."""
+    server.static("/ok", rss(items(2)), content_type="application/rss+xml")
+    server.static("/down", "no", status=503)
+    rig = Pipeline(store, fetcher, max_failures=2)
+    good = await store.sources.add("rss", server.url("/ok"), "good")
+    bad = await store.sources.add("rss", server.url("/down"), "bad")
+    for source, disabled in ((good, False), (bad, False), (bad, True)):
+        report = await rig.cycle.poll_one(await store.sources.get(source.id))
+        stored = await store.sources.get(source.id)
+        assert stored.disabled is disabled
+        assert report.next_polls == {source.id: None if disabled else stored.next_poll_at}
+
+
+async def test_a_cycle_keeps_no_next_polls(server: LocalServer, store: Store, fetcher: Fetcher) -> None:
+    server.static("/ok", rss(items(2)), content_type="application/rss+xml")
+    await store.sources.add("rss", server.url("/ok"), "good")
+    report = await Pipeline(store, fetcher).cycle.run_once(due_only=False)
+    assert report.polled == 1 and report.next_polls is None  # 100,000 sources a cycle: nothing kept per source
