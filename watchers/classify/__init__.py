@@ -38,7 +38,7 @@ from .drug_names import dedupe, find_drug_names
 from .facts import extract_facts
 from .languages import SUPPORTED, detect_language, first_language_rule
 from .learned import load_model
-from .prescan import GateScan
+from .prescan import GateScan, literal_scan
 from .rules import DEFAULT_SUBTYPE, LEDE_UPGRADES, RULES, RULES_BY_NAME, SUBTYPE_REFINERS, Rule, fold_lower
 from .sponsor import find_sponsor, is_company
 
@@ -120,19 +120,8 @@ _BOILERPLATE_VERBS = ("announced", "announces", "reported", "reports", "presente
                       "confirmed", "shared", "released", "published")
 
 
-def _verb_scan():  # type: ignore[no-untyped-def]
-    try:
-        import ahocorasick
-    except ImportError:  # optional: the plain search gives the same match
-        return None
-    automaton = ahocorasick.Automaton()
-    for verb in _BOILERPLATE_VERBS:
-        automaton.add_word(verb, len(verb))
-    automaton.make_automaton()
-    return automaton
 
-
-_VERB_SCAN = _verb_scan()
+_VERB_SCAN = literal_scan(_BOILERPLATE_VERBS)
 
 
 def _boilerplate_end(summary: str, end: int = 900) -> re.Match[str] | None:

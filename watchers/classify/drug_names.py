@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from operator import methodcaller
 
+from .prescan import literal_scan
 from .rules import gate_lower, lower_pattern
 
 _STEMS = (
@@ -127,19 +128,8 @@ _SLOT_LITERALS = (
 )
 
 
-def _literal_scan(literals: tuple[str, ...]):  # type: ignore[no-untyped-def]
-    try:
-        import ahocorasick
-    except ImportError:  # optional: the plain substring checks give the same answer
-        return None
-    automaton = ahocorasick.Automaton()
-    for literal in literals:
-        automaton.add_word(literal, len(literal))
-    automaton.make_automaton()
-    return automaton
 
-
-_SLOT_SCAN = _literal_scan(_SLOT_LITERALS)
+_SLOT_SCAN = literal_scan(_SLOT_LITERALS)
 
 
 def _may_have_slot(low: str) -> bool:
@@ -242,7 +232,7 @@ _STEM_TUPLE = tuple(sorted(set(_STEMS)))
 _ENDS_WITH_STEM = methodcaller("endswith", _STEM_TUPLE)
 
 
-_STEM_SCAN = _literal_scan(_STEM_TUPLE)  # without pyahocorasick every text takes the word scan
+_STEM_SCAN = literal_scan(_STEM_TUPLE)  # without pyahocorasick every text takes the word scan
 
 
 def _may_end_with_stem(text: str) -> bool:

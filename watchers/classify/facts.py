@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .prescan import literal_scan
 from .rules import gate_lower, lower_pattern
 
 _I = re.IGNORECASE
@@ -185,7 +186,7 @@ class _Fast:
     def __init__(self, rx: re.Pattern[str], starts: tuple[str, ...] = ()) -> None:
         self.orig = rx
         self.fast = re.compile(lower_pattern(rx.pattern))
-        self.starts = _literal_starts(starts) if starts else None
+        self.starts = literal_scan(starts) if starts else None
 
     def search(self, text: str, low: str | None) -> _Match | re.Match[str] | None:
         if low is None or len(low) != len(text):
@@ -200,17 +201,6 @@ class _Fast:
                     break
         return _Match(m, text) if m else None
 
-
-def _literal_starts(literals: tuple[str, ...]):  # type: ignore[no-untyped-def]
-    try:
-        import ahocorasick
-    except ImportError:  # optional: the plain search gives the same match
-        return None
-    automaton = ahocorasick.Automaton()
-    for literal in literals:
-        automaton.add_word(literal, len(literal))
-    automaton.make_automaton()
-    return automaton
 
 
 class _Match:

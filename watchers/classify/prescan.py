@@ -10,7 +10,7 @@ checks are used (same result, slower).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 
@@ -51,3 +51,17 @@ class GateScan:
             if literal in low:
                 mask |= m
         return mask
+
+
+def literal_scan(literals: Iterable[str]):  # type: ignore[no-untyped-def]
+    """An Aho-Corasick automaton of ``literals``, each valued by its length (a match starts at end - length + 1);
+    None without pyahocorasick: the callers' plain searches find the same."""
+    try:
+        import ahocorasick
+    except ImportError:
+        return None
+    automaton = ahocorasick.Automaton()
+    for literal in literals:
+        automaton.add_word(literal, len(literal))
+    automaton.make_automaton()
+    return automaton
