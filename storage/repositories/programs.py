@@ -161,11 +161,15 @@ class ProgramRepository:
     async def add_learned(self, program: LearnedProgram) -> int:
         """Store a learned programme as decided (watchers/route/learning.py checked its names are free)."""
         # RETURNING, not lastrowid: PostgreSQL has none (the id was 0 there, and its aliases failed their key).
+        # ON CONFLICT: another process may have created the same name since the caller read it as free; its
+        # names then join that programme, as they would have had the two polls run one after the other.
         row = await self._conn.one(
             "INSERT INTO programs (name, sponsors, nct_ids, created_at, kind) VALUES (?, ?, '[]', ?, 'learned') "
-            "RETURNING id",
+            "ON CONFLICT (name) DO NOTHING RETURNING id",
             (program.name, json.dumps(program.sponsors), to_db(utcnow())),
         )
+        if row is None:
+            row = await self._conn.one("SELECT id FROM programs WHERE name = ?", (program.name,))
         assert row is not None
         program_id = int(row[0])
         await self.add_aliases(program_id, [program.name, *program.aliases])
