@@ -17,7 +17,6 @@ Three kinds of names are found:
 from __future__ import annotations
 
 import re
-from operator import methodcaller
 
 from .prescan import literal_scan
 from .rules import gate_lower, lower_pattern
@@ -229,34 +228,51 @@ def _norm(s: str) -> str:
 
 _WORD_RE = re.compile(r"[A-Za-z][a-z]{5,}")
 _STEM_TUPLE = tuple(sorted(set(_STEMS)))
-_ENDS_WITH_STEM = methodcaller("endswith", _STEM_TUPLE)
 
 
-_STEM_SCAN = literal_scan(_STEM_TUPLE)  # without pyahocorasick every text takes the word scan
+# a-z kept, every other byte a space: in the translated copy of an ASCII text a stem that ends a run of a-z
+# letters is followed by a space
+_AZ_ONLY = bytes(c if 97 <= c <= 122 else 32 for c in range(256))
+_STEM_END_SCAN = literal_scan(tuple(stem + " " for stem in _STEM_TUPLE))
 
 
-def _may_end_with_stem(text: str) -> bool:
-    """False only when no word of ``text`` can end with a drug stem: a word of :data:`_WORD_RE` ends before a
-    character that is not ``a``-``z``, so some stem must occur there. One C pass instead of a word scan; about
-    six texts in seven have no such stem and stop here."""
-    if _STEM_SCAN is None:
-        return True
-    n = len(text)
-    for end, _ in _STEM_SCAN.iter(text):
-        if end + 1 == n or not "a" <= text[end + 1] <= "z":
-            return True
-    return False
+def _stem_word_starts(text: str) -> list[int] | None:
+    """The starts of the words of ``_WORD_RE.finditer(text)`` that end with a drug stem, in order; None without
+    pyahocorasick (the caller then scans every word).
+
+    A match of ``[A-Za-z][a-z]{5,}`` ends where a run of a-z letters ends (it is greedy) and begins one
+    character before the run when that is a capital (the run then needs five letters), else where the run
+    begins (six letters); runs do not overlap, so neither do the matches. A word ends with a stem exactly
+    when its run does, i.e. when "stem + space" occurs in the a-z-only copy (a space appended for the end).
+    One C pass over the copy instead of a regex over every word: most texts have no such word. A character
+    outside ASCII (never a letter of the pattern) is one "?" in the copy, so positions stay those of ``text``.
+    """
+    if _STEM_END_SCAN is None:
+        return None
+    az = text.encode("ascii", "replace").translate(_AZ_ONLY).decode() + " "
+    ends = {end for end, _ in _STEM_END_SCAN.iter(az)}  # the space after the run (stems may share an end)
+    starts: list[int] = []
+    for end in sorted(ends):
+        run = az.rfind(" ", 0, end) + 1
+        if run and "A" <= text[run - 1] <= "Z":
+            if end - run >= 5:
+                starts.append(run - 1)
+        elif end - run >= 6:
+            starts.append(run)
+    return starts
+
+
+def _stem_word_starts_plain(text: str) -> list[int]:
+    """What :func:`_stem_word_starts` stands for (kept as its reference)."""
+    return [w.start() for w in _WORD_RE.finditer(text) if w.group(0).endswith(_STEM_TUPLE)]
 
 
 def find_inn(text: str) -> list[str]:
     out: list[str] = []
     # cheap scans first: only words with a drug-stem ending get the full regex
-    if not _may_end_with_stem(text) or not any(map(_ENDS_WITH_STEM, _WORD_RE.findall(text))):
-        return out
-    for w in _WORD_RE.finditer(text):
-        if not w.group(0).endswith(_STEM_TUPLE):
-            continue
-        m = _INN_RE.match(text, w.start())
+    starts = _stem_word_starts(text)
+    for start in _stem_word_starts_plain(text) if starts is None else starts:
+        m = _INN_RE.match(text, start)
         if m is None:
             continue
         word = m.group(1)

@@ -12,7 +12,8 @@
 * Rule gates: the one-pass literal scan (:mod:`watchers.classify.prescan`, Aho-Corasick) opens exactly the
   rules whose gates the per-rule substring checks open, with and without the optional package.
 * Product-name slots: the literal scan never closes on a text the slot pattern matches.
-* Drug stems: the stem scan before the INN word scan never closes on a text where a word ends with a stem.
+* Drug stems: the words ending with a stem come from one literal scan of an a-z-only copy of the text, the same
+  words (same starts, same order) as the word pattern's scan.
 * A release page read after the item was classified finishes the same analysis (title and lede are not
   classified again): the result equals a fresh classification with the body, and finishing twice leaves the
   first result unchanged.
@@ -158,27 +159,38 @@ def test_gate_scan_on_the_real_corpus() -> None:
     assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
 
 
-def _stem_gate_misses(texts: list[str]) -> list[str]:
-    return [t[:80] for t in texts
-            if any(map(drug_names._ENDS_WITH_STEM, drug_names._WORD_RE.findall(t)))
-            and not drug_names._may_end_with_stem(t)]
+def _stem_start_differences(texts: list[str]) -> list[str]:
+    return [f"{t[:80]!r}: {drug_names._stem_word_starts(t)} != {drug_names._stem_word_starts_plain(t)}"
+            for t in texts if drug_names._stem_word_starts(t) != drug_names._stem_word_starts_plain(t)]
 
 
-def test_stem_scan_never_skips_a_word_with_a_drug_stem() -> None:
-    texts = [f"{t}\n{s}" for t, s in _texts([(t, s) for _, _, t, s in CASES + HARD_CASES])]
-    texts += ["pembrolizumab", "Acme's Keytruda (pembrolizumab) plus gene therapy", "making skin", "Genmab's",
-              "nusinersen-abcd", "BioXcel", "a statistic"]
-    assert drug_names._STEM_SCAN is not None, "pyahocorasick is a dependency of the project"
-    assert _stem_gate_misses(texts) == []
-    assert not drug_names._may_end_with_stem("Acme makes kinder statistics")  # the scan does close
+STEM_EDGES = ["", "pembrolizumab", "Acme's Keytruda (pembrolizumab) plus gene therapy", "making skin", "Genmab's",
+              "nusinersen-abcd", "BioXcel", "a statistic", "Xmab", "XYmabcd", "ABcdefmab", "Abcdemab", "abcdemab",
+              "Abcdmab", "leucel tisagenlecleucel", "éabcdefmab", "Éabcdefmab", "\u212aabcdefmab", "abcdefmabé",
+              "ıabcdefmab", "🧬abcdefmab🧬", "abcdefmab\nZabcdecel", "Acme makes kinder statistics"]
 
 
-def test_stem_scan_on_the_real_corpus() -> None:
+def test_stem_word_starts_equal_the_word_scan() -> None:
+    import random
+
+    rng = random.Random(17)
+    pieces = ["mab", "Xmab", "pembrolizumab", "leucel", "cel", "xcel", "tide", "stat", "kin", "Kinase", "nusinersen",
+              "A", "Ab", "ab", "-", " ", "  ", "9", ".", "é", "®", "\u212a", "ı", "🧬", "\n"]
+    fuzz = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(6_000)]
+    fuzz += ["".join(rng.choice("abcdefkmlinstAZB -.9é") for _ in range(rng.randint(0, 40))) for _ in range(6_000)]
+    texts = STEM_EDGES + fuzz + [f"{t}\n{s}" for t, s in _texts([(t, s) for _, _, t, s in CASES + HARD_CASES])]
+    assert drug_names._STEM_END_SCAN is not None, "pyahocorasick is a dependency of the project"
+    assert _stem_start_differences(texts) == []
+    assert drug_names._stem_word_starts("Acme makes kinder statistics") == []  # the scan does close
+
+
+def test_stem_word_starts_on_the_real_corpus() -> None:
     path = shared_path("corpus", "globenewswire_biotech_items.csv")
     with path.open(newline="", encoding="utf-8") as f:
         rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
     texts = [f"{_prepare(t, 1_000)}\n{_prepare(s, 2_000)[:1_000]}" for t, s in rows]
-    assert _stem_gate_misses(texts) == []
+    wrong = _stem_start_differences(texts)
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
 
 
 FOLD_ONLY_HEADLINES = [
