@@ -297,9 +297,56 @@ _LETTERS = re.compile(r"[A-Za-z]+")
 _YEAR_LIKE = re.compile(r"[A-Z]{1,3}\d{4}")
 
 
+#: An ASCII copy of a text (a character outside ASCII is one "?") translated two ways: "H" for a capital or "-",
+#: "D" for a digit or "?" (the first digit of a code follows one of those); "L" for a letter or "-" (the run of
+#: them before that digit begins with the code's capital).
+_CODE_EDGE = bytes(ord("H") if (chr(c).isupper() and c < 128) or c == 45 else
+                   ord("D") if (chr(c).isdigit() and c < 128) or c == 63 else 32 for c in range(256))
+_CODE_RUN = bytes(ord("L") if (chr(c).isalpha() and c < 128) or c == 45 else 32 for c in range(256))
+_CODE_CLOSED = frozenset(b"0123456789_./")  # before a capital, these (and letters and "-") refuse a code's start
+
+
+def _code_starts(text: str) -> list[int]:
+    """The positions, in order, where a match of :data:`_CODE_RE` can start.
+
+    A match begins with a capital that the look-behind lets start (not after a word character, "-", "." or
+    "/") and holds a digit: the look-ahead's digit lies in the match (which must end where its run of
+    ``[A-Z0-9-]`` ends, or at a "."), and before the first one there are only letters and hyphens, at most 20
+    after the capital, the last a capital or a hyphen. So the capital starts a run of letters and hyphens that
+    ends before a digit (a character outside ASCII may be a digit: it counts as one), and nothing else can.
+    """
+    raw = text.encode("ascii", "replace")
+    edges = raw.translate(_CODE_EDGE)
+    d = edges.find(b"HD")
+    if d < 0:
+        return []
+    runs = raw.translate(_CODE_RUN)
+    starts: list[int] = []
+    while d >= 0:  # d: the last letter or hyphen before the digit
+        r = runs.rfind(b" ", 0, d) + 1
+        if 65 <= raw[r] <= 90 and d - r <= 20 and (r == 0 or raw[r - 1] not in _CODE_CLOSED):
+            starts.append(r)
+        d = edges.find(b"HD", d + 1)
+    return starts
+
+
+def _code_matches(text: str) -> list[re.Match[str]]:
+    """``list(_CODE_RE.finditer(text))``, the pattern tried only at :func:`_code_starts` (in order, each from the
+    end of the last match, as ``finditer`` goes); the regex alone starts at every capital."""
+    out: list[re.Match[str]] = []
+    pos = 0
+    for start in _code_starts(text):
+        if start >= pos:
+            m = _CODE_RE.match(text, start)
+            if m is not None:
+                out.append(m)
+                pos = m.end()
+    return out
+
+
 def find_codes(text: str) -> list[str]:
     out: list[str] = []
-    for m in _CODE_RE.finditer(text):
+    for m in _code_matches(text):  # = _CODE_RE.finditer(text)
         code = m.group(1)
         prefix = _LETTERS.match(code)
         if prefix is None or _CODE_STOP_PREFIX.match(prefix.group(0)) or _CODE_STOP_PREFIX.match(code):

@@ -628,3 +628,40 @@ def test_fact_twins_tried_at_their_start_words_equal_their_patterns() -> None:
     for rx in (facts._ENDPOINT_NOT, facts._ENDPOINT_MET, facts._PDUFA, facts._HR, facts._INDICATION):
         assert sum(rx.search(t) is not None for t in texts) > 50, rx.pattern[:40]
     assert _twin_differences(texts) == []
+
+
+# --- code names: _CODE_RE tried only where a class copy of the text says a match can start --------------------
+CODE_EDGES = [
+    "", "A", "A1", "A12", "A123", "AB12", "ABCDEF12", "AB-1", "Ab-12", "ABCDEF-1", "ABCDEFG-1", "AB-CDEFGHIJ1",
+    "AB-CD.1", "AB-1.2", "ACI-24.060", "PGN-EDODM1", "IMC-P115C", "OCU410ST", "GLPG5101", "COVID-19", "x/AB12",
+    "x.AB12", "x_AB12", "xAB12", "-AB12", "é AB12", "éAB12", "®AB12", "AB®CD12", "AB٣CD12", "AB٣٤", "A٣٤٥",
+    "AB-CD٣", "?AB12", "AB12?CD34", "AB12.5", "AB-12-34-56", "ABCDE-ABCDEFGH-ABCDE1", "ABCDE-ABCDEFGH-ABCDEF1",
+    "(AB-101) and [CD202]\nEF-3", "Phase 2 of AB-101, then AB-102.",
+    "ABCDEF-GHIJKLMN-OPQRS1", "x ABCDEF-GHIJKLMN-OPQRS1", "AB-12 AB-12AB-12 CD-3",
+]
+
+
+def _code_differences(texts: list[str]) -> list[str]:
+    return [f"{t[:80]!r}" for t in texts
+            if [m.span() for m in drug_names._code_matches(t)] != [m.span() for m in drug_names._CODE_RE.finditer(t)]]
+
+
+def test_code_matches_equal_the_code_pattern_on_edge_cases() -> None:
+    import random
+
+    rng = random.Random(19)
+    pieces = ["AB", "A", "Ab", "GLPG", "-", ".", "/", "_", "1", "12", "123", "4567", " ", "é", "®", "٣", "?", "x",
+              "COVID-19", "PGN-EDODM1", "ACI-24.060", "A002", "ABCDEFGHIJKLMNOP", "abcdefghij", "\n"]
+    fuzz = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 14))) for _ in range(8_000)]
+    fuzz += ["".join(rng.choice("AZBab09-._/ é٣®?") for _ in range(rng.randint(0, 40))) for _ in range(8_000)]
+    texts = CODE_EDGES + fuzz + [f"{t}\n{s}" for t, s in _texts([(t, s) for _, _, t, s in CASES + HARD_CASES])]
+    assert _code_differences(texts) == []
+
+
+def test_code_matches_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [f"{_prepare(t, 1_000)}\n{_prepare(s, 2_000)[:1_000]}" for t, s in rows]
+    wrong = _code_differences(texts)
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
