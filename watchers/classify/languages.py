@@ -107,7 +107,9 @@ def _langdetect(text: str) -> str | None:
 @lru_cache(maxsize=1)
 def _detector():  # type: ignore[no-untyped-def]
     try:
-        from langdetect import DetectorFactory, detect
+        from langdetect import DetectorFactory
+
+        from .language_detector import detect  # langdetect's detect, its loops in numpy (same result)
     except ImportError:  # optional: the stop-word vote still works
         return None
     DetectorFactory.seed = 0

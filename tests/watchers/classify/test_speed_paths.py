@@ -665,3 +665,58 @@ def test_code_matches_on_the_real_corpus() -> None:
     texts = [f"{_prepare(t, 1_000)}\n{_prepare(s, 2_000)[:1_000]}" for t, s in rows]
     wrong = _code_differences(texts)
     assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+# --- langdetect with its per-language loops in numpy ---------------------------------------------------------
+def _detector_differences(texts: list[str]) -> list[str]:
+    from langdetect import DetectorFactory, detector_factory
+    from langdetect.detector import Detector
+
+    from watchers.classify.language_detector import FastDetector, detect
+
+    DetectorFactory.seed = 0
+    detector_factory.init_factory()
+    wrong = []
+    for text in texts:
+        out = []
+        for cls in (Detector, FastDetector):
+            d = cls(detector_factory._factory)
+            d.append(text)
+            try:
+                out.append((d.get_probabilities(), d.langprob))
+            except Exception as e:  # langdetect raises on a text without features: so must the fast one
+                out.append((type(e).__name__, str(e)))
+        plain, fast = out
+        if repr(plain) != repr(fast) or (not isinstance(plain[0], str) and detect(text) != plain[0][0].lang):
+            wrong.append(f"{text[:60]!r}: {fast[0]} != {plain[0]}")
+    return wrong
+
+
+def test_fast_detector_gives_langdetects_probabilities() -> None:
+    import random
+
+    rng = random.Random(23)
+    words = ("der die und für über Zulassung Studie le la des pour avec étude résultats el los para año ensayo "
+             "il della studio è og af til på med för och är þetta sú fyrir að data Phase FDA 2024 ® — ñ ç ø å ü ö "
+             "Ĳ ẞ").split()
+    texts = ["", "123 456", "Acme GmbH gibt Zulassung für AB-1 bekannt", "Acme SA annonce des résultats positifs"]
+    texts += [" ".join(rng.choice(words) for _ in range(rng.randint(1, 25))) for _ in range(150)]
+    assert _detector_differences(texts) == []
+
+
+def test_fast_detector_on_the_real_corpus() -> None:
+    import watchers.classify.languages as languages
+
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    asked: list[str] = []
+    plain = languages._langdetect
+    try:  # the texts the classifier hands to langdetect
+        languages._langdetect = lambda text: asked.append(text)  # type: ignore[assignment,func-returns-value]
+        for title, lede in _texts(rows):
+            languages.detect_language(title, lede)
+    finally:
+        languages._langdetect = plain
+    assert len(asked) >= 10
+    assert _detector_differences(asked) == []
