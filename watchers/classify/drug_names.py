@@ -212,6 +212,11 @@ _CODE_STOP_PREFIX = re.compile(
     r"TGA|ANVISA|CE|UKCA|HTA|NICE|CMS|CPT|DRG|ICER)$"
 )
 
+#: The words :data:`_CODE_STOP_PREFIX` matches (each alternative is a plain word and the pattern is anchored at
+#: both ends; its ``$`` would also take a final newline, which a code and its letters never hold): a set lookup
+#: instead of a regex over some 300 alternatives.
+_CODE_STOP_WORDS = frozenset(_CODE_STOP_PREFIX.pattern.removeprefix("^(?:").removesuffix(")$").split("|"))
+
 _BRAND_RE = re.compile(r"(?<![\w\-])([A-Za-z][\w\-]*[A-Za-z0-9])\s?[®™]")
 _BRAND_STOP = frozenset({
     "inc", "the", "and", "of", "for", "in", "at", "with", "by", "a", "an", "to", "on", "meeting", "company",
@@ -349,7 +354,7 @@ def find_codes(text: str) -> list[str]:
     for m in _code_matches(text):  # = _CODE_RE.finditer(text)
         code = m.group(1)
         prefix = _LETTERS.match(code)
-        if prefix is None or _CODE_STOP_PREFIX.match(prefix.group(0)) or _CODE_STOP_PREFIX.match(code):
+        if prefix is None or prefix.group(0) in _CODE_STOP_WORDS or code in _CODE_STOP_WORDS:
             continue
         if _CODE_TRIAL_LIKE.match(code):
             continue

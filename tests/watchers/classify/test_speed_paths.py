@@ -720,3 +720,23 @@ def test_fast_detector_on_the_real_corpus() -> None:
         languages._langdetect = plain
     assert len(asked) >= 10
     assert _detector_differences(asked) == []
+
+
+def test_code_stop_words_are_what_the_stop_pattern_matches() -> None:
+    import random
+
+    words = sorted(drug_names._CODE_STOP_WORDS)
+    assert len(words) > 250 and all(w.isalnum() for w in words)
+    rng = random.Random(29)
+    texts = words + [w + "1" for w in words] + [w[:-1] for w in words] + [w.lower() for w in words]
+    texts += ["", "X", "COVID19", "ABC", "PCV13", "Q", "QQ", "AB-1", "HER2"]
+    texts += ["".join(rng.choice("ABCDEFGHIKLMNOPQRSTUVWXYZabc0123") for _ in range(rng.randint(1, 6)))
+              for _ in range(20_000)]
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    if path.exists():
+        with path.open(newline="", encoding="utf-8") as f:
+            for r in csv.DictReader(f):
+                for m in drug_names._CODE_RE.finditer(f"{r.get('title') or ''}\n{r.get('summary') or ''}"):
+                    texts += [m.group(1), m.group(1).split("-")[0]]
+    wrong = [t for t in texts if (t in drug_names._CODE_STOP_WORDS) != bool(drug_names._CODE_STOP_PREFIX.match(t))]
+    assert wrong == []
