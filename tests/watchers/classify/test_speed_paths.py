@@ -740,3 +740,69 @@ def test_code_stop_words_are_what_the_stop_pattern_matches() -> None:
                     texts += [m.group(1), m.group(1).split("-")[0]]
     wrong = [t for t in texts if (t in drug_names._CODE_STOP_WORDS) != bool(drug_names._CODE_STOP_PREFIX.match(t))]
     assert wrong == []
+
+
+# --- rule twins tried only at their start literals (prescan.start_literals / StartSearch) ------------------------
+def test_start_literals_read_from_the_pattern() -> None:
+    from watchers.classify.prescan import start_literals
+
+    assert start_literals(r"\bab(?:c|d)e") == ("abce", "abde")
+    assert start_literals(r"\b(?<!x )(?:first|1st)[- ]quarter") == ("1st ", "1st-", "firs")
+    assert start_literals(r"x?yz") == ("xyz", "yz")
+    assert start_literals(r"(?:ab)+c") == ("ab",)  # more passes may follow: the literal ends after one
+    assert start_literals(r"a{0,2}b") == ("a", "b")
+    assert start_literals(r"[ab]c") == ("ac", "bc")
+    assert start_literals(r"to\s+x") == ("to",)
+    assert start_literals(r"abc|\d+%") is None  # a match may begin with any digit
+    assert start_literals(r"(?i:abc)") is None and start_literals(r"(?i)abc") is None
+    assert start_literals(r"x*abc") == ("abc", "x")
+    assert start_literals(r"ab|abc") == ("ab",)
+
+
+def _start_search_differences(texts: list[str]) -> list[str]:
+    from watchers.classify.prescan import StartSearch, start_literals
+
+    wrong = []
+    for rule in RULES:
+        twins = [(f, getattr(rule, f)) for f in ("fast", "fast_requires", "fast_unless")]
+        twins += [(f"part{i}", rx) for i, (_, rx) in enumerate(rule.fast_parts)]
+        for field, rx in twins:
+            if rx is None:
+                continue
+            rx = getattr(rx, "rx", rx)  # the plain pattern of a StartSearch
+            literals = start_literals(rx.pattern)
+            if literals is None:
+                continue
+            starts = StartSearch(rx, literals)
+            for text in texts:
+                a, b = rx.search(text), starts.search(text)
+                if (a and a.span()) != (b and b.span()):
+                    wrong.append(f"{rule.name}.{field}: {a} != {b} on {text[:80]!r}")
+    return wrong
+
+
+def test_start_search_equals_search_for_every_rule_twin() -> None:
+    import random
+
+    from watchers.classify.prescan import start_literals
+
+    rng = random.Random(31)
+    pieces = [" ", "  ", "\n", ",", ".", "-", "the ", "fda ", "2024 ", "x"]
+    for rule in RULES:  # the literals themselves, glued to words and to each other
+        for rx in (rule.fast, rule.fast_requires, rule.fast_unless, *(p for _, p in rule.fast_parts)):
+            if rx is not None:
+                pieces.extend(start_literals(getattr(rx, "rx", rx).pattern) or ())
+    words = [w for _, _, t, s in CASES + HARD_CASES for w in f"{t} {s}".lower().split()]
+    texts = ["".join(rng.choice(pieces + words) for _ in range(rng.randint(1, 30))) for _ in range(1_500)]
+    texts += [_lowered(f"{t}\n{s}") or "" for t, s in _texts([(t, s) for _, _, t, s in CASES + HARD_CASES])]
+    assert _start_search_differences(texts) == []
+
+
+@pytest.mark.slow  # every twin with start literals, both ways, on 4,000 texts: about half a minute
+def test_start_search_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [_lowered(f"{t}\n{lede}") or "" for t, lede in _texts(rows)]
+    wrong = _start_search_differences(texts)
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
