@@ -11,7 +11,7 @@ checks are used (same result, slower).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Gated(Protocol):
@@ -187,6 +187,64 @@ class StartSearch:
         match = self.rx.match
         for start in sorted({end - n + 1 for end, n in self._scan.iter(text)}):
             m = match(text, start)
+            if m is not None:
+                return m
+        return None
+
+
+def required_literal(pattern: str) -> str | None:
+    """The longest run of literal characters at the top level of ``pattern`` (not inside a group, a repeat or an
+    alternation), which every match therefore holds; None when there is none."""
+    import re
+    from re import _constants as c  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
+
+    try:
+        parsed = _parser.parse(pattern)
+    except re.error:
+        return None
+    if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+        return None
+    best, run = "", ""
+    for op, av in parsed.data:
+        if op is c.LITERAL:
+            run += chr(av)
+            best = max(best, run, key=len)
+        elif op not in (c.AT, c.ASSERT, c.ASSERT_NOT):  # zero-width items do not break a run's text
+            run = ""
+    return best or None
+
+
+class AnySearch:
+    """Whether ``rx`` matches anywhere in a text, for a yes/no check (``search(text) is None`` or not; the match
+    returned is *a* match, not necessarily the leftmost).
+
+    A pattern matches somewhere when one of its top-level alternatives does (``alternatives``: the pattern split at
+    its top-level ``|``); each is tried on its own, as a :class:`StartSearch` when it has start literals, else only
+    when the text holds its :func:`required_literal`. The whole pattern tries every alternative at every position.
+    """
+
+    __slots__ = ("parts", "pattern")
+
+    def __init__(self, rx, alternatives: Sequence[str]) -> None:  # type: ignore[no-untyped-def]
+        import re
+
+        self.pattern = rx.pattern
+        parts: list[tuple[str | None, Any]] = []
+        for alternative in alternatives:
+            part = re.compile(alternative, rx.flags)
+            literals = start_literals(alternative)
+            if literals is not None:
+                parts.append((None, StartSearch(part, literals)))
+            else:
+                parts.append((required_literal(alternative), part))
+        self.parts = tuple(parts)
+
+    def search(self, text: str):  # type: ignore[no-untyped-def]
+        for need, part in self.parts:
+            if need is not None and need not in text:
+                continue
+            m = part.search(text)
             if m is not None:
                 return m
         return None

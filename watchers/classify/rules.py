@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .prescan import StartSearch, start_literals
+from .prescan import AnySearch, StartSearch, start_literals
 
 FLAGS = re.IGNORECASE
 
@@ -48,8 +48,8 @@ class Rule:
     # twice as fast without IGNORECASE. ``None`` for case-sensitive rules.
     # A twin listed in START_SCANS is a StartSearch: the same search, tried only where its start literals occur.
     fast: re.Pattern[str] | StartSearch | None = None
-    fast_requires: re.Pattern[str] | StartSearch | None = None
-    fast_unless: re.Pattern[str] | StartSearch | None = None
+    fast_requires: re.Pattern[str] | StartSearch | AnySearch | None = None  # (yes/no checks: see YES_NO_SPLITS)
+    fast_unless: re.Pattern[str] | StartSearch | AnySearch | None = None
     # The lower-cased twin split into its top-level alternatives, each with its own gate (see PART_GATES);
     # empty when the rule's twin runs whole.
     fast_parts: tuple[tuple[tuple[str, ...], re.Pattern[str] | StartSearch], ...] = ()
@@ -848,7 +848,15 @@ START_SCANS = frozenset({
 })
 
 
-def _start_search(name: str, rx: re.Pattern[str]) -> re.Pattern[str] | StartSearch:
+#: ``requires``/``unless`` twins (yes/no checks: only whether they match counts) tried one top-level alternative at a
+#: time (:class:`.prescan.AnySearch`): an alternative with start literals at those only, one without behind the
+#: literal it must hold ("%" for a percentage).
+YES_NO_SPLITS = frozenset({"other.future_results_event.fast_unless"})
+
+
+def _start_search(name: str, rx: re.Pattern[str]) -> re.Pattern[str] | StartSearch | AnySearch:
+    if name in YES_NO_SPLITS:
+        return AnySearch(rx, top_level_alternatives(rx.pattern))
     if name not in START_SCANS:
         return rx
     literals = start_literals(rx.pattern)

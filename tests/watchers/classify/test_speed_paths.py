@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 
 import pytest
 
@@ -805,4 +806,53 @@ def test_start_search_on_the_real_corpus() -> None:
         rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
     texts = [_lowered(f"{t}\n{lede}") or "" for t, lede in _texts(rows)]
     wrong = _start_search_differences(texts)
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+# --- yes/no twins one top-level alternative at a time (prescan.AnySearch) ---------------------------------------
+def test_required_literal_read_from_the_pattern() -> None:
+    from watchers.classify.prescan import required_literal
+
+    assert required_literal(r"\d+(?:\.\d+)?\s?%(?! owned)") == "%"
+    assert required_literal(r"\bab\s+cde\b") == "cde"
+    assert required_literal(r"a(?:bc)?d") == "a"
+    assert required_literal(r"(?:abc)|x") is None  # the alternation is no top-level run
+    assert required_literal(r"x*") is None
+
+
+def _any_search_differences(texts: list[str]) -> list[str]:
+    from watchers.classify.prescan import AnySearch
+    from watchers.classify.rules import top_level_alternatives
+
+    wrong = []
+    for rule in RULES:
+        for field in ("fast_requires", "fast_unless"):
+            rx = getattr(rule, field)
+            if rx is None:
+                continue
+            plain = re.compile(rx.pattern)
+            split = AnySearch(plain, top_level_alternatives(plain.pattern))
+            wrong += [f"{rule.name}.{field} on {t[:80]!r}" for t in texts
+                      if (split.search(t) is None) != (plain.search(t) is None)]
+    return wrong
+
+
+def test_any_search_equals_search_for_every_yes_no_twin() -> None:
+    import random
+
+    rng = random.Random(37)
+    pieces = [" ", "\n", ",", ".", "12", "3.5", "%", " %", "% owned", "p<0.05", "p = .01", "topline data", "top-line",
+              "met its primary", "missed the primary", "expects topline data", "will ", "fda", "clinical", "2024"]
+    words = [w for _, _, t, s in CASES + HARD_CASES for w in f"{t} {s}".lower().split()]
+    texts = ["".join(rng.choice(pieces + words) for _ in range(rng.randint(1, 30))) for _ in range(1_000)]
+    texts += [_lowered(f"{t}\n{s}") or "" for t, s in _texts([(t, s) for _, _, t, s in CASES + HARD_CASES])]
+    assert _any_search_differences(texts) == []
+
+
+def test_any_search_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [_lowered(f"{t}\n{lede}") or "" for t, lede in _texts(rows)]
+    wrong = _any_search_differences(texts)
     assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
