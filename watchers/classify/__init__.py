@@ -39,7 +39,16 @@ from .facts import extract_facts
 from .languages import SUPPORTED, detect_language, first_language_rule
 from .learned import load_model
 from .prescan import GateScan, literal_scan
-from .rules import DEFAULT_SUBTYPE, LEDE_UPGRADES, RULES, RULES_BY_NAME, SUBTYPE_REFINERS, Rule, fold_lower
+from .rules import (
+    DEFAULT_SUBTYPE,
+    LEDE_UPGRADES,
+    RULES,
+    RULES_BY_NAME,
+    SUBTYPE_REFINER_TWINS,
+    SUBTYPE_REFINERS,
+    Rule,
+    fold_lower,
+)
 from .sponsor import find_sponsor, is_company
 
 __all__ = ["Analysis", "Classification", "Evidence", "ProgramFinder", "analyse", "classify"]
@@ -258,6 +267,23 @@ def _phrase(m: re.Match[str] | str) -> str:
     return p if len(p) <= 200 else p[:197] + "..."
 
 
+def _refine(label: str, part: str) -> tuple[str, str] | None:
+    """The subtype of the first of ``label``'s refiners that matches ``part``, and the phrase it matched: their
+    lower-cased twins on the lower-cased text (as the rules run), the refiners themselves when it cannot be."""
+    low = _lowered(part)
+    for (sub, rx), (_, twin) in zip(SUBTYPE_REFINERS.get(label, ()), SUBTYPE_REFINER_TWINS.get(label, ()),
+                                    strict=True):
+        if low is not None and twin is not None:
+            m = twin.search(low)
+            if m is not None:
+                return sub, part[m.start() : m.end()]
+        else:
+            r = rx.search(part)
+            if r is not None:
+                return sub, r.group(0)
+    return None
+
+
 def decide(title: str, lede: str) -> tuple[str, str, list[Evidence]]:
     """Label, subtype and evidence for a prepared title and lede."""
     lede_head = lede[:LEDE_CHARS]
@@ -276,13 +302,10 @@ def decide(title: str, lede: str) -> tuple[str, str, list[Evidence]]:
 
     if subtype is None:  # generic rule: refine the subtype from the rest of the text
         for part_name, part in (("title", title), ("lede", lede_head)):
-            for sub, rx in SUBTYPE_REFINERS.get(label, ()):
-                r = rx.search(part)
-                if r is not None:
-                    subtype = sub
-                    evidence.append(Evidence(rule=f"subtype.{sub}@{part_name}", phrase=_phrase(r)))
-                    break
-            if subtype is not None:
+            found = _refine(label, part)
+            if found is not None:
+                subtype, phrase = found
+                evidence.append(Evidence(rule=f"subtype.{subtype}@{part_name}", phrase=_phrase(phrase)))
                 break
         if subtype is None:
             subtype = DEFAULT_SUBTYPE[label]

@@ -856,3 +856,30 @@ def test_any_search_on_the_real_corpus() -> None:
     texts = [_lowered(f"{t}\n{lede}") or "" for t, lede in _texts(rows)]
     wrong = _any_search_differences(texts)
     assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+# --- subtype refiners through their rules' lower-cased twins ----------------------------------------------------
+def _refine_differences(texts: list[str]) -> list[str]:
+    from watchers.classify import SUBTYPE_REFINERS, _refine
+
+    wrong = []
+    for label in SUBTYPE_REFINERS:
+        for text in texts:
+            plain = next(((sub, r.group(0)) for sub, rx in SUBTYPE_REFINERS[label] if (r := rx.search(text))), None)
+            if _refine(label, text) != plain:
+                wrong.append(f"{label}: {_refine(label, text)} != {plain} on {text[:80]!r}")
+    return wrong
+
+
+def test_refiner_twins_equal_the_refiners() -> None:
+    texts = [t for pair in _texts([(t, s) for _, _, t, s in CASES + HARD_CASES]) for t in pair]
+    texts += [t for t, _ in FOLD_ONLY_HEADLINES] + ["İstanbul Data Presented at ASCO", "Topline Results of AB-1", ""]
+    assert _refine_differences(texts) == []
+
+
+def test_refiner_twins_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    wrong = _refine_differences([t for pair in _texts(rows) for t in pair])
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
