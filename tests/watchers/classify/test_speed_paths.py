@@ -883,3 +883,41 @@ def test_refiner_twins_on_the_real_corpus() -> None:
         rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
     wrong = _refine_differences([t for pair in _texts(rows) for t in pair])
     assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+# --- facts: one literal scan for every gate, the parts' lower-cased texts sliced from the whole --------------------
+def test_fact_gate_scan_finds_the_literals_present() -> None:
+    import random
+
+    from watchers.classify import facts
+
+    rng = random.Random(41)
+    pieces = [*facts._GATE_LITERALS, " ", "x", "e", "p", "h", "\n", "-", "ı", "İ"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 25))) for _ in range(5_000)]
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    if path.exists():
+        with path.open(newline="", encoding="utf-8") as f:
+            rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+        texts += [_lowered(f"{t}\n{lede}") or "" for t, lede in _texts(rows)]
+    wrong = [t[:80] for t in texts if facts._present(t) != {lit for lit in facts._GATE_LITERALS if lit in t}]
+    assert wrong == []
+
+
+def test_lower_cased_parts_are_slices_of_the_lower_cased_whole() -> None:
+    import random
+
+    from watchers.classify.rules import gate_lower
+
+    rng = random.Random(43)
+    pieces = ["Σ", "ΑΣ", "σ", "ς", ".", "'", "\u0301", " ", "A", "ı", "İ", "ſ", "\u212a", "ΑΣ.", "x"]
+    pairs = [("".join(rng.choice(pieces) for _ in range(rng.randint(0, 6))),
+              "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))) for _ in range(20_000)]
+    pairs += _texts([(t, s) for _, _, t, s in CASES + HARD_CASES])
+    wrong = []
+    for title, lede in pairs:
+        text = f"{title}\n{lede}"
+        low = gate_lower(text)
+        same = low[: len(title)] == gate_lower(title) and low[len(title) + 1 :] == gate_lower(lede)
+        if len(low) == len(text) and not same:
+            wrong.append((title, lede))
+    assert wrong == []
