@@ -921,3 +921,18 @@ def test_lower_cased_parts_are_slices_of_the_lower_cased_whole() -> None:
         if len(low) == len(text) and not same:
             wrong.append((title, lede))
     assert wrong == []
+
+
+def test_construct_builds_what_model_construct_builds() -> None:
+    from watchers.classify import Classification, Evidence, _construct
+
+    values = {"label": "readout", "subtype": "topline", "programs": ["AB-1"], "sponsor": "Acme",
+              "facts": {"orr": "32%"}, "evidence": [Evidence(rule="readout.topline@title", phrase="topline")],
+              "confidence": 0.9}
+    assert list(values) == list(Classification.model_fields)  # every field, in field order
+    fast, plain = _construct(dict(values)), Classification.model_construct(**values)
+    assert type(fast) is type(plain) and fast == plain
+    for attr in ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"):
+        assert getattr(fast, attr) == getattr(plain, attr), attr
+    assert fast.model_dump() == plain.model_dump() and fast.model_dump_json() == plain.model_dump_json()
+    assert fast.model_copy(update={"label": "other"}).label == "other" and fast.label == "readout"
