@@ -299,6 +299,29 @@ def _present(low: str) -> set[str]:
     return {low[end - n + 1 : end + 1] for end, n in _GATE_SCAN.iter(low)}
 
 
+_N_NOUNS = frozenset(_N_GATE) - {"="}
+#: A copy of an ASCII-read text where the characters a match of _N's second alternative holds before its noun
+#: (word characters, "-", " " and "," of the number; any character outside ASCII, read as "?") are "c".
+_N_CHAIN = bytes(ord("c") if (c < 128 and (chr(c).isalnum() or chr(c) in "_- ,?")) else 32 for c in range(256))
+
+
+def _n_patients(text: str, low: str | None, present: set[str]) -> _Match | re.Match[str] | None:
+    """``_N_F.search(text, low)``, the lower-cased twin started where its match can first begin.
+
+    The first alternative ("n = 12") holds "="; without one, a match is the second: a number, then up to two
+    words, then its noun (one of :data:`_N_NOUNS` occurs where the noun is), all joined by "-"/" ", so no
+    character outside the chain characters lies between its start and its noun. A match starting before the
+    last non-chain character ahead of the first noun literal would have to cross it: the search starts after
+    it (a sentence's worth, not the whole lede, for the pattern to try at every position).
+    """
+    if low is None or "=" in present:
+        return _N_F.search(text, low)
+    first = min(low.find(noun) for noun in present.intersection(_N_NOUNS))
+    chain = low.encode("ascii", "replace").translate(_N_CHAIN)
+    m = _N_F.fast.search(low, chain.rfind(b" ", 0, first) + 1)
+    return _Match(m, text) if m else None
+
+
 def extract_facts(
     title: str, lede: str, label: str, subtype: str, not_trials: frozenset[str] = frozenset()
 ) -> dict[str, Any]:
@@ -359,7 +382,7 @@ def extract_facts(
         v = _first(_CR.search(text))
         if v:
             facts["cr_rate"] = v.replace(" ", "")
-    m = _N_F.search(text, llow) if not present.isdisjoint(_N_GATE) and _DIGIT.search(text) else None
+    m = _n_patients(text, llow, present) if not present.isdisjoint(_N_GATE) and _DIGIT.search(text) else None
     if m:
         n = _num(m.group(1) or m.group(2))
         if n is not None and 0 < n < 10_000_000 and not 1990 <= n <= 2039:  # not a year

@@ -936,3 +936,30 @@ def test_construct_builds_what_model_construct_builds() -> None:
         assert getattr(fast, attr) == getattr(plain, attr), attr
     assert fast.model_dump() == plain.model_dump() and fast.model_dump_json() == plain.model_dump_json()
     assert fast.model_copy(update={"label": "other"}).label == "other" and fast.label == "readout"
+
+
+def test_patient_count_search_started_late_equals_the_search() -> None:
+    import random
+
+    from watchers.classify import facts
+
+    rng = random.Random(47)
+    pieces = ["12", "1,200", "3", " ", "-", ",", ".", "\n", "patients", "participants", "men", "women", "adult",
+              "phase ", "phase", "trial ", "with ", "healthy ", "n=", "n = ", "=", "é", "(", "of ", "x", "enrolled "]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 20))) for _ in range(20_000)]
+    texts += [f"{t}\n{lede}" for t, lede in _texts([(t, s) for _, _, t, s in CASES + HARD_CASES])]
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    if path.exists():
+        with path.open(newline="", encoding="utf-8") as f:
+            rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+        texts += [f"{t}\n{lede}" for t, lede in _texts(rows)]
+    wrong = []
+    for text in texts:
+        low = _lowered(text)
+        present = facts._present(low or text.lower())
+        if present.isdisjoint(facts._N_GATE):
+            continue
+        fast, plain = facts._n_patients(text, low, present), facts._N_F.search(text, low)
+        if (fast and fast.group(0)) != (plain and plain.group(0)):
+            wrong.append(text[:80])
+    assert wrong == []
