@@ -963,3 +963,51 @@ def test_patient_count_search_started_late_equals_the_search() -> None:
         if (fast and fast.group(0)) != (plain and plain.group(0)):
             wrong.append(text[:80])
     assert wrong == []
+
+
+# --- language rules through their lower-cased twins -------------------------------------------------------------
+def _first_language_rule_plain(lang: str, title: str, lede: str) -> tuple[object, str, str] | None:
+    from watchers.classify.languages import LANGUAGE_RULES
+
+    context = f"{title}\n{lede}"
+    for where, text in (("title", title), ("lede", lede)):
+        for rule in LANGUAGE_RULES.get(lang, ()) if text else ():
+            m = rule.pattern.search(text)
+            if m is None or (rule.requires is not None and rule.requires.search(context) is None):
+                continue
+            if rule.unless is not None and rule.unless.search(context) is not None:
+                continue
+            return rule, m.group(0), where
+    return None
+
+
+def _language_rule_differences(pairs: list[tuple[str, str]]) -> list[str]:
+    from watchers.classify.languages import LANGUAGE_RULES, first_language_rule
+
+    return [f"{lang}: {title[:60]!r}" for lang in LANGUAGE_RULES for title, lede in pairs
+            if first_language_rule(lang, title, lede) != _first_language_rule_plain(lang, title, lede)]
+
+
+def test_language_rules_through_twins_equal_the_rules() -> None:
+    import random
+
+    from watchers.classify.languages import LANGUAGE_RULES
+
+    rng = random.Random(53)
+    words = [w for rules in LANGUAGE_RULES.values() for r in rules
+             for w in re.findall(r"[^\W\d_]{3,}", r.pattern.pattern)]
+    words += ["Zulassung", "ZULASSUNG", "erhält", "ERHÄLT", "ß", "ẞ", "é", "É", "ı", "İ", "ſ", "\u212a", "µ", "σ", "ς",
+              "Σ", " ", " ", "\n", ",", "FDA", "EMA", "Phase", "2", "%"]
+    pairs = [(" ".join(rng.choice(words) for _ in range(rng.randint(1, 8))),
+              " ".join(rng.choice(words) for _ in range(rng.randint(0, 12)))) for _ in range(1_500)]
+    assert _language_rule_differences(pairs) == []
+
+
+def test_language_rules_through_twins_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    pairs = [(t, lede[:LEDE_CHARS]) for t, lede in _texts(rows)]
+    accented = [p for p in pairs if not (p[0] + p[1]).isascii()]
+    wrong = _language_rule_differences(accented[:1_500])
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
