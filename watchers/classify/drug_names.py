@@ -17,6 +17,7 @@ Three kinds of names are found:
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 
 from .prescan import literal_scan
 from .rules import gate_lower, lower_pattern
@@ -255,7 +256,7 @@ def _stem_word_starts(text: str) -> list[int] | None:
     if _STEM_END_SCAN is None:
         return None
     az = text.encode("ascii", "replace").translate(_AZ_ONLY).decode() + " "
-    ends = {end for end, _ in _STEM_END_SCAN.iter(az)}  # the space after the run (stems may share an end)
+    ends = set(map(itemgetter(0), _STEM_END_SCAN.iter(az)))  # the space after the run (stems may share an end)
     starts: list[int] = []
     for end in sorted(ends):
         run = az.rfind(" ", 0, end) + 1

@@ -27,6 +27,7 @@ only when the text states it:
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 from typing import Any
 
 from .prescan import literal_scan
@@ -289,14 +290,14 @@ _GUIDANCE2_WORDS = ("expect", "anticipat", "plan", "on track")
 #: ``literal in low`` becomes ``literal in present``), instead of some forty substring searches.
 _GATE_LITERALS = frozenset((*_PDUFA_LEAD, *_PDUFA_DATE, *_INDICATION_GATE, *_ENDPOINT_WORDS, *_N_GATE, *_HR_WORDS,
                             *_P_MARKS, *_TRIAL_WORDS, *_GUIDANCE_WORDS, *_GUIDANCE2_WORDS, *_GUIDANCE3_GATE))
-_GATE_SCAN = literal_scan(_GATE_LITERALS)
+_GATE_SCAN = literal_scan(_GATE_LITERALS, itself=True)
 
 
 def _present(low: str) -> set[str]:
     """The literals of :data:`_GATE_LITERALS` that occur in ``low`` (the scan reports overlapping matches)."""
     if _GATE_SCAN is None:
         return {lit for lit in _GATE_LITERALS if lit in low}
-    return {low[end - n + 1 : end + 1] for end, n in _GATE_SCAN.iter(low)}
+    return set(map(itemgetter(1), _GATE_SCAN.iter(low)))
 
 
 _N_NOUNS = frozenset(_N_GATE) - {"="}

@@ -11,7 +11,12 @@ checks are used (same result, slower).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import reduce
+from itertools import starmap
+from operator import add, itemgetter, or_
 from typing import Any, Protocol
+
+_VALUE = itemgetter(1)
 
 
 class Gated(Protocol):
@@ -43,18 +48,17 @@ class GateScan:
     def open_mask(self, low: str) -> int:
         """The mask of rules worth trying on ``low`` (the lower-cased text)."""
         mask = self.ungated
-        if self._automaton is not None:
-            for _end, m in self._automaton.iter(low):
-                mask |= m
-            return mask
+        if self._automaton is not None:  # the distinct masks of the hits, gathered in C, then or-ed
+            return reduce(or_, set(map(_VALUE, self._automaton.iter(low))), mask)
         for literal, m in self.masks.items():
             if literal in low:
                 mask |= m
         return mask
 
 
-def literal_scan(literals: Iterable[str]):  # type: ignore[no-untyped-def]
-    """An Aho-Corasick automaton of ``literals``, each valued by its length (a match starts at end - length + 1);
+def literal_scan(literals: Iterable[str], start_offset: bool = False, itself: bool = False):  # type: ignore[no-untyped-def]
+    """An Aho-Corasick automaton of ``literals``, each valued by its length (a match starts at end - length + 1),
+    or with ``start_offset`` by 1 - length (a match starts at end + value), or with ``itself`` by the literal;
     None without pyahocorasick: the callers' plain searches find the same."""
     try:
         import ahocorasick
@@ -62,7 +66,7 @@ def literal_scan(literals: Iterable[str]):  # type: ignore[no-untyped-def]
         return None
     automaton = ahocorasick.Automaton()
     for literal in literals:
-        automaton.add_word(literal, len(literal))
+        automaton.add_word(literal, literal if itself else 1 - len(literal) if start_offset else len(literal))
     automaton.make_automaton()
     return automaton
 
@@ -179,13 +183,13 @@ class StartSearch:
     def __init__(self, rx, literals: Iterable[str]) -> None:  # type: ignore[no-untyped-def]
         self.rx = rx
         self.pattern = rx.pattern
-        self._scan = literal_scan(literals)
+        self._scan = literal_scan(literals, start_offset=True)
 
     def search(self, text: str):  # type: ignore[no-untyped-def]
         if self._scan is None:
             return self.rx.search(text)
         match = self.rx.match
-        for start in sorted({end - n + 1 for end, n in self._scan.iter(text)}):
+        for start in sorted(set(starmap(add, self._scan.iter(text)))):  # end + (1 - length): where a literal starts
             m = match(text, start)
             if m is not None:
                 return m
