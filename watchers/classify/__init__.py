@@ -117,10 +117,14 @@ _DATELINE_START = re.compile(r"\s*[A-Z][A-Za-z .,&;]{2,60}\d{4}", re.IGNORECASE)
 
 
 def _has_dateline(head: str) -> bool:
-    """``_DATELINE.search(head) is not None``, without trying the alternation at every character."""
-    if not head.isascii():  # IGNORECASE also reads a few letters outside ASCII as ASCII ones
+    """``_DATELINE.search(head) is not None``, without trying the alternation at every character.
+
+    IGNORECASE reads a few letters outside ASCII as ASCII ones: ı and ſ (folded by ``fold_lower``), the Kelvin
+    sign (``lower`` makes it k) and İ (read as i, but ``lower`` makes it two characters: the regex decides).
+    """
+    low = fold_lower(head)
+    if low is None:
         return _DATELINE.search(head) is not None
-    low = head.lower()
     return any(map(low.__contains__, _DATELINE_WORDS)) or _DATELINE_START.match(head) is not None
 
 

@@ -409,11 +409,12 @@ def test_dateline_check_equals_the_dateline_pattern() -> None:
     rng = random.Random(13)
     parts = ["(GLOBE NEWSWIRE)", "(Business Wire)", "(PR Newswire)", "(ACCESSWIRE)", "newswire", "NewMediaWire",
              "BUSINESS WIRE", "access wire", "BOSTON", "May 1, 2024", " ", "  ", "\t", "--", "2024", "a", "ſ", "ı",
-             "\u212a", "é", ",", "(", ")", "Acme Bio", "1999"]
-    texts = ["".join(rng.choice(parts) for _ in range(rng.randint(0, 8))) for _ in range(5_000)]
+             "\u212a", "é", ",", "(", ")", "Acme Bio", "1999", "İ", "®", "—", "ß", "ẞ", "\u0130", "ǅ"]
+    texts = ["".join(rng.choice(parts) for _ in range(rng.randint(0, 8))) for _ in range(20_000)]
     texts += ["", "BOSTON, May 1, 2024 (GLOBE NEWSWIRE) -- Acme", "  BOSTON 2024", "B 2024", "BO 2024", "Ab1234",
               "x (BUSINESS WIRE) y", "(business wire)", "(ACCESSWIRE)", "a\nBOSTON 2024", "ſOSTON 2024",
-              "NEWſWIRE", "(BUſıNESS WıRE)", "NEWMEDıAWıRE"]
+              "NEWſWIRE", "(BUſıNESS WıRE)", "NEWMEDıAWıRE", "NEWSWİRE", "(BUSİNESS WIRE)", "Ä (ACCESSWIRE)",
+              "BOSTON® 2024", "İSTANBUL 2024"]
     wrong = [t for t in texts if _has_dateline(t) != (_DATELINE.search(t) is not None)]
     assert wrong == []
     path = shared_path("corpus", "globenewswire_biotech_items.csv")
