@@ -39,7 +39,16 @@ from .facts import extract_facts
 from .languages import SUPPORTED, detect_language, first_language_rule
 from .learned import load_model
 from .prescan import GateScan, literal_scan
-from .rules import DEFAULT_SUBTYPE, LEDE_UPGRADES, RULES, RULES_BY_NAME, SUBTYPE_REFINERS, Rule, fold_lower
+from .rules import (
+    DEFAULT_SUBTYPE,
+    LEDE_UPGRADES,
+    RULES,
+    RULES_BY_NAME,
+    SUBTYPE_REFINER_TWINS,
+    SUBTYPE_REFINERS,
+    Rule,
+    fold_lower,
+)
 from .sponsor import find_sponsor, is_company
 
 __all__ = ["Analysis", "Classification", "Evidence", "ProgramFinder", "analyse", "classify"]
@@ -108,10 +117,14 @@ _DATELINE_START = re.compile(r"\s*[A-Z][A-Za-z .,&;]{2,60}\d{4}", re.IGNORECASE)
 
 
 def _has_dateline(head: str) -> bool:
-    """``_DATELINE.search(head) is not None``, without trying the alternation at every character."""
-    if not head.isascii():  # IGNORECASE also reads a few letters outside ASCII as ASCII ones
+    """``_DATELINE.search(head) is not None``, without trying the alternation at every character.
+
+    IGNORECASE reads a few letters outside ASCII as ASCII ones: ı and ſ (folded by ``fold_lower``), the Kelvin
+    sign (``lower`` makes it k) and İ (read as i, but ``lower`` makes it two characters: the regex decides).
+    """
+    low = fold_lower(head)
+    if low is None:
         return _DATELINE.search(head) is not None
-    low = head.lower()
     return any(map(low.__contains__, _DATELINE_WORDS)) or _DATELINE_START.match(head) is not None
 
 
@@ -258,6 +271,23 @@ def _phrase(m: re.Match[str] | str) -> str:
     return p if len(p) <= 200 else p[:197] + "..."
 
 
+def _refine(label: str, part: str) -> tuple[str, str] | None:
+    """The subtype of the first of ``label``'s refiners that matches ``part``, and the phrase it matched: their
+    lower-cased twins on the lower-cased text (as the rules run), the refiners themselves when it cannot be."""
+    low = _lowered(part)
+    for (sub, rx), (_, twin) in zip(SUBTYPE_REFINERS.get(label, ()), SUBTYPE_REFINER_TWINS.get(label, ()),
+                                    strict=True):
+        if low is not None and twin is not None:
+            m = twin.search(low)
+            if m is not None:
+                return sub, part[m.start() : m.end()]
+        else:
+            r = rx.search(part)
+            if r is not None:
+                return sub, r.group(0)
+    return None
+
+
 def decide(title: str, lede: str) -> tuple[str, str, list[Evidence]]:
     """Label, subtype and evidence for a prepared title and lede."""
     lede_head = lede[:LEDE_CHARS]
@@ -276,13 +306,10 @@ def decide(title: str, lede: str) -> tuple[str, str, list[Evidence]]:
 
     if subtype is None:  # generic rule: refine the subtype from the rest of the text
         for part_name, part in (("title", title), ("lede", lede_head)):
-            for sub, rx in SUBTYPE_REFINERS.get(label, ()):
-                r = rx.search(part)
-                if r is not None:
-                    subtype = sub
-                    evidence.append(Evidence(rule=f"subtype.{sub}@{part_name}", phrase=_phrase(r)))
-                    break
-            if subtype is not None:
+            found = _refine(label, part)
+            if found is not None:
+                subtype, phrase = found
+                evidence.append(Evidence(rule=f"subtype.{subtype}@{part_name}", phrase=_phrase(phrase)))
                 break
         if subtype is None:
             subtype = DEFAULT_SUBTYPE[label]
@@ -467,15 +494,30 @@ class Analysis:
         if self.language != "en":
             facts["language"] = self.language
         # every field is built here with its declared type: skip pydantic's validation (a measurable share per item)
-        return Classification.model_construct(
-            label=self.label,
-            subtype=self.subtype,
-            programs=list(self.programs),
-            sponsor=self.sponsor,
-            facts=facts,
-            evidence=list(self.evidence),
-            confidence=round(self.confidence, 4),
-        )
+        return _construct({
+            "label": self.label,
+            "subtype": self.subtype,
+            "programs": list(self.programs),
+            "sponsor": self.sponsor,
+            "facts": facts,
+            "evidence": list(self.evidence),
+            "confidence": round(self.confidence, 4),
+        })
+
+
+_FIELDS = frozenset(Classification.model_fields)
+_set = object.__setattr__
+
+
+def _construct(values: dict[str, Any]) -> Classification:
+    """``Classification.model_construct(**values)`` for a value of every field, in field order: the four attributes
+    it sets, without its walk over the fields' aliases and defaults (``test_speed_paths``: equal objects)."""
+    c = Classification.__new__(Classification)
+    _set(c, "__dict__", values)
+    _set(c, "__pydantic_fields_set__", set(_FIELDS))
+    _set(c, "__pydantic_extra__", None)
+    _set(c, "__pydantic_private__", None)
+    return c
 
 
 _NAME_WORD = re.compile(r"[\w\-]+")

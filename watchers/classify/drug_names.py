@@ -17,7 +17,7 @@ Three kinds of names are found:
 from __future__ import annotations
 
 import re
-from operator import methodcaller
+from operator import itemgetter
 
 from .prescan import literal_scan
 from .rules import gate_lower, lower_pattern
@@ -213,6 +213,11 @@ _CODE_STOP_PREFIX = re.compile(
     r"TGA|ANVISA|CE|UKCA|HTA|NICE|CMS|CPT|DRG|ICER)$"
 )
 
+#: The words :data:`_CODE_STOP_PREFIX` matches (each alternative is a plain word and the pattern is anchored at
+#: both ends; its ``$`` would also take a final newline, which a code and its letters never hold): a set lookup
+#: instead of a regex over some 300 alternatives.
+_CODE_STOP_WORDS = frozenset(_CODE_STOP_PREFIX.pattern.removeprefix("^(?:").removesuffix(")$").split("|"))
+
 _BRAND_RE = re.compile(r"(?<![\w\-])([A-Za-z][\w\-]*[A-Za-z0-9])\s?[®™]")
 _BRAND_STOP = frozenset({
     "inc", "the", "and", "of", "for", "in", "at", "with", "by", "a", "an", "to", "on", "meeting", "company",
@@ -229,34 +234,51 @@ def _norm(s: str) -> str:
 
 _WORD_RE = re.compile(r"[A-Za-z][a-z]{5,}")
 _STEM_TUPLE = tuple(sorted(set(_STEMS)))
-_ENDS_WITH_STEM = methodcaller("endswith", _STEM_TUPLE)
 
 
-_STEM_SCAN = literal_scan(_STEM_TUPLE)  # without pyahocorasick every text takes the word scan
+# a-z kept, every other byte a space: in the translated copy of an ASCII text a stem that ends a run of a-z
+# letters is followed by a space
+_AZ_ONLY = bytes(c if 97 <= c <= 122 else 32 for c in range(256))
+_STEM_END_SCAN = literal_scan(tuple(stem + " " for stem in _STEM_TUPLE))
 
 
-def _may_end_with_stem(text: str) -> bool:
-    """False only when no word of ``text`` can end with a drug stem: a word of :data:`_WORD_RE` ends before a
-    character that is not ``a``-``z``, so some stem must occur there. One C pass instead of a word scan; about
-    six texts in seven have no such stem and stop here."""
-    if _STEM_SCAN is None:
-        return True
-    n = len(text)
-    for end, _ in _STEM_SCAN.iter(text):
-        if end + 1 == n or not "a" <= text[end + 1] <= "z":
-            return True
-    return False
+def _stem_word_starts(text: str) -> list[int] | None:
+    """The starts of the words of ``_WORD_RE.finditer(text)`` that end with a drug stem, in order; None without
+    pyahocorasick (the caller then scans every word).
+
+    A match of ``[A-Za-z][a-z]{5,}`` ends where a run of a-z letters ends (it is greedy) and begins one
+    character before the run when that is a capital (the run then needs five letters), else where the run
+    begins (six letters); runs do not overlap, so neither do the matches. A word ends with a stem exactly
+    when its run does, i.e. when "stem + space" occurs in the a-z-only copy (a space appended for the end).
+    One C pass over the copy instead of a regex over every word: most texts have no such word. A character
+    outside ASCII (never a letter of the pattern) is one "?" in the copy, so positions stay those of ``text``.
+    """
+    if _STEM_END_SCAN is None:
+        return None
+    az = text.encode("ascii", "replace").translate(_AZ_ONLY).decode() + " "
+    ends = set(map(itemgetter(0), _STEM_END_SCAN.iter(az)))  # the space after the run (stems may share an end)
+    starts: list[int] = []
+    for end in sorted(ends):
+        run = az.rfind(" ", 0, end) + 1
+        if run and "A" <= text[run - 1] <= "Z":
+            if end - run >= 5:
+                starts.append(run - 1)
+        elif end - run >= 6:
+            starts.append(run)
+    return starts
+
+
+def _stem_word_starts_plain(text: str) -> list[int]:
+    """What :func:`_stem_word_starts` stands for (kept as its reference)."""
+    return [w.start() for w in _WORD_RE.finditer(text) if w.group(0).endswith(_STEM_TUPLE)]
 
 
 def find_inn(text: str) -> list[str]:
     out: list[str] = []
     # cheap scans first: only words with a drug-stem ending get the full regex
-    if not _may_end_with_stem(text) or not any(map(_ENDS_WITH_STEM, _WORD_RE.findall(text))):
-        return out
-    for w in _WORD_RE.finditer(text):
-        if not w.group(0).endswith(_STEM_TUPLE):
-            continue
-        m = _INN_RE.match(text, w.start())
+    starts = _stem_word_starts(text)
+    for start in _stem_word_starts_plain(text) if starts is None else starts:
+        m = _INN_RE.match(text, start)
         if m is None:
             continue
         word = m.group(1)
@@ -281,12 +303,59 @@ _LETTERS = re.compile(r"[A-Za-z]+")
 _YEAR_LIKE = re.compile(r"[A-Z]{1,3}\d{4}")
 
 
+#: An ASCII copy of a text (a character outside ASCII is one "?") translated two ways: "H" for a capital or "-",
+#: "D" for a digit or "?" (the first digit of a code follows one of those); "L" for a letter or "-" (the run of
+#: them before that digit begins with the code's capital).
+_CODE_EDGE = bytes(ord("H") if (chr(c).isupper() and c < 128) or c == 45 else
+                   ord("D") if (chr(c).isdigit() and c < 128) or c == 63 else 32 for c in range(256))
+_CODE_RUN = bytes(ord("L") if (chr(c).isalpha() and c < 128) or c == 45 else 32 for c in range(256))
+_CODE_CLOSED = frozenset(b"0123456789_./")  # before a capital, these (and letters and "-") refuse a code's start
+
+
+def _code_starts(text: str) -> list[int]:
+    """The positions, in order, where a match of :data:`_CODE_RE` can start.
+
+    A match begins with a capital that the look-behind lets start (not after a word character, "-", "." or
+    "/") and holds a digit: the look-ahead's digit lies in the match (which must end where its run of
+    ``[A-Z0-9-]`` ends, or at a "."), and before the first one there are only letters and hyphens, at most 20
+    after the capital, the last a capital or a hyphen. So the capital starts a run of letters and hyphens that
+    ends before a digit (a character outside ASCII may be a digit: it counts as one), and nothing else can.
+    """
+    raw = text.encode("ascii", "replace")
+    edges = raw.translate(_CODE_EDGE)
+    d = edges.find(b"HD")
+    if d < 0:
+        return []
+    runs = raw.translate(_CODE_RUN)
+    starts: list[int] = []
+    while d >= 0:  # d: the last letter or hyphen before the digit
+        r = runs.rfind(b" ", 0, d) + 1
+        if 65 <= raw[r] <= 90 and d - r <= 20 and (r == 0 or raw[r - 1] not in _CODE_CLOSED):
+            starts.append(r)
+        d = edges.find(b"HD", d + 1)
+    return starts
+
+
+def _code_matches(text: str) -> list[re.Match[str]]:
+    """``list(_CODE_RE.finditer(text))``, the pattern tried only at :func:`_code_starts` (in order, each from the
+    end of the last match, as ``finditer`` goes); the regex alone starts at every capital."""
+    out: list[re.Match[str]] = []
+    pos = 0
+    for start in _code_starts(text):
+        if start >= pos:
+            m = _CODE_RE.match(text, start)
+            if m is not None:
+                out.append(m)
+                pos = m.end()
+    return out
+
+
 def find_codes(text: str) -> list[str]:
     out: list[str] = []
-    for m in _CODE_RE.finditer(text):
+    for m in _code_matches(text):  # = _CODE_RE.finditer(text)
         code = m.group(1)
         prefix = _LETTERS.match(code)
-        if prefix is None or _CODE_STOP_PREFIX.match(prefix.group(0)) or _CODE_STOP_PREFIX.match(code):
+        if prefix is None or prefix.group(0) in _CODE_STOP_WORDS or code in _CODE_STOP_WORDS:
             continue
         if _CODE_TRIAL_LIKE.match(code):
             continue

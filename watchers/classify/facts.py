@@ -27,6 +27,7 @@ only when the text states it:
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 from typing import Any
 
 from .prescan import literal_scan
@@ -274,9 +275,52 @@ _DIGIT = re.compile(r"\d")
 _GUIDANCE3_GATE = ("expect", "anticipat", "planned", "on track")
 
 
-def _indication(part: str) -> _Match | re.Match[str] | None:
-    low = gate_lower(part)
+def _indication(part: str, low: str | None = None) -> _Match | re.Match[str] | None:
+    low = gate_lower(part) if low is None else low
     return _INDICATION_F.search(part, low) if any(map(low.__contains__, _INDICATION_GATE)) else None
+
+
+_P_MARKS = ("p<", "p=", "p ", "p-", "p≤")
+_ENDPOINT_WORDS = ("end-point", "endpoint")
+_HR_WORDS = ("hazard", "hr")
+_TRIAL_WORDS = ("trial", "stud", "phase")
+_GUIDANCE_WORDS = ("expect", "anticipat", "planned", "on track", "project", "guided", "schedul")
+_GUIDANCE2_WORDS = ("expect", "anticipat", "plan", "on track")
+#: Every literal a gate below asks the lower-cased text for: one literal scan gives the set of those present (each
+#: ``literal in low`` becomes ``literal in present``), instead of some forty substring searches.
+_GATE_LITERALS = frozenset((*_PDUFA_LEAD, *_PDUFA_DATE, *_INDICATION_GATE, *_ENDPOINT_WORDS, *_N_GATE, *_HR_WORDS,
+                            *_P_MARKS, *_TRIAL_WORDS, *_GUIDANCE_WORDS, *_GUIDANCE2_WORDS, *_GUIDANCE3_GATE))
+_GATE_SCAN = literal_scan(_GATE_LITERALS, itself=True)
+
+
+def _present(low: str) -> set[str]:
+    """The literals of :data:`_GATE_LITERALS` that occur in ``low`` (the scan reports overlapping matches)."""
+    if _GATE_SCAN is None:
+        return {lit for lit in _GATE_LITERALS if lit in low}
+    return set(map(itemgetter(1), _GATE_SCAN.iter(low)))
+
+
+_N_NOUNS = frozenset(_N_GATE) - {"="}
+#: A copy of an ASCII-read text where the characters a match of _N's second alternative holds before its noun
+#: (word characters, "-", " " and "," of the number; any character outside ASCII, read as "?") are "c".
+_N_CHAIN = bytes(ord("c") if (c < 128 and (chr(c).isalnum() or chr(c) in "_- ,?")) else 32 for c in range(256))
+
+
+def _n_patients(text: str, low: str | None, present: set[str]) -> _Match | re.Match[str] | None:
+    """``_N_F.search(text, low)``, the lower-cased twin started where its match can first begin.
+
+    The first alternative ("n = 12") holds "="; without one, a match is the second: a number, then up to two
+    words, then its noun (one of :data:`_N_NOUNS` occurs where the noun is), all joined by "-"/" ", so no
+    character outside the chain characters lies between its start and its noun. A match starting before the
+    last non-chain character ahead of the first noun literal would have to cross it: the search starts after
+    it (a sentence's worth, not the whole lede, for the pattern to try at every position).
+    """
+    if low is None or "=" in present:
+        return _N_F.search(text, low)
+    first = min(low.find(noun) for noun in present.intersection(_N_NOUNS))
+    chain = low.encode("ascii", "replace").translate(_N_CHAIN)
+    m = _N_F.fast.search(low, chain.rfind(b" ", 0, first) + 1)
+    return _Match(m, text) if m else None
 
 
 def extract_facts(
@@ -286,6 +330,7 @@ def extract_facts(
     text = f"{title}\n{lede}"
     low = gate_lower(text)  # ı/ſ folded: the gates and lower-cased twins see what IGNORECASE sees
     llow: str | None = low if len(low) == len(text) else None
+    present = _present(low)
     facts: dict[str, Any] = {}
 
     if label == "regulatory":
@@ -311,16 +356,21 @@ def extract_facts(
                 facts["hold_status"] = "partial"
             else:
                 facts["hold_status"] = "imposed"
-    pdufa = any(map(low.__contains__, _PDUFA_LEAD)) and any(map(low.__contains__, _PDUFA_DATE))
+    pdufa = not present.isdisjoint(_PDUFA_LEAD) and not present.isdisjoint(_PDUFA_DATE)
     m = _PDUFA_F.search(text, llow) if pdufa else None
     if m:
         facts["pdufa_date"] = m.group(1)
 
-    m = _indication(title) or _indication(lede)
+    m = None
+    if not present.isdisjoint(_INDICATION_GATE):  # in neither part without one in the whole (none holds "\n")
+        if llow is not None:  # the parts' lower-cased texts are slices of the whole one (same lengths)
+            m = _indication(title, llow[: len(title)]) or _indication(lede, llow[len(title) + 1 :])
+        else:
+            m = _indication(title) or _indication(lede)
     if m:
         facts["indication"] = m.group(1).strip()
 
-    if "end-point" in low or "endpoint" in low:
+    if not present.isdisjoint(_ENDPOINT_WORDS):
         if _ENDPOINT_NOT_F.search(text, llow):
             facts["endpoint_met"] = False
         elif _ENDPOINT_MET_F.search(text, llow):
@@ -333,25 +383,25 @@ def extract_facts(
         v = _first(_CR.search(text))
         if v:
             facts["cr_rate"] = v.replace(" ", "")
-    m = _N_F.search(text, llow) if any(map(low.__contains__, _N_GATE)) and _DIGIT.search(text) else None
+    m = _n_patients(text, llow, present) if not present.isdisjoint(_N_GATE) and _DIGIT.search(text) else None
     if m:
         n = _num(m.group(1) or m.group(2))
         if n is not None and 0 < n < 10_000_000 and not 1990 <= n <= 2039:  # not a year
             facts["n_patients"] = n
-    m = _HR_F.search(text, llow) if ("hazard" in low or "hr" in low) else None
+    m = _HR_F.search(text, llow) if not present.isdisjoint(_HR_WORDS) else None
     if m:
         try:
             facts["hazard_ratio"] = float(m.group(1))
         except ValueError:
             pass
-    m = _P.search(text) if ("p<" in low or "p=" in low or "p " in low or "p-" in low or "p≤" in low) else None
+    m = _P.search(text) if not present.isdisjoint(_P_MARKS) else None
     if m:
         facts["p_value"] = f"p{m.group(1)}{m.group(2)}"
-    m = _PHASE.search(text) if "phase" in low else None
+    m = _PHASE.search(text) if "phase" in present else None
     if m:
         facts["phase"] = _phase(m)
     trial_text = lede if title.isupper() else text  # an all-caps headline has no recognisable acronyms
-    for m in _TRIAL_NAME.finditer(trial_text) if ("trial" in low or "stud" in low or "phase" in low) else ():
+    for m in _TRIAL_NAME.finditer(trial_text) if not present.isdisjoint(_TRIAL_WORDS) else ():
         name = m.group(1) or m.group(2)
         if (name and name.split("-")[0].split(" ")[0].upper() not in _NOT_TRIAL and not name.isdigit()
                 and name.casefold() not in not_trials):
@@ -364,11 +414,11 @@ def extract_facts(
             if n:
                 facts["enrollment_count"] = n
     m = None
-    if any(k in low for k in ("expect", "anticipat", "planned", "on track", "project", "guided", "schedul")):
+    if not present.isdisjoint(_GUIDANCE_WORDS):
         m = _guidance(text, low)
-    if m is None and any(k in low for k in ("expect", "anticipat", "plan", "on track")):
+    if m is None and not present.isdisjoint(_GUIDANCE2_WORDS):
         m = _GUIDANCE2_F.search(text, llow)
-        if m is None and any(k in low for k in _GUIDANCE3_GATE):
+        if m is None and not present.isdisjoint(_GUIDANCE3_GATE):
             m = _GUIDANCE3_F.search(text, llow)
     if m:
         facts["guidance"] = " ".join(m.group(1).split())

@@ -11,7 +11,12 @@ checks are used (same result, slower).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from functools import reduce
+from itertools import starmap
+from operator import add, itemgetter, or_
+from typing import Any, Protocol
+
+_VALUE = itemgetter(1)
 
 
 class Gated(Protocol):
@@ -43,18 +48,17 @@ class GateScan:
     def open_mask(self, low: str) -> int:
         """The mask of rules worth trying on ``low`` (the lower-cased text)."""
         mask = self.ungated
-        if self._automaton is not None:
-            for _end, m in self._automaton.iter(low):
-                mask |= m
-            return mask
+        if self._automaton is not None:  # the distinct masks of the hits, gathered in C, then or-ed
+            return reduce(or_, set(map(_VALUE, self._automaton.iter(low))), mask)
         for literal, m in self.masks.items():
             if literal in low:
                 mask |= m
         return mask
 
 
-def literal_scan(literals: Iterable[str]):  # type: ignore[no-untyped-def]
-    """An Aho-Corasick automaton of ``literals``, each valued by its length (a match starts at end - length + 1);
+def literal_scan(literals: Iterable[str], start_offset: bool = False, itself: bool = False):  # type: ignore[no-untyped-def]
+    """An Aho-Corasick automaton of ``literals``, each valued by its length (a match starts at end - length + 1),
+    or with ``start_offset`` by 1 - length (a match starts at end + value), or with ``itself`` by the literal;
     None without pyahocorasick: the callers' plain searches find the same."""
     try:
         import ahocorasick
@@ -62,6 +66,189 @@ def literal_scan(literals: Iterable[str]):  # type: ignore[no-untyped-def]
         return None
     automaton = ahocorasick.Automaton()
     for literal in literals:
-        automaton.add_word(literal, len(literal))
+        automaton.add_word(literal, literal if itself else 1 - len(literal) if start_offset else len(literal))
     automaton.make_automaton()
     return automaton
+
+
+# --- where a regex can start: its leading literals, read from the parsed pattern ----------------------------------
+_MAX_START_LITERALS = 200
+_SMALL_SET = 8  # a character class of at most this many characters is spelled out
+
+
+def start_literals(pattern: str, length: int = 4) -> tuple[str, ...] | None:
+    """Literals (up to ``length`` characters) one of which every match of ``pattern`` begins with, or None when
+    the parse shows none (a match may begin with any character, a large class, a case-insensitive group, ...).
+
+    Read from the pattern's parse tree: literals and small classes are spelled out, alternatives give one
+    literal each, an optional item gives both readings, zero-width assertions (``\\b``, look-arounds, anchors)
+    are stepped over (a literal that a match must begin with stays one when an assertion is ignored), and
+    anything else ends the literal where it stands. Every literal returned is a prefix of the text a match
+    consumes from its start, so a match can only start where one occurs.
+    """
+    import re
+    from re import _constants as c  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
+
+    try:
+        parsed = _parser.parse(pattern)
+    except re.error:
+        return None
+    if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+        return None
+
+    def run(items, states: set[tuple[str, bool]]) -> set[tuple[str, bool]] | None:  # type: ignore[no-untyped-def]
+        for op, av in items:
+            if not any(open_ and len(p) < length for p, open_ in states):
+                break
+            out: set[tuple[str, bool]] = set()
+            for p, open_ in states:
+                if not open_ or len(p) >= length:
+                    out.add((p, False))
+                    continue
+                got = step(op, av, p)
+                if got is None:
+                    return None
+                out |= got
+            if len(out) > _MAX_START_LITERALS:
+                return None
+            states = out
+        return states
+
+    def step(op, av, p: str) -> set[tuple[str, bool]] | None:  # type: ignore[no-untyped-def]
+        if op is c.LITERAL:
+            return {(p + chr(av), True)}
+        if op is c.IN:
+            chars: list[str] = []
+            for kind, value in av:
+                if kind is c.LITERAL:
+                    chars.append(chr(value))
+                elif kind is c.RANGE and value[1] - value[0] < _SMALL_SET:
+                    chars.extend(map(chr, range(value[0], value[1] + 1)))
+                else:  # a category, a negation, a large range
+                    return {(p, False)}
+            return {(p + ch, True) for ch in chars} if len(chars) <= _SMALL_SET else {(p, False)}
+        if op in (c.AT, c.ASSERT, c.ASSERT_NOT):  # zero-width: the next item still begins there
+            return {(p, True)}
+        if op is c.SUBPATTERN:
+            _group, add_flags, _del_flags, sub = av
+            if add_flags & (re.IGNORECASE | re.VERBOSE):
+                return {(p, False)}
+            return run(sub.data, {(p, True)})
+        if op is c.ATOMIC_GROUP:
+            return run(av.data, {(p, True)})
+        if op is c.BRANCH:
+            out: set[tuple[str, bool]] = set()
+            for alternative in av[1]:
+                got = run(alternative.data, {(p, True)})
+                if got is None:
+                    return None
+                out |= got
+            return out
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            low, high, sub = av
+            once = run(sub.data, {(p, True)})
+            if once is None:
+                return None
+            # after one pass more may follow: the literal ends there (unless the item is at most one pass)
+            out = once if high == 1 else {(q, False) for q, _ in once}
+            return out | {(p, True)} if low == 0 else out
+        return {(p, False)}  # any character, a category, a back-reference, a conditional group
+
+    states = run(parsed.data, {("", True)})
+    if states is None:
+        return None
+    literals = {p for p, _ in states}
+    if "" in literals:
+        return None
+    # a literal that begins with a shorter one adds no start: keep the shorter
+    kept = sorted(literals, key=len)
+    short: list[str] = []
+    for lit in kept:
+        if not any(lit.startswith(s) for s in short):
+            short.append(lit)
+    return tuple(sorted(short))
+
+
+class StartSearch:
+    """``rx.search(text)``, trying ``rx`` only where one of its start literals occurs (one Aho-Corasick pass).
+
+    Every match begins with one of the literals, so the pattern cannot match anywhere else; the first position,
+    in text order, where it matches is where ``search`` finds it, and ``match`` there gives the same match
+    (look-behinds and ``\\b`` still see the text before it; ``^`` matches only at the text's real start).
+    """
+
+    __slots__ = ("_scan", "pattern", "rx")
+
+    def __init__(self, rx, literals: Iterable[str]) -> None:  # type: ignore[no-untyped-def]
+        self.rx = rx
+        self.pattern = rx.pattern
+        self._scan = literal_scan(literals, start_offset=True)
+
+    def search(self, text: str):  # type: ignore[no-untyped-def]
+        if self._scan is None:
+            return self.rx.search(text)
+        match = self.rx.match
+        for start in sorted(set(starmap(add, self._scan.iter(text)))):  # end + (1 - length): where a literal starts
+            m = match(text, start)
+            if m is not None:
+                return m
+        return None
+
+
+def required_literal(pattern: str) -> str | None:
+    """The longest run of literal characters at the top level of ``pattern`` (not inside a group, a repeat or an
+    alternation), which every match therefore holds; None when there is none."""
+    import re
+    from re import _constants as c  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
+
+    try:
+        parsed = _parser.parse(pattern)
+    except re.error:
+        return None
+    if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+        return None
+    best, run = "", ""
+    for op, av in parsed.data:
+        if op is c.LITERAL:
+            run += chr(av)
+            best = max(best, run, key=len)
+        elif op not in (c.AT, c.ASSERT, c.ASSERT_NOT):  # zero-width items do not break a run's text
+            run = ""
+    return best or None
+
+
+class AnySearch:
+    """Whether ``rx`` matches anywhere in a text, for a yes/no check (``search(text) is None`` or not; the match
+    returned is *a* match, not necessarily the leftmost).
+
+    A pattern matches somewhere when one of its top-level alternatives does (``alternatives``: the pattern split at
+    its top-level ``|``); each is tried on its own, as a :class:`StartSearch` when it has start literals, else only
+    when the text holds its :func:`required_literal`. The whole pattern tries every alternative at every position.
+    """
+
+    __slots__ = ("parts", "pattern")
+
+    def __init__(self, rx, alternatives: Sequence[str]) -> None:  # type: ignore[no-untyped-def]
+        import re
+
+        self.pattern = rx.pattern
+        parts: list[tuple[str | None, Any]] = []
+        for alternative in alternatives:
+            part = re.compile(alternative, rx.flags)
+            literals = start_literals(alternative)
+            if literals is not None:
+                parts.append((None, StartSearch(part, literals)))
+            else:
+                parts.append((required_literal(alternative), part))
+        self.parts = tuple(parts)
+
+    def search(self, text: str):  # type: ignore[no-untyped-def]
+        for need, part in self.parts:
+            if need is not None and need not in text:
+                continue
+            m = part.search(text)
+            if m is not None:
+                return m
+        return None

@@ -12,7 +12,8 @@
 * Rule gates: the one-pass literal scan (:mod:`watchers.classify.prescan`, Aho-Corasick) opens exactly the
   rules whose gates the per-rule substring checks open, with and without the optional package.
 * Product-name slots: the literal scan never closes on a text the slot pattern matches.
-* Drug stems: the stem scan before the INN word scan never closes on a text where a word ends with a stem.
+* Drug stems: the words ending with a stem come from one literal scan of an a-z-only copy of the text, the same
+  words (same starts, same order) as the word pattern's scan.
 * A release page read after the item was classified finishes the same analysis (title and lede are not
   classified again): the result equals a fresh classification with the body, and finishing twice leaves the
   first result unchanged.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 
 import pytest
 
@@ -158,27 +160,38 @@ def test_gate_scan_on_the_real_corpus() -> None:
     assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
 
 
-def _stem_gate_misses(texts: list[str]) -> list[str]:
-    return [t[:80] for t in texts
-            if any(map(drug_names._ENDS_WITH_STEM, drug_names._WORD_RE.findall(t)))
-            and not drug_names._may_end_with_stem(t)]
+def _stem_start_differences(texts: list[str]) -> list[str]:
+    return [f"{t[:80]!r}: {drug_names._stem_word_starts(t)} != {drug_names._stem_word_starts_plain(t)}"
+            for t in texts if drug_names._stem_word_starts(t) != drug_names._stem_word_starts_plain(t)]
 
 
-def test_stem_scan_never_skips_a_word_with_a_drug_stem() -> None:
-    texts = [f"{t}\n{s}" for t, s in _texts([(t, s) for _, _, t, s in CASES + HARD_CASES])]
-    texts += ["pembrolizumab", "Acme's Keytruda (pembrolizumab) plus gene therapy", "making skin", "Genmab's",
-              "nusinersen-abcd", "BioXcel", "a statistic"]
-    assert drug_names._STEM_SCAN is not None, "pyahocorasick is a dependency of the project"
-    assert _stem_gate_misses(texts) == []
-    assert not drug_names._may_end_with_stem("Acme makes kinder statistics")  # the scan does close
+STEM_EDGES = ["", "pembrolizumab", "Acme's Keytruda (pembrolizumab) plus gene therapy", "making skin", "Genmab's",
+              "nusinersen-abcd", "BioXcel", "a statistic", "Xmab", "XYmabcd", "ABcdefmab", "Abcdemab", "abcdemab",
+              "Abcdmab", "leucel tisagenlecleucel", "éabcdefmab", "Éabcdefmab", "\u212aabcdefmab", "abcdefmabé",
+              "ıabcdefmab", "🧬abcdefmab🧬", "abcdefmab\nZabcdecel", "Acme makes kinder statistics"]
 
 
-def test_stem_scan_on_the_real_corpus() -> None:
+def test_stem_word_starts_equal_the_word_scan() -> None:
+    import random
+
+    rng = random.Random(17)
+    pieces = ["mab", "Xmab", "pembrolizumab", "leucel", "cel", "xcel", "tide", "stat", "kin", "Kinase", "nusinersen",
+              "A", "Ab", "ab", "-", " ", "  ", "9", ".", "é", "®", "\u212a", "ı", "🧬", "\n"]
+    fuzz = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(6_000)]
+    fuzz += ["".join(rng.choice("abcdefkmlinstAZB -.9é") for _ in range(rng.randint(0, 40))) for _ in range(6_000)]
+    texts = STEM_EDGES + fuzz + [f"{t}\n{s}" for t, s in _texts([(t, s) for _, _, t, s in CASES + HARD_CASES])]
+    assert drug_names._STEM_END_SCAN is not None, "pyahocorasick is a dependency of the project"
+    assert _stem_start_differences(texts) == []
+    assert drug_names._stem_word_starts("Acme makes kinder statistics") == []  # the scan does close
+
+
+def test_stem_word_starts_on_the_real_corpus() -> None:
     path = shared_path("corpus", "globenewswire_biotech_items.csv")
     with path.open(newline="", encoding="utf-8") as f:
         rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
     texts = [f"{_prepare(t, 1_000)}\n{_prepare(s, 2_000)[:1_000]}" for t, s in rows]
-    assert _stem_gate_misses(texts) == []
+    wrong = _stem_start_differences(texts)
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
 
 
 FOLD_ONLY_HEADLINES = [
@@ -396,11 +409,12 @@ def test_dateline_check_equals_the_dateline_pattern() -> None:
     rng = random.Random(13)
     parts = ["(GLOBE NEWSWIRE)", "(Business Wire)", "(PR Newswire)", "(ACCESSWIRE)", "newswire", "NewMediaWire",
              "BUSINESS WIRE", "access wire", "BOSTON", "May 1, 2024", " ", "  ", "\t", "--", "2024", "a", "ſ", "ı",
-             "\u212a", "é", ",", "(", ")", "Acme Bio", "1999"]
-    texts = ["".join(rng.choice(parts) for _ in range(rng.randint(0, 8))) for _ in range(5_000)]
+             "\u212a", "é", ",", "(", ")", "Acme Bio", "1999", "İ", "®", "—", "ß", "ẞ", "\u0130", "ǅ"]
+    texts = ["".join(rng.choice(parts) for _ in range(rng.randint(0, 8))) for _ in range(20_000)]
     texts += ["", "BOSTON, May 1, 2024 (GLOBE NEWSWIRE) -- Acme", "  BOSTON 2024", "B 2024", "BO 2024", "Ab1234",
               "x (BUSINESS WIRE) y", "(business wire)", "(ACCESSWIRE)", "a\nBOSTON 2024", "ſOSTON 2024",
-              "NEWſWIRE", "(BUſıNESS WıRE)", "NEWMEDıAWıRE"]
+              "NEWſWIRE", "(BUſıNESS WıRE)", "NEWMEDıAWıRE", "NEWSWİRE", "(BUSİNESS WIRE)", "Ä (ACCESSWIRE)",
+              "BOSTON® 2024", "İSTANBUL 2024"]
     wrong = [t for t in texts if _has_dateline(t) != (_DATELINE.search(t) is not None)]
     assert wrong == []
     path = shared_path("corpus", "globenewswire_biotech_items.csv")
@@ -616,3 +630,385 @@ def test_fact_twins_tried_at_their_start_words_equal_their_patterns() -> None:
     for rx in (facts._ENDPOINT_NOT, facts._ENDPOINT_MET, facts._PDUFA, facts._HR, facts._INDICATION):
         assert sum(rx.search(t) is not None for t in texts) > 50, rx.pattern[:40]
     assert _twin_differences(texts) == []
+
+
+# --- code names: _CODE_RE tried only where a class copy of the text says a match can start --------------------
+CODE_EDGES = [
+    "", "A", "A1", "A12", "A123", "AB12", "ABCDEF12", "AB-1", "Ab-12", "ABCDEF-1", "ABCDEFG-1", "AB-CDEFGHIJ1",
+    "AB-CD.1", "AB-1.2", "ACI-24.060", "PGN-EDODM1", "IMC-P115C", "OCU410ST", "GLPG5101", "COVID-19", "x/AB12",
+    "x.AB12", "x_AB12", "xAB12", "-AB12", "é AB12", "éAB12", "®AB12", "AB®CD12", "AB٣CD12", "AB٣٤", "A٣٤٥",
+    "AB-CD٣", "?AB12", "AB12?CD34", "AB12.5", "AB-12-34-56", "ABCDE-ABCDEFGH-ABCDE1", "ABCDE-ABCDEFGH-ABCDEF1",
+    "(AB-101) and [CD202]\nEF-3", "Phase 2 of AB-101, then AB-102.",
+    "ABCDEF-GHIJKLMN-OPQRS1", "x ABCDEF-GHIJKLMN-OPQRS1", "AB-12 AB-12AB-12 CD-3",
+]
+
+
+def _code_differences(texts: list[str]) -> list[str]:
+    return [f"{t[:80]!r}" for t in texts
+            if [m.span() for m in drug_names._code_matches(t)] != [m.span() for m in drug_names._CODE_RE.finditer(t)]]
+
+
+def test_code_matches_equal_the_code_pattern_on_edge_cases() -> None:
+    import random
+
+    rng = random.Random(19)
+    pieces = ["AB", "A", "Ab", "GLPG", "-", ".", "/", "_", "1", "12", "123", "4567", " ", "é", "®", "٣", "?", "x",
+              "COVID-19", "PGN-EDODM1", "ACI-24.060", "A002", "ABCDEFGHIJKLMNOP", "abcdefghij", "\n"]
+    fuzz = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 14))) for _ in range(8_000)]
+    fuzz += ["".join(rng.choice("AZBab09-._/ é٣®?") for _ in range(rng.randint(0, 40))) for _ in range(8_000)]
+    texts = CODE_EDGES + fuzz + [f"{t}\n{s}" for t, s in _texts([(t, s) for _, _, t, s in CASES + HARD_CASES])]
+    assert _code_differences(texts) == []
+
+
+def test_code_matches_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [f"{_prepare(t, 1_000)}\n{_prepare(s, 2_000)[:1_000]}" for t, s in rows]
+    wrong = _code_differences(texts)
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+# --- langdetect with its per-language loops in numpy ---------------------------------------------------------
+def _detector_differences(texts: list[str]) -> list[str]:
+    from langdetect import DetectorFactory, detector_factory
+    from langdetect.detector import Detector
+
+    from watchers.classify.language_detector import FastDetector, detect
+
+    DetectorFactory.seed = 0
+    detector_factory.init_factory()
+    wrong = []
+    for text in texts:
+        out = []
+        for cls in (Detector, FastDetector):
+            d = cls(detector_factory._factory)
+            d.append(text)
+            try:
+                out.append((d.get_probabilities(), d.langprob))
+            except Exception as e:  # langdetect raises on a text without features: so must the fast one
+                out.append((type(e).__name__, str(e)))
+        plain, fast = out
+        if repr(plain) != repr(fast) or (not isinstance(plain[0], str) and detect(text) != plain[0][0].lang):
+            wrong.append(f"{text[:60]!r}: {fast[0]} != {plain[0]}")
+    return wrong
+
+
+def test_fast_detector_gives_langdetects_probabilities() -> None:
+    import random
+
+    rng = random.Random(23)
+    words = ("der die und für über Zulassung Studie le la des pour avec étude résultats el los para año ensayo "
+             "il della studio è og af til på med för och är þetta sú fyrir að data Phase FDA 2024 ® — ñ ç ø å ü ö "
+             "Ĳ ẞ").split()
+    texts = ["", "123 456", "Acme GmbH gibt Zulassung für AB-1 bekannt", "Acme SA annonce des résultats positifs"]
+    texts += [" ".join(rng.choice(words) for _ in range(rng.randint(1, 25))) for _ in range(150)]
+    assert _detector_differences(texts) == []
+
+
+def test_fast_detector_on_the_real_corpus() -> None:
+    import watchers.classify.languages as languages
+
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    asked: list[str] = []
+    plain = languages._langdetect
+    try:  # the texts the classifier hands to langdetect
+        languages._langdetect = lambda text: asked.append(text)  # type: ignore[assignment,func-returns-value]
+        for title, lede in _texts(rows):
+            languages.detect_language(title, lede)
+    finally:
+        languages._langdetect = plain
+    assert len(asked) >= 10
+    assert _detector_differences(asked) == []
+
+
+def test_code_stop_words_are_what_the_stop_pattern_matches() -> None:
+    import random
+
+    words = sorted(drug_names._CODE_STOP_WORDS)
+    assert len(words) > 250 and all(w.isalnum() for w in words)
+    rng = random.Random(29)
+    texts = words + [w + "1" for w in words] + [w[:-1] for w in words] + [w.lower() for w in words]
+    texts += ["", "X", "COVID19", "ABC", "PCV13", "Q", "QQ", "AB-1", "HER2"]
+    texts += ["".join(rng.choice("ABCDEFGHIKLMNOPQRSTUVWXYZabc0123") for _ in range(rng.randint(1, 6)))
+              for _ in range(20_000)]
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    if path.exists():
+        with path.open(newline="", encoding="utf-8") as f:
+            for r in csv.DictReader(f):
+                for m in drug_names._CODE_RE.finditer(f"{r.get('title') or ''}\n{r.get('summary') or ''}"):
+                    texts += [m.group(1), m.group(1).split("-")[0]]
+    wrong = [t for t in texts if (t in drug_names._CODE_STOP_WORDS) != bool(drug_names._CODE_STOP_PREFIX.match(t))]
+    assert wrong == []
+
+
+# --- rule twins tried only at their start literals (prescan.start_literals / StartSearch) ------------------------
+def test_start_literals_read_from_the_pattern() -> None:
+    from watchers.classify.prescan import start_literals
+
+    assert start_literals(r"\bab(?:c|d)e") == ("abce", "abde")
+    assert start_literals(r"\b(?<!x )(?:first|1st)[- ]quarter") == ("1st ", "1st-", "firs")
+    assert start_literals(r"x?yz") == ("xyz", "yz")
+    assert start_literals(r"(?:ab)+c") == ("ab",)  # more passes may follow: the literal ends after one
+    assert start_literals(r"a{0,2}b") == ("a", "b")
+    assert start_literals(r"[ab]c") == ("ac", "bc")
+    assert start_literals(r"to\s+x") == ("to",)
+    assert start_literals(r"abc|\d+%") is None  # a match may begin with any digit
+    assert start_literals(r"(?i:abc)") is None and start_literals(r"(?i)abc") is None
+    assert start_literals(r"x*abc") == ("abc", "x")
+    assert start_literals(r"ab|abc") == ("ab",)
+
+
+def _start_search_differences(texts: list[str]) -> list[str]:
+    from watchers.classify.prescan import StartSearch, start_literals
+
+    wrong = []
+    for rule in RULES:
+        twins = [(f, getattr(rule, f)) for f in ("fast", "fast_requires", "fast_unless")]
+        twins += [(f"part{i}", rx) for i, (_, rx) in enumerate(rule.fast_parts)]
+        for field, rx in twins:
+            if rx is None:
+                continue
+            rx = getattr(rx, "rx", rx)  # the plain pattern of a StartSearch
+            literals = start_literals(rx.pattern)
+            if literals is None:
+                continue
+            starts = StartSearch(rx, literals)
+            for text in texts:
+                a, b = rx.search(text), starts.search(text)
+                if (a and a.span()) != (b and b.span()):
+                    wrong.append(f"{rule.name}.{field}: {a} != {b} on {text[:80]!r}")
+    return wrong
+
+
+def test_start_search_equals_search_for_every_rule_twin() -> None:
+    import random
+
+    from watchers.classify.prescan import start_literals
+
+    rng = random.Random(31)
+    pieces = [" ", "  ", "\n", ",", ".", "-", "the ", "fda ", "2024 ", "x"]
+    for rule in RULES:  # the literals themselves, glued to words and to each other
+        for rx in (rule.fast, rule.fast_requires, rule.fast_unless, *(p for _, p in rule.fast_parts)):
+            if rx is not None:
+                pieces.extend(start_literals(getattr(rx, "rx", rx).pattern) or ())
+    words = [w for _, _, t, s in CASES + HARD_CASES for w in f"{t} {s}".lower().split()]
+    texts = ["".join(rng.choice(pieces + words) for _ in range(rng.randint(1, 30))) for _ in range(1_500)]
+    texts += [_lowered(f"{t}\n{s}") or "" for t, s in _texts([(t, s) for _, _, t, s in CASES + HARD_CASES])]
+    assert _start_search_differences(texts) == []
+
+
+@pytest.mark.slow  # every twin with start literals, both ways, on 4,000 texts: about half a minute
+def test_start_search_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [_lowered(f"{t}\n{lede}") or "" for t, lede in _texts(rows)]
+    wrong = _start_search_differences(texts)
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+# --- yes/no twins one top-level alternative at a time (prescan.AnySearch) ---------------------------------------
+def test_required_literal_read_from_the_pattern() -> None:
+    from watchers.classify.prescan import required_literal
+
+    assert required_literal(r"\d+(?:\.\d+)?\s?%(?! owned)") == "%"
+    assert required_literal(r"\bab\s+cde\b") == "cde"
+    assert required_literal(r"a(?:bc)?d") == "a"
+    assert required_literal(r"(?:abc)|x") is None  # the alternation is no top-level run
+    assert required_literal(r"x*") is None
+
+
+def _any_search_differences(texts: list[str]) -> list[str]:
+    from watchers.classify.prescan import AnySearch
+    from watchers.classify.rules import top_level_alternatives
+
+    wrong = []
+    for rule in RULES:
+        for field in ("fast_requires", "fast_unless"):
+            rx = getattr(rule, field)
+            if rx is None:
+                continue
+            plain = re.compile(rx.pattern)
+            split = AnySearch(plain, top_level_alternatives(plain.pattern))
+            wrong += [f"{rule.name}.{field} on {t[:80]!r}" for t in texts
+                      if (split.search(t) is None) != (plain.search(t) is None)]
+    return wrong
+
+
+def test_any_search_equals_search_for_every_yes_no_twin() -> None:
+    import random
+
+    rng = random.Random(37)
+    pieces = [" ", "\n", ",", ".", "12", "3.5", "%", " %", "% owned", "p<0.05", "p = .01", "topline data", "top-line",
+              "met its primary", "missed the primary", "expects topline data", "will ", "fda", "clinical", "2024"]
+    words = [w for _, _, t, s in CASES + HARD_CASES for w in f"{t} {s}".lower().split()]
+    texts = ["".join(rng.choice(pieces + words) for _ in range(rng.randint(1, 30))) for _ in range(1_000)]
+    texts += [_lowered(f"{t}\n{s}") or "" for t, s in _texts([(t, s) for _, _, t, s in CASES + HARD_CASES])]
+    assert _any_search_differences(texts) == []
+
+
+def test_any_search_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [_lowered(f"{t}\n{lede}") or "" for t, lede in _texts(rows)]
+    wrong = _any_search_differences(texts)
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+# --- subtype refiners through their rules' lower-cased twins ----------------------------------------------------
+def _refine_differences(texts: list[str]) -> list[str]:
+    from watchers.classify import SUBTYPE_REFINERS, _refine
+
+    wrong = []
+    for label in SUBTYPE_REFINERS:
+        for text in texts:
+            plain = next(((sub, r.group(0)) for sub, rx in SUBTYPE_REFINERS[label] if (r := rx.search(text))), None)
+            if _refine(label, text) != plain:
+                wrong.append(f"{label}: {_refine(label, text)} != {plain} on {text[:80]!r}")
+    return wrong
+
+
+def test_refiner_twins_equal_the_refiners() -> None:
+    texts = [t for pair in _texts([(t, s) for _, _, t, s in CASES + HARD_CASES]) for t in pair]
+    texts += [t for t, _ in FOLD_ONLY_HEADLINES] + ["İstanbul Data Presented at ASCO", "Topline Results of AB-1", ""]
+    assert _refine_differences(texts) == []
+
+
+def test_refiner_twins_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    wrong = _refine_differences([t for pair in _texts(rows) for t in pair])
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+# --- facts: one literal scan for every gate, the parts' lower-cased texts sliced from the whole --------------------
+def test_fact_gate_scan_finds_the_literals_present() -> None:
+    import random
+
+    from watchers.classify import facts
+
+    rng = random.Random(41)
+    pieces = [*facts._GATE_LITERALS, " ", "x", "e", "p", "h", "\n", "-", "ı", "İ"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 25))) for _ in range(5_000)]
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    if path.exists():
+        with path.open(newline="", encoding="utf-8") as f:
+            rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+        texts += [_lowered(f"{t}\n{lede}") or "" for t, lede in _texts(rows)]
+    wrong = [t[:80] for t in texts if facts._present(t) != {lit for lit in facts._GATE_LITERALS if lit in t}]
+    assert wrong == []
+
+
+def test_lower_cased_parts_are_slices_of_the_lower_cased_whole() -> None:
+    import random
+
+    from watchers.classify.rules import gate_lower
+
+    rng = random.Random(43)
+    pieces = ["Σ", "ΑΣ", "σ", "ς", ".", "'", "\u0301", " ", "A", "ı", "İ", "ſ", "\u212a", "ΑΣ.", "x"]
+    pairs = [("".join(rng.choice(pieces) for _ in range(rng.randint(0, 6))),
+              "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))) for _ in range(20_000)]
+    pairs += _texts([(t, s) for _, _, t, s in CASES + HARD_CASES])
+    wrong = []
+    for title, lede in pairs:
+        text = f"{title}\n{lede}"
+        low = gate_lower(text)
+        same = low[: len(title)] == gate_lower(title) and low[len(title) + 1 :] == gate_lower(lede)
+        if len(low) == len(text) and not same:
+            wrong.append((title, lede))
+    assert wrong == []
+
+
+def test_construct_builds_what_model_construct_builds() -> None:
+    from watchers.classify import Classification, Evidence, _construct
+
+    values = {"label": "readout", "subtype": "topline", "programs": ["AB-1"], "sponsor": "Acme",
+              "facts": {"orr": "32%"}, "evidence": [Evidence(rule="readout.topline@title", phrase="topline")],
+              "confidence": 0.9}
+    assert list(values) == list(Classification.model_fields)  # every field, in field order
+    fast, plain = _construct(dict(values)), Classification.model_construct(**values)
+    assert type(fast) is type(plain) and fast == plain
+    for attr in ("__dict__", "__pydantic_fields_set__", "__pydantic_extra__", "__pydantic_private__"):
+        assert getattr(fast, attr) == getattr(plain, attr), attr
+    assert fast.model_dump() == plain.model_dump() and fast.model_dump_json() == plain.model_dump_json()
+    assert fast.model_copy(update={"label": "other"}).label == "other" and fast.label == "readout"
+
+
+def test_patient_count_search_started_late_equals_the_search() -> None:
+    import random
+
+    from watchers.classify import facts
+
+    rng = random.Random(47)
+    pieces = ["12", "1,200", "3", " ", "-", ",", ".", "\n", "patients", "participants", "men", "women", "adult",
+              "phase ", "phase", "trial ", "with ", "healthy ", "n=", "n = ", "=", "é", "(", "of ", "x", "enrolled "]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 20))) for _ in range(20_000)]
+    texts += [f"{t}\n{lede}" for t, lede in _texts([(t, s) for _, _, t, s in CASES + HARD_CASES])]
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    if path.exists():
+        with path.open(newline="", encoding="utf-8") as f:
+            rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+        texts += [f"{t}\n{lede}" for t, lede in _texts(rows)]
+    wrong = []
+    for text in texts:
+        low = _lowered(text)
+        present = facts._present(low or text.lower())
+        if present.isdisjoint(facts._N_GATE):
+            continue
+        fast, plain = facts._n_patients(text, low, present), facts._N_F.search(text, low)
+        if (fast and fast.group(0)) != (plain and plain.group(0)):
+            wrong.append(text[:80])
+    assert wrong == []
+
+
+# --- language rules through their lower-cased twins -------------------------------------------------------------
+def _first_language_rule_plain(lang: str, title: str, lede: str) -> tuple[object, str, str] | None:
+    from watchers.classify.languages import LANGUAGE_RULES
+
+    context = f"{title}\n{lede}"
+    for where, text in (("title", title), ("lede", lede)):
+        for rule in LANGUAGE_RULES.get(lang, ()) if text else ():
+            m = rule.pattern.search(text)
+            if m is None or (rule.requires is not None and rule.requires.search(context) is None):
+                continue
+            if rule.unless is not None and rule.unless.search(context) is not None:
+                continue
+            return rule, m.group(0), where
+    return None
+
+
+def _language_rule_differences(pairs: list[tuple[str, str]]) -> list[str]:
+    from watchers.classify.languages import LANGUAGE_RULES, first_language_rule
+
+    return [f"{lang}: {title[:60]!r}" for lang in LANGUAGE_RULES for title, lede in pairs
+            if first_language_rule(lang, title, lede) != _first_language_rule_plain(lang, title, lede)]
+
+
+def test_language_rules_through_twins_equal_the_rules() -> None:
+    import random
+
+    from watchers.classify.languages import LANGUAGE_RULES
+
+    rng = random.Random(53)
+    words = [w for rules in LANGUAGE_RULES.values() for r in rules
+             for w in re.findall(r"[^\W\d_]{3,}", r.pattern.pattern)]
+    words += ["Zulassung", "ZULASSUNG", "erhält", "ERHÄLT", "ß", "ẞ", "é", "É", "ı", "İ", "ſ", "\u212a", "µ", "σ", "ς",
+              "Σ", " ", " ", "\n", ",", "FDA", "EMA", "Phase", "2", "%"]
+    pairs = [(" ".join(rng.choice(words) for _ in range(rng.randint(1, 8))),
+              " ".join(rng.choice(words) for _ in range(rng.randint(0, 12)))) for _ in range(1_500)]
+    assert _language_rule_differences(pairs) == []
+
+
+def test_language_rules_through_twins_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    pairs = [(t, lede[:LEDE_CHARS]) for t, lede in _texts(rows)]
+    accented = [p for p in pairs if not (p[0] + p[1]).isascii()]
+    wrong = _language_rule_differences(accented[:1_500])
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
