@@ -1,6 +1,6 @@
 """What the shared queue costs PostgreSQL per poll job in the steady state, by number of sources (issue 16).
 
-    python bench/bench_queue_fetch.py [--sources 1000,10000,40000] [--models main,indexed,horizon]
+    python bench/bench_queue_fetch.py [--sources 1000,10000,40000] [--models main,indexed,horizon,horizon_sched]
                                       [--seconds 60] [--warmup 10] [--workers 2] [--json]
 
 The steady state of a fleet: every source polled every `--interval` seconds (600), their due times spread evenly
@@ -13,9 +13,13 @@ itself is a stand-in (`--latency` seconds of waiting for the feed, then the stor
 Models:
 - `main`: main's model, one waiting job per source (each job re-defers its source's next poll), procrastinate's own
   indexes only; the jobs were deferred in due order (the most favourable order for its fetch);
-- `indexed`: the same, with our index on the job table (`queue.FETCH_INDEXES`);
+- `indexed`: the same, with our index on the job table's lock (`queue.FETCH_INDEXES`) and one on the waiting jobs'
+  `scheduled_at` (not kept: see below), the fix that leaves the model as it is;
 - `horizon`: this branch: only polls due within the horizon (two reconciler periods) wait in the queue, the
-  reconciler (run here every `--reconcile` seconds) queues the sources coming due, and our index.
+  reconciler (run here every `--reconcile` seconds) queues the sources coming due, and our lock index;
+- `horizon_sched`: the horizon and both indexes. The `scheduled_at` index lets the planner take only the due jobs,
+  when its statistics say few are due; when they are stale (a backlog: every source due at once after an outage)
+  each fetch then sorts every due job, until the next ANALYZE.
 
 Measured over `--seconds` after `--warmup` (PostgreSQL's own counters, `track_functions = 'all'`): procrastinate's
 fetch calls and their server time (in total, per call, per job run), how many found nothing (each defer notifies
@@ -59,6 +63,7 @@ from watchers.schedule.queue import (
 FUNCTIONS = ("procrastinate_fetch_job_v2", "procrastinate_defer_jobs_v1", "procrastinate_finish_job_v1",
              "procrastinate_notify_queue_job_inserted_v1")
 FOREVER = timedelta(days=3650)  # main's model: every next poll is re-deferred, however far
+SCHEDULED_INDEX = "CREATE INDEX bench_jobs_scheduled_idx ON procrastinate_jobs (scheduled_at) WHERE status = 'todo'"
 
 
 @dataclass
@@ -102,7 +107,7 @@ async def seed(url: str, n: int, interval: float, model: str) -> None:
                 "COPY sources (kind, url, name, created_at, next_poll_at, primed) FROM STDIN") as copy:
             for i, at in enumerate(due):
                 await copy.write_row(("rss", f"http://feeds.invalid/{i}.xml", f"Feed {i}", to_db(now), to_db(at), 1))
-        if model != "horizon":
+        if not model.startswith("horizon"):
             await conn.execute(
                 "INSERT INTO procrastinate_jobs (queue_name, task_name, lock, queueing_lock, args, scheduled_at) "
                 "SELECT 'poll', %s, 'poll:' || id, 'poll:' || id, jsonb_build_object('source_id', id), "
@@ -110,6 +115,8 @@ async def seed(url: str, n: int, interval: float, model: str) -> None:
         if model == "main":
             for name in FETCH_INDEXES:
                 await conn.execute(f"DROP INDEX IF EXISTS {name}")  # type: ignore[arg-type]
+        if model in ("indexed", "horizon_sched"):
+            await conn.execute(SCHEDULED_INDEX)
 
 
 def server_cpu(admin_url: str) -> float | None:
@@ -166,7 +173,7 @@ async def run_model(pg: PgServer, n: int, model: str, args: argparse.Namespace) 
         await seed(url, n, args.interval, model)
         store = await Store.open(url)
         stand_in = StandInPolls(store, args.interval, args.latency)
-        horizon = timedelta(seconds=2 * args.reconcile) if model == "horizon" else FOREVER
+        horizon = timedelta(seconds=2 * args.reconcile) if model.startswith("horizon") else FOREVER
         apps: list[procrastinate.App] = []
         jobs: list[SourceJobs] = []
         for _ in range(args.workers):
@@ -176,14 +183,14 @@ async def run_model(pg: PgServer, n: int, model: str, args: argparse.Namespace) 
         try:
             for app in apps:
                 await app.open_async()
-            if model == "horizon":
+            if model.startswith("horizon"):
                 await jobs[0].reconcile()
             async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
                 await conn.execute("VACUUM ANALYZE")
             stop = asyncio.Event()
 
             async def reconciler() -> None:  # main's reconciler finds nothing overdue in the steady state
-                while model == "horizon" and not stop.is_set():
+                while model.startswith("horizon") and not stop.is_set():
                     try:
                         await asyncio.wait_for(stop.wait(), args.reconcile)
                     except TimeoutError:
@@ -228,6 +235,8 @@ async def run_model(pg: PgServer, n: int, model: str, args: argparse.Namespace) 
         "fetch_ms_per_poll": round(fetch_ms / polls, 3) if polls else None,
         "defer_calls_per_poll": round(delta.get("procrastinate_defer_jobs_v1.calls", 0.0) / polls, 2) if polls
         else None,
+        "notifies_per_poll": round(delta.get("procrastinate_notify_queue_job_inserted_v1.calls", 0.0) / polls, 2)
+        if polls else None,
         "transactions_per_poll": round(delta.get("transactions", 0.0) / polls, 1) if polls else None,
         "server_cpu_seconds": round(cpu1 - cpu0, 2) if cpu0 is not None and cpu1 is not None else None,
         "server_cpu_ms_per_poll": round((cpu1 - cpu0) * 1000 / polls, 2)
@@ -258,7 +267,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sources", default="1000,10000,40000")
-    parser.add_argument("--models", default="main,indexed,horizon")
+    parser.add_argument("--models", default="main,indexed,horizon,horizon_sched")
     parser.add_argument("--seconds", type=float, default=60.0, help="measured window")
     parser.add_argument("--warmup", type=float, default=10.0)
     parser.add_argument("--interval", type=float, default=600.0, help="every source polled this often")
@@ -273,7 +282,8 @@ def main() -> None:
         print("BENCH-RESULT " + json.dumps(result))
         return
     keys = ("polls_per_second", "fetch_calls", "empty_fetches", "fetch_ms_per_call", "fetch_ms_per_poll",
-            "defer_calls_per_poll", "transactions_per_poll", "server_cpu_ms_per_poll", "jobs_waiting", "late_max_s")
+            "defer_calls_per_poll", "notifies_per_poll",
+            "transactions_per_poll", "server_cpu_ms_per_poll", "jobs_waiting", "late_max_s")
     for r in result["runs"]:
         print(f"{r['model']} × {r['sources']} sources")
         print(table([(k, str(r[k])) for k in keys]))
