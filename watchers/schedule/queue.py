@@ -50,6 +50,9 @@ SCHEDULE_SLACK = timedelta(seconds=1)
 SCHEMA_LOCK = 0x6D696C65717565
 
 DEFER_BATCH = 500
+# After queuing this many jobs at once the reconciler has the planner's statistics of the job table refreshed (see
+# `reconcile`).
+ANALYZE_AFTER = 1000
 OnPolled = Callable[[CycleReport], Awaitable[None]]
 
 
@@ -206,6 +209,12 @@ class SourceJobs:
                     made += await self.defer(source_id, at)
         for source_id, at in early:
             made += await self.defer(source_id, at)
+        if made >= ANALYZE_AFTER:
+            # Statistics that predate a mass of due jobs (first start, after an outage, a fleet coming due together)
+            # make the planner expect few: procrastinate's fetch then checks the lock of every due job before taking
+            # one (2,000 due: 15 ms a fetch, 150 ms without our lock index; 16,000: 52 ms, 8 s), until autovacuum
+            # gets to the table, up to a minute later. A fresh ANALYZE makes it take the first due job (~2 ms).
+            await self._queue.connector.execute_query_async("ANALYZE procrastinate_jobs")
         if made:
             log.info("reconciler: queued the polls of %d sources due within %.0f s", made,
                      self.horizon.total_seconds())

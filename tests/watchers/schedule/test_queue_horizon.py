@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import procrastinate
 import pytest
 
+from storage.clock import to_db
 from storage.models import utcnow
 from storage.store import Store
 from tests.support.feeds import items, rss
@@ -18,7 +19,14 @@ from tests.support.local_server import LocalServer
 from tests.support.pipeline import Pipeline
 from watchers.fetch.http import FetchConfig, Fetcher
 from watchers.schedule.poll_cycle import CycleReport
-from watchers.schedule.queue import POLL_TASK, SourceJobs, build_queue, ensure_queue_schema, poll_lock
+from watchers.schedule.queue import (
+    ANALYZE_AFTER,
+    POLL_TASK,
+    SourceJobs,
+    build_queue,
+    ensure_queue_schema,
+    poll_lock,
+)
 
 HORIZON = timedelta(seconds=60)
 
@@ -161,3 +169,17 @@ async def test_the_fetch_index_is_made_on_an_existing_queue(pg_url: str) -> None
         assert row == (True,)
     finally:
         await store.close()
+
+
+async def test_queuing_a_mass_of_sources_refreshes_the_job_tables_statistics(rig: Rig) -> None:
+    # A fleet coming due together (or a first start): the planner must know the queue is full of due jobs, else
+    # procrastinate's fetch checks every due job's lock before taking one.
+    stamp = to_db(utcnow() - timedelta(seconds=5))
+    await rig.store.db.write(
+        "INSERT INTO sources (kind, url, name, created_at, next_poll_at) "
+        "SELECT 'rss', 'http://feeds.invalid/' || g, 'Feed', ?, ? FROM generate_series(1, ?) g",
+        (stamp, stamp, ANALYZE_AFTER))
+    assert await rig.jobs.reconcile() == ANALYZE_AFTER
+    row = await rig.store.db.one(
+        "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'procrastinate_jobs'")
+    assert row == (True,)
