@@ -10,8 +10,9 @@ Priming (untimed, reported): the state of a bot that has polled every feed once.
 - SQLite: every feed's real first poll (`PollCycle`, fetch → parse → record its 20–50 items as seen, validators,
   publication dates), with the server answering at once (`POST /_latency`) instead of `--latency` late;
 - PostgreSQL: set up the same way (`setup_store`), then given the rows that priming wrote (`sources` health and
-  validators, `seen_items`, `source_publications`) with COPY, matched by URL; then the queue of a fleet whose
-  sources all come due together: one poll job per source, waiting for that time (also its `next_poll_at`).
+  validators, `seen_items`, `source_publications`) with COPY, matched by URL; then, before each PostgreSQL run, the
+  queue of a fleet whose sources all come due together: one poll job per source, waiting for that time (also its
+  `next_poll_at`).
 Then each timed cycle: `--fraction` of the feeds gain items, every source comes due at once, and the clock runs
 until every source has been polled once:
 - SQLite: one process, `PollCycle.run_once` with POLL_CONCURRENCY=`--concurrency` (what `run` does);
@@ -170,6 +171,9 @@ async def prime_queue(url: str) -> float:
     store = await Store.open(url)
     try:
         ids = [int(r[0]) for r in await store.db.all("SELECT id FROM sources ORDER BY id")]
+        # Anew before each PostgreSQL run: a cycle's polls leave no job (their next polls, a day away, are beyond
+        # the queue's horizon), and the next run must not wait for the reconciler to queue the fleet.
+        await store.db.write("DELETE FROM procrastinate_jobs WHERE task_name = ? AND status = 'todo'", (POLL_TASK,))
         # Store and queue agree: the cloned next polls (priming + the interval) would leave every source overdue
         # for the reconciler's first run when priming took longer than the interval.
         await store.db.write("UPDATE sources SET next_poll_at = ?", (to_db(later),))
@@ -265,10 +269,10 @@ async def run(n: int, latency: float, worker_counts: list[int], fraction: float,
             path = f"{tmp}/bench.db"
             prime = await prime_sqlite(path, server, n)
             clone = await clone_primed(path, url, server, n)
-            clone += await prime_queue(url)
             await set_latency(server, latency)
             rows.append(await sqlite_cycle(path, server, fraction))
         for workers in worker_counts:
+            await prime_queue(url)
             rows.append(await pg_cycle(url, server, n, workers, fraction))
     finally:
         server.stop()
