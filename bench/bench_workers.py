@@ -10,16 +10,17 @@ Priming (untimed, reported): the state of a bot that has polled every feed once.
 - SQLite: every feed's real first poll (`PollCycle`, fetch → parse → record its 20–50 items as seen, validators,
   publication dates), with the server answering at once (`POST /_latency`) instead of `--latency` late;
 - PostgreSQL: set up the same way (`setup_store`), then given the rows that priming wrote (`sources` health and
-  validators, `seen_items`, `source_publications`) with COPY, matched by URL; then the queue of a fleet in its
-  steady state: one poll job per source, waiting for its next poll.
+  validators, `seen_items`, `source_publications`) with COPY, matched by URL; then, before each PostgreSQL run, the
+  queue of a fleet whose sources all come due together: one poll job per source, waiting for that time (also its
+  `next_poll_at`).
 Then each timed cycle: `--fraction` of the feeds gain items, every source comes due at once, and the clock runs
 until every source has been polled once:
 - SQLite: one process, `PollCycle.run_once` with POLL_CONCURRENCY=`--concurrency` (what `run` does);
 - PostgreSQL: N worker processes (WORKER_CONCURRENCY=`--concurrency` each), already started and idle; every source's
   `next_poll_at` and its waiting job's time are set to now in one transaction, and the workers pick the jobs up
-  (fetch polling ≤ 1 s; each job re-defers its source). The time includes the workers' delivery jobs (console
-  sink) for the new events. Not modelled: the rolling steady state, where most waiting jobs are not due yet (each
-  procrastinate fetch then walks them; see the branch note on `pgscale`).
+  (fetch polling ≤ 1 s; a job re-defers its source only when its next poll is within the queue's horizon, not here:
+  the interval is a day). The time includes the workers' delivery jobs (console sink) for the new events. Not
+  modelled: the rolling steady state, where polls fall due one by one (`bench/bench_queue_fetch.py` measures it).
 Prints cycle wall time, polls per second, and CPU seconds of the bot's process(es) for each.
 """
 from __future__ import annotations
@@ -155,8 +156,9 @@ def worker_env(url: str) -> dict[str, str]:
 
 
 async def prime_queue(url: str) -> float:
-    """The queue of a fleet that has polled every source before: one poll job per source, waiting for its next
-    poll (each job re-defers its source; `watchers/schedule/queue.py`)."""
+    """The queue of a fleet whose every source comes due at the same moment, a little ahead: one poll job per
+    source, waiting for that time, which is also each source's next poll in the store (the queue holds the polls
+    due within its horizon, `watchers/schedule/queue.py`; the timed cycle moves that moment to its start)."""
     t = time.perf_counter()
     await ensure_queue_schema(url)
     queue = build_queue(url)
@@ -165,12 +167,18 @@ async def prime_queue(url: str) -> float:
     async def poll_source(source_id: int) -> None:  # only deferred here; the workers run it
         raise NotImplementedError
 
+    later = utcnow() + timedelta(days=1)
     store = await Store.open(url)
     try:
         ids = [int(r[0]) for r in await store.db.all("SELECT id FROM sources ORDER BY id")]
+        # Anew before each PostgreSQL run: a cycle's polls leave no job (their next polls, a day away, are beyond
+        # the queue's horizon), and the next run must not wait for the reconciler to queue the fleet.
+        await store.db.write("DELETE FROM procrastinate_jobs WHERE task_name = ? AND status = 'todo'", (POLL_TASK,))
+        # Store and queue agree: the cloned next polls (priming + the interval) would leave every source overdue
+        # for the reconciler's first run when priming took longer than the interval.
+        await store.db.write("UPDATE sources SET next_poll_at = ?", (to_db(later),))
     finally:
         await store.close()
-    later = utcnow() + timedelta(days=1)
     async with queue.open_async():
         for start in range(0, len(ids), 1000):
             await queue.job_manager.batch_defer_jobs_async([
@@ -217,6 +225,10 @@ async def pg_cycle(url: str, server: FeedServer, n: int, workers: int, fraction:
             await db.write("UPDATE sources SET next_poll_at = ?", (start_stamp,))
             await db.write("UPDATE procrastinate_jobs SET scheduled_at = ? WHERE status = 'todo' AND task_name = ?",
                            (now, POLL_TASK))
+        # What the reconciler does after queuing a fleet that comes due together (`queue.ANALYZE_AFTER`): with the
+        # statistics of priming (every job a day ahead) the planner expects no due job, and procrastinate's fetch
+        # then checks the lock of every due job before taking one, until autovacuum's ANALYZE up to a minute later.
+        await store.db.write("ANALYZE procrastinate_jobs")
         while True:
             row = await store.db.one("SELECT COUNT(*) FROM sources WHERE last_attempt_at >= ?", (start_stamp,))
             if row is not None and row[0] >= n:
@@ -257,10 +269,10 @@ async def run(n: int, latency: float, worker_counts: list[int], fraction: float,
             path = f"{tmp}/bench.db"
             prime = await prime_sqlite(path, server, n)
             clone = await clone_primed(path, url, server, n)
-            clone += await prime_queue(url)
             await set_latency(server, latency)
             rows.append(await sqlite_cycle(path, server, fraction))
         for workers in worker_counts:
+            await prime_queue(url)
             rows.append(await pg_cycle(url, server, n, workers, fraction))
     finally:
         server.stop()

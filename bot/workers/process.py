@@ -3,7 +3,7 @@
 Wiring only: poll jobs are `watchers/schedule/queue.py`, delivery jobs `bot/delivery/jobs.py`. Besides them the
 queue runs, at most once at a time across all workers (each is a periodic task with a lock):
 - the reconciler (every WORKER_RECONCILE_SECONDS): stalled jobs of dead workers back in the queue, a job for every
-  overdue source and for every channel with alerts due;
+  source due within the horizon (two periods) that has none, and for every channel with alerts due;
 - PDUFA reminders (hourly) and digests (every 5 minutes), as `run` does them on its scheduler.
 A lost database connection stops the procrastinate worker: it is started again with back-off, and nothing is lost
 (the store holds what is due; the reconciler re-makes the jobs).
@@ -71,9 +71,10 @@ async def build_worker(app: App) -> WorkerParts:
         if report.new_event_ids:
             await deliveries.reconcile()
 
-    # Overdue by two reconciler runs: a source whose job only waits for a free worker is not queued twice.
-    grace = timedelta(seconds=2 * settings.worker_reconcile_seconds)
-    sources = SourceJobs(queue, app.store, app.cycle, on_polled, overdue_grace=grace)
+    # Polls due within two reconciler periods wait in the queue (the due horizon): the reconciler queues each
+    # source a period or more before it is due, even when one of its runs is missed.
+    horizon = timedelta(seconds=2 * settings.worker_reconcile_seconds)
+    sources = SourceJobs(queue, app.store, app.cycle, on_polled, horizon=horizon)
 
     # No `lock`: a reconciler killed mid-run would hold it, and the stalled-job recovery that frees locks is this
     # task. Each tick is deferred once across workers (procrastinate's periodic defers), and every step is safe to

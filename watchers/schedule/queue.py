@@ -3,13 +3,18 @@
 - A source's job is deferred with `queueing_lock` and `lock` `poll:<id>`: at most one waits in the queue, and two
   never run at once, whichever worker fetched them. Each job polls its source (the same `PollCycle.poll_one` as a
   single process: isolation, back-off, health notices) and defers the source's next poll itself, at the time the
-  store now holds (`next_poll_at`). Thousands of sources are thousands of small self-rescheduling jobs, not a
-  periodic task each.
-- A job that finds its source not yet due (a second trigger: the reconciler, a restart) only re-defers it.
+  store now holds (`next_poll_at`), when that time is within the due horizon. Thousands of sources are thousands of
+  small self-rescheduling jobs, not a periodic task each.
+- The due horizon (issue 16): only polls due within `horizon` (two reconciler periods) wait in the queue. A source
+  whose next poll is later has no job until the reconciler, a period or two before it is due, queues it for its
+  time. procrastinate's fetch walks the waiting jobs in (priority, id) order and keeps those due, and each defer
+  wakes every worker to fetch; one waiting job per source made both grow with the number of sources.
+- A job that finds its source not yet due (a second trigger: the reconciler, a restart) only re-defers it (within
+  the horizon; else the reconciler will).
 - The store stays the truth: what was polled and when is in `sources`; what must be sent is in the outbox. A job is
-  a trigger; `reconcile_sources` re-creates the jobs of sources that are overdue (their job was lost) and
-  `recover_stalled_jobs` puts the jobs of dead workers back in the queue (procrastinate's stalled-job recovery:
-  workers send heartbeats; a job whose worker stopped sending them is retried).
+  a trigger; `reconcile` queues the sources due within the horizon that have no job (coming due, or their job was
+  lost) and `recover_stalled_jobs` puts the jobs of dead workers back in the queue (procrastinate's stalled-job
+  recovery: workers send heartbeats; a job whose worker stopped sending them is retried).
 """
 from __future__ import annotations
 
@@ -36,13 +41,18 @@ log = logging.getLogger(__name__)
 
 POLL_TASK = "milestone.poll_source"
 POLL_QUEUE = "poll"
-# How late a source may be before the reconciler gives it a new job (its own job may just be waiting for a worker;
-# queueing it again then adds nothing, but costs a query).
-OVERDUE_GRACE = timedelta(seconds=60)
+# How far ahead polls wait in the queue (the worker passes two reconciler periods: a source is queued a period
+# before it is due even when one reconciler run is missed).
+HORIZON = timedelta(seconds=60)
+# A waiting job this much later than its source's next poll is early enough (times go through the store's text).
+SCHEDULE_SLACK = timedelta(seconds=1)
 # Any fixed 64-bit number: the advisory lock taken to install procrastinate's schema once.
 SCHEMA_LOCK = 0x6D696C65717565
 
 DEFER_BATCH = 500
+# After queuing this many jobs at once the reconciler has the planner's statistics of the job table refreshed (see
+# `reconcile`).
+ANALYZE_AFTER = 1000
 OnPolled = Callable[[CycleReport], Awaitable[None]]
 
 
@@ -83,26 +93,40 @@ async def _check_idle_connection(conn: psycopg.AsyncConnection[Any]) -> None:
         await AsyncConnectionPool.check_connection(conn)
 
 
+# Indexes of ours on procrastinate's job table, for its fetch (`procrastinate_fetch_job_v2`; procrastinate issue
+# #1242): for each candidate job it asks whether another job holds the same lock, which its own indexes answer only by
+# walking the whole (id, lock) index, once per due job it looks at.
+FETCH_INDEXES: dict[str, str] = {
+    "milestone_jobs_lock_idx": "CREATE INDEX milestone_jobs_lock_idx ON procrastinate_jobs (lock) WHERE status = "
+                               "ANY (ARRAY['todo', 'doing', 'aborting']::procrastinate_job_status[])",
+}
+
+
 async def ensure_queue_schema(database_url: str) -> bool:
-    """Install procrastinate's tables once (under an advisory lock, so workers starting together do not race);
-    returns whether they were installed now."""
+    """Install procrastinate's tables once (under an advisory lock, so workers starting together do not race), and
+    our indexes on them; returns whether the tables were installed now."""
     async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as conn, conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
         row = await (await conn.execute("SELECT to_regclass('procrastinate_jobs')")).fetchone()
-        if row is not None and row[0] is not None:
-            return False
-        await conn.execute(SchemaManager.get_schema())
-    return True
+        installed = row is None or row[0] is None
+        if installed:
+            await conn.execute(SchemaManager.get_schema())
+        for name, create in FETCH_INDEXES.items():
+            # Looked up first: CREATE INDEX IF NOT EXISTS would still lock the table against writes.
+            found = await (await conn.execute("SELECT to_regclass(%s)", (name,))).fetchone()
+            if found is None or found[0] is None:
+                await conn.execute(create)  # type: ignore[arg-type]
+    return installed
 
 
 class SourceJobs:
     """The poll task on one procrastinate app, and what defers it."""
 
     def __init__(self, queue: procrastinate.App, store: Store, cycle: PollCycle, on_polled: OnPolled,
-                 overdue_grace: timedelta = OVERDUE_GRACE) -> None:
+                 horizon: timedelta = HORIZON) -> None:
         self._queue = queue
         self._store = store
-        self._grace = overdue_grace
+        self.horizon = horizon
         self._cycle = cycle
         self._on_polled = on_polled
         self.polls = 0  # jobs that polled (for logs and tests)
@@ -139,37 +163,67 @@ class SourceJobs:
         return cancelled
 
     async def reconcile(self, now: datetime | None = None) -> int:
-        """Give a job to every source overdue by more than the grace (its job was lost, or never made: a source
-        added by a command); returns how many jobs that made."""
+        """Queue, each for its time, the sources due within the horizon that have no job: coming due, lost (a job
+        deleted, a worker's defer that never happened), or never made (a source added by a command). A source whose
+        waiting job is later than its next poll (made due by hand, re-enabled) is queued again at the earlier time.
+        Returns how many jobs that made."""
         now = now or utcnow()
+        due = [s for s in await self._store.sources.due(now + self.horizon) if self._cycle.polls(s)]
+        if not due:
+            return 0
+        # Every poll job running or waiting (the queue holds only the horizon's, a few per second of it): those
+        # sources are covered, unless their waiting job is later than they are due.
+        rows = await self._queue.connector.execute_query_all_async(
+            "SELECT lock, status, scheduled_at FROM procrastinate_jobs WHERE task_name = %(task)s "
+            "AND status IN ('todo', 'doing')", task=POLL_TASK,
+        )
+        running = {row["lock"] for row in rows if row["status"] == "doing"}
+        waiting = {row["lock"]: row["scheduled_at"] for row in rows if row["status"] == "todo"}
+        fresh: list[tuple[int, datetime | None]] = []
+        early: list[tuple[int, datetime | None]] = []
+        for source in due:
+            lock = poll_lock(source.id)
+            at = source.next_poll_at if source.next_poll_at is not None and source.next_poll_at > now else None
+            if lock in running:
+                continue
+            if lock not in waiting:
+                fresh.append((source.id, at))
+            elif (queued := waiting[lock]) is not None and queued > (at or now) + SCHEDULE_SLACK:
+                early.append((source.id, at))
+        # In due order: procrastinate takes jobs in id order among the due ones, so the earliest are found first.
+        fresh.sort(key=lambda item: item[1] or now)
         made = 0
-        overdue = [s.id for s in await self._store.sources.due(now - self._grace) if self._cycle.polls(s)]
-        if overdue:
-            # Those whose job is running or waiting its turn already are no business of the reconciler (a backlog
-            # after an outage would otherwise be queued again, refused and checked one by one, every run).
-            busy = await self._queue.connector.execute_query_all_async(
-                "SELECT lock FROM procrastinate_jobs WHERE task_name = %(task)s AND (status = 'doing' OR "
-                "(status = 'todo' AND (scheduled_at IS NULL OR scheduled_at <= %(now)s)))",
-                task=POLL_TASK, now=now,
-            )
-            taken = {row["lock"] for row in busy}
-            overdue = [i for i in overdue if poll_lock(i) not in taken]
-        for start in range(0, len(overdue), DEFER_BATCH):
-            chunk = overdue[start : start + DEFER_BATCH]
+        for start in range(0, len(fresh), DEFER_BATCH):
+            chunk = fresh[start : start + DEFER_BATCH]
             # One INSERT for the lot (tens of thousands of sources after an outage or at first start); when one
-            # of them has a job queued already the insert is refused whole, and they are queued one by one.
+            # of them was queued meanwhile (a job's own re-defer) the insert is refused whole, and they are queued
+            # one by one.
             try:
                 await self._queue.job_manager.batch_defer_jobs_async([
-                    self._task.configure(lock=poll_lock(i), queueing_lock=poll_lock(i)).make_new_job(source_id=i)
-                    for i in chunk
+                    self._task.configure(lock=poll_lock(i), queueing_lock=poll_lock(i), schedule_at=at)
+                    .make_new_job(source_id=i) for i, at in chunk
                 ])
                 made += len(chunk)
             except AlreadyEnqueued:
-                for source_id in chunk:
-                    made += await self.defer(source_id)
+                for source_id, at in chunk:
+                    made += await self.defer(source_id, at)
+        for source_id, at in early:
+            made += await self.defer(source_id, at)
+        if made >= ANALYZE_AFTER:
+            # Statistics that predate a mass of due jobs (first start, after an outage, a fleet coming due together)
+            # make the planner expect few: procrastinate's fetch then checks the lock of every due job before taking
+            # one (2,000 due: 15 ms a fetch, 150 ms without our lock index; 16,000: 52 ms, 8 s), until autovacuum
+            # gets to the table, up to a minute later. A fresh ANALYZE makes it take the first due job (~2 ms).
+            await self._queue.connector.execute_query_async("ANALYZE procrastinate_jobs")
         if made:
-            log.info("reconciler: queued the polls of %d overdue sources", made)
+            log.info("reconciler: queued the polls of %d sources due within %.0f s", made,
+                     self.horizon.total_seconds())
         return made
+
+    async def _defer_within_horizon(self, source_id: int, at: datetime) -> None:
+        """Re-defer the source's next poll if it falls within the horizon; a later one is the reconciler's."""
+        if at <= utcnow() + self.horizon:
+            await self.defer(source_id, at)
 
     async def _run(self, source_id: int) -> None:
         try:
@@ -180,7 +234,7 @@ class SourceJobs:
             return
         if source.next_poll_at is not None and source.next_poll_at > utcnow():
             # Polled already (this job was a second trigger): keep one job at the next poll time.
-            await self.defer(source_id, source.next_poll_at)
+            await self._defer_within_horizon(source_id, source.next_poll_at)
             return
         report = await self._cycle.poll_one(source)
         self.polls += 1
@@ -189,7 +243,7 @@ class SourceJobs:
         # command meanwhile (made due, disabled, removed) is the reconciler's or the next job's to see.
         next_poll = (report.next_polls or {}).get(source_id)
         if next_poll is not None:
-            await self.defer(source_id, next_poll)
+            await self._defer_within_horizon(source_id, next_poll)
 
 
 async def recover_stalled_jobs(queue: procrastinate.App, seconds_since_heartbeat: float = 30.0) -> int:
