@@ -116,3 +116,24 @@ async def test_past_the_wait_the_alert_goes_with_the_lede_and_the_page_facts_fol
     assert len(events) == FEEDS
     assert all(e.facts["results"][0]["measure"] == "ORR" for e in events)
     assert await store.outbox.due(["console"], utcnow()) == []  # the alert went once: not again with the facts
+
+
+async def test_a_date_only_the_page_states_joins_the_calendar_and_the_facts(
+    server: LocalServer, store: Store, fetcher: Fetcher
+) -> None:
+    lede = "Acme Bio today announced that the FDA has accepted its BLA for ACM-101 in relapsed lymphoma."
+    server.static("/release/1", f"<html><body><p>{lede} The FDA assigned a Prescription Drug User Fee Act (PDUFA) "
+                                "target action date of March 15, 2027.</p></body></html>", content_type="text/html")
+    server.static("/feed/0", rss([]))
+    await store.sources.add("rss", server.url("/feed/0"), "Acme feed")
+    watchers = build_watchers(store, fetcher, SourceConfig(release_page_interval_seconds=0))
+    cycle = PollCycle(store, watchers, CycleConfig(interval_seconds=600))
+    await cycle.run_once(due_only=False)
+    server.static("/feed/0", rss([Item("Acme Bio Announces FDA Acceptance of Biologics License Application for "
+                                       "ACM-101", guid="acm-bla", link=server.url("/release/1"), summary=lede)]))
+    await cycle.run_once(due_only=False)
+    assert watchers.pages is not None
+    await watchers.pages.settled()
+    [event] = await store.events.latest()
+    assert event.facts["pdufa_date"] == "March 15, 2027"
+    assert [(c.kind, c.date) for c in await store.ledger.catalysts(program="ACM-101")] == [("pdufa", "2027-03-15")]
