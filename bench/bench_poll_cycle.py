@@ -191,13 +191,15 @@ async def timed_cycle(cycle: PollCycle, due_only: bool = False, parser: FeedPars
     report = await cycle.run_once(due_only=due_only)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     wcpu, wrss = workers_cpu_rss(parser)
-    row = {"wall": wall, "cpu": cpu + wcpu - wcpu0, "peak_rss": rss_mb()[1] + wrss, "polled": report.polled,
+    row = {"wall": wall, "cpu": cpu + wcpu - wcpu0, "bot_process_cpu": cpu, "workers_cpu": wcpu - wcpu0,
+           "peak_rss": rss_mb()[1] + wrss, "polled": report.polled,
            "not_modified": report.not_modified, "failed": report.failed, "events": len(report.new_event_ids)}
     if pages is not None:
         row["pages_waiting_at_cycle_end"] = pages.waiting
         await pages.settled()
         wcpu, wrss = workers_cpu_rss(parser)
         row.update(pages_wall=time.perf_counter() - wall0, pages_cpu=time.process_time() - cpu0 + wcpu - wcpu0,
+                   pages_bot_process_cpu=time.process_time() - cpu0, pages_workers_cpu=wcpu - wcpu0,
                    pages_stored=pages.stored - stored0, peak_rss=rss_mb()[1] + wrss)
     return row
 
@@ -509,7 +511,8 @@ def print_results(r: dict[str, Any]) -> None:
     for c in r["cycles"]:
         rows.append((
             f"cycle, concurrency {c['concurrency']}",
-            f"{c['wall']:.1f} s wall, {c['cpu']:.1f} s CPU, peak RSS {c['peak_rss']:.0f} MB, "
+            f"{c['wall']:.1f} s wall, {c['cpu']:.1f} s CPU ({c['bot_process_cpu']:.1f} bot process + "
+            f"{c['workers_cpu']:.1f} workers), peak RSS {c['peak_rss']:.0f} MB, "
             f"{c['polls_per_s']:,.0f} polls/s; {c['not_modified']:,} × 304, {c['changed']:,} changed, "
             f"{c['events']:,} events, {c['deliveries']:,} deliveries; feed server {c['server_cpu']:.1f} s CPU "
             "(its own process)",
@@ -519,7 +522,8 @@ def print_results(r: dict[str, Any]) -> None:
                 "  + release pages (after polls)",
                 f"{c['pages_stored']:,} pages' facts stored {c['pages_wall']:.1f} s after the cycle started "
                 f"({c['pages_waiting_at_cycle_end']:,} still queued when the polls ended); "
-                f"{c['pages_cpu']:.1f} s CPU with them",
+                f"{c['pages_cpu']:.1f} s CPU with them ({c['pages_bot_process_cpu']:.1f} bot process + "
+                f"{c['pages_workers_cpu']:.1f} workers)",
             ))
     worst = max(c["wall"] for c in r["cycles"])
     rss = max(c["peak_rss"] for c in r["cycles"])
