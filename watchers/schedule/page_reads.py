@@ -40,6 +40,7 @@ from watchers.sources.rss_work import page_event
 log = logging.getLogger(__name__)
 
 DEFAULT_HOLD_SECONDS = 15.0
+FACTS_AT_ONCE = 4  # pages of one host whose facts are being worked out and stored while the next is fetched
 
 
 @dataclass(frozen=True)
@@ -111,36 +112,71 @@ class PageReads:
         self._idle.set()
 
     async def _drain(self, host: str) -> None:
+        """The host's pages one request at a time (paced by ReleasePages); each page's facts are worked out and
+        stored while the next page is fetched (a few at once): politeness counts requests, not our own work."""
         queue = self._queues[host]
+        working: set[asyncio.Task[None]] = set()
+        room = asyncio.Semaphore(FACTS_AT_ONCE)
         try:
-            while queue:
+            while queue or working:
+                if not queue:
+                    # Pages queued meanwhile are still this task's: it ends only with nothing queued or working.
+                    await asyncio.wait(set(working))
+                    continue
                 event_id, read = queue.popleft()
-                await self._one(event_id, read)
+                body = await self._read(event_id, read)
+                if body is None:
+                    continue
+                await room.acquire()
+                task = asyncio.create_task(self._facts(event_id, read, body))
+                working.add(task)
+                task.add_done_callback(lambda done: (working.discard(done), room.release()))
         finally:
+            for task in working:
+                task.cancel()
             self._tasks.pop(host, None)
             if not queue:
                 self._queues.pop(host, None)
             if not self._tasks:
                 self._idle.set()
 
-    async def _one(self, event_id: int, read: PageRead) -> None:
+    async def _read(self, event_id: int, read: PageRead) -> str | None:
+        """The page, or None when it cannot be read (logged once by ReleasePages): then the event's deliveries go
+        now, with the lede's facts."""
         try:
-            body = await self._pages.read(read.url)  # paced per host; a failure is logged there, once
-            if body is None:
-                await record.release_held(self._store, event_id)
-            else:
-                page = await self._work.call(page_event, read.analysis, body, read.item, read.source)
-                await record.apply_page_facts(self._store, event_id, read.lede, page)
-                self.stored += 1
-                self.last_stored_at = time.monotonic()
+            body = await self._pages.read(read.url)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # one bad page never stops the host's queue
+            log.warning("release page %s not read (%s: %s): facts from the lede only",
+                        redact_urls(read.url), type(exc).__name__, exc)
+            body = None
+        if body is None:
+            await self._release(event_id)
+        return body
+
+    async def _facts(self, event_id: int, read: PageRead, body: str) -> None:
+        try:
+            page = await self._work.call(page_event, read.analysis, body, read.item, read.source)
+            await record.apply_page_facts(self._store, event_id, read.lede, page)
+            self.stored += 1
+            self.last_stored_at = time.monotonic()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
             log.warning("release page %s: facts not stored (%s: %s); the alert goes with the lede's facts",
                         redact_urls(read.url), type(exc).__name__, exc)
-            try:
-                await record.release_held(self._store, event_id)
-            except Exception:  # the store is away: the hold ends by itself
-                pass
+            await self._release(event_id)
+            return
+        if self.on_facts is not None:
+            self.on_facts()
+
+    async def _release(self, event_id: int) -> None:
+        try:
+            await record.release_held(self._store, event_id)
+        except Exception:  # the store is away: the hold ends by itself
+            log.warning("event %s: held deliveries not released (store unavailable); they go when the hold ends",
+                        event_id)
+            return
         if self.on_facts is not None:
             self.on_facts()
