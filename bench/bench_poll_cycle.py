@@ -58,6 +58,7 @@ from watchers.parse.feed import clean_text, parse_feed
 from watchers.parse.feed_fast import fast_parse
 from watchers.parse.pool import FeedParser
 from watchers.pipeline import collect
+from watchers.schedule.page_reads import PageReads
 from watchers.schedule.poll_cycle import CycleConfig, PollCycle
 from watchers.sources import SourceConfig, build_watchers
 from watchers.sources.base import PollOutcome, Watcher
@@ -179,15 +180,28 @@ async def setup_store(path: str, server: FeedServer, n_feeds: int, url: str | No
     return store
 
 
-async def timed_cycle(cycle: PollCycle, due_only: bool = False, parser: FeedParser | None = None) -> dict[str, Any]:
+async def timed_cycle(cycle: PollCycle, due_only: bool = False, parser: FeedParser | None = None,
+                      pages: PageReads | None = None) -> dict[str, Any]:
+    """One cycle, timed; then, as release pages are read after the polls (watchers/schedule/page_reads.py), the
+    time until the last page's facts are stored (`pages_wall`, from the cycle's start) and the CPU with them."""
     reset_peak()
     wcpu0 = workers_cpu_rss(parser)[0]
     cpu0, wall0 = time.process_time(), time.perf_counter()
+    stored0 = pages.stored if pages is not None else 0
     report = await cycle.run_once(due_only=due_only)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     wcpu, wrss = workers_cpu_rss(parser)
-    return {"wall": wall, "cpu": cpu + wcpu - wcpu0, "peak_rss": rss_mb()[1] + wrss, "polled": report.polled,
-            "not_modified": report.not_modified, "failed": report.failed, "events": len(report.new_event_ids)}
+    row = {"wall": wall, "cpu": cpu + wcpu - wcpu0, "bot_process_cpu": cpu, "workers_cpu": wcpu - wcpu0,
+           "peak_rss": rss_mb()[1] + wrss, "polled": report.polled,
+           "not_modified": report.not_modified, "failed": report.failed, "events": len(report.new_event_ids)}
+    if pages is not None:
+        row["pages_waiting_at_cycle_end"] = pages.waiting
+        await pages.settled()
+        wcpu, wrss = workers_cpu_rss(parser)
+        row.update(pages_wall=time.perf_counter() - wall0, pages_cpu=time.process_time() - cpu0 + wcpu - wcpu0,
+                   pages_bot_process_cpu=time.process_time() - cpu0, pages_workers_cpu=wcpu - wcpu0,
+                   pages_stored=pages.stored - stored0, peak_rss=rss_mb()[1] + wrss)
+    return row
 
 
 async def run(
@@ -233,7 +247,8 @@ async def run(
                         if prime_parser is not parser:
                             prime_parser.close()
                     else:
-                        results["priming"] = await timed_cycle(cycle_for(max(concurrencies)), parser=parser)
+                        results["priming"] = await timed_cycle(cycle_for(max(concurrencies)), parser=parser,
+                                                               pages=watchers.pages)
                         assert results["priming"]["failed"] == 0, "priming failed"
                     if cache:
                         await _save_cache(store, path, _cached_store(cache, n_feeds, server.port))
@@ -259,7 +274,8 @@ async def run(
                     profiler = _start_profiler(profile)
                     profiled = _start_cprofile(cprofile)
                     server_cpu0 = server.cpu_seconds()
-                    row = await timed_cycle(cycle_for(concurrency), due_only=True, parser=parser)
+                    row = await timed_cycle(cycle_for(concurrency), due_only=True, parser=parser,
+                                            pages=watchers.pages)
                     row["server_cpu"] = server.cpu_seconds() - server_cpu0
                     _stop_cprofile(profiled, cprofile, f"cycle-c{concurrency}")
                     _stop_profiler(profiler, profile, f"cycle-c{concurrency}")
@@ -291,7 +307,8 @@ async def run(
                             [(to_db(utcnow() - timedelta(seconds=1)), server.url(i)) for i in changed],
                         )
                     profiler = _start_profiler(profile if n == 0 else None)
-                    bot = await timed_cycle(cycle_for(concurrencies[0]), due_only=True, parser=parser)
+                    bot = await timed_cycle(cycle_for(concurrencies[0]), due_only=True, parser=parser,
+                                            pages=watchers.pages)
                     _stop_profiler(profiler, profile, "changed-only")
                     assert bot["polled"] == len(changed) and bot["failed"] == 0, bot
                     bodies, shape_names = await server.bodies(changed)
@@ -494,11 +511,20 @@ def print_results(r: dict[str, Any]) -> None:
     for c in r["cycles"]:
         rows.append((
             f"cycle, concurrency {c['concurrency']}",
-            f"{c['wall']:.1f} s wall, {c['cpu']:.1f} s CPU, peak RSS {c['peak_rss']:.0f} MB, "
+            f"{c['wall']:.1f} s wall, {c['cpu']:.1f} s CPU ({c['bot_process_cpu']:.1f} bot process + "
+            f"{c['workers_cpu']:.1f} workers), peak RSS {c['peak_rss']:.0f} MB, "
             f"{c['polls_per_s']:,.0f} polls/s; {c['not_modified']:,} × 304, {c['changed']:,} changed, "
             f"{c['events']:,} events, {c['deliveries']:,} deliveries; feed server {c['server_cpu']:.1f} s CPU "
             "(its own process)",
         ))
+        if "pages_wall" in c:
+            rows.append((
+                "  + release pages (after polls)",
+                f"{c['pages_stored']:,} pages' facts stored {c['pages_wall']:.1f} s after the cycle started "
+                f"({c['pages_waiting_at_cycle_end']:,} still queued when the polls ended); "
+                f"{c['pages_cpu']:.1f} s CPU with them ({c['pages_bot_process_cpu']:.1f} bot process + "
+                f"{c['pages_workers_cpu']:.1f} workers)",
+            ))
     worst = max(c["wall"] for c in r["cycles"])
     rss = max(c["peak_rss"] for c in r["cycles"])
     limit = 400 if r["feeds"] <= 10_000 else 1024

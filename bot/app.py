@@ -104,6 +104,8 @@ class App:
         return cls(settings, store, fetcher, watchers, cycle, parser=parser)
 
     async def close(self) -> None:
+        if self.watchers.pages is not None:
+            await self.watchers.pages.close()  # pages still queued: their alerts go when their hold ends
         await _close(self.store, self.fetcher, self.parser)
 
     def warn_about_settings(self) -> None:
@@ -137,6 +139,8 @@ class App:
 
     async def poll_once(self) -> tuple[CycleReport, DispatchReport]:
         report = await self.run_cycle(due_only=False)
+        if self.watchers.pages is not None:
+            await self.watchers.pages.settled()  # one poll, then out: its alerts go with their pages' facts
         report.new_event_ids.extend(await self.catalyst_notices())
         delivered = await self.dispatcher().drain()
         return report, delivered
@@ -152,6 +156,9 @@ class App:
         dispatcher = self.dispatcher()
         # A poll that queues deliveries wakes the dispatcher at once (the interval job stays as the fallback).
         self.cycle.on_new_events = dispatcher.wake
+        if self.watchers.pages is not None:
+            # An alert waiting for its release page's facts goes as soon as they are stored.
+            self.watchers.pages.on_facts = dispatcher.wake
         woken = asyncio.create_task(dispatcher.run_when_woken())
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -98,6 +98,8 @@ class Settings(BaseSettings):
     # requests a second in all (its global limit), whatever the channels.
     delivery_concurrency: int = Field(50, ge=1, le=1000)
     discord_global_rate_per_second: float = Field(50, gt=0, le=10000)
+    # Release pages are read after the poll (a queue per host): an alert waits this long for its page's facts.
+    release_page_wait_seconds: float = Field(15, ge=0, le=3600)
 
     @field_validator("user_agent")
     @classmethod
@@ -217,6 +219,7 @@ class Settings(BaseSettings):
             ctgov_request_interval_seconds=self.ctgov_request_interval_seconds,
             release_pages=self.release_pages,
             release_page_interval_seconds=self.release_page_interval_seconds,
+            release_page_wait_seconds=self.release_page_wait_seconds,
         )
 
     def cycle_config(self) -> CycleConfig:

@@ -66,7 +66,7 @@ async def collect(store: Store, watcher: Watcher, source: Source) -> PollOutcome
     outcome.events = _alerts(found, {k: v for k, v in sorted_out.edited.items() if k in wanted})
     if plan.needs_notice:
         outcome.events.append(flood_notice(source.id, source.name, source.url, plan.quiet))
-    outcome.audiences, outcome.writes = found.audiences, found.writes
+    outcome.audiences, outcome.writes, outcome.follow_up = found.audiences, found.writes, found.follow_up
     outcome.seen_items = [_seen(i, found.by_item.get(i.key or "")) for i in keyed]
     return outcome
 

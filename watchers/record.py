@@ -3,7 +3,8 @@ one delivery per channel it reaches. The decisions are made by watchers/route/ f
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from storage.clock import to_db
 from storage.models import ChannelRef, NewEvent, NotModified, utcnow
@@ -12,6 +13,7 @@ from storage.store import NotFoundError, Store, UnitOfWork
 from watchers.route.fusion import fused_recipients, fusion_target
 from watchers.route.learning import LearningPlan, learning_norms, plan_learning
 from watchers.route.ledger import LedgerPlan, LedgerState, is_designation, ledger_kinds, plan_ledger
+from watchers.route.page_facts import fuse_page_facts, page_catalysts
 from watchers.route.programs import program_norms, resolve_programs
 from watchers.route.subscriptions import (
     filter_names,
@@ -49,6 +51,8 @@ async def record_outcome(
         # Nothing but the source's health (a 304, an empty feed): one statement, no transaction round trips.
         await store.sources.mark_polled(outcome.source_id, now, next_poll_at, **health)  # type: ignore[arg-type]
         return []
+    follow_up = outcome.follow_up
+    hold = Hold(follow_up.held_urls, now + timedelta(seconds=follow_up.hold_seconds)) if follow_up else None
     async with store.unit_of_work() as uow:
         await uow.sources.mark_polled(outcome.source_id, now, next_poll_at, **health)  # type: ignore[arg-type]
         await uow.seen.add(outcome.source_id, outcome.seen_items, now)
@@ -56,7 +60,20 @@ async def record_outcome(
         await uow.publications.add(outcome.source_id, [i.published_at for i in outcome.seen_items])
         if outcome.writes is not None:
             await outcome.writes.save(uow, now)
-        return await record_events(uow, outcome.events, outcome.source_id, now, outcome.audiences)
+        new_ids = await record_events(uow, outcome.events, outcome.source_id, now, outcome.audiences, hold)
+    if follow_up is not None and hold is not None and hold.stored:
+        follow_up.start(hold.stored)  # committed: the pages of the events stored now may be read
+    return new_ids
+
+
+@dataclass
+class Hold:
+    """Deliveries of the events at these urls wait (until `until`) for facts still to come: their release page.
+    `stored` is filled with the ids of those events stored for the first time."""
+
+    urls: frozenset[str]
+    until: datetime
+    stored: dict[str, int] = field(default_factory=dict)
 
 
 async def add_events(
@@ -78,6 +95,7 @@ async def record_events(
     source_id: int | None,
     now: datetime,
     audiences: Mapping[str, Sequence[ChannelRef]] | None = None,
+    hold: Hold | None = None,
 ) -> list[int]:
     """resolve programmes → fuse → store → decide ledger and routing → queue deliveries, per event."""
     if not events:
@@ -106,6 +124,9 @@ async def record_events(
         if event_id is None:
             continue  # stored before: announced once already
         new_ids.append(event_id)
+        held = hold is not None and event.url is not None and event.url in hold.urls
+        if held:
+            hold.stored[event.url] = event_id  # type: ignore[union-attr,index]
         if event.fingerprint and source_id is not None:
             await uow.events.add_source(event_id, source_id, event.url, now)
         suppressed = False
@@ -125,7 +146,8 @@ async def record_events(
         await uow.events.link_programs(event_id, program_ids)
         await uow.events.index_names(event_id, program_norms(event))
         if not suppressed:
-            await uow.outbox.enqueue(event_id, recipients(subs, event, source_id, audiences, mutes), now)
+            await uow.outbox.enqueue(event_id, recipients(subs, event, source_id, audiences, mutes), now,
+                                     not_before=hold.until if held and hold is not None else None)
     return new_ids
 
 
@@ -192,3 +214,36 @@ async def _apply_ledger(uow: UnitOfWork, event: NewEvent, event_id: int, plan: L
         await uow.ledger.move_catalyst(catalyst_id, cat, event_id, history, stamp)
     if plan.close_pdufa:
         await uow.ledger.close_pdufa(key, plan.close_pdufa, stamp)
+
+
+async def apply_page_facts(store: Store, event_id: int, lede: NewEvent, page: NewEvent) -> None:
+    """An event's release page was read after its poll: its facts replace the lede's (what the store added, e.g.
+    a moved date, is kept), dates stated only on the page join the calendar, and the event's waiting deliveries
+    go now, with those facts. One unit of work."""
+    now = utcnow()
+    async with store.unit_of_work() as uow:
+        try:
+            stored = await uow.events.get(event_id)
+        except NotFoundError:
+            return  # deleted meanwhile (a source removed with its events)
+        facts = fuse_page_facts(stored.facts, lede.facts, page.facts)
+        added = page_catalysts(lede.catalysts, page.catalysts)
+        if added and stored.programs:
+            # Through the same ledger plan as the poll's dates (new or moved), with the stored programme names;
+            # the designation and suppression were decided with the event and stay as they are.
+            event = page.model_copy(update={"programs": stored.programs, "catalysts": added, "facts": facts})
+            plan = await _plan_ledger(uow, event, event_id, now)
+            await _apply_ledger(uow, event, event_id, _dates_only(plan), now)
+            facts = plan.facts
+        if facts != stored.facts or (page.trial and not stored.trial):
+            await uow.events.set_page_facts(event_id, facts, page.trial)
+        await uow.outbox.release_held(event_id, now)
+
+
+async def release_held(store: Store, event_id: int) -> None:
+    """The page could not be read: the event's waiting deliveries go now, with the lede's facts."""
+    await store.outbox.release_held(event_id, utcnow())
+
+
+def _dates_only(plan: LedgerPlan) -> LedgerPlan:
+    return LedgerPlan(new_catalysts=plan.new_catalysts, moved_catalysts=plan.moved_catalysts, facts=plan.facts)

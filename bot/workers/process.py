@@ -75,6 +75,16 @@ async def build_worker(app: App) -> WorkerParts:
     # source a period or more before it is due, even when one of its runs is missed.
     horizon = timedelta(seconds=2 * settings.worker_reconcile_seconds)
     sources = SourceJobs(queue, app.store, app.cycle, on_polled, horizon=horizon)
+    released: list[asyncio.Task[int]] = []
+
+    def on_facts() -> None:
+        # An alert that waited for its release page's facts is due now: a job for its channel (one reconcile at a
+        # time; the periodic one catches what a running one missed).
+        if not released or released[0].done():
+            released[:] = [asyncio.create_task(deliveries.reconcile())]
+
+    if app.watchers.pages is not None:
+        app.watchers.pages.on_facts = on_facts
 
     # No `lock`: a reconciler killed mid-run would hold it, and the stalled-job recovery that frees locks is this
     # task. Each tick is deferred once across workers (procrastinate's periodic defers), and every step is safe to

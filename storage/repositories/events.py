@@ -91,6 +91,13 @@ class EventRepository:
             (json.dumps(facts, default=str), 1 if suppressed else 0, event_id),
         )
 
+    async def set_page_facts(self, event_id: int, facts: dict[str, Any], trial: str | None) -> None:
+        """The facts read later from the event's release page; its trial when the lede named none."""
+        await self._conn.write(
+            "UPDATE events SET facts = ?, trial = COALESCE(trial, ?) WHERE id = ?",
+            (json.dumps(facts, default=str), trial, event_id),
+        )
+
     async def get(self, event_id: int) -> Event:
         row = await self._conn.one(
             f"SELECT {EVENT_COLS} FROM events e LEFT JOIN sources s ON s.id = e.source_id WHERE e.id = ?",

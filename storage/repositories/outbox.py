@@ -30,22 +30,33 @@ class OutboxRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    async def enqueue(self, event_id: int, targets: Sequence[DeliveryTarget], now: datetime) -> None:
-        """Queue one delivery per target; queuing the same event for a channel again adds nothing."""
+    async def enqueue(self, event_id: int, targets: Sequence[DeliveryTarget], now: datetime,
+                      not_before: datetime | None = None) -> None:
+        """Queue one delivery per target; queuing the same event for a channel again adds nothing. `not_before`:
+        the rows wait until then (facts still to come), unless `release_held` sends them sooner."""
         stamp = to_db(now)
-        for target in targets:
-            await self._conn.write(
-                "INSERT INTO deliveries (event_id, platform, channel_id, lane, next_attempt_at, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, platform, channel_id, lane) DO NOTHING",
-                (event_id, target.platform, target.channel_id, target.lane, stamp, stamp),
-            )
-            await self._conn.write_many(
-                "INSERT INTO delivery_subscriptions (delivery_id, subscription_id) "
-                "SELECT id, ? FROM deliveries WHERE event_id = ? AND platform = ? AND channel_id = ? AND lane = ? "
-                "ON CONFLICT (delivery_id, subscription_id) DO NOTHING",
-                [(sub_id, event_id, target.platform, target.channel_id, target.lane)
-                 for sub_id in target.subscription_ids],
-            )
+        due = to_db(not_before) if not_before is not None else stamp
+        # Two statements for all the targets (each a round trip to the database), not two per target.
+        await self._conn.write_many(
+            "INSERT INTO deliveries (event_id, platform, channel_id, lane, next_attempt_at, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, platform, channel_id, lane) DO NOTHING",
+            [(event_id, target.platform, target.channel_id, target.lane, due, stamp) for target in targets],
+        )
+        await self._conn.write_many(
+            "INSERT INTO delivery_subscriptions (delivery_id, subscription_id) "
+            "SELECT id, ? FROM deliveries WHERE event_id = ? AND platform = ? AND channel_id = ? AND lane = ? "
+            "ON CONFLICT (delivery_id, subscription_id) DO NOTHING",
+            [(sub_id, event_id, target.platform, target.channel_id, target.lane)
+             for target in targets for sub_id in target.subscription_ids],
+        )
+
+    async def release_held(self, event_id: int, now: datetime) -> None:
+        """The event's waiting first deliveries become due now (the facts they waited for are stored)."""
+        stamp = to_db(now)
+        await self._conn.write(
+            "UPDATE deliveries SET next_attempt_at = ? WHERE event_id = ? AND status = 'pending' AND attempts = 0 "
+            "AND next_attempt_at > ?", (stamp, event_id, stamp),
+        )
 
     async def due(self, platforms: Sequence[str], now: datetime, limit: int = 100) -> list[PendingDelivery]:
         """Pending instant deliveries whose time has come, oldest first."""

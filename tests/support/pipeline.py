@@ -20,6 +20,7 @@ class Pipeline:
         no_pacing = SourceConfig(openfda_min_interval=0, ctgov_request_interval_seconds=0,
                                  release_page_interval_seconds=0)
         watchers = build_watchers(store, fetcher, no_pacing)
+        self.pages = watchers.pages
         config = CycleConfig(interval_seconds=600, max_consecutive_failures=max_failures)
         self.cycle = PollCycle(store, watchers, config)
         self.dispatcher = Dispatcher(store, [self.sink])
@@ -29,8 +30,15 @@ class Pipeline:
         self.out.seek(0)
         self.out.truncate()
         await self.cycle.run_once(due_only=False)
+        await self.settle_pages()
         await self.dispatcher.drain()
         return self.out.getvalue()
+
+    async def settle_pages(self) -> None:
+        """Until the release pages queued by the polls are read and their facts stored (the app's dispatcher is
+        woken then; a test drains after it)."""
+        if self.pages is not None:
+            await self.pages.settled()
 
     async def deliver(self) -> str:
         self.out.seek(0)

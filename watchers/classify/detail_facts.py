@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from typing import Any
 
-from .rules import gate_lower
+from .rules import fold_lower, gate_lower
 
 MAX_BODY_HTML = 400_000
 MAX_BODY_CHARS = 60_000
@@ -271,6 +272,50 @@ _SAFETY_WORDS = ("grade", "crs", "icans", "adverse", "toxicit", "tolerat", "safe
                  "infection", "sae", "trae", "teae", "anemia", "anaemia", "discontinu", "dlt")
 
 
+# Every match of _EVENT_RATE starts (after its \b) with its grade or its event: one of these, lower-cased (each
+# alternative of _GRADE and _EVENTS begins with one; `ana?emia` is anemia or anaemia). Its matches are looked for
+# only where one of them stands (`_finditer_at`): on a long page, a few hundred tries instead of the whole pattern
+# tried at every word.
+_EVENT_RATE_STARTS = (
+    "grade", "high", "severe", "serious", "cytokine", "crs", "immune", "icans", "neurotoxicit", "febrile",
+    "neutropenia", "thrombocytopenia", "anemia", "anaemia", "infection", "dose", "dlt", "treatment", "trae", "sae",
+    "teae", "adverse", "ae", "death", "hepatotoxicity", "liver", "discontinuation",
+)
+
+
+# The same for _NO_EVENT (its first word) and _TOLERATED (each phrase's first word; favorable or favourable).
+_NO_EVENT_STARTS = ("no", "zero", "without", "absence")
+_TOLERATED_STARTS = ("well", "favo", "manageable", "no")
+
+
+def _starts(text: str, literals: tuple[str, ...]) -> list[int] | None:
+    """Every position where one of ``literals`` stands, case-insensitively as IGNORECASE reads it, in order; None
+    when the text cannot be lower-cased position for position (then the pattern is tried everywhere)."""
+    low = fold_lower(text)
+    if low is None:
+        return None
+    found: set[int] = set()
+    for literal in literals:
+        i = low.find(literal)
+        while i >= 0:
+            found.add(i)
+            i = low.find(literal, i + 1)
+    return sorted(found)
+
+
+def _finditer_at(rx: re.Pattern[str], text: str, starts: list[int] | None) -> Iterator[re.Match[str]]:
+    """``rx.finditer(text)`` when every match starts at one of ``starts``: the leftmost match from each position
+    on, then on from its end, as finditer goes (a match is never empty here)."""
+    if starts is None:
+        yield from rx.finditer(text)
+        return
+    pos = 0
+    for start in starts:
+        if start >= pos and (m := rx.match(text, start)) is not None:
+            yield m
+            pos = m.end()
+
+
 def extract_safety(text: str | Sentences) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     seen: set[tuple[str | None, str | None, float | None]] = set()
@@ -287,18 +332,19 @@ def extract_safety(text: str | Sentences) -> list[dict[str, Any]]:
     text = _only(text, _SAFETY_WORDS)
     if not text:
         return out
-    for m in _NO_EVENT.finditer(text):
+    for m in _finditer_at(_NO_EVENT, text, _starts(text, _NO_EVENT_STARTS)):
         if len(out) >= MAX_SAFETY:
             break
         add(m, 0)
     rated = _only(text, ("%",))
     for rx in (_RATE_EVENT, _EVENT_RATE) if rated else ():
-        for m in rx.finditer(rated):
+        found = _finditer_at(rx, rated, _starts(rated, _EVENT_RATE_STARTS)) if rx is _EVENT_RATE else rx.finditer(rated)
+        for m in found:
             if len(out) >= MAX_SAFETY:
                 break
             add(m, _value(m.group("rate")))
     if not out:
-        m = _TOLERATED.search(text)
+        m = next(_finditer_at(_TOLERATED, text, _starts(text, _TOLERATED_STARTS)), None)
         if m:
             out.append({"text": m.group(0), "event": None, "grade": None, "rate": None})
     return out

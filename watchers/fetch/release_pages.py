@@ -36,9 +36,20 @@ class ReleasePages:
         """The page's HTML or text, or None (logged once) when it cannot or should not be read."""
         if url in self._asked:
             return None
+        self.mark_asked(url)
+        return await self.read(url)
+
+    def unasked(self, url: str) -> bool:
+        """Whether the page was never asked for (`body` would read it)."""
+        return url not in self._asked
+
+    def mark_asked(self, url: str) -> None:
         self._asked[url] = None
         if len(self._asked) > _REMEMBERED:
             self._asked.popitem(last=False)
+
+    async def read(self, url: str) -> str | None:
+        """`body` for a page already marked as asked for (a queue decided to read it)."""
         try:
             host = URL(url).host or ""
         except ValueError:

@@ -12,6 +12,7 @@ from watchers.classify.program_match import MatcherCache
 from watchers.fetch.http import Fetcher
 from watchers.fetch.release_pages import ReleasePages
 from watchers.parse.pool import FeedParser
+from watchers.schedule.page_reads import DEFAULT_HOLD_SECONDS, PageReads
 from watchers.sources.base import Watcher
 from watchers.sources.ctgov.watcher import CtgovWatcher
 from watchers.sources.edgar import EdgarWatcher
@@ -27,10 +28,14 @@ class SourceConfig:
     ctgov_request_interval_seconds: float = 1.0
     release_pages: bool = True
     release_page_interval_seconds: float = 1.0
+    # How long an alert waits for its release page's facts (read after the poll) before going with the lede's.
+    release_page_wait_seconds: float = DEFAULT_HOLD_SECONDS
 
 
 class Watchers(dict[str, Watcher]):
-    """Watchers by source kind."""
+    """Watchers by source kind; `pages`: the release pages read after the polls (None when off)."""
+
+    pages: PageReads | None = None
 
     @property
     def ctgov(self) -> CtgovWatcher:
@@ -45,11 +50,14 @@ def build_watchers(
 ) -> Watchers:
     config = config or SourceConfig()
     programs = (matchers or MatcherCache(store.programs)).get
-    pages = ReleasePages(fetcher, config.release_page_interval_seconds) if config.release_pages else None
+    pages = (PageReads(store, ReleasePages(fetcher, config.release_page_interval_seconds), parser,
+                       config.release_page_wait_seconds) if config.release_pages else None)
     built: list[Watcher] = [
         RssWatcher(fetcher, programs, parser, pages),
         OpenFdaWatcher(fetcher, store, config.openfda_api_key, config.openfda_min_interval, programs=programs),
         EdgarWatcher(fetcher, config.edgar_requests_per_second, programs=programs),
         CtgovWatcher(fetcher, store, config.ctgov_request_interval_seconds),
     ]
-    return Watchers({w.kind: w for w in built})
+    watchers = Watchers({w.kind: w for w in built})
+    watchers.pages = pages
+    return watchers

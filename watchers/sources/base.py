@@ -1,6 +1,7 @@
 """What a source is to the pipeline: three stages (fetch, parse, classify) and what one poll hands back."""
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -42,6 +43,18 @@ class SourceWrites(Protocol):
     async def save(self, uow: UnitOfWork, now: datetime) -> None: ...
 
 
+@dataclass(frozen=True)
+class FollowUp:
+    """Work a poll leaves for after its transaction: the release pages of its new events, read later so a slow,
+    politely paced page never holds the poll. The deliveries of the events whose page will be read wait for its
+    facts, at most `hold_seconds` (then they go with the lede's facts)."""
+
+    held_urls: frozenset[str]  # the events (by url) whose page will be read
+    hold_seconds: float
+    # Called once the poll's transaction committed, with the events stored for the first time (url → event id).
+    start: Callable[[Mapping[str, int]], None]
+
+
 @dataclass
 class Classified:
     events: list[NewEvent] = field(default_factory=list)
@@ -50,6 +63,7 @@ class Classified:
     writes: SourceWrites | None = None
     # Item key → the event classified from it, for items whose classification is remembered (edits).
     by_item: dict[str, NewEvent] = field(default_factory=dict)
+    follow_up: FollowUp | None = None
 
 
 @dataclass
@@ -66,6 +80,7 @@ class PollOutcome:
     partial_error: str | None = None
     writes: SourceWrites | None = None
     skipped: bool = False
+    follow_up: FollowUp | None = None
 
 
 class Watcher(Protocol):

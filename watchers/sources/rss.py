@@ -4,12 +4,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from storage.models import Source
-from watchers.classify import ProgramFinder, analyse
-from watchers.classify.item_events import event_from_result
+from watchers.classify import ProgramFinder
 from watchers.fetch.http import Fetcher
-from watchers.fetch.release_pages import ReleasePages
 from watchers.parse.pool import FeedParser
+from watchers.schedule.page_reads import PageRead, PageReads
 from watchers.sources.base import Classified, Fetched, Item, feed_events
+from watchers.sources.rss_work import classify_items
 
 Programs = Callable[[], Awaitable[ProgramFinder]]
 
@@ -20,7 +20,7 @@ class RssWatcher:
 
     def __init__(
         self, fetcher: Fetcher, programs: Programs | None = None, parser: FeedParser | None = None,
-        pages: ReleasePages | None = None,
+        pages: PageReads | None = None,
     ) -> None:
         self._fetcher = fetcher
         self._programs = programs
@@ -38,16 +38,23 @@ class RssWatcher:
 
     async def classify(self, source: Source, fetched: Fetched, items: list[Item]) -> Classified:
         finder = await self._programs() if self._programs else None
-        events = []
-        for item in items:
-            analysis = analyse(item.data.title, item.data.summary, source.url, finder)
-            event = event_from_result(item.data, source, analysis.finish())
-            if self._pages is not None and event.kind != "other" and item.data.link:
-                # An event: its release page may state what the lede does not (every result, safety, design).
-                # Only the facts are redone with it: the title and lede were analysed once, above.
-                body = await self._pages.body(item.data.link)
-                if body is not None:
-                    event = event_from_result(item.data, source, analysis.finish(body))
-            events.append(event)
-        return feed_events(items, events)
+        feed_items = [item.data for item in items]
+        # The registry's matcher runs here (it lives with the store); the rest of the analysis in the parser's
+        # worker processes when there are some (the event loop keeps fetching and storing meanwhile).
+        names = [_names(finder, f"{i.title}\n{i.summary}") for i in feed_items] if finder is not None else None
+        analysed = await self._parser.call(classify_items, feed_items, source, names)
+        reads = [PageRead(event.url, analysis, item, source, event)  # type: ignore[arg-type]
+                 for item, (analysis, event) in zip(feed_items, analysed, strict=True)
+                 if self._pages is not None and event.kind != "other" and self._pages.wants(event.url)]
+        found = feed_events(items, [event for _, event in analysed])
+        # An event's release page may state what the lede does not (every result, safety, design): read after
+        # this poll (watchers/schedule/page_reads.py), its deliveries waiting a little for those facts.
+        found.follow_up = self._pages.follow_up(reads) if self._pages is not None else None
+        return found
 
+
+def _names(finder: ProgramFinder, text: str) -> list[str] | None:
+    try:
+        return [str(n) for n in finder.find(text)]
+    except Exception:  # a faulty store must not break classification (analyse skips the names too)
+        return None
