@@ -9,6 +9,7 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from watchers.schedule import cadence
 from watchers.schedule.cadence import (
     ZONE,
     Budget,
@@ -175,3 +176,34 @@ def test_the_busy_cover_takes_the_likeliest_hours_as_far_as_its_share_of_the_bud
     assert _worst_wait(small, 2, 15, 300) > 300 and _worst_wait(none, 2, 15, 300) > 300
     assert _worst_wait(large, 2, 15, 300) <= 300 + 1e-6
     assert all(len(p) <= 7 * 144 for p in (small, large, none))
+
+
+date_lists = st.lists(st.datetimes(min_value=datetime(2021, 1, 1), max_value=datetime(2025, 6, 1),
+                                   timezones=st.just(UTC)), min_size=1, max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(dates=date_lists, extra_prior=date_lists, params=st.sampled_from([*VARIANTS, Params(busy_share=0.0)]),
+       per_day=st.sampled_from([30.0, 144.0, 600.0, 3000.0]))
+def test_the_grid_in_numpy_is_the_plain_grid_to_the_last_bit(
+    dates: list[datetime], extra_prior: list[datetime], params: Params, per_day: float
+) -> None:
+    # The numpy grid (every new prior rebuilds every source's grid) must place every poll where the minute-by-
+    # minute reference does: the same floats, not merely close ones.
+    now = datetime(2025, 6, 2, tzinfo=UTC)
+    learned = cadence._learn_at(dates, now)
+    if learned is None:
+        return
+    prior = build_prior([extra_prior, dates], now)
+    budget = Budget(requests_per_day=per_day)
+    assert cadence._grid_cached.__wrapped__(*learned, prior, params, budget) == cadence._grid_plain(
+        *learned, prior, params, budget)
+
+
+@settings(max_examples=80, deadline=None)
+@given(dates=date_lists, now=st.datetimes(min_value=datetime(2022, 1, 1), max_value=datetime(2026, 1, 1),
+                                          timezones=st.just(UTC)))
+def test_dates_partly_older_than_the_window_learn_as_the_window_says(dates: list[datetime], now: datetime) -> None:
+    # The cached path for a history with dates older than two years (the replay's sources from 2020 on) learns
+    # exactly what the uncached one does, whichever dates the window leaves out.
+    assert cadence._learn(History(tuple(dates)), now) == cadence._learn_at(dates, now)
