@@ -257,6 +257,16 @@ def _grid_params(name: str) -> list[Params]:
     if name == "tail3":  # round 2 as run (the shared lock was taken until the deadline): two combinations
         cover = replace(base, busy_share=0.6)
         return [replace(cover, prior_gap_seconds=900.0), replace(cover, neighbour_hours=1.0)]
+    if name == "p95":  # branch p95, on the replay that plays the live scheduler: round 1 (tail2's open choices)
+        return [base,
+                replace(base, busy_gap_seconds=420.0, busy_share=0.7),
+                replace(base, busy_gap_seconds=480.0, busy_share=0.8),
+                replace(base, busy_gap_seconds=360.0, busy_share=0.7),
+                replace(base, min_share=0.25),
+                replace(base, hour_prior_weight=48.0),
+                replace(base, prior_gap_seconds=900.0),
+                replace(base, exponent=0.5),
+                replace(base, day_pooling=0.8)]
     if name == "smooth":  # shifts by an hour, weekday pooling, how much the prior weighs
         return [replace(base, neighbour_hours=nb, day_pooling=dp, hour_prior_weight=hw)
                 for nb in (0.25, 0.5, 1.0) for dp in (0.5, 0.8) for hw in (8.0, 16.0, 48.0)]
