@@ -266,7 +266,9 @@ def _grid_params(name: str) -> list[Params]:
                 replace(base, hour_prior_weight=48.0),
                 replace(base, prior_gap_seconds=900.0),
                 replace(base, exponent=0.5),
-                replace(base, day_pooling=0.8)]
+                replace(base, busy_block_minutes=15),  # the cover by quarters of an hour (new on branch p95)
+                replace(base, busy_block_minutes=15, busy_gap_seconds=300.0),
+                replace(base, busy_block_minutes=10, busy_gap_seconds=300.0, busy_share=0.7)]
     if name == "smooth":  # shifts by an hour, weekday pooling, how much the prior weighs
         return [replace(base, neighbour_hours=nb, day_pooling=dp, hour_prior_weight=hw)
                 for nb in (0.25, 0.5, 1.0) for dp in (0.5, 0.8) for hw in (8.0, 16.0, 48.0)]

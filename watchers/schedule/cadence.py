@@ -66,6 +66,9 @@ class Params:
     #                          this share of the week's polls (the rest still goes where the rate is highest)
     prior_gap_seconds: float = 0.0  # in the hours every source uses (the prior's rate ≥ prior_threshold × the
     prior_threshold: float = 1.0  # average hour's), polls at most this far apart whatever the source's habits
+    # < 60 (a divisor of 60): the busy cover ranks blocks of this many minutes (hour's rate × the block's share of
+    # the minute profile) instead of whole hours, so the share pays for the likely quarter of more hours.
+    busy_block_minutes: int = 60
 
 
 @dataclass(frozen=True)
@@ -197,11 +200,18 @@ def _grid_cached(hours: tuple[float, ...], minutes: tuple[float, ...], prior: Pr
     quiet = np.zeros(WEEK_MINUTES, dtype=bool)
     quiet[_QUIET_SUNDAY[0] * MINUTES : (_QUIET_SUNDAY[-1] + 1) * MINUTES] = True
     hour_lows = _hour_lows(hour_p, prior, params, lo, hi, target)
-    lows = np.repeat(np.array(hour_lows), MINUTES)
+    if _by_blocks(params):
+        lows = np.array(_block_cover(hour_lows, hour_p, shaped.minute_p, params, lo, hi, target))
+        loud_lows = lows[~quiet]
+        values, first_at = np.unique(loud_lows, return_index=True)
+        order = values[np.argsort(first_at)].tolist()
+    else:
+        lows = np.repeat(np.array(hour_lows), MINUTES)
+        loud_lows = lows[~quiet]
+        order = list(dict.fromkeys(h for i, h in enumerate(hour_lows) if i not in _QUIET_SUNDAY))
+    loud_weight = weight[~quiet]
     solve = []
-    loud_lows, loud_weight = lows[~quiet], weight[~quiet]
-    # The groups in order of first appearance, as the plain version makes them.
-    for low in dict.fromkeys(h for i, h in enumerate(hour_lows) if i not in _QUIET_SUNDAY):
+    for low in order:  # the groups in order of first appearance, as the plain version makes them
         solve.append((np.sort(loud_weight[loud_lows == low]).tolist(), low))
     prepared = _prepare(solve)
     n_quiet = int(quiet.sum())
@@ -226,6 +236,7 @@ class _Shape:
     hour_p: list[float]  # each hour's rate, shrunk towards the prior
     hour_w: list[float]  # the poll weights of the hours …
     minute_w: list[float]  # … and of the minutes of the hour
+    minute_p: list[float]  # the minute-of-hour profile, shrunk towards the prior
     lo: float  # the least poll density (per second) …
     hi: float  # … and the most
     target: float  # polls the week may hold
@@ -258,7 +269,7 @@ def _shape(hours: tuple[float, ...], minutes: tuple[float, ...], prior: Prior, p
     if WEEK_MINUTES * lo * 60 >= target:
         uniform = max(target, 1.0) / WEEK_SECONDS  # too small a budget for the ceiling: the budget wins
         return tuple(accumulate([uniform * 60] * WEEK_MINUTES))
-    return _Shape(hour_p, hour_w, minute_w, lo, hi, target)
+    return _Shape(hour_p, hour_w, minute_w, minute_p, lo, hi, target)
 
 
 def _grid_plain(hours: tuple[float, ...], minutes: tuple[float, ...], prior: Prior, params: Params,
@@ -273,7 +284,7 @@ def _grid_plain(hours: tuple[float, ...], minutes: tuple[float, ...], prior: Pri
     quiet = [False] * WEEK_MINUTES
     for h in _QUIET_SUNDAY:
         quiet[h * MINUTES : (h + 1) * MINUTES] = [True] * MINUTES
-    lows = _lows(hour_p, prior, params, lo, hi, target)
+    lows = _lows(hour_p, shaped.minute_p, prior, params, lo, hi, target)
     groups: dict[float, list[float]] = {}
     for w, q, low in zip(weight, quiet, lows, strict=True):
         if not q:
@@ -294,10 +305,42 @@ def _grid_plain(hours: tuple[float, ...], minutes: tuple[float, ...], prior: Pri
     return tuple(accumulate(per_minute(max(target - busiest_hour, WEEK_MINUTES * lo * 60 + 1))))
 
 
-def _lows(hour_p: Sequence[float], prior: Prior, params: Params, lo: float, hi: float,
+def _lows(hour_p: Sequence[float], minute_p: Sequence[float], prior: Prior, params: Params, lo: float, hi: float,
           target: float) -> list[float]:
-    """Each minute's least poll density (see `_hour_lows`)."""
-    return [low for low in _hour_lows(hour_p, prior, params, lo, hi, target) for _ in range(MINUTES)]
+    """Each minute's least poll density (see `_hour_lows` and `_block_cover`)."""
+    hour_lows = _hour_lows(hour_p, prior, params, lo, hi, target)
+    if _by_blocks(params):
+        return _block_cover(hour_lows, hour_p, minute_p, params, lo, hi, target)
+    return [low for low in hour_lows for _ in range(MINUTES)]
+
+
+def _by_blocks(params: Params) -> bool:
+    return (params.busy_gap_seconds > 0 and params.busy_share > 0 and 0 < params.busy_block_minutes < MINUTES
+            and MINUTES % params.busy_block_minutes == 0)
+
+
+def _block_cover(hour_lows: Sequence[float], hour_p: Sequence[float], minute_p: Sequence[float], params: Params,
+                 lo: float, hi: float, target: float) -> list[float]:
+    """The busy cover by blocks of minutes: the likeliest blocks (the hour's rate × the block's share of the
+    minute profile) keep polls at most `busy_gap_seconds` apart, as many as `busy_share` of the week's polls pays
+    for. Releases cluster in the first minutes of the hour and at the half-hour: a whole hour's cover spends most
+    of its polls on minutes that rarely publish."""
+    block = params.busy_block_minutes
+    low = min(max(lo, 1.0 / params.busy_gap_seconds), hi)
+    allowed = min(params.busy_share * target, target - 1)
+    spent = sum(hour_lows) * 3600
+    lows = [h_low for h_low in hour_lows for _ in range(MINUTES)]
+    quiet = set(_QUIET_SUNDAY)
+    share = [sum(minute_p[b * block : (b + 1) * block]) for b in range(MINUTES // block)]
+    cells = [(h, b) for h in range(HOURS) if h not in quiet for b in range(MINUTES // block)]
+    for h, b in sorted(cells, key=lambda c: -hour_p[c[0]] * share[c[1]]):
+        cost = max(0.0, low - hour_lows[h]) * block * 60
+        if spent + cost > allowed:
+            break
+        start = h * MINUTES + b * block
+        lows[start : start + block] = [max(hour_lows[h], low)] * block
+        spent += cost
+    return lows
 
 
 def _hour_lows(hour_p: Sequence[float], prior: Prior, params: Params, lo: float, hi: float,
@@ -318,7 +361,9 @@ def _hour_lows(hour_p: Sequence[float], prior: Prior, params: Params, lo: float,
     if params.prior_gap_seconds > 0:
         common = [h for h in range(HOURS) if h not in quiet and prior.hours[h] * HOURS >= params.prior_threshold]
         hour_lows = raised(common, params.prior_gap_seconds) or hour_lows
-    if params.busy_gap_seconds > 0 and params.busy_share > 0:
+    if _by_blocks(params):
+        pass  # the cover is made by blocks of minutes (`_block_cover`), on top of these
+    elif params.busy_gap_seconds > 0 and params.busy_share > 0:
         # The likeliest hours first, as many as the share allows: the quantile-aware choice (a p95 is met by
         # bounding the wait where most releases fall, not by a little more density everywhere).
         low = min(max(lo, 1.0 / params.busy_gap_seconds), hi)

@@ -52,7 +52,8 @@ week_starts = st.datetimes(min_value=datetime(2023, 1, 1), max_value=datetime(20
 
 # The defaults and the tail's options at their most demanding (issue 19): each must keep the same guarantees.
 VARIANTS = [Params(), Params(busy_gap_seconds=240.0, busy_share=0.75),
-            Params(prior_gap_seconds=600.0, prior_threshold=0.5, min_share=0.5, busy_share=0.6)]
+            Params(prior_gap_seconds=600.0, prior_threshold=0.5, min_share=0.5, busy_share=0.6),
+            Params(busy_gap_seconds=240.0, busy_share=0.75, busy_block_minutes=10)]
 
 
 @settings(max_examples=40, deadline=None)
@@ -207,3 +208,24 @@ def test_dates_partly_older_than_the_window_learn_as_the_window_says(dates: list
     # The cached path for a history with dates older than two years (the replay's sources from 2020 on) learns
     # exactly what the uncached one does, whichever dates the window leaves out.
     assert cadence._learn(History(tuple(dates)), now) == cadence._learn_at(dates, now)
+
+
+def test_the_busy_cover_by_blocks_of_minutes_reaches_the_likely_quarter_of_more_hours() -> None:
+    # Releases at 07:00–07:10 (most) and 15:00–15:10 (fewer). A share that pays for one whole weekday hour at a
+    # 120-s gap covers 07:00–07:59 only; spent on quarters of an hour, it covers 07:00–07:14 and 15:00–15:14.
+    habit = _habit(days=120, hour=7, minutes=(0, 5, 10)) + _habit(days=20, hour=15, minutes=(0, 5, 10))
+    ceiling_polls = 168 * 3600 / (3600 - 30)  # the share counts the ceiling's polls everywhere too
+    hour_cost = (3600 / 120 - 3600 / (3600 - 30)) * 5
+    base = Params(busy_gap_seconds=120.0, busy_share=(ceiling_polls + hour_cost + 5) / (7 * 144 - 3),
+                  exponent=1.0, neighbour_hours=0.0)
+    hours = _simulate(History(habit, None, base), Budget(), NOW)
+    quarters = _simulate(History(habit, None, replace(base, busy_block_minutes=15)), Budget(), NOW)
+
+    def worst(polls: list[datetime], hour: int) -> float:
+        day = (NOW.astimezone(ZONE) + timedelta(days=2)).replace(hour=hour, minute=0, second=0, microsecond=0)
+        return max(min((p - r).total_seconds() for p in polls if p >= r)
+                   for r in (day + timedelta(minutes=m) for m in range(12)))
+
+    assert worst(hours, 7) <= 120 + 1e-6 and worst(hours, 15) > 120
+    assert worst(quarters, 7) <= 120 + 1e-6 and worst(quarters, 15) <= 120 + 1e-6
+    assert len(hours) <= 7 * 144 and len(quarters) <= 7 * 144
