@@ -262,10 +262,7 @@ def _grid_params(name: str) -> list[Params]:
                 replace(base, busy_gap_seconds=420.0, busy_share=0.7),
                 replace(base, busy_gap_seconds=480.0, busy_share=0.8),
                 replace(base, busy_gap_seconds=360.0, busy_share=0.7),
-                replace(base, min_share=0.25),
                 replace(base, hour_prior_weight=48.0),
-                replace(base, prior_gap_seconds=900.0),
-                replace(base, exponent=0.5),
                 replace(base, busy_block_minutes=15),  # the cover by quarters of an hour (new on branch p95)
                 replace(base, busy_block_minutes=15, busy_gap_seconds=300.0),
                 replace(base, busy_block_minutes=10, busy_gap_seconds=300.0, busy_share=0.7)]
