@@ -86,9 +86,10 @@ def test_polls_crowd_where_the_source_publishes() -> None:
     local = [p.astimezone(ZONE) for p in polls]
     at_seven = [p for p in local if p.weekday() < 5 and p.hour == 7]
     at_three = [p for p in local if p.weekday() < 5 and p.hour == 15]
-    # More than twice (it was 3× before the busy cover: 60 % of the week's polls now bound the wait in the
-    # likeliest hours, 15:00 among them when the source has no prior to rank them by).
-    assert len(at_seven) > 2 * len(at_three)
+    # More than 1.5× (it was 3× before the busy cover, 2× with a 60 % cover: 80 % of the week's polls now bound
+    # the wait in the likeliest hours, 15:00 among them when the source has no prior to rank them by; chosen on the
+    # replay's folds, branch p95).
+    assert len(at_seven) > 1.5 * len(at_three)
     # A release at 7:00 sharp is heard within two minutes on every weekday; within one when the whole budget
     # goes to the peaks (no busy cover: the trade the cover makes for the tail, chosen on the replay's folds).
     peaks_only = [p.astimezone(ZONE) for p in _simulate(History(_habit(hour=7), None, Params(busy_share=0.0)),
@@ -116,7 +117,8 @@ def test_a_new_source_leans_on_the_prior_of_all_sources() -> None:
     polls = _simulate(one_item, Budget(), NOW)
     ten = [p for p in polls if p.astimezone(ZONE).hour == 10 and p.astimezone(ZONE).weekday() < 5]
     four = [p for p in polls if p.astimezone(ZONE).hour == 16 and p.astimezone(ZONE).weekday() < 5]
-    assert len(ten) > 3 * len(four)
+    # More than twice (3× before the 80 % busy cover of branch p95, which keeps 16:00 at ≤ 480 s too).
+    assert len(ten) > 2 * len(four)
 
 
 def test_sources_sharing_a_likely_minute_do_not_poll_in_the_same_second() -> None:
