@@ -33,6 +33,9 @@ def test_a_source_learns_from_the_items_it_sees_during_the_replay() -> None:
     new_waits = [w for w, at in zip(run.waits, run.seen_at, strict=True)
                  if datetime.fromtimestamp(at, UTC).astimezone(ZONE).hour == 3]
     assert len(new_waits) == len(dated["NEW"])
+    # Its first release is waited for on the fixed fallback (600–660 s apart, then the next tick); the old replay
+    # restarted a chain 2 h (12 × 600 s) before each item and so heard it at 0 s.
+    assert 0 < new_waits[0] <= 660 + poll_tick_seconds(600.0, adaptive=True)
     assert statistics.median(new_waits[-10:]) < 60
     assert max(new_waits[-10:]) < 360
 
