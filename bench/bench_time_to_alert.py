@@ -15,12 +15,13 @@ skips cleanly when it is absent. Each ticker is one source. The items are split 
 Each scored item's time to detect is the wait from its publication to the first poll at or after it. The corpus
 gives minutes only, so the real publication second is drawn uniformly within the minute (seeded): a poll at
 hh:mm:00 does not get to see an item published "at hh:mm" for free. Fixed polling: every 600 s from a random
-phase per source (144 requests a day). Adaptive: the real policy, `watchers.schedule.cadence.next_poll_at`, with
-the same 144 requests a day; the source's history is its learning items plus the scored items it has already
-detected (the dates as seen, as the live scheduler stores them), the prior is all sources' learning items.
-The adaptive polls are replayed as the live scheduler makes them: each poll asks for the next one. The replay
-starts two hours before each item (the schedule is a fixed grid, so the chain is on it after its first poll);
-requests per source per day are counted on a full simulated week per source.
+phase per source (144 requests a day): the issue's baseline, with no tick lag or jitter. Adaptive: the live
+scheduler's path replayed over all sources at once, in time order (`adaptive_replay`): polls on the app's 5-s
+ticks; `next_poll_at` asked before each fetch with the source's dates as stored so far (the items it has seen,
+the newest KEEP); the prior rebuilt every PRIOR_REFRESH from every source's dates of the last PRIOR_WINDOW, the
+items seen since included (`prior_due`, `prior_from`, as `PollCycle` calls them); the live budget
+(`CycleConfig(adaptive=True).budget()`: a source without usable dates polls at the fixed interval plus jitter).
+Requests per source per day are the polls the replay made in the period.
 
     python bench/bench_time_to_alert.py [--json]                 the scored period, once, with the defaults
     python bench/bench_time_to_alert.py --validate [--grid NAME] [--workers N]   choose, on the folds only
@@ -29,34 +30,37 @@ from __future__ import annotations
 
 import argparse
 import csv
+import heapq
 import json
+import math
 import multiprocessing
 import random
 import statistics
 import sys
 import time
+from bisect import insort
 from collections import defaultdict
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import CORPUS_CSV, table
-from watchers.schedule.cadence import (
-    Budget,
-    History,
-    Params,
-    Prior,
-    build_prior,
-    next_poll_at,
-    phase_for,
-)
+from storage.repositories.publications import KEEP, PRIOR_SAMPLE
+from watchers.schedule.cadence import Budget, History, Params, Prior, next_poll_at, phase_for
+from watchers.schedule.poll_cycle import PRIOR_WINDOW, CycleConfig, poll_tick_seconds, prior_due, prior_from
 
 FIXED_SECONDS = 600.0
 WARMUP = timedelta(hours=2)
+
+
+def live_budget() -> Budget:
+    """The live scheduler's budget at the default settings (600 s interval, adaptive): 144 requests a day."""
+    return CycleConfig(interval_seconds=FIXED_SECONDS, adaptive=True).budget()
 SCORED_SHARE = 0.35  # the newest 35% of all items are scored
 Dated = dict[str, list[datetime]]
+Items = dict[str, list[tuple[datetime, datetime]]]  # per ticker: (stated minute, real moment) of each item
 
 
 def load() -> Dated | None:
@@ -109,40 +113,94 @@ def fixed_waits(items: dict[str, list[tuple[datetime, datetime]]], start: dateti
     return waits
 
 
-def adaptive_waits(items: dict[str, list[tuple[datetime, datetime]]], learn_from: datetime, start: datetime,
-                   end: datetime, params: Params, budget: Budget) -> tuple[list[float], Prior]:
-    learning = [[s for s, _ in pairs if learn_from <= s < start] for pairs in items.values()]
-    prior = build_prior(learning, start)
+@dataclass
+class Replayed:
+    waits: list[float]  # each scored item's publication → the poll that saw it, seconds
+    seen_at: list[float]  # … and that poll's moment (POSIX seconds), in the same order
+    requests_per_source_day: float  # polls in [start, end) per source per day, as made
+    prior_builds: int  # how many times the prior was rebuilt (every PRIOR_REFRESH, as live)
+
+
+def adaptive_replay(items: Items, learn_from: datetime, start: datetime, end: datetime, params: Params,
+                    budget: Budget, tick: float | None = None) -> Replayed:
+    """The live scheduler's adaptive path, replayed over [start, end) for every source at once, in time order.
+
+    What the live bot does (`watchers/schedule/poll_cycle.py`, `watchers/record.py`, `bot/app.py`), step for step:
+    * the app polls the due sources every `poll_tick_seconds` (5 s when adaptive): a poll placed at t runs at the
+      first tick at or after t, and the next one is asked for from that moment;
+    * a cycle first rebuilds the prior when `prior_due` (every PRIOR_REFRESH) from every source's dates of the
+      last PRIOR_WINDOW as stored (`prior_from`), the items seen since the last build included;
+    * each due source (in id order): `next_poll_at(History(its stored dates, prior), now, budget)` is asked
+      *before* the fetch, then the fetch sees every item published by then, whose dates are stored (the newest
+      KEEP per source): this poll's items shape the poll after next;
+    * the budget is `CycleConfig(adaptive=True).budget()`'s: a source without usable dates polls at the fixed
+      interval stretched by up to its jitter.
+    A source's history at `start` is its items published before `start` (dates as seen); scored items are those
+    published in [start, end). The chains start WARMUP before `start`, each at its phase of the fixed interval."""
+    tick = tick or poll_tick_seconds(FIXED_SECONDS, adaptive=True)
+    tickers = sorted(items)
+    seen: dict[int, list[datetime]] = {}
+    pending: dict[int, list[tuple[float, datetime]]] = {}
+    for source_id, ticker in enumerate(tickers, start=1):
+        pairs = items[ticker]
+        seen[source_id] = sorted({s for s, _ in pairs if learn_from <= s < start})[-KEEP:]
+        pending[source_id] = sorted((r.timestamp(), s) for s, r in pairs if start <= s < end)
+    histories: dict[int, History] = {}
+    begin, stop = (start - WARMUP).timestamp(), end.timestamp()
+    queue = [(_tick_after(begin + phase_for(i) * FIXED_SECONDS, tick), i) for i in seen]
+    heapq.heapify(queue)
+    prior: Prior | None = None
+    prior_at: datetime | None = None
+    builds = polls = 0
     waits: list[float] = []
-    for source_id, (_ticker, pairs) in enumerate(sorted(items.items()), start=1):
-        phase = phase_for(source_id)
-        known = [s for s, _ in pairs if learn_from <= s < start]
-        for stated, real in pairs:
-            if not start <= stated < end:
-                continue
-            # Dates as seen: the learning items and every scored item detected before this replay starts.
-            history = History(tuple(known + [s for s, _ in pairs if start <= s < stated - WARMUP]), prior, params)
-            t = next_poll_at(history, real - WARMUP, budget, phase=phase)
-            while t < real:
-                t = next_poll_at(history, t, budget, phase=phase)
-            waits.append((t - real).total_seconds())
-    return waits, prior
+    seen_at: list[float] = []
+    left = sum(len(p) for p in pending.values())
+    while queue and (left or queue[0][0] < stop):
+        at = queue[0][0]
+        due = []
+        while queue and queue[0][0] == at:
+            due.append(heapq.heappop(queue)[1])
+        now = datetime.fromtimestamp(at, UTC)
+        if prior_due(prior, prior_at, now):  # the cycle's start (PollCycle.run_once → _refresh_prior)
+            prior, prior_at, builds = prior_from(_since(seen, now - PRIOR_WINDOW), now), now, builds + 1
+            histories.clear()
+        for source_id in sorted(due):  # `sources.due` in id order
+            history = histories.get(source_id)
+            if history is None:
+                history = histories[source_id] = History(tuple(seen[source_id]), prior, params)
+            following = next_poll_at(history, now, budget, phase=phase_for(source_id)).timestamp()
+            if at >= start.timestamp() and at < stop:
+                polls += 1
+            waiting = pending[source_id]
+            found = 0
+            while found < len(waiting) and waiting[found][0] <= at:
+                found += 1
+            if found:  # the fetch: every item published by now; their dates stored after `following` was asked
+                for real, stated in waiting[:found]:
+                    waits.append(at - real)
+                    seen_at.append(at)
+                    if stated not in seen[source_id]:
+                        insort(seen[source_id], stated)
+                del seen[source_id][:-KEEP]
+                del waiting[:found]
+                left -= found
+                histories.pop(source_id, None)
+            heapq.heappush(queue, (_tick_after(following, tick), source_id))
+    days = (end - start).total_seconds() / 86400
+    return Replayed(waits, seen_at, polls / len(seen) / days, builds)
 
 
-def adaptive_requests_per_day(items: dict[str, list[tuple[datetime, datetime]]], learn_from: datetime,
-                              start: datetime, prior: Prior, params: Params, budget: Budget) -> float:
-    """Polls in one simulated week per source (a chain of real calls), per day."""
-    total = 0
-    for source_id, (_ticker, pairs) in enumerate(sorted(items.items()), start=1):
-        history = History(tuple(s for s, _ in pairs if learn_from <= s < start), prior, params)
-        t, stop, polls = start, start + timedelta(days=7), 0
-        while True:
-            t = next_poll_at(history, t, budget, phase=phase_for(source_id))
-            if t >= stop:
-                break
-            polls += 1
-        total += polls
-    return total / len(items) / 7
+def _tick_after(t: float, tick: float) -> float:
+    """The app's first tick at or after t (ticks every `tick` seconds)."""
+    return math.ceil(t / tick - 1e-9) * tick
+
+
+def _since(seen: dict[int, list[datetime]], after: datetime) -> dict[int, list[datetime]]:
+    """`publications.since(after)`: every source's stored dates after a moment, the newest PRIOR_SAMPLE."""
+    found = {i: [d for d in dates if d > after] for i, dates in seen.items()}
+    found = {i: dates for i, dates in found.items() if dates}
+    assert sum(len(d) for d in found.values()) <= PRIOR_SAMPLE, "the replay holds fewer dates than the sample"
+    return found
 
 
 def score(fixed: dict[str, float], adaptive: dict[str, float]) -> float:
@@ -152,7 +210,6 @@ def score(fixed: dict[str, float], adaptive: dict[str, float]) -> float:
 
 FOLD_MONTHS = 2
 FOLDS = 5
-Items = dict[str, list[tuple[datetime, datetime]]]
 
 
 def _months_before(d: datetime, months: int) -> datetime:
@@ -200,15 +257,24 @@ def _grid_params(name: str) -> list[Params]:
     if name == "tail3":  # round 2 as run (the shared lock was taken until the deadline): two combinations
         cover = replace(base, busy_share=0.6)
         return [replace(cover, prior_gap_seconds=900.0), replace(cover, neighbour_hours=1.0)]
+    if name == "p95":  # branch p95, on the replay that plays the live scheduler: round 1 (tail2's open choices)
+        return [base,
+                replace(base, busy_gap_seconds=420.0, busy_share=0.7),
+                replace(base, busy_gap_seconds=480.0, busy_share=0.8),
+                replace(base, busy_gap_seconds=360.0, busy_share=0.7),
+                replace(base, hour_prior_weight=48.0),
+                replace(base, busy_block_minutes=15),  # the cover by quarters of an hour (new on branch p95)
+                replace(base, busy_block_minutes=15, busy_gap_seconds=300.0),
+                replace(base, busy_block_minutes=10, busy_gap_seconds=300.0, busy_share=0.7)]
     if name == "smooth":  # shifts by an hour, weekday pooling, how much the prior weighs
         return [replace(base, neighbour_hours=nb, day_pooling=dp, hour_prior_weight=hw)
                 for nb in (0.25, 0.5, 1.0) for dp in (0.5, 0.8) for hw in (8.0, 16.0, 48.0)]
     raise SystemExit(f"unknown grid {name!r}")
 
 
-def _fold_task(task: tuple[Items, datetime, datetime, datetime, Params, Budget]) -> list[float]:
+def _fold_task(task: tuple[Items, datetime, datetime, datetime, Params, Budget]) -> Replayed:
     items, first, start, end, params, budget = task
-    return adaptive_waits(items, first, start, end, params, budget)[0]
+    return adaptive_replay(items, first, start, end, params, budget)
 
 
 def validate(items: Items, first: datetime, cut: datetime, budget: Budget, candidates: list[Params],
@@ -227,7 +293,8 @@ def validate(items: Items, first: datetime, cut: datetime, budget: Budget, candi
     for c, params in enumerate(candidates):
         per_fold = []
         for f, (a, _b) in enumerate(windows):
-            got = summary(results[c * len(windows) + f], budget.requests_per_day)
+            run = results[c * len(windows) + f]
+            got = summary(run.waits, run.requests_per_source_day)
             per_fold.append({"origin": a.date().isoformat(), "fixed": fixed[f], "adaptive": got,
                              "score": round(score(fixed[f], got), 3),
                              "median_ratio": round(fixed[f]["median_s"] / max(got["median_s"], 0.1), 2),
@@ -274,7 +341,7 @@ def main() -> int:
     items = true_times(dated)
     first = min(d for ds in dated.values() for d in ds)
     cut = cut_at(dated, SCORED_SHARE)
-    budget = Budget(requests_per_day=86400 / FIXED_SECONDS)
+    budget = live_budget()
     if args.validate:
         found = validate(items, first, cut, budget, _grid_params(args.grid), args.workers)
         if args.json:
@@ -287,8 +354,9 @@ def main() -> int:
     end = max(d for ds in dated.values() for d in ds) + timedelta(seconds=1)
     params = Params()
     fixed = summary(fixed_waits(items, cut, end), 86400 / FIXED_SECONDS)
-    waits, prior = adaptive_waits(items, first, cut, end, params, budget)
-    adaptive = summary(waits, adaptive_requests_per_day(items, first, cut, prior, params, budget))
+    run = adaptive_replay(items, first, cut, end, params, budget)
+    waits = run.waits
+    adaptive = summary(waits, run.requests_per_source_day)
     scored_sources = sum(1 for pairs in items.values() if any(cut <= s < end for s, _ in pairs))
     result = {
         "fixed": fixed, "adaptive": adaptive, "sources": scored_sources, "items_scored": len(waits),

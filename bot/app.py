@@ -24,7 +24,7 @@ from storage.store import Store, StoreError
 from watchers.fetch.http import Fetcher
 from watchers.parse.pool import FeedParser
 from watchers.schedule.catalyst_reminders import catalyst_notices
-from watchers.schedule.poll_cycle import CycleReport, PollCycle
+from watchers.schedule.poll_cycle import CycleReport, PollCycle, poll_tick_seconds
 from watchers.sources import Watchers, build_watchers
 
 log = logging.getLogger(__name__)
@@ -192,10 +192,7 @@ class App:
         async def digest_job() -> None:
             await dispatcher.send_digests(utcnow())
 
-        tick = min(60.0, self.settings.poll_interval_seconds)
-        if self.settings.adaptive_polling:
-            # Adaptive polls are placed to the second (30 s apart at busy minutes): a coarse tick would waste that.
-            tick = min(tick, 5.0)
+        tick = poll_tick_seconds(self.settings.poll_interval_seconds, self.settings.adaptive_polling)
         scheduler = AsyncIOScheduler(timezone=UTC)
         common = {"misfire_grace_time": 300, "coalesce": True, "max_instances": 1}
         # Each source carries its own next poll time (with jitter and back-off); this job polls the due ones.

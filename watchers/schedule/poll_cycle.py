@@ -26,6 +26,25 @@ PRIOR_REFRESH = timedelta(hours=6)  # all sources' habits change slowly; rebuild
 PRIOR_WINDOW = timedelta(days=365)
 
 
+def poll_tick_seconds(interval_seconds: float, adaptive: bool) -> float:
+    """How often the one-process app looks for due sources (`bot/app.py`): a due poll waits for the next tick.
+    Adaptive polls are placed to the second (30 s apart at busy minutes): a coarse tick would waste that. The
+    replay (`bench/bench_time_to_alert.py`) polls on the same ticks."""
+    tick = min(60.0, interval_seconds)
+    return min(tick, 5.0) if adaptive else tick
+
+
+def prior_due(prior: Prior | None, prior_at: datetime | None, now: datetime) -> bool:
+    """Whether a cycle starting now rebuilds the prior (the replay asks the same)."""
+    return prior is None or prior_at is None or now - prior_at >= PRIOR_REFRESH
+
+
+def prior_from(everyone: Mapping[int, Sequence[datetime]], now: datetime) -> Prior | None:
+    """The prior from every source's dates of the last PRIOR_WINDOW (`publications.since`). Built from nothing yet
+    (a new store): None, asked again next cycle rather than in six hours."""
+    return build_prior(everyone.values(), now) if everyone else None
+
+
 def _enable_hint(source: Source) -> str:
     """The command that re-enables a disabled source (named in the "disabled" notice)."""
     return "trials enable" if source.kind == "ctgov" else f"feeds enable {source.id}"
@@ -113,10 +132,9 @@ class PollCycle:
 
     async def _refresh_prior(self, now: datetime) -> None:
         """The prior from all sources' recent dates (refreshed now and then; bounded, so 100,000 feeds fit)."""
-        if self._prior is None or self._prior_at is None or now - self._prior_at >= PRIOR_REFRESH:
+        if prior_due(self._prior, self._prior_at, now):
             everyone = await self._store.publications.since(now - PRIOR_WINDOW)
-            # Built from nothing yet (a new store): asked again next cycle rather than in six hours.
-            self._prior = build_prior(everyone.values(), now) if everyone else None
+            self._prior = prior_from(everyone, now)
             self._prior_at = now
 
     async def next_poll_for(self, source: Source, now: datetime) -> datetime:
