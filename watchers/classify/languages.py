@@ -423,16 +423,23 @@ def first_language_rule(lang: str, title: str, lede: str) -> tuple[Rule, str, st
                 return hit[0], hit[1], where
             continue
         for rule in rules:
-            m = rule.pattern.search(text)
-            if m is None:
-                continue
-            if rule.requires is not None and rule.requires.search(context) is None:
-                continue
-            if rule.unless is not None and rule.unless.search(context) is not None:
-                continue
-            return rule, m.group(0), where
+            phrase = _plain_hit(rule, text, context)
+            if phrase is not None:
+                return rule, phrase, where
     return None
 
+
+
+def _plain_hit(rule: Rule, text: str, context: str) -> str | None:
+    """The phrase ``rule`` fires on in ``text`` (its ``requires``/``unless`` read on ``context``), or None."""
+    m = rule.pattern.search(text)
+    if m is None:
+        return None
+    if rule.requires is not None and rule.requires.search(context) is None:
+        return None
+    if rule.unless is not None and rule.unless.search(context) is not None:
+        return None
+    return m.group(0)
 
 
 def _first_fast(
@@ -443,14 +450,10 @@ def _first_fast(
     one as it is."""
     for rule in rules:
         if rule.fast is None:
-            m = rule.pattern.search(text)
-            if m is None:
-                continue
-            if rule.requires is not None and rule.requires.search(context) is None:
-                continue
-            if rule.unless is not None and rule.unless.search(context) is not None:
-                continue
-            return rule, m.group(0)
+            phrase = _plain_hit(rule, text, context)
+            if phrase is not None:
+                return rule, phrase
+            continue
         f = rule.fast.search(low)
         if f is None:
             continue

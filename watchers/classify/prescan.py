@@ -10,6 +10,7 @@ checks are used (same result, slower).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from functools import reduce
 from itertools import starmap
@@ -76,6 +77,20 @@ _MAX_START_LITERALS = 200
 _SMALL_SET = 8  # a character class of at most this many characters is spelled out
 
 
+def _case_sensitive_parse(pattern: str) -> Any:
+    """``pattern``'s parse tree, or None when it does not parse or is case-insensitive/verbose (their literals are
+    not the text's)."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    try:
+        parsed = _parser.parse(pattern)
+    except re.error:
+        return None
+    if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+        return None
+    return parsed
+
+
 def start_literals(pattern: str, length: int = 4) -> tuple[str, ...] | None:
     """Literals (up to ``length`` characters) one of which every match of ``pattern`` begins with, or None when
     the parse shows none (a match may begin with any character, a large class, a case-insensitive group, ...).
@@ -86,15 +101,10 @@ def start_literals(pattern: str, length: int = 4) -> tuple[str, ...] | None:
     anything else ends the literal where it stands. Every literal returned is a prefix of the text a match
     consumes from its start, so a match can only start where one occurs.
     """
-    import re
     from re import _constants as c  # type: ignore[attr-defined]
-    from re import _parser  # type: ignore[attr-defined]
 
-    try:
-        parsed = _parser.parse(pattern)
-    except re.error:
-        return None
-    if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+    parsed = _case_sensitive_parse(pattern)
+    if parsed is None:
         return None
 
     def run(items, states: set[tuple[str, bool]]) -> set[tuple[str, bool]] | None:  # type: ignore[no-untyped-def]
@@ -199,15 +209,10 @@ class StartSearch:
 def required_literal(pattern: str) -> str | None:
     """The longest run of literal characters at the top level of ``pattern`` (not inside a group, a repeat or an
     alternation), which every match therefore holds; None when there is none."""
-    import re
     from re import _constants as c  # type: ignore[attr-defined]
-    from re import _parser  # type: ignore[attr-defined]
 
-    try:
-        parsed = _parser.parse(pattern)
-    except re.error:
-        return None
-    if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+    parsed = _case_sensitive_parse(pattern)
+    if parsed is None:
         return None
     best, run = "", ""
     for op, av in parsed.data:
@@ -231,8 +236,6 @@ class AnySearch:
     __slots__ = ("parts", "pattern")
 
     def __init__(self, rx, alternatives: Sequence[str]) -> None:  # type: ignore[no-untyped-def]
-        import re
-
         self.pattern = rx.pattern
         parts: list[tuple[str | None, Any]] = []
         for alternative in alternatives:
