@@ -47,6 +47,8 @@ from .rules import (
     SUBTYPE_REFINER_TWINS,
     SUBTYPE_REFINERS,
     Rule,
+    fires,
+    fires_open,
     fold_lower,
 )
 from .sponsor import find_sponsor, is_company
@@ -168,59 +170,6 @@ def _lede(summary: str, title: str) -> str:
 
 
 # --- rule engine -----------------------------------------------------------------------------------------
-def _fires(
-    rule: Rule, text: str, context: str, low: str | None = None, low_context: str | None = None
-) -> tuple[int, int] | None:
-    """Span of the rule's match in ``text`` if the rule fires, else None.
-
-    ``low``/``low_context`` are the lower-cased texts (same length as the originals), used by the faster
-    lower-cased patterns; without them the case-insensitive originals are used.
-    """
-    if low is not None and rule.gate and not any(map(low.__contains__, rule.gate)):
-        return None
-    return _fires_open(rule, text, context, low, low_context)
-
-
-def _fires_open(
-    rule: Rule, text: str, context: str, low: str | None = None, low_context: str | None = None
-) -> tuple[int, int] | None:
-    """:func:`_fires` for a rule whose gate is known to be open."""
-    if rule.fast is not None and low is not None and low_context is not None:
-        if rule.fast_parts:
-            span = _parts_search(rule, low)
-            if span is None:
-                return None
-        else:
-            m = rule.fast.search(low)
-            if m is None:
-                return None
-            span = m.span()
-        if rule.fast_requires is not None and rule.fast_requires.search(low_context) is None:
-            return None
-        if rule.fast_unless is not None and rule.fast_unless.search(low_context) is not None:
-            return None
-        return span
-    m = rule.pattern.search(text)
-    if m is None:
-        return None
-    if rule.requires is not None and rule.requires.search(context) is None:
-        return None
-    if rule.unless is not None and rule.unless.search(context) is not None:
-        return None
-    return m.span()
-
-
-def _parts_search(rule: Rule, low: str) -> tuple[int, int] | None:
-    """The span ``rule.fast.search(low)`` gives, from the alternatives whose literals occur (see PART_GATES)."""
-    best: tuple[int, int] | None = None
-    for gate, rx in rule.fast_parts:
-        if any(map(low.__contains__, gate)):
-            m = rx.search(low)
-            if m is not None and (best is None or m.start() < best[0]):
-                best = m.span()
-    return best
-
-
 def _lowered(s: str) -> str | None:
     return fold_lower(s)  # None when a few characters change length when lower-cased
 
@@ -240,7 +189,7 @@ def _first_rule(
         for rule in RULES:
             if (rule.title_only and not in_title) or (label is not None and rule.label != label):
                 continue
-            span = _fires(rule, text, context)
+            span = fires(rule, text, context)
             if span is not None:
                 return rule, text[span[0] : span[1]]
         return None
@@ -251,7 +200,7 @@ def _first_rule(
     while mask:  # the open rules in table order, lowest bit first (about 4 of 56: not a walk over the table)
         bit = mask & -mask
         rule = RULES[bit.bit_length() - 1]
-        span = _fires_open(rule, text, context, low, low_context)
+        span = fires_open(rule, text, context, low, low_context)
         if span is not None:
             return rule, text[span[0] : span[1]]
         mask ^= bit
@@ -316,7 +265,7 @@ def decide(title: str, lede: str) -> tuple[str, str, list[Evidence]]:
     else:
         for upgrade in LEDE_UPGRADES.get((label, subtype), ()):
             up = RULES_BY_NAME[upgrade]
-            span = _fires(up, lede_head, context) if where == "title" else None
+            span = fires(up, lede_head, context) if where == "title" else None
             if span is not None:
                 subtype = up.subtype or subtype
                 phrase = _phrase(lede_head[span[0] : span[1]])

@@ -17,7 +17,7 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-from .rules import R, Rule, fold_lower
+from .rules import R, Rule, fires_open, fold_lower
 
 SUPPORTED: frozenset[str] = frozenset({"en", "de", "fr", "es", "it", "da", "sv", "is"})
 
@@ -409,7 +409,9 @@ LANGUAGE_RULES = {lang: _with_regulatory_steps(lang, rules) for lang, rules in L
 
 
 def first_language_rule(lang: str, title: str, lede: str) -> tuple[Rule, str, str] | None:
-    """The first rule of ``lang`` that fires on the title, else on the lede: (rule, matched phrase, where)."""
+    """The first rule of ``lang`` that fires on the title, else on the lede: (rule, matched phrase, where).
+    A case-insensitive rule runs through its lower-cased twins on the lower-cased texts when they can be used (as
+    the English rules run; ``test_speed_paths``: the same rule and phrase)."""
     rules = LANGUAGE_RULES.get(lang, ())
     context = f"{title}\n{lede}"
     low_context = fold_lower(context)
@@ -417,49 +419,8 @@ def first_language_rule(lang: str, title: str, lede: str) -> tuple[Rule, str, st
         if not text:
             continue
         low = fold_lower(text) if low_context is not None else None
-        if low is not None and low_context is not None:
-            hit = _first_fast(rules, text, context, low, low_context)
-            if hit is not None:
-                return hit[0], hit[1], where
-            continue
         for rule in rules:
-            phrase = _plain_hit(rule, text, context)
-            if phrase is not None:
-                return rule, phrase, where
-    return None
-
-
-
-def _plain_hit(rule: Rule, text: str, context: str) -> str | None:
-    """The phrase ``rule`` fires on in ``text`` (its ``requires``/``unless`` read on ``context``), or None."""
-    m = rule.pattern.search(text)
-    if m is None:
-        return None
-    if rule.requires is not None and rule.requires.search(context) is None:
-        return None
-    if rule.unless is not None and rule.unless.search(context) is not None:
-        return None
-    return m.group(0)
-
-
-def _first_fast(
-    rules: tuple[Rule, ...], text: str, context: str, low: str, low_context: str
-) -> tuple[Rule, str] | None:
-    """The first of ``rules`` that fires on ``text``: a case-insensitive rule through its lower-cased twins on the
-    lower-cased texts (as the English rules run; ``test_speed_paths``: the same rule and phrase), a case-sensitive
-    one as it is."""
-    for rule in rules:
-        if rule.fast is None:
-            phrase = _plain_hit(rule, text, context)
-            if phrase is not None:
-                return rule, phrase
-            continue
-        f = rule.fast.search(low)
-        if f is None:
-            continue
-        if rule.fast_requires is not None and rule.fast_requires.search(low_context) is None:
-            continue
-        if rule.fast_unless is not None and rule.fast_unless.search(low_context) is not None:
-            continue
-        return rule, text[f.start() : f.end()]
+            span = fires_open(rule, text, context, low, low_context)
+            if span is not None:
+                return rule, text[span[0] : span[1]], where
     return None

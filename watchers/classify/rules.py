@@ -55,6 +55,59 @@ class Rule:
     fast_parts: tuple[tuple[tuple[str, ...], re.Pattern[str] | StartSearch], ...] = ()
 
 
+def fires(
+    rule: Rule, text: str, context: str, low: str | None = None, low_context: str | None = None
+) -> tuple[int, int] | None:
+    """Span of the rule's match in ``text`` if the rule fires, else None.
+
+    ``low``/``low_context`` are the lower-cased texts (same length as the originals), used by the faster
+    lower-cased patterns; without them the case-insensitive originals are used.
+    """
+    if low is not None and rule.gate and not any(map(low.__contains__, rule.gate)):
+        return None
+    return fires_open(rule, text, context, low, low_context)
+
+
+def fires_open(
+    rule: Rule, text: str, context: str, low: str | None = None, low_context: str | None = None
+) -> tuple[int, int] | None:
+    """:func:`fires` for a rule whose gate is known to be open."""
+    if rule.fast is not None and low is not None and low_context is not None:
+        if rule.fast_parts:
+            span = _parts_search(rule, low)
+            if span is None:
+                return None
+        else:
+            m = rule.fast.search(low)
+            if m is None:
+                return None
+            span = m.span()
+        if rule.fast_requires is not None and rule.fast_requires.search(low_context) is None:
+            return None
+        if rule.fast_unless is not None and rule.fast_unless.search(low_context) is not None:
+            return None
+        return span
+    m = rule.pattern.search(text)
+    if m is None:
+        return None
+    if rule.requires is not None and rule.requires.search(context) is None:
+        return None
+    if rule.unless is not None and rule.unless.search(context) is not None:
+        return None
+    return m.span()
+
+
+def _parts_search(rule: Rule, low: str) -> tuple[int, int] | None:
+    """The span ``rule.fast.search(low)`` gives, from the alternatives whose literals occur (see PART_GATES)."""
+    best: tuple[int, int] | None = None
+    for gate, rx in rule.fast_parts:
+        if any(map(low.__contains__, gate)):
+            m = rx.search(low)
+            if m is not None and (best is None or m.start() < best[0]):
+                best = m.span()
+    return best
+
+
 def _c(p: str, flags: int = FLAGS) -> re.Pattern[str]:
     return re.compile(p, flags)
 

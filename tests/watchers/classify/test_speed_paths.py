@@ -29,10 +29,10 @@ import pytest
 
 from tests.conftest import shared_path
 from tests.watchers.classify.test_rules import CASES, HARD_CASES
-from watchers.classify import LEDE_CHARS, _fires, _lede, _lowered, _prepare, analyse, classify, drug_names
+from watchers.classify import LEDE_CHARS, _lede, _lowered, _prepare, analyse, classify, drug_names
 from watchers.classify.learned import LabelModel, features, load_model
 from watchers.classify.prescan import GateScan
-from watchers.classify.rules import RULES
+from watchers.classify.rules import RULES, fires
 
 BODY = (
     "<html><body><h1>Northgate Bio Presents Phase 1b Data</h1><p>In the Phase 1b trial, the objective response "
@@ -60,8 +60,8 @@ def _check_rules(texts: list[tuple[str, str]]) -> list[str]:
             if not text or low is None or low_context is None:
                 continue
             for rule in RULES:
-                fast = _fires(rule, text, context, low, low_context)
-                plain = _fires(rule, text, context)
+                fast = fires(rule, text, context, low, low_context)
+                plain = fires(rule, text, context)
                 if fast != plain:
                     wrong.append(f"{rule.name}: fast {fast} plain {plain} on {text[:80]!r}")
     return wrong
@@ -517,7 +517,7 @@ def _subtype_for_plain(label: str, title: str, lede: str) -> tuple[str, object]:
         for rule in RULES:
             if rule.label != label or (rule.title_only and where != "title"):
                 continue
-            span = _fires(rule, text, context)
+            span = fires(rule, text, context)
             if span is not None:
                 sub = rule.subtype
                 if sub is None:
