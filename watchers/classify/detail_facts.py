@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from .prescan import matches_at
 from .rules import fold_lower, gate_lower
 
 MAX_BODY_HTML = 400_000
@@ -306,14 +307,7 @@ def _starts(text: str, literals: tuple[str, ...]) -> list[int] | None:
 def _finditer_at(rx: re.Pattern[str], text: str, starts: list[int] | None) -> Iterator[re.Match[str]]:
     """``rx.finditer(text)`` when every match starts at one of ``starts``: the leftmost match from each position
     on, then on from its end, as finditer goes (a match is never empty here)."""
-    if starts is None:
-        yield from rx.finditer(text)
-        return
-    pos = 0
-    for start in starts:
-        if start >= pos and (m := rx.match(text, start)) is not None:
-            yield m
-            pos = m.end()
+    return rx.finditer(text) if starts is None else matches_at(rx, text, starts)
 
 
 def extract_safety(text: str | Sentences) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from operator import itemgetter
 
-from .prescan import literal_scan
+from .prescan import literal_scan, matches_at
 from .rules import gate_lower, lower_pattern
 
 _STEMS = (
@@ -152,15 +152,7 @@ def _slot_matches(low: str) -> list[re.Match[str]]:
     for end, n in _SLOT_SCAN.iter(low):
         start = end - n + 1
         starts.update((start, start - 1, start - 4))
-    out: list[re.Match[str]] = []
-    pos = 0
-    for start in sorted(starts):
-        if start >= pos:
-            m = _SLOT_FAST.match(low, start)
-            if m is not None:
-                out.append(m)
-                pos = m.end()
-    return out
+    return list(matches_at(_SLOT_FAST, low, sorted(starts)))
 
 
 def find_slot_names(text: str, exclude: frozenset[str] = frozenset()) -> list[str]:
@@ -339,15 +331,7 @@ def _code_starts(text: str) -> list[int]:
 def _code_matches(text: str) -> list[re.Match[str]]:
     """``list(_CODE_RE.finditer(text))``, the pattern tried only at :func:`_code_starts` (in order, each from the
     end of the last match, as ``finditer`` goes); the regex alone starts at every capital."""
-    out: list[re.Match[str]] = []
-    pos = 0
-    for start in _code_starts(text):
-        if start >= pos:
-            m = _CODE_RE.match(text, start)
-            if m is not None:
-                out.append(m)
-                pos = m.end()
-    return out
+    return list(matches_at(_CODE_RE, text, _code_starts(text)))
 
 
 def find_codes(text: str) -> list[str]:

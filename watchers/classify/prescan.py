@@ -11,7 +11,7 @@ checks are used (same result, slower).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import reduce
 from itertools import starmap
 from operator import add, itemgetter, or_
@@ -70,6 +70,16 @@ def literal_scan(literals: Iterable[str], start_offset: bool = False, itself: bo
         automaton.add_word(literal, literal if itself else 1 - len(literal) if start_offset else len(literal))
     automaton.make_automaton()
     return automaton
+
+
+def matches_at(rx: re.Pattern[str], text: str, starts: Iterable[int]) -> Iterator[re.Match[str]]:
+    """``rx.finditer(text)`` when every match starts at one of ``starts`` (ascending; repeats allowed): the match
+    at each position from the end of the last one on, as finditer goes (a match is never empty here)."""
+    pos = 0
+    for start in starts:
+        if start >= pos and (m := rx.match(text, start)) is not None:
+            yield m
+            pos = m.end()
 
 
 # --- where a regex can start: its leading literals, read from the parsed pattern ----------------------------------
