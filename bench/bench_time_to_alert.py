@@ -167,7 +167,10 @@ def adaptive_replay(items: Items, learn_from: datetime, start: datetime, end: da
         for source_id in sorted(due):  # `sources.due` in id order
             history = histories.get(source_id)
             if history is None:
-                history = histories[source_id] = History(tuple(seen[source_id]), prior, params)
+                # Every corpus item is dated: no dates stored means no item seen yet, a new source
+                # (`poll_cycle.is_new`), placed on the prior.
+                history = histories[source_id] = History(tuple(seen[source_id]), prior, params,
+                                                         new=not seen[source_id])
             following = next_poll_at(history, now, budget, phase=phase_for(source_id)).timestamp()
             if at >= start.timestamp() and at < stop:
                 polls += 1
@@ -266,6 +269,13 @@ def _grid_params(name: str) -> list[Params]:
                 replace(base, busy_block_minutes=15),  # the cover by quarters of an hour (new on branch p95)
                 replace(base, busy_block_minutes=15, busy_gap_seconds=300.0),
                 replace(base, busy_block_minutes=10, busy_gap_seconds=300.0, busy_share=0.7)]
+    if name == "new":  # branch prior: a new source (no item yet) on the prior, and how much a few dates lean
+        before = replace(base, new_on_prior=False)  # on it (shrinkage: the prior counts as this many items)
+        return [before, base,
+                replace(base, hour_prior_weight=48.0),
+                replace(base, hour_prior_weight=48.0, minute_prior_weight=90.0),
+                replace(base, hour_prior_weight=6.0),
+                replace(base, minute_prior_weight=90.0)]
     if name == "smooth":  # shifts by an hour, weekday pooling, how much the prior weighs
         return [replace(base, neighbour_hours=nb, day_pooling=dp, hour_prior_weight=hw)
                 for nb in (0.25, 0.5, 1.0) for dp in (0.5, 0.8) for hw in (8.0, 16.0, 48.0)]
@@ -329,7 +339,7 @@ def main() -> int:
                         "the policy's defaults, chosen with --validate")
     parser.add_argument("--validate", action="store_true",
                         help="choose on rolling folds of the learning period only; the scored period is not run")
-    parser.add_argument("--grid", default="defaults", help="candidates for --validate: defaults, shape, busy, "
+    parser.add_argument("--grid", default="defaults", help="candidates for --validate: defaults, shape, busy, new, "
                         "prior, smooth")
     parser.add_argument("--workers", type=int, default=1, help="processes for --validate")
     args = parser.parse_args()

@@ -109,6 +109,9 @@ def cadence_text(cadence: FeedCadence) -> str:
         why = "no usable publication dates yet" if not cadence.dates else "adaptive polling off"
         return f"cadence: fixed interval, {cadence.polls_per_day:g} polls/day ({why}); {nxt}"
     busiest = ", ".join(cadence.busiest) or "none yet"
+    if cadence.on_prior:
+        return (f"cadence: new feed, no items yet: polled on all feeds' habits, busiest {busiest} (Eastern); "
+                f"{cadence.polls_per_day:g} polls/day; {nxt}")
     return (f"cadence: learned from {cadence.dates} dates, busiest {busiest} (Eastern); "
             f"{cadence.polls_per_day:g} polls/day; {nxt}")
 

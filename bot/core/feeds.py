@@ -16,7 +16,7 @@ from watchers.fetch.http import FetchConfig, FetchError
 from watchers.parse.bidi import strip_bidi_controls
 from watchers.parse.feed import FeedParseError, parse_feed
 from watchers.schedule.cadence import History, build_prior, describe
-from watchers.schedule.poll_cycle import PRIOR_WINDOW
+from watchers.schedule.poll_cycle import PRIOR_WINDOW, is_new
 
 
 class FeedAdded(BaseModel):
@@ -32,6 +32,7 @@ class FeedCadence(BaseModel):
     busiest: list[str]  # busiest hours of the week, Eastern time
     polls_per_day: float
     next_poll_at: datetime | None
+    on_prior: bool = False  # a new feed (no item yet) polled on all feeds' habits; `busiest` are theirs
 
 
 class FeedList(BaseModel):
@@ -113,12 +114,14 @@ async def cadences(ctx: CoreContext, sources: list[Source]) -> dict[int, FeedCad
     prior = build_prior(everyone.values(), now) if everyone else None
     out = {}
     for source in sources:
-        learned = describe(History(tuple(histories.get(source.id, ())), prior), now, config.budget())
+        dates = tuple(histories.get(source.id, ()))
+        new = not dates and await is_new(ctx.store, source.id)
+        learned = describe(History(dates, prior, new=new), now, config.budget())
         adaptive = learned.adaptive and config.adaptive
         out[source.id] = FeedCadence(
             dates=learned.items, adaptive=adaptive, busiest=list(learned.busiest) if adaptive else [],
             polls_per_day=round(learned.polls_per_day if adaptive else 86400 / config.interval_seconds, 1),
-            next_poll_at=source.next_poll_at)
+            next_poll_at=source.next_poll_at, on_prior=adaptive and learned.on_prior)
     return out
 
 

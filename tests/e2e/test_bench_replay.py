@@ -33,11 +33,36 @@ def test_a_source_learns_from_the_items_it_sees_during_the_replay() -> None:
     new_waits = [w for w, at in zip(run.waits, run.seen_at, strict=True)
                  if datetime.fromtimestamp(at, UTC).astimezone(ZONE).hour == 3]
     assert len(new_waits) == len(dated["NEW"])
-    # Its first release is waited for on the fixed fallback (600–660 s apart, then the next tick); the old replay
-    # restarted a chain 2 h (12 × 600 s) before each item and so heard it at 0 s.
-    assert 0 < new_waits[0] <= 660 + poll_tick_seconds(600.0, adaptive=True)
+    # Its first release is waited for on the prior (a new source: every source's habits), which polls 03:00
+    # sparsely (up to the ceiling): the trade a new source on the prior makes for releases at everyone's busy
+    # hours (next test). The old replay restarted a chain 2 h (12 × 600 s) before each item and heard it at 0 s.
+    assert 0 < new_waits[0] <= 3600 + poll_tick_seconds(600.0, adaptive=True)
     assert statistics.median(new_waits[-10:]) < 60
     assert max(new_waits[-10:]) < 360
+
+
+def test_new_issuers_are_polled_on_the_prior_until_they_publish() -> None:
+    # Eight issuers with no item before the replay, each publishing once a few minutes after 10:00 (the hour every
+    # other source uses): on the prior they are heard within the busy cover's gap; on the fixed fallback (the
+    # option off) they wait up to 600–660 s.
+    end = START + timedelta(days=21)
+    dated = {f"OLD{i}": _weekdays(FIRST, end, 10, i) for i in range(5)}
+    firsts = _weekdays(START + timedelta(days=2), end, 10, 3)[:8]
+    dated |= {f"NEW{i}": [first + timedelta(minutes=i)] for i, first in enumerate(firsts)}
+    items = true_times(dated)
+    tick = poll_tick_seconds(600.0, adaptive=True)
+
+    def new_waits(params: Params) -> list[float]:
+        run = adaptive_replay(items, FIRST, START, end, params, live_budget())
+        firsts_at = {round(real.timestamp(), 3) for t, pairs in items.items() if t.startswith("NEW")
+                     for _, real in pairs}
+        return [w for w, at in zip(run.waits, run.seen_at, strict=True) if round(at - w, 3) in firsts_at]
+
+    on_prior = new_waits(Params())
+    fixed = new_waits(Params(new_on_prior=False))
+    assert len(on_prior) == len(fixed) == 8
+    assert max(on_prior) <= Params().busy_gap_seconds + tick
+    assert max(fixed) > Params().busy_gap_seconds + tick
 
 
 def test_polls_run_on_the_apps_ticks_and_the_prior_is_rebuilt_as_live() -> None:

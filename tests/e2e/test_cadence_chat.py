@@ -18,12 +18,15 @@ from tests.support.pipeline import Pipeline
 from watchers.fetch.http import FetchConfig, Fetcher
 
 CADENCE = r"cadence: learned from 6 dates, busiest \w{3} \d\d:00.*\(Eastern\); [\d.]+ polls/day; next poll \d{4}-"
+NEW_FEED = r"cadence: new feed, no items yet: polled on all feeds' habits, busiest \w{3} \d\d:00.*\(Eastern\)"
 TIMING = r"published (\S+ \S+) UTC → detected \+\d+ min \d+ s → alert sent \+\d+ min \d+ s"
 
 
 async def test_feeds_and_why_show_cadence_and_delay_in_discord_and_slack(server: LocalServer, store: Store) -> None:
     server.static("/f.xml", rss(items(6)))
     await store.sources.add("rss", server.url("/f.xml"), "Acme Bio releases")
+    server.static("/new.xml", rss([]))  # a new issuer's feed, no item yet: polled on every feed's habits
+    await store.sources.add("rss", server.url("/new.xml"), "New issuer releases")
     async with Fetcher(FetchConfig(timeout_seconds=2, allow_private_addresses=True)) as fetcher:
         ctx = CoreContext(store, fetcher, Settings(_env_file=None))
         pipe = Pipeline(store, fetcher)
@@ -31,6 +34,8 @@ async def test_feeds_and_why_show_cadence_and_delay_in_discord_and_slack(server:
         listing = await list_feeds(ctx)
         assert re.search(CADENCE, str(feeds_embed(listing).to_dict()))
         assert re.search(CADENCE, str(feeds_message(listing).blocks))
+        assert re.search(NEW_FEED, str(feeds_embed(listing).to_dict()))
+        assert re.search(NEW_FEED, str(feeds_message(listing).blocks))
 
         published = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=90)
         fresh = Item("Acme Bio announces topline results", guid="fresh", link="https://news.test/fresh",

@@ -15,18 +15,23 @@ async def test_feeds_list_shows_the_learned_cadence_and_next_poll(server: LocalS
     db = str(tmp_path / "x.db")
     server.static("/dated.xml", rss(items(6)))
     server.static("/undated.xml", rss([Item("Acme Bio update", guid="u1", link="https://news.test/u1")]))
-    for path in ("/dated.xml", "/undated.xml"):
+    server.static("/empty.xml", rss([]))  # a new issuer's feed: no item yet
+    for path in ("/dated.xml", "/undated.xml", "/empty.xml"):
         assert (await cli("feeds", "add", server.url(path), "--db", db))[0] == 0
     code, out, err = await cli("feeds", "list", "--db", db)
     assert code == 0, err
-    assert out.count("cadence: fixed interval, 144 polls/day (no usable publication dates yet)") == 2
+    # No dates stored anywhere yet: no prior either, so every feed starts at the fixed interval.
+    assert out.count("cadence: fixed interval, 144 polls/day (no usable publication dates yet)") == 3
     assert (await cli("poll-once", "--db", db))[0] == 0
     code, out, err = await cli("feeds", "list", "--db", db)
     assert code == 0, err
-    dated, undated = out.split("#2")
+    dated, rest = out.split("#2")
+    undated, empty = rest.split("#3")
     assert re.search(r"cadence: learned from 6 dates, busiest \w{3} \d\d:00.* \(Eastern\); [\d.]+ polls/day; "
                      r"next poll \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", dated)
-    assert "cadence: fixed interval" in undated and "next poll 20" in undated
+    assert "cadence: fixed interval" in undated and "next poll 20" in undated  # items seen, no dates
+    assert re.search(r"cadence: new feed, no items yet: polled on all feeds' habits, busiest \w{3} \d\d:00.* "
+                     r"\(Eastern\); [\d.]+ polls/day; next poll 20", empty)
 
 
 async def test_why_shows_publication_to_alert_delay(server: LocalServer, tmp_path: Path) -> None:

@@ -17,7 +17,12 @@ holds at most `7 × requests_per_day − 3` polls. Polls sit on a fixed grid of 
 is called, a week never holds more polls than the grid has points: the budget holds without remembering past
 polls. The phase (from the source id) spreads sources that share a likely minute across that minute.
 
-The fallback: no usable dates (none, all the same instant, date-only, all in the future) → the fixed interval.
+Three cases without usable dates of the source's own, kept apart on purpose:
+* a new source (`History.new`: no item seen yet, so no dates either) is placed on the global prior alone, within
+  the same budget: all sources' busy hours polled more often, nights and weekends less (when there is a prior);
+* a source whose items carry no dates, or nonsense ones (all the same instant, date-only, all in the future), and a
+  new source when there is no prior yet → the fixed interval: there is nothing to place polls by.
+A source with a few dates of its own leans on the prior (shrinkage: the prior counts as `hour_prior_weight` items).
 """
 from __future__ import annotations
 
@@ -70,6 +75,9 @@ class Params:
     # < 60 (a divisor of 60): the busy cover ranks blocks of this many minutes (hour's rate × the block's share of
     # the minute profile) instead of whole hours, so the share pays for the likely quarter of more hours.
     busy_block_minutes: int = 60
+    # A new source (no item seen yet) polled on the prior's habits within its budget; False: the fixed interval,
+    # as a source with undated items (branch prior; chosen on the replay's folds).
+    new_on_prior: bool = True
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,10 @@ class History:
     published: tuple[datetime, ...] = ()
     prior: Prior | None = None
     params: Params = Params()
+    # True: the source has handed over no item yet (a new source; nothing of its own to learn from, so it is placed
+    # on the prior). False (the default): items were seen, so no dates means missing or nonsense ones (the fixed
+    # interval). Dates given always mean items seen, whatever this says.
+    new: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,6 +118,7 @@ class Cadence:
     adaptive: bool
     busiest: tuple[str, ...]  # e.g. ("Tue 10:00", "Mon 02:00") in Eastern time
     polls_per_day: float
+    on_prior: bool = False  # a new source, placed on all sources' habits (`busiest` are the prior's)
 
 
 def phase_for(source_id: int) -> float:
@@ -455,10 +468,26 @@ def _learn_at(published: Iterable[datetime], now: datetime | None, half_life_day
     return _bins(dates, half_life_days) if dates else None
 
 
+_NOTHING: Bins = ((0.0,) * HOURS, (0.0,) * MINUTES)  # a new source's own counts: the prior decides alone
+
+
+def on_prior(history: History) -> bool:
+    """Whether the source is new (no item seen, no date given) and placed on the prior alone."""
+    return history.new and not history.published and history.prior is not None and history.params.new_on_prior
+
+
+def _learn_or_prior(history: History, now: datetime) -> Bins | None:
+    """The source's own counts; none for a new source (the prior alone); None: the fixed interval."""
+    learned = _learn(history, now)
+    if learned is None and on_prior(history):
+        return _NOTHING
+    return learned
+
+
 def next_poll_at(history: History, now: datetime, budget: Budget, *, phase: float = 0.0) -> datetime:
     """The next poll: the first grid point after `now`, at least `floor` after it (see the module docstring)."""
     now = now if now.tzinfo else now.replace(tzinfo=UTC)
-    learned = _learn(history, now)
+    learned = _learn_or_prior(history, now)
     if learned is None:
         # Spread over up to `jitter_fraction` more (never less: the budget holds), varying from poll to poll.
         spread = 1 + budget.jitter_fraction * ((now.timestamp() * _GOLDEN + phase) % 1.0)
@@ -516,12 +545,14 @@ def _ceiling(budget: Budget) -> float:
 
 def describe(history: History, now: datetime, budget: Budget) -> Cadence:
     """What was learned, for people: items used, adaptive or fixed, the busiest hours, polls per day."""
-    learned = _learn(history, now)
+    learned = _learn_or_prior(history, now)
     if learned is None:
         return Cadence(0, False, (), 86400 / budget.fixed_interval_seconds)
-    hours, _ = learned
-    cumulative = _grid(hours, learned[1], history.prior or Prior(), history.params, budget)
+    prior = history.prior or Prior()
+    new = learned is _NOTHING
+    hours = prior.hours if new else learned[0]
+    cumulative = _grid(learned[0], learned[1], prior, history.params, budget)
     days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
     top = sorted((i for i in range(HOURS) if hours[i]), key=lambda i: -hours[i])[:3]
     busiest = tuple(f"{days[i // 24]} {i % 24:02d}:00" for i in top)
-    return Cadence(len(usable_dates(history.published, now)), True, busiest, cumulative[-1] / 7)
+    return Cadence(0 if new else len(usable_dates(history.published, now)), True, busiest, cumulative[-1] / 7, new)

@@ -56,16 +56,17 @@ VARIANTS = [Params(), Params(busy_gap_seconds=240.0, busy_share=0.75),
             Params(busy_gap_seconds=240.0, busy_share=0.75, busy_block_minutes=10)]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(start=week_starts, phase=st.floats(0, 0.999), hour=st.integers(0, 23),
        per_day=st.sampled_from([30.0, 144.0, 600.0]), lag=st.sampled_from([0.0, 2.5, 45.0]),
-       params=st.sampled_from(VARIANTS))
+       params=st.sampled_from(VARIANTS), new=st.booleans())
 def test_budget_floor_and_ceiling_hold_over_a_simulated_week(
-    start: datetime, phase: float, hour: int, per_day: float, lag: float, params: Params
+    start: datetime, phase: float, hour: int, per_day: float, lag: float, params: Params, new: bool
 ) -> None:
-    habit = tuple(d - (NOW - start) for d in _habit(hour=hour))
+    # `new`: a source with no item yet, placed on the prior alone (its habit is the prior's).
+    habit = () if new else tuple(d - (NOW - start) for d in _habit(hour=hour))
     prior = build_prior([tuple(d - (NOW - start) for d in _habit(hour=(hour + 3) % 24))], start)
-    history = History(habit, prior, params)
+    history = History(habit, prior, params, new=new)
     budget = Budget(requests_per_day=per_day)
     polls = _simulate(history, budget, start, phase=phase, lag=lag)
     assert len(polls) <= 7 * per_day
@@ -109,6 +110,51 @@ def test_no_or_nonsense_dates_fall_back_to_the_fixed_interval() -> None:
         assert next_poll_at(history, NOW, budget) == NOW + timedelta(seconds=600)
         assert not describe(history, NOW, budget).adaptive
     assert describe(History(_habit()), NOW, budget).adaptive
+
+
+def test_a_new_source_is_polled_on_the_prior_within_its_budget() -> None:
+    # No item seen yet (a new issuer's empty feed): every source's habits place its polls. Busy hours closer,
+    # nights and weekends sparser, the same polls a week as the fixed interval; a release at all sources' busiest
+    # hour is heard within the busy cover's gap.
+    prior = build_prior([_habit(hour=10) for _ in range(20)], NOW)
+    new = History((), prior, new=True)
+    polls = _simulate(new, Budget(), NOW)
+    assert 0.95 * 7 * 144 <= len(polls) <= 7 * 144
+    local = [p.astimezone(ZONE) for p in polls]
+    ten = [p for p in local if p.weekday() < 5 and p.hour == 10]
+    three_am = [p for p in local if p.weekday() < 5 and p.hour == 3]
+    weekend = [p for p in local if p.weekday() >= 5]
+    assert len(ten) >= 5 * 3600 / Params().busy_gap_seconds
+    assert len(ten) > 2 * len(three_am)
+    assert len(weekend) < 2 / 7 * len(polls) / 1.5
+    assert _worst_wait(polls, 1, 10, Params().busy_gap_seconds) <= Params().busy_gap_seconds + 1e-6
+    shown = describe(new, NOW, Budget())
+    assert shown.adaptive and shown.on_prior and shown.items == 0 and shown.busiest[0].endswith("10:00")
+
+
+def test_undated_or_nonsense_dates_keep_the_fixed_interval_even_with_a_prior() -> None:
+    # Items seen but their dates missing (nothing stored) or nonsense: the fixed interval, not the prior: such a
+    # feed's times say nothing, and its own polls must not lean on a guess. A new source without a prior (nothing
+    # stored anywhere yet), or with the option off, polls at the fixed interval too.
+    prior = build_prior([_habit(hour=10) for _ in range(20)], NOW)
+    budget = Budget(fixed_interval_seconds=600)
+    fixed = NOW + timedelta(seconds=600)
+    undated = History((), prior)  # items seen, none dated
+    same_instant = History((NOW - timedelta(days=3, hours=5),) * 50, prior, new=True)  # dates given: items seen
+    date_only = History(tuple(datetime(2024, 10, d, tzinfo=UTC) for d in range(1, 25)), prior, new=True)
+    no_prior = History((), None, new=True)
+    off = History((), prior, Params(new_on_prior=False), new=True)
+    for history in (undated, same_instant, date_only, no_prior, off):
+        assert next_poll_at(history, NOW, budget) == fixed
+        assert not describe(history, NOW, budget).adaptive
+    assert next_poll_at(History((), prior, new=True), NOW, budget) != fixed
+
+
+def test_budget_holds_for_a_new_source_over_the_week_clocks_spring_forward() -> None:
+    start = datetime(2024, 3, 4, tzinfo=UTC)
+    for params in VARIANTS:
+        prior = build_prior([tuple(d - (NOW - start) for d in _habit(hour=0))], start)
+        assert len(_simulate(History((), prior, params, new=True), Budget(), start)) <= 7 * 144
 
 
 def test_a_new_source_leans_on_the_prior_of_all_sources() -> None:

@@ -76,3 +76,29 @@ def test_the_prior_window_is_a_year() -> None:
     # A guard against silently learning from a decade of archive: dates older than two years are ignored.
     old = History((datetime(2000, 1, 4, 12, tzinfo=UTC),) * 1)
     assert next_poll_at(old, utcnow(), CycleConfig().budget()) - utcnow() > timedelta(seconds=590)
+
+
+async def test_a_new_feed_is_polled_on_the_prior_and_an_undated_one_at_the_fixed_interval(
+    server: LocalServer, store: Store, fetcher: Fetcher
+) -> None:
+    # A feed with no item yet (a new issuer) has nothing of its own to learn from: the next poll is the policy's
+    # answer on every source's habits. A feed whose items carry no dates keeps the fixed interval (plus jitter).
+    hour = (utcnow().astimezone(ZONE).hour + 12) % 24
+    server.static("/dated.xml", rss(_weekday_releases(hour)))
+    server.static("/empty.xml", rss([]))
+    server.static("/undated.xml", rss([Item("Acme Bio update", guid="u1", link="https://news.test/u1")]))
+    await store.sources.add("rss", server.url("/dated.xml"), "Dated")
+    empty = await store.sources.add("rss", server.url("/empty.xml"), "New issuer")
+    undated = await store.sources.add("rss", server.url("/undated.xml"), "Undated")
+    config = CycleConfig(interval_seconds=600, adaptive=True)
+    cycle = PollCycle(store, build_watchers(store, fetcher, SourceConfig()), config)
+    await cycle.run_once(due_only=False)  # stores the dated feed's dates and the undated feed's item
+    before = utcnow()
+    await cycle.run_once(due_only=False)  # the prior is built from them now
+    after = utcnow()
+    everyone = await store.publications.since(before - timedelta(days=365))
+    history = History((), build_prior(everyone.values(), before), new=True)
+    expected = {next_poll_at(history, t, config.budget(), phase=phase_for(empty.id)) for t in (before, after)}
+    assert (await store.sources.get(empty.id)).next_poll_at in expected
+    wait = (await store.sources.get(undated.id)).next_poll_at - before
+    assert timedelta(seconds=600) <= wait <= timedelta(seconds=661)
