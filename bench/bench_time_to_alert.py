@@ -272,10 +272,12 @@ def _grid_params(name: str) -> list[Params]:
     if name == "new":  # branch prior: a new source (no item yet) on the prior, and how much a few dates lean
         before = replace(base, new_on_prior=False)  # on it (shrinkage: the prior counts as this many items)
         return [before, base,
-                replace(base, hour_prior_weight=48.0),
-                replace(base, hour_prior_weight=48.0, minute_prior_weight=90.0),
                 replace(base, hour_prior_weight=6.0),
-                replace(base, minute_prior_weight=90.0)]
+                replace(base, hour_prior_weight=48.0),
+                replace(base, hour_prior_weight=100.0),
+                replace(base, minute_prior_weight=90.0),
+                replace(base, hour_prior_weight=48.0, minute_prior_weight=90.0),
+                replace(base, busy_gap_seconds=420.0, busy_share=0.7)]  # round 1's close second (p95.md)
     if name == "smooth":  # shifts by an hour, weekday pooling, how much the prior weighs
         return [replace(base, neighbour_hours=nb, day_pooling=dp, hour_prior_weight=hw)
                 for nb in (0.25, 0.5, 1.0) for dp in (0.5, 0.8) for hw in (8.0, 16.0, 48.0)]
