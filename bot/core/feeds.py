@@ -115,7 +115,7 @@ async def cadences(ctx: CoreContext, sources: list[Source]) -> dict[int, FeedCad
     out = {}
     for source in sources:
         dates = tuple(histories.get(source.id, ()))
-        new = not dates and await is_new(ctx.store, source.id)
+        new = not dates and await is_new(ctx.store, source)
         learned = describe(History(dates, prior, new=new), now, config.budget())
         adaptive = learned.adaptive and config.adaptive
         out[source.id] = FeedCadence(

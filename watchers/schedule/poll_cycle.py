@@ -45,10 +45,15 @@ def prior_from(everyone: Mapping[int, Sequence[datetime]], now: datetime) -> Pri
     return build_prior(everyone.values(), now) if everyone else None
 
 
-async def is_new(store: Store, source_id: int) -> bool:
+# Kinds whose items carry a time of publication, so a source of theirs with no item yet is new, not undated. The
+# registry (ctgov: records, no item keys) and openFDA (approval dates, no time) teach nothing: the fixed interval.
+DATED_KINDS = frozenset({"rss", "edgar"})
+
+
+async def is_new(store: Store, source: Source) -> bool:
     """Whether a source has handed over no item yet (asked only when it has no dates stored): a new source is
     polled on the prior, one whose items carry no dates at the fixed interval (`cadence.History.new`)."""
-    return (await store.seen.history(source_id)).primed_at is None
+    return source.kind in DATED_KINDS and (await store.seen.history(source.id)).primed_at is None
 
 
 def _enable_hint(source: Source) -> str:
@@ -149,7 +154,7 @@ class PollCycle:
         if not self._config.adaptive:
             return self._next_poll(now, 0)
         dates = (await self._store.publications.for_sources([source.id])).get(source.id, [])
-        history = History(tuple(dates), self._prior, new=not dates and await is_new(self._store, source.id))
+        history = History(tuple(dates), self._prior, new=not dates and await is_new(self._store, source))
         return next_poll_at(history, now, self._config.budget(), phase=phase_for(source.id))
 
     async def _settle_unanswered(self, unanswered: list[tuple[Source, FetchError]], report: CycleReport) -> None:

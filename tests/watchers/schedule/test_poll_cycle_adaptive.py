@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from storage.models import utcnow
+from storage.models import SeenItem, utcnow
 from storage.store import Store
 from tests.support.feeds import Item, rss
 from tests.support.local_server import LocalServer
 from watchers.fetch.http import FetchConfig, Fetcher
 from watchers.schedule.cadence import ZONE, History, build_prior, next_poll_at, phase_for
-from watchers.schedule.poll_cycle import CycleConfig, PollCycle
+from watchers.schedule.poll_cycle import CycleConfig, PollCycle, is_new
 from watchers.sources import SourceConfig, build_watchers
 
 
@@ -102,3 +102,14 @@ async def test_a_new_feed_is_polled_on_the_prior_and_an_undated_one_at_the_fixed
     assert (await store.sources.get(empty.id)).next_poll_at in expected
     wait = (await store.sources.get(undated.id)).next_poll_at - before
     assert timedelta(seconds=600) <= wait <= timedelta(seconds=661)
+
+
+async def test_only_a_dated_kind_with_no_item_seen_is_new(store: Store) -> None:
+    # A feed's first item makes it a source with a history (dated or not); the registry's records carry no item
+    # keys and no times, so a ctgov source never counts as new (it keeps the fixed interval).
+    feed = await store.sources.add("rss", "https://news.test/feed.xml", "Feed")
+    registry = await store.sources.add("ctgov", "https://clinicaltrials.test/api", "Registry")
+    assert await is_new(store, feed)
+    assert not await is_new(store, registry)
+    await store.seen.add(feed.id, [SeenItem(item_key="u1")], utcnow())
+    assert not await is_new(store, feed)
