@@ -76,7 +76,8 @@ class Params:
     # the minute profile) instead of whole hours, so the share pays for the likely quarter of more hours.
     busy_block_minutes: int = 60
     # A new source (no item seen yet) polled on the prior's habits within its budget; False: the fixed interval,
-    # as a source with undated items (branch prior; chosen on the replay's folds).
+    # as a source with undated items. Branch prior, grid `new` on the folds: objective 1.204 vs 1.389 (off); the
+    # prior weights above stayed (6, 48, 100 hour-items and 90 minute-items all scored worse: 1.25–1.32).
     new_on_prior: bool = True
 
 
