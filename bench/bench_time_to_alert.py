@@ -278,6 +278,9 @@ def _grid_params(name: str) -> list[Params]:
                 replace(base, minute_prior_weight=90.0),
                 replace(base, hour_prior_weight=48.0, minute_prior_weight=90.0),
                 replace(base, busy_gap_seconds=420.0, busy_share=0.7)]  # round 1's close second (p95.md)
+    if name == "new2":  # round 2 (after the scored run, for the next session only): the busy cover re-tuned with
+        return [replace(base, busy_gap_seconds=gap, busy_share=share)  # new sources on the prior
+                for gap, share in ((450.0, 0.75), (480.0, 0.7), (420.0, 0.8), (360.0, 0.8))]
     if name == "smooth":  # shifts by an hour, weekday pooling, how much the prior weighs
         return [replace(base, neighbour_hours=nb, day_pooling=dp, hour_prior_weight=hw)
                 for nb in (0.25, 0.5, 1.0) for dp in (0.5, 0.8) for hw in (8.0, 16.0, 48.0)]
