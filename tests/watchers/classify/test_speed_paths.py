@@ -304,6 +304,73 @@ def test_model_tokens_on_the_real_corpus() -> None:
     assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
 
 
+def _word_id_differences(texts: list[str]) -> list[str]:
+    from watchers.classify.learned import _Tables, _words_plain
+
+    tables = _Tables({})
+    wrong = []
+    for t in texts:
+        words = [tables.words[i].decode() for i in tables.ids(t)]
+        if words != _words_plain(t):
+            wrong.append(f"{t[:80]!r}: {words} != {_words_plain(t)}")
+    return wrong
+
+
+def test_model_word_ids_are_the_word_pattern_words() -> None:
+    import random
+
+    rng = random.Random(14)
+    alphabet = "aZ09 -'_.,;:()/\t\né®ı™—٣İ\u212a\u00a0🧬"
+    fuzz = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(3_000)]
+    texts = TOKEN_EDGES + fuzz + [t for pair in _texts([(t, s) for _, _, t, s in CASES + HARD_CASES]) for t in pair]
+    assert _word_id_differences(texts) == []
+
+
+def test_model_word_ids_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [t[:300] for pair in _texts(rows) for t in pair]
+    wrong = _word_id_differences(texts)
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+def _toy_model(weights: dict[str, list[float]]) -> LabelModel:
+    from watchers.classify.learned import hashed
+
+    return LabelModel({"labels": ["enrollment", "other", "readout", "regulatory"], "bias": [0.1, -0.2, 0.0, 0.05],
+                       "weights": {str(hashed([f])[0]): w for f, w in weights.items()}})
+
+
+def test_model_fast_path_counts_each_feature_text_once() -> None:
+    # equal weight rows are two features; "plumless" and "buckeroo" have the same CRC-32 (so one weight row),
+    # and still are two features, as in set(features): only a repeat of the same text counts once
+    model = _toy_model({"t:alpha": [0.5, 0.0, 0.0, 0.0], "t:beta": [0.5, 0.0, 0.0, 0.0],
+                        "t:plumless": [0.0, 0.25, 0.0, 0.0], "l:alpha beta": [0.0, 0.0, 0.125, 0.0],
+                        "r:none": [0.0, 0.0, 0.0, 1.0], "rl:none": [0.0, 0.0, 0.0, 1.0]})
+    fast = model.text_scores("Alpha beta alpha plumless buckeroo", "alpha beta, alpha beta", None, None)
+    assert fast == [1.1, 0.3, 0.125, 2.05]
+    assert all(math.isclose(a, b) for a, b in zip(fast, model.scores(features(
+        "Alpha beta alpha plumless buckeroo", "alpha beta, alpha beta", None, None)), strict=True))
+
+
+def test_model_fast_path_keeps_equal_to_features_past_its_table_limit() -> None:
+    model = load_model()
+    assert model is not None
+    small = LabelModel.__new__(LabelModel)
+    small.__dict__.update(model.__dict__)
+    small.LIMIT = 50  # a new table every few texts
+    texts = _texts([(t, s) for _, _, t, s in CASES + HARD_CASES])
+    assert _model_differences(small, texts) == []
+    assert small._tables is not model._tables
+
+
+def test_model_with_weights_of_more_decimals_takes_the_plain_path() -> None:
+    model = _toy_model({"t:alpha": [0.123456, 0.0, 0.0, 0.0], "l:beta": [0.0, 0.1, 0.0, 0.0]})
+    assert model.text_scores("alpha", "beta", None, None) == model.scores(features("alpha", "beta", None, None))
+    assert math.isclose(model.text_scores("alpha", "beta", None, None)[0], 0.1 + 0.123456)
+
+
 # --- ®/™ brand names read backwards from each mark -------------------------------------------------------------
 BRAND_EDGES = [
     "", "®", "™ZORYVE", "ZORYVE®", "ZORYVE ®", "ZORYVE  ®", "ZORYVE\t™", "A®", "AB®", "1AB®", "_AB®", "-AB®",
