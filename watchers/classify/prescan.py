@@ -265,3 +265,131 @@ class AnySearch:
             if m is not None:
                 return m
         return None
+
+
+# --- "\b" moved behind the literal a match begins with, so that re's own prefix search applies ---------------------
+# re finds where a match may begin by the pattern's leading literal (or, for an alternation, the set of the
+# alternatives' first characters) and tries only there. A leading "\b" hides that literal, so the pattern is tried
+# at every character of the text (about ten times slower on a lede). Before a word character, "\b" at a position
+# means "no word character just before it"; after the literal L has matched, that is the look-behind (?<!\wL):
+# the same matches, found from the literal on.
+_LITERAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 '-")
+_QUANTIFIERS = frozenset("?*+{")
+
+
+def _class_end(p: str, j: int) -> int:
+    """The index of the "]" that closes the class opened at ``p[j]``, or -1 ("]" first in it is a literal)."""
+    j += 2 if p.startswith("[^", j) else 1
+    j += p[j : j + 1] == "]"
+    while j < len(p) and p[j] != "]":
+        j += 2 if p[j] == "\\" else 1
+    return j if j < len(p) else -1
+
+
+def _close(p: str, i: int) -> int:
+    """The index of the ")" that closes the group opened at ``p[i]``, or -1 (escapes and classes skipped)."""
+    depth, j = 0, i
+    while j < len(p):
+        ch = p[j]
+        if ch == "\\":
+            j += 2
+            continue
+        if ch == "[":
+            j = _class_end(p, j)
+            if j < 0:
+                return -1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return j
+        j += 1
+    return -1
+
+
+def _alternatives(p: str) -> list[str] | None:
+    """``p`` split at its top-level ``|``, or None when its groups do not balance."""
+    parts, start, j = [], 0, 0
+    while j < len(p):
+        ch = p[j]
+        if ch == "\\":
+            j += 2
+            continue
+        if ch == "(":
+            end = _close(p, j)
+            if end < 0:
+                return None
+            j = end + 1
+            continue
+        if ch == "[":
+            j = _class_end(p, j)
+            if j < 0:
+                return None
+        if ch == "|":
+            parts.append(p[start:j])
+            start = j + 1
+        j += 1
+    parts.append(p[start:])
+    return parts
+
+
+def _literal_head(alt: str) -> int:
+    """How many leading characters of ``alt`` are plain literals that a match must begin with (0: none)."""
+    n = 0
+    while n < len(alt) and alt[n] in _LITERAL_CHARS:
+        n += 1
+    if n < len(alt) and alt[n] in _QUANTIFIERS:
+        n -= 1  # the quantifier applies to the last one
+    return n
+
+
+def _behind(alt: str) -> str | None:
+    """``alt`` (which follows a "\\b") led by its literal, with the boundary as a look-behind; None if it cannot."""
+    n = _literal_head(alt)
+    if n == 0 or not (alt[0].isalnum() or alt[0] == "_"):
+        return None
+    return f"{alt[:n]}(?<!\\w{alt[:n]}){alt[n:]}"
+
+
+_GROUP = re.compile(r"(?<!\\)\((?!\?[:=!]|\?<[=!])")  # a capturing group's "(" (not "(?:", look-arounds)
+
+
+def _boundary_led(alt: str) -> list[str] | None:
+    """``alt`` as alternatives that each begin with a literal (see :func:`boundary_last`), or None."""
+    if not alt.startswith("\\b"):
+        return [alt] if _literal_head(alt) else None  # already led by a literal, or not rewritable
+    rest = alt[2:]
+    if not rest.startswith("(?:"):
+        led = _behind(rest)
+        return None if led is None else [led]
+    end = _close(rest, 0)
+    inner = _alternatives(rest[3:end]) if end > 0 else None
+    tail = rest[end + 1 :]
+    if inner is None or tail[:1] in _QUANTIFIERS:
+        return None
+    heads = [_behind(a) for a in inner]
+    if any(h is None for h in heads):
+        return None
+    if _GROUP.search(tail):  # the tail once, so that its groups keep their numbers
+        return ["(?:" + "|".join(heads) + ")" + tail]  # type: ignore[arg-type]
+    # "(?:A|B)T" is "AT|BT" (tried in the same order): each alternative now begins with its literal
+    return [f"(?:{h}){tail}" for h in heads]
+
+
+def boundary_last(pattern: str) -> str:
+    """``pattern`` with each top-level alternative's leading ``\\b`` + literal (or ``\\b(?:L1|L2...)``) rewritten
+    as the literal followed by ``(?<!\\w...)``: the same matches (spans, groups), found by re's prefix search. The
+    pattern unchanged unless every alternative then begins with a literal (else re could not use the prefix)."""
+    parts = _alternatives(pattern)
+    if parts is None or not any(p.startswith("\\b") for p in parts):
+        return pattern
+    led = [_boundary_led(p) for p in parts]
+    if any(p is None for p in led):
+        return pattern
+    new = "|".join(a for alts in led for a in alts)  # type: ignore[union-attr]
+    try:  # a safety net: the same groups (a "(" the scan misread would show here)
+        old_rx, new_rx = re.compile(pattern), re.compile(new)
+    except re.error:
+        return pattern
+    return new if (new_rx.groups, new_rx.groupindex) == (old_rx.groups, old_rx.groupindex) else pattern

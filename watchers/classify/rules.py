@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .prescan import AnySearch, StartSearch, start_literals
+from .prescan import AnySearch, StartSearch, boundary_last, start_literals
 
 FLAGS = re.IGNORECASE
 
@@ -148,7 +148,8 @@ def gate_lower(s: str) -> str:
 
 
 def _fast(p: str | None) -> re.Pattern[str] | None:
-    return re.compile(lower_pattern(p)) if p else None
+    # a leading "\b" moved behind the literal it guards (prescan.boundary_last: the same matches, found faster)
+    return re.compile(boundary_last(lower_pattern(p))) if p else None
 
 
 def R(

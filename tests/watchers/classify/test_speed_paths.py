@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import math
 import re
+from collections.abc import Callable
 
 import pytest
 
@@ -1079,3 +1080,90 @@ def test_language_rules_through_twins_on_the_real_corpus() -> None:
     accented = [p for p in pairs if not (p[0] + p[1]).isascii()]
     wrong = _language_rule_differences(accented[:1_500])
     assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+# --- "\b" moved behind the literal a match begins with (prescan.boundary_last) ---------------------------------
+BOUNDARY_CASES = [
+    (r"\bto (?:report|announce)\b|\bwill\b", r"to (?<!\wto )(?:report|announce)\b|will(?<!\wwill)\b"),
+    (r"\b(?:to|will) (?:provide|give)\b",
+     r"(?:to(?<!\wto)) (?:provide|give)\b|(?:will(?<!\wwill)) (?:provide|give)\b"),
+    (r"\btoxs?\b", r"tox(?<!\wtox)s?\b"),
+    (r"\b(?:ab|cd)\b(x)", r"(?:ab(?<!\wab)|cd(?<!\wcd))\b(x)"),  # a group in the tail: not copied
+    (r"\bab[^.;|]{0,3}\b|c", r"ab(?<!\wab)[^.;|]{0,3}\b|c"),
+    # at one position the first alternative that matches wins: the copies keep the order
+    (r"\b(?:ab|abc)(?:de)?", r"(?:ab(?<!\wab))(?:de)?|(?:abc(?<!\wabc))(?:de)?"),
+]
+BOUNDARY_KEPT = [r"\b[a-z]+", r"^foo|\bbar", r"\b(?:a|b)?c", r"\b-x", r"\b(?:a|-b)c", r"\bx|(?:y)", r"\b(?P<n>ab)c",
+                 r"foo", r"\b(ab", r"\ba*"]
+
+
+def _rewritten_twins() -> list[str]:
+    from watchers.classify import facts
+    from watchers.classify.prescan import boundary_last
+    from watchers.classify.rules import lower_pattern
+
+    sources = [lower_pattern(rx.pattern) for r in RULES for rx in (r.pattern, r.requires, r.unless)
+               if rx is not None and rx.flags & re.IGNORECASE]
+    sources += [lower_pattern(v.orig.pattern) for v in vars(facts).values() if isinstance(v, facts._Fast)]
+    return [s for s in sources if boundary_last(s) != s] + [a for a, _ in BOUNDARY_CASES]
+
+
+def test_boundary_last_rewrites_only_what_it_can_prove() -> None:
+    from watchers.classify.prescan import boundary_last
+
+    for pattern, rewritten in BOUNDARY_CASES:
+        assert boundary_last(pattern) == rewritten
+    for pattern in BOUNDARY_KEPT:
+        assert boundary_last(pattern) == pattern
+    assert len(_rewritten_twins()) > 40  # most twins begin with "\b" + a literal
+
+
+def _boundary_differences(texts_for: Callable[[str], list[str]], every_start: bool = True) -> list[str]:
+    from watchers.classify.prescan import boundary_last
+
+    wrong = []
+    for source in _rewritten_twins():
+        old, new = re.compile(source), re.compile(boundary_last(source))
+        for text in texts_for(source):
+            a = [(m.span(), m.groups()) for m in old.finditer(text)]
+            b = [(m.span(), m.groups()) for m in new.finditer(text)]
+            # match at every position too: StartSearch tries the twins there
+            starts = range(len(text)) if every_start else ()
+            if a != b or [(m := old.match(text, i)) and m.span() for i in starts] != [
+                    (m := new.match(text, i)) and m.span() for i in starts]:
+                wrong.append(f"{source[:60]!r} on {text[:80]!r}: {a} != {b}")
+                break
+    return wrong
+
+
+def test_boundary_last_finds_the_same_matches_on_generated_texts() -> None:
+    import random
+
+    rng = random.Random(15)
+    joiners = [" ", " ", "", "-", "_", "é", "1", ".", "\n", "'", "x"]
+
+    def texts_for(source: str) -> list[str]:
+        words = re.findall(r"[a-z]{2,}", source) or ["ab"]
+        out = []
+        for _ in range(60):
+            parts = [rng.choice(words) if rng.random() < 0.7 else rng.choice(["the", "data", "é", "7%", "a"])
+                     for _ in range(rng.randint(1, 8))]
+            out.append("".join(p + rng.choice(joiners) for p in parts))
+        return out
+
+    assert _boundary_differences(texts_for) == []
+
+
+@pytest.mark.slow  # every rewritten twin over 8,000 lower-cased titles and ledes, both ways
+def test_boundary_last_finds_the_same_matches_on_the_real_corpus() -> None:
+    from watchers.classify.rules import gate_lower
+
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [gate_lower(t) for pair in _texts(rows) for t in pair]
+
+    def texts_for(_: str) -> list[str]:
+        return texts
+
+    assert _boundary_differences(texts_for, every_start=False) == []
