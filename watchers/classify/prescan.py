@@ -198,17 +198,19 @@ class StartSearch:
     (look-behinds and ``\\b`` still see the text before it; ``^`` matches only at the text's real start).
     """
 
-    __slots__ = ("_scan", "pattern", "rx")
+    __slots__ = ("_scan", "ascii", "pattern", "rx")
 
     def __init__(self, rx, literals: Iterable[str]) -> None:  # type: ignore[no-untyped-def]
         self.rx = rx
+        self.ascii = ascii_twin(rx) or rx  # for all-ASCII texts (see ascii_twin)
         self.pattern = rx.pattern
         self._scan = literal_scan(literals, start_offset=True)
 
     def search(self, text: str):  # type: ignore[no-untyped-def]
+        rx = self.ascii if text.isascii() else self.rx
         if self._scan is None:
-            return self.rx.search(text)
-        match = self.rx.match
+            return rx.search(text)
+        match = rx.match
         for start in sorted(set(starmap(add, self._scan.iter(text)))):  # end + (1 - length): where a literal starts
             m = match(text, start)
             if m is not None:
@@ -393,3 +395,74 @@ def boundary_last(pattern: str) -> str:
     except re.error:
         return pattern
     return new if (new_rx.groups, new_rx.groupindex) == (old_rx.groups, old_rx.groupindex) else pattern
+
+
+# --- ASCII twins: the same pattern with re.ASCII, for texts that are all ASCII -------------------------------------
+# On a str pattern, \w, \d and \b ask the Unicode database for every character they test (a good share of the
+# classifier's regex time); with re.ASCII they read a table. On a text that is all ASCII both read the same
+# characters as letters, digits and word boundaries; only \s differs (Unicode also counts \x1c-\x1f), so the
+# twin spells those four out. str.isascii() is a flag read, so choosing the twin per text costs nothing.
+_UNICODE_SPACES = "\\x1c-\\x1f"
+
+
+def ascii_source(pattern: str) -> str | None:
+    """``pattern`` with ``\\s``/``\\S`` widened to the whitespace Unicode reads in ASCII; None if unsure."""
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            esc = pattern[i : i + 2]
+            if esc == "\\s":
+                out.append(f"\\s{_UNICODE_SPACES}" if in_class else f"[\\s{_UNICODE_SPACES}]")
+            elif esc == "\\S":
+                if in_class:
+                    return None
+                out.append(f"[^\\s{_UNICODE_SPACES}]")
+            else:
+                out.append(esc)
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            out.append(ch)
+            i += 1
+            if pattern.startswith("^", i):
+                out.append("^")
+                i += 1
+            if pattern.startswith("]", i):  # a literal "]" first in the class
+                out.append("]")
+                i += 1
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def ascii_twin(rx: re.Pattern[str]) -> re.Pattern[str] | None:
+    """``rx`` for all-ASCII texts, compiled with re.ASCII (the same matches there), or None when it cannot be."""
+    source = ascii_source(rx.pattern) if isinstance(rx.pattern, str) else None
+    if source is None:
+        return None
+    try:
+        twin = re.compile(source, (rx.flags & ~re.UNICODE) | re.ASCII)
+    except re.error:
+        return None
+    return twin if (twin.groups, twin.groupindex) == (rx.groups, rx.groupindex) else None
+
+
+class AsciiSplit:
+    """A pattern and its :func:`ascii_twin`: ``search``/``match`` run the twin on an all-ASCII text."""
+
+    __slots__ = ("ascii", "pattern", "rx")
+
+    def __init__(self, rx: re.Pattern[str], twin: re.Pattern[str]) -> None:
+        self.rx, self.ascii, self.pattern = rx, twin, rx.pattern
+
+    def search(self, text: str, *pos: int) -> re.Match[str] | None:
+        return (self.ascii if text.isascii() else self.rx).search(text, *pos)
+
+    def match(self, text: str, *pos: int) -> re.Match[str] | None:
+        return (self.ascii if text.isascii() else self.rx).match(text, *pos)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .prescan import AnySearch, StartSearch, boundary_last, start_literals
+from .prescan import AnySearch, AsciiSplit, StartSearch, ascii_twin, boundary_last, start_literals
 
 FLAGS = re.IGNORECASE
 
@@ -908,11 +908,12 @@ START_SCANS = frozenset({
 YES_NO_SPLITS = frozenset({"other.future_results_event.fast_unless"})
 
 
-def _start_search(name: str, rx: re.Pattern[str]) -> re.Pattern[str] | StartSearch | AnySearch:
+def _start_search(name: str, rx: re.Pattern[str]) -> re.Pattern[str] | StartSearch | AnySearch | AsciiSplit:
     if name in YES_NO_SPLITS:
         return AnySearch(rx, top_level_alternatives(rx.pattern))
     if name not in START_SCANS:
-        return rx
+        twin = ascii_twin(rx)  # the twin with re.ASCII for all-ASCII texts (prescan: the same matches, faster)
+        return rx if twin is None else AsciiSplit(rx, twin)
     literals = start_literals(rx.pattern)
     if literals is None:
         raise ValueError(f"{name}: no start literals")

@@ -1167,3 +1167,65 @@ def test_boundary_last_finds_the_same_matches_on_the_real_corpus() -> None:
         return texts
 
     assert _boundary_differences(texts_for, every_start=False) == []
+
+
+# --- ASCII twins (prescan.ascii_twin): re.ASCII on all-ASCII texts --------------------------------------------
+def _ascii_pairs() -> list[tuple[re.Pattern[str], re.Pattern[str]]]:
+    from watchers.classify import facts
+    from watchers.classify.prescan import AsciiSplit, StartSearch
+
+    pairs = []
+    for rule in RULES:
+        for obj in (rule.fast, rule.fast_requires, rule.fast_unless, *(rx for _, rx in rule.fast_parts)):
+            if isinstance(obj, AsciiSplit | StartSearch) and obj.ascii is not obj.rx:
+                pairs.append((obj.rx, obj.ascii))
+    pairs += [(v.fast, v.fast_ascii) for v in vars(facts).values() if isinstance(v, facts._Fast)]
+    return pairs
+
+
+def test_ascii_twins_widen_the_whitespace_unicode_reads_in_ascii() -> None:
+    from watchers.classify.prescan import ascii_source, ascii_twin
+
+    assert ascii_source(r"a\sb[^\s.]\S+") == r"a[\s\x1c-\x1f]b[^\s\x1c-\x1f.][^\s\x1c-\x1f]+"
+    assert ascii_source(r"[\S]") is None and ascii_source(r"\\s[]\s]") == r"\\s[]\s\x1c-\x1f]"
+    twin = ascii_twin(re.compile(r"\bx\s\w+"))
+    assert twin is not None and twin.flags & re.ASCII
+    text = "x\x1cab x_1 x\x1fcd"
+    assert [m.span() for m in twin.finditer(text)] == [(0, 4), (9, 13)]
+    assert [m.span() for m in re.finditer(r"\bx\s\w+", text)] == [(0, 4), (9, 13)]
+    assert len(_ascii_pairs()) > 50
+
+
+def _ascii_differences(texts: list[str], every_start: bool) -> list[str]:
+    wrong = []
+    for uni, asc in _ascii_pairs():
+        for text in texts:
+            a = [(m.span(), m.groups()) for m in uni.finditer(text)]
+            b = [(m.span(), m.groups()) for m in asc.finditer(text)]
+            starts = range(len(text)) if every_start else ()
+            if a != b or [(m := uni.match(text, i)) and m.span() for i in starts] != [
+                    (m := asc.match(text, i)) and m.span() for i in starts]:
+                wrong.append(f"{uni.pattern[:60]!r} on {text[:80]!r}: {a} != {b}")
+                break
+    return wrong
+
+
+def test_ascii_twins_find_the_same_matches_on_generated_ascii_texts() -> None:
+    import random
+
+    rng = random.Random(16)
+    words = ["fda", "data", "phase", "trial", "the", "to", "will", "present", "results", "met", "1", "20%", "n=12"]
+    joiners = [" ", " ", "\x1c", "\x1f", "\t", "\x0b", "\x0c", "\r", "\n", "_", "-", ".", "", "0"]
+    texts = ["".join(rng.choice(words) + rng.choice(joiners) for _ in range(rng.randint(1, 12))) for _ in range(150)]
+    assert all(t.isascii() for t in texts)
+    assert _ascii_differences(texts, every_start=True) == []
+
+
+def test_ascii_twins_find_the_same_matches_on_the_real_corpus() -> None:
+    from watchers.classify.rules import gate_lower
+
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [low for pair in _texts(rows) for t in pair if (low := gate_lower(t)).isascii()]
+    assert _ascii_differences(texts, every_start=False) == []
