@@ -150,14 +150,14 @@ def _tokens(text: str) -> list[bytes]:
     ``'`` may still have to be split (:class:`_NotOneWord`).
 
     ASCII text: ``_TOKEN_TABLE`` lower-cases and folds digits as ``str.lower`` + the digit pattern do. Other text
-    without a word character outside ASCII: every byte of a character outside ASCII becomes a space, as the
-    character separates words. With one (é, ü, a Unicode digit): the plain path, encoded.
+    without a word character outside ASCII: a character outside ASCII becomes a space (via ``?``), as it
+    separates words. With one (é, ü, a Unicode digit): the plain path, encoded.
     """
     if text.isascii():
         return text.encode().translate(_TOKEN_TABLE).split()
     low = text.lower()
-    if _WIDE_WORD_CHAR.search(low) is None:
-        return low.encode().translate(_TOKEN_TABLE).split()
+    if _WIDE_WORD_CHAR.search(low) is None:  # ("?" per character: a lone surrogate has no UTF-8)
+        return low.encode("ascii", "replace").translate(_TOKEN_TABLE).split()
     return [w.encode() for w in _WORD.findall(_DIGITS.sub("0", low))]
 
 
