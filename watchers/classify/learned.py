@@ -23,6 +23,7 @@ import re
 from functools import lru_cache
 from operator import getitem
 from pathlib import Path
+from threading import Lock
 from typing import Any
 from zlib import crc32
 
@@ -173,9 +174,11 @@ class _NextRows(dict[int, int]):
 
     def __missing__(self, key: int) -> int:
         tables = self.tables
-        value = self[key] = tables.pack(self.prefix + b" " + tables.words[key])
-        tables.size += 1
-        return value
+        with tables.lock:  # (see _Tables.__missing__)
+            if key not in self:
+                self[key] = tables.pack(self.prefix + b" " + tables.words[key])
+                tables.size += 1
+            return self[key]
 
 
 class _Tables(dict[bytes, int]):
@@ -190,6 +193,7 @@ class _Tables(dict[bytes, int]):
         super().__init__()
         self.weights = weights
         self.serial = 0
+        self.lock = Lock()  # the misses only: a text's features must each get one row, even with threads
         self.size = 0  # words and pairs held: the model starts a new table past LIMIT
         self.words: list[bytes] = []
         self.title: list[int] = []
@@ -211,20 +215,27 @@ class _Tables(dict[bytes, int]):
     def rule(self, feature: str) -> int:
         value = self.rules.get(feature)
         if value is None:
-            value = self.rules[feature] = self.pack(feature.encode())
+            with self.lock:
+                value = self.rules.get(feature)
+                if value is None:
+                    value = self.rules[feature] = self.pack(feature.encode())
         return value
 
     def __missing__(self, token: bytes) -> int:
         if (b"-" in token or b"'" in token) and _ONE_WORD.fullmatch(token) is None:
             raise _NotOneWord
-        i = self[token] = len(self.words)
-        self.words.append(token)
-        self.title.append(self.pack(b"t:" + token))
-        self.lede.append(self.pack(b"l:" + token))
-        self.title_next.append(_NextRows(self, b"t:" + token))
-        self.lede_next.append(_NextRows(self, b"l:" + token))
-        self.size += 1
-        return i
+        with self.lock:  # the id's rows first, the token last: a thread that finds the token finds its rows
+            i = self.get(token)
+            if i is None:
+                i = len(self.words)
+                self.words.append(token)
+                self.title.append(self.pack(b"t:" + token))
+                self.lede.append(self.pack(b"l:" + token))
+                self.title_next.append(_NextRows(self, b"t:" + token))
+                self.lede_next.append(_NextRows(self, b"l:" + token))
+                self.size += 1
+                self[token] = i
+            return i
 
     def ids(self, text: str) -> list[int]:
         """The word ids of ``text``'s words (:func:`_words_plain`), in order."""
