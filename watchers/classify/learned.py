@@ -21,7 +21,7 @@ import json
 import math
 import re
 from functools import lru_cache
-from operator import getitem
+from operator import attrgetter, getitem
 from pathlib import Path
 from threading import Lock
 from typing import Any
@@ -162,8 +162,22 @@ def _tokens(text: str) -> list[bytes]:
     return [w.encode() for w in _WORD.findall(_DIGITS.sub("0", low))]
 
 
-class _NextRows(dict[int, int]):
-    """The word pairs that start with one word: the next word's id -> the pair's packed row (0: no weight)."""
+class _Word:
+    """One word of the table: its bytes, the packed rows of ``t:w`` and ``l:w``, and the pairs it starts."""
+
+    __slots__ = ("lede", "lede_next", "title", "title_next", "token")
+
+    def __init__(self, tables: _Tables, token: bytes) -> None:
+        self.token = token
+        self.title = tables.pack(b"t:" + token)
+        self.lede = tables.pack(b"l:" + token)
+        self.title_next = _NextRows(tables, b"t:" + token)
+        self.lede_next = _NextRows(tables, b"l:" + token)
+
+
+class _NextRows(dict["_Word", int]):
+    """The word pairs that start with one word: the next word (its table object) -> the pair's packed row (0: no
+    weight). Keyed by the object itself, so a lookup hashes and compares by identity: no string is read."""
 
     __slots__ = ("prefix", "tables")
 
@@ -172,21 +186,22 @@ class _NextRows(dict[int, int]):
         self.tables = tables
         self.prefix = prefix
 
-    def __missing__(self, key: int) -> int:
+    def __missing__(self, key: _Word) -> int:
         tables = self.tables
         with tables.lock:  # (see _Tables.__missing__)
             if key not in self:
-                self[key] = tables.pack(self.prefix + b" " + tables.words[key])
+                self[key] = tables.pack(self.prefix + b" " + key.token)
                 tables.size += 1
             return self[key]
 
 
-class _Tables(dict[bytes, int]):
-    """Token -> word id, and per id the packed rows of its features (``t:w``, ``l:w``) and of the pairs it starts.
+class _Tables(dict[bytes, _Word]):
+    """Token -> its :class:`_Word`: the packed rows of its features (``t:w``, ``l:w``) and of the pairs it starts.
 
     Every feature text gets its own packed row, with a serial number above the label fields: the rows of a text's
     features can be deduplicated with one ``set`` (two features never share a row, even when their weights are
-    equal or their hashes collide) and the serials' sum lands above the fields, where it changes nothing.
+    equal or their hashes collide) and the serials' sum lands above the fields, where it changes nothing. One
+    object per word holds all of its rows, so a word costs one lookup and few memory reads.
     """
 
     def __init__(self, weights: dict[int, tuple[int, ...]]) -> None:
@@ -195,11 +210,6 @@ class _Tables(dict[bytes, int]):
         self.serial = 0
         self.lock = Lock()  # the misses only: a text's features must each get one row, even with threads
         self.size = 0  # words and pairs held: the model starts a new table past LIMIT
-        self.words: list[bytes] = []
-        self.title: list[int] = []
-        self.lede: list[int] = []
-        self.title_next: list[_NextRows] = []
-        self.lede_next: list[_NextRows] = []
         self.rules: dict[str, int] = {}
 
     def pack(self, feature: bytes) -> int:
@@ -221,29 +231,27 @@ class _Tables(dict[bytes, int]):
                     value = self.rules[feature] = self.pack(feature.encode())
         return value
 
-    def __missing__(self, token: bytes) -> int:
+    def __missing__(self, token: bytes) -> _Word:
         if (b"-" in token or b"'" in token) and _ONE_WORD.fullmatch(token) is None:
             raise _NotOneWord
-        with self.lock:  # the id's rows first, the token last: a thread that finds the token finds its rows
-            i = self.get(token)
-            if i is None:
-                i = len(self.words)
-                self.words.append(token)
-                self.title.append(self.pack(b"t:" + token))
-                self.lede.append(self.pack(b"l:" + token))
-                self.title_next.append(_NextRows(self, b"t:" + token))
-                self.lede_next.append(_NextRows(self, b"l:" + token))
+        with self.lock:  # one word object per token, even should two threads meet the token at once
+            word = self.get(token)
+            if word is None:
+                word = self[token] = _Word(self, token)
                 self.size += 1
-                self[token] = i
-            return i
+            return word
 
-    def ids(self, text: str) -> list[int]:
-        """The word ids of ``text``'s words (:func:`_words_plain`), in order."""
+    def words(self, text: str) -> list[_Word]:
+        """The table's words for ``text``'s words (:func:`_words_plain`), in order."""
         tokens = _tokens(text)
         try:
             return list(map(self.__getitem__, tokens))
         except _NotOneWord:  # (tokens hold no space)
             return list(map(self.__getitem__, _SPACED_WORD.findall(b" ".join(tokens))))
+
+
+_TITLE, _LEDE = attrgetter("title"), attrgetter("lede")
+_TITLE_NEXT, _LEDE_NEXT = attrgetter("title_next"), attrgetter("lede_next")
 
 
 class LabelModel:
@@ -281,8 +289,8 @@ class LabelModel:
     def text_scores(self, title: str, lede: str, rule: str | None, rule_label: str | None) -> list[float]:
         """:meth:`scores` of ``features(title, lede, rule, rule_label)``, without building the feature list.
 
-        Each word is looked up once (its id); a unigram's row is a list item, a pair's row an item of the first
-        word's :class:`_NextRows` keyed by the second word's id. The features of different groups (title/lede,
+        Each word is looked up once (its :class:`_Word`); a unigram's row is its attribute, a pair's row an item of
+        the first word's :class:`_NextRows` keyed by the second word. The features of different groups (title/lede,
         word/pair, rule) never share a text, and each feature text has its own packed row, so one ``set`` of the
         rows removes the duplicates that ``set(features)`` removes. The sums are exact (integers, in units of
         1e-5): equal to the plain path's float sums up to their rounding.
@@ -293,11 +301,11 @@ class LabelModel:
         tables = self._tables
         if tables.size > self.LIMIT:  # a new table between two texts, never during one (the rows' identities)
             tables = self._tables = _Tables(tables.weights)
-        tw = tables.ids(title[:TITLE_CHARS])
-        lw = tables.ids(lede[:LEDE_CHARS])
+        tw = tables.words(title[:TITLE_CHARS])
+        lw = tables.words(lede[:LEDE_CHARS])
         rows = {
-            *map(tables.title.__getitem__, tw), *map(getitem, map(tables.title_next.__getitem__, tw), tw[1:]),
-            *map(tables.lede.__getitem__, lw), *map(getitem, map(tables.lede_next.__getitem__, lw), lw[1:]),
+            *map(_TITLE, tw), *map(getitem, map(_TITLE_NEXT, tw), tw[1:]),
+            *map(_LEDE, lw), *map(getitem, map(_LEDE_NEXT, lw), lw[1:]),
             tables.rule(f"r:{rule}" if rule else "r:none"), tables.rule(f"rl:{rule_label or 'none'}"),
         }
         rows.discard(0)  # the features the model has no weight for

@@ -311,7 +311,7 @@ def _word_id_differences(texts: list[str]) -> list[str]:
     tables = _Tables({})
     wrong = []
     for t in texts:
-        words = [tables.words[i].decode() for i in tables.ids(t)]
+        words = [w.token.decode() for w in tables.words(t)]
         if words != _words_plain(t):
             wrong.append(f"{t[:80]!r}: {words} != {_words_plain(t)}")
     return wrong
