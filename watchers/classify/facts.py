@@ -30,7 +30,7 @@ import re
 from operator import itemgetter
 from typing import Any
 
-from .prescan import literal_scan
+from .prescan import ascii_twin, boundary_last, literal_scan
 from .rules import gate_lower, lower_pattern
 
 _I = re.IGNORECASE
@@ -182,22 +182,24 @@ class _Fast:
     at every character (the guidance patterns begin with optional words, which ``re`` cannot skip ahead to).
     """
 
-    __slots__ = ("fast", "orig", "starts")
+    __slots__ = ("fast", "fast_ascii", "orig", "starts")
 
     def __init__(self, rx: re.Pattern[str], starts: tuple[str, ...] = ()) -> None:
         self.orig = rx
-        self.fast = re.compile(lower_pattern(rx.pattern))
+        self.fast = re.compile(boundary_last(lower_pattern(rx.pattern)))  # (prescan: the same matches, faster)
+        self.fast_ascii = ascii_twin(self.fast) or self.fast  # for all-ASCII texts (prescan.ascii_twin)
         self.starts = literal_scan(starts) if starts else None
 
     def search(self, text: str, low: str | None) -> _Match | re.Match[str] | None:
         if low is None or len(low) != len(text):
             return self.orig.search(text)
+        fast = self.fast_ascii if low.isascii() else self.fast
         if self.starts is None:
-            m = self.fast.search(low)
+            m = fast.search(low)
         else:  # the first position, in text order, where the twin matches: what search finds
             m = None
             for start in sorted({end - n + 1 for end, n in self.starts.iter(low)}):
-                m = self.fast.match(low, start)
+                m = fast.match(low, start)
                 if m is not None:
                     break
         return _Match(m, text) if m else None

@@ -21,8 +21,9 @@ import json
 import math
 import re
 from functools import lru_cache
-from itertools import pairwise
+from operator import attrgetter, getitem
 from pathlib import Path
+from threading import Lock
 from typing import Any
 from zlib import crc32
 
@@ -129,26 +130,128 @@ class _RowCache(dict[str, "tuple[float, ...] | None"]):
         return value
 
 
-class _KeyedRows(dict[Any, "tuple[float, ...] | None"]):
-    """A word (or a word pair, as a tuple) of one text -> the weight row of its feature, or None.
+# --- the fast path: each word of a text once through a dictionary, every weight row as one integer --------------
+# The shipped weights have five decimals (bench/train_classifier.py rounds them), so a weight row is four integers
+# (units of 1e-5), and they can be packed into one Python int, one bit field per label: the column sums of the
+# rows are then one ``sum`` of ints, and exact (the float sums of the plain path depend on the order of a set).
+_UNITS = 100_000
+_FIELD = 40  # bits per label; a row's field holds units + _OFFSET (< 2**25), a text has far fewer than 2**15 rows
+_OFFSET = 1 << 24
+_MASK = (1 << _FIELD) - 1
+_ONE_WORD = re.compile(rb"[^-']+(?:[-'][^-']+)*")  # a token that the word pattern reads as one word
+_SPACED_WORD = re.compile(rb"[^-' ]+(?:[-'][^-' ]+)*")  # the same words in tokens joined by spaces
 
-    The same mapping as :class:`_RowCache` (feature text -> CRC-32 -> row), keyed by what the tokenizer gives
-    directly, so :meth:`LabelModel.predict_text` builds no feature strings for words it has seen before.
+
+class _NotOneWord(Exception):
+    """A token the word pattern splits (``a--b``, ``-a``, ``a'``): the text's tokens are re-read."""
+
+
+def _tokens(text: str) -> list[bytes]:
+    """The model's words of ``text`` (:func:`_words_plain`) as UTF-8 bytes, except that a token holding ``-`` or
+    ``'`` may still have to be split (:class:`_NotOneWord`).
+
+    ASCII text: ``_TOKEN_TABLE`` lower-cases and folds digits as ``str.lower`` + the digit pattern do. Other text
+    without a word character outside ASCII: a character outside ASCII becomes a space (via ``?``), as it
+    separates words. With one (é, ü, a Unicode digit): the plain path, encoded.
     """
+    if text.isascii():
+        return text.encode().translate(_TOKEN_TABLE).split()
+    low = text.lower()
+    if _WIDE_WORD_CHAR.search(low) is None:  # ("?" per character: a lone surrogate has no UTF-8)
+        return low.encode("ascii", "replace").translate(_TOKEN_TABLE).split()
+    return [w.encode() for w in _WORD.findall(_DIGITS.sub("0", low))]
 
-    LIMIT = 200_000
 
-    def __init__(self, weights: dict[int, tuple[float, ...]], prefix: str) -> None:
+class _Word:
+    """One word of the table: its bytes, the packed rows of ``t:w`` and ``l:w``, and the pairs it starts."""
+
+    __slots__ = ("lede", "lede_next", "title", "title_next", "token")
+
+    def __init__(self, tables: _Tables, token: bytes) -> None:
+        self.token = token
+        self.title = tables.pack(b"t:" + token)
+        self.lede = tables.pack(b"l:" + token)
+        self.title_next = _NextRows(tables, b"t:" + token)
+        self.lede_next = _NextRows(tables, b"l:" + token)
+
+
+class _NextRows(dict["_Word", int]):
+    """The word pairs that start with one word: the next word (its table object) -> the pair's packed row (0: no
+    weight). Keyed by the object itself, so a lookup hashes and compares by identity: no string is read."""
+
+    __slots__ = ("prefix", "tables")
+
+    def __init__(self, tables: _Tables, prefix: bytes) -> None:
         super().__init__()
-        self.weights = weights
+        self.tables = tables
         self.prefix = prefix
 
-    def __missing__(self, key: Any) -> tuple[float, ...] | None:
-        if len(self) >= self.LIMIT:
-            self.clear()
-        text = self.prefix + (key if isinstance(key, str) else f"{key[0]} {key[1]}")
-        value = self[key] = self.weights.get(crc32(text.encode()))
+    def __missing__(self, key: _Word) -> int:
+        tables = self.tables
+        with tables.lock:  # (see _Tables.__missing__)
+            if key not in self:
+                self[key] = tables.pack(self.prefix + b" " + key.token)
+                tables.size += 1
+            return self[key]
+
+
+class _Tables(dict[bytes, _Word]):
+    """Token -> its :class:`_Word`: the packed rows of its features (``t:w``, ``l:w``) and of the pairs it starts.
+
+    Every feature text gets its own packed row, with a serial number above the label fields: the rows of a text's
+    features can be deduplicated with one ``set`` (two features never share a row, even when their weights are
+    equal or their hashes collide) and the serials' sum lands above the fields, where it changes nothing. One
+    object per word holds all of its rows, so a word costs one lookup and few memory reads.
+    """
+
+    def __init__(self, weights: dict[int, tuple[int, ...]]) -> None:
+        super().__init__()
+        self.weights = weights
+        self.serial = 0
+        self.lock = Lock()  # the misses only: a text's features must each get one row, even with threads
+        self.size = 0  # words and pairs held: the model starts a new table past LIMIT
+        self.rules: dict[str, int] = {}
+
+    def pack(self, feature: bytes) -> int:
+        fields = self.weights.get(crc32(feature))
+        if fields is None:
+            return 0
+        self.serial += 1
+        value = self.serial << (_FIELD * len(fields))
+        for k, units in enumerate(fields):
+            value |= (units + _OFFSET) << (_FIELD * k)
         return value
+
+    def rule(self, feature: str) -> int:
+        value = self.rules.get(feature)
+        if value is None:
+            with self.lock:
+                value = self.rules.get(feature)
+                if value is None:
+                    value = self.rules[feature] = self.pack(feature.encode())
+        return value
+
+    def __missing__(self, token: bytes) -> _Word:
+        if (b"-" in token or b"'" in token) and _ONE_WORD.fullmatch(token) is None:
+            raise _NotOneWord
+        with self.lock:  # one word object per token, even should two threads meet the token at once
+            word = self.get(token)
+            if word is None:
+                word = self[token] = _Word(self, token)
+                self.size += 1
+            return word
+
+    def words(self, text: str) -> list[_Word]:
+        """The table's words for ``text``'s words (:func:`_words_plain`), in order."""
+        tokens = _tokens(text)
+        try:
+            return list(map(self.__getitem__, tokens))
+        except _NotOneWord:  # (tokens hold no space)
+            return list(map(self.__getitem__, _SPACED_WORD.findall(b" ".join(tokens))))
+
+
+_TITLE, _LEDE = attrgetter("title"), attrgetter("lede")
+_TITLE_NEXT, _LEDE_NEXT = attrgetter("title_next"), attrgetter("lede_next")
 
 
 class LabelModel:
@@ -166,8 +269,11 @@ class LabelModel:
             float(th.get("event", 0.5)), float(th.get("veto", 0.9)), float(th.get("rescue", 0.1))
         )
         self._rows = _RowCache(self.weights)
-        self._title_rows = _KeyedRows(self.weights, "t:")
-        self._lede_rows = _KeyedRows(self.weights, "l:")
+        # the fast path's weights in units of 1e-5, when every weight and bias is such a number (else: None)
+        units = _as_units(self.weights)
+        bias = _as_units({0: tuple(self.bias)})
+        self._bias_units: tuple[int, ...] | None = bias[0] if units is not None and bias is not None else None
+        self._tables = _Tables(units or {})
         self.meta: dict[str, Any] = dict(data.get("meta", {}))
 
     def scores(self, feats: list[str]) -> list[float]:
@@ -178,24 +284,34 @@ class LabelModel:
             return list(self.bias)
         return [b + sum(col) for b, col in zip(self.bias, zip(*rows, strict=True), strict=True)]
 
+    LIMIT = 200_000  # words and pairs held by the fast path's table: a long-running bot sees ever new words
+
     def text_scores(self, title: str, lede: str, rule: str | None, rule_label: str | None) -> list[float]:
         """:meth:`scores` of ``features(title, lede, rule, rule_label)``, without building the feature list.
 
-        The features of different groups (title/lede, word/pair, rule) never share a text, so removing
-        duplicates within each group, as here, is what ``set(features)`` does.
+        Each word is looked up once (its :class:`_Word`); a unigram's row is its attribute, a pair's row an item of
+        the first word's :class:`_NextRows` keyed by the second word. The features of different groups (title/lede,
+        word/pair, rule) never share a text, and each feature text has its own packed row, so one ``set`` of the
+        rows removes the duplicates that ``set(features)`` removes. The sums are exact (integers, in units of
+        1e-5): equal to the plain path's float sums up to their rounding.
         """
-        tw = _words(title[:TITLE_CHARS])
-        lw = _words(lede[:LEDE_CHARS])
-        t_rows, l_rows = self._title_rows.__getitem__, self._lede_rows.__getitem__
-        rows = [
-            *map(t_rows, set(tw)), *map(t_rows, set(pairwise(tw))),
-            *map(l_rows, set(lw)), *map(l_rows, set(pairwise(lw))),
-            self._rows[f"r:{rule}" if rule else "r:none"], self._rows[f"rl:{rule_label or 'none'}"],
-        ]
-        rows = list(filter(None, rows))
-        if not rows:
-            return list(self.bias)
-        return [b + sum(col) for b, col in zip(self.bias, zip(*rows, strict=True), strict=True)]
+        bias_units = self._bias_units
+        if bias_units is None:  # a model whose weights are not five-decimal numbers: the plain path
+            return self.scores(features(title, lede, rule, rule_label))
+        tables = self._tables
+        if tables.size > self.LIMIT:  # a new table between two texts, never during one (the rows' identities)
+            tables = self._tables = _Tables(tables.weights)
+        tw = tables.words(title[:TITLE_CHARS])
+        lw = tables.words(lede[:LEDE_CHARS])
+        rows = {
+            *map(_TITLE, tw), *map(getitem, map(_TITLE_NEXT, tw), tw[1:]),
+            *map(_LEDE, lw), *map(getitem, map(_LEDE_NEXT, lw), lw[1:]),
+            tables.rule(f"r:{rule}" if rule else "r:none"), tables.rule(f"rl:{rule_label or 'none'}"),
+        }
+        rows.discard(0)  # the features the model has no weight for
+        total = sum(rows)
+        offset = len(rows) * _OFFSET
+        return [(b + ((total >> (_FIELD * k)) & _MASK) - offset) / _UNITS for k, b in enumerate(bias_units)]
 
     def predict_text(self, title: str, lede: str, rule: str | None, rule_label: str | None) -> dict[str, float]:
         """:meth:`predict` of ``features(title, lede, rule, rule_label)``: the classifier's fast path."""
@@ -211,6 +327,17 @@ class LabelModel:
         e = [math.exp(x - top) for x in s]
         z = sum(e)
         return {lab: v / z for lab, v in zip(self.labels, e, strict=True)}
+
+
+def _as_units(weights: dict[int, tuple[float, ...]]) -> dict[int, tuple[int, ...]] | None:
+    """The weights in units of 1e-5 when each is exactly such a number (as the trainer rounds them), else None."""
+    out: dict[int, tuple[int, ...]] = {}
+    for key, row in weights.items():
+        units = tuple(round(x * _UNITS) for x in row)
+        if any(u / _UNITS != x or abs(u) >= _OFFSET for u, x in zip(units, row, strict=True)):
+            return None
+        out[key] = units
+    return out
 
 
 @lru_cache(maxsize=1)

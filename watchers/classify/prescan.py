@@ -198,17 +198,19 @@ class StartSearch:
     (look-behinds and ``\\b`` still see the text before it; ``^`` matches only at the text's real start).
     """
 
-    __slots__ = ("_scan", "pattern", "rx")
+    __slots__ = ("_scan", "ascii", "pattern", "rx")
 
     def __init__(self, rx, literals: Iterable[str]) -> None:  # type: ignore[no-untyped-def]
         self.rx = rx
+        self.ascii = ascii_twin(rx) or rx  # for all-ASCII texts (see ascii_twin)
         self.pattern = rx.pattern
         self._scan = literal_scan(literals, start_offset=True)
 
     def search(self, text: str):  # type: ignore[no-untyped-def]
+        rx = self.ascii if text.isascii() else self.rx
         if self._scan is None:
-            return self.rx.search(text)
-        match = self.rx.match
+            return rx.search(text)
+        match = rx.match
         for start in sorted(set(starmap(add, self._scan.iter(text)))):  # end + (1 - length): where a literal starts
             m = match(text, start)
             if m is not None:
@@ -265,3 +267,202 @@ class AnySearch:
             if m is not None:
                 return m
         return None
+
+
+# --- "\b" moved behind the literal a match begins with, so that re's own prefix search applies ---------------------
+# re finds where a match may begin by the pattern's leading literal (or, for an alternation, the set of the
+# alternatives' first characters) and tries only there. A leading "\b" hides that literal, so the pattern is tried
+# at every character of the text (about ten times slower on a lede). Before a word character, "\b" at a position
+# means "no word character just before it"; after the literal L has matched, that is the look-behind (?<!\wL):
+# the same matches, found from the literal on.
+_LITERAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 '-")
+_QUANTIFIERS = frozenset("?*+{")
+
+
+def _class_end(p: str, j: int) -> int:
+    """The index of the "]" that closes the class opened at ``p[j]``, or -1 ("]" first in it is a literal)."""
+    j += 2 if p.startswith("[^", j) else 1
+    j += p[j : j + 1] == "]"
+    while j < len(p) and p[j] != "]":
+        j += 2 if p[j] == "\\" else 1
+    return j if j < len(p) else -1
+
+
+def _close(p: str, i: int) -> int:
+    """The index of the ")" that closes the group opened at ``p[i]``, or -1 (escapes and classes skipped)."""
+    depth, j = 0, i
+    while j < len(p):
+        ch = p[j]
+        if ch == "\\":
+            j += 2
+            continue
+        if ch == "[":
+            j = _class_end(p, j)
+            if j < 0:
+                return -1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return j
+        j += 1
+    return -1
+
+
+def _alternatives(p: str) -> list[str] | None:
+    """``p`` split at its top-level ``|``, or None when its groups do not balance."""
+    parts, start, j = [], 0, 0
+    while j < len(p):
+        ch = p[j]
+        if ch == "\\":
+            j += 2
+            continue
+        if ch == "(":
+            end = _close(p, j)
+            if end < 0:
+                return None
+            j = end + 1
+            continue
+        if ch == "[":
+            j = _class_end(p, j)
+            if j < 0:
+                return None
+        if ch == "|":
+            parts.append(p[start:j])
+            start = j + 1
+        j += 1
+    parts.append(p[start:])
+    return parts
+
+
+def _literal_head(alt: str) -> int:
+    """How many leading characters of ``alt`` are plain literals that a match must begin with (0: none)."""
+    n = 0
+    while n < len(alt) and alt[n] in _LITERAL_CHARS:
+        n += 1
+    if n < len(alt) and alt[n] in _QUANTIFIERS:
+        n -= 1  # the quantifier applies to the last one
+    return n
+
+
+def _behind(alt: str) -> str | None:
+    """``alt`` (which follows a "\\b") led by its literal, with the boundary as a look-behind; None if it cannot."""
+    n = _literal_head(alt)
+    if n == 0 or not (alt[0].isalnum() or alt[0] == "_"):
+        return None
+    return f"{alt[:n]}(?<!\\w{alt[:n]}){alt[n:]}"
+
+
+_GROUP = re.compile(r"(?<!\\)\((?!\?[:=!]|\?<[=!])")  # a capturing group's "(" (not "(?:", look-arounds)
+
+
+def _boundary_led(alt: str) -> list[str] | None:
+    """``alt`` as alternatives that each begin with a literal (see :func:`boundary_last`), or None."""
+    if not alt.startswith("\\b"):
+        return [alt] if _literal_head(alt) else None  # already led by a literal, or not rewritable
+    rest = alt[2:]
+    if not rest.startswith("(?:"):
+        led = _behind(rest)
+        return None if led is None else [led]
+    end = _close(rest, 0)
+    inner = _alternatives(rest[3:end]) if end > 0 else None
+    tail = rest[end + 1 :]
+    if inner is None or tail[:1] in _QUANTIFIERS:
+        return None
+    heads = [_behind(a) for a in inner]
+    if any(h is None for h in heads):
+        return None
+    if _GROUP.search(tail):  # the tail once, so that its groups keep their numbers
+        return ["(?:" + "|".join(heads) + ")" + tail]  # type: ignore[arg-type]
+    # "(?:A|B)T" is "AT|BT" (tried in the same order): each alternative now begins with its literal
+    return [f"(?:{h}){tail}" for h in heads]
+
+
+def boundary_last(pattern: str) -> str:
+    """``pattern`` with each top-level alternative's leading ``\\b`` + literal (or ``\\b(?:L1|L2...)``) rewritten
+    as the literal followed by ``(?<!\\w...)``: the same matches (spans, groups), found by re's prefix search. The
+    pattern unchanged unless every alternative then begins with a literal (else re could not use the prefix)."""
+    parts = _alternatives(pattern)
+    if parts is None or not any(p.startswith("\\b") for p in parts):
+        return pattern
+    led = [_boundary_led(p) for p in parts]
+    if any(p is None for p in led):
+        return pattern
+    new = "|".join(a for alts in led for a in alts)  # type: ignore[union-attr]
+    try:  # a safety net: the same groups (a "(" the scan misread would show here)
+        old_rx, new_rx = re.compile(pattern), re.compile(new)
+    except re.error:
+        return pattern
+    return new if (new_rx.groups, new_rx.groupindex) == (old_rx.groups, old_rx.groupindex) else pattern
+
+
+# --- ASCII twins: the same pattern with re.ASCII, for texts that are all ASCII -------------------------------------
+# On a str pattern, \w, \d and \b ask the Unicode database for every character they test (a good share of the
+# classifier's regex time); with re.ASCII they read a table. On a text that is all ASCII both read the same
+# characters as letters, digits and word boundaries; only \s differs (Unicode also counts \x1c-\x1f), so the
+# twin spells those four out. str.isascii() is a flag read, so choosing the twin per text costs nothing.
+_UNICODE_SPACES = "\\x1c-\\x1f"
+
+
+def ascii_source(pattern: str) -> str | None:
+    """``pattern`` with ``\\s``/``\\S`` widened to the whitespace Unicode reads in ASCII; None if unsure."""
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            esc = pattern[i : i + 2]
+            if esc == "\\s":
+                out.append(f"\\s{_UNICODE_SPACES}" if in_class else f"[\\s{_UNICODE_SPACES}]")
+            elif esc == "\\S":
+                if in_class:
+                    return None
+                out.append(f"[^\\s{_UNICODE_SPACES}]")
+            else:
+                out.append(esc)
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            out.append(ch)
+            i += 1
+            if pattern.startswith("^", i):
+                out.append("^")
+                i += 1
+            if pattern.startswith("]", i):  # a literal "]" first in the class
+                out.append("]")
+                i += 1
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def ascii_twin(rx: re.Pattern[str]) -> re.Pattern[str] | None:
+    """``rx`` for all-ASCII texts, compiled with re.ASCII (the same matches there), or None when it cannot be."""
+    source = ascii_source(rx.pattern) if isinstance(rx.pattern, str) else None
+    if source is None:
+        return None
+    try:
+        twin = re.compile(source, (rx.flags & ~re.UNICODE) | re.ASCII)
+    except re.error:
+        return None
+    return twin if (twin.groups, twin.groupindex) == (rx.groups, rx.groupindex) else None
+
+
+class AsciiSplit:
+    """A pattern and its :func:`ascii_twin`: ``search``/``match`` run the twin on an all-ASCII text."""
+
+    __slots__ = ("ascii", "pattern", "rx")
+
+    def __init__(self, rx: re.Pattern[str], twin: re.Pattern[str]) -> None:
+        self.rx, self.ascii, self.pattern = rx, twin, rx.pattern
+
+    def search(self, text: str, *pos: int) -> re.Match[str] | None:
+        return (self.ascii if text.isascii() else self.rx).search(text, *pos)
+
+    def match(self, text: str, *pos: int) -> re.Match[str] | None:
+        return (self.ascii if text.isascii() else self.rx).match(text, *pos)

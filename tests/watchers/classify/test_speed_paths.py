@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import math
 import re
+from collections.abc import Callable
 
 import pytest
 
@@ -302,6 +303,73 @@ def test_model_tokens_on_the_real_corpus() -> None:
     texts = [t for pair in _texts(rows) for t in pair] + [s for _, s in rows]
     wrong = _token_differences(texts)
     assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+def _word_id_differences(texts: list[str]) -> list[str]:
+    from watchers.classify.learned import _Tables, _words_plain
+
+    tables = _Tables({})
+    wrong = []
+    for t in texts:
+        words = [w.token.decode() for w in tables.words(t)]
+        if words != _words_plain(t):
+            wrong.append(f"{t[:80]!r}: {words} != {_words_plain(t)}")
+    return wrong
+
+
+def test_model_word_ids_are_the_word_pattern_words() -> None:
+    import random
+
+    rng = random.Random(14)
+    alphabet = "aZ09 -'_.,;:()/\t\né®ı™—٣İ\u212a\u00a0🧬"
+    fuzz = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(3_000)]
+    texts = TOKEN_EDGES + fuzz + [t for pair in _texts([(t, s) for _, _, t, s in CASES + HARD_CASES]) for t in pair]
+    assert _word_id_differences([*texts, "\ud800", "a\udfffb é\ud800"]) == []  # lone surrogates too
+
+
+def test_model_word_ids_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [t[:300] for pair in _texts(rows) for t in pair]
+    wrong = _word_id_differences(texts)
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+def _toy_model(weights: dict[str, list[float]]) -> LabelModel:
+    from watchers.classify.learned import hashed
+
+    return LabelModel({"labels": ["enrollment", "other", "readout", "regulatory"], "bias": [0.1, -0.2, 0.0, 0.05],
+                       "weights": {str(hashed([f])[0]): w for f, w in weights.items()}})
+
+
+def test_model_fast_path_counts_each_feature_text_once() -> None:
+    # equal weight rows are two features; "plumless" and "buckeroo" have the same CRC-32 (so one weight row),
+    # and still are two features, as in set(features): only a repeat of the same text counts once
+    model = _toy_model({"t:alpha": [0.5, 0.0, 0.0, 0.0], "t:beta": [0.5, 0.0, 0.0, 0.0],
+                        "t:plumless": [0.0, 0.25, 0.0, 0.0], "l:alpha beta": [0.0, 0.0, 0.125, 0.0],
+                        "r:none": [0.0, 0.0, 0.0, 1.0], "rl:none": [0.0, 0.0, 0.0, 1.0]})
+    fast = model.text_scores("Alpha beta alpha plumless buckeroo", "alpha beta, alpha beta", None, None)
+    assert fast == [1.1, 0.3, 0.125, 2.05]
+    assert all(math.isclose(a, b) for a, b in zip(fast, model.scores(features(
+        "Alpha beta alpha plumless buckeroo", "alpha beta, alpha beta", None, None)), strict=True))
+
+
+def test_model_fast_path_keeps_equal_to_features_past_its_table_limit() -> None:
+    model = load_model()
+    assert model is not None
+    small = LabelModel.__new__(LabelModel)
+    small.__dict__.update(model.__dict__)
+    small.LIMIT = 50  # a new table every few texts
+    texts = _texts([(t, s) for _, _, t, s in CASES + HARD_CASES])
+    assert _model_differences(small, texts) == []
+    assert small._tables is not model._tables
+
+
+def test_model_with_weights_of_more_decimals_takes_the_plain_path() -> None:
+    model = _toy_model({"t:alpha": [0.123456, 0.0, 0.0, 0.0], "l:beta": [0.0, 0.1, 0.0, 0.0]})
+    assert model.text_scores("alpha", "beta", None, None) == model.scores(features("alpha", "beta", None, None))
+    assert math.isclose(model.text_scores("alpha", "beta", None, None)[0], 0.1 + 0.123456)
 
 
 # --- ®/™ brand names read backwards from each mark -------------------------------------------------------------
@@ -1012,3 +1080,152 @@ def test_language_rules_through_twins_on_the_real_corpus() -> None:
     accented = [p for p in pairs if not (p[0] + p[1]).isascii()]
     wrong = _language_rule_differences(accented[:1_500])
     assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+# --- "\b" moved behind the literal a match begins with (prescan.boundary_last) ---------------------------------
+BOUNDARY_CASES = [
+    (r"\bto (?:report|announce)\b|\bwill\b", r"to (?<!\wto )(?:report|announce)\b|will(?<!\wwill)\b"),
+    (r"\b(?:to|will) (?:provide|give)\b",
+     r"(?:to(?<!\wto)) (?:provide|give)\b|(?:will(?<!\wwill)) (?:provide|give)\b"),
+    (r"\btoxs?\b", r"tox(?<!\wtox)s?\b"),
+    (r"\b(?:ab|cd)\b(x)", r"(?:ab(?<!\wab)|cd(?<!\wcd))\b(x)"),  # a group in the tail: not copied
+    (r"\bab[^.;|]{0,3}\b|c", r"ab(?<!\wab)[^.;|]{0,3}\b|c"),
+    # at one position the first alternative that matches wins: the copies keep the order
+    (r"\b(?:ab|abc)(?:de)?", r"(?:ab(?<!\wab))(?:de)?|(?:abc(?<!\wabc))(?:de)?"),
+]
+BOUNDARY_KEPT = [r"\b[a-z]+", r"^foo|\bbar", r"\b(?:a|b)?c", r"\b-x", r"\b(?:a|-b)c", r"\bx|(?:y)", r"\b(?P<n>ab)c",
+                 r"foo", r"\b(ab", r"\ba*"]
+
+
+def _rewritten_twins() -> list[str]:
+    from watchers.classify import facts
+    from watchers.classify.prescan import boundary_last
+    from watchers.classify.rules import lower_pattern
+
+    sources = [lower_pattern(rx.pattern) for r in RULES for rx in (r.pattern, r.requires, r.unless)
+               if rx is not None and rx.flags & re.IGNORECASE]
+    sources += [lower_pattern(v.orig.pattern) for v in vars(facts).values() if isinstance(v, facts._Fast)]
+    return [s for s in sources if boundary_last(s) != s] + [a for a, _ in BOUNDARY_CASES]
+
+
+def test_boundary_last_rewrites_only_what_it_can_prove() -> None:
+    from watchers.classify.prescan import boundary_last
+
+    for pattern, rewritten in BOUNDARY_CASES:
+        assert boundary_last(pattern) == rewritten
+    for pattern in BOUNDARY_KEPT:
+        assert boundary_last(pattern) == pattern
+    assert len(_rewritten_twins()) > 40  # most twins begin with "\b" + a literal
+
+
+def _boundary_differences(texts_for: Callable[[str], list[str]], every_start: bool = True) -> list[str]:
+    from watchers.classify.prescan import boundary_last
+
+    wrong = []
+    for source in _rewritten_twins():
+        old, new = re.compile(source), re.compile(boundary_last(source))
+        for text in texts_for(source):
+            a = [(m.span(), m.groups()) for m in old.finditer(text)]
+            b = [(m.span(), m.groups()) for m in new.finditer(text)]
+            # match at every position too: StartSearch tries the twins there
+            starts = range(len(text)) if every_start else ()
+            if a != b or [(m := old.match(text, i)) and m.span() for i in starts] != [
+                    (m := new.match(text, i)) and m.span() for i in starts]:
+                wrong.append(f"{source[:60]!r} on {text[:80]!r}: {a} != {b}")
+                break
+    return wrong
+
+
+def test_boundary_last_finds_the_same_matches_on_generated_texts() -> None:
+    import random
+
+    rng = random.Random(15)
+    joiners = [" ", " ", "", "-", "_", "é", "1", ".", "\n", "'", "x"]
+
+    def texts_for(source: str) -> list[str]:
+        words = re.findall(r"[a-z]{2,}", source) or ["ab"]
+        out = []
+        for _ in range(60):
+            parts = [rng.choice(words) if rng.random() < 0.7 else rng.choice(["the", "data", "é", "7%", "a"])
+                     for _ in range(rng.randint(1, 8))]
+            out.append("".join(p + rng.choice(joiners) for p in parts))
+        return out
+
+    assert _boundary_differences(texts_for) == []
+
+
+@pytest.mark.slow  # every rewritten twin over 8,000 lower-cased titles and ledes, both ways
+def test_boundary_last_finds_the_same_matches_on_the_real_corpus() -> None:
+    from watchers.classify.rules import gate_lower
+
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [gate_lower(t) for pair in _texts(rows) for t in pair]
+
+    def texts_for(_: str) -> list[str]:
+        return texts
+
+    assert _boundary_differences(texts_for, every_start=False) == []
+
+
+# --- ASCII twins (prescan.ascii_twin): re.ASCII on all-ASCII texts --------------------------------------------
+def _ascii_pairs() -> list[tuple[re.Pattern[str], re.Pattern[str]]]:
+    from watchers.classify import facts
+    from watchers.classify.prescan import AsciiSplit, StartSearch
+
+    pairs = []
+    for rule in RULES:
+        for obj in (rule.fast, rule.fast_requires, rule.fast_unless, *(rx for _, rx in rule.fast_parts)):
+            if isinstance(obj, AsciiSplit | StartSearch) and obj.ascii is not obj.rx:
+                pairs.append((obj.rx, obj.ascii))
+    pairs += [(v.fast, v.fast_ascii) for v in vars(facts).values() if isinstance(v, facts._Fast)]
+    return pairs
+
+
+def test_ascii_twins_widen_the_whitespace_unicode_reads_in_ascii() -> None:
+    from watchers.classify.prescan import ascii_source, ascii_twin
+
+    assert ascii_source(r"a\sb[^\s.]\S+") == r"a[\s\x1c-\x1f]b[^\s\x1c-\x1f.][^\s\x1c-\x1f]+"
+    assert ascii_source(r"[\S]") is None and ascii_source(r"\\s[]\s]") == r"\\s[]\s\x1c-\x1f]"
+    twin = ascii_twin(re.compile(r"\bx\s\w+"))
+    assert twin is not None and twin.flags & re.ASCII
+    text = "x\x1cab x_1 x\x1fcd"
+    assert [m.span() for m in twin.finditer(text)] == [(0, 4), (9, 13)]
+    assert [m.span() for m in re.finditer(r"\bx\s\w+", text)] == [(0, 4), (9, 13)]
+    assert len(_ascii_pairs()) > 50
+
+
+def _ascii_differences(texts: list[str], every_start: bool) -> list[str]:
+    wrong = []
+    for uni, asc in _ascii_pairs():
+        for text in texts:
+            a = [(m.span(), m.groups()) for m in uni.finditer(text)]
+            b = [(m.span(), m.groups()) for m in asc.finditer(text)]
+            starts = range(len(text)) if every_start else ()
+            if a != b or [(m := uni.match(text, i)) and m.span() for i in starts] != [
+                    (m := asc.match(text, i)) and m.span() for i in starts]:
+                wrong.append(f"{uni.pattern[:60]!r} on {text[:80]!r}: {a} != {b}")
+                break
+    return wrong
+
+
+def test_ascii_twins_find_the_same_matches_on_generated_ascii_texts() -> None:
+    import random
+
+    rng = random.Random(16)
+    words = ["fda", "data", "phase", "trial", "the", "to", "will", "present", "results", "met", "1", "20%", "n=12"]
+    joiners = [" ", " ", "\x1c", "\x1f", "\t", "\x0b", "\x0c", "\r", "\n", "_", "-", ".", "", "0"]
+    texts = ["".join(rng.choice(words) + rng.choice(joiners) for _ in range(rng.randint(1, 12))) for _ in range(150)]
+    assert all(t.isascii() for t in texts)
+    assert _ascii_differences(texts, every_start=True) == []
+
+
+def test_ascii_twins_find_the_same_matches_on_the_real_corpus() -> None:
+    from watchers.classify.rules import gate_lower
+
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [low for pair in _texts(rows) for t in pair if (low := gate_lower(t)).isascii()]
+    assert _ascii_differences(texts, every_start=False) == []
