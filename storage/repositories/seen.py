@@ -49,6 +49,10 @@ class SeenItemRepository:
     async def add(self, source_id: int, items: Sequence[SeenItem], now: datetime) -> None:
         """Record items as seen; a known item takes its latest content key and keeps its classification unless
         a new one is given."""
+        await self.add_many([(source_id, items)], now)
+
+    async def add_many(self, seen: Sequence[tuple[int, Sequence[SeenItem]]], now: datetime) -> None:
+        """`add` for several sources' items (source id, its items) in one statement."""
         stamp = to_db(now)
         await self._conn.write_many(
             "INSERT INTO seen_items (source_id, item_key, first_seen_at, content_key, published_at, classified_as) "
@@ -56,7 +60,8 @@ class SeenItemRepository:
             "content_key = COALESCE(excluded.content_key, seen_items.content_key), "
             "published_at = COALESCE(excluded.published_at, seen_items.published_at), "
             "classified_as = COALESCE(excluded.classified_as, seen_items.classified_as)",
-            [(source_id, i.item_key, stamp, i.content_key, to_db(i.published_at), i.classified_as) for i in items],
+            [(source_id, i.item_key, stamp, i.content_key, to_db(i.published_at), i.classified_as)
+             for source_id, items in seen for i in items],
         )
 
     async def history(self, source_id: int) -> FeedHistory:
