@@ -6,8 +6,17 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from storage.clock import to_db
-from storage.models import ChannelRef, NewEvent, NotModified, Polled, Queued, Subscription, utcnow
+from storage.clock import from_db, to_db
+from storage.models import (
+    ChannelRef,
+    FusionCandidate,
+    NewEvent,
+    NotModified,
+    Polled,
+    Queued,
+    Subscription,
+    utcnow,
+)
 from storage.names import fold_name
 from storage.store import NotFoundError, Store, UnitOfWork
 from watchers.route.fusion import fused_recipients, fusion_target
@@ -61,17 +70,19 @@ def changes_store(outcome: PollOutcome) -> bool:
     return not outcome.skipped and bool(outcome.seen_items or outcome.events or outcome.writes)
 
 
-async def record_outcomes(store: Store, polls: Sequence[tuple[PollOutcome, datetime]]) -> list[list[int]]:
+async def record_outcomes(store: Store, polls: Sequence[tuple[PollOutcome, datetime]],
+                          source_names: Mapping[int, str] | None = None) -> list[list[int]]:
     """Several polls that changed something (their items, events, a source's own writes), each with its next
     poll, in ONE unit of work: what `record_outcome` writes for each, grouped (each source's health, seen items
     and dates in a few statements for all; the subscriptions read once; the events' links, names and deliveries
     written together). All or nothing: if it raises nothing is stored, and the caller records them one by one
     (watchers/schedule/changed.py), so one bad poll never stops the others. Returns each poll's new event ids."""
-    return await _record_changed(store, polls, utcnow())
+    return await _record_changed(store, polls, utcnow(), source_names)
 
 
 async def _record_changed(
     store: Store, polls: Sequence[tuple[PollOutcome, datetime]], now: datetime,
+    source_names: Mapping[int, str] | None = None,
 ) -> list[list[int]]:
     holds = [_hold(outcome, now) for outcome, _ in polls]
     async with store.unit_of_work() as uow:
@@ -84,7 +95,8 @@ async def _record_changed(
         for outcome, _ in polls:
             if outcome.writes is not None:
                 await outcome.writes.save(uow, now)
-        batch = EventBatch(uow, now)
+        batch = EventBatch(uow, now, source_names)
+        await batch.prefetch([event for outcome, _ in polls for event in outcome.events])
         new_ids = [await record_events(uow, outcome.events, outcome.source_id, now, outcome.audiences, hold, batch)
                    for (outcome, _), hold in zip(polls, holds, strict=True)]
         await batch.write()
@@ -129,12 +141,17 @@ class EventBatch:
     together by `write` before the unit of work commits. Nothing in it reads those back before then: fusion reads
     `events`, and queued deliveries are written before an update (which reads them) is queued."""
 
-    def __init__(self, uow: UnitOfWork, now: datetime) -> None:
+    def __init__(self, uow: UnitOfWork, now: datetime, source_names: Mapping[int, str] | None = None) -> None:
         self.uow, self._now = uow, now
         self._routing: tuple[list[Subscription], Mutes] | None = None
         self._filter_names: frozenset[str] = frozenset()
         self._stale = False
-        self._names: dict[int, str | None] = {}
+        self._names: dict[int, str | None] = dict(source_names or {})
+        # Read ahead for all the batch's events (`prefetch`), kept true as the batch writes: the stored events of
+        # each fingerprint, and what each folded name names.
+        self._fused: dict[str, list[FusionCandidate]] = {}
+        self._known: dict[str, tuple[int, str, str]] = {}
+        self._asked: set[str] = set()
         self.sources: list[tuple[int, int, str | None]] = []
         self.links: list[tuple[int, int]] = []
         self.names: list[tuple[int, Sequence[str]]] = []
@@ -151,8 +168,42 @@ class EventBatch:
 
     def learned(self, plan: LearningPlan) -> None:
         """The registry learned something: when it can rename what subscriptions and mutes name, the next poll
-        reads the routing again (as each poll read it before)."""
+        reads the routing again (as each poll read it before); the names it added or merged are read again."""
         self._stale = self._stale or renames(plan, self._filter_names)
+        merged = {id_ for m in plan.merges for id_ in (m.kept_id, m.merged_id)}
+        changed = {fold_name(n) for p in plan.creates for n in (p.name, *p.aliases)}
+        changed |= {fold_name(a) for e in plan.extends for a in e.aliases}
+        changed |= {norm for norm, (pid, _, _) in self._known.items() if pid in merged}
+        self._asked -= changed
+        for norm in changed:
+            self._known.pop(norm, None)
+
+    async def prefetch(self, events: Sequence[NewEvent]) -> None:
+        """Two reads for the whole batch instead of two per event: the stored events of their fingerprints and
+        what their names name."""
+        if fingerprints := list(dict.fromkeys(e.fingerprint for e in events if e.fingerprint)):
+            self._fused = await self.uow.events.with_fingerprints(fingerprints)
+        await self.known(list(dict.fromkeys(n for e in events if e.programs for n in learning_norms(e))))
+
+    async def fused(self, fingerprint: str) -> list[FusionCandidate]:
+        if fingerprint in self._fused:
+            return self._fused[fingerprint]
+        return await self.uow.events.with_fingerprint(fingerprint)
+
+    def inserted(self, event: NewEvent, event_id: int, source_id: int | None, suppressed: bool) -> None:
+        """An event stored now: the next event with its fingerprint finds it (as the store would answer)."""
+        if event.fingerprint and event.fingerprint in self._fused:
+            detected = from_db(to_db(self._now))
+            assert detected is not None
+            self._fused[event.fingerprint].append(FusionCandidate(event_id=event_id, source_id=source_id,
+                                                                  detected_at=detected, suppressed=suppressed))
+
+    async def known(self, norms: Sequence[str]) -> dict[str, tuple[int, str, str]]:
+        """`programs.known`, asking the store only for names not read ahead (or changed by learning since)."""
+        if missing := [n for n in norms if n not in self._asked]:
+            self._known.update(await self.uow.programs.known(missing))
+            self._asked.update(missing)
+        return {n: self._known[n] for n in norms if n in self._known}
 
     def next_poll(self) -> None:
         if self._stale:
@@ -206,7 +257,7 @@ async def record_events(
         if event.fingerprint and source_id is not None:
             # The same release from another source (IR feed and wire): one more source on the event, no alert
             # but to the channels that follow only this source.
-            target = fusion_target(await uow.events.with_fingerprint(event.fingerprint), now)
+            target = fusion_target(await batch.fused(event.fingerprint), now)
             if target is not None:
                 batch.sources.append((target.event_id, source_id, event.url))
                 if not target.suppressed and target.source_id != source_id:
@@ -240,6 +291,7 @@ async def record_events(
         if event.trial and event.reported_by == "registry":
             earlier = await uow.events.for_trial(event.trial)
             await _queue_updates(batch, registry_updates(event, event_id, earlier), now)
+        batch.inserted(event, event_id, source_id, suppressed)
         batch.links += [(event_id, pid) for pid in program_ids]
         batch.names.append((event_id, program_norms(event)))
         if not suppressed:
@@ -267,7 +319,7 @@ async def _learn_and_resolve(uow: UnitOfWork, event: NewEvent, batch: EventBatch
     its programme. One read when the event teaches nothing (the common case)."""
     if not event.programs:
         return [], event
-    known = await uow.programs.known(learning_norms(event))
+    known = await batch.known(learning_norms(event))
     plan = plan_learning(event, known)
     if plan:
         await _apply_learning(uow, plan)

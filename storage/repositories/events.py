@@ -11,6 +11,8 @@ from storage.database import Connection, NotFoundError
 from storage.models import Event, EventSource, FusionCandidate, NewEvent
 from storage.rows import EVENT_COLS, event_row
 
+_CHUNK = 500  # stays under every backend's bound-parameter limit
+
 
 class EventRepository:
     def __init__(self, conn: Connection) -> None:
@@ -40,6 +42,22 @@ class EventRepository:
         )
         return [FusionCandidate(event_id=r[0], source_id=r[1], detected_at=from_db(r[2]), suppressed=bool(r[3]))
                 for r in rows]
+
+    async def with_fingerprints(self, fingerprints: Sequence[str]) -> dict[str, list[FusionCandidate]]:
+        """`with_fingerprint` for several fingerprints in one read: each asked one's events (maybe none)."""
+        found: dict[str, list[FusionCandidate]] = {fp: [] for fp in fingerprints}
+        wanted = list(found)
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            rows = await self._conn.all(
+                "SELECT id, source_id, detected_at, suppressed, fingerprint FROM events "
+                f"WHERE fingerprint IN ({','.join('?' * len(chunk))}) ORDER BY id",
+                chunk,
+            )
+            for r in rows:
+                found[r[4]].append(FusionCandidate(event_id=r[0], source_id=r[1], detected_at=from_db(r[2]),
+                                                   suppressed=bool(r[3])))
+        return found
 
     async def add_source(self, event_id: int, source_id: int, url: str | None, now: datetime) -> None:
         """Record one more source (and its link) that told this event."""

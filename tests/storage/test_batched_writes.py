@@ -83,3 +83,14 @@ async def test_both_registry_versions_in_one_read(store: Store) -> None:
     await store.meta.set(PROGRAMS_VERSION, "3")
     await store.meta.set(LEARNED_VERSION, "7")
     assert await store.programs.versions() == ("3", "7")
+
+
+async def test_the_events_of_several_fingerprints_in_one_read(store: Store) -> None:
+    now = utcnow()
+    source = await store.sources.add("rss", "https://a.example/feed", "A")
+    ids = [await store.events.insert(NewEvent(dedupe_key=f"k{n}", kind="readout", title=f"Event {n}",
+                                              fingerprint="fp-a" if n < 2 else "fp-b"), source.id, now)
+           for n in range(3)]
+    found = await store.events.with_fingerprints(["fp-a", "fp-b", "fp-none"])
+    assert found == {fp: await store.events.with_fingerprint(fp) for fp in ("fp-a", "fp-b", "fp-none")}
+    assert [c.event_id for c in found["fp-a"]] == ids[:2] and found["fp-none"] == []

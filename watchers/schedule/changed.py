@@ -74,7 +74,8 @@ class ChangedWrites:
         if not polls:
             return
         try:
-            new_ids = await record_outcomes(self._store, [(p.outcome, p.next_poll_at) for p in polls])
+            new_ids = await record_outcomes(self._store, [(p.outcome, p.next_poll_at) for p in polls],
+                                            {p.source.id: p.source.name for p in polls})
         except Exception as exc:  # nothing of the batch is stored: each poll on its own, so only a bad one fails
             log.warning("could not record %d changed polls together (%s: %s); recording them one by one",
                         len(polls), type(exc).__name__, exc)
