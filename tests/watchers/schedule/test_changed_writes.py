@@ -134,3 +134,31 @@ async def test_a_changed_polls_alerts_do_not_wait_for_the_cycle_to_end(
     server.route("/feed/1", slow)
     report = await cycle.run_once(due_only=False)
     assert (report.failed, len(report.new_event_ids)) == (0, 1), report.errors
+
+
+async def test_a_changed_feed_writes_only_the_rows_of_what_changed_in_its_window(
+    server: LocalServer, store: Store, fetcher: Fetcher
+) -> None:
+    cycle = PollCycle(store, build_watchers(store, fetcher, NO_PAGES), CycleConfig(interval_seconds=600))
+    window = [release(n, 0) for n in range(30)]
+    server.static("/feed/0", rss(window))
+    source = await store.sources.add("rss", server.url("/feed/0"), "Feed 0")
+    await cycle.run_once(due_only=False)  # the first poll records the window
+    edited = Item(window[5].title, guid=window[5].guid, link=window[5].link, summary="Acme Bio corrects the "
+                  "topline results of its Phase 2 study in patients with relapsed lymphoma.",
+                  published=window[5].published)
+    server.static("/feed/0", rss([release(40, 0), release(41, 0), *window[:5], edited, *window[6:]]))
+
+    traced = await statements(store)
+    report = await cycle.run_once(due_only=False)
+    await store.db._db.set_trace_callback(None)  # type: ignore[attr-defined]
+
+    assert report.failed == 0 and len(report.new_event_ids) == 3  # two new releases and the edited one
+    rows = [s for s in traced if s.startswith("INSERT INTO seen_items")]
+    assert len(rows) == 3, rows  # before: the whole window again (32 rows)
+    keys = [f"guid:{i.guid}" for i in (release(40, 0), release(41, 0), *window)]
+    assert await store.seen.unseen(source.id, keys) == []
+    [row] = await store.seen.known(source.id, [f"guid:{edited.guid}"], [])
+    assert row.classified_as is not None and row.content_key is not None
+    dates = (await store.publications.for_sources([source.id]))[source.id]
+    assert len(dates) == 32
