@@ -162,3 +162,35 @@ async def test_a_changed_feed_writes_only_the_rows_of_what_changed_in_its_window
     assert row.classified_as is not None and row.content_key is not None
     dates = (await store.publications.for_sources([source.id]))[source.id]
     assert len(dates) == 32
+
+
+async def test_on_postgresql_a_batch_is_one_unit_of_work_too_and_a_release_new_once(
+    pg_url: str, server: LocalServer, fetcher: Fetcher
+) -> None:
+    store = await Store.open(pg_url)
+    try:
+        cycle = PollCycle(store, build_watchers(store, fetcher, NO_PAGES), CycleConfig(interval_seconds=600))
+        ids = await primed(server, store, cycle, FEEDS)
+        for n in range(10):
+            server.static(f"/feed/{n}", rss([release(n, n)]))
+        for n in (10, 11):
+            server.static(f"/feed/{n}", rss([release(0, n)]))
+
+        async def removed_while_polled(request: web.Request) -> web.Response:
+            await store.sources.remove(ids[9])
+            return web.Response(text=rss([release(9, 9)]), content_type="application/rss+xml")
+
+        server.route("/feed/9", removed_while_polled)
+        report = await cycle.run_once(due_only=False)
+        assert (report.failed, len(report.new_event_ids)) == (1, 9), report.errors
+        events = {e.title: e for e in await store.events.latest(limit=50)}
+        assert set(events) == {release(n, n).title for n in range(9)}
+        fused = events[release(0, 0).title]
+        assert sorted(s.source_name for s in await store.events.sources(fused.id)) == ["Feed 0", "Feed 10", "Feed 11"]
+        out = io.StringIO()
+        await Dispatcher(store, [ConsoleSink(out)]).drain()
+        assert sum("Phase 2 Data for ACM-" in line for line in out.getvalue().splitlines()) == 9, out.getvalue()
+        again = await cycle.run_once(due_only=False)
+        assert (again.failed, again.new_event_ids) == (0, [])
+    finally:
+        await store.close()
