@@ -11,7 +11,10 @@ def to_db(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime(_FORMAT)
+    value = value.astimezone(UTC)
+    # isoformat writes the same text as the format, twice as fast (every seen item and poll goes through here);
+    # strftime writes a year before 1000 unpadded, which stays so.
+    return value.isoformat(timespec="microseconds") if value.year >= 1000 else value.strftime(_FORMAT)
 
 
 def from_db(value: str | None) -> datetime | None:

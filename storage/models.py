@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, Field
 
@@ -52,6 +53,18 @@ class NotModified(BaseModel):
     source_id: int
     at: datetime
     next_poll_at: datetime
+    partial_error: str | None = None
+
+
+class Polled(NamedTuple):
+    """A successful poll's health to write (`sources.mark_polled_many`): what `mark_polled` takes."""
+
+    source_id: int
+    at: datetime
+    next_poll_at: datetime
+    not_modified: bool
+    etag: str | None = None
+    last_modified: str | None = None
     partial_error: str | None = None
 
 
@@ -144,6 +157,14 @@ class DeliveryTarget(BaseModel):
     channel_id: str
     lane: str = "instant"
     subscription_ids: list[int]
+
+
+class Queued(NamedTuple):
+    """An event's deliveries to queue (`outbox.enqueue_many`); `not_before`: held until then (facts to come)."""
+
+    event_id: int
+    targets: Sequence[DeliveryTarget]
+    not_before: datetime | None = None
 
 
 class Delivery(BaseModel):

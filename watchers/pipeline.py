@@ -24,6 +24,7 @@ from watchers.route.novelty import (
     edited_event,
     flood_notice,
     plan_announcements,
+    rows_to_write,
     triage,
 )
 from watchers.sources.base import Classified, Item, PollOutcome, Watcher
@@ -53,7 +54,8 @@ async def collect(store: Store, watcher: Watcher, source: Source) -> PollOutcome
     if not (source.primed or watcher.announces_first_poll):
         outcome.seen_items = [_seen(i, None) for i in keyed]  # the baseline: recorded, announced never
         return outcome
-    sorted_out = await sort_out(store, source, keyed)
+    known = await seen_before(store, source, keyed)
+    sorted_out = triage([_candidate(i) for i in keyed], known)
     changed = set(sorted_out.new) | set(sorted_out.edited)
     plan = Announcements(announce=list(changed))
     if changed and source.primed:
@@ -67,16 +69,20 @@ async def collect(store: Store, watcher: Watcher, source: Source) -> PollOutcome
     if plan.needs_notice:
         outcome.events.append(flood_notice(source.id, source.name, source.url, plan.quiet))
     outcome.audiences, outcome.writes, outcome.follow_up = found.audiences, found.writes, found.follow_up
-    outcome.seen_items = [_seen(i, found.by_item.get(i.key or "")) for i in keyed]
+    # Only the rows that change: the rest of the window is recorded as it is.
+    outcome.seen_items = rows_to_write([_seen(i, found.by_item.get(i.key or "")) for i in keyed], known)
     return outcome
 
 
 async def sort_out(store: Store, source: Source, items: list[Item]) -> Triage:
     """Which keyed items are new (neither key seen) and which are edits of seen ones."""
-    candidates = [_candidate(i) for i in items]
-    known = await store.seen.known(source.id, [c.key for c in candidates],
-                                   [c.content_key for c in candidates if c.content_key])
-    return triage(candidates, known)
+    return triage([_candidate(i) for i in items], await seen_before(store, source, items))
+
+
+async def seen_before(store: Store, source: Source, items: list[Item]) -> list[SeenItem]:
+    """The source's stored items that share a key or a content key with these."""
+    return await store.seen.known(source.id, [str(i.key) for i in items],
+                                  [i.content_key for i in items if i.content_key])
 
 
 def _alerts(found: Classified, edited: dict[str, str | None]) -> list[NewEvent]:

@@ -6,16 +6,26 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from storage.clock import to_db
-from storage.models import ChannelRef, NewEvent, NotModified, utcnow
+from storage.clock import from_db, to_db
+from storage.models import (
+    ChannelRef,
+    FusionCandidate,
+    NewEvent,
+    NotModified,
+    Polled,
+    Queued,
+    Subscription,
+    utcnow,
+)
 from storage.names import fold_name
 from storage.store import NotFoundError, Store, UnitOfWork
 from watchers.route.fusion import fused_recipients, fusion_target
-from watchers.route.learning import LearningPlan, learning_norms, plan_learning
+from watchers.route.learning import LearningPlan, learning_norms, plan_learning, renames
 from watchers.route.ledger import LedgerPlan, LedgerState, is_designation, ledger_kinds, plan_ledger
 from watchers.route.page_facts import fuse_page_facts, page_catalysts
 from watchers.route.programs import program_norms, resolve_programs
 from watchers.route.subscriptions import (
+    Mutes,
     filter_names,
     group_by_channel,
     matching,
@@ -47,23 +57,58 @@ async def record_outcome(
         await not_modified(NotModified(source_id=outcome.source_id, at=now, next_poll_at=next_poll_at,
                                        partial_error=outcome.partial_error))
         return []
-    if not (outcome.seen_items or outcome.events or outcome.writes):
+    if not changes_store(outcome):
         # Nothing but the source's health (a 304, an empty feed): one statement, no transaction round trips.
         await store.sources.mark_polled(outcome.source_id, now, next_poll_at, **health)  # type: ignore[arg-type]
         return []
-    follow_up = outcome.follow_up
-    hold = Hold(follow_up.held_urls, now + timedelta(seconds=follow_up.hold_seconds)) if follow_up else None
-    async with store.unit_of_work() as uow:
-        await uow.sources.mark_polled(outcome.source_id, now, next_poll_at, **health)  # type: ignore[arg-type]
-        await uow.seen.add(outcome.source_id, outcome.seen_items, now)
-        # The dates as seen teach the source's publication habits (watchers/schedule/cadence.py).
-        await uow.publications.add(outcome.source_id, [i.published_at for i in outcome.seen_items])
-        if outcome.writes is not None:
-            await outcome.writes.save(uow, now)
-        new_ids = await record_events(uow, outcome.events, outcome.source_id, now, outcome.audiences, hold)
-    if follow_up is not None and hold is not None and hold.stored:
-        follow_up.start(hold.stored)  # committed: the pages of the events stored now may be read
+    (new_ids,) = await _record_changed(store, [(outcome, next_poll_at)], now)
     return new_ids
+
+
+def changes_store(outcome: PollOutcome) -> bool:
+    """Whether a poll stores more than its source's health (items seen, events, a source's own writes)."""
+    return not outcome.skipped and bool(outcome.seen_items or outcome.events or outcome.writes)
+
+
+async def record_outcomes(store: Store, polls: Sequence[tuple[PollOutcome, datetime]],
+                          source_names: Mapping[int, str] | None = None) -> list[list[int]]:
+    """Several polls that changed something (their items, events, a source's own writes), each with its next
+    poll, in ONE unit of work: what `record_outcome` writes for each, grouped (each source's health, seen items
+    and dates in a few statements for all; the subscriptions read once; the events' links, names and deliveries
+    written together). All or nothing: if it raises nothing is stored, and the caller records them one by one
+    (watchers/schedule/changed.py), so one bad poll never stops the others. Returns each poll's new event ids."""
+    return await _record_changed(store, polls, utcnow(), source_names)
+
+
+async def _record_changed(
+    store: Store, polls: Sequence[tuple[PollOutcome, datetime]], now: datetime,
+    source_names: Mapping[int, str] | None = None,
+) -> list[list[int]]:
+    holds = [_hold(outcome, now) for outcome, _ in polls]
+    async with store.unit_of_work() as uow:
+        await uow.sources.mark_polled_many([
+            Polled(o.source_id, now, next_poll_at, o.not_modified, o.etag, o.last_modified, o.partial_error)
+            for o, next_poll_at in polls])
+        await uow.seen.add_many([(o.source_id, o.seen_items) for o, _ in polls], now)
+        # The dates as seen teach the source's publication habits (watchers/schedule/cadence.py).
+        await uow.publications.add_many([(o.source_id, [i.published_at for i in o.seen_items]) for o, _ in polls])
+        for outcome, _ in polls:
+            if outcome.writes is not None:
+                await outcome.writes.save(uow, now)
+        batch = EventBatch(uow, now, source_names)
+        await batch.prefetch([event for outcome, _ in polls for event in outcome.events])
+        new_ids = [await record_events(uow, outcome.events, outcome.source_id, now, outcome.audiences, hold, batch)
+                   for (outcome, _), hold in zip(polls, holds, strict=True)]
+        await batch.write()
+    for (outcome, _), hold in zip(polls, holds, strict=True):
+        if outcome.follow_up is not None and hold is not None and hold.stored:
+            outcome.follow_up.start(hold.stored)  # committed: the pages of the events stored now may be read
+    return new_ids
+
+
+def _hold(outcome: PollOutcome, now: datetime) -> Hold | None:
+    follow_up = outcome.follow_up
+    return Hold(follow_up.held_urls, now + timedelta(seconds=follow_up.hold_seconds)) if follow_up else None
 
 
 @dataclass
@@ -89,6 +134,102 @@ async def add_events(
         return await record_events(uow, events, source_id, utcnow(), audiences)
 
 
+class EventBatch:
+    """What the events of one unit of work share: the routing read (subscriptions, mutes under their current
+    names, read again only after a poll taught the registry something, as each poll read them before) and the
+    sources' names; and their pure writes (the event's sources, programme links, names, deliveries), written
+    together by `write` before the unit of work commits. Nothing in it reads those back before then: fusion reads
+    `events`, and queued deliveries are written before an update (which reads them) is queued."""
+
+    def __init__(self, uow: UnitOfWork, now: datetime, source_names: Mapping[int, str] | None = None) -> None:
+        self.uow, self._now = uow, now
+        self._routing: tuple[list[Subscription], Mutes] | None = None
+        self._filter_names: frozenset[str] = frozenset()
+        self._stale = False
+        self._names: dict[int, str | None] = dict(source_names or {})
+        # Read ahead for all the batch's events (`prefetch`), kept true as the batch writes: the stored events of
+        # each fingerprint, and what each folded name names.
+        self._fused: dict[str, list[FusionCandidate]] = {}
+        self._known: dict[str, tuple[int, str, str]] = {}
+        self._asked: set[str] = set()
+        self.sources: list[tuple[int, int, str | None]] = []
+        self.links: list[tuple[int, int]] = []
+        self.names: list[tuple[int, Sequence[str]]] = []
+        self.queued: list[Queued] = []
+
+    async def routing(self) -> tuple[list[Subscription], Mutes]:
+        if self._routing is None:
+            subs = await self.uow.subscriptions.active()
+            mutes = await self.uow.mutes.keys()
+            if names := filter_names(subs, mutes):
+                subs, mutes = under_current_names(subs, mutes, await self.uow.programs.resolve(names))
+            self._routing, self._filter_names = (subs, mutes), frozenset(names)
+        return self._routing
+
+    def learned(self, plan: LearningPlan) -> None:
+        """The registry learned something: when it can rename what subscriptions and mutes name, the next poll
+        reads the routing again (as each poll read it before); the names it added or merged are read again."""
+        self._stale = self._stale or renames(plan, self._filter_names)
+        merged = {id_ for m in plan.merges for id_ in (m.kept_id, m.merged_id)}
+        changed = {fold_name(n) for p in plan.creates for n in (p.name, *p.aliases)}
+        changed |= {fold_name(a) for e in plan.extends for a in e.aliases}
+        changed |= {norm for norm, (pid, _, _) in self._known.items() if pid in merged}
+        self._asked -= changed
+        for norm in changed:
+            self._known.pop(norm, None)
+
+    async def prefetch(self, events: Sequence[NewEvent]) -> None:
+        """Two reads for the whole batch instead of two per event: the stored events of their fingerprints and
+        what their names name."""
+        if fingerprints := list(dict.fromkeys(e.fingerprint for e in events if e.fingerprint)):
+            self._fused = await self.uow.events.with_fingerprints(fingerprints)
+        await self.known(list(dict.fromkeys(n for e in events if e.programs for n in learning_norms(e))))
+
+    async def fused(self, fingerprint: str) -> list[FusionCandidate]:
+        if fingerprint in self._fused:
+            return self._fused[fingerprint]
+        return await self.uow.events.with_fingerprint(fingerprint)
+
+    def inserted(self, event: NewEvent, event_id: int, source_id: int | None, suppressed: bool) -> None:
+        """An event stored now: the next event with its fingerprint finds it (as the store would answer)."""
+        if event.fingerprint and event.fingerprint in self._fused:
+            detected = from_db(to_db(self._now))
+            assert detected is not None
+            self._fused[event.fingerprint].append(FusionCandidate(event_id=event_id, source_id=source_id,
+                                                                  detected_at=detected, suppressed=suppressed))
+
+    async def known(self, norms: Sequence[str]) -> dict[str, tuple[int, str, str]]:
+        """`programs.known`, asking the store only for names not read ahead (or changed by learning since)."""
+        if missing := [n for n in norms if n not in self._asked]:
+            self._known.update(await self.uow.programs.known(missing))
+            self._asked.update(missing)
+        return {n: self._known[n] for n in norms if n in self._known}
+
+    def next_poll(self) -> None:
+        if self._stale:
+            self._routing, self._stale = None, False
+
+    async def source_name(self, source_id: int | None) -> str | None:
+        if source_id is None:
+            return None
+        if source_id not in self._names:
+            self._names[source_id] = await _source_name(self.uow, source_id)
+        return self._names[source_id]
+
+    async def queued_written(self) -> None:
+        """The deliveries queued so far are written (before anything reads the outbox)."""
+        if self.queued:
+            queued, self.queued = self.queued, []
+            await self.uow.outbox.enqueue(queued, self._now)
+
+    async def write(self) -> None:
+        await self.uow.events.add_sources(self.sources, self._now)
+        await self.uow.events.link_programs_many(self.links)
+        await self.uow.events.index_names_many(self.names)
+        await self.queued_written()
+        self.sources, self.links, self.names = [], [], []
+
+
 async def record_events(
     uow: UnitOfWork,
     events: Sequence[NewEvent],
@@ -96,29 +237,35 @@ async def record_events(
     now: datetime,
     audiences: Mapping[str, Sequence[ChannelRef]] | None = None,
     hold: Hold | None = None,
+    batch: EventBatch | None = None,
 ) -> list[int]:
-    """resolve programmes → fuse → store → decide ledger and routing → queue deliveries, per event."""
+    """resolve programmes → fuse → store → decide ledger and routing → queue deliveries, per event. With a
+    `batch` (several polls in one unit of work) its pure writes wait for `batch.write()`; without, they are
+    written before this returns."""
     if not events:
         return []
-    subs = await uow.subscriptions.active()
-    mutes = await uow.mutes.keys()
-    if names := filter_names(subs, mutes):
-        subs, mutes = under_current_names(subs, mutes, await uow.programs.resolve(names))
-    source_name = await _source_name(uow, source_id)
+    if batch is None:
+        batch = EventBatch(uow, now)
+        new_ids = await record_events(uow, events, source_id, now, audiences, hold, batch)
+        await batch.write()
+        return new_ids
+    batch.next_poll()
+    subs, mutes = await batch.routing()
     new_ids: list[int] = []
     for event in events:
-        program_ids, event = await _learn_and_resolve(uow, event)
+        program_ids, event = await _learn_and_resolve(uow, event, batch)
         if event.fingerprint and source_id is not None:
             # The same release from another source (IR feed and wire): one more source on the event, no alert
             # but to the channels that follow only this source.
-            target = fusion_target(await uow.events.with_fingerprint(event.fingerprint), now)
+            target = fusion_target(await batch.fused(event.fingerprint), now)
             if target is not None:
-                await uow.events.add_source(target.event_id, source_id, event.url, now)
+                batch.sources.append((target.event_id, source_id, event.url))
                 if not target.suppressed and target.source_id != source_id:
                     # First, so the channels that get the event only now (below) get no update of it.
-                    await _queue_updates(uow, [confirmed(target.event_id, source_id, source_name)], now)
+                    await _queue_updates(batch, [confirmed(target.event_id, source_id,
+                                                           await batch.source_name(source_id))], now)
                 late = fused_recipients(matching(subs, event, source_id, audiences), source_id, target)
-                await uow.outbox.enqueue(target.event_id, group_by_channel(unmuted(late, event, mutes)), now)
+                batch.queued.append(Queued(target.event_id, group_by_channel(unmuted(late, event, mutes))))
                 continue
         event_id = await uow.events.insert(event, source_id, now)
         if event_id is None:
@@ -128,7 +275,7 @@ async def record_events(
         if held:
             hold.stored[event.url] = event_id  # type: ignore[union-attr,index]
         if event.fingerprint and source_id is not None:
-            await uow.events.add_source(event_id, source_id, event.url, now)
+            batch.sources.append((event_id, source_id, event.url))
         suppressed = False
         if event.programs:
             plan = await _plan_ledger(uow, event, event_id, now)
@@ -136,44 +283,47 @@ async def record_events(
             suppressed = plan.suppress
             designations = (await uow.ledger.designations(event.programs[0])
                             if plan.designation and not plan.new_designation else [])
-            await _queue_updates(uow, ledger_updates(event, event_id, plan, designations, source_name), now)
+            updates = ledger_updates(event, event_id, plan, designations, await batch.source_name(source_id))
+            await _queue_updates(batch, updates, now)
             if plan.facts != event.facts or plan.suppress:
                 event = event.model_copy(update={"facts": plan.facts})
                 await uow.events.set_facts(event_id, plan.facts, plan.suppress)
         if event.trial and event.reported_by == "registry":
             earlier = await uow.events.for_trial(event.trial)
-            await _queue_updates(uow, registry_updates(event, event_id, earlier), now)
-        await uow.events.link_programs(event_id, program_ids)
-        await uow.events.index_names(event_id, program_norms(event))
+            await _queue_updates(batch, registry_updates(event, event_id, earlier), now)
+        batch.inserted(event, event_id, source_id, suppressed)
+        batch.links += [(event_id, pid) for pid in program_ids]
+        batch.names.append((event_id, program_norms(event)))
         if not suppressed:
-            await uow.outbox.enqueue(event_id, recipients(subs, event, source_id, audiences, mutes), now,
-                                     not_before=hold.until if held and hold is not None else None)
+            batch.queued.append(Queued(event_id, recipients(subs, event, source_id, audiences, mutes),
+                                       hold.until if held and hold is not None else None))
     return new_ids
 
 
-async def _source_name(uow: UnitOfWork, source_id: int | None) -> str | None:
-    if source_id is None:
-        return None
+async def _source_name(uow: UnitOfWork, source_id: int) -> str | None:
     try:
         return (await uow.sources.get(source_id)).name
     except NotFoundError:
         return None
 
 
-async def _queue_updates(uow: UnitOfWork, updates: Sequence[Update], now: datetime) -> None:
+async def _queue_updates(batch: EventBatch, updates: Sequence[Update], now: datetime) -> None:
+    if updates:
+        await batch.queued_written()  # an update goes to the channels the alert is queued for: those written
     for update in updates:
-        await uow.outbox.enqueue_update(update.event_id, update.change, update.note, now, EDITABLE_PLATFORMS)
+        await batch.uow.outbox.enqueue_update(update.event_id, update.change, update.note, now, EDITABLE_PLATFORMS)
 
 
-async def _learn_and_resolve(uow: UnitOfWork, event: NewEvent) -> tuple[list[int], NewEvent]:
+async def _learn_and_resolve(uow: UnitOfWork, event: NewEvent, batch: EventBatch) -> tuple[list[int], NewEvent]:
     """Drug names no programme knows become (or extend, or merge) learned programmes, then every name resolves to
     its programme. One read when the event teaches nothing (the common case)."""
     if not event.programs:
         return [], event
-    known = await uow.programs.known(learning_norms(event))
+    known = await batch.known(learning_norms(event))
     plan = plan_learning(event, known)
     if plan:
         await _apply_learning(uow, plan)
+        batch.learned(plan)
         return resolve_programs(event, await uow.programs.resolve(program_norms(event)))
     return resolve_programs(event, {norm: (pid, name) for norm, (pid, name, _) in known.items()})
 

@@ -11,6 +11,8 @@ from storage.database import Connection, NotFoundError
 from storage.models import Event, EventSource, FusionCandidate, NewEvent
 from storage.rows import EVENT_COLS, event_row
 
+_CHUNK = 500  # stays under every backend's bound-parameter limit
+
 
 class EventRepository:
     def __init__(self, conn: Connection) -> None:
@@ -41,12 +43,32 @@ class EventRepository:
         return [FusionCandidate(event_id=r[0], source_id=r[1], detected_at=from_db(r[2]), suppressed=bool(r[3]))
                 for r in rows]
 
+    async def with_fingerprints(self, fingerprints: Sequence[str]) -> dict[str, list[FusionCandidate]]:
+        """`with_fingerprint` for several fingerprints in one read: each asked one's events (maybe none)."""
+        found: dict[str, list[FusionCandidate]] = {fp: [] for fp in fingerprints}
+        wanted = list(found)
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            rows = await self._conn.all(
+                "SELECT id, source_id, detected_at, suppressed, fingerprint FROM events "
+                f"WHERE fingerprint IN ({','.join('?' * len(chunk))}) ORDER BY id",
+                chunk,
+            )
+            for r in rows:
+                found[r[4]].append(FusionCandidate(event_id=r[0], source_id=r[1], detected_at=from_db(r[2]),
+                                                   suppressed=bool(r[3])))
+        return found
+
     async def add_source(self, event_id: int, source_id: int, url: str | None, now: datetime) -> None:
         """Record one more source (and its link) that told this event."""
-        await self._conn.write(
+        await self.add_sources([(event_id, source_id, url)], now)
+
+    async def add_sources(self, rows: Sequence[tuple[int, int, str | None]], now: datetime) -> None:
+        """`add_source` for several (event id, source id, url) in one statement (a batch of polls' events)."""
+        await self._conn.write_many(
             "INSERT INTO event_sources (event_id, source_id, url, seen_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (event_id, source_id) DO NOTHING",
-            (event_id, source_id, url, to_db(now)),
+            [(event_id, source_id, url, to_db(now)) for event_id, source_id, url in rows],
         )
 
     async def sources(self, event_id: int) -> list[EventSource]:
@@ -59,17 +81,25 @@ class EventRepository:
         return [EventSource(source_id=r[0], source_name=r[1], url=r[2], seen_at=from_db(r[3])) for r in rows]
 
     async def link_programs(self, event_id: int, program_ids: Sequence[int]) -> None:
+        await self.link_programs_many([(event_id, pid) for pid in program_ids])
+
+    async def link_programs_many(self, pairs: Sequence[tuple[int, int]]) -> None:
+        """(event id, programme id) links of several events in one statement."""
         await self._conn.write_many(
             "INSERT INTO event_programs (event_id, program_id) VALUES (?, ?) "
             "ON CONFLICT (program_id, event_id) DO NOTHING",
-            [(event_id, pid) for pid in program_ids],
+            pairs,
         )
 
     async def index_names(self, event_id: int, norms: Sequence[str]) -> None:
         """The folded names an event mentions: `lookup` finds a name's events even when no programme has it."""
+        await self.index_names_many([(event_id, norms)])
+
+    async def index_names_many(self, names: Sequence[tuple[int, Sequence[str]]]) -> None:
+        """`index_names` of several events (event id, its folded names) in one statement."""
         await self._conn.write_many(
             "INSERT INTO event_names (norm, event_id) VALUES (?, ?) ON CONFLICT (norm, event_id) DO NOTHING",
-            [(n, event_id) for n in dict.fromkeys(norms) if n],
+            [(n, event_id) for event_id, norms in names for n in dict.fromkeys(norms) if n],
         )
 
     async def for_names(self, norms: Sequence[str], limit: int = 5) -> list[Event]:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from storage.clock import from_db, to_db
 from storage.database import Connection, Row
-from storage.models import Delivery, DeliveryTarget, PendingDelivery, Subscription, utcnow
+from storage.models import Delivery, PendingDelivery, Queued, Subscription, utcnow
 from storage.rows import EVENT_COLS, SUB_COLS, event_row, subscription_row
 
 _SUB_COLS = ", ".join(f"sub.{c.strip()}" for c in SUB_COLS.split(","))
@@ -30,24 +30,25 @@ class OutboxRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    async def enqueue(self, event_id: int, targets: Sequence[DeliveryTarget], now: datetime,
-                      not_before: datetime | None = None) -> None:
-        """Queue one delivery per target; queuing the same event for a channel again adds nothing. `not_before`:
-        the rows wait until then (facts still to come), unless `release_held` sends them sooner."""
+    async def enqueue(self, queued: Sequence[Queued], now: datetime) -> None:
+        """Queue one delivery per target of each event, in order; queuing the same event for a channel again adds
+        nothing. `Queued.not_before`: the rows wait until then (facts still to come), unless `release_held` sends
+        them sooner. Two statements for all the events' targets (each a round trip to the database), not two per
+        event or per target."""
         stamp = to_db(now)
-        due = to_db(not_before) if not_before is not None else stamp
-        # Two statements for all the targets (each a round trip to the database), not two per target.
         await self._conn.write_many(
             "INSERT INTO deliveries (event_id, platform, channel_id, lane, next_attempt_at, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, platform, channel_id, lane) DO NOTHING",
-            [(event_id, target.platform, target.channel_id, target.lane, due, stamp) for target in targets],
+            [(q.event_id, target.platform, target.channel_id, target.lane,
+              to_db(q.not_before) if q.not_before is not None else stamp, stamp)
+             for q in queued for target in q.targets],
         )
         await self._conn.write_many(
             "INSERT INTO delivery_subscriptions (delivery_id, subscription_id) "
             "SELECT id, ? FROM deliveries WHERE event_id = ? AND platform = ? AND channel_id = ? AND lane = ? "
             "ON CONFLICT (delivery_id, subscription_id) DO NOTHING",
-            [(sub_id, event_id, target.platform, target.channel_id, target.lane)
-             for target in targets for sub_id in target.subscription_ids],
+            [(sub_id, q.event_id, target.platform, target.channel_id, target.lane)
+             for q in queued for target in q.targets for sub_id in target.subscription_ids],
         )
 
     async def release_held(self, event_id: int, now: datetime) -> None:

@@ -110,13 +110,12 @@ class ProgramRepository:
         )
         return [(r[0], r[1], bool(r[2]), json.loads(r[3])) for r in rows]
 
-    async def version(self) -> str:
-        row = await self._conn.one("SELECT value FROM meta WHERE key = ?", (PROGRAMS_VERSION,))
-        return str(row[0]) if row else "0"
-
-    async def learned_version(self) -> str:
-        row = await self._conn.one("SELECT value FROM meta WHERE key = ?", (LEARNED_VERSION,))
-        return str(row[0]) if row else "0"
+    async def versions(self) -> tuple[str, str]:
+        """`version` and `learned_version` in one read (the matcher asks for both before each changed feed)."""
+        rows = await self._conn.all("SELECT key, value FROM meta WHERE key IN (?, ?)",
+                                    (PROGRAMS_VERSION, LEARNED_VERSION))
+        found = {str(k): str(v) for k, v in rows}
+        return found.get(PROGRAMS_VERSION, "0"), found.get(LEARNED_VERSION, "0")
 
     async def name_choices(self, prefix: str, limit: int = 25, mode: str = "both") -> list[str]:
         """Names (and aliases) starting with, then containing, the typed text, registered before learned: for

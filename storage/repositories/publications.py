@@ -18,19 +18,26 @@ class PublicationRepository:
 
     async def add(self, source_id: int, published: Iterable[datetime | None]) -> None:
         """Record dates (duplicates ignored) and forget all but the newest KEEP of the source."""
-        dates = sorted({stamp for d in published if d is not None and (stamp := to_db(d))})
-        if not dates:
+        await self.add_many([(source_id, published)])
+
+    async def add_many(self, published: Sequence[tuple[int, Iterable[datetime | None]]]) -> None:
+        """`add` for several sources (source id, its dates): two statements for all of them."""
+        rows: list[tuple[int, str]] = []
+        for source_id, dates in published:
+            stamps = sorted({stamp for d in dates if d is not None and (stamp := to_db(d))})
+            rows += [(source_id, stamp) for stamp in stamps]
+        if not rows:
             return
         await self._conn.write_many(
             "INSERT INTO source_publications (source_id, published_at) VALUES (?, ?) "
             "ON CONFLICT (source_id, published_at) DO NOTHING",
-            [(source_id, d) for d in dates],
+            rows,
         )
-        await self._conn.write(
+        await self._conn.write_many(
             "DELETE FROM source_publications WHERE source_id = ? AND published_at < ("
             "SELECT published_at FROM source_publications WHERE source_id = ? "
             "ORDER BY published_at DESC LIMIT 1 OFFSET ?)",
-            (source_id, source_id, KEEP - 1),
+            [(source_id, source_id, KEEP - 1) for source_id in dict.fromkeys(s for s, _ in rows)],
         )
 
     async def for_sources(self, source_ids: Sequence[int]) -> dict[int, list[datetime]]:

@@ -9,6 +9,7 @@ from storage.database import Connection
 from storage.models import FeedHistory, SeenItem
 
 _CHUNK = 500  # stays under every backend's bound-parameter limit
+_KNOWN = "SELECT item_key, content_key, published_at, classified_as FROM seen_items WHERE source_id = ?"
 
 
 class SeenItemRepository:
@@ -32,23 +33,32 @@ class SeenItemRepository:
     async def known(self, source_id: int, keys: Iterable[str], content_keys: Iterable[str]) -> list[SeenItem]:
         """The stored items of this source whose item key or content key is among the given ones."""
         found: dict[str, SeenItem] = {}
-        for column, values in (("item_key", keys), ("content_key", content_keys)):
-            wanted = list(dict.fromkeys(values))
-            for start in range(0, len(wanted), _CHUNK):
-                chunk = wanted[start : start + _CHUNK]
-                rows = await self._conn.all(
-                    "SELECT item_key, content_key, published_at, classified_as FROM seen_items "
-                    f"WHERE source_id = ? AND {column} IN ({','.join('?' * len(chunk))})",
-                    [source_id, *chunk],
-                )
-                for r in rows:
-                    found[r[0]] = SeenItem(item_key=r[0], content_key=r[1], published_at=from_db(r[2]),
-                                           classified_as=r[3])
+        keys, content_keys = list(dict.fromkeys(keys)), list(dict.fromkeys(content_keys))
+        if len(keys) + len(content_keys) <= _CHUNK:
+            # A feed's window: both lookups in one statement (one round trip; each half keeps its index).
+            rows = await self._conn.all(
+                f"{_KNOWN} AND item_key IN ({','.join('?' * len(keys)) or 'NULL'}) UNION ALL "
+                f"{_KNOWN} AND content_key IN ({','.join('?' * len(content_keys)) or 'NULL'})",
+                [source_id, *keys, source_id, *content_keys],
+            )
+        else:
+            rows = []
+            for column, wanted in (("item_key", keys), ("content_key", content_keys)):
+                for start in range(0, len(wanted), _CHUNK):
+                    chunk = wanted[start : start + _CHUNK]
+                    rows += await self._conn.all(f"{_KNOWN} AND {column} IN ({','.join('?' * len(chunk))})",
+                                                 [source_id, *chunk])
+        for r in rows:
+            found[r[0]] = SeenItem(item_key=r[0], content_key=r[1], published_at=from_db(r[2]), classified_as=r[3])
         return list(found.values())
 
     async def add(self, source_id: int, items: Sequence[SeenItem], now: datetime) -> None:
         """Record items as seen; a known item takes its latest content key and keeps its classification unless
         a new one is given."""
+        await self.add_many([(source_id, items)], now)
+
+    async def add_many(self, seen: Sequence[tuple[int, Sequence[SeenItem]]], now: datetime) -> None:
+        """`add` for several sources' items (source id, its items) in one statement."""
         stamp = to_db(now)
         await self._conn.write_many(
             "INSERT INTO seen_items (source_id, item_key, first_seen_at, content_key, published_at, classified_as) "
@@ -56,7 +66,8 @@ class SeenItemRepository:
             "content_key = COALESCE(excluded.content_key, seen_items.content_key), "
             "published_at = COALESCE(excluded.published_at, seen_items.published_at), "
             "classified_as = COALESCE(excluded.classified_as, seen_items.classified_as)",
-            [(source_id, i.item_key, stamp, i.content_key, to_db(i.published_at), i.classified_as) for i in items],
+            [(source_id, i.item_key, stamp, i.content_key, to_db(i.published_at), i.classified_as)
+             for source_id, items in seen for i in items],
         )
 
     async def history(self, source_id: int) -> FeedHistory:

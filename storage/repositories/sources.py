@@ -7,7 +7,7 @@ from typing import Any
 
 from storage.clock import to_db
 from storage.database import Connection, DuplicateError, NotFoundError
-from storage.models import NotModified, Source, SourceKind, utcnow
+from storage.models import NotModified, Polled, Source, SourceKind, utcnow
 from storage.rows import SOURCE_COLS, source_row
 
 
@@ -93,6 +93,18 @@ class SourceRepository:
             "UPDATE sources SET consecutive_failures = 0, last_error = ?, primed = 1, last_success_at = ?, "
             "last_attempt_at = ?, next_poll_at = ? WHERE id = ?",
             [(p.partial_error, to_db(p.at), to_db(p.at), to_db(p.next_poll_at), p.source_id) for p in polls],
+        )
+
+    async def mark_polled_many(self, polls: Sequence[Polled]) -> None:
+        """`mark_polled` of several sources: one statement for the 304s, one for the rest (a batch of polls)."""
+        await self.mark_not_modified_many([NotModified(source_id=p.source_id, at=p.at, next_poll_at=p.next_poll_at,
+                                                       partial_error=p.partial_error)
+                                           for p in polls if p.not_modified])
+        await self._conn.write_many(
+            "UPDATE sources SET consecutive_failures = 0, last_error = ?, primed = 1, last_success_at = ?, "
+            "last_attempt_at = ?, next_poll_at = ?, etag = ?, last_modified = ? WHERE id = ?",
+            [(p.partial_error, to_db(p.at), to_db(p.at), to_db(p.next_poll_at), p.etag, p.last_modified,
+              p.source_id) for p in polls if not p.not_modified],
         )
 
     async def mark_skipped(self, source_id: int, now: datetime, next_poll_at: datetime) -> None:

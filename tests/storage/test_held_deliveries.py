@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from storage.models import DeliveryTarget, NewEvent, utcnow
+from storage.models import DeliveryTarget, NewEvent, Queued, utcnow
 from storage.store import Store
 
 
@@ -15,9 +15,9 @@ async def test_held_deliveries_wait_until_released_and_page_facts_are_stored(sto
     async with store.unit_of_work() as uow:
         event_id = await uow.events.insert(event, None, now)
         assert event_id is not None
-        await uow.outbox.enqueue(event_id, [DeliveryTarget(platform="console", channel_id="stdout",
-                                                           subscription_ids=[sub.id])],
-                                 now, not_before=now + timedelta(seconds=600))
+        await uow.outbox.enqueue([Queued(event_id, [DeliveryTarget(platform="console", channel_id="stdout",
+                                                                    subscription_ids=[sub.id])],
+                                         now + timedelta(seconds=600))], now)
     assert await store.outbox.due(["console"], now + timedelta(seconds=1)) == []
     assert len(await store.outbox.due(["console"], now + timedelta(seconds=601))) == 1  # the hold ends by itself
 
@@ -37,8 +37,8 @@ async def test_a_release_leaves_a_retry_to_its_back_off(store: Store) -> None:
     event = NewEvent(dedupe_key="link:https://a.test/2", kind="readout", title="Acme reads out again")
     event_id = await store.events.insert(event, None, now)
     assert event_id is not None
-    await store.outbox.enqueue(event_id, [DeliveryTarget(platform="console", channel_id="stdout",
-                                                         subscription_ids=[sub.id])], now)
+    await store.outbox.enqueue([Queued(event_id, [DeliveryTarget(platform="console", channel_id="stdout",
+                                                                  subscription_ids=[sub.id])])], now)
     [due] = await store.outbox.due(["console"], now)
     await store.outbox.mark_attempt_failed(due.delivery.id, "HTTP 500", now + timedelta(seconds=300), give_up=False)
     await store.outbox.release_held(event_id, now + timedelta(seconds=1))

@@ -38,3 +38,22 @@ async def test_events_with_a_fingerprint_list_every_source(store: Store) -> None
     assert (cand.event_id, cand.source_id, cand.suppressed) == (event_id, a.id, False)
     assert [(s.source_name, s.url) for s in await store.events.sources(event_id)] == [
         ("IR", "https://a.test/1"), ("Wire", "https://b.test/1")]
+
+
+async def test_known_finds_the_same_in_one_statement_or_in_chunks(store: Store) -> None:
+    """A feed's window is looked up in one statement; a window past the parameter chunk in several: same answer."""
+    src = await store.sources.add("rss", "https://a.test/feed", "A")
+    other = await store.sources.add("rss", "https://b.test/feed", "B")
+    await store.seen.add(src.id, [SeenItem(item_key=f"guid:{n}", content_key=f"c:{n}") for n in range(700)], T0)
+    await store.seen.add(other.id, [SeenItem(item_key="guid:1", content_key="c:1")], T0)
+    for keys, contents, expected in [
+        (["guid:1", "guid:5000"], ["c:2", "c:1"], {"guid:1", "guid:2"}),
+        ([], ["c:3"], {"guid:3"}),
+        (["guid:4"], [], {"guid:4"}),
+        ([], [], set()),
+        ([f"guid:{n}" for n in range(0, 700, 2)], [f"c:{n}" for n in range(1, 700, 2)],
+         {f"guid:{n}" for n in range(700)}),
+    ]:
+        found = await store.seen.known(src.id, keys, contents)
+        assert {s.item_key for s in found} == expected
+        assert len(found) == len(expected)

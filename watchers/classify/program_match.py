@@ -111,8 +111,7 @@ class MatcherCache:
         self._matcher = ProgramMatcher([])
 
     async def get(self) -> ProgramMatcher:
-        version = await self._registry.version()
-        learned = await self._registry.learned_version()
+        version, learned = await self._registry.versions()  # one read: asked before every changed feed
         now = time.monotonic()
         if version != self._version or (learned != self._learned and now - self._built_at >= self._refresh):
             self._matcher = ProgramMatcher(await self._registry.alias_table())
@@ -123,8 +122,6 @@ class MatcherCache:
 class ProgramRegistry(Protocol):
     """The part of the store the matcher reads (storage.repositories.programs)."""
 
-    async def version(self) -> str: ...
-
-    async def learned_version(self) -> str: ...
+    async def versions(self) -> tuple[str, str]: ...
 
     async def alias_table(self) -> list[tuple[str, str, bool, list[str]]]: ...

@@ -9,7 +9,7 @@ paired with one of its aliases teaches nothing. `watchers/record.py` applies the
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
 from storage.models import LearnedProgram, NewEvent
@@ -80,6 +80,15 @@ class LearningPlan:
 
     def __bool__(self) -> bool:
         return bool(self.creates or self.extends or self.merges)
+
+
+def renames(plan: LearningPlan, norms: Set[str]) -> bool:
+    """Whether the plan can change what these folded names resolve to (a merge, or a name or alias it creates or
+    adds among them): the names subscriptions and mutes were made with are then looked up again."""
+    if plan.merges:
+        return True
+    names = [n for p in plan.creates for n in (p.name, *p.aliases)] + [a for e in plan.extends for a in e.aliases]
+    return any(fold_name(n) in norms for n in names)
 
 
 def is_junk(name: str, sponsor: str | None = None) -> bool:

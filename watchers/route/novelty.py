@@ -57,6 +57,21 @@ def triage(items: Sequence[Candidate], known: Sequence[SeenItem]) -> Triage:
     return out
 
 
+def rows_to_write(items: Sequence[SeenItem], known: Sequence[SeenItem]) -> list[SeenItem]:
+    """The seen items whose row a write would change: a key not stored, or a content key, date or classification
+    the stored row does not hold (the write keeps a stored value where the item has none). A changed feed's
+    window is mostly items already recorded as they are: writing them again changed nothing (issue 19)."""
+    by_key = {s.item_key: s for s in known}
+
+    def holds(value: object, stored: object) -> bool:
+        return value is None or value == stored
+
+    return [i for i in items
+            if (row := by_key.get(i.item_key)) is None
+            or not (holds(i.content_key, row.content_key) and holds(i.published_at, row.published_at)
+                    and holds(i.classified_as, row.classified_as))]
+
+
 @dataclass
 class Announcements:
     announce: list[str] = field(default_factory=list)

@@ -13,11 +13,12 @@ from storage.models import NewEvent, NotModified, Source, utcnow
 from storage.store import Store
 from watchers.fetch.http import FetchError
 from watchers.parse.feed import FeedParseError
-from watchers.pipeline import refresh_source
-from watchers.record import add_events
+from watchers.pipeline import collect
+from watchers.record import add_events, changes_store, record_outcome
 from watchers.schedule.cadence import Budget, History, Prior, build_prior, next_poll_at, phase_for
+from watchers.schedule.changed import ChangedPoll, ChangedWrites
 from watchers.schedule.not_modified import NotModifiedWrites
-from watchers.sources.base import Watcher
+from watchers.sources.base import PollOutcome, Watcher
 
 log = logging.getLogger(__name__)
 
@@ -126,18 +127,20 @@ class PollCycle:
             report = CycleReport()
             unanswered: list[tuple[Source, FetchError]] = []
             writes = NotModifiedWrites(self._store)
+            changed = self._changed_writes(report)
             queue = iter(sources)
 
             async def worker() -> None:
                 # `concurrency` workers take the due sources in turn: as many polls at once as a task per
                 # source behind a semaphore, without 100,000 tasks waiting in memory.
                 for source in queue:
-                    await self._poll_source(source, report, unanswered, writes.add)
+                    await self._poll_source(source, report, unanswered, writes.add, changed)
 
             try:
                 await asyncio.gather(*(worker() for _ in range(min(self._config.concurrency, len(sources)))))
             finally:
                 await writes.flush()
+                await changed.close()
             await self._settle_unanswered(unanswered, report)
             return report
 
@@ -197,14 +200,34 @@ class PollCycle:
             await self._settle_unanswered(unanswered, report)  # one source alone is never our outage
         return report
 
+    def _changed_writes(self, report: CycleReport) -> ChangedWrites:
+        """The cycle's changed polls, written in batches (watchers/schedule/changed.py); the report learns of each
+        poll when it is written."""
+        def recorded(poll: ChangedPoll, new_ids: list[int]) -> None:
+            self._polled(poll.source, poll.outcome, poll.next_poll_at, new_ids, report)
+
+        async def failed(poll: ChangedPoll, exc: Exception) -> None:
+            source = poll.source
+            # Called inside the handler of the error: the traceback is logged, as for an error inside a poll.
+            log.exception("unexpected error recording source %s (%s)", source.id, source.url)
+            await self._failed(source, f"internal error: {type(exc).__name__}: {exc}", None, report)
+
+        return ChangedWrites(self._store, recorded, failed)
+
     async def _poll_source(self, source: Source, report: CycleReport,
                            unanswered: list[tuple[Source, FetchError]],
-                           not_modified: Callable[[NotModified], Awaitable[None]] | None = None) -> None:
+                           not_modified: Callable[[NotModified], Awaitable[None]] | None = None,
+                           changed: ChangedWrites | None = None) -> None:
         report.polled += 1
         watcher = self._watchers[source.kind]
         try:
             next_poll = await self.next_poll_for(source, utcnow())
-            outcome, new_ids = await refresh_source(self._store, watcher, source, next_poll, not_modified)
+            outcome = await collect(self._store, watcher, source)
+            if changed is not None and changes_store(outcome):
+                # Written with other polls' (its report entries then); a failure there still counts against it.
+                await changed.add(ChangedPoll(source, outcome, next_poll))
+                return
+            new_ids = await record_outcome(self._store, outcome, next_poll, not_modified)
         except FetchError as exc:
             if exc.network:
                 unanswered.append((source, exc))  # settled when the cycle knows whether anything answered
@@ -218,6 +241,10 @@ class PollCycle:
             log.exception("unexpected error polling source %s (%s)", source.id, source.url)
             await self._failed(source, f"internal error: {type(exc).__name__}: {exc}", None, report)
             return
+        self._polled(source, outcome, next_poll, new_ids, report)
+
+    def _polled(self, source: Source, outcome: PollOutcome, next_poll: datetime, new_ids: list[int],
+                report: CycleReport) -> None:
         report.scheduled(source.id, next_poll)
         if outcome.not_modified:
             report.not_modified += 1

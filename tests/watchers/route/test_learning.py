@@ -3,9 +3,19 @@ from __future__ import annotations
 
 import pytest
 
-from storage.models import NewEvent
+from storage.models import LearnedProgram, NewEvent
+from storage.names import fold_name
 from watchers.classify import classify
-from watchers.route.learning import is_junk, learnable, plan_learning, text_pairings
+from watchers.route.learning import (
+    Extension,
+    LearningPlan,
+    Merge,
+    is_junk,
+    learnable,
+    plan_learning,
+    renames,
+    text_pairings,
+)
 
 
 def event(title: str, summary: str = "", sponsor: str | None = "Acme Bio") -> NewEvent:
@@ -73,3 +83,15 @@ def test_the_sponsor_itself_is_junk() -> None:
 def test_a_headline_full_of_targets_and_doses_teaches_nothing() -> None:
     ev = event("Acme Bio Presents CD19 x CD3 and PD-1/GLP-1 Data at 10 mg Dose at ASCO 2026")
     assert not plan_learning(ev, {})
+
+
+def test_a_plan_renames_a_filter_name_only_when_it_merges_or_adds_that_name() -> None:
+    """Which learning makes a batch of polls look the subscriptions' and mutes' names up again (watchers/record.py)."""
+    plan = LearningPlan(creates=[LearnedProgram(name="ACM-101", aliases=["zanubrutinib"])])
+    assert renames(plan, {fold_name("Zanubrutinib")})
+    assert renames(plan, {fold_name("acm-101")})
+    assert not renames(plan, {fold_name("ACM-102")})
+    assert renames(LearningPlan(extends=[Extension(7, ("ACM 102",))]), {fold_name("ACM-102")})
+    assert not renames(LearningPlan(extends=[Extension(7, ("ACM-103",))]), {fold_name("ACM-102")})
+    assert renames(LearningPlan(merges=[Merge(1, 2, "same drug")]), frozenset())
+    assert not renames(LearningPlan(), {fold_name("ACM-101")})

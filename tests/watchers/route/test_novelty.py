@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from storage.models import FeedHistory, FusionCandidate, NewEvent, SeenItem, Subscription, SubscriptionFilters
 from watchers.route.fusion import fused_recipients, fusion_target
-from watchers.route.novelty import Candidate, edited_event, plan_announcements, triage
+from watchers.route.novelty import Candidate, edited_event, plan_announcements, rows_to_write, triage
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -72,3 +72,22 @@ def test_first_poll_after_upgrade_announces_only_new_guids() -> None:
     new = [Candidate("guid:new", "c:1", T0), Candidate("link:https://a.test/x", "c:2", T0),
            Candidate("content:3", "content:3", T0), Candidate("openfda:1", None, None)]
     assert plan_announcements(new, legacy).announce == ["guid:new", "openfda:1"]
+
+
+def test_rows_to_write_are_those_a_write_would_change() -> None:
+    t0 = datetime(2026, 11, 1, tzinfo=UTC)
+    stored = [SeenItem(item_key="a", content_key="ca", published_at=t0, classified_as="readout/topline"),
+              SeenItem(item_key="b", content_key=None),  # recorded before content keys were kept
+              SeenItem(item_key="c", content_key="cc")]
+    items = [
+        SeenItem(item_key="a", content_key="ca", published_at=t0),  # as stored (no classification: kept)
+        SeenItem(item_key="a2", content_key="ca"),  # a new key for known content
+        SeenItem(item_key="b", content_key="cb"),  # takes its content key
+        SeenItem(item_key="c", content_key="cc", published_at=t0),  # its date, not stored yet
+        SeenItem(item_key="c", content_key="cc", classified_as="other/other"),
+        SeenItem(item_key="a", content_key="ca2", published_at=t0),  # edited
+        SeenItem(item_key="a", content_key="ca", published_at=t0 + timedelta(hours=1)),  # re-dated
+    ]
+    assert [i.item_key for i in rows_to_write(items, stored)] == ["a2", "b", "c", "c", "a", "a"]
+    assert rows_to_write([SeenItem(item_key="a", content_key="ca", published_at=t0, classified_as="readout/topline")],
+                         stored) == []
