@@ -334,6 +334,26 @@ def _code_matches(text: str) -> list[re.Match[str]]:
     return list(matches_at(_CODE_RE, text, _code_starts(text)))
 
 
+# A meeting's acronym with its year ("CTAD24", "VIVA23", "ICBST23", "Summit-2023") has a code's shape; it is told
+# apart by being defined as a meeting in the text — "… Conference (CTAD24)", "ICBST23, the International Conference
+# on …" — not by a list of meetings, so a meeting nobody listed is still no drug. Only a code whose number is a year
+# is asked, so "VAX-24 … at the Annual Meeting" stays a drug.
+_MEETING_YEAR_CODE = re.compile(r"[A-Z][A-Za-z]{1,7}-?(?:\d{2}|(?:19|20)\d{2})")
+_MEETING_WORD = r"(?:Conference|Congress|Meeting|Symposium|Summit|Forum|Workshop|Convention|Sessions)"
+_MEETING_BEFORE = re.compile(_MEETING_WORD + r"\s*\($")
+_MEETING_AFTER = re.compile(r",\s+the\s+(?:\d{1,2}(?:st|nd|rd|th)\s+)?(?:[A-Z][\w'’&-]*\s+){0,6}"
+                            + _MEETING_WORD + r"\b")
+# A time ("Mid-2025", "Early-2026") or a meeting's own name ("Summit-2023") with a year after a hyphen.
+_CODE_TIME_WORDS = frozenset({"Mid", "Early", "Late", "End", "Summit", "Spring", "Summer", "Fall", "Autumn",
+                              "Winter", "Congress", "Conference", "Meeting", "Symposium", "Forum"})
+
+
+def _names_a_meeting(text: str, m: re.Match[str]) -> bool:
+    return (_MEETING_YEAR_CODE.fullmatch(m.group(1)) is not None
+            and (_MEETING_BEFORE.search(text, max(0, m.start() - 40), m.start()) is not None
+                 or _MEETING_AFTER.match(text, m.end()) is not None))
+
+
 def find_codes(text: str) -> list[str]:
     out: list[str] = []
     for m in _code_matches(text):  # = _CODE_RE.finditer(text)
@@ -341,9 +361,13 @@ def find_codes(text: str) -> list[str]:
         prefix = _LETTERS.match(code)
         if prefix is None or prefix.group(0) in _CODE_STOP_WORDS or code in _CODE_STOP_WORDS:
             continue
+        if prefix.group(0) in _CODE_TIME_WORDS:
+            continue
         if _CODE_TRIAL_LIKE.match(code):
             continue
         if _YEAR_LIKE.fullmatch(code) and code[-4:-2] in ("19", "20"):  # "FY2024", "Q2025"
+            continue
+        if _names_a_meeting(text, m):
             continue
         out.append(code)
     return out

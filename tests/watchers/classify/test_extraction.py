@@ -33,6 +33,27 @@ def test_trial_acronyms_are_not_codes() -> None:
     assert find_codes("the LELANTOS-2 trial of ZT-101") == ["ZT-101"]
 
 
+def test_a_meeting_named_with_its_year_is_not_a_code() -> None:
+    # defined as a meeting in the text, before or after; a meeting nobody listed
+    assert find_codes("Zentra to Present ZT-101 Data at the Northern Hepatology Conference (NHC25) in Oslo") == [
+        "ZT-101"]
+    assert find_codes("New data on ZT-101 at BRQS24, the 12th Baltic Retina Quarterly Symposium") == ["ZT-101"]
+    assert find_codes("Acme to present at the Cell Therapy Summit-2025 and the Fall Forum-2024") == []
+    # a drug code whose number looks like a year stays a drug, next to a meeting or not
+    assert find_codes("VX-24 data at the Annual Meeting (ASCO) and ZT24 at the Congress") == ["VX-24", "ZT24"]
+    assert find_codes("Results of ZT-25, the company's lead candidate") == ["ZT-25"]
+
+
+def test_a_time_with_a_year_is_not_a_code() -> None:
+    assert find_codes("Acme plans a Phase 3 of ZT-101 by Mid-2026, topline in Early-2027 or Late-2027") == ["ZT-101"]
+
+
+def test_learned_programmes_never_take_a_meeting_or_a_time() -> None:
+    c = classify("Acme Presents ZT-101 Data in a Late-Breaking Poster at the Retina Days Conference (RDC26)",
+                 "Acme plans to start a pivotal trial of ZT-101 by Mid-2026.")
+    assert c.programs == ["ZT-101"]
+
+
 def test_brand_names_with_marks() -> None:
     names = find_drug_names("Acme Announces FDA Approval of ZENTRIVA® (zetolimab) and Calmora™ Spray")
     assert "ZENTRIVA" in names and "zetolimab" in names and "Calmora" in names
