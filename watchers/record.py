@@ -388,6 +388,24 @@ async def apply_page_facts(store: Store, event_id: int, lede: NewEvent, page: Ne
         if facts != stored.facts or (page.trial and not stored.trial):
             await uow.events.set_page_facts(event_id, facts, page.trial)
         await uow.outbox.release_held(event_id, now)
+        note = page_facts_note(stored.facts, facts)
+        if note:
+            # Alerts already posted (past the wait) are edited to show the page's facts, with a reply saying so;
+            # alerts still waiting go out with them anyway.
+            await uow.outbox.enqueue_update(event_id, "facts:page", note, now, EDITABLE_PLATFORMS, sent_only=True)
+
+
+_FACT_WORDS = {"results": "results", "safety": "safety findings", "meeting": "the regulator meeting",
+               "design": "the trial design", "hazard_ratio": "hazard ratio", "p_value": "p-value",
+               "endpoint_met": "whether the endpoint was met"}
+
+
+def page_facts_note(before: dict[str, object], after: dict[str, object]) -> str | None:
+    """What an update says when a release page added facts a posted alert lacked ("From the release page: results,
+    safety findings."); None when it added none a reader would see."""
+    added = [word for key, word in _FACT_WORDS.items()
+             if after.get(key) not in (None, [], {}, "") and after.get(key) != before.get(key)]
+    return f"From the release page: {', '.join(added)}." if added else None
 
 
 async def release_held(store: Store, event_id: int) -> None:

@@ -209,16 +209,17 @@ class OutboxRepository:
         )
 
     async def enqueue_update(self, event_id: int, change: str, note: str, now: datetime,
-                             platforms: Sequence[str]) -> int:
+                             platforms: Sequence[str], sent_only: bool = False) -> int:
         """Queue an update of the event's alert (an edit and a reply saying `note`) in every channel of `platforms`
-        it was sent to or is about to be; `change` names the change, so recording it again queues nothing.
-        Returns how many."""
+        it was sent to or is about to be (with `sent_only`, only where it was sent); `change` names the change, so
+        recording it again queues nothing. Returns how many."""
         if not platforms:
             return 0
         stamp = to_db(now)
+        statuses = "('sent')" if sent_only else "('pending', 'sent')"
         rows = await self._conn.all(
             "SELECT id, platform, channel_id FROM deliveries WHERE event_id = ? AND lane = 'instant' "
-            f"AND status IN ('pending', 'sent') AND platform IN ({','.join('?' * len(platforms))})",
+            f"AND status IN {statuses} AND platform IN ({','.join('?' * len(platforms))})",
             [event_id, *platforms],
         )
         for instant_id, platform, channel_id in rows:

@@ -227,3 +227,43 @@ async def test_a_registry_value_changed_again_edits_the_alert_that_reported_it(h
     assert fields["Updated"] == "Changed again in the registry: enrollment 120 → 90 (alert #2)."
     assert [m["content"] or m["embeds"][0]["title"] for m in h.mock.messages[int(root["id"])]] == [
         "Update: Changed again in the registry: enrollment 120 → 90 (alert #2).", "NCT01234567: enrollment 120 → 90"]
+
+
+async def test_page_facts_after_the_alert_edit_it_and_reply_what_was_added(h: DiscordHarness) -> None:
+    # Past RELEASE_PAGE_WAIT_SECONDS the alert went with the lede's facts; the page's come later.
+    from watchers.record import apply_page_facts
+
+    lede = ev("f1")
+    await deliver(h, lede)
+    [root] = top_level(h)
+    [event] = await h.app.store.events.latest()
+    page = lede.model_copy(update={"facts": {"results": [
+        {"measure": "ORR", "value": 93, "unit": "%", "population": "indolent", "n": 14}],
+        "safety": [{"text": "no grade ≥3 CRS", "event": "CRS", "grade": "≥3", "rate": 0}]}})
+    await apply_page_facts(h.app.store, event.id, lede, page)
+    await Dispatcher(h.app.store, [h.front.sink], base_delay_seconds=0).drain()
+    [(channel, message, body)] = h.mock.edits
+    assert (channel, message) == (CHANNEL_ID, int(root["id"]))
+    shown = " ".join(f["value"] for f in body["embeds"][0]["fields"])
+    assert "ORR 93% (indolent, n=14)" in shown and "no grade ≥3 CRS" in shown
+    thread = h.mock.messages[int(root["id"])]
+    assert [m["content"] for m in thread] == ["Update: From the release page: results, safety findings."]
+    # The same facts again (a re-read) change nothing and queue nothing.
+    await apply_page_facts(h.app.store, event.id, lede, page)
+    await Dispatcher(h.app.store, [h.front.sink], base_delay_seconds=0).drain()
+    assert len(h.mock.edits) == 1 and len(h.mock.messages[int(root["id"])]) == 1
+
+
+async def test_page_facts_before_the_alert_is_sent_queue_no_update(h: DiscordHarness) -> None:
+    from watchers.record import apply_page_facts
+
+    lede = ev("f2")
+    await add_events(h.app.store, [lede])  # queued, not yet sent
+    [event] = await h.app.store.events.latest()
+    page = lede.model_copy(update={"facts": {"results": [{"measure": "ORR", "value": 67, "unit": "%"}]}})
+    await apply_page_facts(h.app.store, event.id, lede, page)
+    await Dispatcher(h.app.store, [h.front.sink], base_delay_seconds=0).drain()
+    assert h.mock.edits == []
+    [root] = top_level(h)
+    assert "ORR 67%" in " ".join(f["value"] for f in root["embeds"][0]["fields"])  # the alert has them
+    assert int(root["id"]) not in h.mock.messages  # no reply
