@@ -1,12 +1,24 @@
-"""Column lists and row → model mapping shared by the query modules."""
+"""Column lists, row → model mapping and "IN (…)" chunking shared by the query modules."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
+from typing import TypeVar
 
 import aiosqlite
 
 from storage.clock import from_db
 from storage.models import Event, Source, Subscription, SubscriptionFilters
+
+PARAM_CHUNK = 500  # values per "IN (…)": stays under every backend's bound-parameter limit
+_T = TypeVar("_T")
+
+
+def chunks(values: Sequence[_T]) -> Iterator[Sequence[_T]]:
+    """``values`` in slices of at most PARAM_CHUNK, for one "IN (…)" statement each."""
+    for start in range(0, len(values), PARAM_CHUNK):
+        yield values[start : start + PARAM_CHUNK]
+
 
 SOURCE_COLS = (
     "id, kind, url, name, etag, last_modified, consecutive_failures, last_success_at, last_attempt_at, "

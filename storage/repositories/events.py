@@ -9,9 +9,7 @@ from typing import Any
 from storage.clock import from_db, to_db
 from storage.database import Connection, NotFoundError
 from storage.models import Event, EventSource, FusionCandidate, NewEvent
-from storage.rows import EVENT_COLS, event_row
-
-_CHUNK = 500  # stays under every backend's bound-parameter limit
+from storage.rows import EVENT_COLS, chunks, event_row
 
 
 class EventRepository:
@@ -47,8 +45,7 @@ class EventRepository:
         """`with_fingerprint` for several fingerprints in one read: each asked one's events (maybe none)."""
         found: dict[str, list[FusionCandidate]] = {fp: [] for fp in fingerprints}
         wanted = list(found)
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
+        for chunk in chunks(wanted):
             rows = await self._conn.all(
                 "SELECT id, source_id, detected_at, suppressed, fingerprint FROM events "
                 f"WHERE fingerprint IN ({','.join('?' * len(chunk))}) ORDER BY id",

@@ -8,6 +8,7 @@ from storage.clock import from_db, to_db
 from storage.database import Connection, DuplicateError, NotFoundError, Row
 from storage.models import LearnedProgram, Program, ProgramAlias, ProgramIn, ProgramMerge, utcnow
 from storage.names import fold_name
+from storage.rows import chunks
 
 _PROGRAM_COLS = "id, name, sponsors, nct_ids, cik, ticker, indication, notes, created_at, kind"
 PROGRAMS_VERSION = "programs_version"
@@ -326,8 +327,7 @@ async def _update_ids(
     key: str = "id", where: tuple[str, object] | None = None,
 ) -> None:
     extra = f" AND {where[0]}" if where else ""
-    for start in range(0, len(ids), 500):
-        chunk = list(ids[start : start + 500])
+    for chunk in chunks(ids):
         await db.write(
             f"UPDATE {table} SET {assignments} WHERE {key} IN ({','.join('?' * len(chunk))}){extra}",
             [*values, *chunk, *([where[1]] if where else [])],

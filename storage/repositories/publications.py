@@ -6,8 +6,8 @@ from datetime import datetime
 
 from storage.clock import from_db, to_db
 from storage.database import Connection
+from storage.rows import chunks
 
-_CHUNK = 500  # stays under every backend's bound-parameter limit
 KEEP = 400  # dates kept per source: a year or more of a busy issuer
 PRIOR_SAMPLE = 200_000  # the prior reads at most this many recent dates (a few seconds, tens of MB)
 
@@ -44,8 +44,7 @@ class PublicationRepository:
         """Each given source's dates, oldest first (sources without dates are absent)."""
         found: dict[int, list[datetime]] = {}
         wanted = list(dict.fromkeys(source_ids))
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
+        for chunk in chunks(wanted):
             rows = await self._conn.all(
                 "SELECT source_id, published_at FROM source_publications "
                 f"WHERE source_id IN ({','.join('?' * len(chunk))}) ORDER BY source_id, published_at",

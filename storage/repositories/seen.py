@@ -7,8 +7,8 @@ from datetime import datetime
 from storage.clock import from_db, to_db
 from storage.database import Connection
 from storage.models import FeedHistory, SeenItem
+from storage.rows import PARAM_CHUNK, chunks
 
-_CHUNK = 500  # stays under every backend's bound-parameter limit
 _KNOWN = "SELECT item_key, content_key, published_at, classified_as FROM seen_items WHERE source_id = ?"
 
 
@@ -20,8 +20,7 @@ class SeenItemRepository:
         """The keys (in the given order) this source has not recorded as seen."""
         wanted = list(dict.fromkeys(keys))
         seen: set[str] = set()
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
+        for chunk in chunks(wanted):
             marks = ",".join("?" * len(chunk))
             rows = await self._conn.all(
                 f"SELECT item_key FROM seen_items WHERE source_id = ? AND item_key IN ({marks})",
@@ -34,7 +33,7 @@ class SeenItemRepository:
         """The stored items of this source whose item key or content key is among the given ones."""
         found: dict[str, SeenItem] = {}
         keys, content_keys = list(dict.fromkeys(keys)), list(dict.fromkeys(content_keys))
-        if len(keys) + len(content_keys) <= _CHUNK:
+        if len(keys) + len(content_keys) <= PARAM_CHUNK:
             # A feed's window: both lookups in one statement (one round trip; each half keeps its index).
             rows = await self._conn.all(
                 f"{_KNOWN} AND item_key IN ({','.join('?' * len(keys)) or 'NULL'}) UNION ALL "
@@ -44,8 +43,7 @@ class SeenItemRepository:
         else:
             rows = []
             for column, wanted in (("item_key", keys), ("content_key", content_keys)):
-                for start in range(0, len(wanted), _CHUNK):
-                    chunk = wanted[start : start + _CHUNK]
+                for chunk in chunks(wanted):
                     rows += await self._conn.all(f"{_KNOWN} AND {column} IN ({','.join('?' * len(chunk))})",
                                                  [source_id, *chunk])
         for r in rows:

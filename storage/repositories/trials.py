@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from storage.clock import from_db, to_db
 from storage.database import Connection, DuplicateError, NotFoundError, Row
 from storage.models import utcnow
+from storage.rows import chunks
 from storage.trial_models import (
     ChannelRef,
     ProgramQuery,
@@ -23,12 +24,6 @@ _WATCH_COLS = "nct_id, program, query_id, requested_platform, requested_channel,
 _QUERY_COLS = (
     "id, program, terms, sponsor, requested_platform, requested_channel, requested_user, primed, created_at"
 )
-_CHUNK = 500  # stays under every backend's bound-parameter limit
-
-
-def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
 
 
 class TrialRepository:
@@ -130,7 +125,7 @@ class TrialRepository:
 
     async def snapshots(self, nct_ids: Sequence[str]) -> dict[str, TrialSnapshot]:
         out: dict[str, TrialSnapshot] = {}
-        for chunk in _chunks(list(dict.fromkeys(nct_ids))):
+        for chunk in chunks(list(dict.fromkeys(nct_ids))):
             marks = ",".join("?" * len(chunk))
             for r in await self._conn.all(
                 f"SELECT nct_id, snapshot FROM trial_snapshots WHERE nct_id IN ({marks})", list(chunk)
@@ -141,7 +136,7 @@ class TrialRepository:
     async def slip_counts(self, nct_ids: Sequence[str]) -> dict[tuple[str, str], int]:
         """How often each (trial, date field) has slipped so far."""
         out: dict[tuple[str, str], int] = {}
-        for chunk in _chunks(list(dict.fromkeys(nct_ids))):
+        for chunk in chunks(list(dict.fromkeys(nct_ids))):
             marks = ",".join("?" * len(chunk))
             for r in await self._conn.all(
                 "SELECT nct_id, field, COUNT(*) FROM trial_changes WHERE change = 'slip' "
@@ -261,7 +256,7 @@ class TrialRepository:
 
     async def version_count(self, nct_ids: Sequence[str]) -> dict[str, int]:
         out: dict[str, int] = {}
-        for chunk in _chunks(list(dict.fromkeys(nct_ids))):
+        for chunk in chunks(list(dict.fromkeys(nct_ids))):
             marks = ",".join("?" * len(chunk))
             for r in await self._conn.all(
                 f"SELECT nct_id, COUNT(*) FROM trial_versions WHERE nct_id IN ({marks}) GROUP BY nct_id", list(chunk)
