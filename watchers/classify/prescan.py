@@ -310,8 +310,9 @@ def _close(p: str, i: int) -> int:
     return -1
 
 
-def _alternatives(p: str) -> list[str] | None:
-    """``p`` split at its top-level ``|``, or None when its groups do not balance."""
+def top_level_alternatives(p: str) -> list[str] | None:
+    """``p`` split at its top-level ``|`` (outside groups, classes and escapes), or None when its groups do not
+    balance."""
     parts, start, j = [], 0, 0
     while j < len(p):
         ch = p[j]
@@ -366,7 +367,7 @@ def _boundary_led(alt: str) -> list[str] | None:
         led = _behind(rest)
         return None if led is None else [led]
     end = _close(rest, 0)
-    inner = _alternatives(rest[3:end]) if end > 0 else None
+    inner = top_level_alternatives(rest[3:end]) if end > 0 else None
     tail = rest[end + 1 :]
     if inner is None or tail[:1] in _QUANTIFIERS:
         return None
@@ -383,7 +384,7 @@ def boundary_last(pattern: str) -> str:
     """``pattern`` with each top-level alternative's leading ``\\b`` + literal (or ``\\b(?:L1|L2...)``) rewritten
     as the literal followed by ``(?<!\\w...)``: the same matches (spans, groups), found by re's prefix search. The
     pattern unchanged unless every alternative then begins with a literal (else re could not use the prefix)."""
-    parts = _alternatives(pattern)
+    parts = top_level_alternatives(pattern)
     if parts is None or not any(p.startswith("\\b") for p in parts):
         return pattern
     led = [_boundary_led(p) for p in parts]

@@ -29,7 +29,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from .prescan import AnySearch, AsciiSplit, StartSearch, ascii_twin, boundary_last, start_literals
+from .prescan import (
+    AnySearch,
+    AsciiSplit,
+    StartSearch,
+    ascii_twin,
+    boundary_last,
+    start_literals,
+    top_level_alternatives,
+)
 
 FLAGS = re.IGNORECASE
 
@@ -836,31 +844,6 @@ GATES: dict[str, tuple[str, ...]] = {
 RULES = tuple(replace(r, gate=GATES.get(r.name, ())) for r in RULES)
 
 
-def top_level_alternatives(p: str) -> list[str]:
-    """A regex source split at its top-level ``|`` (outside groups, classes and escapes)."""
-    parts: list[str] = []
-    depth, in_class, i, start = 0, False, 0, 0
-    while i < len(p):
-        ch = p[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            parts.append(p[start:i])
-            start = i + 1
-        i += 1
-    parts.append(p[start:])
-    return parts
-
-
 #: Rules whose long alternation is run one alternative at a time, each only when one of its own literals occurs
 #: in the lower-cased text (one gate per top-level alternative, in order; each a superset like GATES). The
 #: leftmost match wins, and on a tie the earlier alternative, which is what the whole alternation returns.
@@ -875,11 +858,18 @@ PART_GATES: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 
 
+def _alternatives(name: str, pattern: str) -> list[str]:
+    parts = top_level_alternatives(pattern)
+    if parts is None:
+        raise ValueError(f"{name}: its groups do not balance")
+    return parts
+
+
 def _with_parts(rule: Rule) -> Rule:
     gates = PART_GATES.get(rule.name)
     if gates is None or rule.fast is None:
         return rule
-    alternatives = top_level_alternatives(rule.fast.pattern)
+    alternatives = _alternatives(rule.name, rule.fast.pattern)
     if len(alternatives) != len(gates):
         raise ValueError(f"{rule.name}: {len(alternatives)} alternatives, {len(gates)} part gates")
     return replace(rule, fast_parts=tuple((g, re.compile(a)) for g, a in zip(gates, alternatives, strict=True)))
@@ -910,7 +900,7 @@ YES_NO_SPLITS = frozenset({"other.future_results_event.fast_unless"})
 
 def _start_search(name: str, rx: re.Pattern[str]) -> re.Pattern[str] | StartSearch | AnySearch | AsciiSplit:
     if name in YES_NO_SPLITS:
-        return AnySearch(rx, top_level_alternatives(rx.pattern))
+        return AnySearch(rx, _alternatives(name, rx.pattern))
     if name not in START_SCANS:
         twin = ascii_twin(rx)  # the twin with re.ASCII for all-ASCII texts (prescan: the same matches, faster)
         return rx if twin is None else AsciiSplit(rx, twin)

@@ -890,8 +890,7 @@ def test_required_literal_read_from_the_pattern() -> None:
 
 
 def _any_search_differences(texts: list[str]) -> list[str]:
-    from watchers.classify.prescan import AnySearch
-    from watchers.classify.rules import top_level_alternatives
+    from watchers.classify.prescan import AnySearch, top_level_alternatives
 
     wrong = []
     for rule in RULES:
@@ -900,7 +899,9 @@ def _any_search_differences(texts: list[str]) -> list[str]:
             if rx is None:
                 continue
             plain = re.compile(rx.pattern)
-            split = AnySearch(plain, top_level_alternatives(plain.pattern))
+            parts = top_level_alternatives(plain.pattern)
+            assert parts is not None, rule.name
+            split = AnySearch(plain, parts)
             wrong += [f"{rule.name}.{field} on {t[:80]!r}" for t in texts
                       if (split.search(t) is None) != (plain.search(t) is None)]
     return wrong
