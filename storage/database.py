@@ -7,6 +7,7 @@ spans repositories (mark items seen, store events, queue deliveries) commits or 
 from __future__ import annotations
 
 import asyncio
+import random
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -113,23 +114,17 @@ class Database:
         path = sqlite_path(database_url)
         if path != ":memory:":
             await asyncio.to_thread(_check_file, path)
-        try:
-            db = await aiosqlite.connect(path, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StoreError(f"store {path}: {_explain(exc)}") from None
-        try:
-            await db.execute("PRAGMA busy_timeout = 5000")
-            await db.execute("PRAGMA journal_mode = WAL")
-            await db.execute("PRAGMA synchronous = NORMAL")
-            await db.execute("PRAGMA foreign_keys = ON")
-            await apply_migrations(db)
-        except (sqlite3.Error, SchemaError) as exc:
-            await db.close()
-            raise StoreError(f"store {path}: {_explain(exc)}") from None
-        except BaseException:
-            await db.close()
-            raise
-        return cls(db)
+        # SQLite answers "locked" at once, without its busy wait, where waiting could deadlock: e.g. several
+        # processes turning a new store to WAL together. Each such refusal is retried on a fresh connection
+        # until the same 5 s the busy wait allows have passed.
+        deadline = asyncio.get_running_loop().time() + _BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                return cls(await _connect_and_migrate(path))
+            except _Locked as exc:
+                if asyncio.get_running_loop().time() >= deadline:
+                    raise StoreError(f"store {path}: {_explain(exc.error)}") from None
+                await asyncio.sleep(random.uniform(0.01, 0.05))  # apart, so the racers do not collide again
 
     async def close(self) -> None:
         async with self._write_lock:
@@ -198,6 +193,41 @@ def _check_file(path: str) -> None:
             sqlite3.connect(path).close()
         except sqlite3.Error:
             raise StoreError(f"store {path}: cannot create it (is {file.parent} writable?)") from None
+
+
+_BUSY_TIMEOUT_MS = 5000
+
+
+class _Locked(Exception):
+    """The store was locked while opening it; `Database.open` tries again."""
+
+    def __init__(self, error: sqlite3.Error) -> None:
+        self.error = error
+
+
+async def _connect_and_migrate(path: str) -> aiosqlite.Connection:
+    try:
+        db = await aiosqlite.connect(path, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StoreError(f"store {path}: {_explain(exc)}") from None
+    try:
+        await db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS:d}")
+        await db.execute("PRAGMA journal_mode = WAL")
+        await db.execute("PRAGMA synchronous = NORMAL")
+        await db.execute("PRAGMA foreign_keys = ON")
+        await apply_migrations(db)
+    except sqlite3.OperationalError as exc:
+        await db.close()
+        if "database is locked" in str(exc):
+            raise _Locked(exc) from None
+        raise StoreError(f"store {path}: {_explain(exc)}") from None
+    except (sqlite3.Error, SchemaError) as exc:
+        await db.close()
+        raise StoreError(f"store {path}: {_explain(exc)}") from None
+    except BaseException:
+        await db.close()
+        raise
+    return db
 
 
 def _explain(exc: BaseException) -> str:

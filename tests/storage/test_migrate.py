@@ -1,11 +1,17 @@
 """Migrations: split where SQLite says a statement ends; applied once even when processes race to create a store."""
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from storage.database import StoreError
 from storage.migrate import migrations, split_statements
+from storage.store import Store
 from tests.support.paths import ROOT
 
 # Waits for the go-file so every process reaches Store.open at the same moment, then opens the new store.
@@ -59,3 +65,31 @@ def test_processes_opening_a_new_store_at_once_all_succeed(tmp_path: Path) -> No
             if proc.returncode != 0:
                 errors.append(err.strip().splitlines()[-1])
         assert errors == [], f"round {round_}: {errors}"
+
+
+async def test_a_new_store_locked_where_sqlite_will_not_wait_opens_once_the_lock_goes(tmp_path: Path) -> None:
+    # Another connection's write lock on the new file: turning it to WAL is refused at once (SQLite skips its
+    # busy wait there, as it could deadlock), as when several processes create the store together.
+    path = tmp_path / "new.db"
+    path.touch()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    asyncio.get_running_loop().call_later(0.3, holder.execute, "ROLLBACK")
+    try:
+        store = await Store.open(f"sqlite:///{path}")
+    finally:
+        holder.close()
+    assert await store.integrity_check() == "ok"
+    await store.close()
+
+
+async def test_a_store_locked_past_the_wait_is_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    path.touch()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StoreError, match=r"new\.db: locked by another process for longer than 5 s"):
+            await Store.open(f"sqlite:///{path}")
+    finally:
+        holder.close()
