@@ -56,7 +56,7 @@ def parse_feed(body: bytes, base_url: str | None = None) -> ParsedFeed:
     resolve against the document's xml:base, else `base_url` (where the feed was fetched from)."""
     refuse_entity_declarations(body)
     body = _fix_mislabelled_utf8(body)
-    fast = fast_parse(body, clean_text)
+    fast = fast_parse(body, clean_text, base_url)
     if fast is not None:
         title, rows = fast
         return ParsedFeed(title=title, items=_unique(FeedItem(*row) for row in rows))
