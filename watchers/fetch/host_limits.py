@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 SLOW_DOWN = {429, 503}
@@ -24,10 +23,36 @@ class _Host:
     slowdown: float = 1.0
     next_at: float = 0.0  # monotonic time before which nothing is sent
     gate: asyncio.Semaphore = field(init=False)
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
         self.gate = asyncio.Semaphore(self.concurrency)
+
+
+class _Slot:
+    """One request's slot (`async with`): a class, not an async generator, as every poll takes one (issue 19: the
+    generator's machinery was a tenth of the fetch). The pace needs no lock: nothing awaits between reading and
+    advancing `next_at`, so each request still takes the next free moment."""
+
+    __slots__ = ("_state",)
+
+    def __init__(self, state: _Host) -> None:
+        self._state = state
+
+    async def __aenter__(self) -> None:
+        state = self._state
+        await state.gate.acquire()
+        now = time.monotonic()
+        wait = state.next_at - now
+        state.next_at = max(now, state.next_at) + state.interval * state.slowdown
+        if wait > 0:
+            try:
+                await asyncio.sleep(wait)
+            except BaseException:
+                state.gate.release()
+                raise
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._state.gate.release()
 
 
 class HostLimits:
@@ -47,18 +72,9 @@ class HostLimits:
             found = self._hosts[key] = _Host(1.0 / rate if rate > 0 else 0.0, self._concurrency)
         return found
 
-    @asynccontextmanager
-    async def slot(self, host: str) -> AsyncIterator[None]:
+    def slot(self, host: str) -> _Slot:
         """Hold one of the host's concurrent slots, sent no sooner than the host's pace allows."""
-        state = self._host(host)
-        async with state.gate:
-            async with state.lock:  # the pace: each request takes the next free moment
-                now = time.monotonic()
-                wait = state.next_at - now
-                state.next_at = max(now, state.next_at) + state.interval * state.slowdown
-            if wait > 0:
-                await asyncio.sleep(wait)
-            yield
+        return _Slot(self._host(host))
 
     def answered(self, host: str, status: int, retry_after: float | None = None) -> None:
         """Adjust the host's pace to its answer: 429/503 slow it (and pause it for Retry-After), others ease it."""

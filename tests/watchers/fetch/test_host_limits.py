@@ -83,3 +83,19 @@ async def test_a_host_with_its_own_pace_keeps_it(server: LocalServer) -> None:
     times = sorted(t for t, _ in counting.arrivals)
     assert times[-1] - times[0] >= 0.95  # 11 requests at 10 a second: a second at least …
     assert times[-1] - times[0] < 4.0  # … and not the five seconds 2 a second would take
+
+
+async def test_a_request_cancelled_while_it_waits_for_the_pace_gives_its_slot_back(server: LocalServer) -> None:
+    """The slot is held from the wait on: a poll cancelled in its wait (a cycle stopping) must not keep it, or the
+    host's other sources would never be asked again."""
+    counting = Counting(server, delay=0.0)
+    config = FetchConfig(allow_private_addresses=True, host_requests_per_second=2.0, host_concurrency=1)
+    async with Fetcher(config) as fetcher:
+        await fetcher.get(server.url("/feed/0"))  # the next request waits ~0.5 s for the pace
+        waiting = asyncio.create_task(fetcher.get(server.url("/feed/1")))
+        await asyncio.sleep(0.1)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        await asyncio.wait_for(fetcher.get(server.url("/feed/2")), 3)  # the only slot is free again
+    assert [path for _, path in counting.arrivals] == ["/feed/0", "/feed/2"]
