@@ -99,9 +99,18 @@ class Watcher(Protocol):
 
 def feed_events(items: list[Item], events: list[NewEvent]) -> Classified:
     """One event per feed item, fingerprinted so another source's copy of the release fuses into it."""
+    return fingerprinted_events(items, [fingerprinted(event) for event in events])
+
+
+def fingerprinted(event: NewEvent) -> NewEvent:
+    """The event with its release's fingerprint (what another source's copy of the release shares)."""
+    return event.model_copy(update={"fingerprint": fingerprint(event.title, event.summary)})
+
+
+def fingerprinted_events(items: list[Item], events: list[NewEvent]) -> Classified:
+    """`feed_events` for events already `fingerprinted` (the RSS source's, in the parse worker)."""
     out = Classified()
     for item, event in zip(items, events, strict=True):
-        event = event.model_copy(update={"fingerprint": fingerprint(event.title, event.summary)})
         out.events.append(event)
         out.by_item[str(item.key)] = event
     return out

@@ -8,7 +8,7 @@ from watchers.classify import ProgramFinder
 from watchers.fetch.http import Fetcher
 from watchers.parse.pool import FeedParser
 from watchers.schedule.page_reads import PageRead, PageReads
-from watchers.sources.base import Classified, Fetched, Item, feed_events
+from watchers.sources.base import Classified, Fetched, Item, fingerprinted_events
 from watchers.sources.rss_work import classify_items
 
 Programs = Callable[[], Awaitable[ProgramFinder]]
@@ -46,7 +46,7 @@ class RssWatcher:
         reads = [PageRead(event.url, analysis, item, source, event)  # type: ignore[arg-type]
                  for item, (analysis, event) in zip(feed_items, analysed, strict=True)
                  if self._pages is not None and event.kind != "other" and self._pages.wants(event.url)]
-        found = feed_events(items, [event for _, event in analysed])
+        found = fingerprinted_events(items, [event for _, event in analysed])
         # An event's release page may state what the lede does not (every result, safety, design): read after
         # this poll (watchers/schedule/page_reads.py), its deliveries waiting a little for those facts.
         found.follow_up = self._pages.follow_up(reads) if self._pages is not None else None

@@ -12,6 +12,7 @@ from storage.models import NewEvent, Source
 from watchers.classify import Analysis, analyse
 from watchers.classify.item_events import event_from_result
 from watchers.parse.feed import FeedItem
+from watchers.sources.base import fingerprinted
 
 
 class FoundNames:
@@ -30,12 +31,13 @@ class FoundNames:
 def classify_items(
     items: Sequence[FeedItem], source: Source, names: Sequence[list[str] | None] | None,
 ) -> list[tuple[Analysis, NewEvent]]:
-    """Each item analysed from its title and lede, and its event with the lede's facts."""
+    """Each item analysed from its title and lede, and its event with the lede's facts, fingerprinted (here, in the
+    worker, rather than in the event loop)."""
     out = []
     for n, item in enumerate(items):
         finder = FoundNames(names[n]) if names is not None else None
         analysis = analyse(item.title, item.summary, source.url, finder)
-        out.append((analysis, event_from_result(item, source, analysis.finish())))
+        out.append((analysis, fingerprinted(event_from_result(item, source, analysis.finish()))))
     return out
 
 

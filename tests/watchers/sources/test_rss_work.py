@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 from storage.models import Source
 from watchers.classify.item_events import event_from_item
 from watchers.parse.feed import FeedItem
+from watchers.parse.identity import fingerprint
 from watchers.parse.pool import FeedParser
+from watchers.sources.base import fingerprinted
 from watchers.sources.rss_work import classify_items, page_event
 
 SOURCE = Source.model_construct(id=7, kind="rss", url="https://acme.test/feed.xml", name="Acme releases")
@@ -33,7 +35,7 @@ class Registry:
 async def test_in_a_worker_process_the_events_are_the_same_as_here() -> None:
     registry = Registry()
     names = [registry.find(f"{i.title}\n{i.summary}") for i in ITEMS]
-    expected = [event_from_item(i, SOURCE, registry) for i in ITEMS]
+    expected = [fingerprinted(event_from_item(i, SOURCE, registry)) for i in ITEMS]
     pool = FeedParser(1)
     try:
         analysed = await pool.call(classify_items, ITEMS, SOURCE, names)
@@ -54,8 +56,16 @@ async def test_a_worker_that_dies_costs_only_time() -> None:
         for pid in list(pool._pool._processes):
             os.kill(pid, signal.SIGKILL)
         analysed = await pool.call(classify_items, ITEMS, SOURCE, None)  # ran here instead
-        assert [event for _, event in analysed] == [event_from_item(i, SOURCE) for i in ITEMS]
+        assert [event for _, event in analysed] == [fingerprinted(event_from_item(i, SOURCE)) for i in ITEMS]
         again = await pool.call(classify_items, ITEMS, SOURCE, None)  # a fresh pool
         assert [event for _, event in again] == [event for _, event in analysed]
     finally:
         pool.close()
+
+
+def test_the_events_come_back_fingerprinted_for_fusion() -> None:
+    """The fingerprint (what another source's copy of the release shares) is worked out in the worker, not in the
+    event loop: the same value feed_events gave."""
+    events = [event for _, event in classify_items(ITEMS, SOURCE, None)]
+    assert all(e.fingerprint for e in events)
+    assert [e.fingerprint for e in events] == [fingerprint(i.title, i.summary) for i in ITEMS]
