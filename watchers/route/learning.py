@@ -124,6 +124,8 @@ def text_pairings(text: str, names: Sequence[str]) -> list[tuple[str, str]]:
     if "(" not in text and "," not in text:
         return []
     by_norm = {fold_name(n): n for n in names if fold_name(n)}
+    if not by_norm:
+        return []  # every pair needs one of the names: most events name no programme (no scan, issue 19)
     pairs: list[tuple[str, str]] = []
     for m in _PAIR_RE.finditer(text):
         head = m.group(1).strip()

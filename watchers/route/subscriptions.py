@@ -8,7 +8,9 @@ from storage.models import ChannelRef, DeliveryTarget, NewEvent, Subscription
 from storage.names import fold_name as fold
 
 
-def matches(sub: Subscription, event: NewEvent, source_id: int | None) -> bool:
+def matches(sub: Subscription, event: NewEvent, source_id: int | None, text: str | None = None) -> bool:
+    """`text`: the event's `event_text` when the caller already made it (one per event, not one per
+    subscription)."""
     if sub.disabled:
         return False
     f = sub.filters
@@ -21,19 +23,24 @@ def matches(sub: Subscription, event: NewEvent, source_id: int | None) -> bool:
         return False
     if f.subtypes and event.subtype not in f.subtypes:
         return False
-    text = f"{event.title}\n{event.summary}".casefold()
     if f.programs:
         wanted = {fold(p) for p in f.programs}
         have = {fold(p) for p in event.programs}
         if not wanted & have:
             return False
+    if not (f.sponsors or f.keywords):
+        return True
+    text = event_text(event) if text is None else text
     if f.sponsors:
         sponsor = (event.sponsor or "").casefold()
         if not any(s.casefold() in sponsor or s.casefold() in text for s in f.sponsors):
             return False
-    if f.keywords and not any(k.casefold() in text for k in f.keywords):
-        return False
-    return True
+    return not f.keywords or any(k.casefold() in text for k in f.keywords)
+
+
+def event_text(event: NewEvent) -> str:
+    """What sponsor and keyword filters are looked for in."""
+    return f"{event.title}\n{event.summary}".casefold()
 
 
 def matching(
@@ -45,7 +52,8 @@ def matching(
     """The subscriptions the event satisfies, oldest first."""
     audience = (audiences or {}).get(event.dedupe_key)
     if audience is None:
-        return [s for s in subs if matches(s, event, source_id)]
+        text = event_text(event)
+        return [s for s in subs if matches(s, event, source_id, text)]
     # Addressed to the channels that asked: one subscription per channel, an unfiltered one when it has one.
     chosen: list[Subscription] = []
     for ref in audience:
