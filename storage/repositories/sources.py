@@ -92,7 +92,8 @@ class SourceRepository:
         await self._conn.write_many(
             "UPDATE sources SET consecutive_failures = 0, last_error = ?, primed = 1, last_success_at = ?, "
             "last_attempt_at = ?, next_poll_at = ? WHERE id = ?",
-            [(p.partial_error, to_db(p.at), to_db(p.at), to_db(p.next_poll_at), p.source_id) for p in polls],
+            # `at` is both the last success and the last attempt: formatted once.
+            [(p.partial_error, at, at, to_db(p.next_poll_at), p.source_id) for p in polls for at in (to_db(p.at),)],
         )
 
     async def mark_polled_many(self, polls: Sequence[Polled]) -> None:
@@ -103,8 +104,8 @@ class SourceRepository:
         await self._conn.write_many(
             "UPDATE sources SET consecutive_failures = 0, last_error = ?, primed = 1, last_success_at = ?, "
             "last_attempt_at = ?, next_poll_at = ?, etag = ?, last_modified = ? WHERE id = ?",
-            [(p.partial_error, to_db(p.at), to_db(p.at), to_db(p.next_poll_at), p.etag, p.last_modified,
-              p.source_id) for p in polls if not p.not_modified],
+            [(p.partial_error, at, at, to_db(p.next_poll_at), p.etag, p.last_modified, p.source_id)
+             for p in polls if not p.not_modified for at in (to_db(p.at),)],
         )
 
     async def mark_skipped(self, source_id: int, now: datetime, next_poll_at: datetime) -> None:
