@@ -58,6 +58,7 @@ from watchers.parse.feed import clean_text, parse_feed
 from watchers.parse.feed_fast import fast_parse
 from watchers.parse.pool import FeedParser
 from watchers.pipeline import collect
+from watchers.schedule.heap import loosen_young_collections
 from watchers.schedule.page_reads import PageReads
 from watchers.schedule.poll_cycle import CycleConfig, PollCycle
 from watchers.sources import SourceConfig, build_watchers
@@ -593,6 +594,7 @@ def main() -> int:
     ap.add_argument("--prime-processes", type=int, default=0, help="parse in this many processes while priming")
     a = ap.parse_args()
     logging.basicConfig(level=logging.ERROR)
+    loosen_young_collections()  # the collector's pace of a polling process, as App.open sets it
     r = asyncio.run(run(a.feeds, [int(c) for c in a.concurrency.split(",")], a.fraction, a.profile, a.rounds,
                          a.latency, a.parse_processes, a.prime, a.cache, a.port, a.cprofile,
                          a.active, a.prime_processes))

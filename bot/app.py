@@ -24,6 +24,7 @@ from storage.store import Store, StoreError
 from watchers.fetch.http import Fetcher
 from watchers.parse.pool import FeedParser
 from watchers.schedule.catalyst_reminders import catalyst_notices
+from watchers.schedule.heap import loosen_young_collections
 from watchers.schedule.poll_cycle import CycleReport, PollCycle, poll_tick_seconds
 from watchers.sources import Watchers, build_watchers
 
@@ -87,6 +88,7 @@ class App:
 
     @classmethod
     async def open(cls, settings: Settings) -> App:
+        loosen_young_collections()  # a polling process allocates fast: fewer, larger young collections
         store = await Store.open(settings.database_url)
         fetcher: Fetcher | None = None
         parser: FeedParser | None = None
