@@ -18,6 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import ParamSpec, TypeVar
 
 from watchers.parse.feed import FeedParseError, ParsedFeed, parse_feed
+from watchers.schedule.heap import loosen_young_collections
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ class FeedParser:
         if not self.processes:
             return await asyncio.to_thread(parse_feed, body, base_url)
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = self._new_pool()
         pool = self._pool
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, parse_feed, body, base_url)
@@ -54,7 +55,7 @@ class FeedParser:
         if not self.processes:
             return fn(*args, **kwargs)
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = self._new_pool()
         pool = self._pool
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, _apply, fn, args, kwargs)
@@ -64,6 +65,11 @@ class FeedParser:
                 self._pool = None
                 pool.shutdown(wait=False, cancel_futures=True)
             return fn(*args, **kwargs)
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        # A worker allocates as fast as the poll does: the same collector pace (watchers/schedule/heap.py).
+        return ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=loosen_young_collections)
 
     def close(self) -> None:
         if self._pool is not None:
