@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from storage.models import LearnedProgram, NewEvent
 from storage.names import fold_name
@@ -127,18 +128,28 @@ def text_pairings(text: str, names: Sequence[str]) -> list[tuple[str, str]]:
     if not by_norm:
         return []  # every pair needs one of the names: most events name no programme (no scan, issue 19)
     pairs: list[tuple[str, str]] = []
+    for heads, head_norms, other, other_norm in _pair_candidates(text):
+        for norm in head_norms:
+            if (name := by_norm.get(norm)) is not None:
+                pairs.append((name, other))
+        if (name := by_norm.get(other_norm)) is not None:
+            pairs.extend((name, candidate) for candidate in heads)
+    return pairs
+
+
+@lru_cache(maxsize=1024)
+def _pair_candidates(text: str) -> tuple[tuple[tuple[str, ...], tuple[str, ...], str, str], ...]:
+    """Every "HEAD (OTHER)"-shaped statement of the text, with the folded names: the scan depends on the text
+    alone, and one event's text is asked up to three times (the batch's read-ahead, its learning, its plan)."""
+    out = []
     for m in _PAIR_RE.finditer(text):
         head = m.group(1).strip()
         other = (m.group(2) or m.group(3) or "").strip(" ,.")
         if not other:
             continue
-        heads = [head, head.rsplit(" ", 1)[1]] if " " in head else [head]  # "announces zapotinib (ABC-123)"
-        for candidate in heads:
-            if (name := by_norm.get(fold_name(candidate))) is not None:
-                pairs.append((name, other))
-        if (name := by_norm.get(fold_name(other))) is not None:
-            pairs.extend((name, candidate) for candidate in heads)
-    return pairs
+        heads = (head, head.rsplit(" ", 1)[1]) if " " in head else (head,)  # "announces zapotinib (ABC-123)"
+        out.append((heads, tuple(fold_name(h) for h in heads), other, fold_name(other)))
+    return tuple(out)
 
 
 def plan_learning(

@@ -95,3 +95,16 @@ def test_a_plan_renames_a_filter_name_only_when_it_merges_or_adds_that_name() ->
     assert not renames(LearningPlan(extends=[Extension(7, ("ACM-103",))]), {fold_name("ACM-102")})
     assert renames(LearningPlan(merges=[Merge(1, 2, "same drug")]), frozenset())
     assert not renames(LearningPlan(), {fold_name("ACM-101")})
+
+
+def test_pairings_of_one_text_asked_with_other_names_answer_for_those_names() -> None:
+    """The text's statements are scanned once and kept (one event's text is asked up to three times); each answer
+    still depends on the names asked about (expected values: main's text_pairings, before the scan was kept)."""
+    text = "Acme's zapotinib (ABC-123) and rilzabrutinib (XYZ-9, formerly QRS-1) data"
+    assert text_pairings(text, ["zapotinib"]) == [("zapotinib", "ABC-123")]
+    assert text_pairings(text, ["ABC-123"]) == [("ABC-123", "s zapotinib"), ("ABC-123", "zapotinib")]
+    assert text_pairings(text, ["XYZ 9"]) == []
+    assert text_pairings(text, []) == []
+    assert text_pairings(text, ["Zapotinib", "abc123"]) == [("Zapotinib", "ABC-123"), ("abc123", "s zapotinib"),
+                                                             ("abc123", "zapotinib")]
+    assert text_pairings(text, ["rilzabrutinib"]) == [("rilzabrutinib", "XYZ-9, formerly QRS-1")]
