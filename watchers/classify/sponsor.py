@@ -192,6 +192,42 @@ def _is_drug_name(name: str) -> bool:
     return any(f.casefold() == name.casefold() for f in found)
 
 
+# The last word of a subject that is a company's whole name; a subject ending otherwise may run past the company
+# into what it announces ("Annovis Bio Interview", "Celularity Human Placental-Derived Advanced Biomaterials").
+_NAME_END = re.compile(
+    _SUFFIX_WORDS + r"$|(?:Bio|Bioservices|Bioscience|Group|Health|Sciences|Medical|Labs|Holdings)$", re.IGNORECASE)
+
+
+def _named_company_within(subject: str, summary: str) -> str | None:
+    """The company the lede names, when the headline's subject starts with it and goes on past it: the
+    subject's first words, as the headline spells them."""
+    words = subject.split()
+    if len(words) < 2 or _NAME_END.search(words[-1]):
+        return None
+    folded = [w.casefold() for w in words]
+    for named in _lede_names(summary):
+        named_words = named.casefold().split()
+        if named_words == folded:
+            return None  # the lede names the whole subject: it is the company
+        if len(named_words) < len(words) and folded[: len(named_words)] == named_words:
+            return " ".join(words[: len(named_words)])
+    return None
+
+
+def _lede_names(summary: str) -> list[str]:
+    """Companies the lede names: the wire's dateline company, one with a ticker, one that "said", the
+    subject of its first sentence."""
+    names = []
+    for rx in (_LEDE_COMPANY, _TICKER_COMPANY, _SAID_COMPANY):
+        m = rx.search(summary) if rx is not _TICKER_COMPANY else _ticker_company(summary)
+        if m:
+            names.append(_clean(m.group(1)))
+    first = _title_subject(summary[:200])
+    if first:
+        names.append(_clean(first))
+    return [name for name in names if name and not _BAD_SUBJECT.match(name)]
+
+
 def find_sponsor(title: str, summary: str) -> str | None:
     """The announcing company; never a drug name standing as the headline's subject."""
     subject = _title_subject(title)
@@ -201,7 +237,7 @@ def find_sponsor(title: str, summary: str) -> str | None:
             after = title[len(subject):].split(None, 1)
             verb = after[0].strip(_PUNCT).lower() if after else ""
             if verb in _COMPANY_VERBS or not _is_drug_name(name) or is_company(name, title, summary):
-                return name
+                return _named_company_within(name, summary) or name
     m = _POSSESSIVE.search(title)
     if m:
         name = _clean(m.group(1))

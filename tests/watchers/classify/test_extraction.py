@@ -119,6 +119,27 @@ def test_sponsor_from_ticker_in_news_lede() -> None:
     assert c.sponsor == "Acme Biosciences"
 
 
+def test_sponsor_stops_where_the_lede_s_company_ends_in_the_headline_subject() -> None:
+    # The subject runs past the company into what it announces; the lede names the company.
+    c = classify("Norvalis Interview to Air on Business Television Tonight",
+                 "BOSTON, Jan. 05, 2026 (GLOBE NEWSWIRE) -- Norvalis Inc. (NASDAQ: NRVL), a clinical-stage company, "
+                 "today announced that its chief executive will be interviewed.")
+    assert c.sponsor == "Norvalis"
+    c = classify("Halcyra Placental-Derived Matrix Products Demonstrate Better Wound Healing in Studies",
+                 "Halcyra will present bench and clinical case studies of its matrix products at the meeting.")
+    assert c.sponsor == "Halcyra"
+
+
+def test_sponsor_keeps_a_whole_company_subject_the_lede_shortens() -> None:
+    c = classify("Avalon Bioservices Completes Construction of a New Plant",
+                 "Avalon completes construction of its plant, doubling capacity.")
+    assert c.sponsor == "Avalon Bioservices"
+    c = classify("Zeta Therapeutics Opens Its New Research Site",
+                 "CAMBRIDGE, Mass., Jan. 05, 2026 (GLOBE NEWSWIRE) -- Zeta Therapeutics, Inc. (Nasdaq: ZETA) "
+                 "today opened a research site.")
+    assert c.sponsor == "Zeta Therapeutics"
+
+
 # ---------------------------------------------------------------- facts
 
 
