@@ -4,7 +4,8 @@ In order of trust:
 
 1. the subject of the headline, when it is followed by an announcing verb ("PepGen Receives …",
    "Mylan, Biocon get CRL …", "Vaxcyte Doses First Participants …");
-2. the company named in the wire-service lede ("… (GLOBE NEWSWIRE) -- Ocugen, Inc. (NASDAQ: OCGN) …");
+2. the company named in the wire-service lede ("… (GLOBE NEWSWIRE) -- Ocugen, Inc. (NASDAQ: OCGN) …"; Business
+   Wire's, PR Newswire's and ACCESSWIRE's datelines too);
 3. any company followed by an exchange ticker ("Greenwich Lifesciences (NASDAQ:GLSI)") or by "said".
 """
 
@@ -50,7 +51,8 @@ _POSSESSIVE = re.compile(
     r"\b(?:to|Accepts|Approves|Grants|for|of)\s+([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3}?)(?:'s|'|’s|’)\s"
 )
 _LEDE_COMPANY = re.compile(
-    r"(?:NEWSWIRE\)|NewMediaWire|CET;|CEST;)\s*(?:--|–|—|-)?\s*(?:via NewMediaWire\s*(?:--|–|—|-)\s*)?"
+    r"(?:NEWSWIRE\)|BUSINESS WIRE\)|/PRNewswire(?:-[A-Za-z]+)*/|ACCESSWIRE\s*/\s*\w+\.? \d{1,2}, \d{4}\s*/|"
+    r"NewMediaWire|CET;|CEST;)\s*(?:--|–|—|-)?\s*(?:via NewMediaWire\s*(?:--|–|—|-)\s*)?"
     r"([A-Z0-9][\w&.’'\-™®]*(?:\s+[A-Z0-9][\w&.’'\-™®]*){0,5}?)(?:,?\s+(?:Inc|Ltd|Limited|Corp|Corporation|"
     r"AG|SA|"
     r"S\.A|N\.V|NV|plc|PLC|GmbH|LLC|Holding AG|Co\., Ltd)\.?)?\s*(?:\(|,|–|—|-|today|announced|reported)",

@@ -113,6 +113,16 @@ def test_sponsor_from_wire_lede_when_headline_starts_with_regulator() -> None:
     assert c.sponsor == "Zeta Therapeutics"
 
 
+def test_sponsor_from_other_wires_datelines() -> None:
+    # A private company (no ticker) behind a regulator-first headline, on Business Wire, PR Newswire, ACCESSWIRE.
+    title = "FDA Grants Orphan Drug Designation to QV-7 for Rare Myopathy"
+    told = "Quorvia Therapeutics, a privately held company, today announced that the FDA granted the designation."
+    for dateline in ("SOUTH SAN FRANCISCO, Calif.--(BUSINESS WIRE)--", "BOSTON, Jan. 5, 2026 /PRNewswire/ -- ",
+                     "LONDON, Jan. 5, 2026 /PRNewswire-Asia/ -- ",
+                     "NEW YORK, NY / ACCESSWIRE / January 5, 2026 / "):
+        assert classify(title, dateline + told).sponsor == "Quorvia Therapeutics", dateline
+
+
 def test_sponsor_from_ticker_in_news_lede() -> None:
     c = classify("Why Is This Small Biotech Up 40% Today?",
                  "Shares of Acme Biosciences (NASDAQ:ACME) rose after the FDA lifted a clinical hold.")
