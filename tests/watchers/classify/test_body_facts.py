@@ -125,3 +125,26 @@ def test_population_leading_its_sentence() -> None:
     results = {(r["measure"], r["value"], r["population"], r["n"]) for r in c.facts["results"]}
     assert ("ORR", 60, "FL", 20) in results
     assert ("ORR", 45, "mantle cell lymphoma", None) in results
+
+
+def _results(text: str) -> list[tuple[str, float, str | None, int | None]]:
+    return [(r["measure"], r["value"], r["population"], r["n"]) for r in extract_results(text)]
+
+
+def test_a_share_of_patients_achieving_a_response() -> None:
+    assert _results("Overall, 45% (9/20) of patients with diffuse large B-cell lymphoma (DLBCL) achieved a complete "
+                    "response, and 80% achieved an objective response.") == [
+        ("CR", 45, "DLBCL", 20), ("ORR", 80, None, None)]
+    assert _results("Complete remission was seen in 42% of patients with relapsed AML.") == [
+        ("CR", 42, "relapsed AML", None)]
+
+
+def test_responder_scales_as_written() -> None:
+    assert _results("At week 16, 72% of patients achieved PASI 75 versus 9% on placebo.") == [
+        ("PASI 75", 72, None, None)]
+    assert _results("EASI-75 was achieved by 48% of participants on the high dose.") == [("EASI 75", 48, None, None)]
+    assert _results("An ACR20 response rate of 61% was observed in the 200 mg arm.") == [("ACR 20", 61, None, None)]
+
+
+def test_a_responders_fraction_gives_the_patients_counted() -> None:
+    assert _results("The ORR was 93% (13/14) in indolent lymphoma.") == [("ORR", 93, None, 14)]
