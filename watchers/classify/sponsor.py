@@ -27,8 +27,17 @@ _VERBS = (
     r"is|was|one|inks?|outlines?|showcases?|demonstrates?|shows?|delivers?|expects?|anticipates?|plans?|"
     r"data|results|phase|’s|'s"
 )
+# The same in the languages real issuers publish in (German, French, Spanish, Italian, Danish, Swedish)
+_FOREIGN_VERBS = (
+    "erhält meldet gibt startet schließt veröffentlicht berichtet präsentiert beginnt erreicht kündigt "
+    "annonce obtient reçoit présente publie lance démarre finalise achève atteint franchit "
+    "anuncia recibe obtiene presenta publica inicia completa logra "
+    "annuncia riceve ottiene pubblica avvia raggiunge "
+    "meddeler modtager offentliggør præsenterer opnår indleder afslutter "
+    "meddelar erhåller får tillkännager presenterar offentliggör inleder avslutar rapporterar når"
+).split()
 _SUFFIX = r"(?:Inc|Ltd|Limited|Corp|Corporation|AG|SA|S\.A|N\.V|NV|plc|PLC|GmbH|LLC|Co|A/S|SE)\.?"
-_VERB_SET = frozenset(re.sub(r"(\w+)s\?", r"\1|\1s", _VERBS).split("|")) - {"and"}
+_VERB_SET = frozenset(re.sub(r"(\w+)s\?", r"\1|\1s", _VERBS).split("|")) - {"and"} | frozenset(_FOREIGN_VERBS)
 _JOINERS = frozenset({"and", "&"})
 _SUBJECT_WORD = re.compile(r"^(?:[A-Z0-9]|[a-z]{1,3}[A-Z])")
 _PUNCT = ",;:"
@@ -127,7 +136,7 @@ _COMPANY_VERBS = frozenset(
     "completes completed doses dosed initiates initiated submits submitted signs partners launches closes "
     "files expands issues hosts regains posts outlines unveils highlights says said takes acquires "
     "secures publishes shares".split()
-)
+) | frozenset(_FOREIGN_VERBS)
 _SUFFIX_WORDS = (r"(?:Inc|Ltd|Limited|Corp|Corporation|AG|SA|N\.V|NV|plc|PLC|GmbH|LLC|A/S|SE|Therapeutics|"
                  r"Pharmaceuticals?|Biosciences|Biotherapeutics|Biopharma|Biotech|Biologics|Pharma)\b")
 _EXCHANGES = r"(?:Nasdaq|NASDAQ|NYSE|ASX|TSX|OTC\w*|Euronext|LSE|AIM|SIX|XETRA)\b"

@@ -123,6 +123,16 @@ def test_sponsor_from_other_wires_datelines() -> None:
         assert classify(title, dateline + told).sponsor == "Quorvia Therapeutics", dateline
 
 
+def test_sponsor_of_a_headline_in_another_language() -> None:
+    for title in ("Norvalis AG erhält EU-Zulassung für NV-303 bei Myasthenia gravis",
+                  "Norvalis annonce des résultats positifs de l'étude de phase 3 ELAN",
+                  "Norvalis anuncia datos positivos del ensayo de fase 2",
+                  "Norvalis riceve la designazione di farmaco orfano per NV-303",
+                  "Norvalis meddeler positive resultater fra fase 2-studiet",
+                  "Norvalis erhåller godkännande för NV-303 i EU"):
+        assert classify(title).sponsor == "Norvalis", title
+
+
 def test_sponsor_from_ticker_in_news_lede() -> None:
     c = classify("Why Is This Small Biotech Up 40% Today?",
                  "Shares of Acme Biosciences (NASDAQ:ACME) rose after the FDA lifted a clinical hold.")
