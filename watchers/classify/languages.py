@@ -40,7 +40,7 @@ _STOPWORDS: dict[str, frozenset[str]] = {
 _MARKERS: dict[str, str] = {
     "en": "trial study results data patients enrollment approval designation receives reports doses completes",
     "de": "studie ergebnisse daten patienten rekrutierung zulassung erhält meldet startet schließt veröffentlicht "
-          "abgeschlossen berichtet präsentiert neue neuen",
+          "abgeschlossen berichtet präsentiert neue neuen beginnt klinische",
     "fr": "essai étude résultats données recrutement autorisation désignation obtient reçoit finalise lancement "
           "premier nouveau nouvelle nomination",
     "es": "ensayo estudio resultados datos reclutamiento aprobación designación recibe obtiene inicia pacientes "
@@ -48,9 +48,9 @@ _MARKERS: dict[str, str] = {
     "it": "studio sperimentazione risultati dati arruolamento reclutamento approvazione riceve ottiene avvia "
           "pazienti nuovo nuova",
     "da": "forsøg studiet resultater rekruttering rekrutteringen godkendelse modtager offentliggør afslutter "
-          "afsluttet patienter",
+          "afsluttet patienter indleder igangsætter påbegynder første doseret",
     "sv": "prövning studien fas resultat rekrytering rekryteringen godkännande erhåller inleder avslutar slutförd "
-          "presenterar patienter",
+          "presenterar patienter första doserad behandlad påbörjar",
 }
 _STOPWORDS = {lang: words | frozenset(_MARKERS.get(lang, "").split()) for lang, words in _STOPWORDS.items()}
 # Words shared by two languages count for neither alone; the distinctive ones decide.
@@ -100,12 +100,16 @@ def detect_language(title: str, lede: str = "") -> str:
     n_second = ranked[1][1] if len(ranked) > 1 else 0
     accented = text.isascii() is False and _ACCENTED.search(text) is not None
     if not accented:  # plain Latin letters: English unless another language clearly wins
-        return best if best != "en" and n_best >= 2 and n_best > votes.get("en", 0) else "en"
+        english = votes.get("en", 0)
+        # one word of another language decides only a headline with no English word at all
+        return best if best != "en" and (n_best >= 2 or english == 0) and n_best > english else "en"
     if _ICELANDIC.search(text):
         return "is"
     if n_best >= 2 and n_best >= 2 * n_second and not (best in ("da", "sv") and _NORDIC.search(text)):
         return best
     guess = _langdetect(text[:160])  # langdetect's cost grows with the text; a headline's worth suffices
+    if guess == "no" and best == "da":
+        return "da"  # Danish words, which langdetect reads as the close Norwegian
     if guess is not None:
         return guess
     return best if n_best >= 2 else "en"
@@ -161,7 +165,7 @@ LANGUAGE_RULES: dict[str, tuple[Rule, ...]] = {
         R("de.breakthrough", "regulatory", "breakthrough", _BTD + r"|\bdurchbruchstherapie\b"),
         R("de.prime", "regulatory", "prime", r"\bPRIME\b", flags=0),
         R("de.first_patient", "enrollment", "first_patient",
-          r"\berste[rn]?\s+(?:\w+\s+){0,2}(?:patient\w*|proband\w*|teilnehmer\w*)\b.{0,40}\b(?:dosiert|behandelt|"
+          r"\berste[rn]?\s+(?:\w+\s+){0,2}(?:patient\w*|proband\w*|teilnehmer\w*)\b.{0,80}\b(?:dosiert|behandelt|"
           r"eingeschlossen|rekrutiert|randomisiert)\b"),
         R("de.enrollment_complete", "enrollment", "enrollment_complete",
           r"\b(?:rekrutierung|patienteneinschluss|einschluss)\b.{0,60}\babgeschlossen\b|\bvollständig rekrutiert\b|"
@@ -233,7 +237,8 @@ LANGUAGE_RULES: dict[str, tuple[Rule, ...]] = {
         R("es.breakthrough", "regulatory", "breakthrough", _BTD + r"|\bterapia innovadora\b"),
         R("es.first_patient", "enrollment", "first_patient",
           r"\bprimer(?:os)? (?:paciente|participante)s?\b.{0,40}\b(?:tratad|dosificad|reclutad|inscrit|"
-          r"aleatorizad)\w*"),
+          r"aleatorizad)\w*|\b(?:trata|dosifica|inscribe|recluta|aleatoriza)\w*\b.{0,20}"
+          r"\bprimer(?:os)? (?:paciente|participante)s?\b"),
         R("es.enrollment_complete", "enrollment", "enrollment_complete",
           r"\b(?:reclutamiento|inscripci[oó]n)\b.{0,60}\b(?:complet|finaliz)\w*|\bcompleta(?:do)? el reclutamiento\b"),
         R("es.initiation", "enrollment", "initiation",

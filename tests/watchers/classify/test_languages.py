@@ -102,6 +102,11 @@ CASES += [
     ("da", "enrollment/enrollment_complete", "Norvalis har afsluttet rekrutteringen til fase 3-studiet VISTA"),
     ("sv", "enrollment/initiation", "Norvalis inleder fas 2-studie med NV-12"),
     ("sv", "enrollment/enrollment_complete", "Norvalis har slutfört rekryteringen till fas 3-studien VISTA"),
+    ("de", "enrollment/first_patient", "Erster Patient in Phase-1-Studie von Norvalis mit NV-9 behandelt"),
+    ("es", "enrollment/first_patient", "Norvalis trata al primer paciente en el ensayo de fase 1 con NV-9"),
+    ("da", "enrollment/initiation", "Norvalis indleder fase 3-studie med NV-7"),
+    ("da", "enrollment/first_patient", "Første patient doseret i Norvalis' fase 1-studie med NV-9"),
+    ("sv", "enrollment/first_patient", "Första patienten doserad i Norvalis fas 1-studie med NV-9"),
 ]
 
 
