@@ -588,6 +588,7 @@ RULES: tuple[Rule, ...] = (
     R("enrollment.enrollment_complete", "enrollment", "enrollment_complete",
       r"\bcomplet\w*\s+(?:of\s+)?(?:\w+\s+){0,4}(?:enrol\w*|recruit\w*|randomi[sz]ation)\b|"
       r"\b(?:enrol\w*|recruit\w*|randomi[sz]ation)\s+(?:\w+\s+){0,3}(?:complet\w*|closed)\b|"
+      r"\b(?:wrap\w* up|finish\w*|clos(?:es|ed|ing))\s+(?:\w+\s+){0,2}(?:enrol\w*|recruit\w*)\b|"
       r"\b(?:final|last)\s+(?:\w+\s+){0,2}(?:enrol\w*|randomi[sz]\w*|recruit\w*)\b|"
       r"\blast (?:patient|subject|participant)s? (?:\w+ ){0,2}(?:enrol\w*|randomi[sz]ed|dosed)\b|"
       r"\b(?:achiev\w*|reach\w*|exceed\w*|hit)\s+(?:\w+\s+){0,2}(?:target(?:ed)? )?(?:patient |subject )?"
@@ -674,10 +675,11 @@ RULES: tuple[Rule, ...] = (
       r"pre-?specified )*(?:co-)?primary "
       r"(?:and (?:\w+ ){0,2})?(?:\w+ ){0,2}end-?points?\b|\bprimary (?:efficacy )?end-?points? "
       r"(?:was |were )?(?:not )?(?:met|achieved|missed)\b|\bstatistically significant\b|"
-      r"\b(?:flops?|fails?|failed|falters?|misses|missed|succeeds?|succeeded|tops?|wins?|"
+      r"\b(?:flops?|fails?|failed|falters?|misses|missed|succeeds?|succeeded|tops?|wins?|flunk\w*|"
       r"aces?)\b(?:\s+\S+){0,5}?"
-      r"\s+(?:trial|study|test|readout)\b|\b(?:trial|study)s?\b(?:\s+\S+){0,2}?\s+(?:succeeds?|fails?|failed|"
-      r"flops?|falters?|misses|hits)\b|\b(?:main|primary) (?:goal|aim|target)\b|"
+      r"\s+(?:trial|study|test|readout)\b|\b(?:flops?|fails?|failed|falters?|flunk\w*)\s+(?:(?:its|a|the)\s+)?"
+      r"(?:phase (?:[1-3]|I{1,3})\b|(?:late|mid)-stage\b)|\b(?:trial|study)s?\b(?:\s+\S+){0,2}?\s+(?:succeeds?|"
+      r"fails?|failed|flops?|falters?|misses|hits|flunk\w*)\b|\b(?:main|primary) (?:goal|aim|target)\b|"
       r"\bsuccessful\s+(?:[\w/-]+\s+){0,3}(?:trial|study|readout)\b"),
     R("readout.survival_gain", "readout", "topline",
       r"\b(?:extend\w*|prolong\w*|improv\w*|increas\w*|doubl\w*|length\w*)\s+(?:the\s+)?(?:median\s+)?"
@@ -831,7 +833,7 @@ GATES: dict[str, tuple[str, ...]] = {
                          "subject", "lead-in", "run-in", "open", "dosing", "treatment phase", "investigator"),
     "readout.presentation": ("present", "showcas", "unveil", "featur", "highlight", "shar", "report", "publi",
                              "late"),
-    "readout.endpoint": ("endpoint", "end-point", "end point", "statistically significant", "flop", "fail",
+    "readout.endpoint": ("endpoint", "end-point", "end point", "statistically significant", "flop", "fail", "flunk",
                          "falter", "miss", "succeed", "top", "win", "ace", "hit", "goal", "aim", "target",
                          "successful"),
     "readout.interim": ("interim", "initial", "preliminary", "early", "first", "updated"),
