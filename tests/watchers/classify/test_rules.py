@@ -388,6 +388,8 @@ NEWS_STYLE: list[tuple[str, str]] = [
     ("readout/topline", "Zeta's lupus antibody fails mid-stage, shares sink"),
     ("enrollment/enrollment_complete", "Acme wraps up enrollment in pivotal psoriasis study, data due in Q3"),
     ("enrollment/enrollment_complete", "Zeta finishes recruiting for its Phase 3 heart failure trial"),
+    ("readout/topline", "Acme cell therapy: 80% remain in complete remission at two years"),
+    ("readout/topline", "Zeta touts durable responses with its lymphoma bispecific"),
 ]
 
 
