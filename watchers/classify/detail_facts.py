@@ -70,8 +70,8 @@ _PCT_MEASURES: tuple[tuple[str, str], ...] = (
     ("DCR", r"(?:disease control rate|DCR)"),
     ("PR", r"(?:partial response(?: rate)?)"),
     # Responder scales, reported as the share of patients reaching a threshold ("PASI 75", "EASI-75", "ACR20"):
-    # the measure is the scale as written (see _measure)
-    ("SCALE", r"(?:PASI|EASI|ACR|SALT|ASAS|HiSCR|BVAS|vIGA-AD|IGA|PGA|SRI|DAS28)(?:[- ]?\d{1,3})?"),
+    # the measure is the scale as written (see _measure); their names only in capitals (cheaper: fewer starts)
+    ("SCALE", r"(?-i:PASI|EASI|ACR|SALT|ASAS|HiSCR|BVAS|vIGA-AD|IGA|PGA|SRI|DAS28)(?:[- ]?\d{1,3})?"),
 )
 _MEASURE_PCT = "|".join(f"(?P<{name}>{p})" for name, p in _PCT_MEASURES)
 _NUM = r"(?P<value>\d{1,3}(?:\.\d+)?)\s?%"
@@ -87,6 +87,8 @@ _PCT_OF = re.compile(
     r"(?:evaluable\s+|treated\s+|enrolled\s+)?(?:patients|participants|subjects)\b(?P<mid>[^.;%]{0,80}?)\s+)?"
     r"(?:achiev\w*|reach\w*|attain\w*|had|showed)\s+(?:an?\s+|the\s+)?(?:" + _MEASURE_PCT + r")\b", _I,
 )
+# Every _PCT_OF match holds one of its verbs (lower-cased as IGNORECASE reads them: gate_lower)
+_PCT_OF_VERBS = ("achiev", "reach", "attain", "had", "showed")
 _WITH = re.compile(r"^\s*(?:with|who had|who have)\s+(?P<post>[^,;]{2,80}?)\s*,?\s*$", _I)
 _TIME_MEASURES: tuple[tuple[str, str], ...] = (
     ("PFS", r"(?:progression[- ]free survival|r?PFS)"),
@@ -226,7 +228,8 @@ def extract_results(text: str | Sentences) -> list[dict[str, Any]]:
         out.append({"measure": measure, "value": v, "unit": unit, "population": pop, "n": n})
 
     pct = _only(text, ("%",))
-    for m in _PCT_OF.finditer(pct) if pct else ():
+    pct_low = gate_lower(pct) if pct else ""
+    for m in _PCT_OF.finditer(pct) if any(verb in pct_low for verb in _PCT_OF_VERBS) else ():
         if len(out) >= MAX_RESULTS:
             break
         within = _WITH.match(m.group("mid") or "")

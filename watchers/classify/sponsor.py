@@ -12,6 +12,7 @@ In order of trust:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 _VERBS = (
     r"announces?|announced|receives?|received|reports?|reported|presents?|presented|completes?|completed|"
@@ -66,6 +67,16 @@ _LEDE_COMPANY = re.compile(
     r"AG|SA|"
     r"S\.A|N\.V|NV|plc|PLC|GmbH|LLC|Holding AG|Co\., Ltd)\.?)?\s*(?:\(|,|–|—|-|today|announced|reported)",
 )
+# Every _LEDE_COMPANY match starts with one of these; a text without any is not searched (the pattern would try
+# each of its many first letters at every position).
+_LEDE_MARKS = ("NEWSWIRE)", "NewMediaWire", "CET;", "CEST;", "BUSINESS WIRE)", "/PRNewswire", "ACCESSWIRE")
+
+
+def _lede_company(text: str) -> re.Match[str] | None:
+    """``_LEDE_COMPANY.search(text)``, skipped when the text has no wire's dateline mark."""
+    return _LEDE_COMPANY.search(text) if any(mark in text for mark in _LEDE_MARKS) else None
+
+
 _TICKER_COMPANY = re.compile(
     r"(?:^|[\s,;])((?:[A-Z0-9][\w&.’'\-]*\s+){0,4}?[A-Z0-9][\w&.’'\-]*?)(?:,?\s+(?:Inc|Ltd|Limited|Corp|"
     r"Corporation|"
@@ -160,7 +171,7 @@ class _Release:
     def lede_company(self) -> str:
         """The casefolded company of the wire-service lede ("" when there is none)."""
         if self._lede_company is None:
-            m = _LEDE_COMPANY.search(self.summary)
+            m = _lede_company(self.summary)
             self._lede_company = _clean(m.group(1)).casefold() if m else ""
         return self._lede_company
 
@@ -213,8 +224,10 @@ def _named_company_within(subject: str, summary: str) -> str | None:
     """The company the lede names, when the headline's subject starts with it and goes on past it: the
     subject's first words, as the headline spells them."""
     words = subject.split()
-    if len(words) < 2 or _NAME_END.search(words[-1]):
-        return None
+    if len(words) < 2 or _NAME_END.search(words[-1]) or words[0].casefold() not in summary.casefold():
+        return None  # (a lede that never names the subject's first word names no company it starts with)
+    if subject.casefold() in summary.casefold():
+        return None  # the lede names the whole subject
     folded = [w.casefold() for w in words]
     for named in _lede_names(summary):
         named_words = named.casefold().split()
@@ -225,18 +238,19 @@ def _named_company_within(subject: str, summary: str) -> str | None:
     return None
 
 
-def _lede_names(summary: str) -> list[str]:
-    """Companies the lede names: the wire's dateline company, one with a ticker, one that "said", the
-    subject of its first sentence."""
-    names = []
-    for rx in (_LEDE_COMPANY, _TICKER_COMPANY, _SAID_COMPANY):
-        m = rx.search(summary) if rx is not _TICKER_COMPANY else _ticker_company(summary)
+def _lede_names(summary: str) -> Iterator[str]:
+    """Companies the lede names, in order of trust (each looked for only when the ones before did not
+    decide): the wire's dateline company, one with a ticker, one that "said", the subject of its first sentence."""
+    for find in (_lede_company, _ticker_company, _SAID_COMPANY.search):
+        m = find(summary)
         if m:
-            names.append(_clean(m.group(1)))
+            name = _clean(m.group(1))
+            if name and not _BAD_SUBJECT.match(name):
+                yield name
     first = _title_subject(summary[:200])
-    if first:
-        names.append(_clean(first))
-    return [name for name in names if name and not _BAD_SUBJECT.match(name)]
+    name = _clean(first) if first else ""
+    if name and not _BAD_SUBJECT.match(name):
+        yield name
 
 
 def find_sponsor(title: str, summary: str) -> str | None:
@@ -255,7 +269,8 @@ def find_sponsor(title: str, summary: str) -> str | None:
         if name and not _BAD_SUBJECT.match(name):
             return name
     for rx in (_LEDE_COMPANY, _TICKER_COMPANY, _SAID_COMPANY):
-        m = rx.search(summary) if rx is not _TICKER_COMPANY else _ticker_company(summary) or _ticker_company(title)
+        m = (_lede_company(summary) if rx is _LEDE_COMPANY else
+             _ticker_company(summary) or _ticker_company(title) if rx is _TICKER_COMPANY else rx.search(summary))
         if m:
             found = m.group(0)
             if rx is _TICKER_COMPANY and not _EXCHANGE.search(found) and not _COMPANY_WORD.search(found):
