@@ -273,7 +273,7 @@ _EVENTS: tuple[tuple[str, str], ...] = (
 )
 _EVENT = "|".join(f"(?P<{name}>{p})" for name, p in _EVENTS)
 _GRADE = (r"(?:grade\s*(?P<g1>(?:≥|>=|>|≧)\s*\d|\d\s*(?:or|and)\s*(?:higher|greater|above|more)|\d\s*\+|"
-          r"\d(?:\s*[-/]\s*\d)?)|(?P<g2>high)[- ]grade|(?P<g3>severe|serious))\s+")
+          r"\d(?:\s*[-/]\s*\d)?)|(?P<g2>high)[- ]grade|(?P<g3>severe|serious(?!\s+adverse)))\s+")
 _NO_EVENT = re.compile(r"\b(?:no|zero|without(?: any)?|absence of)\s+(?:cases? of\s+)?(?:new\s+)?" r"(?:" + _GRADE
                        + r")?(?:" + _EVENT + r")\b", _I)
 _RATE_EVENT = re.compile(
@@ -380,7 +380,7 @@ _MEETING = re.compile(
     r"scientific advice|special protocol assessment|SPA)\b(?:\s+(?:meeting|procedure|consultation|"
     r"agreement|feedback))?", _I)
 _OUTCOME = re.compile(
-    r"\b(?:agreed|agreement|aligned|alignment|concurred|confirmed|supports?|supported|feedback|advised|"
+    r"\b(?:agreed|agreement|aligned|alignment|concurred|confirmed|supports?|supported|supporting|feedback|advised|"
     r"indicated|acknowledged|recommended)\b[^.;]{0,200}", _I)
 
 
@@ -413,7 +413,9 @@ def extract_meeting(text: str) -> dict[str, Any] | None:
 _RANDOMISED = re.compile(r"\b(?<!non-)(?<!non)randomi[sz]ed\b", _I)
 _NON_RANDOMISED = re.compile(r"\b(?:non-?randomi[sz]ed|single[- ]arm|open[- ]label,? single[- ]arm)\b", _I)
 _PIVOTAL = re.compile(r"\b(?:pivotal|registrational|registration[- ]enabling)\b", _I)
-_SINGLE = re.compile(r"\b(?:single|one|a sole)\s+(?:\w+\s+){0,4}?(?:trial|study)\b(?!\s+(?:site|arm))", _I)
+# "a single, open-label, registrational study"; not "single and multiple ascending dose study", "single-centre"
+_SINGLE = re.compile(r"\b(?:single|one|a sole),?\s+(?!(?:and|or|ascending|dose|doses|center|centre|site|arm|agent|"
+                     r"patient|cohort)\b)(?:[\w-]+,?\s+){0,4}?(?:trial|study)\b(?!\s+(?:site|arm))", _I)
 _LINE = re.compile(
     r"\b(?P<line>first|second|third|fourth|fifth|later|1st|2nd|3rd|4th|[1-5]L|[1-5])\s?[- ]?(?:line|L)\b"
     r"(?:\s*\+|\s+(?:or|and)\s+(?:later|beyond))?", _I)

@@ -6,7 +6,7 @@ import json
 
 from bot.cli.classify import classify_line
 from watchers.classify import classify
-from watchers.classify.detail_facts import body_text, extract_design, extract_results, extract_safety
+from watchers.classify.detail_facts import body_text, extract_design, extract_meeting, extract_results, extract_safety
 
 AZER_TITLE = "Northgate Bio Presents Azer-cel Phase 1b Data at ASCO"
 AZER_LEDE = (
@@ -148,3 +148,28 @@ def test_responder_scales_as_written() -> None:
 
 def test_a_responders_fraction_gives_the_patients_counted() -> None:
     assert _results("The ORR was 93% (13/14) in indolent lymphoma.") == [("ORR", 93, None, 14)]
+
+
+def test_serious_adverse_events_are_their_own_finding() -> None:
+    # "serious" names the event (SAE), not a grade, unlike "severe"
+    assert [(s["event"], s["grade"], s["rate"]) for s in extract_safety(
+        "Serious adverse events occurred in 12% of patients.")] == [("SAE", None, 12)]
+
+
+def test_advice_supporting_a_plan_is_its_outcome() -> None:
+    meeting = extract_meeting("The EMA provided positive scientific advice supporting a single pivotal study in "
+                              "second-line DLBCL.")
+    assert meeting == {"type": "Scientific Advice", "outcome": "supporting a single pivotal study in second-line DLBCL"}
+
+
+def test_a_single_trial_described_with_commas() -> None:
+    design = extract_design("a single, open-label, registrational Phase 2 study in 2L+ multiple myeloma")
+    assert design is not None and design["single_trial"] is True
+
+
+def test_single_dose_studies_are_not_a_single_trial() -> None:
+    for text in ("The FDA cleared the start of a Single Ascending Dose Study of ZT-1.",
+                 "Results of a single and multiple dose-escalation study of ZT-1 were published.",
+                 "a single center study of ZT-1"):
+        design = extract_design(text)
+        assert design is None or design["single_trial"] is None, text
