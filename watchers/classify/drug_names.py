@@ -17,7 +17,7 @@ Three kinds of names are found:
 from __future__ import annotations
 
 import re
-from operator import itemgetter
+from collections.abc import Iterable
 
 from .prescan import literal_scan, matches_at
 from .rules import gate_lower, lower_pattern
@@ -158,10 +158,15 @@ def _slot_matches(low: str) -> list[re.Match[str]]:
 def find_slot_names(text: str, exclude: frozenset[str] = frozenset()) -> list[str]:
     out: list[str] = []
     low = gate_lower(text)  # ı/ſ folded, as IGNORECASE reads them
-    if not _may_have_slot(low):
-        return out
     same = len(low) == len(text)
-    for m in (_slot_matches(low) if same else _SLOT_RE.finditer(text)):
+    if same and _SLOT_SCAN is not None:
+        # the starts' scan is also the gate (no literal: no start, no match), so the text is scanned once
+        matches: Iterable[re.Match[str]] = _slot_matches(low)
+    elif not _may_have_slot(low):
+        return out
+    else:
+        matches = _slot_matches(low) if same else _SLOT_RE.finditer(text)
+    for m in matches:
         word = text[m.start(1) : m.end(1)]
         low = word.casefold()
         if low in _SLOT_STOP or low in exclude or low.rstrip("s") in _SLOT_STOP:
@@ -231,7 +236,11 @@ _STEM_TUPLE = tuple(sorted(set(_STEMS)))
 # a-z kept, every other byte a space: in the translated copy of an ASCII text a stem that ends a run of a-z
 # letters is followed by a space
 _AZ_ONLY = bytes(c if 97 <= c <= 122 else 32 for c in range(256))
-_STEM_END_SCAN = literal_scan(tuple(stem + " " for stem in _STEM_TUPLE))
+# The scan reads the copy backwards, for " " + the stem reversed: every literal then begins with the space, so the
+# automaton's root has one child and the letters (most of the text) leave it after one comparison; read forwards,
+# each letter is looked up among the root's children, the stems' first letters (pyahocorasick searches them in a
+# row).
+_STEM_END_SCAN = literal_scan(tuple(" " + stem[::-1] for stem in _STEM_TUPLE))
 
 
 def _stem_word_starts(text: str) -> list[int] | None:
@@ -248,7 +257,8 @@ def _stem_word_starts(text: str) -> list[int] | None:
     if _STEM_END_SCAN is None:
         return None
     az = text.encode("ascii", "replace").translate(_AZ_ONLY).decode() + " "
-    ends = set(map(itemgetter(0), _STEM_END_SCAN.iter(az)))  # the space after the run (stems may share an end)
+    last = len(az) - 2  # a hit (e, n) in the reversed copy: its space is at L - 2 - e + n in the copy
+    ends = {last - e + n for e, n in _STEM_END_SCAN.iter(az[::-1])}  # the space after the run (stems may share one)
     starts: list[int] = []
     for end in sorted(ends):
         run = az.rfind(" ", 0, end) + 1

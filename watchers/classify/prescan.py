@@ -41,8 +41,8 @@ class GateScan:
         except ImportError:  # optional speed-up: the plain checks below give the same mask
             return
         automaton = ahocorasick.Automaton()
-        for literal, mask in masks.items():
-            automaton.add_word(literal, mask)
+        for literal in frequent_first(masks):
+            automaton.add_word(literal, masks[literal])
         automaton.make_automaton()
         self._automaton = automaton
 
@@ -57,6 +57,25 @@ class GateScan:
         return mask
 
 
+# pyahocorasick finds a node's child for the next character by a linear search over the children, in the order
+# they were added (and a character with no child there tries the fail node's children, down to the root's). Most
+# characters of a text only pass through the root and its first level, so adding the literals in the order of
+# their letters' frequency in English text puts the child of a common letter first: the same automaton (the
+# same matches, values and order of hits), fewer comparisons per character.
+_FREQUENT = " etaoinsrhldcumfpgwybvkxjqz"
+_RANK = {ch: i for i, ch in enumerate(_FREQUENT)}
+
+
+def _frequency_key(literal: str) -> tuple[tuple[int, int], ...]:
+    return tuple((_RANK.get(ch, len(_RANK)), ord(ch)) for ch in literal)
+
+
+def frequent_first(literals: Iterable[str]) -> list[str]:
+    """``literals`` (each once) sorted by their characters' frequency ranks, position by position: the order in
+    which adding them to an automaton gives every node its children in frequency order."""
+    return sorted(set(literals), key=_frequency_key)
+
+
 def literal_scan(literals: Iterable[str], start_offset: bool = False, itself: bool = False):  # type: ignore[no-untyped-def]
     """An Aho-Corasick automaton of ``literals``, each valued by its length (a match starts at end - length + 1),
     or with ``start_offset`` by 1 - length (a match starts at end + value), or with ``itself`` by the literal;
@@ -66,7 +85,7 @@ def literal_scan(literals: Iterable[str], start_offset: bool = False, itself: bo
     except ImportError:
         return None
     automaton = ahocorasick.Automaton()
-    for literal in literals:
+    for literal in frequent_first(literals):
         automaton.add_word(literal, literal if itself else 1 - len(literal) if start_offset else len(literal))
     automaton.make_automaton()
     return automaton

@@ -25,6 +25,7 @@ import csv
 import math
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -1230,3 +1231,79 @@ def test_ascii_twins_find_the_same_matches_on_the_real_corpus() -> None:
         rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
     texts = [low for pair in _texts(rows) for t in pair if (low := gate_lower(t)).isascii()]
     assert _ascii_differences(texts, every_start=False) == []
+
+
+# --- round 7: the automata's children in letter-frequency order; stems read backwards; slots scanned once ----------
+def _automaton_sets() -> list[tuple[Any, list[tuple[str, object]]]]:
+    """The classifier's literal automata, each with its [(literal, value)] in the order its callers give them."""
+    from watchers.classify import _BOILERPLATE_VERBS, _GATES, _VERB_SCAN, facts
+
+    return [
+        (_GATES._automaton, list(_GATES.masks.items())),
+        (facts._GATE_SCAN, [(lit, lit) for lit in facts._GATE_LITERALS]),
+        (drug_names._SLOT_SCAN, [(lit, len(lit)) for lit in drug_names._SLOT_LITERALS]),
+        (_VERB_SCAN, [(lit, len(lit)) for lit in _BOILERPLATE_VERBS]),
+    ]
+
+
+def _frequency_order_differences(texts: list[str]) -> list[str]:
+    import ahocorasick
+
+    wrong = []
+    for fast, pairs in _automaton_sets():
+        plain = ahocorasick.Automaton()  # the literals added as given
+        for literal, value in pairs:
+            plain.add_word(literal, value)
+        plain.make_automaton()
+        for text in texts:
+            if list(fast.iter(text)) != list(plain.iter(text)):
+                wrong.append(f"{pairs[:3]}... on {text[:80]!r}")
+                break
+    return wrong
+
+
+def test_automata_in_frequency_order_find_what_insertion_order_finds() -> None:
+    import random
+
+    from watchers.classify.prescan import frequent_first
+
+    assert frequent_first(["the", "a", "eta", "ea", " x", "Q", "a"]) == [" x", "eta", "ea", "the", "a", "Q"]
+    rng = random.Random(19)
+    words = ["approval", "approv", "filing", "fil", "threshold", "hold", "study of", "data on", "announced",
+             "reported", "phase", "fda", "the", " ", "-", "é", "q", "of", "designation for", "enrol", "met"]
+    texts = ["", "approval filing threshold", "study of data on the"]
+    texts += ["".join(rng.choice(words) for _ in range(rng.randint(0, 14))) for _ in range(3_000)]
+    assert _frequency_order_differences(texts) == []
+
+
+def test_automata_in_frequency_order_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [f"{t}\n{s}".lower() for t, s in _texts(rows)] + [s for _, s in rows]
+    assert _frequency_order_differences(texts) == []
+
+
+def _slot_name_differences(texts: list[str], monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    fast = [drug_names.find_slot_names(t) for t in texts]
+    with monkeypatch.context() as m:
+        m.setattr(drug_names, "_SLOT_SCAN", None)  # without pyahocorasick: the substring gate, then finditer
+        plain = [drug_names.find_slot_names(t) for t in texts]
+    return [f"{t[:80]!r}: {a} != {b}" for t, a, b in zip(texts, fast, plain, strict=True) if a != b]
+
+
+def test_slot_names_from_one_scan_equal_the_gated_pattern(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = SLOT_EDGES + [f"{t}\n{s}" for t, s in _texts([(t, s) for _, _, t, s in CASES + HARD_CASES])]
+    texts += ["FDA Approval of Zoryve for Psoriasis", "Phase 2 Study of Natrunix in RA", "Non-Inferiority of Capre",
+              "Acme Announces Pricing of Public Offering", "Trıal of Zorbex ın RA"]
+    assert sum(bool(drug_names.find_slot_names(t)) for t in texts) > 3
+    assert _slot_name_differences(texts, monkeypatch) == []
+
+
+def test_slot_names_from_one_scan_on_the_real_corpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [f"{_prepare(t, 1_000)}\n{_prepare(s, 2_000)[:1_000]}" for t, s in rows]
+    wrong = _slot_name_differences(texts, monkeypatch)
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
