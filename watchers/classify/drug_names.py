@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .prescan import literal_scan, matches_at
+from .prescan import literal_scan, matches_at, start_scan
 from .rules import gate_lower, lower_pattern
 
 _STEMS = (
@@ -130,6 +130,7 @@ _SLOT_LITERALS = (
 
 
 _SLOT_SCAN = literal_scan(_SLOT_LITERALS)
+_SLOT_STARTS = start_scan(_SLOT_LITERALS)  # (the same literals' starts, faster: prescan.start_scan)
 
 
 def _may_have_slot(low: str) -> bool:
@@ -149,6 +150,10 @@ def _slot_matches(low: str) -> list[re.Match[str]]:
     if _SLOT_SCAN is None:
         return list(_SLOT_FAST.finditer(low))
     starts: set[int] = set()
+    if _SLOT_STARTS is not None:
+        for _, start, _ in _SLOT_STARTS(low, overlapping=True):
+            starts.update((start, start - 1, start - 4))
+        return list(matches_at(_SLOT_FAST, low, sorted(starts)))
     for end, n in _SLOT_SCAN.iter(low):
         start = end - n + 1
         starts.update((start, start - 1, start - 4))
@@ -241,6 +246,8 @@ _AZ_ONLY = bytes(c if 97 <= c <= 122 else 32 for c in range(256))
 # each letter is looked up among the root's children, the stems' first letters (pyahocorasick searches them in a
 # row).
 _STEM_END_SCAN = literal_scan(tuple(" " + stem[::-1] for stem in _STEM_TUPLE))
+# (faster still: ahocorasick_rs's DFA over the copy as it stands, for "stem + space"; prescan.start_scan)
+_STEM_ENDS = start_scan(tuple(stem + " " for stem in _STEM_TUPLE), dfa=True)
 
 
 def _stem_word_starts(text: str) -> list[int] | None:
@@ -257,8 +264,11 @@ def _stem_word_starts(text: str) -> list[int] | None:
     if _STEM_END_SCAN is None:
         return None
     az = text.encode("ascii", "replace").translate(_AZ_ONLY).decode() + " "
-    last = len(az) - 2  # a hit (e, n) in the reversed copy: its space is at L - 2 - e + n in the copy
-    ends = {last - e + n for e, n in _STEM_END_SCAN.iter(az[::-1])}  # the space after the run (stems may share one)
+    if _STEM_ENDS is not None:  # the space after the run (stems may share one): the hit's end - 1
+        ends = {end - 1 for _, _, end in _STEM_ENDS(az, overlapping=True)}
+    else:
+        last = len(az) - 2  # a hit (e, n) in the reversed copy: its space is at L - 2 - e + n in the copy
+        ends = {last - e + n for e, n in _STEM_END_SCAN.iter(az[::-1])}
     starts: list[int] = []
     for end in sorted(ends):
         run = az.rfind(" ", 0, end) + 1

@@ -135,14 +135,16 @@ def _per_rule_mask(low: str) -> int:
 
 
 def _scan_differences(texts: list[str]) -> list[str]:
-    scan, plain = GateScan(RULES), GateScan(RULES)
-    plain._automaton = None  # the fallback without pyahocorasick
+    scan, py, plain = GateScan(RULES), GateScan(RULES), GateScan(RULES)
+    py._strings = None  # without ahocorasick_rs: pyahocorasick
+    plain._automaton = plain._strings = None  # the fallback without either
     assert scan._automaton is not None, "pyahocorasick is a dependency of the project"
+    assert scan._strings is not None, "ahocorasick_rs is a dependency of the project"
     wrong = []
     for text in texts:
         low = text.lower()
         want = _per_rule_mask(low)
-        if scan.open_mask(low) != want or plain.open_mask(low) != want:
+        if scan.open_mask(low) != want or py.open_mask(low) != want or plain.open_mask(low) != want:
             wrong.append(f"{text[:80]!r}: scan {scan.open_mask(low):x} fallback {plain.open_mask(low):x} want {want:x}")
     return wrong
 
@@ -1307,3 +1309,55 @@ def test_slot_names_from_one_scan_on_the_real_corpus(monkeypatch: pytest.MonkeyP
     texts = [f"{_prepare(t, 1_000)}\n{_prepare(s, 2_000)[:1_000]}" for t, s in rows]
     wrong = _slot_name_differences(texts, monkeypatch)
     assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+# --- round 7: ahocorasick_rs finds what pyahocorasick finds --------------------------------------------------------
+def _literal_sets() -> list[tuple[str, ...]]:
+    from watchers.classify import _GATES, facts
+    from watchers.classify.prescan import StartSearch, start_literals
+
+    sets = [tuple(_GATES.masks), tuple(sorted(facts._GATE_LITERALS)), drug_names._SLOT_LITERALS,
+            tuple(stem + " " for stem in drug_names._STEM_TUPLE), ("a", "ab", "bab", "b", "🧬", "é")]
+    twins = [getattr(r, f) for r in RULES for f in ("fast", "fast_requires", "fast_unless")]
+    sets += [start_literals(t.pattern) or () for t in twins if isinstance(t, StartSearch)]
+    assert len(sets) > 10
+    return sets
+
+
+def _rs_differences(texts: list[str]) -> list[str]:
+    from watchers.classify.prescan import literal_scan, start_scan, string_scan
+
+    wrong = []
+    for literals in _literal_sets():
+        py, py_itself = literal_scan(literals), literal_scan(literals, itself=True)
+        starts, strings = start_scan(literals), string_scan(literals)
+        dfa = start_scan(literals, dfa=True)
+        assert starts is not None and strings is not None and dfa is not None, "ahocorasick_rs is a dependency"
+        for text in texts:
+            want = sorted((end - n + 1, end + 1) for end, n in py.iter(text))
+            got = sorted((start, end) for _, start, end in starts(text, overlapping=True))
+            got_dfa = sorted((start, end) for _, start, end in dfa(text, overlapping=True))
+            found = sorted(strings(text, overlapping=True))
+            if got != want or got_dfa != want or found != sorted(lit for _, lit in py_itself.iter(text)):
+                wrong.append(f"{literals[:3]}... on {text[:80]!r}: {got} != {want}")
+                break
+    return wrong
+
+
+def test_rs_scans_find_what_pyahocorasick_finds() -> None:
+    import random
+
+    rng = random.Random(29)
+    pieces = ["approval", "approv", "study of", "data on", "mab ", "zumab ", "cel ", "phase", "ab", "bab", "a", "b",
+              " ", "\n", "é", "🧬", "ı", "İ", "\u3000", "x", "-"]
+    texts = ["", "bab", "🧬ab🧬bab", "é approval 🧬 study of"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 16))) for _ in range(2_000)]
+    assert _rs_differences(texts) == []
+
+
+def test_rs_scans_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [f"{t}\n{s}".lower() for t, s in _texts(rows)] + [s for _, s in rows]
+    assert _rs_differences(texts) == []
