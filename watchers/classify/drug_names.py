@@ -151,9 +151,14 @@ def _slot_matches(low: str) -> list[re.Match[str]]:
         return list(_SLOT_FAST.finditer(low))
     starts: set[int] = set()
     if _SLOT_STARTS is not None:
-        for _, start, _ in _SLOT_STARTS(low, overlapping=True):
-            starts.update((start, start - 1, start - 4))
-        return list(matches_at(_SLOT_FAST, low, sorted(starts)))
+        try:
+            hits = _SLOT_STARTS(low, overlapping=True)
+        except UnicodeEncodeError:  # a lone surrogate (no UTF-8 for the Rust scan): pyahocorasick below
+            hits = None
+        if hits is not None:
+            for _, start, _ in hits:
+                starts.update((start, start - 1, start - 4))
+            return list(matches_at(_SLOT_FAST, low, sorted(starts)))
     for end, n in _SLOT_SCAN.iter(low):
         start = end - n + 1
         starts.update((start, start - 1, start - 4))

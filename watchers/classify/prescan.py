@@ -51,7 +51,12 @@ class GateScan:
         """The mask of rules worth trying on ``low`` (the lower-cased text)."""
         mask = self.ungated
         if self._strings is not None:  # the distinct literals that occur, their masks or-ed
-            return reduce(or_, map(self.masks.__getitem__, set(self._strings(low, overlapping=True))), mask)
+            try:
+                found = self._strings(low, overlapping=True)
+            except UnicodeEncodeError:  # a lone surrogate (no UTF-8 for the Rust scan): pyahocorasick below
+                pass
+            else:
+                return reduce(or_, map(self.masks.__getitem__, set(found)), mask)
         if self._automaton is not None:  # the distinct masks of the hits, gathered in C, then or-ed
             return reduce(or_, set(map(_VALUE, self._automaton.iter(low))), mask)
         for literal, m in self.masks.items():
@@ -83,7 +88,8 @@ def frequent_first(literals: Iterable[str]) -> list[str]:
 # through the automaton one character per call, and looks each one up among a node's children in a row): it skips
 # ahead with a prefilter and hands all the hits back at once. Overlapping, it reports every occurrence of every
 # literal, as pyahocorasick does; its positions are character indexes (tests/watchers/classify/test_speed_paths.py
-# compares both on the corpus and on generated texts). Without the package, pyahocorasick is used.
+# compares both on the corpus and on generated texts). Without the package, pyahocorasick is used, and for a text
+# that has no UTF-8 (a lone surrogate: the Rust scan raises UnicodeEncodeError).
 def _rs_automaton(literals: Iterable[str], dfa: bool = False):  # type: ignore[no-untyped-def]
     try:
         import ahocorasick_rs
@@ -269,11 +275,16 @@ class StartSearch:
         rx = self.ascii if text.isascii() else self.rx
         match = rx.match
         if self._starts is not None:
-            for start in sorted(set(map(_START, self._starts(text, overlapping=True)))):
-                m = match(text, start)
-                if m is not None:
-                    return m
-            return None
+            try:
+                hits = self._starts(text, overlapping=True)
+            except UnicodeEncodeError:  # a lone surrogate (see GateScan.open_mask)
+                hits = None
+            if hits is not None:
+                for start in sorted(set(map(_START, hits))):
+                    m = match(text, start)
+                    if m is not None:
+                        return m
+                return None
         if self._scan is None:
             return rx.search(text)
         for start in sorted(set(starmap(add, self._scan.iter(text)))):  # end + (1 - length): where a literal starts

@@ -1361,3 +1361,26 @@ def test_rs_scans_on_the_real_corpus() -> None:
         rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
     texts = [f"{t}\n{s}".lower() for t, s in _texts(rows)] + [s for _, s in rows]
     assert _rs_differences(texts) == []
+
+
+def test_texts_without_utf8_take_pyahocorasick() -> None:
+    """A lone surrogate has no UTF-8, which the Rust scan needs: such a text is scanned by pyahocorasick instead."""
+    from watchers.classify import facts
+    from watchers.classify.prescan import StartSearch
+
+    texts = ["approval \ud800 study of pembrolizumab data on", "\udfff", "phase 3 \ud83d met its primary endpoint",
+             "fda approves \udc00 trial of zumab 12 patients n=12 expects to present"]
+    scan = GateScan(RULES)
+    twins = [t for r in RULES for f in ("fast", "fast_requires", "fast_unless") if isinstance(t := getattr(r, f),
+                                                                                            StartSearch)]
+    for text in texts:
+        assert scan.open_mask(text) == _per_rule_mask(text)
+        assert facts._present(text) == {lit for lit in facts._GATE_LITERALS if lit in text}
+        for twin in twins:
+            got, want = twin.search(text), twin.rx.search(text)
+            assert (got and got.span()) == (want and want.span())
+        for fact in (v for v in vars(facts).values() if isinstance(v, facts._Fast) and v.start_scan is not None):
+            got_f, want_f = fact.search(text, text), fact.fast.search(text)
+            assert (got_f and got_f.m.span()) == (want_f and want_f.span())
+    assert _slot_differences(texts) == []
+    assert any(_per_rule_mask(t) != scan.ungated for t in texts) and any(facts._present(t) for t in texts)
