@@ -42,7 +42,9 @@ def result_text(r: dict[str, Any]) -> str:
     detail = [str(r["population"])] if r.get("population") else []
     if r.get("n") is not None:
         detail.append(f"n={r['n']}")
-    return f"{r.get('measure', '?')} {value}" + (f" ({', '.join(detail)})" if detail else "")
+    measure = str(r.get("measure") or "?")
+    joiner = ": " if measure[-1:].isdigit() else " "  # "PASI 75: 72%", not "PASI 75 72%"
+    return f"{measure}{joiner}{value}" + (f" ({', '.join(detail)})" if detail else "")
 
 
 def safety_text(s: dict[str, Any]) -> str:

@@ -3,7 +3,8 @@
 Keys (each present only when the text states it):
 
 =================  ==========================================================================================
-``results``        list of {"measure": "ORR"|"CR"|"PFS"|"OS"|"DoR"|"EFS"|"MRD"|"DCR"|"PR", "value": number,
+``results``        list of {"measure": "ORR"|"CR"|"PFS"|"OS"|"DoR"|"EFS"|"MRD"|"DCR"|"PR"|a responder scale as
+                   written ("PASI 75", "ACR 20"), "value": number,
                    "unit": "%"|"months"|"weeks"|"days"|"years", "population": str|None, "n": int|None}
 ``safety``         list of {"text": the phrase, "event": "CRS"|"ICANS"|"neutropenia"|...|None,
                    "grade": "≥3"|"3"|...|None, "rate": number|None} ("no grade ≥3 CRS" → CRS, "≥3", 0)
@@ -68,14 +69,27 @@ _PCT_MEASURES: tuple[tuple[str, str], ...] = (
     ("MRD", r"(?:MRD[- ]negativ\w*|minimal residual disease[- ]negativ\w*)"),
     ("DCR", r"(?:disease control rate|DCR)"),
     ("PR", r"(?:partial response(?: rate)?)"),
+    # Responder scales, reported as the share of patients reaching a threshold ("PASI 75", "EASI-75", "ACR20"):
+    # the measure is the scale as written (see _measure); their names only in capitals (cheaper: fewer starts)
+    ("SCALE", r"(?-i:PASI|EASI|ACR|SALT|ASAS|HiSCR|BVAS|vIGA-AD|IGA|PGA|SRI|DAS28)(?:[- ]?\d{1,3})?"),
 )
 _MEASURE_PCT = "|".join(f"(?P<{name}>{p})" for name, p in _PCT_MEASURES)
 _NUM = r"(?P<value>\d{1,3}(?:\.\d+)?)\s?%"
 _PCT_FIRST = re.compile(_NUM + r"\s*(?:\([^)]{0,30}\)\s*)?(?:" + _MEASURE_PCT + r")\b", _I)
 _PCT_AFTER = re.compile(
-    r"\b(?:" + _MEASURE_PCT + r")\)?\s*(?:\([^)]{0,20}\)\s*)?(?:rate\s+)?(?:of|was|were|reached|:|=|at)\s+"
+    r"\b(?:" + _MEASURE_PCT + r")\)?\s*(?:\([^)]{0,20}\)\s*)?(?:response\s+)?(?:rate\s+)?(?:of|was|were|reached|"
+    r":|=|at|(?:was\s+|were\s+)?(?:achieved|reached|attained|observed|seen)\s+(?:by|in))\s+"
     r"(?:approximately\s+)?" + _NUM, _I,
 )
+# "45% (9/20) of patients with DLBCL achieved a complete response", "and 80% achieved an objective response"
+_PCT_OF = re.compile(
+    _NUM + r"\s*(?:\(\s*\d{1,5}\s*/\s*(?P<of>\d{1,5})\s*\)\s*)?(?:of\s+(?:the\s+|all\s+)?(?:(?P<n>\d{1,5})\s+)?"
+    r"(?:evaluable\s+|treated\s+|enrolled\s+)?(?:patients|participants|subjects)\b(?P<mid>[^.;%]{0,80}?)\s+)?"
+    r"(?:achiev\w*|reach\w*|attain\w*|had|showed)\s+(?:an?\s+|the\s+)?(?:" + _MEASURE_PCT + r")\b", _I,
+)
+# Every _PCT_OF match holds one of its verbs (lower-cased as IGNORECASE reads them: gate_lower)
+_PCT_OF_VERBS = ("achiev", "reach", "attain", "had", "showed")
+_WITH = re.compile(r"^\s*(?:with|who had|who have)\s+(?P<post>[^,;]{2,80}?)\s*,?\s*$", _I)
 _TIME_MEASURES: tuple[tuple[str, str], ...] = (
     ("PFS", r"(?:progression[- ]free survival|r?PFS)"),
     ("OS", r"(?:overall survival|OS)"),
@@ -92,7 +106,7 @@ _TIME_AFTER = re.compile(
 _TIME_FIRST = re.compile(r"\b" + _TIME + r"\s+(?:of\s+)?(?:median\s+)?(?:" + _MEASURE_TIME + r")\b", _I)
 
 _POPULATION = re.compile(
-    r"^\s*(?:\([^)]{0,30}\)\s*)?(?:was |were )?(?:observed |achieved |seen |reported )?(?:in|across|among|for)\s+"
+    r"^\s*(?:\([^)]{0,30}\)\s*)?(?:was |were )?(?:observed |achieved |seen |reported )?(?:in|across|among|for|of)\s+"
     r"(?:the\s+|all\s+|a\s+)?(?:(?P<n>\d{1,5})\s+)?(?:evaluable\s+|treated\s+|enrolled\s+|efficacy-evaluable\s+)?"
     r"(?P<pre>(?:(?!patients|participants|subjects)[A-Za-z/][\w/+-]*\s+){0,4}?)"
     r"(?:patients|participants|subjects|people|adults|children)?\s*"
@@ -100,8 +114,8 @@ _POPULATION = re.compile(
     r"\btreated\b|\bacross\b|\bcompared\b|\bversus\b|\bvs\b|$))",
     _I,
 )
-_N_NEAR = re.compile(r"\b(?:n\s?=\s?(\d{1,5})|(\d{1,5})\s+(?:evaluable\s+)?(?:patients|participants|subjects))\b",
-                     _I)
+_N_NEAR = re.compile(r"\b(?:n\s?=\s?(\d{1,5})|(\d{1,5})\s+(?:evaluable\s+)?(?:patients|participants|subjects)|"
+                     r"\d{1,5}\s*/\s*(\d{1,5})\s*\))", _I)
 
 
 # "In 14 patients with indolent lymphoma, … an ORR of 93%": the population leads its sentence.
@@ -135,7 +149,7 @@ def _population(after: str) -> tuple[str | None, int | None]:
     m = _POPULATION.match(after[:140])
     if m is None:
         m2 = _N_NEAR.search(after[:60])
-        return None, (int(m2.group(1) or m2.group(2)) if m2 else None)
+        return None, (int(m2.group(1) or m2.group(2) or m2.group(3)) if m2 else None)
     n = int(m.group("n")) if m.group("n") else None
     pop = (m.group("post") or m.group("pre") or "").strip(" -")
     if pop.lower() in {"", "the", "all", "this", "those", "these", "total"}:
@@ -143,12 +157,19 @@ def _population(after: str) -> tuple[str | None, int | None]:
     if n is None:
         m2 = _N_NEAR.search(after[:60])
         if m2:
-            n = int(m2.group(1) or m2.group(2))
+            n = int(m2.group(1) or m2.group(2) or m2.group(3))
     return (pop or None), n
 
 
 def _measure(m: re.Match[str], names: tuple[tuple[str, str], ...]) -> str:
-    return next(name for name, _ in names if m.group(name))
+    name = next(name for name, _ in names if m.group(name))
+    if name != "SCALE":
+        return name
+    scale, number = _SCALE_PARTS.match(m.group(name)).groups()  # type: ignore[union-attr]
+    return f"{scale} {number}" if number else scale
+
+
+_SCALE_PARTS = re.compile(r"(.*?)[- ]?(\d*)$")
 
 
 def _unit(u: str) -> str:
@@ -190,11 +211,12 @@ def extract_results(text: str | Sentences) -> list[dict[str, Any]]:
     seen: set[tuple[str, float, str | None]] = set()
     spans_in: dict[int, list[tuple[int, int]]] = {}
 
-    def add(measure: str, value: str, unit: str, end: int, span: tuple[int, int], src: str) -> None:
+    def add(measure: str, value: str, unit: str, end: int, span: tuple[int, int], src: str,
+            stated: tuple[str | None, int | None] = (None, None)) -> None:
         spans = spans_in.setdefault(id(src), [])
         if len(out) >= MAX_RESULTS or any(a < span[1] and span[0] < b for a, b in spans):  # same words again
             return
-        pop, n = _population(src[end:])
+        pop, n = stated if stated != (None, None) else _population(src[end:])
         if pop is None and n is None:
             pop, n = _leading_population(src[max(0, span[0] - 240) : span[0]])
         v = _value(value)
@@ -206,6 +228,14 @@ def extract_results(text: str | Sentences) -> list[dict[str, Any]]:
         out.append({"measure": measure, "value": v, "unit": unit, "population": pop, "n": n})
 
     pct = _only(text, ("%",))
+    pct_low = gate_lower(pct) if pct else ""
+    for m in _PCT_OF.finditer(pct) if any(verb in pct_low for verb in _PCT_OF_VERBS) else ():
+        if len(out) >= MAX_RESULTS:
+            break
+        within = _WITH.match(m.group("mid") or "")
+        count = m.group("of") or m.group("n")
+        add(_measure(m, _PCT_MEASURES), m.group("value"), "%", m.end(), m.span(), pct,
+            (_short(within.group("post")) if within else None, int(count) if count else None))
     for rx in (_PCT_FIRST, _PCT_AFTER) if pct else ():
         for m in rx.finditer(pct):
             if len(out) >= MAX_RESULTS:
@@ -243,7 +273,7 @@ _EVENTS: tuple[tuple[str, str], ...] = (
 )
 _EVENT = "|".join(f"(?P<{name}>{p})" for name, p in _EVENTS)
 _GRADE = (r"(?:grade\s*(?P<g1>(?:≥|>=|>|≧)\s*\d|\d\s*(?:or|and)\s*(?:higher|greater|above|more)|\d\s*\+|"
-          r"\d(?:\s*[-/]\s*\d)?)|(?P<g2>high)[- ]grade|(?P<g3>severe|serious))\s+")
+          r"\d(?:\s*[-/]\s*\d)?)|(?P<g2>high)[- ]grade|(?P<g3>severe|serious(?!\s+adverse)))\s+")
 _NO_EVENT = re.compile(r"\b(?:no|zero|without(?: any)?|absence of)\s+(?:cases? of\s+)?(?:new\s+)?" r"(?:" + _GRADE
                        + r")?(?:" + _EVENT + r")\b", _I)
 _RATE_EVENT = re.compile(
@@ -350,7 +380,7 @@ _MEETING = re.compile(
     r"scientific advice|special protocol assessment|SPA)\b(?:\s+(?:meeting|procedure|consultation|"
     r"agreement|feedback))?", _I)
 _OUTCOME = re.compile(
-    r"\b(?:agreed|agreement|aligned|alignment|concurred|confirmed|supports?|supported|feedback|advised|"
+    r"\b(?:agreed|agreement|aligned|alignment|concurred|confirmed|supports?|supported|supporting|feedback|advised|"
     r"indicated|acknowledged|recommended)\b[^.;]{0,200}", _I)
 
 
@@ -383,7 +413,9 @@ def extract_meeting(text: str) -> dict[str, Any] | None:
 _RANDOMISED = re.compile(r"\b(?<!non-)(?<!non)randomi[sz]ed\b", _I)
 _NON_RANDOMISED = re.compile(r"\b(?:non-?randomi[sz]ed|single[- ]arm|open[- ]label,? single[- ]arm)\b", _I)
 _PIVOTAL = re.compile(r"\b(?:pivotal|registrational|registration[- ]enabling)\b", _I)
-_SINGLE = re.compile(r"\b(?:single|one|a sole)\s+(?:\w+\s+){0,4}?(?:trial|study)\b(?!\s+(?:site|arm))", _I)
+# "a single, open-label, registrational study"; not "single and multiple ascending dose study", "single-centre"
+_SINGLE = re.compile(r"\b(?:single|one|a sole),?\s+(?!(?:and|or|ascending|dose|doses|center|centre|site|arm|agent|"
+                     r"patient|cohort)\b)(?:[\w-]+,?\s+){0,4}?(?:trial|study)\b(?!\s+(?:site|arm))", _I)
 _LINE = re.compile(
     r"\b(?P<line>first|second|third|fourth|fifth|later|1st|2nd|3rd|4th|[1-5]L|[1-5])\s?[- ]?(?:line|L)\b"
     r"(?:\s*\+|\s+(?:or|and)\s+(?:later|beyond))?", _I)

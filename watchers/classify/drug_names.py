@@ -17,9 +17,9 @@ Three kinds of names are found:
 from __future__ import annotations
 
 import re
-from operator import itemgetter
+from collections.abc import Iterable
 
-from .prescan import literal_scan, matches_at
+from .prescan import literal_scan, matches_at, start_scan
 from .rules import gate_lower, lower_pattern
 
 _STEMS = (
@@ -130,6 +130,7 @@ _SLOT_LITERALS = (
 
 
 _SLOT_SCAN = literal_scan(_SLOT_LITERALS)
+_SLOT_STARTS = start_scan(_SLOT_LITERALS)  # (the same literals' starts, faster: prescan.start_scan)
 
 
 def _may_have_slot(low: str) -> bool:
@@ -149,6 +150,15 @@ def _slot_matches(low: str) -> list[re.Match[str]]:
     if _SLOT_SCAN is None:
         return list(_SLOT_FAST.finditer(low))
     starts: set[int] = set()
+    if _SLOT_STARTS is not None:
+        try:
+            hits = _SLOT_STARTS(low, overlapping=True)
+        except UnicodeEncodeError:  # a lone surrogate (no UTF-8 for the Rust scan): pyahocorasick below
+            hits = None
+        if hits is not None:
+            for _, start, _ in hits:
+                starts.update((start, start - 1, start - 4))
+            return list(matches_at(_SLOT_FAST, low, sorted(starts)))
     for end, n in _SLOT_SCAN.iter(low):
         start = end - n + 1
         starts.update((start, start - 1, start - 4))
@@ -158,10 +168,15 @@ def _slot_matches(low: str) -> list[re.Match[str]]:
 def find_slot_names(text: str, exclude: frozenset[str] = frozenset()) -> list[str]:
     out: list[str] = []
     low = gate_lower(text)  # ı/ſ folded, as IGNORECASE reads them
-    if not _may_have_slot(low):
-        return out
     same = len(low) == len(text)
-    for m in (_slot_matches(low) if same else _SLOT_RE.finditer(text)):
+    if same and _SLOT_SCAN is not None:
+        # the starts' scan is also the gate (no literal: no start, no match), so the text is scanned once
+        matches: Iterable[re.Match[str]] = _slot_matches(low)
+    elif not _may_have_slot(low):
+        return out
+    else:
+        matches = _slot_matches(low) if same else _SLOT_RE.finditer(text)
+    for m in matches:
         word = text[m.start(1) : m.end(1)]
         low = word.casefold()
         if low in _SLOT_STOP or low in exclude or low.rstrip("s") in _SLOT_STOP:
@@ -231,7 +246,13 @@ _STEM_TUPLE = tuple(sorted(set(_STEMS)))
 # a-z kept, every other byte a space: in the translated copy of an ASCII text a stem that ends a run of a-z
 # letters is followed by a space
 _AZ_ONLY = bytes(c if 97 <= c <= 122 else 32 for c in range(256))
-_STEM_END_SCAN = literal_scan(tuple(stem + " " for stem in _STEM_TUPLE))
+# The scan reads the copy backwards, for " " + the stem reversed: every literal then begins with the space, so the
+# automaton's root has one child and the letters (most of the text) leave it after one comparison; read forwards,
+# each letter is looked up among the root's children, the stems' first letters (pyahocorasick searches them in a
+# row).
+_STEM_END_SCAN = literal_scan(tuple(" " + stem[::-1] for stem in _STEM_TUPLE))
+# (faster still: ahocorasick_rs's DFA over the copy as it stands, for "stem + space"; prescan.start_scan)
+_STEM_ENDS = start_scan(tuple(stem + " " for stem in _STEM_TUPLE), dfa=True)
 
 
 def _stem_word_starts(text: str) -> list[int] | None:
@@ -248,7 +269,11 @@ def _stem_word_starts(text: str) -> list[int] | None:
     if _STEM_END_SCAN is None:
         return None
     az = text.encode("ascii", "replace").translate(_AZ_ONLY).decode() + " "
-    ends = set(map(itemgetter(0), _STEM_END_SCAN.iter(az)))  # the space after the run (stems may share an end)
+    if _STEM_ENDS is not None:  # the space after the run (stems may share one): the hit's end - 1
+        ends = {end - 1 for _, _, end in _STEM_ENDS(az, overlapping=True)}
+    else:
+        last = len(az) - 2  # a hit (e, n) in the reversed copy: its space is at L - 2 - e + n in the copy
+        ends = {last - e + n for e, n in _STEM_END_SCAN.iter(az[::-1])}
     starts: list[int] = []
     for end in sorted(ends):
         run = az.rfind(" ", 0, end) + 1

@@ -30,7 +30,7 @@ import re
 from operator import itemgetter
 from typing import Any
 
-from .prescan import ascii_twin, boundary_last, literal_scan
+from .prescan import ascii_twin, boundary_last, literal_scan, start_scan, string_scan
 from .rules import gate_lower, lower_pattern
 
 _I = re.IGNORECASE
@@ -182,13 +182,14 @@ class _Fast:
     at every character (the guidance patterns begin with optional words, which ``re`` cannot skip ahead to).
     """
 
-    __slots__ = ("fast", "fast_ascii", "orig", "starts")
+    __slots__ = ("fast", "fast_ascii", "orig", "start_scan", "starts")
 
     def __init__(self, rx: re.Pattern[str], starts: tuple[str, ...] = ()) -> None:
         self.orig = rx
         self.fast = re.compile(boundary_last(lower_pattern(rx.pattern)))  # (prescan: the same matches, faster)
         self.fast_ascii = ascii_twin(self.fast) or self.fast  # for all-ASCII texts (prescan.ascii_twin)
         self.starts = literal_scan(starts) if starts else None
+        self.start_scan = start_scan(starts) if starts else None  # (the same starts, faster: prescan.start_scan)
 
     def search(self, text: str, low: str | None) -> _Match | re.Match[str] | None:
         if low is None or len(low) != len(text):
@@ -196,6 +197,12 @@ class _Fast:
         fast = self.fast_ascii if low.isascii() else self.fast
         if self.starts is None:
             m = fast.search(low)
+        elif self.start_scan is not None and (hits := _starts_or_none(self.start_scan, low)) is not None:
+            m = None  # the first position, in text order, where the twin matches
+            for start in sorted(set(map(_START, hits))):
+                m = fast.match(low, start)
+                if m is not None:
+                    break
         else:  # the first position, in text order, where the twin matches: what search finds
             m = None
             for start in sorted({end - n + 1 for end, n in self.starts.iter(low)}):
@@ -293,10 +300,26 @@ _GUIDANCE2_WORDS = ("expect", "anticipat", "plan", "on track")
 _GATE_LITERALS = frozenset((*_PDUFA_LEAD, *_PDUFA_DATE, *_INDICATION_GATE, *_ENDPOINT_WORDS, *_N_GATE, *_HR_WORDS,
                             *_P_MARKS, *_TRIAL_WORDS, *_GUIDANCE_WORDS, *_GUIDANCE2_WORDS, *_GUIDANCE3_GATE))
 _GATE_SCAN = literal_scan(_GATE_LITERALS, itself=True)
+_START = itemgetter(1)  # a hit's start (prescan.start_scan)
+
+
+def _starts_or_none(scan: Any, low: str) -> list[tuple[int, int, int]] | None:
+    try:
+        return scan(low, overlapping=True)  # type: ignore[no-any-return]
+    except UnicodeEncodeError:  # a lone surrogate (no UTF-8 for the Rust scan): pyahocorasick instead
+        return None
+
+
+_GATE_STRINGS = string_scan(sorted(_GATE_LITERALS))  # (the same literals, faster: prescan.string_scan)
 
 
 def _present(low: str) -> set[str]:
     """The literals of :data:`_GATE_LITERALS` that occur in ``low`` (the scan reports overlapping matches)."""
+    if _GATE_STRINGS is not None:
+        try:
+            return set(_GATE_STRINGS(low, overlapping=True))
+        except UnicodeEncodeError:  # a lone surrogate (no UTF-8 for the Rust scan): pyahocorasick below
+            pass
     if _GATE_SCAN is None:
         return {lit for lit in _GATE_LITERALS if lit in low}
     return set(map(itemgetter(1), _GATE_SCAN.iter(low)))

@@ -35,6 +35,24 @@ _STOPWORDS: dict[str, frozenset[str]] = {
     "nl": frozenset("het een van en voor met bij op maakt bekend de is naar".split()),
     "pt": frozenset("o os das dos do da e para com em uma um anuncia que ao".split()),
 }
+# Words of the releases themselves, for headlines short of function words ("Norvalis avvia lo studio di fase 2"):
+# each language's words for a trial, its results, recruiting, an approval, and its announcing verbs.
+_MARKERS: dict[str, str] = {
+    "en": "trial study results data patients enrollment approval designation receives reports doses completes",
+    "de": "studie ergebnisse daten patienten rekrutierung zulassung erhält meldet startet schließt veröffentlicht "
+          "abgeschlossen berichtet präsentiert neue neuen beginnt klinische",
+    "fr": "essai étude résultats données recrutement autorisation désignation obtient reçoit finalise lancement "
+          "premier nouveau nouvelle nomination",
+    "es": "ensayo estudio resultados datos reclutamiento aprobación designación recibe obtiene inicia pacientes "
+          "nuevo nueva",
+    "it": "studio sperimentazione risultati dati arruolamento reclutamento approvazione riceve ottiene avvia "
+          "pazienti nuovo nuova",
+    "da": "forsøg studiet resultater rekruttering rekrutteringen godkendelse modtager offentliggør afslutter "
+          "afsluttet patienter indleder igangsætter påbegynder første doseret",
+    "sv": "prövning studien fas resultat rekrytering rekryteringen godkännande erhåller inleder avslutar slutförd "
+          "presenterar patienter första doserad behandlad påbörjar",
+}
+_STOPWORDS = {lang: words | frozenset(_MARKERS.get(lang, "").split()) for lang, words in _STOPWORDS.items()}
 # Words shared by two languages count for neither alone; the distinctive ones decide.
 _SHARED = {w for lang, ws in _STOPWORDS.items() for w in ws
            if sum(w in other for other in _STOPWORDS.values()) > 1}
@@ -82,12 +100,16 @@ def detect_language(title: str, lede: str = "") -> str:
     n_second = ranked[1][1] if len(ranked) > 1 else 0
     accented = text.isascii() is False and _ACCENTED.search(text) is not None
     if not accented:  # plain Latin letters: English unless another language clearly wins
-        return best if best != "en" and n_best >= 2 and n_best > votes.get("en", 0) else "en"
+        english = votes.get("en", 0)
+        # one word of another language decides only a headline with no English word at all
+        return best if best != "en" and (n_best >= 2 or english == 0) and n_best > english else "en"
     if _ICELANDIC.search(text):
         return "is"
     if n_best >= 2 and n_best >= 2 * n_second and not (best in ("da", "sv") and _NORDIC.search(text)):
         return best
     guess = _langdetect(text[:160])  # langdetect's cost grows with the text; a headline's worth suffices
+    if guess == "no" and best == "da":
+        return "da"  # Danish words, which langdetect reads as the close Norwegian
     if guess is not None:
         return guess
     return best if n_best >= 2 else "en"
@@ -143,11 +165,12 @@ LANGUAGE_RULES: dict[str, tuple[Rule, ...]] = {
         R("de.breakthrough", "regulatory", "breakthrough", _BTD + r"|\bdurchbruchstherapie\b"),
         R("de.prime", "regulatory", "prime", r"\bPRIME\b", flags=0),
         R("de.first_patient", "enrollment", "first_patient",
-          r"\berste[rn]?\s+(?:\w+\s+){0,2}(?:patient\w*|proband\w*|teilnehmer\w*)\b.{0,40}\b(?:dosiert|behandelt|"
+          r"\berste[rn]?\s+(?:\w+\s+){0,2}(?:patient\w*|proband\w*|teilnehmer\w*)\b.{0,80}\b(?:dosiert|behandelt|"
           r"eingeschlossen|rekrutiert|randomisiert)\b"),
         R("de.enrollment_complete", "enrollment", "enrollment_complete",
           r"\b(?:rekrutierung|patienteneinschluss|einschluss)\b.{0,60}\babgeschlossen\b|\bvollständig rekrutiert\b|"
-          r"\babschluss der (?:rekrutierung|patientenrekrutierung)\b"),
+          r"\babschluss der (?:rekrutierung|patientenrekrutierung)\b|"
+          r"\bschließt\b.{0,80}\b(?:rekrutierung|patientenrekrutierung|patienteneinschluss|einschluss)\b.{0,40}\bab\b"),
         R("de.initiation", "enrollment", "initiation",
           r"\b(?:start\w*|beginn\w*|initiier\w*|einleitung)\b.{0,60}\b(?:studie|phase[- ]\w+[- ]studie)\b|"
           r"\bstudie\b.{0,40}\b(?:gestartet|begonnen|initiiert)\b"),
@@ -179,11 +202,13 @@ LANGUAGE_RULES: dict[str, tuple[Rule, ...]] = {
         R("fr.breakthrough", "regulatory", "breakthrough", _BTD + r"|\bthérapie innovante\b"),
         R("fr.prime", "regulatory", "prime", r"\bPRIME\b", flags=0),
         R("fr.first_patient", "enrollment", "first_patient",
-          r"\bpremiers? (?:patients?|participants?|sujets?)\b.{0,40}\b(?:traité|dosé|recruté|inclus|randomisé)\w*"),
+          r"\bpremiers? (?:patients?|participants?|sujets?)\b.{0,40}\b(?:traité|dosé|recruté|inclus|randomisé)\w*|"
+          r"\b(?:recrutement|inclusion|traitement|randomisation|administration) (?:du|des|d'un) premiers? "
+          r"(?:patients?|participants?|sujets?)\b"),
         R("fr.enrollment_complete", "enrollment", "enrollment_complete",
           r"\b(?:recrutement|inclusions?)\b.{0,60}\b(?:complet|terminé|achevé|finalisé)\w*|"
-          r"\b(?:fin|achèvement|finalis\w*) (?:du|de la|des) (?:recrutement|inclusions?|vaccination\w*|"
-          r"série de primovaccination\w*)\b|\bfinalisent la vaccination\b|\bachèvement de la série\b"),
+          r"\b(?:fin|achèvement|finalis\w*|achève|termine) (?:du|de la|des|le|la|les) (?:recrutement|inclusions?|"
+          r"vaccination\w*|série de primovaccination\w*)\b|\bfinalisent la vaccination\b|\bachèvement de la série\b"),
         R("fr.initiation", "enrollment", "initiation",
           r"\b(?:lancement|démarrage|début|initiation|lance|démarre)\b.{0,60}\b(?:essai|étude)\b"),
         R("fr.interim", "readout", "interim",
@@ -212,7 +237,8 @@ LANGUAGE_RULES: dict[str, tuple[Rule, ...]] = {
         R("es.breakthrough", "regulatory", "breakthrough", _BTD + r"|\bterapia innovadora\b"),
         R("es.first_patient", "enrollment", "first_patient",
           r"\bprimer(?:os)? (?:paciente|participante)s?\b.{0,40}\b(?:tratad|dosificad|reclutad|inscrit|"
-          r"aleatorizad)\w*"),
+          r"aleatorizad)\w*|\b(?:trata|dosifica|inscribe|recluta|aleatoriza)\w*\b.{0,20}"
+          r"\bprimer(?:os)? (?:paciente|participante)s?\b"),
         R("es.enrollment_complete", "enrollment", "enrollment_complete",
           r"\b(?:reclutamiento|inscripci[oó]n)\b.{0,60}\b(?:complet|finaliz)\w*|\bcompleta(?:do)? el reclutamiento\b"),
         R("es.initiation", "enrollment", "initiation",
@@ -243,7 +269,7 @@ LANGUAGE_RULES: dict[str, tuple[Rule, ...]] = {
           r"\bprim[oi] (?:paziente|partecipante|pazienti)\b.{0,40}\b(?:trattat|dosat|arruolat|randomizzat)\w*"),
         R("it.enrollment_complete", "enrollment", "enrollment_complete",
           r"\b(?:arruolamento|reclutamento)\b.{0,60}\b(?:completat|conclus|terminat)\w*|"
-          r"\bcompletat[oa] l'arruolamento\b"),
+          r"\bcomplet\w* (?:l'|il )?(?:arruolamento|reclutamento)\b"),
         R("it.initiation", "enrollment", "initiation",
           r"\b(?:avvio|avvia|inizio|inizia|lancia)\b.{0,60}\b(?:studio|sperimentazione)\b"),
         R("it.interim", "readout", "interim",
@@ -270,7 +296,9 @@ LANGUAGE_RULES: dict[str, tuple[Rule, ...]] = {
           r"\bførste (?:patient|forsøgsperson|deltager)\w*\b.{0,40}\b(?:doseret|behandlet|inkluderet|"
           r"randomiseret)\b"),
         R("da.enrollment_complete", "enrollment", "enrollment_complete",
-          r"\b(?:rekruttering|inklusion)\w*\b.{0,60}\b(?:afsluttet|gennemført|fuldført)\b|\bfuldt rekrutteret\b"),
+          r"\b(?:rekruttering|inklusion)\w*\b.{0,60}\b(?:afsluttet|gennemført|fuldført)\b|\bfuldt rekrutteret\b|"
+          r"\b(?:afslutter|afsluttet|afsluttede|gennemfører|gennemført|fuldfører|fuldført)\b.{0,40}"
+          r"\b(?:rekruttering|inklusion)\w*"),
         R("da.initiation", "enrollment", "initiation",
           r"\b(?:start\w*|igangsæt\w*|indled\w*|påbegynd\w*)\b.{0,60}\b(?:forsøg|studie)\w*"),
         R("da.interim", "readout", "interim",
@@ -298,7 +326,8 @@ LANGUAGE_RULES: dict[str, tuple[Rule, ...]] = {
           r"\bförsta (?:patient|deltagare|försöksperson)\w*\b.{0,40}\b(?:doserad|behandlad|inkluderad|"
           r"randomiserad)\w*"),
         R("sv.enrollment_complete", "enrollment", "enrollment_complete",
-          r"\b(?:rekrytering|inklusion)\w*\b.{0,60}\b(?:slutförd|avslutad|klar|fullständig)\b|\bfullrekryterad\b"),
+          r"\b(?:rekrytering|inklusion)\w*\b.{0,60}\b(?:slutförd|avslutad|klar|fullständig)\b|\bfullrekryterad\b|"
+          r"\b(?:slutför|slutfört|slutförde|avslutar|avslutat|avslutade)\b.{0,40}\b(?:rekrytering|inklusion)\w*"),
         R("sv.initiation", "enrollment", "initiation",
           r"\b(?:start\w*|inled\w*|påbörja\w*)\b.{0,60}\b(?:studie|prövning)\w*"),
         R("sv.interim", "readout", "interim", r"\b(?:preliminära|interim)\s+(?:\w+\s+){0,2}(?:resultat|data)\b"),

@@ -36,25 +36,88 @@ class GateScan:
                 masks[literal] = masks.get(literal, 0) | (1 << i)
         self.masks = masks
         self._automaton = None
+        self._strings = string_scan(masks)  # (see string_scan: the literals that occur, as a list)
         try:
             import ahocorasick
         except ImportError:  # optional speed-up: the plain checks below give the same mask
             return
         automaton = ahocorasick.Automaton()
-        for literal, mask in masks.items():
-            automaton.add_word(literal, mask)
+        for literal in frequent_first(masks):
+            automaton.add_word(literal, masks[literal])
         automaton.make_automaton()
         self._automaton = automaton
 
     def open_mask(self, low: str) -> int:
         """The mask of rules worth trying on ``low`` (the lower-cased text)."""
         mask = self.ungated
+        if self._strings is not None:  # the distinct literals that occur, their masks or-ed
+            try:
+                found = self._strings(low, overlapping=True)
+            except UnicodeEncodeError:  # a lone surrogate (no UTF-8 for the Rust scan): pyahocorasick below
+                pass
+            else:
+                return reduce(or_, map(self.masks.__getitem__, set(found)), mask)
         if self._automaton is not None:  # the distinct masks of the hits, gathered in C, then or-ed
             return reduce(or_, set(map(_VALUE, self._automaton.iter(low))), mask)
         for literal, m in self.masks.items():
             if literal in low:
                 mask |= m
         return mask
+
+
+# pyahocorasick finds a node's child for the next character by a linear search over the children, in the order
+# they were added (and a character with no child there tries the fail node's children, down to the root's). Most
+# characters of a text only pass through the root and its first level, so adding the literals in the order of
+# their letters' frequency in English text puts the child of a common letter first: the same automaton (the
+# same matches, values and order of hits), fewer comparisons per character.
+_FREQUENT = " etaoinsrhldcumfpgwybvkxjqz"
+_RANK = {ch: i for i, ch in enumerate(_FREQUENT)}
+
+
+def _frequency_key(literal: str) -> tuple[tuple[int, int], ...]:
+    return tuple((_RANK.get(ch, len(_RANK)), ord(ch)) for ch in literal)
+
+
+def frequent_first(literals: Iterable[str]) -> list[str]:
+    """``literals`` (each once) sorted by their characters' frequency ranks, position by position: the order in
+    which adding them to an automaton gives every node its children in frequency order."""
+    return sorted(set(literals), key=_frequency_key)
+
+
+# ahocorasick_rs (Rust's aho-corasick) scans a text several times faster than pyahocorasick's iterator (which steps
+# through the automaton one character per call, and looks each one up among a node's children in a row): it skips
+# ahead with a prefilter and hands all the hits back at once. Overlapping, it reports every occurrence of every
+# literal, as pyahocorasick does; its positions are character indexes (tests/watchers/classify/test_speed_paths.py
+# compares both on the corpus and on generated texts). Without the package, pyahocorasick is used, and for a text
+# that has no UTF-8 (a lone surrogate: the Rust scan raises UnicodeEncodeError).
+def _rs_automaton(literals: Iterable[str], dfa: bool = False):  # type: ignore[no-untyped-def]
+    try:
+        import ahocorasick_rs
+    except ImportError:
+        return None
+    unique = list(dict.fromkeys(literals))
+    if not unique or "" in unique:
+        return None
+    implementation = ahocorasick_rs.Implementation.DFA if dfa else None
+    return ahocorasick_rs.AhoCorasick(unique, store_patterns=True, implementation=implementation)
+
+
+def string_scan(literals: Iterable[str]):  # type: ignore[no-untyped-def]
+    """``find(text, overlapping=True)``: the list of the ``literals`` that occur in ``text``, one item per
+    occurrence (ahocorasick_rs), or None without the package."""
+    automaton = _rs_automaton(literals)
+    return None if automaton is None else automaton.find_matches_as_strings
+
+
+def start_scan(literals: Iterable[str], dfa: bool = False):  # type: ignore[no-untyped-def]
+    """``find(text, overlapping=True)``: a list of (index, start, end) per occurrence of one of the ``literals`` in
+    ``text``, in the order of their ends (ahocorasick_rs; ``dfa``: its DFA, faster where the literals' first
+    characters are frequent), or None without the package."""
+    automaton = _rs_automaton(literals, dfa)
+    return None if automaton is None else automaton.find_matches_as_indexes
+
+
+_START = itemgetter(1)
 
 
 def literal_scan(literals: Iterable[str], start_offset: bool = False, itself: bool = False):  # type: ignore[no-untyped-def]
@@ -66,7 +129,7 @@ def literal_scan(literals: Iterable[str], start_offset: bool = False, itself: bo
     except ImportError:
         return None
     automaton = ahocorasick.Automaton()
-    for literal in literals:
+    for literal in frequent_first(literals):
         automaton.add_word(literal, literal if itself else 1 - len(literal) if start_offset else len(literal))
     automaton.make_automaton()
     return automaton
@@ -198,19 +261,32 @@ class StartSearch:
     (look-behinds and ``\\b`` still see the text before it; ``^`` matches only at the text's real start).
     """
 
-    __slots__ = ("_scan", "ascii", "pattern", "rx")
+    __slots__ = ("_scan", "_starts", "ascii", "pattern", "rx")
 
     def __init__(self, rx, literals: Iterable[str]) -> None:  # type: ignore[no-untyped-def]
         self.rx = rx
         self.ascii = ascii_twin(rx) or rx  # for all-ASCII texts (see ascii_twin)
         self.pattern = rx.pattern
+        literals = tuple(literals)
+        self._starts = start_scan(literals)
         self._scan = literal_scan(literals, start_offset=True)
 
     def search(self, text: str):  # type: ignore[no-untyped-def]
         rx = self.ascii if text.isascii() else self.rx
+        match = rx.match
+        if self._starts is not None:
+            try:
+                hits = self._starts(text, overlapping=True)
+            except UnicodeEncodeError:  # a lone surrogate (see GateScan.open_mask)
+                hits = None
+            if hits is not None:
+                for start in sorted(set(map(_START, hits))):
+                    m = match(text, start)
+                    if m is not None:
+                        return m
+                return None
         if self._scan is None:
             return rx.search(text)
-        match = rx.match
         for start in sorted(set(starmap(add, self._scan.iter(text)))):  # end + (1 - length): where a literal starts
             m = match(text, start)
             if m is not None:

@@ -4,13 +4,15 @@ In order of trust:
 
 1. the subject of the headline, when it is followed by an announcing verb ("PepGen Receives …",
    "Mylan, Biocon get CRL …", "Vaxcyte Doses First Participants …");
-2. the company named in the wire-service lede ("… (GLOBE NEWSWIRE) -- Ocugen, Inc. (NASDAQ: OCGN) …");
+2. the company named in the wire-service lede ("… (GLOBE NEWSWIRE) -- Ocugen, Inc. (NASDAQ: OCGN) …"; Business
+   Wire's, PR Newswire's and ACCESSWIRE's datelines too);
 3. any company followed by an exchange ticker ("Greenwich Lifesciences (NASDAQ:GLSI)") or by "said".
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 _VERBS = (
     r"announces?|announced|receives?|received|reports?|reported|presents?|presented|completes?|completed|"
@@ -26,8 +28,17 @@ _VERBS = (
     r"is|was|one|inks?|outlines?|showcases?|demonstrates?|shows?|delivers?|expects?|anticipates?|plans?|"
     r"data|results|phase|’s|'s"
 )
+# The same in the languages real issuers publish in (German, French, Spanish, Italian, Danish, Swedish)
+_FOREIGN_VERBS = (
+    "erhält meldet gibt startet schließt veröffentlicht berichtet präsentiert beginnt erreicht kündigt "
+    "annonce obtient reçoit présente publie lance démarre finalise achève atteint franchit "
+    "anuncia recibe obtiene presenta publica inicia completa logra "
+    "annuncia riceve ottiene pubblica avvia raggiunge "
+    "meddeler modtager offentliggør præsenterer opnår indleder afslutter "
+    "meddelar erhåller får tillkännager presenterar offentliggör inleder avslutar rapporterar når"
+).split()
 _SUFFIX = r"(?:Inc|Ltd|Limited|Corp|Corporation|AG|SA|S\.A|N\.V|NV|plc|PLC|GmbH|LLC|Co|A/S|SE)\.?"
-_VERB_SET = frozenset(re.sub(r"(\w+)s\?", r"\1|\1s", _VERBS).split("|")) - {"and"}
+_VERB_SET = frozenset(re.sub(r"(\w+)s\?", r"\1|\1s", _VERBS).split("|")) - {"and"} | frozenset(_FOREIGN_VERBS)
 _JOINERS = frozenset({"and", "&"})
 _SUBJECT_WORD = re.compile(r"^(?:[A-Z0-9]|[a-z]{1,3}[A-Z])")
 _PUNCT = ",;:"
@@ -50,11 +61,22 @@ _POSSESSIVE = re.compile(
     r"\b(?:to|Accepts|Approves|Grants|for|of)\s+([A-Z][\w&.\-]*(?:\s+[A-Z][\w&.\-]*){0,3}?)(?:'s|'|’s|’)\s"
 )
 _LEDE_COMPANY = re.compile(
-    r"(?:NEWSWIRE\)|NewMediaWire|CET;|CEST;)\s*(?:--|–|—|-)?\s*(?:via NewMediaWire\s*(?:--|–|—|-)\s*)?"
+    r"(?:NEWSWIRE\)|BUSINESS WIRE\)|/PRNewswire(?:-[A-Za-z]+)*/|ACCESSWIRE\s*/\s*\w+\.? \d{1,2}, \d{4}\s*/|"
+    r"NewMediaWire|CET;|CEST;)\s*(?:--|–|—|-)?\s*(?:via NewMediaWire\s*(?:--|–|—|-)\s*)?"
     r"([A-Z0-9][\w&.’'\-™®]*(?:\s+[A-Z0-9][\w&.’'\-™®]*){0,5}?)(?:,?\s+(?:Inc|Ltd|Limited|Corp|Corporation|"
     r"AG|SA|"
     r"S\.A|N\.V|NV|plc|PLC|GmbH|LLC|Holding AG|Co\., Ltd)\.?)?\s*(?:\(|,|–|—|-|today|announced|reported)",
 )
+# Every _LEDE_COMPANY match starts with one of these; a text without any is not searched (the pattern would try
+# each of its many first letters at every position).
+_LEDE_MARKS = ("NEWSWIRE)", "NewMediaWire", "CET;", "CEST;", "BUSINESS WIRE)", "/PRNewswire", "ACCESSWIRE")
+
+
+def _lede_company(text: str) -> re.Match[str] | None:
+    """``_LEDE_COMPANY.search(text)``, skipped when the text has no wire's dateline mark."""
+    return _LEDE_COMPANY.search(text) if any(mark in text for mark in _LEDE_MARKS) else None
+
+
 _TICKER_COMPANY = re.compile(
     r"(?:^|[\s,;])((?:[A-Z0-9][\w&.’'\-]*\s+){0,4}?[A-Z0-9][\w&.’'\-]*?)(?:,?\s+(?:Inc|Ltd|Limited|Corp|"
     r"Corporation|"
@@ -125,7 +147,7 @@ _COMPANY_VERBS = frozenset(
     "completes completed doses dosed initiates initiated submits submitted signs partners launches closes "
     "files expands issues hosts regains posts outlines unveils highlights says said takes acquires "
     "secures publishes shares".split()
-)
+) | frozenset(_FOREIGN_VERBS)
 _SUFFIX_WORDS = (r"(?:Inc|Ltd|Limited|Corp|Corporation|AG|SA|N\.V|NV|plc|PLC|GmbH|LLC|A/S|SE|Therapeutics|"
                  r"Pharmaceuticals?|Biosciences|Biotherapeutics|Biopharma|Biotech|Biologics|Pharma)\b")
 _EXCHANGES = r"(?:Nasdaq|NASDAQ|NYSE|ASX|TSX|OTC\w*|Euronext|LSE|AIM|SIX|XETRA)\b"
@@ -149,7 +171,7 @@ class _Release:
     def lede_company(self) -> str:
         """The casefolded company of the wire-service lede ("" when there is none)."""
         if self._lede_company is None:
-            m = _LEDE_COMPANY.search(self.summary)
+            m = _lede_company(self.summary)
             self._lede_company = _clean(m.group(1)).casefold() if m else ""
         return self._lede_company
 
@@ -192,6 +214,45 @@ def _is_drug_name(name: str) -> bool:
     return any(f.casefold() == name.casefold() for f in found)
 
 
+# The last word of a subject that is a company's whole name; a subject ending otherwise may run past the company
+# into what it announces ("Annovis Bio Interview", "Celularity Human Placental-Derived Advanced Biomaterials").
+_NAME_END = re.compile(
+    _SUFFIX_WORDS + r"$|(?:Bio|Bioservices|Bioscience|Group|Health|Sciences|Medical|Labs|Holdings)$", re.IGNORECASE)
+
+
+def _named_company_within(subject: str, summary: str) -> str | None:
+    """The company the lede names, when the headline's subject starts with it and goes on past it: the
+    subject's first words, as the headline spells them."""
+    words = subject.split()
+    if len(words) < 2 or _NAME_END.search(words[-1]) or words[0].casefold() not in summary.casefold():
+        return None  # (a lede that never names the subject's first word names no company it starts with)
+    if subject.casefold() in summary.casefold():
+        return None  # the lede names the whole subject
+    folded = [w.casefold() for w in words]
+    for named in _lede_names(summary):
+        named_words = named.casefold().split()
+        if named_words == folded:
+            return None  # the lede names the whole subject: it is the company
+        if len(named_words) < len(words) and folded[: len(named_words)] == named_words:
+            return " ".join(words[: len(named_words)])
+    return None
+
+
+def _lede_names(summary: str) -> Iterator[str]:
+    """Companies the lede names, in order of trust (each looked for only when the ones before did not
+    decide): the wire's dateline company, one with a ticker, one that "said", the subject of its first sentence."""
+    for find in (_lede_company, _ticker_company, _SAID_COMPANY.search):
+        m = find(summary)
+        if m:
+            name = _clean(m.group(1))
+            if name and not _BAD_SUBJECT.match(name):
+                yield name
+    first = _title_subject(summary[:200])
+    name = _clean(first) if first else ""
+    if name and not _BAD_SUBJECT.match(name):
+        yield name
+
+
 def find_sponsor(title: str, summary: str) -> str | None:
     """The announcing company; never a drug name standing as the headline's subject."""
     subject = _title_subject(title)
@@ -201,14 +262,15 @@ def find_sponsor(title: str, summary: str) -> str | None:
             after = title[len(subject):].split(None, 1)
             verb = after[0].strip(_PUNCT).lower() if after else ""
             if verb in _COMPANY_VERBS or not _is_drug_name(name) or is_company(name, title, summary):
-                return name
+                return _named_company_within(name, summary) or name
     m = _POSSESSIVE.search(title)
     if m:
         name = _clean(m.group(1))
         if name and not _BAD_SUBJECT.match(name):
             return name
     for rx in (_LEDE_COMPANY, _TICKER_COMPANY, _SAID_COMPANY):
-        m = rx.search(summary) if rx is not _TICKER_COMPANY else _ticker_company(summary) or _ticker_company(title)
+        m = (_lede_company(summary) if rx is _LEDE_COMPANY else
+             _ticker_company(summary) or _ticker_company(title) if rx is _TICKER_COMPANY else rx.search(summary))
         if m:
             found = m.group(0)
             if rx is _TICKER_COMPANY and not _EXCHANGE.search(found) and not _COMPANY_WORD.search(found):

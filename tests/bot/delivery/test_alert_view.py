@@ -29,3 +29,9 @@ def test_plain_facts_and_urls() -> None:
     assert http_url("https://x.test/a", 100) == "https://x.test/a"
     assert http_url("javascript:alert(1)", 100) is None
     assert http_url("https://x.test/" + "a" * 200, 100) is None
+
+
+def test_a_responder_scale_reads_apart_from_its_value() -> None:
+    facts = {"results": [{"measure": "PASI 75", "value": 72, "unit": "%", "population": None, "n": 120},
+                         {"measure": "ACR 20", "value": 61, "unit": "%", "population": "200 mg", "n": None}]}
+    assert fact_items(facts) == [("Results", "PASI 75: 72% (n=120) · ACR 20: 61% (200 mg)")]

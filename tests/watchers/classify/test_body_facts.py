@@ -6,7 +6,7 @@ import json
 
 from bot.cli.classify import classify_line
 from watchers.classify import classify
-from watchers.classify.detail_facts import body_text, extract_design, extract_results, extract_safety
+from watchers.classify.detail_facts import body_text, extract_design, extract_meeting, extract_results, extract_safety
 
 AZER_TITLE = "Northgate Bio Presents Azer-cel Phase 1b Data at ASCO"
 AZER_LEDE = (
@@ -125,3 +125,51 @@ def test_population_leading_its_sentence() -> None:
     results = {(r["measure"], r["value"], r["population"], r["n"]) for r in c.facts["results"]}
     assert ("ORR", 60, "FL", 20) in results
     assert ("ORR", 45, "mantle cell lymphoma", None) in results
+
+
+def _results(text: str) -> list[tuple[str, float, str | None, int | None]]:
+    return [(r["measure"], r["value"], r["population"], r["n"]) for r in extract_results(text)]
+
+
+def test_a_share_of_patients_achieving_a_response() -> None:
+    assert _results("Overall, 45% (9/20) of patients with diffuse large B-cell lymphoma (DLBCL) achieved a complete "
+                    "response, and 80% achieved an objective response.") == [
+        ("CR", 45, "DLBCL", 20), ("ORR", 80, None, None)]
+    assert _results("Complete remission was seen in 42% of patients with relapsed AML.") == [
+        ("CR", 42, "relapsed AML", None)]
+
+
+def test_responder_scales_as_written() -> None:
+    assert _results("At week 16, 72% of patients achieved PASI 75 versus 9% on placebo.") == [
+        ("PASI 75", 72, None, None)]
+    assert _results("EASI-75 was achieved by 48% of participants on the high dose.") == [("EASI 75", 48, None, None)]
+    assert _results("An ACR20 response rate of 61% was observed in the 200 mg arm.") == [("ACR 20", 61, None, None)]
+
+
+def test_a_responders_fraction_gives_the_patients_counted() -> None:
+    assert _results("The ORR was 93% (13/14) in indolent lymphoma.") == [("ORR", 93, None, 14)]
+
+
+def test_serious_adverse_events_are_their_own_finding() -> None:
+    # "serious" names the event (SAE), not a grade, unlike "severe"
+    assert [(s["event"], s["grade"], s["rate"]) for s in extract_safety(
+        "Serious adverse events occurred in 12% of patients.")] == [("SAE", None, 12)]
+
+
+def test_advice_supporting_a_plan_is_its_outcome() -> None:
+    meeting = extract_meeting("The EMA provided positive scientific advice supporting a single pivotal study in "
+                              "second-line DLBCL.")
+    assert meeting == {"type": "Scientific Advice", "outcome": "supporting a single pivotal study in second-line DLBCL"}
+
+
+def test_a_single_trial_described_with_commas() -> None:
+    design = extract_design("a single, open-label, registrational Phase 2 study in 2L+ multiple myeloma")
+    assert design is not None and design["single_trial"] is True
+
+
+def test_single_dose_studies_are_not_a_single_trial() -> None:
+    for text in ("The FDA cleared the start of a Single Ascending Dose Study of ZT-1.",
+                 "Results of a single and multiple dose-escalation study of ZT-1 were published.",
+                 "a single center study of ZT-1"):
+        design = extract_design(text)
+        assert design is None or design["single_trial"] is None, text

@@ -113,10 +113,51 @@ def test_sponsor_from_wire_lede_when_headline_starts_with_regulator() -> None:
     assert c.sponsor == "Zeta Therapeutics"
 
 
+def test_sponsor_from_other_wires_datelines() -> None:
+    # A private company (no ticker) behind a regulator-first headline, on Business Wire, PR Newswire, ACCESSWIRE.
+    title = "FDA Grants Orphan Drug Designation to QV-7 for Rare Myopathy"
+    told = "Quorvia Therapeutics, a privately held company, today announced that the FDA granted the designation."
+    for dateline in ("SOUTH SAN FRANCISCO, Calif.--(BUSINESS WIRE)--", "BOSTON, Jan. 5, 2026 /PRNewswire/ -- ",
+                     "LONDON, Jan. 5, 2026 /PRNewswire-Asia/ -- ",
+                     "NEW YORK, NY / ACCESSWIRE / January 5, 2026 / "):
+        assert classify(title, dateline + told).sponsor == "Quorvia Therapeutics", dateline
+
+
+def test_sponsor_of_a_headline_in_another_language() -> None:
+    for title in ("Norvalis AG erhält EU-Zulassung für NV-303 bei Myasthenia gravis",
+                  "Norvalis annonce des résultats positifs de l'étude de phase 3 ELAN",
+                  "Norvalis anuncia datos positivos del ensayo de fase 2",
+                  "Norvalis riceve la designazione di farmaco orfano per NV-303",
+                  "Norvalis meddeler positive resultater fra fase 2-studiet",
+                  "Norvalis erhåller godkännande för NV-303 i EU"):
+        assert classify(title).sponsor == "Norvalis", title
+
+
 def test_sponsor_from_ticker_in_news_lede() -> None:
     c = classify("Why Is This Small Biotech Up 40% Today?",
                  "Shares of Acme Biosciences (NASDAQ:ACME) rose after the FDA lifted a clinical hold.")
     assert c.sponsor == "Acme Biosciences"
+
+
+def test_sponsor_stops_where_the_lede_s_company_ends_in_the_headline_subject() -> None:
+    # The subject runs past the company into what it announces; the lede names the company.
+    c = classify("Norvalis Interview to Air on Business Television Tonight",
+                 "BOSTON, Jan. 05, 2026 (GLOBE NEWSWIRE) -- Norvalis Inc. (NASDAQ: NRVL), a clinical-stage company, "
+                 "today announced that its chief executive will be interviewed.")
+    assert c.sponsor == "Norvalis"
+    c = classify("Halcyra Placental-Derived Matrix Products Demonstrate Better Wound Healing in Studies",
+                 "Halcyra will present bench and clinical case studies of its matrix products at the meeting.")
+    assert c.sponsor == "Halcyra"
+
+
+def test_sponsor_keeps_a_whole_company_subject_the_lede_shortens() -> None:
+    c = classify("Avalon Bioservices Completes Construction of a New Plant",
+                 "Avalon completes construction of its plant, doubling capacity.")
+    assert c.sponsor == "Avalon Bioservices"
+    c = classify("Zeta Therapeutics Opens Its New Research Site",
+                 "CAMBRIDGE, Mass., Jan. 05, 2026 (GLOBE NEWSWIRE) -- Zeta Therapeutics, Inc. (Nasdaq: ZETA) "
+                 "today opened a research site.")
+    assert c.sponsor == "Zeta Therapeutics"
 
 
 # ---------------------------------------------------------------- facts

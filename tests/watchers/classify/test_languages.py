@@ -87,6 +87,29 @@ CASES: list[tuple[str, str, str]] = [
 ]
 
 
+# Short headlines with few function words (the language is told by the release's own words) and each language's
+# other word orders ("schließt … ab", "recrutement du premier patient", "har afsluttet rekrutteringen").
+CASES += [
+    ("de", "enrollment/enrollment_complete", "Norvalis schließt Rekrutierung für Phase-3-Studie VISTA ab"),
+    ("fr", "enrollment/first_patient",
+     "Norvalis annonce le recrutement du premier patient dans l'essai de phase 1 AURORE"),
+    ("fr", "enrollment/enrollment_complete", "Norvalis finalise le recrutement de l'essai de phase 3 ELAN"),
+    ("fr", "other/other", "Norvalis annonce la nomination d'un nouveau directeur financier"),
+    ("es", "enrollment/enrollment_complete", "Norvalis completa el reclutamiento del ensayo de fase 3 VISTA"),
+    ("it", "enrollment/initiation", "Norvalis avvia lo studio di fase 2 con NV-12"),
+    ("it", "enrollment/enrollment_complete", "Norvalis completa l'arruolamento dello studio di fase 3 VISTA"),
+    ("da", "regulatory/approval", "Norvalis modtager FDA-godkendelse af Velora"),
+    ("da", "enrollment/enrollment_complete", "Norvalis har afsluttet rekrutteringen til fase 3-studiet VISTA"),
+    ("sv", "enrollment/initiation", "Norvalis inleder fas 2-studie med NV-12"),
+    ("sv", "enrollment/enrollment_complete", "Norvalis har slutfört rekryteringen till fas 3-studien VISTA"),
+    ("de", "enrollment/first_patient", "Erster Patient in Phase-1-Studie von Norvalis mit NV-9 behandelt"),
+    ("es", "enrollment/first_patient", "Norvalis trata al primer paciente en el ensayo de fase 1 con NV-9"),
+    ("da", "enrollment/initiation", "Norvalis indleder fase 3-studie med NV-7"),
+    ("da", "enrollment/first_patient", "Første patient doseret i Norvalis' fase 1-studie med NV-9"),
+    ("sv", "enrollment/first_patient", "Första patienten doserad i Norvalis fas 1-studie med NV-9"),
+]
+
+
 @pytest.mark.parametrize(("lang", "expected", "title"), CASES, ids=[c[2][:50] for c in CASES])
 def test_other_language(lang: str, expected: str, title: str) -> None:
     result = classify(title)

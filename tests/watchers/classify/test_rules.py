@@ -384,6 +384,12 @@ NEWS_STYLE: list[tuple[str, str]] = [
     ("readout/presentation",
      "Zeta Therapeutics Announces New Data Presented at ASCO Showing Durable Responses"),
     ("other/other", "Acme Diagnostics Launches New Respiratory Panel to Support Hospital Testing"),
+    ("readout/topline", "Acme's ALS drug flunks Phase 3, shares crater"),
+    ("readout/topline", "Zeta's lupus antibody fails mid-stage, shares sink"),
+    ("enrollment/enrollment_complete", "Acme wraps up enrollment in pivotal psoriasis study, data due in Q3"),
+    ("enrollment/enrollment_complete", "Zeta finishes recruiting for its Phase 3 heart failure trial"),
+    ("readout/topline", "Acme cell therapy: 80% remain in complete remission at two years"),
+    ("readout/topline", "Zeta touts durable responses with its lymphoma bispecific"),
 ]
 
 

@@ -25,6 +25,7 @@ import csv
 import math
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -134,14 +135,16 @@ def _per_rule_mask(low: str) -> int:
 
 
 def _scan_differences(texts: list[str]) -> list[str]:
-    scan, plain = GateScan(RULES), GateScan(RULES)
-    plain._automaton = None  # the fallback without pyahocorasick
+    scan, py, plain = GateScan(RULES), GateScan(RULES), GateScan(RULES)
+    py._strings = None  # without ahocorasick_rs: pyahocorasick
+    plain._automaton = plain._strings = None  # the fallback without either
     assert scan._automaton is not None, "pyahocorasick is a dependency of the project"
+    assert scan._strings is not None, "ahocorasick_rs is a dependency of the project"
     wrong = []
     for text in texts:
         low = text.lower()
         want = _per_rule_mask(low)
-        if scan.open_mask(low) != want or plain.open_mask(low) != want:
+        if scan.open_mask(low) != want or py.open_mask(low) != want or plain.open_mask(low) != want:
             wrong.append(f"{text[:80]!r}: scan {scan.open_mask(low):x} fallback {plain.open_mask(low):x} want {want:x}")
     return wrong
 
@@ -1230,3 +1233,154 @@ def test_ascii_twins_find_the_same_matches_on_the_real_corpus() -> None:
         rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
     texts = [low for pair in _texts(rows) for t in pair if (low := gate_lower(t)).isascii()]
     assert _ascii_differences(texts, every_start=False) == []
+
+
+# --- round 7: the automata's children in letter-frequency order; stems read backwards; slots scanned once ----------
+def _automaton_sets() -> list[tuple[Any, list[tuple[str, object]]]]:
+    """The classifier's literal automata, each with its [(literal, value)] in the order its callers give them."""
+    from watchers.classify import _BOILERPLATE_VERBS, _GATES, _VERB_SCAN, facts
+
+    return [
+        (_GATES._automaton, list(_GATES.masks.items())),
+        (facts._GATE_SCAN, [(lit, lit) for lit in facts._GATE_LITERALS]),
+        (drug_names._SLOT_SCAN, [(lit, len(lit)) for lit in drug_names._SLOT_LITERALS]),
+        (_VERB_SCAN, [(lit, len(lit)) for lit in _BOILERPLATE_VERBS]),
+    ]
+
+
+def _frequency_order_differences(texts: list[str]) -> list[str]:
+    import ahocorasick
+
+    wrong = []
+    for fast, pairs in _automaton_sets():
+        plain = ahocorasick.Automaton()  # the literals added as given
+        for literal, value in pairs:
+            plain.add_word(literal, value)
+        plain.make_automaton()
+        for text in texts:
+            if list(fast.iter(text)) != list(plain.iter(text)):
+                wrong.append(f"{pairs[:3]}... on {text[:80]!r}")
+                break
+    return wrong
+
+
+def test_automata_in_frequency_order_find_what_insertion_order_finds() -> None:
+    import random
+
+    from watchers.classify.prescan import frequent_first
+
+    assert frequent_first(["the", "a", "eta", "ea", " x", "Q", "a"]) == [" x", "eta", "ea", "the", "a", "Q"]
+    rng = random.Random(19)
+    words = ["approval", "approv", "filing", "fil", "threshold", "hold", "study of", "data on", "announced",
+             "reported", "phase", "fda", "the", " ", "-", "é", "q", "of", "designation for", "enrol", "met"]
+    texts = ["", "approval filing threshold", "study of data on the"]
+    texts += ["".join(rng.choice(words) for _ in range(rng.randint(0, 14))) for _ in range(3_000)]
+    assert _frequency_order_differences(texts) == []
+
+
+def test_automata_in_frequency_order_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [f"{t}\n{s}".lower() for t, s in _texts(rows)] + [s for _, s in rows]
+    assert _frequency_order_differences(texts) == []
+
+
+def _slot_name_differences(texts: list[str], monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    fast = [drug_names.find_slot_names(t) for t in texts]
+    with monkeypatch.context() as m:
+        m.setattr(drug_names, "_SLOT_SCAN", None)  # without pyahocorasick: the substring gate, then finditer
+        plain = [drug_names.find_slot_names(t) for t in texts]
+    return [f"{t[:80]!r}: {a} != {b}" for t, a, b in zip(texts, fast, plain, strict=True) if a != b]
+
+
+def test_slot_names_from_one_scan_equal_the_gated_pattern(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = SLOT_EDGES + [f"{t}\n{s}" for t, s in _texts([(t, s) for _, _, t, s in CASES + HARD_CASES])]
+    texts += ["FDA Approval of Zoryve for Psoriasis", "Phase 2 Study of Natrunix in RA", "Non-Inferiority of Capre",
+              "Acme Announces Pricing of Public Offering", "Trıal of Zorbex ın RA"]
+    assert sum(bool(drug_names.find_slot_names(t)) for t in texts) > 3
+    assert _slot_name_differences(texts, monkeypatch) == []
+
+
+def test_slot_names_from_one_scan_on_the_real_corpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [f"{_prepare(t, 1_000)}\n{_prepare(s, 2_000)[:1_000]}" for t, s in rows]
+    wrong = _slot_name_differences(texts, monkeypatch)
+    assert wrong == [], f"{len(wrong)} differences, first: {wrong[:5]}"
+
+
+# --- round 7: ahocorasick_rs finds what pyahocorasick finds --------------------------------------------------------
+def _literal_sets() -> list[tuple[str, ...]]:
+    from watchers.classify import _GATES, facts
+    from watchers.classify.prescan import StartSearch, start_literals
+
+    sets = [tuple(_GATES.masks), tuple(sorted(facts._GATE_LITERALS)), drug_names._SLOT_LITERALS,
+            tuple(stem + " " for stem in drug_names._STEM_TUPLE), ("a", "ab", "bab", "b", "🧬", "é")]
+    twins = [getattr(r, f) for r in RULES for f in ("fast", "fast_requires", "fast_unless")]
+    sets += [start_literals(t.pattern) or () for t in twins if isinstance(t, StartSearch)]
+    assert len(sets) > 10
+    return sets
+
+
+def _rs_differences(texts: list[str]) -> list[str]:
+    from watchers.classify.prescan import literal_scan, start_scan, string_scan
+
+    wrong = []
+    for literals in _literal_sets():
+        py, py_itself = literal_scan(literals), literal_scan(literals, itself=True)
+        starts, strings = start_scan(literals), string_scan(literals)
+        dfa = start_scan(literals, dfa=True)
+        assert starts is not None and strings is not None and dfa is not None, "ahocorasick_rs is a dependency"
+        for text in texts:
+            want = sorted((end - n + 1, end + 1) for end, n in py.iter(text))
+            got = sorted((start, end) for _, start, end in starts(text, overlapping=True))
+            got_dfa = sorted((start, end) for _, start, end in dfa(text, overlapping=True))
+            found = sorted(strings(text, overlapping=True))
+            if got != want or got_dfa != want or found != sorted(lit for _, lit in py_itself.iter(text)):
+                wrong.append(f"{literals[:3]}... on {text[:80]!r}: {got} != {want}")
+                break
+    return wrong
+
+
+def test_rs_scans_find_what_pyahocorasick_finds() -> None:
+    import random
+
+    rng = random.Random(29)
+    pieces = ["approval", "approv", "study of", "data on", "mab ", "zumab ", "cel ", "phase", "ab", "bab", "a", "b",
+              " ", "\n", "é", "🧬", "ı", "İ", "\u3000", "x", "-"]
+    texts = ["", "bab", "🧬ab🧬bab", "é approval 🧬 study of"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 16))) for _ in range(2_000)]
+    assert _rs_differences(texts) == []
+
+
+def test_rs_scans_on_the_real_corpus() -> None:
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [(r.get("title") or "", r.get("summary") or "") for r in csv.DictReader(f)]
+    texts = [f"{t}\n{s}".lower() for t, s in _texts(rows)] + [s for _, s in rows]
+    assert _rs_differences(texts) == []
+
+
+def test_texts_without_utf8_take_pyahocorasick() -> None:
+    """A lone surrogate has no UTF-8, which the Rust scan needs: such a text is scanned by pyahocorasick instead."""
+    from watchers.classify import facts
+    from watchers.classify.prescan import StartSearch
+
+    texts = ["approval \ud800 study of pembrolizumab data on", "\udfff", "phase 3 \ud83d met its primary endpoint",
+             "fda approves \udc00 trial of zumab 12 patients n=12 expects to present"]
+    scan = GateScan(RULES)
+    twins = [t for r in RULES for f in ("fast", "fast_requires", "fast_unless") if isinstance(t := getattr(r, f),
+                                                                                            StartSearch)]
+    for text in texts:
+        assert scan.open_mask(text) == _per_rule_mask(text)
+        assert facts._present(text) == {lit for lit in facts._GATE_LITERALS if lit in text}
+        for twin in twins:
+            got, want = twin.search(text), twin.rx.search(text)
+            assert (got and got.span()) == (want and want.span())
+        for fact in (v for v in vars(facts).values() if isinstance(v, facts._Fast) and v.start_scan is not None):
+            got_f, want_f = fact.search(text, text), fact.fast.search(text)
+            assert (got_f and got_f.m.span()) == (want_f and want_f.span())
+    assert _slot_differences(texts) == []
+    assert any(_per_rule_mask(t) != scan.ungated for t in texts) and any(facts._present(t) for t in texts)
