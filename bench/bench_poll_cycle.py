@@ -49,6 +49,7 @@ import feedparser
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import SHARED, table
+from bot import event_loop
 from bot.core.programs import check_program, default_programs_file, parse_programs_toml
 from storage.clock import to_db
 from storage.models import SubscriptionFilters, utcnow
@@ -595,7 +596,8 @@ def main() -> int:
     a = ap.parse_args()
     logging.basicConfig(level=logging.ERROR)
     loosen_young_collections()  # the collector's pace of a polling process, as App.open sets it
-    r = asyncio.run(run(a.feeds, [int(c) for c in a.concurrency.split(",")], a.fraction, a.profile, a.rounds,
+    # on the loop milestone-bot runs on (uvloop where installed)
+    r = event_loop.run(run(a.feeds, [int(c) for c in a.concurrency.split(",")], a.fraction, a.profile, a.rounds,
                          a.latency, a.parse_processes, a.prime, a.cache, a.port, a.cprofile,
                          a.active, a.prime_processes))
     print_results(r)

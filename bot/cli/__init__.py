@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sqlite3
 import sys
@@ -10,6 +9,7 @@ from collections.abc import Sequence
 
 import psycopg
 
+from bot import event_loop
 from bot.app import App
 from bot.cli import classify, config_io, events, feeds, filings, programs, run, status, subscriptions, trials, workers
 from bot.cli.common import Handler, UsageError
@@ -65,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "offline", False):
         return args.offline(args)
     try:
-        return asyncio.run(_run(args.handler, settings, args))
+        return event_loop.run(_run(args.handler, settings, args))
     except (UsageError, CommandError, FrontEndError, StoreError, FetchError, FeedParseError) as exc:
         print(f"milestone-bot: {exc}", file=sys.stderr)
         # A store that cannot be reached at start is a setting (or a server) to fix, like bad usage.
