@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import ipaddress
 import itertools
 import os
@@ -121,3 +122,14 @@ def pg_url(pg_server: PgServer) -> Iterator[str]:
         yield url
     finally:
         pg_server.drop_database(name)
+
+
+@pytest.fixture
+def default_pace() -> Iterator[None]:
+    """CPython's default collector thresholds during the test, the process's own after it."""
+    kept = gc.get_threshold()
+    gc.set_threshold(700, 10, 10)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*kept)

@@ -2,24 +2,11 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from bot.app import App
 from bot.settings import Settings
 from watchers.schedule.heap import YOUNG_OBJECTS
-
-
-@pytest.fixture
-def default_pace() -> Iterator[None]:
-    kept = gc.get_threshold()
-    gc.set_threshold(700, 10, 10)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*kept)
 
 
 async def test_opening_the_app_sets_the_pace(default_pace: None, tmp_path: Path) -> None:

@@ -2,22 +2,8 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
-
-import pytest
 
 from watchers.schedule.heap import YOUNG_OBJECTS, loosen_young_collections
-
-
-@pytest.fixture
-def default_pace() -> Iterator[None]:
-    """CPython's default thresholds during the test, the process's own after it."""
-    kept = gc.get_threshold()
-    gc.set_threshold(700, 10, 10)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*kept)
 
 
 def test_the_young_generation_is_collected_less_often_and_the_rest_kept(default_pace: None) -> None:
