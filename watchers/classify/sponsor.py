@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import chain
 
 _VERBS = (
     r"announces?|announced|receives?|received|reports?|reported|presents?|presented|completes?|completed|"
@@ -224,12 +225,13 @@ def _named_company_within(subject: str, summary: str) -> str | None:
     """The company the lede names, when the headline's subject starts with it and goes on past it: the
     subject's first words, as the headline spells them."""
     words = subject.split()
-    if len(words) < 2 or _NAME_END.search(words[-1]) or words[0].casefold() not in summary.casefold():
+    low = summary.casefold()
+    if len(words) < 2 or _NAME_END.search(words[-1]) or words[0].casefold() not in low:
         return None  # (a lede that never names the subject's first word names no company it starts with)
-    if subject.casefold() in summary.casefold():
+    if subject.casefold() in low:
         return None  # the lede names the whole subject
     folded = [w.casefold() for w in words]
-    for named in _lede_names(summary):
+    for named in chain(_lede_names(summary), _first_subject(summary)):
         named_words = named.casefold().split()
         if named_words == folded:
             return None  # the lede names the whole subject: it is the company
@@ -238,15 +240,24 @@ def _named_company_within(subject: str, summary: str) -> str | None:
     return None
 
 
-def _lede_names(summary: str) -> Iterator[str]:
-    """Companies the lede names, in order of trust (each looked for only when the ones before did not
-    decide): the wire's dateline company, one with a ticker, one that "said", the subject of its first sentence."""
+def _lede_names(summary: str, title: str | None = None) -> Iterator[str]:
+    """Companies the lede names, in order of trust (each looked for only when the ones before did not decide):
+    the wire's dateline company, one with an exchange ticker (in the title too, when given), one that "said"."""
     for find in (_lede_company, _ticker_company, _SAID_COMPANY.search):
         m = find(summary)
-        if m:
-            name = _clean(m.group(1))
-            if name and not _BAD_SUBJECT.match(name):
-                yield name
+        if m is None and find is _ticker_company and title is not None:
+            m = _ticker_company(title)
+        if m is None:
+            continue
+        if find is _ticker_company and not _EXCHANGE.search(m.group(0)) and not _COMPANY_WORD.search(m.group(0)):
+            continue  # "(UK)" is not a ticker; "Acme Pharma Inc. (ACME)" is
+        name = _clean(m.group(1))
+        if name and not _BAD_SUBJECT.match(name):
+            yield name
+
+
+def _first_subject(summary: str) -> Iterator[str]:
+    """The subject of the lede's first sentence, when it reads as a company ("Celularity will present …")."""
     first = _title_subject(summary[:200])
     name = _clean(first) if first else ""
     if name and not _BAD_SUBJECT.match(name):
@@ -268,14 +279,4 @@ def find_sponsor(title: str, summary: str) -> str | None:
         name = _clean(m.group(1))
         if name and not _BAD_SUBJECT.match(name):
             return name
-    for rx in (_LEDE_COMPANY, _TICKER_COMPANY, _SAID_COMPANY):
-        m = (_lede_company(summary) if rx is _LEDE_COMPANY else
-             _ticker_company(summary) or _ticker_company(title) if rx is _TICKER_COMPANY else rx.search(summary))
-        if m:
-            found = m.group(0)
-            if rx is _TICKER_COMPANY and not _EXCHANGE.search(found) and not _COMPANY_WORD.search(found):
-                continue  # "(UK)" is not a ticker; "Acme Pharma Inc. (ACME)" is
-            name = _clean(m.group(1))
-            if name and not _BAD_SUBJECT.match(name):
-                return name
-    return None
+    return next(_lede_names(summary, title), None)
