@@ -3,23 +3,19 @@
     fetch → parse → sort out seen, edited and backfill → classify → (resolve programmes → fuse → decide → store,
     in one transaction)
 
-`refresh_source` is the pipeline; `collect` is its read-only half (what the source says, nothing stored) and
-`record_outcome` (watchers/record.py) its transaction. Each stage lives in its own folder: the source's own
+`collect` is its read-only half (what the source says, nothing stored); `record_outcome` (watchers/record.py) its
+transaction, or `record_outcomes` for a cycle's changed polls together (watchers/schedule/poll_cycle.py
+`_poll_source` joins the two). Each stage lives in its own folder: the source's own
 fetch/parse/classify in watchers/sources/, the shared machinery in watchers/fetch/, watchers/parse/ and
 watchers/classify/, the decisions in watchers/route/. Delivery happens later, from the outbox (bot/delivery/).
 """
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import datetime
-
-from storage.models import NewEvent, NotModified, SeenItem, Source
+from storage.models import NewEvent, SeenItem, Source
 from storage.store import Store
-from watchers.record import record_outcome
 from watchers.route.novelty import (
     Announcements,
     Candidate,
-    Triage,
     classification,
     edited_event,
     flood_notice,
@@ -28,17 +24,6 @@ from watchers.route.novelty import (
     triage,
 )
 from watchers.sources.base import Classified, Item, PollOutcome, Watcher
-
-
-async def refresh_source(
-    store: Store, watcher: Watcher, source: Source, next_poll_at: datetime,
-    not_modified: Callable[[NotModified], Awaitable[None]] | None = None,
-) -> tuple[PollOutcome, list[int]]:
-    """Poll one source and record what it says; returns the outcome and the ids of new events (their deliveries
-    are queued). Raises FetchError / FeedParseError when the source could not be read. `not_modified`: see
-    record_outcome."""
-    outcome = await collect(store, watcher, source)
-    return outcome, await record_outcome(store, outcome, next_poll_at, not_modified)
 
 
 async def collect(store: Store, watcher: Watcher, source: Source) -> PollOutcome:
@@ -72,11 +57,6 @@ async def collect(store: Store, watcher: Watcher, source: Source) -> PollOutcome
     # Only the rows that change: the rest of the window is recorded as it is.
     outcome.seen_items = rows_to_write([_seen(i, found.by_item.get(i.key or "")) for i in keyed], known)
     return outcome
-
-
-async def sort_out(store: Store, source: Source, items: list[Item]) -> Triage:
-    """Which keyed items are new (neither key seen) and which are edits of seen ones."""
-    return triage([_candidate(i) for i in items], await seen_before(store, source, items))
 
 
 async def seen_before(store: Store, source: Source, items: list[Item]) -> list[SeenItem]:
