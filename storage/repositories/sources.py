@@ -10,6 +10,26 @@ from storage.database import Connection, DuplicateError, NotFoundError
 from storage.models import NotModified, Polled, Source, SourceKind, utcnow
 from storage.rows import SOURCE_COLS, source_row
 
+# What every successful poll writes (failures reset, primed, its time as both the last success and the last
+# attempt, the next poll); a modified response also replaces the validators, a 304 keeps the old ones.
+_POLLED = ("UPDATE sources SET consecutive_failures = 0, last_error = ?, primed = 1, last_success_at = ?, "
+           "last_attempt_at = ?, next_poll_at = ?")
+_KEEP_VALIDATORS = f"{_POLLED} WHERE id = ?"
+_NEW_VALIDATORS = f"{_POLLED}, etag = ?, last_modified = ? WHERE id = ?"
+
+
+def _polled_row(p: NotModified | Polled) -> tuple[str | None, str | None, str | None, str | None, int]:
+    at = to_db(p.at)  # formatted once for both columns
+    return p.partial_error, at, at, to_db(p.next_poll_at), p.source_id
+
+
+def _polled_write(p: Polled) -> tuple[str, tuple[object, ...]]:
+    """The statement and parameters that record one successful poll."""
+    row = _polled_row(p)
+    if p.not_modified:
+        return _KEEP_VALIDATORS, row
+    return _NEW_VALIDATORS, (*row[:-1], p.etag, p.last_modified, p.source_id)
+
 
 class SourceRepository:
     def __init__(self, conn: Connection) -> None:
@@ -75,38 +95,20 @@ class SourceRepository:
         self, source_id: int, now: datetime, next_poll_at: datetime, *, not_modified: bool,
         etag: str | None = None, last_modified: str | None = None, partial_error: str | None = None,
     ) -> None:
-        """A successful poll: failures reset, primed, next poll scheduled."""
-        sets = ["consecutive_failures = 0", "last_error = ?", "primed = 1",
-                "last_success_at = ?", "last_attempt_at = ?", "next_poll_at = ?"]
-        params: list[Any] = [partial_error, to_db(now), to_db(now), to_db(next_poll_at)]
-        if not not_modified:
-            # Validators are replaced only by a modified response, so a 304 keeps the old ones.
-            sets += ["etag = ?", "last_modified = ?"]
-            params += [etag, last_modified]
-        params.append(source_id)
-        await self._conn.write(f"UPDATE sources SET {', '.join(sets)} WHERE id = ?", params)
+        """A successful poll: failures reset, primed, next poll scheduled (one statement)."""
+        await self._conn.write(*_polled_write(Polled(source_id, now, next_poll_at, not_modified, etag,
+                                                     last_modified, partial_error)))
 
     async def mark_not_modified_many(self, polls: Sequence[NotModified]) -> None:
         """Several 304s at once (what mark_polled writes for each, validators kept), in one transaction: a cycle
         over 100,000 feeds is mostly these, and one statement each was most of its store time."""
-        await self._conn.write_many(
-            "UPDATE sources SET consecutive_failures = 0, last_error = ?, primed = 1, last_success_at = ?, "
-            "last_attempt_at = ?, next_poll_at = ? WHERE id = ?",
-            # `at` is both the last success and the last attempt: formatted once.
-            [(p.partial_error, at, at, to_db(p.next_poll_at), p.source_id) for p in polls for at in (to_db(p.at),)],
-        )
+        await self._conn.write_many(_KEEP_VALIDATORS, [_polled_row(p) for p in polls])
 
     async def mark_polled_many(self, polls: Sequence[Polled]) -> None:
         """`mark_polled` of several sources: one statement for the 304s, one for the rest (a batch of polls)."""
-        await self.mark_not_modified_many([NotModified(source_id=p.source_id, at=p.at, next_poll_at=p.next_poll_at,
-                                                       partial_error=p.partial_error)
-                                           for p in polls if p.not_modified])
-        await self._conn.write_many(
-            "UPDATE sources SET consecutive_failures = 0, last_error = ?, primed = 1, last_success_at = ?, "
-            "last_attempt_at = ?, next_poll_at = ?, etag = ?, last_modified = ? WHERE id = ?",
-            [(p.partial_error, at, at, to_db(p.next_poll_at), p.etag, p.last_modified, p.source_id)
-             for p in polls if not p.not_modified for at in (to_db(p.at),)],
-        )
+        writes = [_polled_write(p) for p in polls]
+        for statement in (_KEEP_VALIDATORS, _NEW_VALIDATORS):
+            await self._conn.write_many(statement, [row for sql, row in writes if sql == statement])
 
     async def mark_skipped(self, source_id: int, now: datetime, next_poll_at: datetime) -> None:
         """A poll the source skipped itself (e.g. to respect a rate limit): neither a success nor a failure, so
