@@ -21,7 +21,6 @@ from storage.models import (
     LearnedProgram,
     Mute,
     NewEvent,
-    NotModified,
     OpenCatalyst,
     PendingDelivery,
     Polled,
@@ -75,8 +74,6 @@ class Sources(Protocol):
     ) -> None: ...
 
     async def mark_polled_many(self, polls: Sequence[Polled]) -> None: ...
-
-    async def mark_not_modified_many(self, polls: Sequence[NotModified]) -> None: ...
 
     async def mark_skipped(self, source_id: int, now: datetime, next_poll_at: datetime) -> None: ...
 

@@ -47,17 +47,9 @@ class Source(BaseModel):
     created_at: datetime
 
 
-class NotModified(BaseModel):
-    """A successful poll the source answered 304 (not modified) to: its health to write, validators kept."""
-
-    source_id: int
-    at: datetime
-    next_poll_at: datetime
-    partial_error: str | None = None
-
-
 class Polled(NamedTuple):
-    """A successful poll's health to write (`sources.mark_polled_many`): what `mark_polled` takes."""
+    """A successful poll's health to write (`sources.mark_polled_many`): what `mark_polled` takes. A 304
+    (`not_modified`) keeps the source's validators."""
 
     source_id: int
     at: datetime

@@ -11,7 +11,6 @@ from storage.models import (
     ChannelRef,
     FusionCandidate,
     NewEvent,
-    NotModified,
     Polled,
     Queued,
     Subscription,
@@ -39,7 +38,7 @@ from watchers.sources.base import PollOutcome
 
 async def record_outcome(
     store: Store, outcome: PollOutcome, next_poll_at: datetime,
-    not_modified: Callable[[NotModified], Awaitable[None]] | None = None,
+    not_modified: Callable[[Polled], Awaitable[None]] | None = None,
 ) -> list[int]:
     """Apply one poll in one transaction; returns the ids of events stored for the first time. `not_modified`,
     when given, takes a 304's health instead of writing it now (a cycle writes them together).
@@ -54,8 +53,7 @@ async def record_outcome(
               "partial_error": outcome.partial_error}
     if not_modified is not None and outcome.not_modified and not (outcome.seen_items or outcome.events
                                                                   or outcome.writes):
-        await not_modified(NotModified(source_id=outcome.source_id, at=now, next_poll_at=next_poll_at,
-                                       partial_error=outcome.partial_error))
+        await not_modified(Polled(outcome.source_id, now, next_poll_at, True, partial_error=outcome.partial_error))
         return []
     if not changes_store(outcome):
         # Nothing but the source's health (a 304, an empty feed): one statement, no transaction round trips.

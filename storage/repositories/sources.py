@@ -7,7 +7,7 @@ from typing import Any
 
 from storage.clock import to_db
 from storage.database import Connection, DuplicateError, NotFoundError
-from storage.models import NotModified, Polled, Source, SourceKind, utcnow
+from storage.models import Polled, Source, SourceKind, utcnow
 from storage.rows import SOURCE_COLS, source_row
 
 # What every successful poll writes (failures reset, primed, its time as both the last success and the last
@@ -18,7 +18,7 @@ _KEEP_VALIDATORS = f"{_POLLED} WHERE id = ?"
 _NEW_VALIDATORS = f"{_POLLED}, etag = ?, last_modified = ? WHERE id = ?"
 
 
-def _polled_row(p: NotModified | Polled) -> tuple[str | None, str | None, str | None, str | None, int]:
+def _polled_row(p: Polled) -> tuple[str | None, str | None, str | None, str | None, int]:
     at = to_db(p.at)  # formatted once for both columns
     return p.partial_error, at, at, to_db(p.next_poll_at), p.source_id
 
@@ -99,13 +99,9 @@ class SourceRepository:
         await self._conn.write(*_polled_write(Polled(source_id, now, next_poll_at, not_modified, etag,
                                                      last_modified, partial_error)))
 
-    async def mark_not_modified_many(self, polls: Sequence[NotModified]) -> None:
-        """Several 304s at once (what mark_polled writes for each, validators kept), in one transaction: a cycle
-        over 100,000 feeds is mostly these, and one statement each was most of its store time."""
-        await self._conn.write_many(_KEEP_VALIDATORS, [_polled_row(p) for p in polls])
-
     async def mark_polled_many(self, polls: Sequence[Polled]) -> None:
-        """`mark_polled` of several sources: one statement for the 304s, one for the rest (a batch of polls)."""
+        """`mark_polled` of several sources: one statement for the 304s, one for the rest (a batch of polls; a
+        cycle over 100,000 feeds is mostly 304s, and one statement each was most of its store time)."""
         writes = [_polled_write(p) for p in polls]
         for statement in (_KEEP_VALIDATORS, _NEW_VALIDATORS):
             await self._conn.write_many(statement, [row for sql, row in writes if sql == statement])

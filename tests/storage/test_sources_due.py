@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from storage.clock import to_db
-from storage.models import NotModified, utcnow
+from storage.models import Polled, utcnow
 from storage.store import Store
 
 
@@ -42,9 +42,9 @@ async def test_many_304s_are_written_as_one_each_would_be(store: Store) -> None:
                                         etag='"v1"', last_modified="Sun, 01 Nov 2026 00:00:00 GMT")
         await store.sources.mark_failed(source.id, "HTTP 500", now, disable=False)
     later = now + timedelta(minutes=10)
-    await store.sources.mark_not_modified_many([
-        NotModified(source_id=a.id, at=now, next_poll_at=later),
-        NotModified(source_id=b.id, at=now, next_poll_at=later, partial_error="one page of three failed"),
+    await store.sources.mark_polled_many([
+        Polled(a.id, now, later, not_modified=True),
+        Polled(b.id, now, later, not_modified=True, partial_error="one page of three failed"),
     ])
     got_a, got_b, got_c = [await store.sources.get(s.id) for s in (a, b, untouched)]
     for got in (got_a, got_b):

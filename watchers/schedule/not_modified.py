@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from storage.models import NotModified
+from storage.models import Polled
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -19,9 +19,9 @@ class NotModifiedWrites:
     def __init__(self, store: Store, batch: int = BATCH) -> None:
         self._store = store
         self._batch = batch
-        self._pending: list[NotModified] = []
+        self._pending: list[Polled] = []
 
-    async def add(self, poll: NotModified) -> None:
+    async def add(self, poll: Polled) -> None:
         self._pending.append(poll)
         if len(self._pending) >= self._batch:
             await self.flush()
@@ -31,7 +31,7 @@ class NotModifiedWrites:
         if not polls:
             return
         try:
-            await self._store.sources.mark_not_modified_many(polls)
+            await self._store.sources.mark_polled_many(polls)
         except Exception as exc:  # the store's trouble: polled again next tick, never a lost cycle
             log.warning("could not record %d sources' 304s (%s: %s); they are polled again next tick",
                         len(polls), type(exc).__name__, exc)

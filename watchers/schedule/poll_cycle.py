@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from storage.models import NewEvent, NotModified, Source, utcnow
+from storage.models import NewEvent, Polled, Source, utcnow
 from storage.store import Store
 from watchers.fetch.http import FetchError
 from watchers.parse.feed import FeedParseError
@@ -216,7 +216,7 @@ class PollCycle:
 
     async def _poll_source(self, source: Source, report: CycleReport,
                            unanswered: list[tuple[Source, FetchError]],
-                           not_modified: Callable[[NotModified], Awaitable[None]] | None = None,
+                           not_modified: Callable[[Polled], Awaitable[None]] | None = None,
                            changed: ChangedWrites | None = None) -> None:
         report.polled += 1
         watcher = self._watchers[source.kind]
