@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .prescan import literal_scan, matches_at, start_scan
+from .prescan import literal_scan, matches_at, rs_hits, start_scan
 from .rules import gate_lower, lower_pattern
 
 _STEMS = (
@@ -149,18 +149,11 @@ def _slot_matches(low: str) -> list[re.Match[str]]:
     """
     if _SLOT_SCAN is None:
         return list(_SLOT_FAST.finditer(low))
+    hits = rs_hits(_SLOT_STARTS, low) if _SLOT_STARTS is not None else None
+    literal_starts = ((start for _, start, _ in hits) if hits is not None
+                      else (end - n + 1 for end, n in _SLOT_SCAN.iter(low)))
     starts: set[int] = set()
-    if _SLOT_STARTS is not None:
-        try:
-            hits = _SLOT_STARTS(low, overlapping=True)
-        except UnicodeEncodeError:  # a lone surrogate (no UTF-8 for the Rust scan): pyahocorasick below
-            hits = None
-        if hits is not None:
-            for _, start, _ in hits:
-                starts.update((start, start - 1, start - 4))
-            return list(matches_at(_SLOT_FAST, low, sorted(starts)))
-    for end, n in _SLOT_SCAN.iter(low):
-        start = end - n + 1
+    for start in literal_starts:
         starts.update((start, start - 1, start - 4))
     return list(matches_at(_SLOT_FAST, low, sorted(starts)))
 

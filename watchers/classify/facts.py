@@ -30,7 +30,7 @@ import re
 from operator import itemgetter
 from typing import Any
 
-from .prescan import ascii_twin, boundary_last, literal_scan, start_scan, string_scan
+from .prescan import HIT_START, ascii_twin, boundary_last, literal_scan, rs_hits, start_scan, string_scan
 from .rules import gate_lower, lower_pattern
 
 _I = re.IGNORECASE
@@ -197,9 +197,9 @@ class _Fast:
         fast = self.fast_ascii if low.isascii() else self.fast
         if self.starts is None:
             m = fast.search(low)
-        elif self.start_scan is not None and (hits := _starts_or_none(self.start_scan, low)) is not None:
+        elif self.start_scan is not None and (hits := rs_hits(self.start_scan, low)) is not None:
             m = None  # the first position, in text order, where the twin matches
-            for start in sorted(set(map(_START, hits))):
+            for start in sorted(set(map(HIT_START, hits))):
                 m = fast.match(low, start)
                 if m is not None:
                     break
@@ -300,26 +300,13 @@ _GUIDANCE2_WORDS = ("expect", "anticipat", "plan", "on track")
 _GATE_LITERALS = frozenset((*_PDUFA_LEAD, *_PDUFA_DATE, *_INDICATION_GATE, *_ENDPOINT_WORDS, *_N_GATE, *_HR_WORDS,
                             *_P_MARKS, *_TRIAL_WORDS, *_GUIDANCE_WORDS, *_GUIDANCE2_WORDS, *_GUIDANCE3_GATE))
 _GATE_SCAN = literal_scan(_GATE_LITERALS, itself=True)
-_START = itemgetter(1)  # a hit's start (prescan.start_scan)
-
-
-def _starts_or_none(scan: Any, low: str) -> list[tuple[int, int, int]] | None:
-    try:
-        return scan(low, overlapping=True)  # type: ignore[no-any-return]
-    except UnicodeEncodeError:  # a lone surrogate (no UTF-8 for the Rust scan): pyahocorasick instead
-        return None
-
-
 _GATE_STRINGS = string_scan(sorted(_GATE_LITERALS))  # (the same literals, faster: prescan.string_scan)
 
 
 def _present(low: str) -> set[str]:
     """The literals of :data:`_GATE_LITERALS` that occur in ``low`` (the scan reports overlapping matches)."""
-    if _GATE_STRINGS is not None:
-        try:
-            return set(_GATE_STRINGS(low, overlapping=True))
-        except UnicodeEncodeError:  # a lone surrogate (no UTF-8 for the Rust scan): pyahocorasick below
-            pass
+    if _GATE_STRINGS is not None and (found := rs_hits(_GATE_STRINGS, low)) is not None:
+        return set(found)
     if _GATE_SCAN is None:
         return {lit for lit in _GATE_LITERALS if lit in low}
     return set(map(itemgetter(1), _GATE_SCAN.iter(low)))

@@ -50,13 +50,8 @@ class GateScan:
     def open_mask(self, low: str) -> int:
         """The mask of rules worth trying on ``low`` (the lower-cased text)."""
         mask = self.ungated
-        if self._strings is not None:  # the distinct literals that occur, their masks or-ed
-            try:
-                found = self._strings(low, overlapping=True)
-            except UnicodeEncodeError:  # a lone surrogate (no UTF-8 for the Rust scan): pyahocorasick below
-                pass
-            else:
-                return reduce(or_, map(self.masks.__getitem__, set(found)), mask)
+        if self._strings is not None and (found := rs_hits(self._strings, low)) is not None:
+            return reduce(or_, map(self.masks.__getitem__, set(found)), mask)  # the literals found, masks or-ed
         if self._automaton is not None:  # the distinct masks of the hits, gathered in C, then or-ed
             return reduce(or_, set(map(_VALUE, self._automaton.iter(low))), mask)
         for literal, m in self.masks.items():
@@ -117,7 +112,16 @@ def start_scan(literals: Iterable[str], dfa: bool = False):  # type: ignore[no-u
     return None if automaton is None else automaton.find_matches_as_indexes
 
 
-_START = itemgetter(1)
+HIT_START = itemgetter(1)  # an (index, start, end) hit's start (start_scan)
+
+
+def rs_hits(scan: Any, text: str) -> list[Any] | None:
+    """``scan(text, overlapping=True)`` of a `string_scan` or `start_scan`, or None for a text without UTF-8 (a
+    lone surrogate: the Rust scan raises), which the caller then scans with pyahocorasick."""
+    try:
+        return scan(text, overlapping=True)  # type: ignore[no-any-return]
+    except UnicodeEncodeError:
+        return None
 
 
 def literal_scan(literals: Iterable[str], start_offset: bool = False, itself: bool = False):  # type: ignore[no-untyped-def]
@@ -275,12 +279,13 @@ class StartSearch:
         rx = self.ascii if text.isascii() else self.rx
         match = rx.match
         if self._starts is not None:
+            # (rs_hits inline: the hottest scan, one per open rule twin and text)
             try:
                 hits = self._starts(text, overlapping=True)
-            except UnicodeEncodeError:  # a lone surrogate (see GateScan.open_mask)
+            except UnicodeEncodeError:  # a lone surrogate (see rs_hits)
                 hits = None
             if hits is not None:
-                for start in sorted(set(map(_START, hits))):
+                for start in sorted(set(map(HIT_START, hits))):
                     m = match(text, start)
                     if m is not None:
                         return m
