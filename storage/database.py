@@ -216,13 +216,10 @@ async def _connect_and_migrate(path: str) -> aiosqlite.Connection:
         await db.execute("PRAGMA synchronous = NORMAL")
         await db.execute("PRAGMA foreign_keys = ON")
         await apply_migrations(db)
-    except sqlite3.OperationalError as exc:
-        await db.close()
-        if "database is locked" in str(exc):
-            raise _Locked(exc) from None
-        raise StoreError(f"store {path}: {_explain(exc)}") from None
     except (sqlite3.Error, SchemaError) as exc:
         await db.close()
+        if isinstance(exc, sqlite3.OperationalError) and "database is locked" in str(exc):
+            raise _Locked(exc) from None
         raise StoreError(f"store {path}: {_explain(exc)}") from None
     except BaseException:
         await db.close()
