@@ -596,6 +596,8 @@ def main() -> int:
     a = ap.parse_args()
     logging.basicConfig(level=logging.ERROR)
     loosen_young_collections()  # the collector's pace of a polling process, as App.open sets it
+    if a.cache:
+        Path(a.cache).mkdir(parents=True, exist_ok=True)  # a first run makes the cache it is told to keep
     # on the loop milestone-bot runs on (uvloop where installed)
     r = event_loop.run(run(a.feeds, [int(c) for c in a.concurrency.split(",")], a.fraction, a.profile, a.rounds,
                          a.latency, a.parse_processes, a.prime, a.cache, a.port, a.cprofile,
