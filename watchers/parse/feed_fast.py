@@ -27,6 +27,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 
 # feedparser's own URL resolution (the private `_urljoin` included), so a resolved link is the one feedparser gave.
 from feedparser.urls import _urljoin, make_safe_absolute_uri
@@ -132,7 +133,13 @@ def _declared_base(el: ET.Element, current: str) -> str:
     for name in el.attrib:
         if name != _XML_BASE and name.lower().rpartition("}")[2].rpartition(":")[2] == "base":
             raise _Unsure  # a plain `base` attribute, or another namespace's: feedparser's rules, not ours
-    declared = el.get(_XML_BASE) or current
+    return _resolved_base(current, el.get(_XML_BASE) or current)
+
+
+@lru_cache(maxsize=256)
+def _resolved_base(current: str, declared: str) -> str:
+    # Asked for the item, its link and its GUID, each with the feed's one base: one resolution a feed, not three
+    # an item (they were a third of a strict feed's parse).
     if current:
         return make_safe_absolute_uri(current, declared) or current
     return _urljoin(current, declared)
