@@ -217,25 +217,31 @@ class OutboxRepository:
             return 0
         stamp = to_db(now)
         statuses = "('sent')" if sent_only else "('pending', 'sent')"
-        rows = await self._conn.all(
-            "SELECT id, platform, channel_id FROM deliveries WHERE event_id = ? AND lane = 'instant' "
-            f"AND status IN {statuses} AND platform IN ({','.join('?' * len(platforms))})",
-            [event_id, *platforms],
+        # Set-based, three statements whatever the number of channels (a fused release's confirmation reaches
+        # every channel of its alert: one round trip per channel was most of a batch of polls' writes).
+        instant = (f"FROM deliveries i WHERE i.event_id = ? AND i.lane = 'instant' AND i.status IN {statuses} "
+                   f"AND i.platform IN ({','.join('?' * len(platforms))})")
+        lane = f"update:{change}"[:200]
+        count = await self._conn.one(f"SELECT COUNT(*) {instant}", [event_id, *platforms])
+        if not count or not count[0]:
+            return 0
+        await self._conn.write(
+            "INSERT INTO deliveries (event_id, platform, channel_id, lane, note, next_attempt_at, created_at) "
+            f"SELECT i.event_id, i.platform, i.channel_id, ?, ?, ?, ? {instant} ORDER BY i.id "
+            "ON CONFLICT (event_id, platform, channel_id, lane) DO NOTHING",
+            [lane, note[:500], stamp, stamp, event_id, *platforms],
         )
-        for instant_id, platform, channel_id in rows:
-            await self._conn.write(
-                "INSERT INTO deliveries (event_id, platform, channel_id, lane, note, next_attempt_at, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, platform, channel_id, lane) DO NOTHING",
-                (event_id, platform, channel_id, f"update:{change}"[:200], note[:500], stamp, stamp),
-            )
-            await self._conn.write(
-                "INSERT INTO delivery_subscriptions (delivery_id, subscription_id) "
-                "SELECT u.id, ds.subscription_id FROM deliveries u JOIN delivery_subscriptions ds "
-                "ON ds.delivery_id = ? WHERE u.event_id = ? AND u.platform = ? AND u.channel_id = ? AND u.lane = ? "
-                "ON CONFLICT DO NOTHING",
-                (instant_id, event_id, platform, channel_id, f"update:{change}"[:200]),
-            )
-        return len(rows)
+        await self._conn.write(
+            "INSERT INTO delivery_subscriptions (delivery_id, subscription_id) "
+            "SELECT u.id, ds.subscription_id FROM deliveries i "
+            "JOIN delivery_subscriptions ds ON ds.delivery_id = i.id "
+            "JOIN deliveries u ON u.event_id = i.event_id AND u.platform = i.platform "
+            "AND u.channel_id = i.channel_id AND u.lane = ? "
+            f"WHERE i.event_id = ? AND i.lane = 'instant' AND i.status IN {statuses} "
+            f"AND i.platform IN ({','.join('?' * len(platforms))}) ON CONFLICT DO NOTHING",
+            [lane, event_id, *platforms],
+        )
+        return int(count[0])
 
     async def posted_message(self, event_id: int, platform: str, channel_id: str) -> tuple[str, str | None] | None:
         """The message the event's alert was posted as in the channel and the thread it is in (None while unsent

@@ -43,3 +43,35 @@ async def test_update_lane_is_queued_once_per_change_and_linked_like_the_alert(s
     assert await store.outbox.posted_message(event_id, "slack", "C1") == ("5.5", None)
     assert await store.outbox.event_of_message("slack", "C1", "5.5") == event_id
     assert await store.outbox.event_of_message("slack", "C2", "5.5") is None
+
+
+async def test_update_reaches_each_channel_of_the_alert_with_every_subscription_behind_it(store: Store) -> None:
+    # Two subscriptions behind one Slack channel, a second Slack channel, a Discord one; console is not editable.
+    slack_a = await store.subscriptions.add("slack", "C1", SubscriptionFilters())
+    slack_b = await store.subscriptions.add("slack", "C1", SubscriptionFilters(kinds=["readout"]))
+    other = await store.subscriptions.add("slack", "C2", SubscriptionFilters())
+    discord = await store.subscriptions.add("discord", "9", SubscriptionFilters())
+    await store.subscriptions.add("console", "stdout", SubscriptionFilters())
+    [event_id] = await add_events(store, [NewEvent(dedupe_key="a", kind="readout", title="A")])
+    [sent] = [p for p in await store.outbox.due(["slack"], utcnow())
+              if p.delivery.channel_id == "C2"]
+    await store.outbox.mark_delivered([sent.delivery.id], "7.7", None)
+
+    assert await store.outbox.enqueue_update(event_id, "y", "only where sent", utcnow(), ["slack"],
+                                             sent_only=True) == 1
+    assert await store.outbox.enqueue_update(event_id, "x", "changed", utcnow(), ["slack", "discord"]) == 3
+    rows = await store.db.all("SELECT platform, channel_id, lane, note FROM deliveries "
+                              "WHERE lane LIKE 'update:%' ORDER BY lane, platform, channel_id")
+    assert [tuple(r) for r in rows] == [
+        ("discord", "9", "update:x", "changed"), ("slack", "C1", "update:x", "changed"),
+        ("slack", "C2", "update:x", "changed"), ("slack", "C2", "update:y", "only where sent"),
+    ]
+    links = await store.db.all(
+        "SELECT d.channel_id, d.lane, ds.subscription_id FROM delivery_subscriptions ds "
+        "JOIN deliveries d ON d.id = ds.delivery_id WHERE d.lane LIKE 'update:%' "
+        "ORDER BY d.lane, d.channel_id, ds.subscription_id")
+    assert [tuple(r) for r in links] == [
+        ("9", "update:x", discord.id), ("C1", "update:x", slack_a.id), ("C1", "update:x", slack_b.id),
+        ("C2", "update:x", other.id), ("C2", "update:y", other.id),
+    ]
+    assert await store.outbox.enqueue_update(event_id, "z", "none", utcnow(), ["teams"]) == 0
