@@ -219,15 +219,15 @@ class OutboxRepository:
         statuses = "('sent')" if sent_only else "('pending', 'sent')"
         # Set-based, three statements whatever the number of channels (a fused release's confirmation reaches
         # every channel of its alert: one round trip per channel was most of a batch of polls' writes).
-        instant = (f"FROM deliveries i WHERE i.event_id = ? AND i.lane = 'instant' AND i.status IN {statuses} "
-                   f"AND i.platform IN ({','.join('?' * len(platforms))})")
+        alerts = (f"i.event_id = ? AND i.lane = 'instant' AND i.status IN {statuses} "
+                  f"AND i.platform IN ({','.join('?' * len(platforms))})")  # the alert's deliveries `i`
         lane = f"update:{change}"[:200]
-        count = await self._conn.one(f"SELECT COUNT(*) {instant}", [event_id, *platforms])
+        count = await self._conn.one(f"SELECT COUNT(*) FROM deliveries i WHERE {alerts}", [event_id, *platforms])
         if not count or not count[0]:
             return 0
         await self._conn.write(
             "INSERT INTO deliveries (event_id, platform, channel_id, lane, note, next_attempt_at, created_at) "
-            f"SELECT i.event_id, i.platform, i.channel_id, ?, ?, ?, ? {instant} ORDER BY i.id "
+            f"SELECT i.event_id, i.platform, i.channel_id, ?, ?, ?, ? FROM deliveries i WHERE {alerts} ORDER BY i.id "
             "ON CONFLICT (event_id, platform, channel_id, lane) DO NOTHING",
             [lane, note[:500], stamp, stamp, event_id, *platforms],
         )
@@ -236,9 +236,7 @@ class OutboxRepository:
             "SELECT u.id, ds.subscription_id FROM deliveries i "
             "JOIN delivery_subscriptions ds ON ds.delivery_id = i.id "
             "JOIN deliveries u ON u.event_id = i.event_id AND u.platform = i.platform "
-            "AND u.channel_id = i.channel_id AND u.lane = ? "
-            f"WHERE i.event_id = ? AND i.lane = 'instant' AND i.status IN {statuses} "
-            f"AND i.platform IN ({','.join('?' * len(platforms))}) ON CONFLICT DO NOTHING",
+            f"AND u.channel_id = i.channel_id AND u.lane = ? WHERE {alerts} ON CONFLICT DO NOTHING",
             [lane, event_id, *platforms],
         )
         return int(count[0])
