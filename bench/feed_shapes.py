@@ -59,17 +59,22 @@ def globenewswire_like(i: int, rows: list[Row], base: str) -> str:
 
 
 def edgar_atom(i: int, rows: list[Row], base: str) -> str:
-    """EDGAR's company filings Atom: HTML summary, an XML `content` of filing fields, a local-offset `updated`."""
+    """EDGAR's company filings Atom: HTML summary, an XML `content` of filing fields, a local-offset `updated`.
+    A filing's accession number is its own (in its id, summary and content), so a filing reads the same in every
+    later version of the feed; until 2026-12-08 the summary and content carried the entry's position instead,
+    which made every entry of a changed feed an edit (re-read, re-classified, re-written) at each change."""
     entries = []
-    for n, (title, summary, link, when) in enumerate(rows):
+    for title, summary, link, when in rows:
         local = when.astimezone(UTC) - timedelta(hours=4)
+        accession = f"0001-{i:05d}-{zlib.crc32(link.encode()):010d}"
         entries.append(
             f'<entry><category label="form type" scheme="https://www.sec.gov/" term="8-K"/>'
-            f'<content type="text/xml"><accession-number>0001-{i:05d}-{n:06d}</accession-number>'
+            f'<content type="text/xml"><accession-number>{accession}</accession-number>'
             f"<filing-type>8-K</filing-type><items-desc>items 7.01 and 9.01</items-desc></content>"
-            f"<id>urn:tag:sec.gov,2008:accession-number=0001-{i:05d}-{zlib.crc32(link.encode()):010d}</id>"
+            f"<id>urn:tag:sec.gov,2008:accession-number={accession}</id>"
             f'<link href={quoteattr(link)} rel="alternate" type="text/html"/>'
-            f'<summary type="html">{escape(f"<b>Filed:</b> {when:%Y-%m-%d} <b>AccNo:</b> {n} {summary}")}</summary>'
+            f'<summary type="html">{escape(f"<b>Filed:</b> {when:%Y-%m-%d} <b>AccNo:</b> {accession} {summary}")}'
+            "</summary>"
             f"<title>{escape(title)}</title>"
             f"<updated>{local.strftime('%Y-%m-%dT%H:%M:%S')}-04:00</updated></entry>"
         )
