@@ -370,9 +370,9 @@ async def prime_bulk(store: Store, watcher: Watcher, concurrency: int, batch: in
     """Every feed's first poll, as the bot makes it, with its writes grouped. Each feed goes through the real
     `collect` (conditional GET, which a new feed answers 200 with its whole window; the bot's parser; the first
     poll's seen items, recorded and announced never), and each `batch` outcomes are written in one unit of work
-    with the very calls `record_outcome` makes for a first poll (sources.mark_polled with the validators,
-    seen.add, publications.add) instead of one transaction per feed. The store ends as a real first cycle leaves
-    it; only the timed cycles after it are measured."""
+    with the very calls `record_outcome` makes for a first poll (sources.mark_polled with the validators and the
+    item digests, seen.add, publications.add) instead of one transaction per feed. The store ends as a real first
+    cycle leaves it; only the timed cycles after it are measured."""
     reset_peak()
     cpu0, wall0 = time.process_time(), time.perf_counter()
     sources = iter(await store.sources.due(utcnow()))
@@ -386,7 +386,7 @@ async def prime_bulk(store: Store, watcher: Watcher, concurrency: int, batch: in
                 assert not o.events and o.writes is None and not o.not_modified, "a first poll records silently"
                 await uow.sources.mark_polled(o.source_id, now, now + timedelta(seconds=600), not_modified=False,
                                               etag=o.etag, last_modified=o.last_modified,
-                                              partial_error=o.partial_error)
+                                              partial_error=o.partial_error, item_digests=o.item_digests)
                 await uow.seen.add(o.source_id, o.seen_items, now)
                 await uow.publications.add(o.source_id, [i.published_at for i in o.seen_items])
 

@@ -71,6 +71,7 @@ class Sources(Protocol):
         etag: str | None = None,
         last_modified: str | None = None,
         partial_error: str | None = None,
+        item_digests: bytes | None = None,
     ) -> None: ...
 
     async def mark_polled_many(self, polls: Sequence[Polled]) -> None: ...

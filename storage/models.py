@@ -45,6 +45,9 @@ class Source(BaseModel):
     disabled: bool = False
     primed: bool = False
     created_at: datetime
+    # The digests of the items its last recorded poll kept (feed sources; watchers/parse/feed_fast.py): an
+    # internal record, never shown nor exported.
+    item_digests: bytes | None = Field(default=None, exclude=True, repr=False)
 
 
 class Polled(NamedTuple):
@@ -58,6 +61,7 @@ class Polled(NamedTuple):
     etag: str | None = None
     last_modified: str | None = None
     partial_error: str | None = None
+    item_digests: bytes | None = None  # written with the validators (a 304 keeps both)
 
 
 class CatalystDate(BaseModel):

@@ -22,7 +22,7 @@ def chunks(values: Sequence[_T]) -> Iterator[Sequence[_T]]:
 
 SOURCE_COLS = (
     "id, kind, url, name, etag, last_modified, consecutive_failures, last_success_at, last_attempt_at, "
-    "next_poll_at, last_error, disabled, primed, created_at"
+    "next_poll_at, last_error, disabled, primed, created_at, item_digests"
 )
 EVENT_COLS = (
     "e.id, e.dedupe_key, e.source_id, e.kind, e.subtype, e.title, e.summary, e.url, e.published_at, "
@@ -41,6 +41,7 @@ def source_row(r: aiosqlite.Row) -> Source:
         id=r[0], kind=r[1], url=r[2], name=r[3], etag=r[4], last_modified=r[5], consecutive_failures=r[6],
         last_success_at=from_db(r[7]), last_attempt_at=from_db(r[8]), next_poll_at=from_db(r[9]),
         last_error=r[10], disabled=bool(r[11]), primed=bool(r[12]), created_at=from_db(r[13]),
+        item_digests=bytes(r[14]) if r[14] is not None else None,
     )
 
 

@@ -22,8 +22,9 @@ from watchers.route.novelty import (
     plan_announcements,
     rows_to_write,
     triage,
+    vouched,
 )
-from watchers.sources.base import Classified, Item, PollOutcome, Watcher
+from watchers.sources.base import Classified, Fetched, Item, PollOutcome, Watcher
 
 
 async def collect(store: Store, watcher: Watcher, source: Source) -> PollOutcome:
@@ -37,9 +38,16 @@ async def collect(store: Store, watcher: Watcher, source: Source) -> PollOutcome
     items = await watcher.parse(source, fetched)
     keyed = [i for i in items if i.key is not None]
     if not (source.primed or watcher.announces_first_poll):
+        if any(i.unchanged for i in keyed):
+            items, keyed = await _read_in_full(watcher, source, fetched)
         outcome.seen_items = [_seen(i, None) for i in keyed]  # the baseline: recorded, announced never
+        outcome.item_digests = _digests(keyed)
         return outcome
     known = await seen_before(store, source, keyed)
+    if not vouched([str(i.key) for i in keyed if i.unchanged], known):
+        # An item the source says is as recorded has no row (rows lost, a store restored apart): read them all.
+        items, keyed = await _read_in_full(watcher, source, fetched)
+        known = await seen_before(store, source, keyed)
     sorted_out = triage([_candidate(i) for i in keyed], known)
     changed = set(sorted_out.new) | set(sorted_out.edited)
     plan = Announcements(announce=list(changed))
@@ -56,7 +64,19 @@ async def collect(store: Store, watcher: Watcher, source: Source) -> PollOutcome
     outcome.audiences, outcome.writes, outcome.follow_up = found.audiences, found.writes, found.follow_up
     # Only the rows that change: the rest of the window is recorded as it is.
     outcome.seen_items = rows_to_write([_seen(i, found.by_item.get(i.key or "")) for i in keyed], known)
+    outcome.item_digests = _digests(keyed)
     return outcome
+
+
+async def _read_in_full(watcher: Watcher, source: Source, fetched: Fetched) -> tuple[list[Item], list[Item]]:
+    """The poll's items parsed again without the digests of the last recorded poll: every item read."""
+    items = await watcher.parse(source.model_copy(update={"item_digests": None}), fetched)
+    return items, [i for i in items if i.key is not None]
+
+
+def _digests(keyed: list[Item]) -> bytes | None:
+    """What the next poll is told this one recorded: the kept items' digests (None: the source gave none)."""
+    return b"".join(i.digest for i in keyed if i.digest) or None
 
 
 async def seen_before(store: Store, source: Source, items: list[Item]) -> list[SeenItem]:

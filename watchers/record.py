@@ -50,7 +50,7 @@ async def record_outcome(
         await store.sources.mark_skipped(outcome.source_id, now, next_poll_at)
         return []
     health = {"not_modified": outcome.not_modified, "etag": outcome.etag, "last_modified": outcome.last_modified,
-              "partial_error": outcome.partial_error}
+              "partial_error": outcome.partial_error, "item_digests": outcome.item_digests}
     if not_modified is not None and outcome.not_modified and not (outcome.seen_items or outcome.events
                                                                   or outcome.writes):
         await not_modified(Polled(outcome.source_id, now, next_poll_at, True, partial_error=outcome.partial_error))
@@ -85,7 +85,8 @@ async def _record_changed(
     holds = [_hold(outcome, now) for outcome, _ in polls]
     async with store.unit_of_work() as uow:
         await uow.sources.mark_polled_many([
-            Polled(o.source_id, now, next_poll_at, o.not_modified, o.etag, o.last_modified, o.partial_error)
+            Polled(o.source_id, now, next_poll_at, o.not_modified, o.etag, o.last_modified, o.partial_error,
+                   o.item_digests)
             for o, next_poll_at in polls])
         await uow.seen.add_many([(o.source_id, o.seen_items) for o, _ in polls], now)
         # The dates as seen teach the source's publication habits (watchers/schedule/cadence.py).

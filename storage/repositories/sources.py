@@ -15,7 +15,7 @@ from storage.rows import SOURCE_COLS, source_row
 _POLLED = ("UPDATE sources SET consecutive_failures = 0, last_error = ?, primed = 1, last_success_at = ?, "
            "last_attempt_at = ?, next_poll_at = ?")
 _KEEP_VALIDATORS = f"{_POLLED} WHERE id = ?"
-_NEW_VALIDATORS = f"{_POLLED}, etag = ?, last_modified = ? WHERE id = ?"
+_NEW_VALIDATORS = f"{_POLLED}, etag = ?, last_modified = ?, item_digests = ? WHERE id = ?"
 
 
 def _polled_row(p: Polled) -> tuple[str | None, str | None, str | None, str | None, int]:
@@ -28,7 +28,7 @@ def _polled_write(p: Polled) -> tuple[str, tuple[object, ...]]:
     row = _polled_row(p)
     if p.not_modified:
         return _KEEP_VALIDATORS, row
-    return _NEW_VALIDATORS, (*row[:-1], p.etag, p.last_modified, p.source_id)
+    return _NEW_VALIDATORS, (*row[:-1], p.etag, p.last_modified, p.item_digests, p.source_id)
 
 
 class SourceRepository:
@@ -94,10 +94,11 @@ class SourceRepository:
     async def mark_polled(
         self, source_id: int, now: datetime, next_poll_at: datetime, *, not_modified: bool,
         etag: str | None = None, last_modified: str | None = None, partial_error: str | None = None,
+        item_digests: bytes | None = None,
     ) -> None:
         """A successful poll: failures reset, primed, next poll scheduled (one statement)."""
         await self._conn.write(*_polled_write(Polled(source_id, now, next_poll_at, not_modified, etag,
-                                                     last_modified, partial_error)))
+                                                     last_modified, partial_error, item_digests)))
 
     async def mark_polled_many(self, polls: Sequence[Polled]) -> None:
         """`mark_polled` of several sources: one statement for the 304s, one for the rest (a batch of polls; a

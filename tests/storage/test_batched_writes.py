@@ -30,6 +30,26 @@ async def test_mark_polled_many_keeps_a_304s_validators_and_replaces_a_changed_p
         assert got.next_poll_at is not None and abs((got.next_poll_at - later).total_seconds()) < 1
 
 
+async def test_item_digests_go_with_the_validators(store: Store) -> None:
+    """A changed poll replaces the source's item digests (bytes as written, NUL bytes included); a 304 keeps them;
+    a changed poll without digests (a feed read by feedparser) clears them, so no item is taken as unchanged."""
+    now = utcnow()
+    a = await store.sources.add("rss", "https://a.example/feed", "A")
+    assert a.item_digests is None
+    digests = bytes(range(256)) * 2 + b"\x00" * 8
+    await store.sources.mark_polled(a.id, now, now, not_modified=False, etag='"1"', item_digests=digests)
+    assert (await store.sources.get(a.id)).item_digests == digests
+    await store.sources.mark_polled_many([Polled(a.id, now, now, not_modified=True)])
+    got = (await store.sources.due(now + timedelta(seconds=1)))[0]
+    assert got.id == a.id and got.item_digests == digests
+    await store.sources.mark_polled_many([Polled(a.id, now, now, not_modified=False, etag='"2"',
+                                                 item_digests=b"12345678")])
+    assert (await store.sources.get(a.id)).item_digests == b"12345678"
+    await store.sources.mark_polled(a.id, now, now, not_modified=False, etag='"3"')
+    assert (await store.sources.get(a.id)).item_digests is None
+    assert "item_digests" not in (await store.sources.get(a.id)).model_dump()  # never shown nor exported
+
+
 async def test_seen_and_dates_of_several_sources_at_once(store: Store) -> None:
     now = utcnow()
     a = await store.sources.add("rss", "https://a.example/feed", "A")

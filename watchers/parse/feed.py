@@ -5,14 +5,14 @@ import calendar
 import html
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 import feedparser
 
 from watchers.parse.bidi import inert_link, strip_bidi_controls
-from watchers.parse.feed_fast import fast_parse, markup_date
+from watchers.parse.feed_fast import Entry, Row, fast_parse, markup_date
 from watchers.parse.identity import content_key, item_key
 
 
@@ -35,6 +35,10 @@ class FeedItem(NamedTuple):
 class ParsedFeed:
     title: str
     items: list[FeedItem]
+    # With digests asked for (`parse_feed(known=…)`): the keys of the items whose digest was known, not read again,
+    # and each kept item's digest by key (what the source records for its next poll).
+    unchanged: list[str] = field(default_factory=list)
+    digests: dict[str, bytes] = field(default_factory=dict)
 
 
 _TAGS = re.compile(r"<[^>]+>")
@@ -53,16 +57,31 @@ def clean_text(value: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def parse_feed(body: bytes, base_url: str | None = None) -> ParsedFeed:
+def parse_feed(body: bytes, base_url: str | None = None, known: bytes | None = None) -> ParsedFeed:
     """Parse a feed body. Raises FeedParseError when it is not RSS/Atom (an HTML page, broken XML). Relative links
-    resolve against the document's xml:base, else `base_url` (where the feed was fetched from)."""
+    resolve against the document's xml:base, else `base_url` (where the feed was fetched from).
+
+    `known`: the digests (8 bytes each, `ParsedFeed.digests` of the last recorded poll) of items not to read again
+    (feed_fast.py: a changed feed's window is mostly items already recorded, and reading them was most of its
+    parse); b"" asks for digests with none known. Only the fast path digests; feedparser reads every item."""
     refuse_entity_declarations(body)
     body = _fix_mislabelled_utf8(body)
-    fast = fast_parse(body, clean_text, base_url)
+    wanted = None if known is None else frozenset(known[i:i + 8] for i in range(0, len(known) - 7, 8))
+    fast = fast_parse(body, clean_text, base_url, wanted)
     if fast is not None:
-        title, rows = fast
-        return ParsedFeed(title=title, items=_unique(FeedItem(*row) for row in rows))
+        title, entries = fast
+        return _unique_entries(title, entries)
     return parse_with_feedparser(body, base_url)
+
+
+def _unique_entries(title: str, entries: list[Entry]) -> ParsedFeed:
+    """`_unique` over read and unchanged items alike: the first of each key, in feed order."""
+    first: dict[str, tuple[Row | None, bytes | None]] = {}
+    for key, row, digest in entries:
+        first.setdefault(key, (row, digest))
+    return ParsedFeed(title=title, items=[FeedItem(*row) for row, _ in first.values() if row is not None],
+                      unchanged=[key for key, (row, _) in first.items() if row is None],
+                      digests={key: digest for key, (_, digest) in first.items() if digest is not None})
 
 
 def _unique(items: Iterable[FeedItem]) -> list[FeedItem]:

@@ -19,6 +19,13 @@ Two RSS shapes that feedparser alone used to read are read here too (issue 19: ~
 read by feedparser until now, so its items' identities must stay feedparser's: in such a feed every link and
 permalink GUID is resolved as feedparser resolves it, and a GUID that resolving would change sends the feed back
 to feedparser (`_Strict`). Feeds this path read before are read exactly as before.
+
+Items already recorded are not read again (issue 19): a changed feed's ~35 items are mostly the ~33 of its last
+poll, and reading them (clean text, content key, date, link) was about half of a changed feed's cost in the parse
+worker. Each item's bytes are digested (`_digests`); an item whose digest the source's last recorded poll kept
+is given only its key, found from its GUID or link exactly as reading it finds it (`_cheap_key`); the checks that
+would send the feed to feedparser passed for those very bytes then. tests/watchers/parse/test_item_digests.py
+checks that reading a feed again with its digests gives the same keys and the same items.
 """
 from __future__ import annotations
 
@@ -28,6 +35,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
+from hashlib import blake2b
 
 # feedparser's own URL resolution (the private `_urljoin` included), so a resolved link is the one feedparser gave.
 from feedparser.urls import _urljoin, make_safe_absolute_uri
@@ -62,13 +70,23 @@ class _Unsure(Exception):
 
 
 Row = tuple[str, str, str, str | None, datetime | None, str]
+# One item of a feed: (its key, its row or None when its digest says it is unchanged, its digest or None).
+Entry = tuple[str, Row | None, bytes | None]
+
+# Part of every item digest: bump it when this module or the identity functions read an item differently, and
+# every feed is read in full once more (its digests, stored with the source, no longer match).
+DIGEST_VERSION = b"fast-1"
 
 
-def fast_parse(body: bytes, clean_text: Callable[[str, int], str],
-               base_url: str | None = None) -> tuple[str, list[Row]] | None:
-    """(feed title, [(key, title, summary, link, published, content key)]) or None when feedparser should parse
-    instead. `base_url`: where the feed was fetched from (feedparser's Content-Location, the base of relative
-    links when the document sets none)."""
+def fast_parse(body: bytes, clean_text: Callable[[str, int], str], base_url: str | None = None,
+               known: frozenset[bytes] | None = None) -> tuple[str, list[Entry]] | None:
+    """(feed title, [(key, row, digest)]) with rows (key, title, summary, link, published, content key), or None
+    when feedparser should parse instead. `base_url`: where the feed was fetched from (feedparser's
+    Content-Location, the base of relative links when the document sets none).
+
+    `known`: digests of the items the source's last recorded poll kept (None: no digests wanted). Each item is
+    digested (`_digests`: its bytes, with what else decides its fields); an item whose digest is known is only
+    given its key (row None), not read again: its title, lede, date and link are what its stored row holds."""
     head = body[:1024]
     if b"<!DOCTYPE" in head or b"<!doctype" in head:
         return None
@@ -78,12 +96,58 @@ def fast_parse(body: bytes, clean_text: Callable[[str, int], str],
         return None
     try:
         if root.tag == "rss" and root.get("version", "").startswith("2."):
-            return _rss(root, clean_text, base_url or "")
+            return _rss(root, clean_text, base_url or "", known, body)
         if root.tag == f"{_ATOM}feed":
-            return _atom(root, clean_text)
+            return _atom(root, clean_text, known, body)
     except _Unsure:
         return None
     return None
+
+
+_ITEM = (re.compile(rb"<item[\s/>]"), b"</item")
+_ENTRY = (re.compile(rb"<entry[\s/>]"), b"</entry")
+_TAG = re.compile(rb"<[^!][^>]*>")  # a start or end tag, an XML declaration or a processing instruction
+
+
+def _digests(body: bytes, tags: tuple[re.Pattern[bytes], bytes], context: str,
+             count: int) -> list[bytes] | None:
+    """Each item's digest: its bytes, hashed with what else decides its fields: `context` (the feed's kind, its
+    mode, the base its links resolve against) and the tags before the first item (the encoding declared, the
+    namespaces in scope; not their text, which a feed's `lastBuildDate` changes at every update).
+
+    ElementTree keeps no byte offsets, so items are found by their start tags; when those do not match the items
+    ElementTree found one for one (a prefixed `<x:item>`, `<item` inside a comment or CDATA, items outside the
+    channel), None: no digests, every item read. An item's bytes end at the last end tag before the next item
+    (the last item: before the end of the document): never short of its own end tag, at worst past it."""
+    start, end_tag = tags
+    starts = [m.start() for m in start.finditer(body)]
+    if len(starts) != count:
+        return None
+    if not starts:
+        return []
+    head = b"".join(_TAG.findall(body, 0, starts[0]))
+    base = blake2b(context.encode() + b"\x00" + head + b"\x00", digest_size=8, person=DIGEST_VERSION)
+    view, out = memoryview(body), []
+    for begin, bound in zip(starts, [*starts[1:], len(body)], strict=True):
+        end = body.rfind(end_tag, begin, bound)
+        h = base.copy()
+        h.update(view[begin:end if end > begin else bound])
+        out.append(h.digest())
+    return out
+
+
+def _cheap_key(guid: str, link: str) -> str | None:
+    """An unchanged item's key when its GUID or link decides it (as `_finish` gives it); None when its content
+    does (then it is read in full)."""
+    if guid.strip():
+        return item_key(guid, None, "", "")
+    link_c = inert_link(link.strip())
+    return item_key("", link_c, "", "") if link_c else None
+
+
+def _dated_digest(digest: bytes | None, when: datetime | None, now: datetime) -> bytes | None:
+    # A date too far ahead is read as none, which changes as time passes: such an item is always read in full.
+    return None if digest is None or (when is not None and when > now + _FUTURE_SLACK) else digest
 
 
 def _text(el: ET.Element | None) -> str:
@@ -156,17 +220,27 @@ def _needs_strict(items: list[ET.Element]) -> bool:
     return False
 
 
-def _rss(root: ET.Element, clean_text: Callable[[str, int], str], base_url: str = ""):
+def _rss(root: ET.Element, clean_text: Callable[[str, int], str], base_url: str = "",
+         known: frozenset[bytes] | None = None, body: bytes = b"") -> tuple[str, list[Entry]]:
     channel = root.find("channel")
     if channel is None:
         raise _Unsure
     now = datetime.now(UTC)
-    items = []
+    items: list[Entry] = []
     entries = list(channel.iterfind("item"))
     strict: _Strict | None = None
     if _needs_strict(entries):
         strict = _Strict(_declared_base(channel, _declared_base(root, base_url)))
-    for item in entries:
+    digests = None if known is None else _digests(
+        body, _ITEM, f"rss\x00{strict.base if strict is not None else ''}", len(entries))
+    for n, item in enumerate(entries):
+        digest = digests[n] if digests is not None else None
+        if known and digest in known:
+            # Read exactly so before (same elements, same base, same mode), and every check passed then.
+            guid_text, link_text = _text(item.find("guid")), _text(item.find("link"))
+            if (key := _cheap_key(guid_text, strict.link(link_text) if strict else link_text)) is not None:
+                items.append((key, None, digest))
+                continue
         if any(child.tag not in _RSS_CHILDREN and (strict is None or child.tag != _CONTENT_ENCODED)
                for child in item):
             raise _Unsure  # an element feedparser may read a date, title or summary from
@@ -199,7 +273,7 @@ def _rss(root: ET.Element, clean_text: Callable[[str, int], str], base_url: str 
         done = _finish(guid, link, _text(item.find("title")), _text(item.find("description")),
                        when, clean_text, now)
         if done is not None:
-            items.append(done)
+            items.append((done[0], done, _dated_digest(digest, when, now)))
     return clean_text(_text(channel.find("title")), 200), items
 
 
@@ -215,10 +289,18 @@ def _check_content(item: ET.Element) -> None:
         raise _Unsure
 
 
-def _atom(root: ET.Element, clean_text: Callable[[str, int], str]):
+def _atom(root: ET.Element, clean_text: Callable[[str, int], str],
+          known: frozenset[bytes] | None = None, body: bytes = b"") -> tuple[str, list[Entry]]:
     now = datetime.now(UTC)
-    items = []
-    for entry in root.iterfind(f"{_ATOM}entry"):
+    items: list[Entry] = []
+    entries = list(root.iterfind(f"{_ATOM}entry"))
+    digests = None if known is None else _digests(body, _ENTRY, "atom", len(entries))
+    for n, entry in enumerate(entries):
+        digest = digests[n] if digests is not None else None
+        if known and digest in known:
+            if (key := _cheap_key(_text(entry.find(f"{_ATOM}id")), _alternate(entry))) is not None:
+                items.append((key, None, digest))
+                continue
         if any(child.tag not in _ATOM_CHILDREN for child in entry):
             raise _Unsure  # e.g. dc:date, Atom 0.3's issued/created: feedparser may date the entry by them
         if entry.find(f".//{_ATOM}time") is not None or entry.find(".//time") is not None:
@@ -230,11 +312,7 @@ def _atom(root: ET.Element, clean_text: Callable[[str, int], str]):
         summary_el = entry.find(f"{_ATOM}summary")
         if summary_el is None and entry.find(f"{_ATOM}content") is not None:
             raise _Unsure  # feedparser may take the content as the summary
-        link = ""
-        for link_el in entry.iterfind(f"{_ATOM}link"):
-            if link_el.get("rel", "alternate") == "alternate":
-                link = link_el.get("href", "")
-                break
+        link = _alternate(entry)
         if link.strip() and not link.strip().startswith(("http://", "https://")):
             raise _Unsure
         if not link.strip() and _text(entry.find(f"{_ATOM}id")).strip():
@@ -248,8 +326,16 @@ def _atom(root: ET.Element, clean_text: Callable[[str, int], str]):
         done = _finish(_text(entry.find(f"{_ATOM}id")), link, _text(entry.find(f"{_ATOM}title")),
                        _text(summary_el), when, clean_text, now)
         if done is not None:
-            items.append(done)
+            items.append((done[0], done, _dated_digest(digest, when, now)))
     return clean_text(_text(root.find(f"{_ATOM}title")), 200), items
+
+
+def _alternate(entry: ET.Element) -> str:
+    """The entry's first `alternate` link (a link without `rel` is one)."""
+    for link_el in entry.iterfind(f"{_ATOM}link"):
+        if link_el.get("rel", "alternate") == "alternate":
+            return link_el.get("href", "")
+    return ""
 
 
 def markup_date(value: object) -> datetime | None:

@@ -31,15 +31,15 @@ class FeedParser:
         self.processes = max(0, processes)
         self._pool: ProcessPoolExecutor | None = None
 
-    async def parse(self, body: bytes, base_url: str | None = None) -> ParsedFeed:
-        """parse_feed(body, base_url), off the event loop; raises FeedParseError like parse_feed."""
+    async def parse(self, body: bytes, base_url: str | None = None, known: bytes | None = None) -> ParsedFeed:
+        """parse_feed(body, base_url, known), off the event loop; raises FeedParseError like parse_feed."""
         if not self.processes:
-            return await asyncio.to_thread(parse_feed, body, base_url)
+            return await asyncio.to_thread(parse_feed, body, base_url, known)
         if self._pool is None:
             self._pool = self._new_pool()
         pool = self._pool
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, parse_feed, body, base_url)
+            return await asyncio.get_running_loop().run_in_executor(pool, parse_feed, body, base_url, known)
         except BrokenProcessPool:
             # A worker died (killed, out of memory): this feed fails, the next parse gets a fresh pool.
             log.warning("a feed parser process died; starting a new pool")

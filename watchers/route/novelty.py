@@ -57,6 +57,16 @@ def triage(items: Sequence[Candidate], known: Sequence[SeenItem]) -> Triage:
     return out
 
 
+def vouched(unchanged: Sequence[str], known: Sequence[SeenItem]) -> bool:
+    """Whether the store holds every item (by key) a source says is exactly as its last recorded poll left it
+    (not read again: watchers/parse/feed_fast.py). Such an item is then neither new nor an edit, and its row
+    already says what a write would; if one is missing, the poll's items are read in full instead."""
+    if not unchanged:
+        return True
+    stored = {s.item_key for s in known}
+    return all(key in stored for key in unchanged)
+
+
 def rows_to_write(items: Sequence[SeenItem], known: Sequence[SeenItem]) -> list[SeenItem]:
     """The seen items whose row a write would change: a key not stored, or a content key, date or classification
     the stored row does not hold (the write keeps a stored value where the item has none). A changed feed's

@@ -35,6 +35,12 @@ class Item:
     # Feed items: the second identity (normalised title + lede) and the item's date, for "new or not?".
     content_key: str | None = None
     published_at: datetime | None = None
+    # What the source's next poll is told it recorded (feed items: a digest of the item as read; see
+    # `PollOutcome.item_digests`).
+    digest: bytes | None = None
+    # The source vouches the item is as its last recorded poll left it (its digest was among the recorded ones):
+    # only its key is given, no data to classify (the pipeline checks the store holds that key).
+    unchanged: bool = False
 
 
 class SourceWrites(Protocol):
@@ -81,6 +87,8 @@ class PollOutcome:
     writes: SourceWrites | None = None
     skipped: bool = False
     follow_up: FollowUp | None = None
+    # The digests of the items this poll kept, written with the source's validators (`Source.item_digests`).
+    item_digests: bytes | None = None
 
 
 class Watcher(Protocol):

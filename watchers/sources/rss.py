@@ -32,9 +32,12 @@ class RssWatcher:
         return Fetched(result.body, result.etag, result.last_modified, result.not_modified, url=result.url)
 
     async def parse(self, source: Source, fetched: Fetched) -> list[Item]:
-        # Parsing is CPU-bound: keep it off the event loop (a thread, or worker processes).
-        feed = await self._parser.parse(fetched.payload, fetched.url or source.url)
-        return [Item(i.key, i, i.content_key, i.published_at) for i in feed.items]
+        # Parsing is CPU-bound: keep it off the event loop (a thread, or worker processes). The items the last
+        # recorded poll kept, by digest, are not read again (b"": none recorded yet, digests wanted).
+        feed = await self._parser.parse(fetched.payload, fetched.url or source.url, source.item_digests or b"")
+        digests = feed.digests
+        return [*(Item(i.key, i, i.content_key, i.published_at, digests.get(i.key)) for i in feed.items),
+                *(Item(key, None, digest=digests[key], unchanged=True) for key in feed.unchanged)]
 
     async def classify(self, source: Source, fetched: Fetched, items: list[Item]) -> Classified:
         finder = await self._programs() if self._programs else None

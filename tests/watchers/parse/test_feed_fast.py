@@ -100,8 +100,9 @@ def assert_same_on_both_paths(body: bytes, name: str) -> ParsedFeed:
     general = parse_with_feedparser(body)
     assert fast[0] == general.title
     assert len(fast[1]) == len(general.items), name
-    for row, item in zip(fast[1], general.items, strict=True):
-        key, title, summary, link, published, ckey = row
+    for entry, item in zip(fast[1], general.items, strict=True):
+        assert entry[1] is not None and entry[2] is None  # no digests asked: every item read
+        key, title, summary, link, published, ckey = entry[1]
         assert (title, link, key, ckey, published, summary) == (
             item.title, item.link, item.key, item.content_key, item.published_at, item.summary), name
     assert parse_feed(body) == general
