@@ -2,22 +2,12 @@
 poll cycle → store → console. What a channel hears and what the store holds are what reading every item gives."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from storage.store import Store
 from tests.support.feeds import items, rss
 from tests.support.local_server import LocalServer
 from tests.support.pipeline import Pipeline
-from watchers.fetch.http import FetchConfig, Fetcher
+from watchers.fetch.http import Fetcher
 from watchers.sources import build_watchers
-
-
-@pytest.fixture
-async def fetcher() -> AsyncIterator[Fetcher]:
-    async with Fetcher(FetchConfig(timeout_seconds=1, max_bytes=50_000, allow_private_addresses=True)) as f:
-        yield f
 
 
 async def test_a_changed_feed_reads_only_its_new_item_and_alerts_once(

@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from aiohttp import web
 
 from storage.store import Store
@@ -14,12 +12,6 @@ from tests.support.feeds import Item, atom, items, rss
 from tests.support.local_server import LocalServer
 from tests.support.pipeline import Pipeline
 from watchers.fetch.http import FetchConfig, Fetcher
-
-
-@pytest.fixture
-async def fetcher() -> AsyncIterator[Fetcher]:
-    async with Fetcher(FetchConfig(timeout_seconds=1, max_bytes=50_000, allow_private_addresses=True)) as f:
-        yield f
 
 
 async def test_first_poll_posts_nothing_then_exactly_the_new_item(
