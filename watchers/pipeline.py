@@ -62,8 +62,10 @@ async def collect(store: Store, watcher: Watcher, source: Source) -> PollOutcome
     if plan.needs_notice:
         outcome.events.append(flood_notice(source.id, source.name, source.url, plan.quiet))
     outcome.audiences, outcome.writes, outcome.follow_up = found.audiences, found.writes, found.follow_up
-    # Only the rows that change: the rest of the window is recorded as it is.
-    outcome.seen_items = rows_to_write([_seen(i, found.by_item.get(i.key or "")) for i in keyed], known)
+    # Only the rows that change: the rest of the window is recorded as it is (an unchanged item's row, vouched for
+    # above, holds all a write would: its key, and nothing else is known of it).
+    outcome.seen_items = rows_to_write([_seen(i, found.by_item.get(i.key or "")) for i in keyed if not i.unchanged],
+                                       known)
     outcome.item_digests = _digests(keyed)
     return outcome
 
