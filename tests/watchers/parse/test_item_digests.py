@@ -4,6 +4,8 @@ must be what reading the item in full gives: the same keys, the same rows for th
 taken as unchanged when anything that decides its row changed."""
 from __future__ import annotations
 
+import csv
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from xml.sax.saxutils import escape
@@ -234,3 +236,32 @@ def test_the_last_item_is_read_again_only_when_it_changed() -> None:
     window[3].published = window[3].published + timedelta(hours=1)  # type: ignore[operator]
     again = parse_feed(rss(window).encode(), _URL, known)
     assert len(again.unchanged) == 3 and [i.published_at for i in again.items] == [window[3].published]
+
+
+def test_real_press_release_feeds_slid_by_new_items_read_only_the_new_ones() -> None:
+    """Real corpus items (their titles, ledes, links and dates) as RSS and Atom feeds whose window slides by two
+    new items: read again with the last window's digests, only the two new ones are read, and the keys and items
+    are what reading every item gives."""
+    path = shared_path("corpus", "globenewswire_biotech_items.csv")
+    by_ticker: dict[str, list[dict[str, str]]] = defaultdict(list)
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            by_ticker[row["ticker"]].append(row)
+    feeds = 0
+    for ticker, rows in by_ticker.items():
+        if len(rows) < 12:
+            continue
+        entries = [Item(r["title"], guid=r["link"] or f"{ticker}-{i}", link=r["link"] or None, summary=r["summary"],
+                        published=datetime.fromisoformat(r["published_eastern"]).astimezone(UTC)
+                        if r["published_eastern"] else None)
+                   for i, r in enumerate(rows[:32])]
+        for build in (rss, atom):
+            before, after = build(entries[2:32]).encode(), build(entries[:30]).encode()
+            known = _blob(parse_feed(before, _URL, b""))
+            full, again = parse_feed(after, _URL, b""), parse_feed(after, _URL, known)
+            assert sorted([*(i.key for i in again.items), *again.unchanged]) == sorted(i.key for i in full.items)
+            assert all(i in full.items for i in again.items), ticker
+            new_keys = {i.key for i in parse_feed(build(entries[:2]).encode(), _URL).items}
+            assert {i.key for i in again.items} == new_keys, ticker  # the new items, and nothing else, were read
+            feeds += 1
+    assert feeds > 50
