@@ -41,7 +41,7 @@ async def collect(store: Store, watcher: Watcher, source: Source) -> PollOutcome
         if any(i.unchanged for i in keyed):
             items, keyed = await _read_in_full(watcher, source, fetched)
         outcome.seen_items = [_seen(i, None) for i in keyed]  # the baseline: recorded, announced never
-        outcome.item_digests = _digests(keyed)
+        outcome.item_digests = _kept_digests(keyed)
         return outcome
     known = await seen_before(store, source, keyed)
     if not vouched([str(i.key) for i in keyed if i.unchanged], known):
@@ -66,7 +66,7 @@ async def collect(store: Store, watcher: Watcher, source: Source) -> PollOutcome
     # above, holds all a write would: its key, and nothing else is known of it).
     outcome.seen_items = rows_to_write([_seen(i, found.by_item.get(i.key or "")) for i in keyed if not i.unchanged],
                                        known)
-    outcome.item_digests = _digests(keyed)
+    outcome.item_digests = _kept_digests(keyed)
     return outcome
 
 
@@ -76,7 +76,7 @@ async def _read_in_full(watcher: Watcher, source: Source, fetched: Fetched) -> t
     return items, [i for i in items if i.key is not None]
 
 
-def _digests(keyed: list[Item]) -> bytes | None:
+def _kept_digests(keyed: list[Item]) -> bytes | None:
     """What the next poll is told this one recorded: the kept items' digests (None: the source gave none)."""
     return b"".join(i.digest for i in keyed if i.digest) or None
 

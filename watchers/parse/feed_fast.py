@@ -145,9 +145,10 @@ def _cheap_key(guid: str, link: str) -> str | None:
     return item_key("", link_c, "", "") if link_c else None
 
 
-def _dated_digest(digest: bytes | None, when: datetime | None, now: datetime) -> bytes | None:
-    # A date too far ahead is read as none, which changes as time passes: such an item is always read in full.
-    return None if digest is None or (when is not None and when > now + _FUTURE_SLACK) else digest
+def _kept_digest(digest: bytes | None, when: datetime | None, row: Row) -> bytes | None:
+    # A date too far ahead is read as none (`_finish`), which changes as time passes: such an item is always read
+    # in full.
+    return None if when is not None and row[4] is None else digest
 
 
 def _text(el: ET.Element | None) -> str:
@@ -273,7 +274,7 @@ def _rss(root: ET.Element, clean_text: Callable[[str, int], str], base_url: str 
         done = _finish(guid, link, _text(item.find("title")), _text(item.find("description")),
                        when, clean_text, now)
         if done is not None:
-            items.append((done[0], done, _dated_digest(digest, when, now)))
+            items.append((done[0], done, _kept_digest(digest, when, done)))
     return clean_text(_text(channel.find("title")), 200), items
 
 
@@ -326,7 +327,7 @@ def _atom(root: ET.Element, clean_text: Callable[[str, int], str],
         done = _finish(_text(entry.find(f"{_ATOM}id")), link, _text(entry.find(f"{_ATOM}title")),
                        _text(summary_el), when, clean_text, now)
         if done is not None:
-            items.append((done[0], done, _dated_digest(digest, when, now)))
+            items.append((done[0], done, _kept_digest(digest, when, done)))
     return clean_text(_text(root.find(f"{_ATOM}title")), 200), items
 
 
